@@ -1,0 +1,363 @@
+package lamplighter
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Limits on user-supplied text. Longer input is refused with EINVALID, never cut.
+const (
+	MaxNameLen        = 64
+	MaxTitleLen       = 120
+	MaxDescriptionLen = 1000
+	MaxUnitLen        = 80
+	MaxBuildingLen    = 40
+	MaxSkillLen       = 30
+	MaxSkills         = 10
+	MaxCapacity       = 10000
+)
+
+// Defaults for a new community.
+const (
+	DefaultTimeZone      = "Asia/Shanghai"
+	DefaultLanguage      = "zh"
+	DefaultMinimum       = 2
+	DefaultPostMinimum   = 1
+	FlowTTL              = 30 * time.Minute // a guided flow left alone this long expires
+	InviteCodeRandomLen  = 10
+	MaxCommunityIDLength = 20
+)
+
+var communityIDPattern = regexp.MustCompile(`^[a-z0-9-]{1,20}$`)
+
+// Community is one residential community with its committee and settings.
+type Community struct {
+	ID          string    `json:"id"`
+	Name        string    `json:"name"`
+	TimeZone    string    `json:"tz"`
+	Language    string    `json:"lang"`
+	Minimum     int       `json:"minimum"`      // yearly participations required
+	PostMinimum int       `json:"post_minimum"` // posts each member should hold
+	NoticeChat  int64     `json:"notice_chat,omitempty"`
+	Created     time.Time `json:"created"`
+}
+
+// Validate reports the first problem with c as an EINVALID *Error.
+func (c *Community) Validate() error {
+	if !communityIDPattern.MatchString(c.ID) {
+		return Invalid("id", "community id must be 1-20 of a-z, 0-9 and -")
+	}
+	if err := checkText("name", c.Name, MaxNameLen, true); err != nil {
+		return err
+	}
+	if _, err := time.LoadLocation(c.TimeZone); err != nil || c.TimeZone == "" {
+		return Invalid("timezone", "unknown time zone %q", c.TimeZone)
+	}
+	if !ValidLanguage(c.Language) {
+		return Invalid("language", "language must be zh or en")
+	}
+	if c.Minimum < 0 || c.Minimum > 365 {
+		return Invalid("minimum", "minimum must be between 0 and 365")
+	}
+	if c.PostMinimum < 0 || c.PostMinimum > 50 {
+		return Invalid("postminimum", "post minimum must be between 0 and 50")
+	}
+	return nil
+}
+
+// Location returns the community's time zone, UTC if it cannot be loaded.
+func (c *Community) Location() *time.Location {
+	loc, err := time.LoadLocation(c.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// ValidCommunityID reports whether id is a well-formed community slug.
+func ValidCommunityID(id string) bool { return communityIDPattern.MatchString(id) }
+
+// ValidLanguage reports whether lang is a supported reply language.
+func ValidLanguage(lang string) bool { return lang == "zh" || lang == "en" }
+
+// Role is a member's standing in a community. The zero value is a plain member.
+type Role string
+
+// Roles. RoleAdmin is district-wide and comes from configuration, never storage.
+const (
+	RoleNone      Role = ""
+	RoleSecretary Role = "secretary"
+	RoleDeputy    Role = "deputy"
+	RoleCommittee Role = "committee"
+	RoleAdmin     Role = "admin"
+)
+
+// ParseRole accepts secretary, deputy, committee and none (also 书记, 副书记, 委员, 无).
+func ParseRole(s string) (Role, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "secretary", "书记":
+		return RoleSecretary, nil
+	case "deputy", "副书记":
+		return RoleDeputy, nil
+	case "committee", "委员":
+		return RoleCommittee, nil
+	case "none", "member", "", "无":
+		return RoleNone, nil
+	}
+	return RoleNone, Invalid("role", "role must be secretary, deputy, committee or none")
+}
+
+// IsCommittee reports whether r may use committee commands in its community.
+func (r Role) IsCommittee() bool {
+	return r == RoleSecretary || r == RoleDeputy || r == RoleCommittee || r == RoleAdmin
+}
+
+// Member statuses.
+const (
+	StatusActive    = "active"
+	StatusLeft      = "left"
+	StatusForgotten = "forgotten"
+)
+
+// Member is a registered volunteer of one community.
+type Member struct {
+	ID          string    `json:"id"` // M<n>
+	Community   string    `json:"community"`
+	TelegramID  int64     `json:"tg,omitempty"` // 0 until the person first opens the bot
+	Name        string    `json:"name"`
+	Unit        string    `json:"unit,omitempty"`
+	Building    string    `json:"building,omitempty"`
+	Skills      []string  `json:"skills,omitempty"`
+	Joined      time.Time `json:"joined"`
+	Status      string    `json:"status"`
+	Language    string    `json:"lang,omitempty"`
+	Role        Role      `json:"role,omitempty"`
+	Unreachable bool      `json:"unreachable,omitempty"`
+	Left        time.Time `json:"left,omitempty"`
+}
+
+// Validate reports the first problem with m's user-editable fields.
+func (m *Member) Validate() error {
+	if err := checkText("name", m.Name, MaxNameLen, true); err != nil {
+		return err
+	}
+	if err := checkText("unit", m.Unit, MaxUnitLen, false); err != nil {
+		return err
+	}
+	if err := checkText("building", m.Building, MaxBuildingLen, false); err != nil {
+		return err
+	}
+	if len(m.Skills) > MaxSkills {
+		return Invalid("skills", "at most %d skills", MaxSkills)
+	}
+	for _, s := range m.Skills {
+		if err := checkText("skills", s, MaxSkillLen, true); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Active reports whether m is a current member.
+func (m *Member) Active() bool { return m.Status == StatusActive }
+
+// DisplayName is "M3 Name", or "M3 —" for a forgotten member.
+func (m *Member) DisplayName() string {
+	if m.Name == "" {
+		return m.ID + " —"
+	}
+	return m.ID + " " + m.Name
+}
+
+// Post modes.
+const (
+	ModeClaimed    = "claimed"
+	ModeFixedPoint = "fixed-point"
+	ModePaired     = "paired"
+)
+
+// ParseMode accepts claimed, fixed-point, paired and 认领, 定点, 结对.
+func ParseMode(s string) (string, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "claimed", "claim", "认领", "认领服务":
+		return ModeClaimed, nil
+	case "fixed-point", "fixed", "fixedpoint", "定点", "定点服务":
+		return ModeFixedPoint, nil
+	case "paired", "pair", "结对", "结对服务":
+		return ModePaired, nil
+	}
+	return "", Invalid("mode", "mode must be claimed, fixed-point or paired")
+}
+
+// Post is a standing service post that members claim.
+type Post struct {
+	ID          string    `json:"id"` // P<n>
+	Community   string    `json:"community"`
+	Title       string    `json:"title"`
+	Description string    `json:"description,omitempty"`
+	Mode        string    `json:"mode"`
+	Capacity    int       `json:"capacity"` // 0 = unlimited
+	Skills      []string  `json:"skills,omitempty"`
+	Place       string    `json:"place,omitempty"`  // fixed-point
+	Time        string    `json:"time,omitempty"`   // fixed-point, free text ("Sat 9:00-11:00")
+	Target      string    `json:"target,omitempty"` // paired; only claimers and the committee see it
+	Closed      bool      `json:"closed,omitempty"`
+	Created     time.Time `json:"created"`
+	Claims      int       `json:"claims"` // current holders, filled in by storage
+}
+
+// Validate reports the first problem with p.
+func (p *Post) Validate() error {
+	if err := checkText("title", p.Title, MaxTitleLen, true); err != nil {
+		return err
+	}
+	if err := checkText("description", p.Description, MaxDescriptionLen, false); err != nil {
+		return err
+	}
+	if _, err := ParseMode(p.Mode); err != nil {
+		return err
+	}
+	if p.Capacity < 0 || p.Capacity > MaxCapacity {
+		return Invalid("capacity", "capacity must be between 0 (unlimited) and %d", MaxCapacity)
+	}
+	for _, f := range []struct{ name, v string }{{"place", p.Place}, {"time", p.Time}, {"target", p.Target}} {
+		if err := checkText(f.name, f.v, MaxTitleLen, false); err != nil {
+			return err
+		}
+	}
+	if len(p.Skills) > MaxSkills {
+		return Invalid("skills", "at most %d skills", MaxSkills)
+	}
+	return nil
+}
+
+// Full reports whether p has no room for another claim.
+func (p *Post) Full() bool { return p.Capacity > 0 && p.Claims >= p.Capacity }
+
+// Claim is one member's hold on a post, kept after release for the history.
+type Claim struct {
+	Post     string    `json:"post"`
+	Member   string    `json:"member"`
+	Claimed  time.Time `json:"claimed"`
+	Released time.Time `json:"released,omitempty"`
+}
+
+// Team is a volunteer team (党员服务队, 义务工队).
+type Team struct {
+	ID        string    `json:"id"` // T<n>
+	Community string    `json:"community"`
+	Name      string    `json:"name"`
+	Leaders   []string  `json:"leaders,omitempty"` // member ids
+	Members   []string  `json:"members,omitempty"` // member ids, filled in by storage
+	Created   time.Time `json:"created"`
+}
+
+// Invite lets people register with a community. A personal invite is bound to
+// a member created by import and is used once; a community invite can be used
+// by anyone until it expires.
+type Invite struct {
+	Code      string    `json:"code"` // <community>-<random>, fits a deep link
+	Community string    `json:"community"`
+	Role      Role      `json:"role,omitempty"`
+	Member    string    `json:"member,omitempty"` // personal invite: the pre-created member
+	CreatedBy string    `json:"created_by,omitempty"`
+	Created   time.Time `json:"created"`
+	Expires   time.Time `json:"expires,omitempty"`
+	Used      bool      `json:"used,omitempty"`
+}
+
+// CommunityOfInvite returns the community id carried in an invite code.
+func CommunityOfInvite(code string) (string, bool) {
+	i := strings.LastIndexByte(code, '-')
+	if i <= 0 || len(code)-i-1 != InviteCodeRandomLen {
+		return "", false
+	}
+	c := code[:i]
+	return c, ValidCommunityID(c)
+}
+
+// AuditEntry records one privileged action.
+type AuditEntry struct {
+	Time      time.Time `json:"time"`
+	Community string    `json:"community"`
+	Actor     string    `json:"actor"` // member id, or "tg:<id>" for an admin who is not a member, or "cli"
+	Action    string    `json:"action"`
+	Object    string    `json:"object,omitempty"`
+	Detail    string    `json:"detail,omitempty"`
+}
+
+// User is what the bot knows about a Telegram user regardless of membership:
+// their language, the community an admin acts on, and where their membership is.
+type User struct {
+	TelegramID int64  `json:"tg"`
+	Language   string `json:"lang,omitempty"`
+	Use        string `json:"use,omitempty"`       // admin's current community
+	Community  string `json:"community,omitempty"` // membership pointer
+	MemberID   string `json:"member,omitempty"`
+}
+
+// Flow is the state of a guided conversation (registration, claim...).
+type Flow struct {
+	Kind string            `json:"kind"`
+	Step string            `json:"step"`
+	Data map[string]string `json:"data,omitempty"`
+}
+
+// NormalizeID upper-cases a short id ("p12" -> "P12") and checks its prefix.
+// It returns "" when s is not a well-formed id with that prefix.
+func NormalizeID(prefix byte, s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) < 2 || len(s) > 12 {
+		return ""
+	}
+	if s[0] != prefix && s[0] != prefix+('a'-'A') {
+		return ""
+	}
+	n, err := strconv.ParseUint(s[1:], 10, 32)
+	if err != nil || n == 0 {
+		return ""
+	}
+	return string(prefix) + strconv.FormatUint(n, 10)
+}
+
+// ParseSkills splits a skills list on , ; 、 ， ； and trims each tag.
+func ParseSkills(s string) []string {
+	f := strings.FieldsFunc(s, func(r rune) bool {
+		return r == ',' || r == ';' || r == '、' || r == '，' || r == '；'
+	})
+	out := make([]string, 0, len(f))
+	seen := map[string]bool{}
+	for _, x := range f {
+		x = strings.TrimSpace(x)
+		if x != "" && !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func checkText(field, v string, max int, required bool) error {
+	if required && strings.TrimSpace(v) == "" {
+		return Invalid(field, "%s is required", field)
+	}
+	if !utf8.ValidString(v) {
+		return Invalid(field, "%s is not valid text", field)
+	}
+	if n := utf8.RuneCountInString(v); n > max {
+		return Invalid(field, "%s is too long (%d characters, at most %d)", field, n, max)
+	}
+	for _, r := range v {
+		if r < 0x20 && r != '\n' {
+			return Invalid(field, "%s contains control characters", field)
+		}
+	}
+	return nil
+}
+
+// String formats a community for logs.
+func (c Community) String() string { return fmt.Sprintf("%s (%s)", c.ID, c.Name) }

@@ -1,0 +1,83 @@
+// Package lamplighter is the domain of the Lamplighter volunteer bot: communities,
+// members, roles, posts, teams, invites and the chat request/reply values that
+// every adapter (Telegram, terminal console, demo) exchanges with the handlers.
+//
+// It imports only the standard library. Storage, the conversation and the
+// adapters live in subpackages and talk to each other in these terms.
+package lamplighter
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes. Each maps to one user-facing message per language in the
+// handlers package; the code, never the Go error text, decides what a user sees.
+const (
+	ECONFLICT    = "conflict"    // the object already exists or the action was already taken
+	EFORBIDDEN   = "forbidden"   // the caller's role does not allow the action
+	EFULL        = "full"        // capacity reached
+	EINVALID     = "invalid"     // malformed input
+	ENOTFOUND    = "not_found"   // no such object
+	ENOTMEMBER   = "not_member"  // the caller is not a registered active member
+	EUNAVAILABLE = "unavailable" // storage is temporarily unreachable
+	ESTALE       = "stale"       // a button or flow that no longer applies
+	EINTERNAL    = "internal"    // anything else; logged, answered with an apology
+)
+
+// Error is a domain error: a code from the list above and a message that is safe
+// to show to a user (it may be empty when the code says enough). Detail holds
+// machine-friendly context such as a field name.
+type Error struct {
+	Code    string
+	Message string
+	Detail  string
+}
+
+func (e *Error) Error() string {
+	if e.Message == "" {
+		return e.Code
+	}
+	return e.Code + ": " + e.Message
+}
+
+// Is makes errors.Is(err, ErrNotFound) true for any *Error with the same code.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t.Code == e.Code && t.Message == "" && t.Detail == ""
+}
+
+// Sentinel errors for errors.Is; each compares equal to any *Error of its code.
+var (
+	ErrConflict    = &Error{Code: ECONFLICT}
+	ErrForbidden   = &Error{Code: EFORBIDDEN}
+	ErrFull        = &Error{Code: EFULL}
+	ErrInvalid     = &Error{Code: EINVALID}
+	ErrNotFound    = &Error{Code: ENOTFOUND}
+	ErrNotMember   = &Error{Code: ENOTMEMBER}
+	ErrUnavailable = &Error{Code: EUNAVAILABLE}
+	ErrStale       = &Error{Code: ESTALE}
+)
+
+// Errorf returns an *Error with the given code and a formatted message.
+func Errorf(code string, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Invalid returns an EINVALID error naming the offending field.
+func Invalid(field, format string, args ...any) *Error {
+	return &Error{Code: EINVALID, Detail: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of the first *Error in err's chain, EINTERNAL for
+// any other non-nil error, and "" for nil.
+func ErrorCode(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}

@@ -1,0 +1,3 @@
+module github.com/lamplighter-bot/lamplighter
+
+go 1.26.8
