@@ -277,7 +277,10 @@ func CommunityOfInvite(code string) (string, bool) {
 		return "", false
 	}
 	c := code[:i]
-	return c, ValidCommunityID(c)
+	if !ValidCommunityID(c) {
+		return "", false
+	}
+	return c, true
 }
 
 // AuditEntry records one privileged action.
