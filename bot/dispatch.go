@@ -1,0 +1,156 @@
+package bot
+
+import (
+	"context"
+	"log/slog"
+	"runtime/debug"
+	"strings"
+
+	"github.com/go-telegram/bot/models"
+
+	"github.com/lamplighter-bot/lamplighter"
+)
+
+// apology is what a user gets when handling their update panicked.
+var apology = map[string]string{
+	"zh": "抱歉，处理您的消息时出错了，请稍后再试。",
+	"en": "Sorry, something went wrong with your message. Please try again later.",
+}
+
+// language maps Telegram's language_code to "zh" or "en", falling back to
+// lamplighter.DefaultLanguage.
+func language(code string) string {
+	code = strings.ToLower(code)
+	switch {
+	case strings.HasPrefix(code, "zh"):
+		return "zh"
+	case strings.HasPrefix(code, "en"):
+		return "en"
+	}
+	return lamplighter.DefaultLanguage
+}
+
+// work handles queued updates until the queue is closed and empty.
+func (t *Telegram) work(ctx context.Context) {
+	for {
+		it, ok := t.q.next()
+		if !ok {
+			return
+		}
+		t.process(ctx, it.u)
+		if it.done != nil {
+			it.done()
+		}
+		t.q.finish(it.key)
+	}
+}
+
+// process handles one update: marks it, converts it, asks the handler and
+// sends the replies. A panic anywhere is logged and never escapes.
+func (t *Telegram) process(ctx context.Context, u *models.Update) {
+	defer t.stats.handled.Add(1)
+	log := t.log.With("update_id", u.ID)
+	defer func() {
+		if r := recover(); r != nil {
+			t.stats.panics.Add(1)
+			log.Error("panic processing an update", "panic", r, "stack", string(debug.Stack()))
+		}
+	}()
+
+	if t.cfg.Store != nil {
+		first, err := t.cfg.Store.MarkUpdate(ctx, u.ID)
+		switch {
+		case err != nil:
+			// Redis is down: handle anyway, the handlers answer that the
+			// service is temporarily unavailable.
+			log.Warn("mark update; handling it anyway", "err", err)
+		case !first:
+			t.stats.duplicates.Add(1)
+			log.Debug("duplicate update skipped")
+			return
+		}
+	}
+
+	if u.MyChatMember != nil {
+		t.memberChanged(ctx, u.MyChatMember)
+		return
+	}
+	req, ok := toRequest(u, t.BotUsername())
+	if !ok {
+		if u.CallbackQuery != nil {
+			t.answerCallback(ctx, u.CallbackQuery.ID, "")
+		}
+		return
+	}
+	log = log.With("chat_id", req.ChatID, "user_id", req.UserID)
+	replies, panicked := t.handle(ctx, req, log)
+	if req.CallbackID != "" {
+		answer := ""
+		for _, r := range replies {
+			if r.CallbackAnswer != "" {
+				answer = r.CallbackAnswer
+				break
+			}
+		}
+		t.answerCallback(ctx, req.CallbackID, answer)
+	}
+	if panicked {
+		if _, err := t.send(ctx, outgoing{chatID: req.ChatID, lang: language(req.LanguageCode),
+			reply: lamplighter.Reply{Text: apology[language(req.LanguageCode)]}}, true); err != nil {
+			t.stats.sendErrors.Add(1)
+			log.Warn("send apology", "err", t.clean(err))
+		}
+		return
+	}
+	for _, r := range replies {
+		o := outgoing{chatID: r.ChatID, reply: r, lang: lamplighter.DefaultLanguage}
+		if o.chatID == 0 || o.chatID == req.ChatID || o.chatID == req.UserID {
+			o.lang = language(req.LanguageCode)
+		}
+		if o.chatID == 0 {
+			o.chatID = req.ChatID
+		}
+		if r.Edit && req.CallbackID != "" && o.chatID == req.ChatID {
+			o.editID = req.MessageID
+		}
+		if _, err := t.send(ctx, o, true); err != nil {
+			t.stats.sendErrors.Add(1)
+			log.Warn("send reply", "to", o.chatID, "err", t.clean(err))
+		}
+	}
+}
+
+// handle calls the handler, recovering a panic.
+func (t *Telegram) handle(ctx context.Context, req lamplighter.Request, log *slog.Logger) (replies []lamplighter.Reply, panicked bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			t.stats.panics.Add(1)
+			log.Error("handler panicked", "panic", r, "command", req.Command, "callback", req.Callback, "stack", string(debug.Stack()))
+			replies, panicked = nil, true
+		}
+	}()
+	return t.cfg.Handler.Handle(ctx, req), false
+}
+
+// memberChanged records that a user blocked (kicked) or unblocked the bot in
+// their private chat.
+func (t *Telegram) memberChanged(ctx context.Context, m *models.ChatMemberUpdated) {
+	if m.Chat.Type != models.ChatTypePrivate || t.cfg.Store == nil {
+		return
+	}
+	var reachable bool
+	switch m.NewChatMember.Type {
+	case models.ChatMemberTypeBanned:
+		reachable = false
+	case models.ChatMemberTypeMember:
+		reachable = true
+	default:
+		return
+	}
+	if !reachable {
+		t.stats.unreachable.Add(1)
+	}
+	if err := t.cfg.Store.SetReachable(ctx, m.Chat.ID, reachable); err != nil {
+		t.log.Warn("record reachability", "chat_id", m.Chat.ID, "reachable", reachable, "err", err)
+	}
+}

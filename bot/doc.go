@@ -1,0 +1,46 @@
+// Package bot connects the Lamplighter conversation to its users: Telegram
+// (Telegram, through the Bot API) and the terminal (Console, for
+// "lamplighter demo" and "lamplighter console").
+//
+// It is the only package that imports github.com/go-telegram/bot. It turns
+// Telegram updates into lamplighter.Request values, hands them to a Handler
+// and turns the lamplighter.Reply values it gets back into Bot API calls. It
+// does not use the library's poller, dispatcher or webhook handler (see
+// /work/shared/LIBRARIES.md): it polls with its own getUpdates loop that
+// confirms an update only after it was handled, runs a bounded pool of
+// workers that keeps each chat's updates in order, recovers from panics, and
+// checks the webhook secret before it accepts anything.
+//
+// Bot API reference: https://core.telegram.org/bots/api
+package bot
+
+import (
+	"context"
+
+	"github.com/lamplighter-bot/lamplighter"
+)
+
+// Handler answers one request with the replies to send. *handlers.Handlers
+// implements it. Telegram calls Handle from several goroutines at once, but
+// never concurrently for two updates of the same chat.
+type Handler interface {
+	Handle(ctx context.Context, req lamplighter.Request) []lamplighter.Reply
+}
+
+// HandlerFunc adapts a function to the Handler interface.
+type HandlerFunc func(ctx context.Context, req lamplighter.Request) []lamplighter.Reply
+
+// Handle calls f(ctx, req).
+func (f HandlerFunc) Handle(ctx context.Context, req lamplighter.Request) []lamplighter.Reply {
+	return f(ctx, req)
+}
+
+// UpdateStore is the little persistent state the Telegram adapter needs.
+// *storage.Store implements it. Both methods are called concurrently.
+type UpdateStore interface {
+	// MarkUpdate records that the update was seen; first is true only the
+	// first time an update id is marked, across replicas and restarts.
+	MarkUpdate(ctx context.Context, updateID int64) (first bool, err error)
+	// SetReachable records whether the bot can message Telegram user tg.
+	SetReachable(ctx context.Context, tg int64, reachable bool) error
+}

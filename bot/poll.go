@@ -1,0 +1,291 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/go-telegram/bot/models"
+)
+
+// pollLimit is the most updates one getUpdates call returns (Bot API maximum).
+const pollLimit = 100
+
+// idleRepoll bounds how long the poller waits for a handled update before it
+// polls again when Telegram only had updates it already holds.
+const idleRepoll = time.Second
+
+// apiError is an unsuccessful Bot API answer to a call made without the library.
+type apiError struct {
+	Method      string
+	Code        int
+	Description string
+	RetryAfter  int
+}
+
+// Error describes the answer.
+func (e *apiError) Error() string {
+	return fmt.Sprintf("telegram %s: %d %s", e.Method, e.Code, e.Description)
+}
+
+// poller runs the getUpdates loop.
+//
+// Telegram confirms every update below the offset of a getUpdates call, so
+// the poller asks for offset = the lowest update it took that is not handled
+// yet: an update is confirmed only once it and every earlier one has been
+// handled. Telegram then sends again the updates still in progress; the
+// poller skips every id it has taken already.
+type poller struct {
+	t *Telegram
+
+	mu      sync.Mutex
+	pending map[int64]struct{} // taken, not yet handled
+	maxSeen int64              // highest update id taken
+}
+
+func (t *Telegram) newPoller() *poller {
+	return &poller{t: t, pending: map[int64]struct{}{}}
+}
+
+// offset is the getUpdates offset that confirms exactly the handled updates.
+func (p *poller) offset() int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.pending) > 0 {
+		lowest := int64(-1)
+		for id := range p.pending {
+			if lowest < 0 || id < lowest {
+				lowest = id
+			}
+		}
+		return lowest
+	}
+	if p.maxSeen > 0 {
+		return p.maxSeen + 1
+	}
+	return 0
+}
+
+// take records id as taken unless it was taken before.
+func (p *poller) take(id int64) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if id <= p.maxSeen {
+		return false
+	}
+	p.maxSeen = id
+	p.pending[id] = struct{}{}
+	return true
+}
+
+// restart forgets the ids taken so far, so that id and what follows it are
+// taken again.
+func (p *poller) restart(id int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.maxSeen = id - 1
+}
+
+func (p *poller) handled(id int64) {
+	p.mu.Lock()
+	delete(p.pending, id)
+	p.mu.Unlock()
+}
+
+// loop polls until ctx is done. It stops fetching while the queue is full.
+func (p *poller) loop(ctx context.Context) {
+	t := p.t
+	var backoff time.Duration
+	for ctx.Err() == nil {
+		if t.q.full() {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.q.freed:
+			}
+			continue
+		}
+		offset := p.offset()
+		updates, err := t.getUpdates(ctx, offset, pollLimit, t.cfg.PollTimeout)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			backoff = nextBackoff(backoff)
+			wait := backoff
+			var api *apiError
+			switch {
+			case errors.As(err, &api) && api.Code == http.StatusConflict:
+				t.log.Warn("getUpdates conflict: another instance is polling or a webhook is set; retrying", "err", err, "wait", wait)
+			case errors.As(err, &api) && api.Code == http.StatusTooManyRequests:
+				t.stats.rateLimited.Add(1)
+				wait = retryAfter(api.RetryAfter)
+				t.log.Warn("getUpdates rate limited", "wait", wait)
+			default:
+				t.log.Error("getUpdates failed; retrying", "err", err, "wait", wait)
+			}
+			if t.sleep(ctx, wait) != nil {
+				return
+			}
+			continue
+		}
+		backoff = 0
+		took := 0
+		for _, u := range updates {
+			if offset > 0 && u.ID < offset {
+				// Telegram never returns a confirmed update: it restarted
+				// its numbering (it does after a week without updates).
+				t.log.Warn("getUpdates restarted update ids", "offset", offset, "update_id", u.ID)
+				p.restart(u.ID)
+				offset = 0
+			}
+			if !p.take(u.ID) {
+				continue
+			}
+			id := u.ID
+			it := item{u: u, key: chatKey(u), done: func() { p.handled(id) }}
+			if !p.enqueue(ctx, it) {
+				p.handled(id) // not taken after all: Telegram sends it again
+				p.mu.Lock()
+				if p.maxSeen == id {
+					p.maxSeen = id - 1
+				}
+				p.mu.Unlock()
+				return
+			}
+			t.stats.received.Add(1)
+			took++
+		}
+		if took == 0 && len(updates) > 0 {
+			// Telegram only had updates we hold: wait for one to be handled
+			// so the next offset moves on.
+			timer := time.NewTimer(idleRepoll)
+			select {
+			case <-ctx.Done():
+			case <-t.q.freed:
+			case <-timer.C:
+			}
+			timer.Stop()
+		}
+	}
+}
+
+// enqueue pushes it, waiting for room; false when ctx is done first.
+func (p *poller) enqueue(ctx context.Context, it item) bool {
+	for {
+		err := p.t.q.push(it)
+		if err == nil {
+			return true
+		}
+		if errors.Is(err, errQueueClosed) {
+			return false
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-p.t.q.freed:
+		}
+	}
+}
+
+// confirm tells Telegram that every update taken was handled, so that the
+// next poller (after a restart) does not receive them again.
+func (p *poller) confirm(ctx context.Context) {
+	p.mu.Lock()
+	maxSeen, pending := p.maxSeen, len(p.pending)
+	p.mu.Unlock()
+	if maxSeen == 0 || pending > 0 {
+		return
+	}
+	next := maxSeen + 1
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if _, err := p.t.getUpdates(ctx, next, 1, 0); err != nil {
+		p.t.log.Warn("confirm handled updates", "offset", next, "err", err)
+	}
+}
+
+// getUpdates calls https://core.telegram.org/bots/api#getupdates. An update
+// that the library cannot decode is returned as a bare update (only its id),
+// which is then confirmed and ignored instead of blocking the queue.
+func (t *Telegram) getUpdates(ctx context.Context, offset int64, limit int, timeout time.Duration) ([]*models.Update, error) {
+	params := struct {
+		Offset         int64    `json:"offset,omitempty"`
+		Limit          int      `json:"limit"`
+		Timeout        int      `json:"timeout"`
+		AllowedUpdates []string `json:"allowed_updates"`
+	}{offset, limit, int(timeout / time.Second), allowedUpdates}
+	body, err := json.Marshal(params)
+	if err != nil {
+		return nil, fmt.Errorf("telegram getUpdates: %w", err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.cfg.APIURL+"/bot"+t.cfg.Token+"/getUpdates", bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("telegram getUpdates: %s", redact(err.Error(), t.cfg.Token))
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := t.client.Do(req)
+	if err != nil {
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			err = uerr.Err // the URL holds the token
+		}
+		return nil, fmt.Errorf("telegram getUpdates: %w", err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return nil, fmt.Errorf("telegram getUpdates: read: %w", err)
+	}
+	var answer struct {
+		OK          bool              `json:"ok"`
+		Result      []json.RawMessage `json:"result"`
+		ErrorCode   int               `json:"error_code"`
+		Description string            `json:"description"`
+		Parameters  struct {
+			RetryAfter int `json:"retry_after"`
+		} `json:"parameters"`
+	}
+	if err := json.Unmarshal(raw, &answer); err != nil {
+		return nil, fmt.Errorf("telegram getUpdates: HTTP %d: decode answer: %w", resp.StatusCode, err)
+	}
+	if !answer.OK {
+		code := answer.ErrorCode
+		if code == 0 {
+			code = resp.StatusCode
+		}
+		return nil, &apiError{Method: "getUpdates", Code: code, Description: answer.Description, RetryAfter: answer.Parameters.RetryAfter}
+	}
+	updates := make([]*models.Update, 0, len(answer.Result))
+	for _, r := range answer.Result {
+		u, err := decodeUpdate(r)
+		if err != nil {
+			var id struct {
+				ID int64 `json:"update_id"`
+			}
+			if json.Unmarshal(r, &id) != nil || id.ID == 0 {
+				return nil, fmt.Errorf("telegram getUpdates: update without id: %w", err)
+			}
+			t.log.Warn("undecodable update ignored", "update_id", id.ID, "err", err)
+			u = &models.Update{ID: id.ID}
+		}
+		updates = append(updates, u)
+	}
+	return updates, nil
+}
+
+// decodeUpdate decodes one update.
+func decodeUpdate(raw []byte) (*models.Update, error) {
+	u := &models.Update{}
+	if err := json.Unmarshal(raw, u); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
