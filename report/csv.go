@@ -1,0 +1,97 @@
+package report
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+)
+
+// bom is the UTF-8 byte-order mark that makes Excel and WPS read the file as
+// UTF-8 (SPEC section 6).
+const bom = "\uFEFF"
+
+// The export columns, SPEC section 7.
+var (
+	memberColumns = []string{"community", "member_id", "name", "unit", "building", "joined",
+		"posts", "activities", "services", "total", "minimum", "compliant", "last_participation"}
+	ledgerColumns = []string{"community", "member_id", "name", "date", "kind", "ref",
+		"title", "method", "verified_by"}
+)
+
+// WriteMembersCSV writes the members export: a UTF-8 byte-order mark, the
+// header row, then one record per row, with CRLF line ends (RFC 4180, what
+// Excel and WPS write themselves). Text a person typed (community, name,
+// unit, building) is neutralised so that no spreadsheet runs it as a
+// formula: see Neutralize. It returns the first write error, with context.
+func WriteMembersCSV(w io.Writer, rows []MemberRow) error {
+	recs := make([][]string, len(rows))
+	for i, r := range rows {
+		recs[i] = memberRecord(r)
+	}
+	return writeCSV(w, "members", memberColumns, recs)
+}
+
+// WriteLedgerCSV writes the ledger export like WriteMembersCSV: byte-order
+// mark, header, CRLF line ends, and the community, name and title cells
+// neutralised.
+func WriteLedgerCSV(w io.Writer, rows []LedgerRow) error {
+	recs := make([][]string, len(rows))
+	for i, r := range rows {
+		recs[i] = ledgerRecord(r)
+	}
+	return writeCSV(w, "ledger", ledgerColumns, recs)
+}
+
+// Neutralize returns s prefixed with a single quote when a spreadsheet would
+// take it for a formula, that is when it starts with =, +, -, @, a tab or a
+// carriage return (the OWASP "CSV injection" advice); any other s comes back
+// unchanged. The quote shows in the cell, which is the point: the text is
+// kept, visibly, and never run.
+func Neutralize(s string) string {
+	if s == "" {
+		return s
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return "'" + s
+	}
+	return s
+}
+
+func memberRecord(r MemberRow) []string {
+	return []string{
+		Neutralize(r.Community), r.MemberID, Neutralize(r.Name), Neutralize(r.Unit), Neutralize(r.Building),
+		r.Joined, strconv.Itoa(r.Posts), strconv.Itoa(r.Activities), strconv.Itoa(r.Services),
+		strconv.Itoa(r.Total), strconv.Itoa(r.Minimum), yesNo(r.Compliant), r.LastParticipation,
+	}
+}
+
+func ledgerRecord(r LedgerRow) []string {
+	return []string{
+		Neutralize(r.Community), r.MemberID, Neutralize(r.Name), r.Date, r.Kind, r.Ref,
+		Neutralize(r.Title), r.Method, r.VerifiedBy,
+	}
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func writeCSV(w io.Writer, kind string, header []string, recs [][]string) error {
+	if _, err := io.WriteString(w, bom); err != nil {
+		return fmt.Errorf("write %s csv: %w", kind, err)
+	}
+	cw := csv.NewWriter(w)
+	cw.UseCRLF = true
+	if err := cw.Write(header); err != nil {
+		return fmt.Errorf("write %s csv header: %w", kind, err)
+	}
+	if err := cw.WriteAll(recs); err != nil {
+		return fmt.Errorf("write %s csv: %w", kind, err)
+	}
+	return nil
+}
