@@ -1,0 +1,232 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	ll "github.com/lamplighter-bot/lamplighter"
+	"github.com/lamplighter-bot/lamplighter/bot"
+	"github.com/lamplighter-bot/lamplighter/handlers"
+	"github.com/lamplighter-bot/lamplighter/storage"
+)
+
+const runUsage = `Usage:
+  lamplighter run
+
+Runs the bot: long polling, or a webhook server at the path of
+LAMPLIGHTER_WEBHOOK_URL when it is set. Serves /healthz on LAMPLIGHTER_LISTEN.
+SIGINT or SIGTERM stops taking updates, finishes those in hand and exits.`
+
+// shutdownTimeout bounds how long the HTTP server waits for requests in
+// flight at shutdown.
+const shutdownTimeout = 15 * time.Second
+
+// runBot runs "run" until ctx is cancelled or a part of the bot fails.
+func (p *program) runBot(ctx context.Context, args []string) error {
+	fs := p.flagSet("run", nil)
+	if err := p.parse(fs, args, runUsage); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("run: unexpected argument %q", fs.Arg(0))
+	}
+	if err := p.setup(true, slog.LevelInfo); err != nil {
+		return err
+	}
+	s, err := p.openServer(ctx)
+	if err != nil {
+		return err
+	}
+	werr := s.wait(ctx)
+	cerr := s.close()
+	return errors.Join(werr, cerr)
+}
+
+// server is a running bot: the store, the Telegram adapter and the HTTP
+// server for /healthz and the webhook.
+type server struct {
+	log   *slog.Logger
+	store *storage.Store
+	tg    *bot.Telegram
+	http  *http.Server
+	ln    net.Listener
+
+	tgCancel context.CancelFunc
+	tgDone   chan error // Telegram.Run's result
+	httpDone chan error // Serve's result
+	once     sync.Once
+}
+
+// openServer connects to Redis, migrates the schema, builds the conversation
+// and the Telegram adapter, and starts serving. The caller waits on it and
+// closes it.
+func (p *program) openServer(ctx context.Context) (*server, error) {
+	st, err := p.openStore(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s := &server{log: p.log, store: st, tgDone: make(chan error, 1), httpDone: make(chan error, 1)}
+
+	hs := &usernameHandlers{store: st, cfg: handlers.Config{
+		Admins:          p.cfg.Admins,
+		DefaultTimeZone: p.cfg.TimeZone,
+		DefaultLanguage: p.cfg.Language,
+		Now:             p.now,
+		Logger:          p.log,
+	}}
+	tg, err := bot.NewTelegram(bot.TelegramConfig{
+		Token:         p.cfg.Token,
+		APIURL:        p.cfg.APIURL,
+		BotUsername:   p.cfg.BotUsername,
+		WebhookURL:    p.cfg.WebhookURL,
+		WebhookSecret: p.cfg.WebhookSecret,
+		Handler:       bot.HandlerFunc(func(ctx context.Context, req ll.Request) []ll.Reply { return hs.Handle(ctx, req) }),
+		Store:         st,
+		Menus:         handlers.Menus(),
+		Logger:        p.log,
+		Sleep:         p.sleep,
+	})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	s.tg = tg
+	hs.username = tg.BotUsername
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("/healthz", s.healthz)
+	if p.cfg.WebhookURL != "" {
+		path := tg.WebhookPath()
+		if path == "/healthz" {
+			st.Close()
+			return nil, badSetting("LAMPLIGHTER_WEBHOOK_URL", "the path /healthz is taken by the health check")
+		}
+		mux.Handle(path, tg.WebhookHandler())
+	}
+	ln, err := net.Listen("tcp", p.cfg.Listen)
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("LAMPLIGHTER_LISTEN %s: %w", p.cfg.Listen, err)
+	}
+	s.ln = ln
+	s.http = &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(p.log.Handler(), slog.LevelWarn),
+	}
+	go func() { s.httpDone <- s.http.Serve(ln) }()
+
+	// Telegram runs on its own context so that, at shutdown, the HTTP server
+	// stops taking webhook requests before the adapter drains its queue.
+	tgCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	s.tgCancel = cancel
+	go func() { s.tgDone <- tg.Run(tgCtx) }()
+
+	mode := "polling"
+	if p.cfg.WebhookURL != "" {
+		mode = "webhook"
+	}
+	p.log.Info("lamplighter running", "mode", mode, "listen", ln.Addr().String(), "redis", p.cfg.redisTarget())
+	if p.onListen != nil {
+		p.onListen(ln.Addr())
+	}
+	return s, nil
+}
+
+// wait blocks until ctx is cancelled (nil) or a part of the bot stops on its
+// own (its error).
+func (s *server) wait(ctx context.Context) error {
+	select {
+	case <-ctx.Done():
+		s.log.Info("shutting down")
+		return nil
+	case err := <-s.tgDone:
+		s.tgDone <- err // for close
+		if err == nil {
+			err = errors.New("telegram adapter stopped")
+		}
+		return err
+	case err := <-s.httpDone:
+		s.httpDone <- err
+		return fmt.Errorf("http server on %s: %w", s.ln.Addr(), err)
+	}
+}
+
+// close shuts down gracefully: the HTTP server stops taking requests and
+// finishes those in flight, then the Telegram adapter handles every update it
+// already took, then the store closes.
+func (s *server) close() error {
+	var errs []error
+	s.once.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		defer cancel()
+		if err := s.http.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+		}
+		if err := <-s.httpDone; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, fmt.Errorf("http server: %w", err))
+		}
+		s.tgCancel()
+		if err := <-s.tgDone; err != nil {
+			errs = append(errs, err)
+		}
+		if err := s.store.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close redis: %w", err))
+		}
+		s.log.Info("stopped")
+	})
+	return errors.Join(errs...)
+}
+
+// healthz answers 200 "ok" while Redis answers PING, 503 otherwise.
+func (s *server) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if err := s.store.Ping(ctx); err != nil {
+		s.log.Warn("health check: redis does not answer", "err", err)
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintln(w, "redis unavailable")
+		return
+	}
+	fmt.Fprintln(w, "ok")
+}
+
+// usernameHandlers builds the conversation with the bot username that the
+// Telegram adapter learned from getMe, which deep links need; it rebuilds
+// it (cheaply: Handlers keeps no state) if the username changes.
+type usernameHandlers struct {
+	store    handlers.Store
+	cfg      handlers.Config
+	username func() string
+
+	mu   sync.Mutex
+	name string
+	h    *handlers.Handlers
+}
+
+// Handle answers req with handlers for the current bot username.
+func (u *usernameHandlers) Handle(ctx context.Context, req ll.Request) []ll.Reply {
+	name := ""
+	if u.username != nil {
+		name = u.username()
+	}
+	u.mu.Lock()
+	if u.h == nil || name != u.name {
+		cfg := u.cfg
+		cfg.BotUsername = name
+		u.h, u.name = handlers.New(u.store, cfg), name
+	}
+	h := u.h
+	u.mu.Unlock()
+	return h.Handle(ctx, req)
+}

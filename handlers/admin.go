@@ -1,0 +1,133 @@
+package handlers
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	ll "github.com/lamplighter-bot/lamplighter"
+)
+
+// adminActor names a district admin in audit entries.
+func (c *call) adminActor() string {
+	return "tg:" + strconv.FormatInt(c.req.UserID, 10)
+}
+
+// newCommunity creates a community with the configured defaults and makes it
+// the one the admin's committee commands act on.
+func (c *call) newCommunity() []ll.Reply {
+	args := splitArgs(c.req.Args, 2)
+	if len(args) < 2 {
+		return c.usage("newcommunity")
+	}
+	comm := ll.Community{
+		ID:          strings.ToLower(args[0]),
+		Name:        args[1],
+		TimeZone:    c.h.cfg.DefaultTimeZone,
+		Language:    c.h.cfg.DefaultLanguage,
+		Minimum:     ll.DefaultMinimum,
+		PostMinimum: ll.DefaultPostMinimum,
+		Created:     c.now,
+	}
+	if err := comm.Validate(); err != nil {
+		return c.fail(err, "")
+	}
+	audit := &ll.AuditEntry{Time: c.now, Community: comm.ID, Actor: c.adminActor(), Action: "newcommunity", Object: comm.ID, Detail: comm.Name}
+	if err := c.h.store.CreateCommunity(c.ctx, comm, audit); err != nil {
+		if ll.ErrorCode(err) == ll.ECONFLICT {
+			return c.say("community.exists", comm.ID)
+		}
+		return c.fail(err, "")
+	}
+	if err := c.h.store.SetUserUse(c.ctx, c.req.UserID, comm.ID); err != nil {
+		return c.fail(err, "")
+	}
+	return c.say("community.created", comm.Name, comm.ID, comm.TimeZone, comm.Language)
+}
+
+// use chooses the community the admin's committee commands act on.
+func (c *call) use() []ll.Reply {
+	id := strings.ToLower(strings.TrimSpace(c.req.Args))
+	if !ll.ValidCommunityID(id) {
+		return c.fail(ll.Invalid("id", "bad community id"), "")
+	}
+	comm, err := c.h.store.Community(c.ctx, id)
+	if err != nil {
+		return c.fail(err, id)
+	}
+	if err := c.h.store.SetUserUse(c.ctx, c.req.UserID, comm.ID); err != nil {
+		return c.fail(err, "")
+	}
+	entry := ll.AuditEntry{Time: c.now, Community: comm.ID, Actor: c.adminActor(), Action: "use", Object: comm.ID}
+	if err := c.h.store.Audit(c.ctx, entry); err != nil {
+		c.h.log.Warn("audit /use", "community", comm.ID, "err", err)
+	}
+	return c.say("use.done", comm.Name, comm.ID)
+}
+
+// communities lists every community with its member count and how many
+// members hold at least the post minimum.
+func (c *call) communities() []ll.Reply {
+	r, err := c.communitiesPage(1)
+	if err != nil {
+		return c.fail(err, "")
+	}
+	return []ll.Reply{r}
+}
+
+// communitiesPage renders one page of the district overview.
+func (c *call) communitiesPage(page int) (ll.Reply, error) {
+	all, err := c.h.store.Communities(c.ctx)
+	if err != nil {
+		return ll.Reply{}, fmt.Errorf("list communities: %w", err)
+	}
+	if len(all) == 0 {
+		return ll.Reply{Text: c.t("communities.empty")}, nil
+	}
+	from, to, shown, pages := pageBounds(len(all), page)
+	var b strings.Builder
+	b.WriteString(c.t("communities.title", len(all)))
+	for _, comm := range all[from:to] {
+		active, holding, err := c.postFigures(comm)
+		if err != nil {
+			return ll.Reply{}, err
+		}
+		b.WriteString("\n" + c.t("communities.line", comm.ID, comm.Name, active, holding, comm.PostMinimum))
+	}
+	b.WriteString(c.pageFooter(shown, pages))
+	return ll.Reply{Text: b.String(), Buttons: appendRow(nil, navRow(listCommunities, shown, pages, ""))}, nil
+}
+
+// postFigures counts a community's active members and those holding at least
+// its post minimum. The Store has no per-community claim count, so it adds up
+// the holders of each post.
+func (c *call) postFigures(comm ll.Community) (active, holding int, err error) {
+	members, err := c.h.store.Members(c.ctx, comm.ID)
+	if err != nil {
+		return 0, 0, fmt.Errorf("list members of %s: %w", comm.ID, err)
+	}
+	posts, err := c.h.store.Posts(c.ctx, comm.ID)
+	if err != nil {
+		return 0, 0, fmt.Errorf("list posts of %s: %w", comm.ID, err)
+	}
+	held := map[string]int{}
+	for _, p := range posts {
+		holders, err := c.h.store.Holders(c.ctx, comm.ID, p.ID)
+		if err != nil {
+			return 0, 0, fmt.Errorf("holders of %s/%s: %w", comm.ID, p.ID, err)
+		}
+		for _, h := range holders {
+			held[h.Member]++
+		}
+	}
+	for _, m := range members {
+		if !m.Active() {
+			continue
+		}
+		active++
+		if held[m.ID] >= comm.PostMinimum {
+			holding++
+		}
+	}
+	return active, holding, nil
+}

@@ -1,0 +1,273 @@
+package handlers
+
+import (
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	ll "github.com/lamplighter-bot/lamplighter"
+)
+
+// Callback data is compact text, at most 64 bytes (Telegram's limit):
+//
+//	c:P3              claim post P3
+//	u:P3              release post P3
+//	jt:T2             join team T2
+//	lt:T2             leave team T2
+//	pg:p:2            page 2 of the open posts
+//	pg:t:2            page 2 of the teams
+//	pg:cm:2           page 2 of the communities (admin)
+//	pg:m:2:<query>    page 2 of the member search for <query> (committee)
+//	f:<n>:<step>:<v>  value v for step <step> of the guided flow with nonce <n>
+//
+// Ids must be in canonical form (P3, not p3 or P03), so that decoding and
+// encoding again gives back the same text. Data is only ever a hint of what
+// the user wants: each press is checked again against storage, the user's
+// current flow and their role at that moment.
+
+// maxCallbackLen is Telegram's limit on callback data, in bytes.
+const maxCallbackLen = 64
+
+// maxQueryLen is the longest member search that fits a page button.
+const maxQueryLen = 48
+
+// Callback kinds.
+const (
+	cbClaim     = "c"
+	cbUnclaim   = "u"
+	cbJoinTeam  = "jt"
+	cbLeaveTeam = "lt"
+	cbPage      = "pg"
+	cbFlow      = "f"
+)
+
+// Paged lists.
+const (
+	listPosts       = "p"
+	listTeams       = "t"
+	listMembers     = "m"
+	listCommunities = "cm"
+)
+
+// callback is decoded button data.
+type callback struct {
+	kind  string
+	id    string // c, u, jt, lt: the post or team id
+	list  string // pg
+	page  int    // pg, from 1
+	query string // pg:m
+	nonce string // f
+	step  string // f
+	value string // f
+}
+
+// encode returns the button data for cb.
+func (cb callback) encode() string {
+	switch cb.kind {
+	case cbPage:
+		s := cbPage + ":" + cb.list + ":" + strconv.Itoa(cb.page)
+		if cb.list == listMembers {
+			s += ":" + cb.query
+		}
+		return s
+	case cbFlow:
+		return cbFlow + ":" + cb.nonce + ":" + cb.step + ":" + cb.value
+	}
+	return cb.kind + ":" + cb.id
+}
+
+// decodeCallback parses button data, refusing anything that encode would not
+// have produced.
+func decodeCallback(s string) (callback, bool) {
+	if s == "" || len(s) > maxCallbackLen || !utf8.ValidString(s) {
+		return callback{}, false
+	}
+	kind, rest, ok := strings.Cut(s, ":")
+	if !ok {
+		return callback{}, false
+	}
+	cb := callback{kind: kind}
+	switch kind {
+	case cbClaim, cbUnclaim:
+		if ll.NormalizeID('P', rest) != rest {
+			return callback{}, false
+		}
+		cb.id = rest
+	case cbJoinTeam, cbLeaveTeam:
+		if ll.NormalizeID('T', rest) != rest {
+			return callback{}, false
+		}
+		cb.id = rest
+	case cbPage:
+		parts := strings.SplitN(rest, ":", 3)
+		if len(parts) < 2 {
+			return callback{}, false
+		}
+		cb.list = parts[0]
+		page, ok := parsePage(parts[1])
+		if !ok {
+			return callback{}, false
+		}
+		cb.page = page
+		switch cb.list {
+		case listPosts, listTeams, listCommunities:
+			if len(parts) != 2 {
+				return callback{}, false
+			}
+		case listMembers:
+			if len(parts) != 3 || !validQuery(parts[2]) {
+				return callback{}, false
+			}
+			cb.query = parts[2]
+		default:
+			return callback{}, false
+		}
+	case cbFlow:
+		parts := strings.Split(rest, ":")
+		if len(parts) != 3 || !isToken(parts[0], 4, 4) || !isToken(parts[1], 1, 8) || !isToken(parts[2], 1, 40) {
+			return callback{}, false
+		}
+		cb.nonce, cb.step, cb.value = parts[0], parts[1], parts[2]
+	default:
+		return callback{}, false
+	}
+	return cb, true
+}
+
+// parsePage accepts a canonical page number from 1 to 9999.
+func parsePage(s string) (int, bool) {
+	if s == "" || len(s) > 4 || s[0] == '0' {
+		return 0, false
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		return 0, false
+	}
+	return n, true
+}
+
+// isToken reports whether s is min to max bytes of [a-z0-9-].
+func isToken(s string, min, max int) bool {
+	if len(s) < min || len(s) > max {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		if !(b >= 'a' && b <= 'z' || b >= '0' && b <= '9' || b == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// validQuery reports whether a member search fits a page button.
+func validQuery(q string) bool {
+	if len(q) > maxQueryLen || !utf8.ValidString(q) || strings.TrimSpace(q) != q {
+		return false
+	}
+	for _, r := range q {
+		if r < 0x20 || r == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// onCallback answers a button press. Whatever the data says, it is checked
+// again: the member and their role as stored now, the flow as stored now.
+func (c *call) onCallback() []ll.Reply {
+	cb, ok := decodeCallback(c.req.Callback)
+	if !ok {
+		c.h.log.Info("unknown callback data", "user", c.req.UserID, "data", truncate(c.req.Callback, 80))
+		c.public = true
+		return c.stale()
+	}
+	switch cb.kind {
+	case cbClaim, cbUnclaim, cbJoinTeam, cbLeaveTeam:
+		if c.member == nil {
+			c.public = true
+			return c.toastErr(ll.ErrNotMember, "")
+		}
+		var rs []ll.Reply
+		switch cb.kind {
+		case cbClaim:
+			rs = c.claim(cb.id)
+		case cbUnclaim:
+			rs = c.unclaim(cb.id)
+		case cbJoinTeam:
+			rs = c.joinTeam(cb.id)
+		default:
+			rs = c.leaveTeam(cb.id)
+		}
+		return withToast(rs)
+	case cbPage:
+		return c.pagePress(cb)
+	case cbFlow:
+		return c.flowPress(cb)
+	}
+	return c.stale()
+}
+
+// withToast makes the first reply's text the toast of a button press, unless
+// a toast is already set.
+func withToast(rs []ll.Reply) []ll.Reply {
+	for _, r := range rs {
+		if r.CallbackAnswer != "" {
+			return rs
+		}
+	}
+	if len(rs) > 0 && rs[0].Text != "" {
+		first := strings.SplitN(plain(rs[0].Text), "\n", 2)[0]
+		rs[0].CallbackAnswer = truncate(first, 200)
+	}
+	return rs
+}
+
+// pageButton is a [‹] or [›] button for a paged list.
+func pageButton(label, list string, page int, query string) ll.Button {
+	return ll.Button{Text: label, Data: callback{kind: cbPage, list: list, page: page, query: query}.encode()}
+}
+
+// pagePress shows another page of a list, replacing the message that
+// carried the button.
+func (c *call) pagePress(cb callback) []ll.Reply {
+	var (
+		r   ll.Reply
+		err error
+	)
+	switch cb.list {
+	case listPosts:
+		if c.member == nil {
+			c.public = true
+			return c.toastErr(ll.ErrNotMember, "")
+		}
+		r, err = c.postsPage(cb.page)
+	case listTeams:
+		if c.member == nil {
+			c.public = true
+			return c.toastErr(ll.ErrNotMember, "")
+		}
+		c.public = true
+		r, err = c.teamsPage(cb.page)
+	case listMembers:
+		if _, err := c.committee(); err != nil {
+			c.public = true
+			return c.toastErr(err, "")
+		}
+		r, err = c.membersPage(cb.query, cb.page)
+	case listCommunities:
+		if !c.admin {
+			c.public = true
+			return c.toastErr(&ll.Error{Code: ll.EFORBIDDEN, Detail: "admin"}, "")
+		}
+		r, err = c.communitiesPage(cb.page)
+	default:
+		return c.stale()
+	}
+	if err != nil {
+		return c.toastErr(err, "")
+	}
+	r.Edit = true
+	r.CallbackAnswer = c.t("page.toast", cb.page)
+	return []ll.Reply{r}
+}

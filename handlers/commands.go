@@ -1,0 +1,246 @@
+package handlers
+
+import (
+	"strings"
+
+	ll "github.com/lamplighter-bot/lamplighter"
+)
+
+// level is who may use a command.
+type level int
+
+const (
+	anyone    level = iota // registered or not
+	member                 // an active member
+	committee              // the committee of the caller's community, or an admin after /use
+	admin                  // a district admin from configuration
+)
+
+// command is one entry of the command table.
+type command struct {
+	name     string
+	level    level
+	run      func(*call) []ll.Reply
+	needArgs bool // without arguments it answers with its usage
+	public   bool // its answer may stay in a group chat
+	menu     bool // listed in the Telegram command menu
+}
+
+// commands is the command table; commandOrder is the order of /help and the menus.
+var (
+	commands     map[string]*command
+	commandOrder []string
+)
+
+func init() {
+	table := []*command{
+		{name: "start", level: anyone, run: (*call).start, public: true},
+		{name: "join", level: anyone, run: (*call).cmdJoin, needArgs: true},
+		{name: "me", level: member, run: (*call).me, menu: true},
+		{name: "profile", level: member, run: (*call).profile, menu: true},
+		{name: "posts", level: member, run: (*call).posts, menu: true},
+		{name: "claim", level: member, run: (*call).cmdClaim, menu: true},
+		{name: "unclaim", level: member, run: (*call).cmdUnclaim, needArgs: true, menu: true},
+		{name: "teams", level: member, run: (*call).teams, public: true, menu: true},
+		{name: "jointeam", level: member, run: (*call).cmdJoinTeam, needArgs: true, menu: true},
+		{name: "leaveteam", level: member, run: (*call).cmdLeaveTeam, needArgs: true, menu: true},
+		{name: "lang", level: anyone, run: (*call).setLang, needArgs: true, menu: true},
+		{name: "cancel", level: anyone, run: (*call).cancel, menu: true},
+		{name: "help", level: anyone, run: (*call).help, public: true, menu: true},
+
+		{name: "newpost", level: committee, run: (*call).newPost, menu: true},
+		{name: "editpost", level: committee, run: (*call).editPost, needArgs: true, menu: true},
+		{name: "newteam", level: committee, run: (*call).newTeam, needArgs: true, menu: true},
+		{name: "leader", level: committee, run: (*call).leader, needArgs: true, menu: true},
+		{name: "invite", level: committee, run: (*call).invite, menu: true},
+		{name: "role", level: committee, run: (*call).setRole, needArgs: true, menu: true},
+		{name: "remove", level: committee, run: (*call).remove, needArgs: true, menu: true},
+		{name: "members", level: committee, run: (*call).members, menu: true},
+		{name: "member", level: committee, run: (*call).memberCard, needArgs: true, menu: true},
+		{name: "settings", level: committee, run: (*call).settings, menu: true},
+		{name: "audit", level: committee, run: (*call).audit, menu: true},
+
+		{name: "newcommunity", level: admin, run: (*call).newCommunity, needArgs: true},
+		{name: "use", level: admin, run: (*call).use, needArgs: true},
+		{name: "communities", level: admin, run: (*call).communities},
+	}
+	commands = make(map[string]*command, len(table))
+	for _, cmd := range table {
+		commands[cmd.name] = cmd
+		commandOrder = append(commandOrder, cmd.name)
+	}
+}
+
+// onCommand checks who may run the command, then runs it or shows its usage.
+func (c *call) onCommand() []ll.Reply {
+	cmd, ok := commands[c.req.Command]
+	if !ok {
+		c.public = true
+		return c.say("unknown.command", c.req.Command)
+	}
+	c.public = cmd.public
+	if cmd.name == "start" && c.req.Args != "" {
+		c.public = false
+	}
+	if err := c.allowed(cmd.level); err != nil {
+		return c.fail(err, "")
+	}
+	if cmd.needArgs && c.req.Args == "" {
+		return c.usage(cmd.name)
+	}
+	return cmd.run(c)
+}
+
+// allowed checks the caller's standing for a command level; for committee
+// commands it also resolves the community they act on.
+func (c *call) allowed(l level) error {
+	switch l {
+	case member:
+		if c.member == nil {
+			return ll.ErrNotMember
+		}
+	case committee:
+		_, err := c.committee()
+		return err
+	case admin:
+		if !c.admin {
+			return &ll.Error{Code: ll.EFORBIDDEN, Detail: "admin"}
+		}
+	}
+	return nil
+}
+
+// usage answers a command given without its arguments.
+func (c *call) usage(name string) []ll.Reply {
+	return c.say("usage." + name)
+}
+
+// help lists the commands this user may use, by role.
+func (c *call) help() []ll.Reply {
+	var b strings.Builder
+	b.WriteString(c.t("help.title"))
+	section := func(title string, l level) {
+		b.WriteString("\n\n<b>" + c.t(title) + "</b>")
+		for _, name := range commandOrder {
+			cmd := commands[name]
+			if cmd.level != l && !(l == member && cmd.level == anyone) {
+				continue
+			}
+			if name == "start" || (c.member != nil && name == "join") {
+				continue
+			}
+			b.WriteString("\n/" + name + " — " + c.t("desc."+name))
+		}
+	}
+	if c.member == nil {
+		b.WriteString("\n\n" + c.t("help.guest"))
+		b.WriteString("\n/join — " + c.t("desc.join"))
+		b.WriteString("\n/lang — " + c.t("desc.lang"))
+		b.WriteString("\n/help — " + c.t("desc.help"))
+	} else {
+		section("help.member", member)
+	}
+	if c.isCommitteeMember() || c.admin {
+		section("help.committee", committee)
+		if !c.admin && c.member.Role != ll.RoleSecretary {
+			b.WriteString("\n" + c.t("help.secretary_only"))
+		}
+	}
+	if c.admin {
+		section("help.admin", admin)
+	}
+	b.WriteString("\n\n" + c.t("help.usage"))
+	r := ll.Reply{Text: b.String()}
+	switch {
+	case !c.req.Private:
+	case c.admin:
+		r.SetMenu = menuFor(ll.RoleAdmin)
+	case c.member != nil:
+		r.SetMenu = menuFor(c.member.Role)
+	}
+	return []ll.Reply{r}
+}
+
+// menuFor names the command menu of a role.
+func menuFor(r ll.Role) string {
+	if r.IsCommittee() {
+		return "committee"
+	}
+	return "member"
+}
+
+// Menus returns the command menus for Telegram's setMyCommands, keyed "member"
+// and "committee", then by language "zh" and "en". The committee menu holds
+// the member commands too. Descriptions are plain text.
+func Menus() map[string]map[string][]ll.MenuCommand {
+	out := map[string]map[string][]ll.MenuCommand{}
+	for _, menu := range []string{"member", "committee"} {
+		out[menu] = map[string][]ll.MenuCommand{}
+		for _, lang := range languages {
+			var cmds []ll.MenuCommand
+			for _, name := range commandOrder {
+				cmd := commands[name]
+				if !cmd.menu || (cmd.level == committee && menu == "member") {
+					continue
+				}
+				cmds = append(cmds, ll.MenuCommand{Command: name, Description: plain(tr(lang, "desc."+name))})
+			}
+			out[menu][lang] = cmds
+		}
+	}
+	return out
+}
+
+// start welcomes the user; "/start join_<code>" registers through an invite.
+func (c *call) start() []ll.Reply {
+	payload := c.req.Args
+	if code, ok := strings.CutPrefix(payload, "join_"); ok {
+		return c.join(code)
+	}
+	var intro string
+	switch {
+	case payload != "":
+		intro = c.t("start.bad_link") + "\n\n"
+	case c.member != nil:
+		intro = c.t("start.member", c.member.Name, c.member.ID) + "\n\n"
+	default:
+		intro = c.t("start.guest") + "\n\n"
+	}
+	rs := c.help()
+	rs[0].Text = intro + rs[0].Text
+	return rs
+}
+
+// setLang stores the user's reply language and answers in it.
+func (c *call) setLang() []ll.Reply {
+	lang := strings.ToLower(strings.TrimSpace(c.req.Args))
+	switch lang {
+	case "中文", "汉语", "chinese", "cn":
+		lang = "zh"
+	case "english", "英文", "英语":
+		lang = "en"
+	}
+	if !ll.ValidLanguage(lang) {
+		return c.usage("lang")
+	}
+	if err := c.h.store.SetUserLanguage(c.ctx, c.req.UserID, lang); err != nil {
+		return c.fail(err, "")
+	}
+	c.lang = lang
+	return c.say("lang.set")
+}
+
+// cancel ends the user's guided flow.
+func (c *call) cancel() []ll.Reply {
+	f, err := c.h.store.Flow(c.ctx, c.req.UserID)
+	if err != nil {
+		return c.fail(err, "")
+	}
+	if f == nil {
+		return []ll.Reply{{Text: c.t("cancel.none"), RemoveKeyboard: true}}
+	}
+	if err := c.h.store.ClearFlow(c.ctx, c.req.UserID); err != nil {
+		return c.fail(err, "")
+	}
+	return []ll.Reply{{Text: c.t("cancel.done"), RemoveKeyboard: true}}
+}

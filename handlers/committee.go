@@ -1,0 +1,352 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	ll "github.com/lamplighter-bot/lamplighter"
+)
+
+// Invites expire: a member invite after inviteTTL, one that grants a
+// committee role (a link that can be forwarded) sooner.
+const (
+	inviteTTL     = 30 * 24 * time.Hour
+	roleInviteTTL = 7 * 24 * time.Hour
+)
+
+// scope is the community a committee command acts on and who acts.
+type scope struct {
+	community ll.Community
+	actor     string  // audit actor: member id, or tg:<id> for an admin from outside
+	role      ll.Role // the caller's role there; RoleAdmin for a district admin
+	now       time.Time
+}
+
+// canAppoint reports whether the caller may grant committee roles.
+func (s *scope) canAppoint() bool {
+	return s.role == ll.RoleSecretary || s.role == ll.RoleAdmin
+}
+
+// audit is the audit entry of an action in the scope's community.
+func (s *scope) audit(action, object, detail string) *ll.AuditEntry {
+	return &ll.AuditEntry{
+		Time:      s.now,
+		Community: s.community.ID,
+		Actor:     s.actor,
+		Action:    action,
+		Object:    object,
+		Detail:    truncate(detail, 200),
+	}
+}
+
+// committee resolves the community the caller's committee commands act on,
+// from the role stored now: an admin's /use choice (or their own community),
+// else the community where the caller holds a committee role.
+func (c *call) committee() (*scope, error) {
+	if c.scope != nil {
+		return c.scope, nil
+	}
+	var (
+		id   string
+		role ll.Role
+	)
+	switch {
+	case c.admin && c.user.Use != "":
+		id, role = c.user.Use, ll.RoleAdmin
+	case c.admin && c.member != nil:
+		id, role = c.member.Community, ll.RoleAdmin
+	case c.admin:
+		return nil, &ll.Error{Code: ll.EFORBIDDEN, Detail: "use"}
+	case c.member == nil:
+		return nil, ll.ErrNotMember
+	case !c.member.Role.IsCommittee():
+		return nil, ll.ErrForbidden
+	default:
+		id, role = c.member.Community, c.member.Role
+	}
+	comm, err := c.h.store.Community(c.ctx, id)
+	if err != nil {
+		if c.admin && errors.Is(err, ll.ErrNotFound) {
+			return nil, &ll.Error{Code: ll.EFORBIDDEN, Detail: "use"}
+		}
+		return nil, fmt.Errorf("load community %s: %w", id, err)
+	}
+	c.scope = &scope{community: comm, actor: c.actorFor(comm.ID), role: role, now: c.now}
+	return c.scope, nil
+}
+
+// invite creates an invite link, for a plain member or (secretary and admin
+// only) with a committee role.
+func (c *call) invite() []ll.Reply {
+	sc := c.scope
+	role, err := ll.ParseRole(c.req.Args)
+	if err != nil {
+		return c.fail(err, "")
+	}
+	if role != ll.RoleNone && !sc.canAppoint() {
+		return c.fail(&ll.Error{Code: ll.EFORBIDDEN, Detail: "secretary"}, "")
+	}
+	ttl := inviteTTL
+	if role != ll.RoleNone {
+		ttl = roleInviteTTL
+	}
+	inv := ll.Invite{
+		Community: sc.community.ID,
+		Role:      role,
+		CreatedBy: sc.actor,
+		Created:   c.now,
+		Expires:   c.now.Add(ttl),
+	}
+	inv, err = c.h.store.CreateInvite(c.ctx, inv, sc.audit("invite", "", roleCode(role)))
+	if err != nil {
+		return c.fail(err, "")
+	}
+	expires := inv.Expires.In(sc.community.Location()).Format("2006-01-02")
+	return c.say("invite.created", c.roleName(role), rawHTML(c.inviteLink(inv.Code)), expires)
+}
+
+// inviteLink is the deep link of an invite, or the /join command when the
+// bot's username is unknown.
+func (c *call) inviteLink(code string) string {
+	if c.h.cfg.BotUsername == "" {
+		return "<code>/join " + escape(code) + "</code>"
+	}
+	return escape(fmt.Sprintf("https://t.me/%s?start=join_%s", c.h.cfg.BotUsername, code))
+}
+
+// roleCode names a role in audit entries, "none" for a plain member.
+func roleCode(r ll.Role) string {
+	if r == ll.RoleNone {
+		return "none"
+	}
+	return string(r)
+}
+
+// roleName is a role for display; RoleNone reads "member".
+func (c *call) roleName(r ll.Role) string {
+	return roleNameIn(c.lang, r)
+}
+
+func roleNameIn(lang string, r ll.Role) string {
+	if r == ll.RoleNone {
+		return tr(lang, "role.member")
+	}
+	return tr(lang, "role."+string(r))
+}
+
+// setRole appoints or removes a committee role (secretary and admin only);
+// the member is told.
+func (c *call) setRole() []ll.Reply {
+	sc := c.scope
+	args := splitArgs(c.req.Args, 2)
+	if len(args) < 2 {
+		return c.usage("role")
+	}
+	if !sc.canAppoint() {
+		return c.fail(&ll.Error{Code: ll.EFORBIDDEN, Detail: "secretary"}, "")
+	}
+	role, err := ll.ParseRole(args[1])
+	if err != nil {
+		return c.fail(err, "")
+	}
+	m, err := c.resolveMember(sc.community.ID, args[0])
+	if err != nil {
+		return c.fail(err, args[0])
+	}
+	if !m.Active() {
+		return c.say("member.not_active", m.ID)
+	}
+	if m.Role == role {
+		return c.say("role.unchanged", m.DisplayName(), c.roleName(role))
+	}
+	if err := c.h.store.SetRole(c.ctx, sc.community.ID, m.ID, role, sc.audit("role", m.ID, roleCode(role))); err != nil {
+		return c.fail(err, m.ID)
+	}
+	rs := c.say("role.set", m.DisplayName(), c.roleName(role))
+	switch m.TelegramID {
+	case 0:
+	case c.req.UserID:
+		rs[0].SetMenu = menuFor(role)
+		if c.admin {
+			rs[0].SetMenu = menuFor(ll.RoleAdmin)
+		}
+	default:
+		lang := memberLanguage(m, sc.community, c.h.cfg.DefaultLanguage)
+		msg := tr(lang, "role.told", roleNameIn(lang, role), sc.community.Name)
+		if role == ll.RoleNone {
+			msg = tr(lang, "role.told_removed", sc.community.Name)
+		}
+		rs = append(rs, ll.Reply{ChatID: m.TelegramID, ToLabel: toLabel(m), Text: msg, SetMenu: menuFor(role)})
+	}
+	return rs
+}
+
+// memberLanguage is the language to write to a member in: theirs, else their
+// community's, else def.
+func memberLanguage(m ll.Member, comm ll.Community, def string) string {
+	switch {
+	case ll.ValidLanguage(m.Language):
+		return m.Language
+	case ll.ValidLanguage(comm.Language):
+		return comm.Language
+	}
+	return def
+}
+
+// remove marks a member as moved away; their record is kept. Removing a
+// committee member is for the secretary or an admin.
+func (c *call) remove() []ll.Reply {
+	sc := c.scope
+	arg := strings.TrimSpace(c.req.Args)
+	m, err := c.resolveMember(sc.community.ID, arg)
+	if err != nil {
+		return c.fail(err, arg)
+	}
+	if !m.Active() {
+		return c.say("remove.already", m.DisplayName())
+	}
+	if m.Role.IsCommittee() && !sc.canAppoint() {
+		return c.fail(&ll.Error{Code: ll.EFORBIDDEN, Detail: "secretary"}, "")
+	}
+	if err := c.h.store.RemoveMember(c.ctx, sc.community.ID, m.ID, c.now, sc.audit("remove", m.ID, m.Name)); err != nil {
+		return c.fail(err, m.ID)
+	}
+	rs := c.say("remove.done", m.DisplayName())
+	if m.TelegramID != 0 && m.TelegramID != c.req.UserID {
+		lang := memberLanguage(m, sc.community, c.h.cfg.DefaultLanguage)
+		rs = append(rs, ll.Reply{ChatID: m.TelegramID, ToLabel: toLabel(m),
+			Text: tr(lang, "remove.told", sc.community.Name), SetMenu: "member"})
+	}
+	return rs
+}
+
+// members searches the community's active members by name, unit, building,
+// skill or id.
+func (c *call) members() []ll.Reply {
+	q := strings.TrimSpace(c.req.Args)
+	if !validQuery(q) {
+		return c.fail(ll.Invalid("search", "search too long"), "")
+	}
+	r, err := c.membersPage(q, 1)
+	if err != nil {
+		return c.fail(err, "")
+	}
+	return []ll.Reply{r}
+}
+
+// membersPage renders one page of a member search.
+func (c *call) membersPage(q string, page int) (ll.Reply, error) {
+	sc := c.scope
+	all, err := c.h.store.Members(c.ctx, sc.community.ID)
+	if err != nil {
+		return ll.Reply{}, fmt.Errorf("list members of %s: %w", sc.community.ID, err)
+	}
+	var found []ll.Member
+	for _, m := range all {
+		if !m.Active() {
+			continue
+		}
+		if q == "" || strings.EqualFold(m.ID, q) || containsFold(q, append([]string{m.Name, m.Unit, m.Building}, m.Skills...)...) {
+			found = append(found, m)
+		}
+	}
+	if len(found) == 0 {
+		if q == "" {
+			return ll.Reply{Text: c.t("members.empty")}, nil
+		}
+		return ll.Reply{Text: c.t("members.none", q)}, nil
+	}
+	from, to, shown, pages := pageBounds(len(found), page)
+	var b strings.Builder
+	if q == "" {
+		b.WriteString(c.t("members.title", len(found)))
+	} else {
+		b.WriteString(c.t("members.found", q, len(found)))
+	}
+	for _, m := range found[from:to] {
+		b.WriteString("\n" + c.memberLine(m))
+	}
+	b.WriteString(c.pageFooter(shown, pages))
+	return ll.Reply{Text: b.String(), Buttons: appendRow(nil, navRow(listMembers, shown, pages, q))}, nil
+}
+
+// memberLine is one member in a list, long fields clipped so that a page
+// stays well within one message.
+func (c *call) memberLine(m ll.Member) string {
+	parts := []string{"<b>" + m.ID + "</b> " + escape(nameOrDash(m.Name))}
+	if m.Unit != "" {
+		parts = append(parts, escape(truncate(m.Unit, 40)))
+	}
+	if m.Building != "" {
+		parts = append(parts, escape(truncate(m.Building, 20)))
+	}
+	if len(m.Skills) > 0 {
+		parts = append(parts, escape(truncate(strings.Join(m.Skills, ", "), 60)))
+	}
+	if m.Role != ll.RoleNone {
+		parts = append(parts, c.roleName(m.Role))
+	}
+	return strings.Join(parts, " · ")
+}
+
+func nameOrDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+// memberCard shows one member of the community to the committee.
+func (c *call) memberCard() []ll.Reply {
+	sc := c.scope
+	arg := strings.TrimSpace(c.req.Args)
+	m, err := c.resolveMember(sc.community.ID, arg)
+	if err != nil {
+		return c.fail(err, arg)
+	}
+	card, err := c.card(m, sc.community, true)
+	if err != nil {
+		return c.fail(err, "")
+	}
+	return text(card)
+}
+
+// audit shows the last n entries of the community's audit log.
+func (c *call) audit() []ll.Reply {
+	sc := c.scope
+	n := 10
+	if a := strings.TrimSpace(c.req.Args); a != "" {
+		v, err := strconv.Atoi(a)
+		if err != nil || v < 1 || v > 50 {
+			return c.fail(ll.Invalid("count", "1-50"), "")
+		}
+		n = v
+	}
+	entries, err := c.h.store.AuditLog(c.ctx, sc.community.ID, n, time.Time{})
+	if err != nil {
+		return c.fail(err, "")
+	}
+	if len(entries) == 0 {
+		return c.say("audit.empty")
+	}
+	loc := sc.community.Location()
+	lines := make([]string, 0, len(entries))
+	for _, e := range entries {
+		line := e.Time.In(loc).Format("2006-01-02 15:04") + " · " + escape(e.Actor) + " · <b>" + escape(e.Action) + "</b>"
+		if e.Object != "" {
+			line += " " + escape(e.Object)
+		}
+		if e.Detail != "" {
+			line += " — " + escape(truncate(e.Detail, 80))
+		}
+		lines = append(lines, line)
+	}
+	var rs []ll.Reply
+	for _, chunk := range chunks(c.t("audit.title", len(entries)), lines) {
+		rs = append(rs, ll.Reply{Text: chunk})
+	}
+	return rs
+}

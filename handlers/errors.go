@@ -1,0 +1,134 @@
+package handlers
+
+import (
+	"errors"
+
+	ll "github.com/lamplighter-bot/lamplighter"
+)
+
+// This file is the one place where errors become what a user reads. A domain
+// error's code (and Detail) picks a catalog message in the user's language;
+// the Go error text is never shown. Anything that is not a domain error is
+// logged and answered with a short apology.
+
+// fail answers the requester with the message for err. subject, when not
+// empty, is the id the request was about ("P3"), named in not-found, full and
+// closed answers.
+func (c *call) fail(err error, subject string) []ll.Reply {
+	return []ll.Reply{{Text: c.errorText(err, subject)}}
+}
+
+// toastErr answers a button press that failed: the message as a toast and,
+// unless it only says the button is stale or not allowed, as a message too.
+func (c *call) toastErr(err error, subject string) []ll.Reply {
+	msg := c.errorText(err, subject)
+	code := ll.ErrorCode(err)
+	if code == ll.ESTALE || code == ll.EFORBIDDEN || code == ll.ENOTMEMBER {
+		return []ll.Reply{{CallbackAnswer: truncate(plain(msg), 200)}}
+	}
+	return []ll.Reply{{Text: msg, CallbackAnswer: truncate(plain(msg), 200)}}
+}
+
+// stale answers a button that no longer applies (unknown, forged, expired or
+// from a flow that is not the user's current one); nothing changes.
+func (c *call) stale() []ll.Reply {
+	return c.toastErr(ll.ErrStale, "")
+}
+
+// errorText maps err to a message in the user's language.
+func (c *call) errorText(err error, subject string) string {
+	if errors.Is(err, ll.ErrUnavailable) {
+		c.h.log.Warn("storage unavailable", "user", c.req.UserID, "command", c.req.Command, "err", err)
+		return c.t("error.unavailable")
+	}
+	var e *ll.Error
+	if !errors.As(err, &e) {
+		c.h.log.Error("answer request", "user", c.req.UserID, "command", c.req.Command,
+			"callback", c.req.Callback, "err", err)
+		return c.t("error.internal")
+	}
+	switch e.Code {
+	case ll.ENOTFOUND:
+		if subject != "" {
+			return c.t("error.not_found_id", subject)
+		}
+		return c.t("error.not_found")
+	case ll.EFORBIDDEN:
+		switch e.Detail {
+		case "secretary":
+			return c.t("error.forbidden_secretary")
+		case "admin":
+			return c.t("error.forbidden_admin")
+		case "use":
+			return c.t("error.use_first")
+		}
+		return c.t("error.forbidden")
+	case ll.EFULL:
+		if subject != "" {
+			return c.t("error.full_id", subject)
+		}
+		return c.t("error.full")
+	case ll.ECONFLICT:
+		switch e.Detail {
+		case "closed":
+			if subject != "" {
+				return c.t("error.closed_id", subject)
+			}
+			return c.t("error.closed")
+		case "used":
+			return c.t("invite.used")
+		case "registered":
+			return c.t("error.registered")
+		case "inactive":
+			return c.t("invite.invalid")
+		}
+		return c.t("error.conflict")
+	case ll.EINVALID:
+		return c.invalidText(e.Detail)
+	case ll.ENOTMEMBER:
+		if c.member != nil {
+			// The caller is a member; the object of the action is not.
+			return c.t("error.not_active")
+		}
+		return c.t("error.not_member")
+	case ll.ESTALE:
+		return c.t("error.stale")
+	case ll.EUNAVAILABLE:
+		return c.t("error.unavailable")
+	}
+	c.h.log.Error("answer request", "user", c.req.UserID, "command", c.req.Command,
+		"callback", c.req.Callback, "err", err)
+	return c.t("error.internal")
+}
+
+// invalidArgs are the limits named in each field's invalid-input message.
+var invalidArgs = map[string][]any{
+	"name":        {ll.MaxNameLen},
+	"unit":        {ll.MaxUnitLen},
+	"building":    {ll.MaxBuildingLen},
+	"skills":      {ll.MaxSkills, ll.MaxSkillLen},
+	"title":       {ll.MaxTitleLen},
+	"description": {ll.MaxDescriptionLen},
+	"capacity":    {ll.MaxCapacity},
+	"place":       {ll.MaxTitleLen},
+	"time":        {ll.MaxTitleLen},
+	"target":      {ll.MaxTitleLen},
+	"id":          {ll.MaxCommunityIDLength},
+}
+
+// invalidFields are the fields with a message of their own.
+var invalidFields = []string{
+	"name", "unit", "building", "skills", "title", "description", "mode", "capacity",
+	"place", "time", "target", "role", "id", "timezone", "language", "minimum",
+	"postminimum", "member", "post", "team", "notice", "count", "search", "field", "status",
+}
+
+// invalidText names what is wrong with an input field.
+func (c *call) invalidText(field string) string {
+	for _, f := range invalidFields {
+		if f == field {
+			return c.t("invalid."+field, invalidArgs[field]...)
+		}
+	}
+	return c.t("invalid.generic")
+}

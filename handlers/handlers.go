@@ -1,0 +1,396 @@
+// Package handlers is Lamplighter's conversation: it turns one
+// lamplighter.Request (a command, an answer in a guided flow, a button press)
+// into the lamplighter.Reply values to send back. It checks every privileged
+// action against the caller's role as stored at that moment, writes the audit
+// entries, runs the guided flows and speaks Chinese and English.
+//
+// It imports neither Telegram nor Redis: the adapters in package bot turn
+// updates into Requests and Replies into API calls, and the Store interface
+// (implemented by *storage.Store) keeps the state. That is what lets the
+// Telegram bot, the terminal console and the tests share every line here.
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	ll "github.com/lamplighter-bot/lamplighter"
+)
+
+// Config holds what the handlers need from configuration.
+type Config struct {
+	Admins          []int64          // district admins' Telegram ids
+	BotUsername     string           // for deep links https://t.me/<bot>?start=join_<code>; when empty invites show "/join <code>"
+	DefaultTimeZone string           // for /newcommunity; lamplighter.DefaultTimeZone when empty
+	DefaultLanguage string           // reply language when nothing else tells; lamplighter.DefaultLanguage when empty
+	Now             func() time.Time // the clock; time.Now when nil
+	Logger          *slog.Logger     // slog.Default() when nil
+}
+
+// Handlers answers requests. It keeps no state of its own between requests
+// (everything lives in the Store), so one value is safe for concurrent use by
+// any number of goroutines.
+type Handlers struct {
+	store  Store
+	cfg    Config
+	admins map[int64]bool
+	now    func() time.Time
+	log    *slog.Logger
+}
+
+// New returns Handlers that keep their state in store.
+func New(store Store, cfg Config) *Handlers {
+	if cfg.DefaultTimeZone == "" {
+		cfg.DefaultTimeZone = ll.DefaultTimeZone
+	}
+	if !ll.ValidLanguage(cfg.DefaultLanguage) {
+		cfg.DefaultLanguage = ll.DefaultLanguage
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	cfg.BotUsername = strings.TrimPrefix(strings.TrimSpace(cfg.BotUsername), "@")
+	h := &Handlers{store: store, cfg: cfg, admins: map[int64]bool{}, now: cfg.Now, log: cfg.Logger}
+	for _, id := range cfg.Admins {
+		h.admins[id] = true
+	}
+	return h
+}
+
+// call is one request being answered: who asks, in which language, and the
+// community a committee command acts on once it is resolved.
+type call struct {
+	h      *Handlers
+	ctx    context.Context
+	req    ll.Request
+	now    time.Time
+	user   ll.User
+	member *ll.Member // the user's active membership, nil when none
+	admin  bool
+	lang   string
+	scope  *scope // set once a committee command resolved its community
+	public bool   // the answer may stay in a group chat
+}
+
+// Handle answers one request. It never panics (a panic is recovered, logged
+// with its stack and answered with an apology) and never returns zero replies
+// for a message a user sent; a button press may be answered with a reply that
+// carries only a CallbackAnswer. Reply texts are Telegram HTML in which every
+// piece of user-typed text is escaped. A privileged action is checked against
+// the role stored at the moment of the request, never against callback data.
+func (h *Handlers) Handle(ctx context.Context, req ll.Request) (replies []ll.Reply) {
+	c := &call{
+		h:     h,
+		ctx:   ctx,
+		req:   req,
+		now:   h.now(),
+		admin: h.admins[req.UserID],
+		lang:  hintLanguage(req.LanguageCode, h.cfg.DefaultLanguage),
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			h.log.Error("panic answering a request", "panic", r, "user", req.UserID,
+				"command", req.Command, "callback", req.Callback, "stack", string(debug.Stack()))
+			msg := c.t("error.internal")
+			rep := ll.Reply{Text: msg}
+			if req.Callback != "" {
+				rep.CallbackAnswer = plain(msg)
+			}
+			if !req.Private {
+				rep.ChatID = req.UserID
+			}
+			replies = []ll.Reply{rep}
+		}
+	}()
+	return c.finish(c.handle())
+}
+
+// handle routes the request: a button press, a command, or text for a flow.
+func (c *call) handle() []ll.Reply {
+	press := c.req.Callback != "" || c.req.CallbackID != ""
+	if err := c.load(); err != nil {
+		c.public = true
+		if press {
+			return c.toastErr(err, "")
+		}
+		return c.fail(err, "")
+	}
+	if press {
+		return c.onCallback()
+	}
+	if !utf8.ValidString(c.req.Text) {
+		c.public = true
+		return c.say("input.unreadable")
+	}
+	if n := utf8.RuneCountInString(c.req.Text); n > ll.MaxInputLen {
+		c.public = true
+		return c.say("input.too_long", n, ll.MaxInputLen)
+	}
+	if c.req.Command != "" && c.req.ForwardedFromChat == 0 {
+		return c.onCommand()
+	}
+	return c.onText()
+}
+
+// load reads the user, their active membership and their language, and marks
+// a member who writes again reachable.
+func (c *call) load() error {
+	u, err := c.h.store.User(c.ctx, c.req.UserID)
+	if err != nil {
+		return fmt.Errorf("load user %d: %w", c.req.UserID, err)
+	}
+	c.user = u
+	if u.Community != "" && u.MemberID != "" {
+		m, err := c.h.store.Member(c.ctx, u.Community, u.MemberID)
+		switch {
+		case err == nil:
+			if m.Active() && m.TelegramID == c.req.UserID {
+				c.member = &m
+			}
+		case errors.Is(err, ll.ErrNotFound):
+		default:
+			return fmt.Errorf("load member %s/%s: %w", u.Community, u.MemberID, err)
+		}
+	}
+	c.lang = c.language()
+	if c.member != nil && c.member.Unreachable {
+		if err := c.h.store.SetReachable(c.ctx, c.req.UserID, true); err != nil {
+			c.h.log.Warn("mark user reachable", "user", c.req.UserID, "err", err)
+		}
+	}
+	return nil
+}
+
+// language picks the reply language: the user's choice, the member's, the
+// Telegram client's, the community's, then the configured default.
+func (c *call) language() string {
+	if ll.ValidLanguage(c.user.Language) {
+		return c.user.Language
+	}
+	if c.member != nil && ll.ValidLanguage(c.member.Language) {
+		return c.member.Language
+	}
+	if l := hintLanguage(c.req.LanguageCode, ""); l != "" {
+		return l
+	}
+	community := c.user.Use
+	if c.member != nil {
+		community = c.member.Community
+	}
+	if community != "" {
+		if comm, err := c.h.store.Community(c.ctx, community); err == nil && ll.ValidLanguage(comm.Language) {
+			return comm.Language
+		}
+	}
+	return c.h.cfg.DefaultLanguage
+}
+
+// hintLanguage maps Telegram's language_code to a reply language, def when it
+// names neither Chinese nor English.
+func hintLanguage(code, def string) string {
+	code = strings.ToLower(code)
+	switch {
+	case strings.HasPrefix(code, "zh"):
+		return "zh"
+	case strings.HasPrefix(code, "en"):
+		return "en"
+	}
+	return def
+}
+
+// onText answers a message that is not a command: the next answer of the
+// user's guided flow, or a hint.
+func (c *call) onText() []ll.Reply {
+	if !c.req.Private {
+		// In a group the bot only hears commands and replies to its own
+		// messages; guided steps happen in the private chat.
+		c.public = true
+		return c.say("text.group")
+	}
+	f, err := c.h.store.Flow(c.ctx, c.req.UserID)
+	if err != nil {
+		return c.fail(err, "")
+	}
+	if f != nil {
+		return c.flowText(f)
+	}
+	if c.req.Location != nil {
+		return c.say("text.location")
+	}
+	if c.member == nil {
+		return c.say("text.hint_guest")
+	}
+	return c.say("text.hint")
+}
+
+// finish names the community on committee replies, moves personal answers
+// out of group chats, and makes sure a request gets an answer.
+func (c *call) finish(rs []ll.Reply) []ll.Reply {
+	if c.scope != nil {
+		label := c.communityLabel(c.scope.community)
+		for i := range rs {
+			if rs[i].Text != "" && (rs[i].ChatID == 0 || rs[i].ChatID == c.req.UserID) &&
+				!strings.HasPrefix(rs[i].Text, label) {
+				rs[i].Text = label + rs[i].Text
+			}
+		}
+	}
+	if !c.req.Private && !c.public {
+		rs = c.toPrivate(rs)
+	}
+	if len(rs) == 0 {
+		if c.req.Callback != "" {
+			return []ll.Reply{{CallbackAnswer: "✓"}}
+		}
+		c.h.log.Error("no reply for a request", "user", c.req.UserID, "command", c.req.Command)
+		return []ll.Reply{{Text: c.t("error.internal")}}
+	}
+	return rs
+}
+
+// toPrivate sends the replies meant for the requester to their private chat
+// and leaves a short note (or, for a button, a toast) in the group.
+func (c *call) toPrivate(rs []ll.Reply) []ll.Reply {
+	out := make([]ll.Reply, 0, len(rs)+1)
+	toast := ""
+	for _, r := range rs {
+		if r.CallbackAnswer != "" && toast == "" {
+			toast = r.CallbackAnswer
+		}
+		r.CallbackAnswer = ""
+		if r.ChatID == 0 {
+			if r.Text == "" && r.File == nil {
+				continue
+			}
+			r.ChatID = c.req.UserID
+			r.Edit = false
+		}
+		out = append(out, r)
+	}
+	if c.req.Callback != "" {
+		if toast == "" {
+			toast = plain(c.t("group.sent_private"))
+		}
+		return append(out, ll.Reply{CallbackAnswer: toast})
+	}
+	return append(out, ll.Reply{Text: c.t("group.sent_private") + c.botLinkHint()})
+}
+
+// botLinkHint points at the private chat with the bot when its username is known.
+func (c *call) botLinkHint() string {
+	if c.h.cfg.BotUsername == "" {
+		return ""
+	}
+	return " " + fmt.Sprintf(`<a href="https://t.me/%s">@%s</a>`, c.h.cfg.BotUsername, c.h.cfg.BotUsername)
+}
+
+// say is a single reply to the requester from a catalog message.
+func (c *call) say(id string, args ...any) []ll.Reply {
+	return []ll.Reply{{Text: c.t(id, args...)}}
+}
+
+// text is a single reply to the requester with HTML built by the caller.
+func text(s string, buttons ...[]ll.Button) []ll.Reply {
+	return []ll.Reply{{Text: s, Buttons: buttons}}
+}
+
+// communityLabel is the header naming the community a committee reply acted on.
+func (c *call) communityLabel(comm ll.Community) string {
+	return c.t("label.community", comm.Name, comm.ID) + "\n"
+}
+
+// actorFor names the caller in audit entries of a community: their member id
+// there, or tg:<id> for an admin who is not a member of it.
+func (c *call) actorFor(community string) string {
+	if c.member != nil && c.member.Community == community {
+		return c.member.ID
+	}
+	return "tg:" + strconv.FormatInt(c.req.UserID, 10)
+}
+
+// resolveMember finds a member of community by M id or Telegram user id.
+func (c *call) resolveMember(community, arg string) (ll.Member, error) {
+	arg = strings.TrimSpace(arg)
+	if id := ll.NormalizeID('M', arg); id != "" {
+		return c.h.store.Member(c.ctx, community, id)
+	}
+	if tg, err := strconv.ParseInt(arg, 10, 64); err == nil && tg > 0 {
+		return c.h.store.MemberByTelegram(c.ctx, community, tg)
+	}
+	return ll.Member{}, ll.Invalid("member", "not a member id")
+}
+
+// toLabel names a member as the recipient of a message: "M3 (Li Wei)".
+func toLabel(m ll.Member) string {
+	name := m.Name
+	if name == "" {
+		name = "—"
+	}
+	return m.ID + " (" + name + ")"
+}
+
+// isCommitteeMember reports whether the caller holds a committee role in
+// their own community.
+func (c *call) isCommitteeMember() bool {
+	return c.member != nil && c.member.Role.IsCommittee()
+}
+
+// splitArgs splits arguments on whitespace into at most n fields; the last
+// field keeps the rest of the text.
+func splitArgs(s string, n int) []string {
+	var out []string
+	s = strings.TrimSpace(s)
+	for s != "" && len(out) < n-1 {
+		i := strings.IndexFunc(s, isSpace)
+		if i < 0 {
+			break
+		}
+		out = append(out, s[:i])
+		s = strings.TrimSpace(s[i:])
+	}
+	if s != "" {
+		out = append(out, s)
+	}
+	return out
+}
+
+func isSpace(r rune) bool {
+	return r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\u3000'
+}
+
+// truncate shortens s to at most n runes, marking the cut with "…"; it is for
+// button labels and one-line summaries, never for stored data.
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}
+
+// joinSkills lists skills for display.
+func joinSkills(s []string, none string) string {
+	if len(s) == 0 {
+		return none
+	}
+	return strings.Join(s, ", ")
+}
+
+// containsFold reports whether any of fields contains q, ignoring case.
+func containsFold(q string, fields ...string) bool {
+	q = strings.ToLower(q)
+	return slices.ContainsFunc(fields, func(f string) bool {
+		return strings.Contains(strings.ToLower(f), q)
+	})
+}

@@ -1,0 +1,261 @@
+package handlers
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	ll "github.com/lamplighter-bot/lamplighter"
+)
+
+// me shows the member's own card.
+func (c *call) me() []ll.Reply {
+	comm, err := c.h.store.Community(c.ctx, c.member.Community)
+	if err != nil {
+		return c.fail(err, "")
+	}
+	card, err := c.card(*c.member, comm, false)
+	if err != nil {
+		return c.fail(err, "")
+	}
+	return text(card)
+}
+
+// card is a member's card: profile, role, posts held against the post
+// minimum, teams, and the days left in the year in the community's zone.
+// The committee's view adds status, joined date and reachability.
+func (c *call) card(m ll.Member, comm ll.Community, forCommittee bool) (string, error) {
+	none := c.label("skills.none")
+	var b strings.Builder
+	b.WriteString(c.t("card.title", m.ID, nameOrDash(m.Name)))
+	b.WriteString("\n" + c.t("card.community", comm.Name, comm.ID))
+	b.WriteString("\n" + c.t("card.unit", or(m.Unit, none)))
+	b.WriteString("\n" + c.t("card.building", or(m.Building, none)))
+	b.WriteString("\n" + c.t("card.skills", joinSkills(m.Skills, none)))
+	b.WriteString("\n" + c.t("card.role", c.roleName(m.Role)))
+	loc := comm.Location()
+	if forCommittee {
+		status := c.t("status." + m.Status)
+		if !m.Left.IsZero() && m.Status != ll.StatusActive {
+			status += " " + m.Left.In(loc).Format("2006-01-02")
+		}
+		b.WriteString("\n" + c.t("card.status", rawHTML(status), m.Joined.In(loc).Format("2006-01-02")))
+		if m.Unreachable {
+			b.WriteString("\n" + c.t("card.unreachable"))
+		}
+	}
+
+	held, err := c.heldPosts(m)
+	if err != nil {
+		return "", err
+	}
+	posts, err := c.h.store.Posts(c.ctx, m.Community)
+	if err != nil {
+		return "", fmt.Errorf("list posts of %s: %w", m.Community, err)
+	}
+	var names []string
+	for _, p := range posts {
+		if held[p.ID] {
+			names = append(names, escape(p.ID+" "+truncate(p.Title, 40)))
+		}
+	}
+	b.WriteString("\n" + c.t("card.posts", len(names), comm.PostMinimum))
+	if len(names) > 0 {
+		b.WriteString(" — " + c.someOf(names))
+	}
+
+	teams, err := c.h.store.Teams(c.ctx, m.Community)
+	if err != nil {
+		return "", fmt.Errorf("list teams of %s: %w", m.Community, err)
+	}
+	var tnames []string
+	for _, t := range teams {
+		if !slices.Contains(t.Members, m.ID) && !slices.Contains(t.Leaders, m.ID) {
+			continue
+		}
+		n := escape(t.ID + " " + truncate(t.Name, 40))
+		if slices.Contains(t.Leaders, m.ID) {
+			n += " " + c.t("card.leader")
+		}
+		tnames = append(tnames, n)
+	}
+	teamList := escape(none)
+	if len(tnames) > 0 {
+		teamList = c.someOf(tnames)
+	}
+	b.WriteString("\n" + c.t("card.teams", rawHTML(teamList)))
+
+	today := c.now.In(loc)
+	b.WriteString("\n" + c.t("card.days_left", today.Year(), daysLeft(today)))
+	return b.String(), nil
+}
+
+// maxCardItems is how many posts or teams a card names.
+const maxCardItems = 10
+
+// someOf joins up to maxCardItems items (HTML) and says how many more there are.
+func (c *call) someOf(items []string) string {
+	if len(items) <= maxCardItems {
+		return strings.Join(items, "; ")
+	}
+	return strings.Join(items[:maxCardItems], "; ") + " " + c.t("card.more", len(items)-maxCardItems)
+}
+
+// daysLeft counts the days from t's date to the end of its year, t's day included.
+func daysLeft(t time.Time) int {
+	last := time.Date(t.Year(), time.December, 31, 12, 0, 0, 0, t.Location())
+	return last.YearDay() - t.YearDay() + 1
+}
+
+// profileFields maps what a user may type for a field to its flow step.
+var profileFields = map[string]string{
+	"name": stepName, "姓名": stepName, "名字": stepName,
+	"unit": stepUnit, "单位": stepUnit, "workplace": stepUnit,
+	"building": stepBuilding, "bldg": stepBuilding, "楼栋": stepBuilding, "楼": stepBuilding,
+	"skills": stepSkills, "skill": stepSkills, "技能": stepSkills, "特长": stepSkills,
+}
+
+// profile changes the member's name, unit, building or skills: in one line
+// ("/profile unit Bank of China") or guided.
+func (c *call) profile() []ll.Reply {
+	args := splitArgs(c.req.Args, 2)
+	if len(args) == 0 {
+		return c.startProfileFlow("")
+	}
+	step, ok := profileFields[strings.ToLower(args[0])]
+	if !ok {
+		return c.usage("profile")
+	}
+	if len(args) == 1 {
+		return c.startProfileFlow(step)
+	}
+	m := *c.member
+	switch step {
+	case stepName:
+		m.Name = args[1]
+	case stepUnit:
+		m.Unit = args[1]
+	case stepBuilding:
+		m.Building = args[1]
+	case stepSkills:
+		m.Skills = ll.ParseSkills(args[1])
+	}
+	rs, _ := c.saveProfile(m)
+	return rs
+}
+
+// saveProfile validates and stores the member's profile and shows it; ok
+// tells whether it was stored.
+func (c *call) saveProfile(m ll.Member) (rs []ll.Reply, ok bool) {
+	if err := m.Validate(); err != nil {
+		return c.fail(err, ""), false
+	}
+	if err := c.h.store.UpdateProfile(c.ctx, m); err != nil {
+		return c.fail(err, ""), false
+	}
+	c.member = &m
+	none := c.label("skills.none")
+	return c.say("profile.saved", rawHTML(c.t("profile.summary", or(m.Name, none), or(m.Unit, none),
+		or(m.Building, none), joinSkills(m.Skills, none)))), true
+}
+
+// startProfileFlow starts the guided /profile: the field buttons, or the
+// given field's step directly.
+func (c *call) startProfileFlow(step string) []ll.Reply {
+	m := c.member
+	data := map[string]string{
+		"c": m.Community, stepName: m.Name, stepUnit: m.Unit, stepBuilding: m.Building,
+		stepSkills: strings.Join(m.Skills, listSep),
+	}
+	f, err := c.startFlow(flowProfile, "field", data)
+	if err != nil {
+		return c.fail(err, "")
+	}
+	if step == "" {
+		return []ll.Reply{c.profilePrompt(f)}
+	}
+	if err := c.enterField(f, step); err != nil {
+		return c.fail(err, "")
+	}
+	if err := c.saveFlow(f); err != nil {
+		return c.fail(err, "")
+	}
+	return []ll.Reply{c.askField(f)}
+}
+
+// profilePrompt shows the profile and a button per field.
+func (c *call) profilePrompt(f *ll.Flow) ll.Reply {
+	return ll.Reply{
+		Text: c.t("profile.choose") + "\n" + c.profileSummary(f),
+		Buttons: [][]ll.Button{
+			{flowButton(f, c.label("field.name"), stepName), flowButton(f, c.label("field.unit"), stepUnit)},
+			{flowButton(f, c.label("field.building"), stepBuilding), flowButton(f, c.label("field.skills"), stepSkills)},
+		},
+	}
+}
+
+// profText takes a typed answer in the guided /profile.
+func (c *call) profText(f *ll.Flow) []ll.Reply {
+	if f.Step == "field" {
+		if step, ok := profileFields[strings.ToLower(strings.TrimSpace(c.req.Text))]; ok {
+			return c.profPress(f, step)
+		}
+		r := c.profilePrompt(f)
+		r.Text = c.t("flow.press_button") + "\n\n" + r.Text
+		return []ll.Reply{r}
+	}
+	done, rs := c.fieldText(f)
+	if !done {
+		return rs
+	}
+	return c.finishProfile(f)
+}
+
+// profPress takes a button answer in the guided /profile.
+func (c *call) profPress(f *ll.Flow, value string) []ll.Reply {
+	if f.Step == "field" {
+		switch value {
+		case stepName, stepUnit, stepBuilding, stepSkills:
+		default:
+			return c.stale()
+		}
+		if err := c.enterField(f, value); err != nil {
+			return c.fail(err, "")
+		}
+		if err := c.saveFlow(f); err != nil {
+			return c.fail(err, "")
+		}
+		return []ll.Reply{c.askField(f)}
+	}
+	done, rs, ok := c.fieldPress(f, value)
+	if !ok {
+		return c.stale()
+	}
+	if !done {
+		return rs
+	}
+	return c.finishProfile(f)
+}
+
+// finishProfile stores the field the guided /profile asked for.
+func (c *call) finishProfile(f *ll.Flow) []ll.Reply {
+	m := *c.member
+	switch f.Step {
+	case stepName:
+		m.Name = f.Data[stepName]
+	case stepUnit:
+		m.Unit = f.Data[stepUnit]
+	case stepBuilding:
+		m.Building = f.Data[stepBuilding]
+	case stepSkills:
+		m.Skills = list(f, stepSkills)
+	}
+	rs, ok := c.saveProfile(m)
+	if ok {
+		if err := c.endFlow(); err != nil {
+			c.h.log.Warn("end profile flow", "user", c.req.UserID, "err", err)
+		}
+	}
+	return rs
+}

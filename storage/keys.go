@@ -1,0 +1,95 @@
+package storage
+
+import "strconv"
+
+// Key schema, version 1 (SchemaVersion). Every key starts with Options.Prefix
+// (written <p> below, "ll:" by default).
+//
+// Global keys, one cluster slot each:
+//
+//	<p>communities                  set     ids of every community (the index behind Communities)
+//	<p>schema                       string  schema version of the data ("1")
+//	<p>upd:<update id>              string  "1" with a 48h TTL: that Telegram update was taken (MarkUpdate)
+//
+// Per community <c>: the hash tag {c:<c>} puts all of a community's keys in one
+// cluster slot, so every script below runs on one node of a Redis Cluster.
+// The base <p>{c:<c>}: is written <b>.
+//
+//	<b>community                    string  JSON lamplighter.Community
+//	<b>seq                          hash    counters: M, P, T (last id allocated), audit (audit sequence)
+//	<b>members                      zset    every member id, score = its number (M12 -> 12)
+//	<b>m:<M>                        hash    one member, fields: tg, name, unit, bldg, skills (JSON
+//	                                        array), lang, role, status, joined and left (unix ms),
+//	                                        unreach ("1" when Telegram refuses messages to them).
+//	                                        Empty fields are not stored.
+//	<b>tg                           hash    telegram id -> member id: the active member with that
+//	                                        id if any, else the latest one (MemberByTelegram)
+//	<b>posts                        hash    post id -> JSON lamplighter.Post (Community and Claims not stored)
+//	<b>holders:<P>                  zset    current holders of the post: member id, score = claimed (unix ms)
+//	<b>claims:<M>                   list    the member's claims, oldest first, current and released:
+//	                                        "<post id>|<claimed unix ms>|<released unix ms or empty>"
+//	<b>teams                        hash    team id -> JSON lamplighter.Team (id, name, created only)
+//	<b>team:<T>:members             set     member ids in the team
+//	<b>team:<T>:leaders             set     member ids leading the team (always also in members)
+//	<b>inv:<code>                   hash    invite: j (JSON lamplighter.Invite, Used not stored),
+//	                                        m (personal invite's member), r (role), exp (unix ms),
+//	                                        used (telegram id that used a personal invite);
+//	                                        Redis drops it a day after exp
+//	<b>audit                        zset    audit log: "<12-digit seq> <JSON lamplighter.AuditEntry>",
+//	                                        score = the entry's time (unix ms)
+//
+// Per Telegram user <u>: hash tag {u:<u>}.
+//
+//	<p>{u:<u>}:user                 hash    lang, use (admin's current community), m ("<community>/<member id>",
+//	                                        the membership pointer)
+//	<p>{u:<u>}:flow                 string  JSON lamplighter.Flow, expires with the flow
+//
+// Lua scripts get the statically known keys in KEYS (so a cluster client routes
+// them to the right node) and build the keys they discover while running
+// (holders:<P> of a member's claims, team:<T>:members of every team) from <b>,
+// passed as an argument, with the suffixes below; those keys share the slot.
+
+// Suffixes of per-community keys, shared with the Lua scripts.
+const (
+	sufCommunity = "community"
+	sufSeq       = "seq"
+	sufMembers   = "members"
+	sufMember    = "m:"
+	sufTelegram  = "tg"
+	sufPosts     = "posts"
+	sufHolders   = "holders:"
+	sufClaims    = "claims:"
+	sufTeams     = "teams"
+	sufTeam      = "team:"
+	sufTeamMem   = ":members"
+	sufTeamLead  = ":leaders"
+	sufInvite    = "inv:"
+	sufAudit     = "audit"
+)
+
+// keys builds key names under one prefix.
+type keys struct{ prefix string }
+
+func (k keys) communities() string          { return k.prefix + "communities" }
+func (k keys) schema() string               { return k.prefix + "schema" }
+func (k keys) update(id int64) string       { return k.prefix + "upd:" + strconv.FormatInt(id, 10) }
+func (k keys) base(community string) string { return k.prefix + "{c:" + community + "}:" }
+
+func (k keys) community(c string) string     { return k.base(c) + sufCommunity }
+func (k keys) seq(c string) string           { return k.base(c) + sufSeq }
+func (k keys) members(c string) string       { return k.base(c) + sufMembers }
+func (k keys) member(c, id string) string    { return k.base(c) + sufMember + id }
+func (k keys) telegram(c string) string      { return k.base(c) + sufTelegram }
+func (k keys) posts(c string) string         { return k.base(c) + sufPosts }
+func (k keys) holders(c, post string) string { return k.base(c) + sufHolders + post }
+func (k keys) claims(c, member string) string {
+	return k.base(c) + sufClaims + member
+}
+func (k keys) teams(c string) string             { return k.base(c) + sufTeams }
+func (k keys) teamMembers(c, team string) string { return k.base(c) + sufTeam + team + sufTeamMem }
+func (k keys) teamLeaders(c, team string) string { return k.base(c) + sufTeam + team + sufTeamLead }
+func (k keys) invite(c, code string) string      { return k.base(c) + sufInvite + code }
+func (k keys) audit(c string) string             { return k.base(c) + sufAudit }
+
+func (k keys) user(tg int64) string { return k.prefix + "{u:" + strconv.FormatInt(tg, 10) + "}:user" }
+func (k keys) flow(tg int64) string { return k.prefix + "{u:" + strconv.FormatInt(tg, 10) + "}:flow" }

@@ -1,0 +1,459 @@
+package storage
+
+import "github.com/redis/go-redis/v9"
+
+// Every multi-key change is one Lua script: Redis runs it atomically, and all
+// the keys it touches share one hash tag, so it also runs on a Redis Cluster.
+// A script answers with a table whose first element is a status the Go side
+// maps to an error: ok, held, noop, exists, notfound (+ what), notmember,
+// closed, full, conflict (+ detail).
+//
+// Conventions: ARGV[1] is the community's key base <b> (see keys.go) in every
+// community script; times are unix milliseconds; the audit argument is the
+// entry's JSON ("" for none) followed by its score. The JSON may hold the
+// placeholders "{{id}}" (object) and "{{detail}}", which the script fills in.
+
+// prelude holds the helpers every script may use; it is prepended to each.
+var prelude = `
+local SUF_MEMBER, SUF_HOLDERS, SUF_CLAIMS = '` + sufMember + `', '` + sufHolders + `', '` + sufClaims + `'
+local SUF_TEAMS, SUF_TEAM, SUF_TEAM_MEM, SUF_TEAM_LEAD = '` + sufTeams + `', '` + sufTeam + `', '` + sufTeamMem + `', '` + sufTeamLead + `'
+local SUF_SEQ, SUF_AUDIT = '` + sufSeq + `', '` + sufAudit + `'
+
+local function mkey(b, id) return b .. SUF_MEMBER .. id end
+local function hkey(b, p) return b .. SUF_HOLDERS .. p end
+local function tmkey(b, t) return b .. SUF_TEAM .. t .. SUF_TEAM_MEM end
+local function tlkey(b, t) return b .. SUF_TEAM .. t .. SUF_TEAM_LEAD end
+
+local function replace(s, old, new)
+  local i, j = string.find(s, old, 1, true)
+  if not i then return s end
+  return string.sub(s, 1, i - 1) .. new .. string.sub(s, j + 1)
+end
+
+local function audit(b, entry, score, id, detail)
+  if entry == nil or entry == '' then return end
+  if id then entry = replace(entry, '"object":"{{id}}"', '"object":"' .. id .. '"') end
+  if detail then entry = replace(entry, '"detail":"{{detail}}"', '"detail":"' .. detail .. '"') end
+  local n = redis.call('HINCRBY', b .. SUF_SEQ, 'audit', 1)
+  redis.call('ZADD', b .. SUF_AUDIT, score, string.format('%012d', n) .. ' ' .. entry)
+end
+
+local function hset(key, field, v)
+  if v == '' then redis.call('HDEL', key, field) else redis.call('HSET', key, field, v) end
+end
+
+local function hsetNonEmpty(key, field, v)
+  if v ~= '' then redis.call('HSET', key, field, v) end
+end
+
+local function release(b, ckey, mid, now)
+  local l = redis.call('LRANGE', ckey, 0, -1)
+  for i, e in ipairs(l) do
+    local p, c, r = string.match(e, '^([^|]*)|([^|]*)|(.*)$')
+    if p and r == '' then
+      redis.call('ZREM', hkey(b, p), mid)
+      redis.call('LSET', ckey, i - 1, p .. '|' .. c .. '|' .. now)
+    end
+  end
+end
+
+local function leaveTeams(b, mid)
+  for _, t in ipairs(redis.call('HKEYS', b .. SUF_TEAMS)) do
+    redis.call('SREM', tmkey(b, t), mid)
+    redis.call('SREM', tlkey(b, t), mid)
+  end
+end
+
+local function activeStatus(b, mid)
+  local st = redis.call('HGET', mkey(b, mid), 'status')
+  if not st then return {'notfound', 'member', mid} end
+  if st ~= 'active' then return {'notmember', mid} end
+  return nil
+end
+`
+
+func script(body string) *redis.Script { return redis.NewScript(prelude + body) }
+
+// KEYS: community. ARGV: b, json, audit, score.
+var createCommunityScript = script(`
+if redis.call('EXISTS', KEYS[1]) == 1 then return {'exists'} end
+redis.call('SET', KEYS[1], ARGV[2])
+audit(ARGV[1], ARGV[3], ARGV[4])
+return {'ok'}
+`)
+
+// KEYS: community. ARGV: b, json, audit, score.
+var saveCommunityScript = script(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'notfound', 'community'} end
+redis.call('SET', KEYS[1], ARGV[2])
+audit(ARGV[1], ARGV[3], ARGV[4])
+return {'ok'}
+`)
+
+// KEYS: community, invite. ARGV: b, json, member, role, exp, ttl (ms, or
+// "" to keep forever), audit, score.
+var createInviteScript = script(`
+local b = ARGV[1]
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'notfound', 'community'} end
+if ARGV[3] ~= '' and redis.call('EXISTS', mkey(b, ARGV[3])) == 0 then return {'notfound', 'member', ARGV[3]} end
+if redis.call('EXISTS', KEYS[2]) == 1 then return {'exists'} end
+redis.call('HSET', KEYS[2], 'j', ARGV[2])
+hsetNonEmpty(KEYS[2], 'm', ARGV[3])
+hsetNonEmpty(KEYS[2], 'r', ARGV[4])
+hsetNonEmpty(KEYS[2], 'exp', ARGV[5])
+if ARGV[6] ~= '' then redis.call('PEXPIRE', KEYS[2], ARGV[6]) end
+audit(b, ARGV[7], ARGV[8])
+return {'ok'}
+`)
+
+// KEYS: community, invite, tg, members, seq.
+// ARGV: b, tg, now, name, unit, bldg, skills, lang.
+var registerScript = script(`
+local b, tg, now = ARGV[1], ARGV[2], ARGV[3]
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'notfound', 'community'} end
+if redis.call('EXISTS', KEYS[2]) == 0 then return {'notfound', 'invite'} end
+local inv = redis.call('HMGET', KEYS[2], 'm', 'r', 'exp', 'used')
+local exp = tonumber(inv[3])
+if exp and tonumber(now) >= exp then return {'notfound', 'invite'} end
+local cur = redis.call('HGET', KEYS[3], tg)
+local curActive = cur and redis.call('HGET', mkey(b, cur), 'status') == 'active'
+local mid
+if inv[1] then
+  mid = inv[1]
+  local m = redis.call('HMGET', mkey(b, mid), 'status', 'tg')
+  if not m[1] then return {'notfound', 'member', mid} end
+  if (inv[4] and inv[4] ~= tg) or (m[2] and m[2] ~= tg) then return {'conflict', 'used'} end
+  if curActive and cur ~= mid then return {'conflict', 'registered'} end
+  if m[1] ~= 'active' then return {'conflict', 'inactive'} end
+  redis.call('HSET', mkey(b, mid), 'tg', tg)
+  redis.call('HSET', KEYS[3], tg, mid)
+  redis.call('HSET', KEYS[2], 'used', tg)
+elseif curActive then
+  mid = cur
+else
+  local n = redis.call('HINCRBY', KEYS[5], 'M', 1)
+  mid = 'M' .. n
+  redis.call('HSET', mkey(b, mid), 'tg', tg, 'joined', now, 'status', 'active')
+  redis.call('ZADD', KEYS[4], n, mid)
+  redis.call('HSET', KEYS[3], tg, mid)
+end
+local key = mkey(b, mid)
+hsetNonEmpty(key, 'name', ARGV[4])
+hsetNonEmpty(key, 'unit', ARGV[5])
+hsetNonEmpty(key, 'bldg', ARGV[6])
+hsetNonEmpty(key, 'skills', ARGV[7])
+hsetNonEmpty(key, 'lang', ARGV[8])
+if inv[2] then redis.call('HSET', key, 'role', inv[2]) end
+return {'ok', mid, redis.call('HGETALL', key)}
+`)
+
+// KEYS: community, tg, members, seq.
+// ARGV: b, now, audit, score, then per member: tg, name, unit, bldg, skills, lang, role.
+var importMembersScript = script(`
+local b, now = ARGV[1], ARGV[2]
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'notfound', 'community'} end
+local seen = {}
+for i = 5, #ARGV, 7 do
+  local tg = ARGV[i]
+  if tg ~= '' then
+    if seen[tg] then return {'conflict', tg} end
+    seen[tg] = true
+    local cur = redis.call('HGET', KEYS[2], tg)
+    if cur and redis.call('HGET', mkey(b, cur), 'status') == 'active' then return {'conflict', tg} end
+  end
+end
+local ids = {'ok'}
+for i = 5, #ARGV, 7 do
+  local n = redis.call('HINCRBY', KEYS[4], 'M', 1)
+  local mid = 'M' .. n
+  local key = mkey(b, mid)
+  redis.call('HSET', key, 'joined', now, 'status', 'active')
+  hsetNonEmpty(key, 'tg', ARGV[i])
+  hsetNonEmpty(key, 'name', ARGV[i + 1])
+  hsetNonEmpty(key, 'unit', ARGV[i + 2])
+  hsetNonEmpty(key, 'bldg', ARGV[i + 3])
+  hsetNonEmpty(key, 'skills', ARGV[i + 4])
+  hsetNonEmpty(key, 'lang', ARGV[i + 5])
+  hsetNonEmpty(key, 'role', ARGV[i + 6])
+  redis.call('ZADD', KEYS[3], n, mid)
+  if ARGV[i] ~= '' then redis.call('HSET', KEYS[2], ARGV[i], mid) end
+  ids[#ids + 1] = mid
+end
+local object = ids[2]
+if #ids > 2 then object = ids[2] .. '-' .. ids[#ids] end
+audit(b, ARGV[3], ARGV[4], object)
+return ids
+`)
+
+// KEYS: member. ARGV: name, unit, bldg, skills, lang.
+var updateProfileScript = script(`
+local st = redis.call('HGET', KEYS[1], 'status')
+if not st then return {'notfound', 'member'} end
+if st == 'forgotten' then return {'notmember'} end
+hset(KEYS[1], 'name', ARGV[1])
+hset(KEYS[1], 'unit', ARGV[2])
+hset(KEYS[1], 'bldg', ARGV[3])
+hset(KEYS[1], 'skills', ARGV[4])
+hset(KEYS[1], 'lang', ARGV[5])
+return {'ok'}
+`)
+
+// KEYS: member. ARGV: b, role, audit, score.
+var setRoleScript = script(`
+local st = redis.call('HGET', KEYS[1], 'status')
+if not st then return {'notfound', 'member'} end
+if ARGV[2] ~= '' and st ~= 'active' then return {'notmember'} end
+hset(KEYS[1], 'role', ARGV[2])
+audit(ARGV[1], ARGV[3], ARGV[4])
+return {'ok'}
+`)
+
+// KEYS: member, claims. ARGV: b, member id, now, audit, score.
+// Answers ok with the member's telegram id ("" if none), or noop.
+var removeMemberScript = script(`
+local b, mid, now = ARGV[1], ARGV[2], ARGV[3]
+local m = redis.call('HMGET', KEYS[1], 'status', 'tg')
+if not m[1] then return {'notfound', 'member'} end
+if m[1] ~= 'active' then return {'noop'} end
+release(b, KEYS[2], mid, now)
+leaveTeams(b, mid)
+redis.call('HDEL', KEYS[1], 'role')
+redis.call('HSET', KEYS[1], 'status', 'left', 'left', now)
+audit(b, ARGV[4], ARGV[5])
+return {'ok', m[2] or ''}
+`)
+
+// KEYS: member, claims, tg. ARGV: b, member id, now, audit, score.
+// Answers ok with the member's former telegram id ("" if none), or noop.
+var forgetScript = script(`
+local b, mid, now = ARGV[1], ARGV[2], ARGV[3]
+local m = redis.call('HMGET', KEYS[1], 'status', 'tg', 'left')
+if not m[1] then return {'notfound', 'member'} end
+if m[1] == 'forgotten' then return {'noop'} end
+release(b, KEYS[2], mid, now)
+leaveTeams(b, mid)
+redis.call('HDEL', KEYS[1], 'role', 'tg', 'name', 'unit', 'bldg', 'skills', 'lang', 'unreach')
+redis.call('HSET', KEYS[1], 'status', 'forgotten')
+if not m[3] then redis.call('HSET', KEYS[1], 'left', now) end
+if m[2] and redis.call('HGET', KEYS[3], m[2]) == mid then redis.call('HDEL', KEYS[3], m[2]) end
+audit(b, ARGV[4], ARGV[5])
+return {'ok', m[2] or ''}
+`)
+
+// KEYS: member. ARGV: tg, field, value. Sets (or, when value is empty,
+// removes) a field of the member if the member belongs to that telegram user.
+var memberFieldScript = script(`
+if redis.call('HGET', KEYS[1], 'tg') ~= ARGV[1] then return {'noop'} end
+hset(KEYS[1], ARGV[2], ARGV[3])
+return {'ok'}
+`)
+
+// KEYS: tg. ARGV: b, tg.
+var memberByTelegramScript = script(`
+local mid = redis.call('HGET', KEYS[1], ARGV[2])
+if not mid then return {'notfound', 'member'} end
+local m = redis.call('HGETALL', mkey(ARGV[1], mid))
+if #m == 0 then return {'notfound', 'member'} end
+return {'ok', mid, m}
+`)
+
+// KEYS: members. ARGV: b. Answers ok, then id and fields of each member.
+var membersScript = script(`
+local out = {'ok'}
+for _, mid in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  out[#out + 1] = mid
+  out[#out + 1] = redis.call('HGETALL', mkey(ARGV[1], mid))
+end
+return out
+`)
+
+// KEYS: community, posts, seq. ARGV: b, json, audit, score.
+var createPostScript = script(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'notfound', 'community'} end
+local id = 'P' .. redis.call('HINCRBY', KEYS[3], 'P', 1)
+redis.call('HSET', KEYS[2], id, replace(ARGV[2], '"id":"{{id}}"', '"id":"' .. id .. '"'))
+audit(ARGV[1], ARGV[3], ARGV[4], id)
+return {'ok', id}
+`)
+
+// KEYS: posts. ARGV: b, id, json, audit, score.
+var savePostScript = script(`
+if redis.call('HEXISTS', KEYS[1], ARGV[2]) == 0 then return {'notfound', 'post'} end
+redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
+audit(ARGV[1], ARGV[4], ARGV[5])
+return {'ok'}
+`)
+
+// KEYS: posts, holders. ARGV: post id.
+var postScript = script(`
+local p = redis.call('HGET', KEYS[1], ARGV[1])
+if not p then return {'notfound', 'post'} end
+return {'ok', p, redis.call('ZCARD', KEYS[2])}
+`)
+
+// KEYS: posts. ARGV: b. Answers ok, then JSON and holder count of each post.
+var postsScript = script(`
+local out = {'ok'}
+local all = redis.call('HGETALL', KEYS[1])
+for i = 1, #all, 2 do
+  out[#out + 1] = all[i + 1]
+  out[#out + 1] = redis.call('ZCARD', hkey(ARGV[1], all[i]))
+end
+return out
+`)
+
+// KEYS: posts, member, holders, claims. ARGV: post id, member id, now.
+// Answers ok or held with the post's JSON and holder count.
+var claimScript = script(`
+local pj = redis.call('HGET', KEYS[1], ARGV[1])
+if not pj then return {'notfound', 'post'} end
+local st = redis.call('HGET', KEYS[2], 'status')
+if not st then return {'notfound', 'member'} end
+if st ~= 'active' then return {'notmember'} end
+local n = redis.call('ZCARD', KEYS[3])
+if redis.call('ZSCORE', KEYS[3], ARGV[2]) then return {'held', pj, n} end
+local p = cjson.decode(pj)
+if p.closed == true then return {'closed'} end
+local cap = tonumber(p.capacity) or 0
+if cap > 0 and n >= cap then return {'full'} end
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[2])
+redis.call('RPUSH', KEYS[4], ARGV[1] .. '|' .. ARGV[3] .. '|')
+return {'ok', pj, n + 1}
+`)
+
+// KEYS: posts, member, holders, claims. ARGV: post id, member id, now.
+var unclaimScript = script(`
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return {'notfound', 'post'} end
+if redis.call('EXISTS', KEYS[2]) == 0 then return {'notfound', 'member'} end
+if redis.call('ZREM', KEYS[3], ARGV[2]) == 0 then return {'noop'} end
+local l = redis.call('LRANGE', KEYS[4], 0, -1)
+for i = #l, 1, -1 do
+  local p, c, r = string.match(l[i], '^([^|]*)|([^|]*)|(.*)$')
+  if p == ARGV[1] and r == '' then
+    redis.call('LSET', KEYS[4], i - 1, p .. '|' .. c .. '|' .. ARGV[3])
+    break
+  end
+end
+return {'ok'}
+`)
+
+// KEYS: member, claims.
+var claimsOfScript = script(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'notfound', 'member'} end
+return {'ok', redis.call('LRANGE', KEYS[2], 0, -1)}
+`)
+
+// KEYS: posts, holders. ARGV: post id.
+var holdersScript = script(`
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return {'notfound', 'post'} end
+return {'ok', redis.call('ZRANGE', KEYS[2], 0, -1, 'WITHSCORES')}
+`)
+
+// KEYS: community, teams, seq. ARGV: b, json, audit, score, number of
+// leaders, then leader ids, then member ids.
+var createTeamScript = script(`
+local b = ARGV[1]
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'notfound', 'community'} end
+for i = 6, #ARGV do
+  local e = activeStatus(b, ARGV[i])
+  if e then return e end
+end
+local id = 'T' .. redis.call('HINCRBY', KEYS[3], 'T', 1)
+redis.call('HSET', KEYS[2], id, replace(ARGV[2], '"id":"{{id}}"', '"id":"' .. id .. '"'))
+local nl = tonumber(ARGV[5])
+for i = 6, #ARGV do
+  redis.call('SADD', tmkey(b, id), ARGV[i])
+  if i < 6 + nl then redis.call('SADD', tlkey(b, id), ARGV[i]) end
+end
+audit(b, ARGV[3], ARGV[4], id)
+return {'ok', id}
+`)
+
+// KEYS: teams. ARGV: b, team id.
+var teamScript = script(`
+local t = redis.call('HGET', KEYS[1], ARGV[2])
+if not t then return {'notfound', 'team'} end
+return {'ok', t, redis.call('SMEMBERS', tmkey(ARGV[1], ARGV[2])), redis.call('SMEMBERS', tlkey(ARGV[1], ARGV[2]))}
+`)
+
+// KEYS: teams. ARGV: b. Answers ok, then JSON, members and leaders of each team.
+var teamsScript = script(`
+local out = {'ok'}
+local all = redis.call('HGETALL', KEYS[1])
+for i = 1, #all, 2 do
+  out[#out + 1] = all[i + 1]
+  out[#out + 1] = redis.call('SMEMBERS', tmkey(ARGV[1], all[i]))
+  out[#out + 1] = redis.call('SMEMBERS', tlkey(ARGV[1], all[i]))
+end
+return out
+`)
+
+// KEYS: teams. ARGV: b, team id, member id.
+var joinTeamScript = script(`
+if redis.call('HEXISTS', KEYS[1], ARGV[2]) == 0 then return {'notfound', 'team'} end
+local e = activeStatus(ARGV[1], ARGV[3])
+if e then return e end
+if redis.call('SADD', tmkey(ARGV[1], ARGV[2]), ARGV[3]) == 0 then return {'noop'} end
+return {'ok'}
+`)
+
+// KEYS: teams. ARGV: b, team id, member id.
+var leaveTeamScript = script(`
+local b = ARGV[1]
+if redis.call('HEXISTS', KEYS[1], ARGV[2]) == 0 then return {'notfound', 'team'} end
+if redis.call('EXISTS', mkey(b, ARGV[3])) == 0 then return {'notfound', 'member', ARGV[3]} end
+redis.call('SREM', tlkey(b, ARGV[2]), ARGV[3])
+if redis.call('SREM', tmkey(b, ARGV[2]), ARGV[3]) == 0 then return {'noop'} end
+return {'ok'}
+`)
+
+// KEYS: teams. ARGV: b, team id, member id, audit, score. Answers ok with 1
+// (now a leader) or 0 (no longer one).
+var toggleLeaderScript = script(`
+local b, t, mid = ARGV[1], ARGV[2], ARGV[3]
+if redis.call('HEXISTS', KEYS[1], t) == 0 then return {'notfound', 'team'} end
+if redis.call('EXISTS', mkey(b, mid)) == 0 then return {'notfound', 'member', mid} end
+if redis.call('SREM', tlkey(b, t), mid) == 1 then
+  audit(b, ARGV[4], ARGV[5], nil, 'off')
+  return {'ok', 0}
+end
+local e = activeStatus(b, mid)
+if e then return e end
+redis.call('SADD', tlkey(b, t), mid)
+redis.call('SADD', tmkey(b, t), mid)
+audit(b, ARGV[4], ARGV[5], nil, 'on')
+return {'ok', 1}
+`)
+
+// KEYS: audit. ARGV: b, entry, score.
+var auditScript = script(`
+audit(ARGV[1], ARGV[2], ARGV[3])
+return {'ok'}
+`)
+
+// KEYS: user. ARGV: pointer. Removes the user's membership pointer if it
+// still is the given one.
+var dropPointerScript = script(`
+if redis.call('HGET', KEYS[1], 'm') == ARGV[1] then redis.call('HDEL', KEYS[1], 'm') end
+return {'ok'}
+`)
+
+// KEYS: user, flow. ARGV: pointer. Deletes what is stored about the user
+// unless they are a member somewhere else.
+var forgetUserScript = script(`
+local m = redis.call('HGET', KEYS[1], 'm')
+if m and m ~= ARGV[1] then return {'noop'} end
+redis.call('DEL', KEYS[1], KEYS[2])
+return {'ok'}
+`)
+
+// allScripts is what LoadScripts loads.
+var allScripts = []*redis.Script{
+	createCommunityScript, saveCommunityScript, createInviteScript, registerScript,
+	importMembersScript, updateProfileScript, setRoleScript, removeMemberScript,
+	forgetScript, memberFieldScript, memberByTelegramScript, membersScript,
+	createPostScript, savePostScript, postScript, postsScript, claimScript,
+	unclaimScript, claimsOfScript, holdersScript, createTeamScript, teamScript,
+	teamsScript, joinTeamScript, leaveTeamScript, toggleLeaderScript, auditScript,
+	dropPointerScript, forgetUserScript,
+}

@@ -1,0 +1,127 @@
+package storage
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	ll "github.com/lamplighter-bot/lamplighter"
+	"github.com/redis/go-redis/v9"
+)
+
+// pointer is the value of a user's membership pointer (field m of the user hash).
+func pointer(community, memberID string) string { return community + "/" + memberID }
+
+// User returns what is known about Telegram user tg; an unknown user is a zero
+// User with TelegramID set, not an error. One round trip.
+func (s *Store) User(ctx context.Context, tg int64) (ll.User, error) {
+	u := ll.User{TelegramID: tg}
+	h, err := s.c.HGetAll(ctx, s.k.user(tg)).Result()
+	if err != nil {
+		return u, s.wrap(fmt.Sprintf("user %d", tg), err)
+	}
+	u.Language = h["lang"]
+	u.Use = h["use"]
+	if c, m, ok := strings.Cut(h["m"], "/"); ok {
+		u.Community, u.MemberID = c, m
+	}
+	return u, nil
+}
+
+// SetUserLanguage stores the user's reply language ("zh" or "en"; EINVALID
+// otherwise) and, if the user is a member, the member's language too. Two
+// round trips for a member, one otherwise.
+func (s *Store) SetUserLanguage(ctx context.Context, tg int64, lang string) error {
+	if !ll.ValidLanguage(lang) {
+		return ll.Invalid("language", "language must be zh or en")
+	}
+	op := fmt.Sprintf("set language of user %d", tg)
+	var ptr *redis.StringCmd
+	_, err := s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.HSet(ctx, s.k.user(tg), "lang", lang)
+		ptr = p.HGet(ctx, s.k.user(tg), "m")
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return s.wrap(op, err)
+	}
+	return s.setMemberField(ctx, op, tg, ptr.Val(), "lang", lang)
+}
+
+// setMemberField sets a field of the member that pointer ptr names, if that
+// member still belongs to Telegram user tg.
+func (s *Store) setMemberField(ctx context.Context, op string, tg int64, ptr, field, value string) error {
+	c, m, ok := strings.Cut(ptr, "/")
+	if !ok || !ll.ValidCommunityID(c) || !validID('M', m) {
+		return nil
+	}
+	_, _, err := s.run(ctx, op, memberFieldScript, []string{s.k.member(c, m)}, fmt.Sprint(tg), field, value)
+	return err
+}
+
+// SetUserUse stores the community an admin's committee commands act on ("" to
+// forget it).
+func (s *Store) SetUserUse(ctx context.Context, tg int64, community string) error {
+	var err error
+	if community == "" {
+		err = s.c.HDel(ctx, s.k.user(tg), "use").Err()
+	} else {
+		err = s.c.HSet(ctx, s.k.user(tg), "use", community).Err()
+	}
+	return s.wrap(fmt.Sprintf("set community of user %d", tg), err)
+}
+
+// SetReachable records whether the bot can message Telegram user tg, on the
+// member the user's pointer names. A user who is not a member is no error.
+func (s *Store) SetReachable(ctx context.Context, tg int64, reachable bool) error {
+	op := fmt.Sprintf("set reachable of user %d", tg)
+	ptr, err := s.c.HGet(ctx, s.k.user(tg), "m").Result()
+	if errors.Is(err, redis.Nil) {
+		return nil
+	}
+	if err != nil {
+		return s.wrap(op, err)
+	}
+	v := "1"
+	if reachable {
+		v = ""
+	}
+	return s.setMemberField(ctx, op, tg, ptr, "unreach", v)
+}
+
+// Flow returns the user's guided flow, nil when there is none or it expired.
+func (s *Store) Flow(ctx context.Context, tg int64) (*ll.Flow, error) {
+	v, err := s.c.Get(ctx, s.k.flow(tg)).Result()
+	if errors.Is(err, redis.Nil) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, s.wrap(fmt.Sprintf("flow of user %d", tg), err)
+	}
+	var f ll.Flow
+	if err := json.Unmarshal([]byte(v), &f); err != nil {
+		return nil, fmt.Errorf("flow of user %d: %w", tg, err)
+	}
+	return &f, nil
+}
+
+// SetFlow stores the user's guided flow; it expires after ttl
+// (lamplighter.FlowTTL when ttl <= 0).
+func (s *Store) SetFlow(ctx context.Context, tg int64, f ll.Flow, ttl time.Duration) error {
+	if ttl <= 0 {
+		ttl = ll.FlowTTL
+	}
+	j, err := json.Marshal(f)
+	if err != nil {
+		return fmt.Errorf("set flow of user %d: %w", tg, err)
+	}
+	return s.wrap(fmt.Sprintf("set flow of user %d", tg), s.c.Set(ctx, s.k.flow(tg), j, ttl).Err())
+}
+
+// ClearFlow ends the user's guided flow; no error if there was none.
+func (s *Store) ClearFlow(ctx context.Context, tg int64) error {
+	return s.wrap(fmt.Sprintf("clear flow of user %d", tg), s.c.Del(ctx, s.k.flow(tg)).Err())
+}
