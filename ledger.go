@@ -155,6 +155,14 @@ func (p *Participation) Year() int {
 	return t.Year()
 }
 
+// CheckIn says how a member proves presence at an activity.
+// Exactly one of Code and ActivityID is set.
+type CheckIn struct {
+	Code       string // the activity's check-in code, typed or from a ci_ deep link
+	ActivityID string // for a live-location check-in the caller verified against the activity's place
+	Method     string // MethodCode or MethodLocation
+}
+
 // Standing is a member's position for one calendar year.
 type Standing struct {
 	Year        int

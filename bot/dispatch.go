@@ -102,7 +102,10 @@ func (t *Telegram) process(ctx context.Context, u *models.Update) {
 		}
 		return
 	}
-	for _, r := range replies {
+	for i, r := range replies {
+		if t.enqueue(ctx, req, i, r) {
+			continue
+		}
 		o := outgoing{chatID: r.ChatID, reply: r, lang: lamplighter.DefaultLanguage}
 		if o.chatID == 0 || o.chatID == req.ChatID || o.chatID == req.UserID {
 			o.lang = language(req.LanguageCode)

@@ -56,6 +56,12 @@ type TelegramConfig struct {
 	Handler Handler     // answers requests; required
 	Store   UpdateStore // update markers and reachability; nil: no de-duplication
 
+	// Outbox, when set, takes every reply addressed to a chat other than the
+	// request's and the requester's (role changes, approval outcomes,
+	// notices): they are delivered by a Sender at the shared rate instead
+	// of at once. Without one they are sent directly.
+	Outbox Outbox
+
 	// Menus are the command menus, keyed "member" or "committee", then by
 	// language "zh" or "en" (handlers.Menus()).
 	Menus map[string]map[string][]lamplighter.MenuCommand

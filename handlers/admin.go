@@ -65,8 +65,9 @@ func (c *call) use() []ll.Reply {
 	return c.say("use.done", comm.Name, comm.ID)
 }
 
-// communities lists every community with its member count and how many
-// members hold at least the post minimum.
+// communities lists every community with its member count, how many
+// members hold at least the post minimum, and how many of this year's
+// members are compliant.
 func (c *call) communities() []ll.Reply {
 	r, err := c.communitiesPage(1)
 	if err != nil {
@@ -92,7 +93,12 @@ func (c *call) communitiesPage(page int) (ll.Reply, error) {
 		if err != nil {
 			return ll.Reply{}, err
 		}
+		compliant, total, err := c.compliance(comm)
+		if err != nil {
+			return ll.Reply{}, err
+		}
 		b.WriteString("\n" + c.t("communities.line", comm.ID, comm.Name, active, holding, comm.PostMinimum))
+		b.WriteString(" · " + c.t("communities.compliance", c.now.In(comm.Location()).Year(), compliant, total))
 	}
 	b.WriteString(c.pageFooter(shown, pages))
 	return ll.Reply{Text: b.String(), Buttons: appendRow(nil, navRow(listCommunities, shown, pages, ""))}, nil

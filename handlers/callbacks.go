@@ -14,9 +14,15 @@ import (
 //	u:P3              release post P3
 //	jt:T2             join team T2
 //	lt:T2             leave team T2
+//	su:A7             sign up for activity A7
+//	wd:A7             withdraw from activity A7
+//	ap:S4             approve service record S4 (committee)
+//	rj:S4             reject service record S4: asks for the reason (committee)
 //	pg:p:2            page 2 of the open posts
 //	pg:t:2            page 2 of the teams
 //	pg:cm:2           page 2 of the communities (admin)
+//	pg:a:2            page 2 of the upcoming activities
+//	pg:sv:2           page 2 of the service records awaiting approval (committee)
 //	pg:m:2:<query>    page 2 of the member search for <query> (committee)
 //	f:<n>:<step>:<v>  value v for step <step> of the guided flow with nonce <n>
 //
@@ -37,6 +43,10 @@ const (
 	cbUnclaim   = "u"
 	cbJoinTeam  = "jt"
 	cbLeaveTeam = "lt"
+	cbSignUp    = "su"
+	cbWithdraw  = "wd"
+	cbApprove   = "ap"
+	cbReject    = "rj"
 	cbPage      = "pg"
 	cbFlow      = "f"
 )
@@ -47,12 +57,14 @@ const (
 	listTeams       = "t"
 	listMembers     = "m"
 	listCommunities = "cm"
+	listActivities  = "a"
+	listPending     = "sv"
 )
 
 // callback is decoded button data.
 type callback struct {
 	kind  string
-	id    string // c, u, jt, lt: the post or team id
+	id    string // c, u, jt, lt, su, wd, ap, rj: the post, team, activity or service record id
 	list  string // pg
 	page  int    // pg, from 1
 	query string // pg:m
@@ -98,6 +110,16 @@ func decodeCallback(s string) (callback, bool) {
 			return callback{}, false
 		}
 		cb.id = rest
+	case cbSignUp, cbWithdraw:
+		if ll.NormalizeID('A', rest) != rest {
+			return callback{}, false
+		}
+		cb.id = rest
+	case cbApprove, cbReject:
+		if ll.NormalizeID('S', rest) != rest {
+			return callback{}, false
+		}
+		cb.id = rest
 	case cbPage:
 		parts := strings.SplitN(rest, ":", 3)
 		if len(parts) < 2 {
@@ -110,7 +132,7 @@ func decodeCallback(s string) (callback, bool) {
 		}
 		cb.page = page
 		switch cb.list {
-		case listPosts, listTeams, listCommunities:
+		case listPosts, listTeams, listCommunities, listActivities, listPending:
 			if len(parts) != 2 {
 				return callback{}, false
 			}
@@ -136,7 +158,7 @@ func decodeCallback(s string) (callback, bool) {
 
 // parsePage accepts a canonical page number from 1 to 9999.
 func parsePage(s string) (int, bool) {
-	if s == "" || len(s) > 4 || s[0] == '0' {
+	if s == "" || len(s) > 4 || s[0] == '0' || strings.Trim(s, "0123456789") != "" {
 		return 0, false
 	}
 	n, err := strconv.Atoi(s)
@@ -183,7 +205,7 @@ func (c *call) onCallback() []ll.Reply {
 		return c.stale()
 	}
 	switch cb.kind {
-	case cbClaim, cbUnclaim, cbJoinTeam, cbLeaveTeam:
+	case cbClaim, cbUnclaim, cbJoinTeam, cbLeaveTeam, cbSignUp, cbWithdraw:
 		if c.member == nil {
 			c.public = true
 			return c.toastErr(ll.ErrNotMember, "")
@@ -196,10 +218,23 @@ func (c *call) onCallback() []ll.Reply {
 			rs = c.unclaim(cb.id)
 		case cbJoinTeam:
 			rs = c.joinTeam(cb.id)
+		case cbSignUp:
+			rs = c.signUp(cb.id)
+		case cbWithdraw:
+			rs = c.withdraw(cb.id)
 		default:
 			rs = c.leaveTeam(cb.id)
 		}
 		return withToast(rs)
+	case cbApprove, cbReject:
+		if _, err := c.committee(); err != nil {
+			c.public = true
+			return c.toastErr(err, "")
+		}
+		if cb.kind == cbReject {
+			return c.startRejectFlow(cb.id)
+		}
+		return withToast(c.decide(cb.id, true, ""))
 	case cbPage:
 		return c.pagePress(cb)
 	case cbFlow:
@@ -261,6 +296,18 @@ func (c *call) pagePress(cb callback) []ll.Reply {
 			return c.toastErr(&ll.Error{Code: ll.EFORBIDDEN, Detail: "admin"}, "")
 		}
 		r, err = c.communitiesPage(cb.page)
+	case listActivities:
+		if c.member == nil {
+			c.public = true
+			return c.toastErr(ll.ErrNotMember, "")
+		}
+		r, err = c.activitiesPage(cb.page)
+	case listPending:
+		if _, err := c.committee(); err != nil {
+			c.public = true
+			return c.toastErr(err, "")
+		}
+		r, err = c.pendingPage(cb.page)
 	default:
 		return c.stale()
 	}

@@ -44,6 +44,12 @@ func init() {
 		{name: "teams", level: member, run: (*call).teams, public: true, menu: true},
 		{name: "jointeam", level: member, run: (*call).cmdJoinTeam, needArgs: true, menu: true},
 		{name: "leaveteam", level: member, run: (*call).cmdLeaveTeam, needArgs: true, menu: true},
+		{name: "activities", level: member, run: (*call).activities, menu: true},
+		{name: "signup", level: member, run: (*call).cmdSignUp, menu: true},
+		{name: "withdraw", level: member, run: (*call).cmdWithdraw, needArgs: true, menu: true},
+		{name: "checkin", level: member, run: (*call).cmdCheckIn, menu: true},
+		{name: "log", level: member, run: (*call).logService, needArgs: true, menu: true},
+		{name: "forgetme", level: member, run: (*call).forgetMe, menu: true},
 		{name: "lang", level: anyone, run: (*call).setLang, needArgs: true, menu: true},
 		{name: "cancel", level: anyone, run: (*call).cancel, menu: true},
 		{name: "help", level: anyone, run: (*call).help, public: true, menu: true},
@@ -57,6 +63,19 @@ func init() {
 		{name: "remove", level: committee, run: (*call).remove, needArgs: true, menu: true},
 		{name: "members", level: committee, run: (*call).members, menu: true},
 		{name: "member", level: committee, run: (*call).memberCard, needArgs: true, menu: true},
+		{name: "newactivity", level: committee, run: (*call).newActivity, menu: true},
+		{name: "editactivity", level: committee, run: (*call).editActivity, needArgs: true, menu: true},
+		{name: "cancelactivity", level: committee, run: (*call).cancelActivity, needArgs: true, menu: true},
+		{name: "roster", level: committee, run: (*call).roster, needArgs: true, menu: true},
+		{name: "pending", level: committee, run: (*call).pending, menu: true},
+		{name: "approve", level: committee, run: (*call).cmdApprove, menu: true},
+		{name: "reject", level: committee, run: (*call).cmdReject, needArgs: true, menu: true},
+		{name: "attend", level: committee, run: (*call).attend, needArgs: true, menu: true},
+		{name: "void", level: committee, run: (*call).void, needArgs: true, menu: true},
+		{name: "report", level: committee, run: (*call).report, menu: true},
+		{name: "export", level: committee, run: (*call).export, menu: true},
+		{name: "notice", level: committee, run: (*call).notice, menu: true},
+		{name: "broadcast", level: committee, run: (*call).broadcast, menu: true},
 		{name: "settings", level: committee, run: (*call).settings, menu: true},
 		{name: "audit", level: committee, run: (*call).audit, menu: true},
 
@@ -191,11 +210,15 @@ func Menus() map[string]map[string][]ll.MenuCommand {
 	return out
 }
 
-// start welcomes the user; "/start join_<code>" registers through an invite.
+// start welcomes the user; "/start join_<code>" registers through an
+// invite, "/start ci_<code>" (an activity's QR code) checks in.
 func (c *call) start() []ll.Reply {
 	payload := c.req.Args
 	if code, ok := strings.CutPrefix(payload, "join_"); ok {
 		return c.join(code)
+	}
+	if code, ok := strings.CutPrefix(payload, "ci_"); ok {
+		return c.checkInStart(code)
 	}
 	var intro string
 	switch {

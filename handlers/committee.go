@@ -299,7 +299,8 @@ func nameOrDash(s string) string {
 	return s
 }
 
-// memberCard shows one member of the community to the committee.
+// memberCard shows one member of the community to the committee, with all
+// of this year's ledger entries.
 func (c *call) memberCard() []ll.Reply {
 	sc := c.scope
 	arg := strings.TrimSpace(c.req.Args)
@@ -311,7 +312,11 @@ func (c *call) memberCard() []ll.Reply {
 	if err != nil {
 		return c.fail(err, "")
 	}
-	return text(card)
+	entries, err := c.yearEntries(m, sc.community)
+	if err != nil {
+		return c.fail(err, "")
+	}
+	return append(text(card), entries...)
 }
 
 // audit shows the last n entries of the community's audit log.

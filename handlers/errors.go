@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"strings"
 
 	ll "github.com/lamplighter-bot/lamplighter"
 )
@@ -61,9 +62,14 @@ func (c *call) errorText(err error, subject string) string {
 			return c.t("error.forbidden_admin")
 		case "use":
 			return c.t("error.use_first")
+		case "too_many_codes":
+			return c.t("checkin.too_many", ll.MaxWrongCodesPerHour)
 		}
 		return c.t("error.forbidden")
 	case ll.EFULL:
+		if strings.HasPrefix(subject, "A") {
+			return c.t("error.full_activity", subject)
+		}
 		if subject != "" {
 			return c.t("error.full_id", subject)
 		}
@@ -81,6 +87,14 @@ func (c *call) errorText(err error, subject string) string {
 			return c.t("error.registered")
 		case "inactive":
 			return c.t("invite.invalid")
+		case "cancelled":
+			return c.t("error.cancelled", or(subject, "—"))
+		case "ended":
+			return c.t("error.ended", or(subject, "—"))
+		case "not_open":
+			return c.t("error.not_open")
+		case "decided":
+			return c.t("error.decided", or(subject, "—"))
 		}
 		return c.t("error.conflict")
 	case ll.EINVALID:
@@ -114,6 +128,11 @@ var invalidArgs = map[string][]any{
 	"time":        {ll.MaxTitleLen},
 	"target":      {ll.MaxTitleLen},
 	"id":          {ll.MaxCommunityIDLength},
+	"text":        {ll.MaxDescriptionLen},
+	"reason":      {maxReasonLen},
+	"note":        {maxReasonLen},
+	"date":        {ll.MaxServiceBackdate},
+	"radius":      {minRadius, maxRadius},
 }
 
 // invalidFields are the fields with a message of their own.
@@ -121,6 +140,8 @@ var invalidFields = []string{
 	"name", "unit", "building", "skills", "title", "description", "mode", "capacity",
 	"place", "time", "target", "role", "id", "timezone", "language", "minimum",
 	"postminimum", "member", "post", "team", "notice", "count", "search", "field", "status",
+	"activity", "service", "ref", "start", "duration", "date", "year", "text", "reason", "note",
+	"radius", "location", "code", "activity_field",
 }
 
 // invalidText names what is wrong with an input field.

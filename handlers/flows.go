@@ -20,6 +20,9 @@ const (
 	flowProfile  = "prof"   // field → one of name, unit, bldg, skills
 	flowNewPost  = "np"     // title → mode → cap → desc
 	flowNotice   = "notice" // fwd: a forwarded message from the notice chat
+	// The ledger's flows are declared next to their handlers: flowNewActivity,
+	// flowActivityLocation (activities.go), flowCheckIn (checkin.go),
+	// flowReject (services.go) and flowForget (forget.go).
 )
 
 // Steps shared by registration and /profile.
@@ -102,6 +105,18 @@ func (c *call) flowText(f *ll.Flow) []ll.Reply {
 		return c.newPostText(f)
 	case flowNotice:
 		return c.noticeText(f)
+	case flowNewActivity:
+		return c.newActivityText(f)
+	case flowActivityLocation:
+		return c.activityLocationText(f)
+	case flowCheckIn:
+		return c.checkInFlowText(f)
+	case flowReject:
+		return c.rejectFlowText(f)
+	case flowForget:
+		return c.forgetText(f)
+	case flowBroadcast:
+		return c.broadcastText(f)
 	}
 	return c.abandonFlow(ll.ErrStale)
 }
@@ -131,6 +146,12 @@ func (c *call) flowPress(cb callback) []ll.Reply {
 		rs = c.profPress(f, cb.value)
 	case flowNewPost:
 		rs = c.newPostPress(f, cb.value)
+	case flowNewActivity:
+		rs = c.newActivityPress(f, cb.value)
+	case flowForget:
+		rs = c.forgetPress(f, cb.value)
+	case flowBroadcast:
+		rs = c.broadcastPress(f, cb.value)
 	default:
 		return c.stale()
 	}

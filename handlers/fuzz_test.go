@@ -20,6 +20,7 @@ func FuzzDecodeCallback(f *testing.F) {
 		"f:ab12:name:keep", "f:zz99:skills:3", "f:0000:mode:fixed-point", "", ":", "c:", "c:p3", "c:P03", "c:P0",
 		"pg:p:0", "pg:p:01", "pg:p:10000", "pg:x:1", "pg:m:1: x", "f:abc:name:keep", "f:ABCD:name:keep",
 		"f:ab12:name:keep:extra", "pg:m:1:\x00", "\xff\xfe", strings.Repeat("c:P1", 20),
+		"su:A7", "wd:A1", "ap:S4", "rj:S10", "pg:a:2", "pg:sv:3", "su:A07", "ap:A1", "rj:S", "pg:sv:1:x",
 	} {
 		f.Add(s)
 	}
@@ -59,6 +60,7 @@ func FuzzHandle(f *testing.F) {
 	e.post(ll.Post{Community: "dongan", Title: "Legal aid", Capacity: 1})
 	e.post(ll.Post{Community: "dongan", Title: "Pair", Mode: ll.ModePaired, Target: "Wu"})
 	e.team("dongan", "Lighting team")
+	e.activity(ll.Activity{Start: testNow.Add(time.Hour), Location: &gate})
 	var panics atomic.Int64
 	h := handlers.New(e.store, handlers.Config{BotUsername: botName, Now: func() time.Time { return testNow }, Logger: slog.New(panicCatcher{&panics})})
 
@@ -74,6 +76,11 @@ func FuzzHandle(f *testing.F) {
 		{"", "f:abcd:name:keep", 2, true}, {"/profile", "", 0, true}, {"", "pg:p:9999", 0, false},
 		{"/settings timezone Local", "", 1, true}, {"/role M1 none", "", 1, true}, {"/lang zh", "", 2, false},
 		{"<b>hi</b> & bye", "", 0, true}, {"/leader T1 -1", "", 1, true}, {"/member 9223372036854775807", "", 1, true},
+		{"/newactivity a | 2026-03-05 09:00 | 2h | b | 3", "", 1, true}, {"/newactivity", "", 1, true}, {"/checkin 123456", "", 0, true},
+		{"/checkin", "", 0, true}, {"/start ci_000000", "", 2, true}, {"/log 2026-02-30 x", "", 0, true}, {"/log today fixed", "", 0, false},
+		{"/approve S1", "", 1, true}, {"/reject S1 no", "", 1, true}, {"", "su:A1", 0, true}, {"", "ap:S1", 1, true}, {"", "rj:S1", 1, false},
+		{"/editactivity A1 start 2026-03-05 25:00", "", 1, true}, {"/void A1 M3 x", "", 1, true}, {"/attend A1 M3", "", 1, true},
+		{"/report 2026", "", 1, true}, {"/export", "", 1, true}, {"/notice", "", 1, true}, {"/forgetme", "", 0, true}, {"/roster A1", "", 1, true},
 	} {
 		f.Add(s.text, s.cb, s.who, s.private)
 	}

@@ -33,6 +33,9 @@ type Config struct {
 	DefaultLanguage string           // reply language when nothing else tells; lamplighter.DefaultLanguage when empty
 	Now             func() time.Time // the clock; time.Now when nil
 	Logger          *slog.Logger     // slog.Default() when nil
+	// Outbox takes /broadcast's messages; without one (the demo, the
+	// console) they are answered as replies to their recipients.
+	Outbox Outbox
 }
 
 // Handlers answers requests. It keeps no state of its own between requests
@@ -210,7 +213,7 @@ func hintLanguage(code, def string) string {
 }
 
 // onText answers a message that is not a command: the next answer of the
-// user's guided flow, or a hint.
+// user's guided flow, a shared location (a live one checks in), or a hint.
 func (c *call) onText() []ll.Reply {
 	if !c.req.Private {
 		// In a group the bot only hears commands and replies to its own
@@ -226,7 +229,7 @@ func (c *call) onText() []ll.Reply {
 		return c.flowText(f)
 	}
 	if c.req.Location != nil {
-		return c.say("text.location")
+		return c.onLocation()
 	}
 	if c.member == nil {
 		return c.say("text.hint_guest")

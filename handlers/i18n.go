@@ -105,7 +105,7 @@ var en = map[string]string{
 
 	"desc.start":        "welcome and help",
 	"desc.join":         "register with an invite code",
-	"desc.me":           "my card: community, posts, teams",
+	"desc.me":           "my card: community, posts, teams, this year's record",
 	"desc.profile":      "change my name, unit, building, skills",
 	"desc.posts":        "open service posts to claim",
 	"desc.claim":        "claim a post, e.g. /claim P3",
@@ -158,7 +158,6 @@ var en = map[string]string{
 	"text.hint":          "I only understand commands here. Send /help to see them.",
 	"text.hint_guest":    "You are not registered yet. Open the invite link from your committee, or send <code>/join &lt;code&gt;</code>.",
 	"text.group":         "In a group I only answer commands. For step-by-step dialogues, talk to me in a private chat.",
-	"text.location":      "I have no use for a location right now. Send /help to see what I can do.",
 	"group.sent_private": "📬 I have answered you in a private chat.",
 	"label.community":    "🏘 <b>%s</b> (%s)",
 	"lang.set":           "Language set to English.",
@@ -365,7 +364,7 @@ var zh = map[string]string{
 
 	"desc.start":        "欢迎与帮助",
 	"desc.join":         "用邀请码报到",
-	"desc.me":           "我的信息：社区、岗位、服务队",
+	"desc.me":           "我的信息：社区、岗位、服务队、本年台账",
 	"desc.profile":      "修改姓名、单位、楼栋、技能",
 	"desc.posts":        "可认领的服务岗位",
 	"desc.claim":        "认领岗位，如 /claim P3",
@@ -418,7 +417,6 @@ var zh = map[string]string{
 	"text.hint":          "这里只能识别命令。发送 /help 查看可用命令。",
 	"text.hint_guest":    "您还没有报到。请打开社区大党委发来的邀请链接，或发送 <code>/join &lt;邀请码&gt;</code>。",
 	"text.group":         "在群里我只回应命令。分步操作请私聊我。",
-	"text.location":      "目前用不到位置信息。发送 /help 查看可用命令。",
 	"group.sent_private": "📬 已私信回复您。",
 	"label.community":    "🏘 <b>%s</b>（%s）",
 	"lang.set":           "语言已设为中文。",

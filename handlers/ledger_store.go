@@ -7,13 +7,8 @@ import (
 	ll "github.com/lamplighter-bot/lamplighter"
 )
 
-// CheckIn says how a member proves presence at an activity.
-// Exactly one of Code and ActivityID is set.
-type CheckIn struct {
-	Code       string // the activity's check-in code, typed or from a ci_ deep link
-	ActivityID string // for a live-location check-in the caller verified against the activity's place
-	Method     string // ll.MethodCode or ll.MethodLocation
-}
+// CheckIn says how a member proves presence at an activity; see lamplighter.CheckIn.
+type CheckIn = ll.CheckIn
 
 // LedgerStore is the persistence of activities, check-ins, service records and
 // the participation ledger. *storage.Store implements it. Errors as for Store;

@@ -23,7 +23,8 @@ func (c *call) me() []ll.Reply {
 }
 
 // card is a member's card: profile, role, posts held against the post
-// minimum, teams, and the days left in the year in the community's zone.
+// minimum, teams, and the ledger: this year's participations, compliance,
+// the days left in the year in the community's zone and the last entries.
 // The committee's view adds status, joined date and reachability.
 func (c *call) card(m ll.Member, comm ll.Community, forCommittee bool) (string, error) {
 	none := c.label("skills.none")
@@ -86,8 +87,11 @@ func (c *call) card(m ll.Member, comm ll.Community, forCommittee bool) (string, 
 	}
 	b.WriteString("\n" + c.t("card.teams", rawHTML(teamList)))
 
-	today := c.now.In(loc)
-	b.WriteString("\n" + c.t("card.days_left", today.Year(), daysLeft(today)))
+	ledger, err := c.cardLedger(m, comm)
+	if err != nil {
+		return "", err
+	}
+	b.WriteString(ledger)
 	return b.String(), nil
 }
 

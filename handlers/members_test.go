@@ -138,5 +138,5 @@ func TestPlainTextWithoutFlow(t *testing.T) {
 	wantIn(t, "stranger text zh", e.send(mou, "你好"), "您还没有报到")
 	r := request(alice, "", true)
 	r.Location = &ll.Location{Latitude: 31.2, Longitude: 121.5}
-	wantIn(t, "location", e.do(r), "no use for a location")
+	wantIn(t, "location pin", e.do(r), "A location pin does not check you in")
 }

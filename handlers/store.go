@@ -18,7 +18,12 @@ import (
 // to the community's audit log in the same atomic step as the change (it fills
 // in Time when zero, Community, and Object when empty with the new object's id).
 // A nil audit entry writes none.
+//
+// It embeds LedgerStore (ledger_store.go): activities, check-ins, service
+// records and the participation ledger.
 type Store interface {
+	LedgerStore
+
 	// User returns what is known about a Telegram user; an unknown user is a
 	// zero User with TelegramID set, not an error.
 	User(ctx context.Context, tg int64) (ll.User, error)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	ll "github.com/lamplighter-bot/lamplighter"
+	"github.com/lamplighter-bot/lamplighter/handlers"
 	"github.com/lamplighter-bot/lamplighter/storage"
 	"github.com/lamplighter-bot/lamplighter/storage/storagetest"
 )
@@ -108,6 +109,54 @@ func TestCluster(t *testing.T) {
 	must("Teams", err)
 	_, err = s.Team(ctx, "dongan", tm.ID)
 	must("Team", err)
+
+	a, err := s.CreateActivity(ctx, ll.Activity{Community: "dongan", Title: "Patrol", Start: t0, End: t0.Add(time.Hour),
+		Capacity: 1, Location: &ll.GeoPoint{Latitude: 41.8, Longitude: 123.4}, Team: tm.ID}, audit)
+	must("CreateActivity", err)
+	must("SaveActivity", s.SaveActivity(ctx, a, audit))
+	_, err = s.Activity(ctx, "dongan", a.ID)
+	must("Activity", err)
+	_, err = s.Activities(ctx, "dongan")
+	must("Activities", err)
+	_, _, err = s.SignUp(ctx, "dongan", a.ID, ms[0].ID, t0)
+	must("SignUp", err)
+	if _, _, err := s.SignUp(ctx, "dongan", a.ID, ms[2].ID, t0); !errors.Is(err, ll.ErrFull) {
+		t.Errorf("SignUp for a full activity on a cluster = %v, want ErrFull", err)
+	}
+	_, err = s.SignedUp(ctx, "dongan", a.ID)
+	must("SignedUp", err)
+	_, err = s.Withdraw(ctx, "dongan", a.ID, ms[0].ID)
+	must("Withdraw", err)
+	_, _, err = s.CheckIn(ctx, "dongan", ms[0].ID, handlers.CheckIn{Code: a.Code}, t0)
+	must("CheckIn(code)", err)
+	_, _, err = s.CheckIn(ctx, "dongan", ms[2].ID, handlers.CheckIn{ActivityID: a.ID}, t0)
+	must("CheckIn(location)", err)
+	if _, _, err := s.CheckIn(ctx, "dongan", ms[2].ID, handlers.CheckIn{Code: "000000x"}, t0); ll.ErrorCode(err) != ll.EINVALID {
+		t.Errorf("CheckIn(wrong code) on a cluster = %v, want EINVALID", err)
+	}
+	_, err = s.Attendance(ctx, "dongan", a.ID)
+	must("Attendance", err)
+	_, err = s.WrongCodesLeft(ctx, "dongan", ms[2].ID, t0)
+	must("WrongCodesLeft", err)
+	_, err = s.Attend(ctx, "dongan", a.ID, m.ID, ms[0].ID, "", t0, audit)
+	must("Attend", err)
+	must("Void", s.Void(ctx, "dongan", a.ID, m.ID, ms[0].ID, "mistake", t0, audit))
+	r, err := s.LogService(ctx, ll.ServiceRecord{Community: "dongan", Member: ms[2].ID, Text: "Lamps", Created: t0})
+	must("LogService", err)
+	_, err = s.ServiceRecord(ctx, "dongan", r.ID)
+	must("ServiceRecord", err)
+	_, err = s.PendingServices(ctx, "dongan")
+	must("PendingServices", err)
+	_, _, err = s.Decide(ctx, "dongan", r.ID, true, ms[0].ID, "", t0, audit)
+	must("Decide", err)
+	if ps, err := s.Participations(ctx, "dongan", ms[2].ID); err != nil || len(ps) != 2 {
+		t.Errorf("Participations on a cluster = %+v, %v; want 2", ps, err)
+	}
+	if ps, _, err := s.CommunityLedger(ctx, "dongan"); err != nil || len(ps) != 4 {
+		t.Errorf("CommunityLedger on a cluster = %d participations, %v; want 4", len(ps), err)
+	}
+	_, _, err = s.CancelActivity(ctx, "dongan", a.ID, "rain", audit)
+	must("CancelActivity", err)
 
 	must("RemoveMember", s.RemoveMember(ctx, "dongan", ms[0].ID, t0, audit))
 	must("Forget", s.Forget(ctx, "dongan", m.ID, t0, audit))

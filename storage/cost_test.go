@@ -24,6 +24,12 @@ func TestRoundTrips(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	a := newActivity(t, s, "dongan", t0, 0)
+	r, err := s.LogService(ctx, ll.ServiceRecord{Community: "dongan", Member: ms[0].ID, Text: "Fixed lamps", Created: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	audit := &ll.AuditEntry{Actor: ms[1].ID, Action: "test"}
 
 	for _, c := range []struct {
 		name string
@@ -37,6 +43,35 @@ func TestRoundTrips(t *testing.T) {
 		{"Members", 1, func() error { _, err := s.Members(ctx, "dongan"); return err }},
 		{"Post", 1, func() error { _, err := s.Post(ctx, "dongan", p.ID); return err }},
 		{"User", 1, func() error { _, err := s.User(ctx, 1); return err }},
+		{"CreateActivity", 2, func() error { _, err := s.CreateActivity(ctx, a, audit); return err }},
+		{"Activity", 1, func() error { _, err := s.Activity(ctx, "dongan", a.ID); return err }},
+		{"Activities", 1, func() error { _, err := s.Activities(ctx, "dongan"); return err }},
+		{"SaveActivity", 2, func() error { return s.SaveActivity(ctx, a, audit) }},
+		{"SignUp", 1, func() error { _, _, err := s.SignUp(ctx, "dongan", a.ID, ms[0].ID, t0); return err }},
+		{"SignUp (held)", 1, func() error { _, _, err := s.SignUp(ctx, "dongan", a.ID, ms[0].ID, t0); return err }},
+		{"SignedUp", 1, func() error { _, err := s.SignedUp(ctx, "dongan", a.ID); return err }},
+		{"Withdraw", 1, func() error { _, err := s.Withdraw(ctx, "dongan", a.ID, ms[0].ID); return err }},
+		{"CheckIn", 1, func() error { _, _, err := s.CheckIn(ctx, "dongan", ms[0].ID, byCode(a.Code), t0); return err }},
+		{"CheckIn (repeat)", 1, func() error { _, _, err := s.CheckIn(ctx, "dongan", ms[0].ID, byCode(a.Code), t0); return err }},
+		{"CheckIn (wrong code)", 1, func() error {
+			if _, _, err := s.CheckIn(ctx, "dongan", ms[1].ID, byCode("x"), t0); code(err) != ll.EINVALID {
+				return err
+			}
+			return nil
+		}},
+		{"Attendance", 1, func() error { _, err := s.Attendance(ctx, "dongan", a.ID); return err }},
+		{"Attend", 1, func() error { _, err := s.Attend(ctx, "dongan", a.ID, ms[1].ID, ms[0].ID, "", t0, audit); return err }},
+		{"Void", 1, func() error { return s.Void(ctx, "dongan", a.ID, ms[1].ID, ms[0].ID, "wrong", t0, audit) }},
+		{"LogService", 2, func() error {
+			_, err := s.LogService(ctx, ll.ServiceRecord{Community: "dongan", Member: ms[1].ID, Text: "x", Created: t0})
+			return err
+		}},
+		{"ServiceRecord", 1, func() error { _, err := s.ServiceRecord(ctx, "dongan", r.ID); return err }},
+		{"PendingServices", 1, func() error { _, err := s.PendingServices(ctx, "dongan"); return err }},
+		{"Decide", 1, func() error { _, _, err := s.Decide(ctx, "dongan", r.ID, true, ms[1].ID, "", t0, audit); return err }},
+		{"Participations", 1, func() error { _, err := s.Participations(ctx, "dongan", ms[0].ID); return err }},
+		{"CommunityLedger", 1, func() error { _, _, err := s.CommunityLedger(ctx, "dongan"); return err }},
+		{"CancelActivity", 1, func() error { _, _, err := s.CancelActivity(ctx, "dongan", a.ID, "", audit); return err }},
 		{"Register", 2, func() error {
 			_, err := s.Register(ctx, inv, ll.Member{TelegramID: 99, Name: "Li"}, t0)
 			return err

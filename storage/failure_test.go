@@ -10,6 +10,7 @@ import (
 	"time"
 
 	ll "github.com/lamplighter-bot/lamplighter"
+	"github.com/lamplighter-bot/lamplighter/handlers"
 	"github.com/lamplighter-bot/lamplighter/storage"
 	"github.com/lamplighter-bot/lamplighter/storage/storagetest"
 	"github.com/redis/go-redis/v9"
@@ -52,6 +53,11 @@ func TestUnavailable(t *testing.T) {
 			return err
 		},
 		"MarkUpdate": func() error { _, err := s.MarkUpdate(ctx, 1); return err },
+		"CheckIn": func() error {
+			_, _, err := s.CheckIn(ctx, "dongan", "M1", handlers.CheckIn{Code: "123456"}, t0)
+			return err
+		},
+		"CommunityLedger": func() error { _, _, err := s.CommunityLedger(ctx, "dongan"); return err },
 		"SetUserLanguage": func() error {
 			return s.SetUserLanguage(ctx, 1, "en")
 		},

@@ -16,7 +16,7 @@ import "strconv"
 // The base <p>{c:<c>}: is written <b>.
 //
 //	<b>community                    string  JSON lamplighter.Community
-//	<b>seq                          hash    counters: M, P, T (last id allocated), audit (audit sequence)
+//	<b>seq                          hash    counters: M, P, T, A, S (last id allocated), audit (audit sequence)
 //	<b>members                      zset    every member id, score = its number (M12 -> 12)
 //	<b>m:<M>                        hash    one member, fields: tg, name, unit, bldg, skills (JSON
 //	                                        array), lang, role, status, joined and left (unix ms),
@@ -37,6 +37,31 @@ import "strconv"
 //	                                        Redis drops it a day after exp
 //	<b>audit                        zset    audit log: "<12-digit seq> <JSON lamplighter.AuditEntry>",
 //	                                        score = the entry's time (unix ms)
+//	<b>acts                         zset    every activity id, score = its start (unix ms)
+//	<b>a:<A>                        hash    one activity, fields: t (title), pl (place), s and e (start
+//	                                        and end, unix ms), d (start date YYYY-MM-DD in the community's
+//	                                        zone when last saved: the date of its participations), cap,
+//	                                        lat and lon, r (radius m), team, code, cx ("1" when
+//	                                        cancelled), why (reason), by, cr (created, unix ms), q (last
+//	                                        sign-up sequence number). Empty fields are not stored.
+//	<b>codes                        hash    check-in code -> activity id; kept after an activity ends or
+//	                                        is cancelled, so a code is never reused in the community
+//	<b>su:<A>                       zset    members signed up for the activity, score = sign-up sequence
+//	<b>att:<A>                      set     numbers of the members whose participation in the activity
+//	                                        counts (M12 -> 12: an intset up to 512 members)
+//	<b>p:<M>                        hash    the member's participations: ref (A7, S40) -> compact JSON
+//	                                        {"m":method,"t":recorded unix ms,"by":verified by,"n":note}
+//	                                        (an approval has only "m": its time and approver are the
+//	                                        service record's decision); a voided one moves to field "<ref>~<n>" with "vb", "vr",
+//	                                        "vt" (voided by, reason, unix ms) added, so field <ref>
+//	                                        exists exactly when a participation for ref counts. Kind,
+//	                                        title and date come from the activity or service record.
+//	<b>wrong:<M>                    list    when (unix ms) the member's last wrong check-in codes were
+//	                                        sent, newest first, at most lamplighter.MaxWrongCodesPerHour;
+//	                                        expires an hour after the last
+//	<b>svcs                         hash    service record id -> compact JSON {"m","x" (text),"d","c"
+//	                                        (created, unix ms),"st" (status),"by","at","r"}
+//	<b>pending                      zset    ids of the service records awaiting a decision, score = number
 //
 // Per Telegram user <u>: hash tag {u:<u>}.
 //
@@ -46,8 +71,10 @@ import "strconv"
 //
 // Lua scripts get the statically known keys in KEYS (so a cluster client routes
 // them to the right node) and build the keys they discover while running
-// (holders:<P> of a member's claims, team:<T>:members of every team) from <b>,
-// passed as an argument, with the suffixes below; those keys share the slot.
+// (holders:<P> of a member's claims, team:<T>:members of every team, a:<A> of a
+// check-in code, p:<M> of a service record's author, the members' keys in
+// CommunityLedger) from <b>, passed as an argument, with the suffixes below;
+// those keys share the slot.
 
 // Suffixes of per-community keys, shared with the Lua scripts.
 const (
@@ -65,6 +92,15 @@ const (
 	sufTeamLead  = ":leaders"
 	sufInvite    = "inv:"
 	sufAudit     = "audit"
+	sufActs      = "acts"
+	sufAct       = "a:"
+	sufCodes     = "codes"
+	sufSignups   = "su:"
+	sufAttended  = "att:"
+	sufParts     = "p:"
+	sufWrong     = "wrong:"
+	sufServices  = "svcs"
+	sufPending   = "pending"
 )
 
 // keys builds key names under one prefix.
@@ -90,6 +126,16 @@ func (k keys) teamMembers(c, team string) string { return k.base(c) + sufTeam + 
 func (k keys) teamLeaders(c, team string) string { return k.base(c) + sufTeam + team + sufTeamLead }
 func (k keys) invite(c, code string) string      { return k.base(c) + sufInvite + code }
 func (k keys) audit(c string) string             { return k.base(c) + sufAudit }
+
+func (k keys) acts(c string) string          { return k.base(c) + sufActs }
+func (k keys) act(c, id string) string       { return k.base(c) + sufAct + id }
+func (k keys) codes(c string) string         { return k.base(c) + sufCodes }
+func (k keys) signups(c, id string) string   { return k.base(c) + sufSignups + id }
+func (k keys) attended(c, id string) string  { return k.base(c) + sufAttended + id }
+func (k keys) parts(c, member string) string { return k.base(c) + sufParts + member }
+func (k keys) wrong(c, member string) string { return k.base(c) + sufWrong + member }
+func (k keys) services(c string) string      { return k.base(c) + sufServices }
+func (k keys) pending(c string) string       { return k.base(c) + sufPending }
 
 func (k keys) user(tg int64) string { return k.prefix + "{u:" + strconv.FormatInt(tg, 10) + "}:user" }
 func (k keys) flow(tg int64) string { return k.prefix + "{u:" + strconv.FormatInt(tg, 10) + "}:flow" }

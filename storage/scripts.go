@@ -18,6 +18,7 @@ var prelude = `
 local SUF_MEMBER, SUF_HOLDERS, SUF_CLAIMS = '` + sufMember + `', '` + sufHolders + `', '` + sufClaims + `'
 local SUF_TEAMS, SUF_TEAM, SUF_TEAM_MEM, SUF_TEAM_LEAD = '` + sufTeams + `', '` + sufTeam + `', '` + sufTeamMem + `', '` + sufTeamLead + `'
 local SUF_SEQ, SUF_AUDIT = '` + sufSeq + `', '` + sufAudit + `'
+local SUF_ACTS, SUF_SIGNUPS = '` + sufActs + `', '` + sufSignups + `'
 
 local function mkey(b, id) return b .. SUF_MEMBER .. id end
 local function hkey(b, p) return b .. SUF_HOLDERS .. p end
@@ -61,6 +62,14 @@ local function leaveTeams(b, mid)
   for _, t in ipairs(redis.call('HKEYS', b .. SUF_TEAMS)) do
     redis.call('SREM', tmkey(b, t), mid)
     redis.call('SREM', tlkey(b, t), mid)
+  end
+end
+
+-- withdrawFuture takes the member off the sign-up lists of activities that
+-- have not started by now (a member who leaves or is forgotten no longer comes).
+local function withdrawFuture(b, mid, now)
+  for _, a in ipairs(redis.call('ZRANGEBYSCORE', b .. SUF_ACTS, '(' .. now, '+inf')) do
+    redis.call('ZREM', b .. SUF_SIGNUPS .. a, mid)
   end
 end
 
@@ -217,6 +226,7 @@ if not m[1] then return {'notfound', 'member'} end
 if m[1] ~= 'active' then return {'noop'} end
 release(b, KEYS[2], mid, now)
 leaveTeams(b, mid)
+withdrawFuture(b, mid, now)
 redis.call('HDEL', KEYS[1], 'role')
 redis.call('HSET', KEYS[1], 'status', 'left', 'left', now)
 audit(b, ARGV[4], ARGV[5])
@@ -232,6 +242,7 @@ if not m[1] then return {'notfound', 'member'} end
 if m[1] == 'forgotten' then return {'noop'} end
 release(b, KEYS[2], mid, now)
 leaveTeams(b, mid)
+withdrawFuture(b, mid, now)
 redis.call('HDEL', KEYS[1], 'role', 'tg', 'name', 'unit', 'bldg', 'skills', 'lang', 'unreach')
 redis.call('HSET', KEYS[1], 'status', 'forgotten')
 if not m[3] then redis.call('HSET', KEYS[1], 'left', now) end

@@ -30,6 +30,8 @@ Commands:
   community set --id <id> <key> <value> keys: minimum, postminimum, timezone, language, notice
   members import --community <id> <file.csv>
                                         header, then telegram_id,name,unit,building,skills,role
+  export --community <id>|--all --year <y> --kind members|ledger --format csv|xlsx [--out <file>]
+                                        the year's ledger; to standard output without --out
   invite --community <id> [--role <role>]
                                         a new invite code and its deep link
   audit --community <id> [--since YYYY-MM-DD]
@@ -112,6 +114,8 @@ func (p *program) main(ctx context.Context, args []string) error {
 		return p.members(ctx, args)
 	case "invite":
 		return p.invite(ctx, args)
+	case "export":
+		return p.export(ctx, args)
 	case "audit":
 		return p.audit(ctx, args)
 	case "help", "-h", "--help":

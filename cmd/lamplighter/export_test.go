@@ -1,0 +1,211 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	ll "github.com/lamplighter-bot/lamplighter"
+	"github.com/lamplighter-bot/lamplighter/handlers"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+// seedLedger gives the test Redis two communities with a year of ledger:
+// dongan with three members (one a formula-looking name), a post held, an
+// activity checked in by code, one entered by hand, and an approved service;
+// xiyuan with one member and one check-in.
+func seedLedger(t *testing.T, e *testEnv) {
+	t.Helper()
+	ctx := context.Background()
+	st := e.st
+	for _, c := range []ll.Community{
+		{ID: "dongan", Name: "东安社区", TimeZone: "Asia/Shanghai", Language: "zh", Minimum: 2, PostMinimum: 1, Created: testNow},
+		{ID: "xiyuan", Name: "西苑社区", TimeZone: "Asia/Shanghai", Language: "zh", Minimum: 2, PostMinimum: 1, Created: testNow},
+	} {
+		if err := st.CreateCommunity(ctx, c, nil); err != nil {
+			t.Fatalf("CreateCommunity(%s): %v", c.ID, err)
+		}
+	}
+	joined := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+	ms, err := st.ImportMembers(ctx, "dongan", []ll.Member{
+		{TelegramID: 10001, Name: "李秀兰", Unit: "东安街道办事处", Building: "1栋", Role: ll.RoleSecretary},
+		{TelegramID: 10003, Name: "张伟", Unit: "区人民法院", Building: "19栋"},
+		{Name: "=SUM(A1)", Unit: "+bank", Building: "7栋"},
+	}, joined, nil)
+	if err != nil {
+		t.Fatalf("ImportMembers(dongan): %v", err)
+	}
+	if _, err := st.ImportMembers(ctx, "xiyuan", []ll.Member{{TelegramID: 10011, Name: "周静"}}, joined, nil); err != nil {
+		t.Fatalf("ImportMembers(xiyuan): %v", err)
+	}
+	p, err := st.CreatePost(ctx, ll.Post{Community: "dongan", Title: "法律援助岗", Mode: ll.ModeClaimed, Created: joined}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := st.Claim(ctx, "dongan", p.ID, ms[1].ID, joined); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2026, 2, 20, 1, 0, 0, 0, time.UTC) // 09:00 in Shanghai
+	for _, community := range []string{"dongan", "xiyuan"} {
+		a, err := st.CreateActivity(ctx, ll.Activity{Community: community, Title: "路灯巡检", Start: start, End: start.Add(2 * time.Hour), Created: joined}, nil)
+		if err != nil {
+			t.Fatalf("CreateActivity(%s): %v", community, err)
+		}
+		member := ms[1].ID
+		if community == "xiyuan" {
+			member = "M1"
+		}
+		if _, _, err := st.CheckIn(ctx, community, member, handlers.CheckIn{Code: a.Code, Method: ll.MethodCode}, start.Add(5*time.Minute)); err != nil {
+			t.Fatalf("CheckIn(%s): %v", community, err)
+		}
+		if community == "dongan" {
+			if _, err := st.Attend(ctx, community, a.ID, ms[2].ID, ms[0].ID, "", start.Add(3*time.Hour), nil); err != nil {
+				t.Fatalf("Attend: %v", err)
+			}
+		}
+	}
+	r, err := st.LogService(ctx, ll.ServiceRecord{Community: "dongan", Member: ms[1].ID, Text: "维修19栋路灯32盏", Date: "2026-02-25", Status: ll.ServicePending, Created: testNow})
+	if err != nil {
+		t.Fatalf("LogService: %v", err)
+	}
+	if _, _, err := st.Decide(ctx, "dongan", r.ID, true, ms[0].ID, "", testNow, nil); err != nil {
+		t.Fatalf("Decide: %v", err)
+	}
+}
+
+// golden compares got with testdata/name, or rewrites it with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file:\ngot:\n%s\nwant:\n%s", name, got, want)
+	}
+}
+
+func TestExportCSV(t *testing.T) {
+	e := newTestEnv(t)
+	seedLedger(t, e)
+
+	out := e.mustRun("export", "--community", "dongan", "--year", "2026", "--kind", "members", "--format", "csv")
+	if !strings.HasPrefix(out, "\ufeffcommunity,member_id,name,unit,building,joined,posts,activities,services,total,minimum,compliant,last_participation\r\n") {
+		t.Errorf("members CSV starts %q, want the BOM and the header", out[:min(len(out), 120)])
+	}
+	golden(t, "export_members.golden.csv", []byte(out))
+
+	out = e.mustRun("export", "--community", "dongan", "--year", "2026", "--kind", "ledger", "--format", "csv")
+	if !strings.HasPrefix(out, "\ufeffcommunity,member_id,name,date,kind,ref,title,method,verified_by\r\n") {
+		t.Errorf("ledger CSV starts %q, want the BOM and the header", out[:min(len(out), 120)])
+	}
+	golden(t, "export_ledger.golden.csv", []byte(out))
+
+	// --all: both communities, in id order; another year is empty but for the header.
+	out = e.mustRun("export", "--all", "--year", "2026", "--kind", "ledger", "--format", "csv")
+	records, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(out, "\ufeff"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(records) != 5 || records[1][0] != "dongan" || records[4][0] != "xiyuan" {
+		t.Errorf("--all ledger = %v, want 3 dongan rows then 1 xiyuan row", records)
+	}
+	out = e.mustRun("export", "--all", "--year", "2025", "--kind", "members", "--format", "csv")
+	if strings.Count(out, "\r\n") != 1 {
+		t.Errorf("2025 members export = %q, want only the header", out)
+	}
+	// Audited.
+	entries, err := e.st.AuditLog(context.Background(), "xiyuan", 10, time.Time{})
+	if err != nil || len(entries) != 2 || entries[0].Actor != "cli" || entries[0].Action != "export" || entries[0].Object != "2025" {
+		t.Errorf("xiyuan audit = %+v, %v; want two cli exports", entries, err)
+	}
+}
+
+func TestExportXLSX(t *testing.T) {
+	e := newTestEnv(t)
+	seedLedger(t, e)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "ledger.xlsx")
+	code, stdout, stderr := e.run("", "export", "--community", "dongan", "--year", "2026", "--kind", "ledger", "--format", "xlsx", "--out", path)
+	if code != 0 || stdout != "" || !strings.Contains(stderr, "wrote 3 ledger rows to "+path) {
+		t.Fatalf("export --out: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatalf("excelize cannot open the export: %v", err)
+	}
+	defer f.Close()
+	if got := f.GetSheetList(); len(got) != 1 || got[0] != "ledger" {
+		t.Fatalf("sheets = %v, want [ledger]", got)
+	}
+	rows, err := f.GetRows("ledger")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 4 || strings.Join(rows[0], ",") != "community,member_id,name,date,kind,ref,title,method,verified_by" {
+		t.Errorf("ledger sheet = %v", rows)
+	}
+	if info, err := os.Stat(path); err != nil || info.Mode().Perm() != 0o600 {
+		t.Errorf("export file mode = %v, %v; want 0600", info.Mode(), err)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("the export left %d files in its directory, want 1", len(entries))
+	}
+
+	// To standard output (not a terminal here).
+	out := e.mustRun("export", "--community", "dongan", "--year", "2026", "--kind", "members", "--format", "xlsx")
+	x, err := excelize.OpenReader(strings.NewReader(out))
+	if err != nil {
+		t.Fatalf("excelize cannot open the members export: %v", err)
+	}
+	defer x.Close()
+	members, err := x.GetRows("members")
+	if err != nil || len(members) != 4 {
+		t.Errorf("members sheet = %v, %v; want a header and 3 members", members, err)
+	}
+}
+
+func TestExportBadUsage(t *testing.T) {
+	e := newTestEnv(t)
+	seedLedger(t, e)
+	for _, tt := range []struct {
+		args []string
+		want string
+		code int
+	}{
+		{[]string{"export", "--year", "2026", "--kind", "members", "--format", "csv"}, "either --community <id> or --all", 2},
+		{[]string{"export", "--community", "dongan", "--all", "--kind", "members", "--format", "csv"}, "either --community <id> or --all", 2},
+		{[]string{"export", "--community", "dongan", "--kind", "people", "--format", "csv"}, "want members or ledger", 2},
+		{[]string{"export", "--community", "dongan", "--kind", "members", "--format", "pdf"}, "want csv or xlsx", 2},
+		{[]string{"export", "--community", "dongan", "--kind", "members", "--format", "csv", "--year", "99"}, "is not a year", 2},
+		{[]string{"export", "--community", "Dong An", "--kind", "members", "--format", "csv"}, "is not a community id", 2},
+		{[]string{"export", "--community", "nowhere", "--kind", "members", "--format", "csv"}, "not found", 1},
+		{[]string{"export", "--community", "dongan", "--kind", "members", "--format", "csv", "--out", "/nonexistent/dir/x.csv"}, "/nonexistent/dir/x.csv", 1},
+	} {
+		code, stdout, stderr := e.run("", tt.args...)
+		if code != tt.code || !strings.Contains(stderr, tt.want) || stdout != "" {
+			t.Errorf("lamplighter %s: exit %d, stdout %q, stderr %q; want exit %d and %q", strings.Join(tt.args, " "), code, stdout, stderr, tt.code, tt.want)
+		}
+	}
+	// Without --year: the current year.
+	out := e.mustRun("export", "--community", "dongan", "--kind", "ledger", "--format", "csv")
+	if !strings.Contains(out, "2026-02-20") {
+		t.Errorf("export without --year = %q, want 2026's rows", out)
+	}
+}

@@ -1,0 +1,542 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	ll "github.com/lamplighter-bot/lamplighter"
+	"github.com/lamplighter-bot/lamplighter/report"
+)
+
+// Activities (SPEC sections 2 and 3): the committee creates them in one
+// line or guided, edits and cancels them (those signed up are told), and
+// gets each one's check-in code, its deep link and a QR code of the link.
+// Sign-ups are in signups.go, the guided flows in activityflow.go and
+// check-in in checkin.go.
+
+// Limits on activities beyond what Activity.Validate checks.
+const (
+	maxActivityBackdate = 30 * 24 * time.Hour  // an activity may start this long ago (to record it, then /attend)
+	maxActivityAhead    = 366 * 24 * time.Hour // and this far ahead
+	minRadius           = 20                   // meters
+	maxRadius           = 5000
+	maxReasonLen        = 200 // a cancel, reject or void reason, an /attend note
+	qrSize              = 512 // pixels
+	duplicateWindow     = 10 * time.Minute
+)
+
+// startLayouts are the accepted ways to write an activity's start.
+var startLayouts = []string{"2006-01-02 15:04", "2006-01-02 15:4", "2006-1-2 15:04", "2006-1-2 15:4"}
+
+// parseStart reads "YYYY-MM-DD HH:MM" in loc; "/" or "." may separate the
+// date, "：" or "." the time, and "T" the two.
+func parseStart(s string, loc *time.Location) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	s = strings.NewReplacer("：", ":", "/", "-", "T", " ", "\u3000", " ").Replace(s)
+	if date, clock, ok := strings.Cut(s, " "); ok {
+		date = strings.ReplaceAll(date, ".", "-")
+		clock = strings.ReplaceAll(strings.TrimSpace(clock), ".", ":")
+		s = date + " " + clock
+	}
+	for _, layout := range startLayouts {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, ll.Invalid("start", "not a date and time")
+}
+
+// checkStart refuses a start too far in the past or the future.
+func checkStart(start, now time.Time) error {
+	if start.Before(now.Add(-maxActivityBackdate)) || start.After(now.Add(maxActivityAhead)) {
+		return ll.Invalid("start", "start out of range")
+	}
+	return nil
+}
+
+// parseDuration reads "2h", "90m", "1h30m", "1.5h", also with 小时 and 分钟,
+// in whole minutes from 1 minute to 7 days.
+func parseDuration(s string) (time.Duration, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	s = strings.NewReplacer("小时", "h", "个钟头", "h", "钟头", "h", "分钟", "m", "分", "m", " ", "", "hours", "h", "hour", "h",
+		"hrs", "h", "hr", "h", "minutes", "m", "minute", "m", "mins", "m", "min", "m").Replace(s)
+	d, err := time.ParseDuration(s)
+	if err != nil || d < time.Minute || d > 7*24*time.Hour || d%time.Minute != 0 {
+		return 0, ll.Invalid("duration", "not a duration")
+	}
+	return d, nil
+}
+
+// formatDuration writes d as 2h, 90m or 1h30m.
+func formatDuration(d time.Duration) string {
+	h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
+	switch {
+	case h == 0:
+		return strconv.Itoa(m) + "m"
+	case m == 0:
+		return strconv.Itoa(h) + "h"
+	}
+	return fmt.Sprintf("%dh%dm", h, m)
+}
+
+// parseRadius reads a check-in radius in meters; "-" is the default.
+func parseRadius(s string) (int, error) {
+	s = strings.TrimSuffix(strings.TrimSuffix(strings.ToLower(strings.TrimSpace(s)), "m"), "米")
+	if s == "-" || s == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil || n < minRadius || n > maxRadius {
+		return 0, ll.Invalid("radius", "not a radius")
+	}
+	return n, nil
+}
+
+// parsePoint reads "lat,lon" (also with "，" or a space).
+func parsePoint(s string) (ll.GeoPoint, error) {
+	f := strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '，' || isSpace(r) })
+	if len(f) != 2 {
+		return ll.GeoPoint{}, ll.Invalid("location", "not lat,lon")
+	}
+	lat, err1 := strconv.ParseFloat(f[0], 64)
+	lon, err2 := strconv.ParseFloat(f[1], 64)
+	if err1 != nil || err2 != nil || lat < -90 || lat > 90 || lon < -180 || lon > 180 {
+		return ll.GeoPoint{}, ll.Invalid("location", "not lat,lon")
+	}
+	return ll.GeoPoint{Latitude: lat, Longitude: lon}, nil
+}
+
+// checkFreeText checks a short free text (a reason, a note, a service
+// report) the way the domain checks its fields: valid UTF-8, no control
+// characters but newlines, at most max characters; never cut.
+func checkFreeText(field, v string, max int, required bool) error {
+	if required && strings.TrimSpace(v) == "" {
+		return ll.Invalid(field, "%s is required", field)
+	}
+	if !utf8.ValidString(v) || utf8.RuneCountInString(v) > max {
+		return ll.Invalid(field, "%s is too long or not text", field)
+	}
+	for _, r := range v {
+		if r < 0x20 && r != '\n' || r == 0x7f {
+			return ll.Invalid(field, "%s contains control characters", field)
+		}
+	}
+	return nil
+}
+
+// whenText is an activity's time in the community's zone:
+// "2026-03-05 09:00–11:00", or both dates when it ends on another day.
+func whenText(a ll.Activity, loc *time.Location) string {
+	s, e := a.Start.In(loc), a.End.In(loc)
+	if s.Format(time.DateOnly) == e.Format(time.DateOnly) {
+		return s.Format("2006-01-02 15:04") + "–" + e.Format("15:04")
+	}
+	return s.Format("2006-01-02 15:04") + " – " + e.Format("2006-01-02 15:04")
+}
+
+// windowText is when check-in to a opens and closes, in loc.
+func windowText(a ll.Activity, loc *time.Location) string {
+	opens, closes := a.CheckInWindow()
+	return whenText(ll.Activity{Start: opens, End: closes}, loc)
+}
+
+// checkInLink is the deep link that checks in with code, or the /checkin
+// command when the bot's username is unknown. It is plain text.
+func (c *call) checkInLink(code string) string {
+	if c.h.cfg.BotUsername == "" {
+		return "/checkin " + code
+	}
+	return fmt.Sprintf("https://t.me/%s?start=ci_%s", c.h.cfg.BotUsername, code)
+}
+
+// signupsText is "3/10", or "3" with no limit.
+func (c *call) signupsText(a ll.Activity) string {
+	if a.Capacity == 0 {
+		return c.t("activity.signups_unlimited", a.Signups)
+	}
+	return c.t("activity.signups", a.Signups, a.Capacity)
+}
+
+// activityFull reports whether a has no room for another sign-up.
+func activityFull(a ll.Activity) bool { return a.Capacity > 0 && a.Signups >= a.Capacity }
+
+// activityLine is an activity in a list: id, title, time, place, sign-ups.
+func (c *call) activityLine(a ll.Activity, loc *time.Location) string {
+	line := "<b>" + a.ID + "</b> " + escape(truncate(a.Title, 80)) + "\n🕘 " + whenText(a, loc)
+	if a.Place != "" {
+		line += " · 📍 " + escape(truncate(a.Place, 60))
+	}
+	line += " · " + c.signupsText(a)
+	if a.Cancelled {
+		line += " · " + c.t("activity.cancelled")
+	}
+	return line
+}
+
+// activityCard is an activity with all its details. The committee's view
+// adds the check-in code, link, window and location.
+func (c *call) activityCard(a ll.Activity, comm ll.Community, forCommittee bool) (string, error) {
+	loc := comm.Location()
+	var b strings.Builder
+	b.WriteString("<b>" + a.ID + "</b> " + escape(a.Title))
+	b.WriteString("\n🕘 " + whenText(a, loc) + " (" + formatDuration(a.End.Sub(a.Start)) + ")")
+	if a.Place != "" {
+		b.WriteString("\n📍 " + escape(a.Place))
+	}
+	b.WriteString("\n" + c.t("activity.capacity", rawHTML(c.signupsText(a))))
+	if a.Team != "" {
+		name := a.Team
+		if t, err := c.h.store.Team(c.ctx, comm.ID, a.Team); err == nil {
+			name = t.ID + " " + t.Name
+		} else if !errors.Is(err, ll.ErrNotFound) {
+			return "", fmt.Errorf("team %s/%s: %w", comm.ID, a.Team, err)
+		}
+		b.WriteString("\n" + c.t("activity.team", name))
+	}
+	if a.Cancelled {
+		b.WriteString("\n" + c.t("activity.cancelled_reason", or(a.CancelReason, "—")))
+	}
+	if !forCommittee {
+		return b.String(), nil
+	}
+	b.WriteString("\n" + c.t("activity.window", windowText(a, loc)))
+	if a.Location != nil {
+		b.WriteString("\n" + c.t("activity.location", a.Location.Latitude, a.Location.Longitude, int(a.Radius())))
+	} else {
+		b.WriteString("\n" + c.t("activity.no_location", a.ID))
+	}
+	b.WriteString("\n" + c.t("activity.code", a.Code, c.checkInLink(a.Code)))
+	return b.String(), nil
+}
+
+// activityArg reads an activity id argument.
+func activityArg(s string) (string, error) {
+	id := ll.NormalizeID('A', s)
+	if id == "" {
+		return "", ll.Invalid("activity", "not an activity id")
+	}
+	return id, nil
+}
+
+// newActivity creates an activity from
+// "<title> | <YYYY-MM-DD HH:MM> | <duration> | <place> | <capacity>";
+// without arguments it starts the guided flow.
+func (c *call) newActivity() []ll.Reply {
+	if c.req.Args == "" {
+		return c.startNewActivityFlow()
+	}
+	sc := c.scope
+	parts := strings.Split(c.req.Args, "|")
+	for i := range parts {
+		parts[i] = strings.TrimSpace(parts[i])
+	}
+	if len(parts) < 3 || len(parts) > 5 {
+		return c.usage("newactivity")
+	}
+	a := ll.Activity{Community: sc.community.ID, Title: parts[0], CreatedBy: sc.actor, Created: c.now}
+	start, err := parseStart(parts[1], sc.community.Location())
+	if err != nil {
+		return c.fail(err, "")
+	}
+	if err := checkStart(start, c.now); err != nil {
+		return c.fail(err, "")
+	}
+	d, err := parseDuration(parts[2])
+	if err != nil {
+		return c.fail(err, "")
+	}
+	a.Start, a.End = start, start.Add(d)
+	if len(parts) > 3 {
+		a.Place = parts[3]
+	}
+	if len(parts) > 4 && parts[4] != "" {
+		n, ok := parseCapacity(parts[4])
+		if !ok {
+			return c.fail(ll.Invalid("capacity", "not a number"), "")
+		}
+		a.Capacity = n
+	}
+	return c.createActivity(a)
+}
+
+// createActivity validates and stores a new activity and answers with its
+// card and a QR code of its check-in link. The same activity created again
+// by the same person within a few minutes (a double tap, a resent message)
+// is shown rather than created twice.
+func (c *call) createActivity(a ll.Activity) []ll.Reply {
+	sc := c.scope
+	if err := a.Validate(); err != nil {
+		return c.fail(err, "")
+	}
+	all, err := c.h.store.Activities(c.ctx, a.Community)
+	if err != nil {
+		return c.fail(err, "")
+	}
+	for _, old := range all {
+		if !old.Cancelled && old.Title == a.Title && old.Start.Equal(a.Start) && old.CreatedBy == a.CreatedBy &&
+			c.now.Sub(old.Created) < duplicateWindow {
+			return c.activityCreated(old, sc.community, "activity.exists")
+		}
+	}
+	detail := a.Title + " @ " + a.Start.In(sc.community.Location()).Format("2006-01-02 15:04")
+	a, err = c.h.store.CreateActivity(c.ctx, a, sc.audit("newactivity", "", detail))
+	if err != nil {
+		return c.fail(err, "")
+	}
+	return c.activityCreated(a, sc.community, "activity.created")
+}
+
+// activityCreated is the answer to a new activity: its card, then the QR
+// code of its check-in link as a photo (when the bot's username is known, so
+// that there is a link a phone's camera can open).
+func (c *call) activityCreated(a ll.Activity, comm ll.Community, msg string) []ll.Reply {
+	card, err := c.activityCard(a, comm, true)
+	if err != nil {
+		return c.fail(err, "")
+	}
+	rs := []ll.Reply{{Text: c.t(msg, a.ID) + "\n\n" + card, RemoveKeyboard: c.req.Private}}
+	if c.h.cfg.BotUsername == "" {
+		return rs
+	}
+	png, err := report.QRCodePNG(c.checkInLink(a.Code), qrSize)
+	if err != nil {
+		c.h.log.Error("check-in QR code", "activity", a.ID, "err", err)
+		return rs
+	}
+	return append(rs, ll.Reply{
+		Text: c.t("activity.qr_caption", a.ID, truncate(a.Title, 60), a.Code),
+		File: &ll.File{Name: "checkin-" + a.ID + ".png", MIME: "image/png", Data: png, Photo: true},
+	})
+}
+
+// activityFields maps what a committee member may type for a field of
+// /editactivity to the field.
+var activityFields = map[string]string{
+	"title": "title", "标题": "title", "名称": "title",
+	"place": "place", "地点": "place",
+	"start": "start", "time": "start", "开始": "start", "时间": "start",
+	"duration": "duration", "时长": "duration",
+	"capacity": "capacity", "名额": "capacity",
+	"radius": "radius", "半径": "radius",
+	"team": "team", "服务队": "team",
+	"location": "location", "loc": "location", "位置": "location", "定位": "location",
+}
+
+// errCapacityBelow refuses a capacity below the sign-ups already taken.
+var errCapacityBelow = errors.New("capacity below sign-ups")
+
+// setActivityField sets one field of a from typed text and returns the
+// field's name; "-" clears place, team and location and resets the radius.
+func (c *call) setActivityField(a *ll.Activity, typed, value string) (string, error) {
+	field, ok := activityFields[typed]
+	if !ok {
+		return "", ll.Invalid("activity_field", "unknown field")
+	}
+	switch field {
+	case "title":
+		a.Title = value
+	case "place":
+		a.Place = value
+		if value == "-" {
+			a.Place = ""
+		}
+	case "start":
+		start, err := parseStart(value, c.scope.community.Location())
+		if err != nil {
+			return "", err
+		}
+		if err := checkStart(start, c.now); err != nil {
+			return "", err
+		}
+		a.Start, a.End = start, start.Add(a.End.Sub(a.Start))
+	case "duration":
+		d, err := parseDuration(value)
+		if err != nil {
+			return "", err
+		}
+		a.End = a.Start.Add(d)
+	case "capacity":
+		n, ok := parseCapacity(value)
+		if !ok {
+			return "", ll.Invalid("capacity", "not a number")
+		}
+		if n > 0 && n < a.Signups {
+			return "", errCapacityBelow
+		}
+		a.Capacity = n
+	case "radius":
+		n, err := parseRadius(value)
+		if err != nil {
+			return "", err
+		}
+		a.RadiusMeters = n
+	case "team":
+		if value == "-" {
+			a.Team = ""
+			break
+		}
+		tid := ll.NormalizeID('T', value)
+		if tid == "" {
+			return "", ll.Invalid("team", "not a team id")
+		}
+		if _, err := c.h.store.Team(c.ctx, a.Community, tid); err != nil {
+			return "", err
+		}
+		a.Team = tid
+	case "location":
+		if value == "-" {
+			a.Location = nil
+			break
+		}
+		p, err := parsePoint(value)
+		if err != nil {
+			return "", err
+		}
+		a.Location = &p
+	}
+	return field, nil
+}
+
+// editActivity changes one field of an activity. Those signed up are told
+// of a new title, place or time. "location" without a value asks for the
+// location in a one-step flow.
+func (c *call) editActivity() []ll.Reply {
+	sc := c.scope
+	args := splitArgs(c.req.Args, 3)
+	if len(args) < 2 {
+		return c.usage("editactivity")
+	}
+	id, err := activityArg(args[0])
+	if err != nil {
+		return c.fail(err, "")
+	}
+	field, value := strings.ToLower(args[1]), ""
+	if len(args) > 2 {
+		value = args[2]
+	}
+	a, err := c.h.store.Activity(c.ctx, sc.community.ID, id)
+	if err != nil {
+		return c.fail(err, id)
+	}
+	if a.Cancelled {
+		return c.fail(&ll.Error{Code: ll.ECONFLICT, Detail: "cancelled"}, id)
+	}
+	if activityFields[field] == "location" && value == "" {
+		return c.startActivityLocationFlow(a)
+	}
+	if value == "" {
+		return c.usage("editactivity")
+	}
+	typed := field
+	field, err = c.setActivityField(&a, typed, value)
+	switch {
+	case errors.Is(err, errCapacityBelow):
+		return c.say("activity.capacity_below", a.ID, a.Signups)
+	case err != nil && activityFields[typed] == "team":
+		return c.fail(err, ll.NormalizeID('T', value))
+	case err != nil:
+		return c.fail(err, "")
+	}
+	if err := a.Validate(); err != nil {
+		return c.fail(err, "")
+	}
+	if err := c.h.store.SaveActivity(c.ctx, a, sc.audit("editactivity", a.ID, field+"="+value)); err != nil {
+		return c.fail(err, a.ID)
+	}
+	tell := field == "title" || field == "place" || field == "start" || field == "duration"
+	card, err := c.activityCard(a, sc.community, true)
+	if err != nil {
+		return c.fail(err, "")
+	}
+	rs := text(c.t("activity.saved", a.ID) + "\n\n" + card)
+	if tell {
+		loc := sc.community.Location()
+		told, err := c.tellSignedUp(a, sc.community, func(lang string) string {
+			return tr(lang, "activity.changed_told", a.ID, a.Title, whenText(a, loc), or(a.Place, "—"))
+		})
+		if err != nil {
+			c.h.log.Warn("tell those signed up of a change", "activity", a.ID, "err", err)
+		}
+		if len(told) > 0 {
+			rs[0].Text += "\n\n" + c.t("activity.told", len(told))
+			rs = append(rs, told...)
+		}
+	}
+	return rs
+}
+
+// tellSignedUp is a message to each member signed up for a (but the caller),
+// in their language.
+func (c *call) tellSignedUp(a ll.Activity, comm ll.Community, msg func(lang string) string) ([]ll.Reply, error) {
+	ids, err := c.h.store.SignedUp(c.ctx, comm.ID, a.ID)
+	if err != nil {
+		return nil, fmt.Errorf("signed up for %s/%s: %w", comm.ID, a.ID, err)
+	}
+	return c.tellMembers(comm, ids, msg)
+}
+
+// tellMembers is a message to each of the members ids who has a Telegram id
+// (but the caller), in their language.
+func (c *call) tellMembers(comm ll.Community, ids []string, msg func(lang string) string) ([]ll.Reply, error) {
+	var out []ll.Reply
+	for _, id := range ids {
+		m, err := c.h.store.Member(c.ctx, comm.ID, id)
+		if errors.Is(err, ll.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return out, fmt.Errorf("member %s/%s: %w", comm.ID, id, err)
+		}
+		if m.TelegramID == 0 || m.TelegramID == c.req.UserID || !m.Active() {
+			continue
+		}
+		lang := memberLanguage(m, comm, c.h.cfg.DefaultLanguage)
+		out = append(out, ll.Reply{ChatID: m.TelegramID, ToLabel: toLabel(m), Text: msg(lang)})
+	}
+	return out, nil
+}
+
+// cancelActivity cancels an activity; those signed up are told, once.
+func (c *call) cancelActivity() []ll.Reply {
+	sc := c.scope
+	args := splitArgs(c.req.Args, 2)
+	id, err := activityArg(args[0])
+	if err != nil {
+		return c.fail(err, "")
+	}
+	reason := ""
+	if len(args) > 1 {
+		reason = args[1]
+	}
+	if err := checkFreeText("reason", reason, maxReasonLen, false); err != nil {
+		return c.fail(err, "")
+	}
+	a, err := c.h.store.Activity(c.ctx, sc.community.ID, id)
+	if err != nil {
+		return c.fail(err, id)
+	}
+	signedUp, changed, err := c.h.store.CancelActivity(c.ctx, sc.community.ID, id, reason, sc.audit("cancelactivity", id, reason))
+	if err != nil {
+		return c.fail(err, id)
+	}
+	if !changed {
+		return c.say("activity.already_cancelled", a.ID, a.Title)
+	}
+	loc := sc.community.Location()
+	told, err := c.tellMembers(sc.community, signedUp, func(lang string) string {
+		msg := tr(lang, "activity.cancel_told", a.ID, a.Title, whenText(a, loc))
+		if reason != "" {
+			msg += "\n" + tr(lang, "activity.reason", reason)
+		}
+		return msg
+	})
+	if err != nil {
+		c.h.log.Warn("tell those signed up of a cancellation", "activity", a.ID, "err", err)
+	}
+	rs := c.say("activity.cancelled_done", a.ID, a.Title, len(told))
+	return append(rs, told...)
+}

@@ -1,0 +1,337 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+
+	ll "github.com/lamplighter-bot/lamplighter"
+)
+
+// Check-in (SPEC section 2): the activity's code while check-in is open
+// (from 30 minutes before the start to 2 hours after the end), or a live
+// location within the activity's radius in that window. A dropped pin or a
+// forwarded location never counts. The Store makes the check-in atomic and
+// once-only and counts wrong codes; the handlers pick the activity a live
+// location is at and say why a check-in is refused.
+
+// flowCheckIn is the guided /checkin: one step, "code", answered with a code
+// or a live location.
+const flowCheckIn = "ci"
+
+// WrongCodeCounter is implemented by a LedgerStore that can tell how many
+// wrong check-in codes a member may still send in the current hour. When the
+// store implements it, a refused code says how many tries are left;
+// otherwise it names the limit.
+type WrongCodeCounter interface {
+	WrongCodesLeft(ctx context.Context, community, memberID string, now time.Time) (int, error)
+}
+
+// cmdCheckIn checks in with the code in the arguments; without one it
+// starts the guided check-in.
+func (c *call) cmdCheckIn() []ll.Reply {
+	if c.req.Args == "" {
+		return c.startCheckInFlow()
+	}
+	rs, _ := c.checkInCode(c.req.Args)
+	return rs
+}
+
+// checkInStart answers the ci_<code> deep link of an activity's QR code.
+func (c *call) checkInStart(code string) []ll.Reply {
+	if c.member == nil {
+		return c.say("checkin.register_first")
+	}
+	rs, _ := c.checkInCode(code)
+	return rs
+}
+
+// normalizeCode keeps the digits of a typed code (full-width digits too,
+// spaces dropped); ok is false for anything else.
+func normalizeCode(s string) (string, bool) {
+	var b strings.Builder
+	for _, r := range strings.TrimSpace(s) {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r >= '０' && r <= '９':
+			b.WriteRune('0' + (r - '０'))
+		case unicode.IsSpace(r) || r == '-':
+		default:
+			return "", false
+		}
+	}
+	code := b.String()
+	if len(code) < 4 || len(code) > 10 {
+		return "", false
+	}
+	return code, true
+}
+
+// checkInCode checks the member in with a code. done is true when the member
+// is checked in (now or before).
+func (c *call) checkInCode(typed string) (rs []ll.Reply, done bool) {
+	m := c.member
+	code, ok := normalizeCode(typed)
+	if !ok {
+		return c.say("checkin.bad_code"), false
+	}
+	a, changed, err := c.h.store.CheckIn(c.ctx, m.Community, m.ID, CheckIn{Code: code, Method: ll.MethodCode}, c.now)
+	if err != nil {
+		return c.checkInRefused(err, a, code), false
+	}
+	return c.checkedIn(a, changed, ll.MethodCode, -1), true
+}
+
+// checkedIn answers a check-in that the Store recorded (changed) or had
+// recorded before, with the member's standing for the year.
+func (c *call) checkedIn(a ll.Activity, changed bool, method string, distance int) []ll.Reply {
+	if !changed {
+		return c.say("checkin.already", a.ID, a.Title)
+	}
+	how := c.methodName(method)
+	if distance >= 0 {
+		how = c.t("checkin.distance", how, distance)
+	}
+	msg := c.t("checkin.done", a.ID, a.Title, rawHTML(how))
+	comm, err := c.h.store.Community(c.ctx, c.member.Community)
+	if err == nil {
+		year := c.now.In(comm.Location()).Year()
+		if s, err := c.standing(*c.member, comm, year); err == nil {
+			msg += "\n" + c.standingLine(s)
+		} else {
+			c.h.log.Warn("standing after check-in", "member", c.member.ID, "err", err)
+		}
+	}
+	return text(msg)
+}
+
+// checkInRefused says why the Store refused a check-in. a is what the Store
+// returned with the error (it may be empty); code is the code tried, if any.
+func (c *call) checkInRefused(err error, a ll.Activity, code string) []ll.Reply {
+	var e *ll.Error
+	if !errors.As(err, &e) {
+		return c.fail(err, "")
+	}
+	switch {
+	case e.Code == ll.EINVALID && e.Detail == "code":
+		msg := c.t("checkin.wrong_code", code)
+		if left, ok := c.wrongCodesLeft(); ok && left > 0 {
+			msg += "\n" + c.t("checkin.tries_left", left)
+		} else if ok {
+			msg += "\n" + c.t("checkin.tries_none", ll.MaxWrongCodesPerHour)
+		} else {
+			msg += "\n" + c.t("checkin.tries_limit", ll.MaxWrongCodesPerHour)
+		}
+		return text(msg)
+	case e.Code == ll.EFORBIDDEN && e.Detail == "too_many_codes":
+		return c.say("checkin.too_many", ll.MaxWrongCodesPerHour)
+	case e.Code == ll.ECONFLICT && (e.Detail == "not_open" || e.Detail == "cancelled"):
+		if a.ID == "" && code != "" {
+			if found, ok := c.activityByCode(code); ok {
+				a = found
+			}
+		}
+		if a.ID == "" {
+			return c.fail(err, "")
+		}
+		return c.windowRefusal(a)
+	}
+	return c.fail(err, a.ID)
+}
+
+// windowRefusal says that a is cancelled, or when its check-in opens or closed.
+func (c *call) windowRefusal(a ll.Activity) []ll.Reply {
+	comm, err := c.h.store.Community(c.ctx, a.Community)
+	if err != nil {
+		return c.fail(err, "")
+	}
+	loc := comm.Location()
+	opens, closes := a.CheckInWindow()
+	switch {
+	case a.Cancelled:
+		return c.say("checkin.cancelled", a.ID, a.Title)
+	case c.now.Before(opens):
+		return c.say("checkin.not_yet", a.ID, a.Title, opens.In(loc).Format("2006-01-02 15:04"), closes.In(loc).Format("2006-01-02 15:04"))
+	}
+	return c.say("checkin.closed", a.ID, a.Title, closes.In(loc).Format("2006-01-02 15:04"))
+}
+
+// wrongCodesLeft asks the store, when it can tell, how many wrong codes the
+// member may still send this hour.
+func (c *call) wrongCodesLeft() (int, bool) {
+	wc, ok := c.h.store.(WrongCodeCounter)
+	if !ok {
+		return 0, false
+	}
+	n, err := wc.WrongCodesLeft(c.ctx, c.member.Community, c.member.ID, c.now)
+	if err != nil {
+		c.h.log.Warn("wrong codes left", "member", c.member.ID, "err", err)
+		return 0, false
+	}
+	return n, true
+}
+
+// activityByCode finds the member's community's activity with a code.
+func (c *call) activityByCode(code string) (ll.Activity, bool) {
+	all, err := c.h.store.Activities(c.ctx, c.member.Community)
+	if err != nil {
+		c.h.log.Warn("list activities", "community", c.member.Community, "err", err)
+		return ll.Activity{}, false
+	}
+	for _, a := range all {
+		if a.Code == code {
+			return a, true
+		}
+	}
+	return ll.Activity{}, false
+}
+
+// onLocation answers a location sent outside any guided flow: a live
+// location checks the member in; a pin or a forwarded location is refused
+// with how to share a live one.
+func (c *call) onLocation() []ll.Reply {
+	rs, _ := c.checkInLocation()
+	return rs
+}
+
+// checkInLocation checks the member in by the request's location. done is
+// true when the member is checked in (now or before).
+func (c *call) checkInLocation() (rs []ll.Reply, done bool) {
+	l := c.req.Location
+	switch {
+	case c.member == nil && !c.admin:
+		return c.say("checkin.register_first"), false
+	case !l.Live && c.req.ReplyToMessageID != 0 && (c.isCommitteeMember() || c.admin):
+		// Most likely meant for an activity's message; the Store cannot
+		// tell which activity a message showed, so point at the command.
+		return c.say("activity.location_by_reply"), false
+	case c.member == nil:
+		return c.say("checkin.register_first"), false
+	case l.Forwarded:
+		return c.say("checkin.forwarded"), false
+	case !l.Live:
+		return c.say("checkin.pin"), false
+	}
+	m := c.member
+	comm, err := c.h.store.Community(c.ctx, m.Community)
+	if err != nil {
+		return c.fail(err, ""), false
+	}
+	all, err := c.h.store.Activities(c.ctx, m.Community)
+	if err != nil {
+		return c.fail(err, ""), false
+	}
+	here := ll.GeoPoint{Latitude: l.Latitude, Longitude: l.Longitude}
+	var (
+		best, next   *ll.Activity
+		bestDistance float64
+	)
+	for i := range all {
+		a := &all[i]
+		if a.Cancelled || a.Location == nil {
+			continue
+		}
+		opens, _ := a.CheckInWindow()
+		switch {
+		case a.CheckInOpen(c.now):
+			if d := ll.DistanceMeters(here, *a.Location); best == nil || d < bestDistance {
+				best, bestDistance = a, d
+			}
+		case opens.After(c.now) && (next == nil || opens.Before(next.Start.Add(-ll.CheckInOpensBefore))):
+			next = a
+		}
+	}
+	loc := comm.Location()
+	switch {
+	case best == nil && next != nil:
+		opens, closes := next.CheckInWindow()
+		return c.say("checkin.not_yet", next.ID, next.Title, opens.In(loc).Format("2006-01-02 15:04"), closes.In(loc).Format("2006-01-02 15:04")), false
+	case best == nil:
+		return c.say("checkin.no_place"), false
+	case bestDistance > best.Radius():
+		return c.say("checkin.too_far", best.ID, best.Title, int(bestDistance+0.5), int(best.Radius())), false
+	}
+	a, changed, err := c.h.store.CheckIn(c.ctx, m.Community, m.ID, CheckIn{ActivityID: best.ID, Method: ll.MethodLocation}, c.now)
+	if err != nil {
+		if a.ID == "" {
+			a = *best
+		}
+		return c.checkInRefused(err, a, ""), false
+	}
+	return c.checkedIn(a, changed, ll.MethodLocation, int(bestDistance+0.5)), true
+}
+
+// startCheckInFlow starts the guided check-in: a keyboard that asks for the
+// location, or a typed code.
+func (c *call) startCheckInFlow() []ll.Reply {
+	if _, err := c.startFlow(flowCheckIn, "code", map[string]string{"c": c.member.Community}); err != nil {
+		return c.fail(err, "")
+	}
+	return []ll.Reply{{Text: c.t("checkin.ask") + "\n" + c.t("flow.cancel_hint"), RequestLocation: true}}
+}
+
+// checkInFlowText takes a code or a location in the guided check-in. A
+// refusal keeps the flow (and the keyboard) for another try.
+func (c *call) checkInFlowText(f *ll.Flow) []ll.Reply {
+	if c.member == nil || c.member.Community != f.Data["c"] {
+		return c.abandonFlow(ll.ErrNotMember)
+	}
+	var (
+		rs   []ll.Reply
+		done bool
+	)
+	switch {
+	case c.req.Location != nil:
+		rs, done = c.checkInLocation()
+	case strings.TrimSpace(c.req.Text) != "":
+		rs, done = c.checkInCode(c.req.Text)
+	default:
+		rs = c.say("checkin.ask")
+	}
+	if !done {
+		rs[len(rs)-1].RequestLocation = true
+		return rs
+	}
+	if err := c.endFlow(); err != nil {
+		c.h.log.Warn("end check-in flow", "user", c.req.UserID, "err", err)
+	}
+	rs[0].RemoveKeyboard = true
+	return rs
+}
+
+// standing is the member's standing for year: participations that count,
+// and posts held at the year's end (now, for the current year).
+func (c *call) standing(m ll.Member, comm ll.Community, year int) (ll.Standing, error) {
+	ps, err := c.h.store.Participations(c.ctx, comm.ID, m.ID)
+	if err != nil {
+		return ll.Standing{}, fmt.Errorf("participations of %s/%s: %w", comm.ID, m.ID, err)
+	}
+	claims, err := c.h.store.ClaimsOf(c.ctx, comm.ID, m.ID)
+	if err != nil {
+		return ll.Standing{}, fmt.Errorf("claims of %s/%s: %w", comm.ID, m.ID, err)
+	}
+	at := ll.YearEnd(year, comm.Location())
+	if c.now.Before(at) {
+		at = c.now
+	}
+	return ll.ComputeStanding(ps, year, ll.PostsHeldAt(claims, at), comm), nil
+}
+
+// standingLine is "2026: 1/2 participations · posts 1/1 · not yet compliant"
+// in the caller's language.
+func (c *call) standingLine(s ll.Standing) string {
+	return standingLineIn(c.lang, s)
+}
+
+// standingLineIn is standingLine in lang, for messages to someone else.
+func standingLineIn(lang string, s ll.Standing) string {
+	verdict := tr(lang, "standing.compliant")
+	if !s.Compliant {
+		verdict = tr(lang, "standing.not_compliant")
+	}
+	return tr(lang, "standing.line", s.Year, s.Total, s.Minimum, s.Posts, s.PostMinimum, rawHTML(verdict))
+}

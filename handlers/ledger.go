@@ -1,0 +1,205 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	ll "github.com/lamplighter-bot/lamplighter"
+)
+
+// The ledger on a member's card, and the committee's corrections: a manual
+// participation (/attend) and voiding a wrong one (/void). Both are audited
+// by the Store in the same step as the change, and both show in the
+// member's entries, voided ones marked with who voided them and why.
+
+// lastEntries is how many entries /me shows.
+const lastEntries = 5
+
+// cardLedger is the ledger part of a member's card: this year's
+// participations against the minimum, posts against the post minimum,
+// compliant or not, days left in the year (all in the community's zone),
+// and the last entries.
+func (c *call) cardLedger(m ll.Member, comm ll.Community) (string, error) {
+	today := c.now.In(comm.Location())
+	s, err := c.standing(m, comm, today.Year())
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	b.WriteString("\n" + c.standingLine(s))
+	b.WriteString("\n" + c.t("card.days_left", today.Year(), daysLeft(today)))
+	ps, err := c.h.store.Participations(c.ctx, comm.ID, m.ID)
+	if err != nil {
+		return "", fmt.Errorf("participations of %s/%s: %w", comm.ID, m.ID, err)
+	}
+	if len(ps) == 0 {
+		b.WriteString("\n" + c.t("card.no_entries"))
+		return b.String(), nil
+	}
+	ll.SortParticipations(ps)
+	last := ps[max(0, len(ps)-lastEntries):]
+	b.WriteString("\n" + c.t("card.last_entries", len(last)))
+	for i := len(last) - 1; i >= 0; i-- {
+		b.WriteString("\n• " + c.entryLine(last[i]))
+	}
+	return b.String(), nil
+}
+
+// entryLine is one participation: date, reference, title, how it was
+// verified and by whom, the note, and for a voided one who voided it and why.
+func (c *call) entryLine(p ll.Participation) string {
+	line := p.Date + " · <b>" + escape(p.Ref) + "</b> " + escape(truncate(p.Title, 60)) + " · " + c.methodName(p.Method)
+	if p.VerifiedBy != "" {
+		line += " " + c.t("entry.by", p.VerifiedBy)
+	}
+	if p.Note != "" {
+		line += " — " + escape(truncate(p.Note, 60))
+	}
+	if p.Voided {
+		line = "✖ " + line + " · " + c.t("entry.voided", or(p.VoidedBy, "—"), truncate(p.VoidReason, 80))
+	}
+	return line
+}
+
+// methodName names a verification method.
+func (c *call) methodName(method string) string {
+	switch method {
+	case ll.MethodCode:
+		return c.t("method.code")
+	case ll.MethodLocation:
+		return c.t("method.location")
+	case ll.MethodApproval:
+		return c.t("method.approval")
+	case ll.MethodManual:
+		return c.t("method.manual")
+	}
+	return escape(method)
+}
+
+// yearEntries lists all of a member's entries of the current year for the
+// committee, split over several messages when long.
+func (c *call) yearEntries(m ll.Member, comm ll.Community) ([]ll.Reply, error) {
+	year := c.now.In(comm.Location()).Year()
+	ps, err := c.h.store.Participations(c.ctx, comm.ID, m.ID)
+	if err != nil {
+		return nil, fmt.Errorf("participations of %s/%s: %w", comm.ID, m.ID, err)
+	}
+	ll.SortParticipations(ps)
+	var lines []string
+	for _, p := range ps {
+		if p.Year() == year {
+			lines = append(lines, "• "+c.entryLine(p))
+		}
+	}
+	if len(lines) == 0 {
+		return c.say("entries.none", m.ID, year), nil
+	}
+	var rs []ll.Reply
+	for _, chunk := range chunks(c.t("entries.title", m.ID, year, len(lines)), lines) {
+		rs = append(rs, ll.Reply{Text: chunk})
+	}
+	return rs, nil
+}
+
+// attend records a manual participation: "/attend A7 M3 [note]".
+func (c *call) attend() []ll.Reply {
+	sc := c.scope
+	args := splitArgs(c.req.Args, 3)
+	if len(args) < 2 {
+		return c.usage("attend")
+	}
+	id, err := activityArg(args[0])
+	if err != nil {
+		return c.fail(err, "")
+	}
+	note := ""
+	if len(args) > 2 {
+		note = args[2]
+	}
+	if err := checkFreeText("note", note, maxReasonLen, false); err != nil {
+		return c.fail(err, "")
+	}
+	m, err := c.resolveMember(sc.community.ID, args[1])
+	if err != nil {
+		return c.fail(err, args[1])
+	}
+	a, err := c.h.store.Activity(c.ctx, sc.community.ID, id)
+	if err != nil {
+		return c.fail(err, id)
+	}
+	detail := m.ID
+	if note != "" {
+		detail += ": " + note
+	}
+	changed, err := c.h.store.Attend(c.ctx, sc.community.ID, id, m.ID, sc.actor, note, c.now, sc.audit("attend", id, detail))
+	var e *ll.Error
+	if errors.As(err, &e) && e.Code == ll.ECONFLICT && e.Detail == "not_open" {
+		opens, _ := a.CheckInWindow()
+		return c.say("attend.not_yet", a.ID, a.Title, opens.In(sc.community.Location()).Format("2006-01-02 15:04"))
+	}
+	if err != nil {
+		return c.fail(err, id)
+	}
+	if !changed {
+		return c.say("attend.already", m.DisplayName(), a.ID, a.Title)
+	}
+	rs := c.say("attend.done", m.DisplayName(), a.ID, a.Title)
+	loc := sc.community.Location()
+	told, err := c.tellMembers(sc.community, []string{m.ID}, func(lang string) string {
+		return tr(lang, "attend.told", a.ID, a.Title, whenText(a, loc))
+	})
+	if err != nil {
+		c.h.log.Warn("tell an attended member", "member", m.ID, "err", err)
+	}
+	return append(rs, told...)
+}
+
+// void voids a member's participation for an activity or a service record:
+// "/void A7 M3 <reason>".
+func (c *call) void() []ll.Reply {
+	sc := c.scope
+	args := splitArgs(c.req.Args, 3)
+	if len(args) < 3 {
+		return c.usage("void")
+	}
+	ref := ll.NormalizeID('A', args[0])
+	if ref == "" {
+		ref = ll.NormalizeID('S', args[0])
+	}
+	if ref == "" {
+		return c.fail(ll.Invalid("ref", "not an activity or service id"), "")
+	}
+	reason := args[2]
+	if err := checkFreeText("reason", reason, maxReasonLen, true); err != nil {
+		return c.fail(err, "")
+	}
+	m, err := c.resolveMember(sc.community.ID, args[1])
+	if err != nil {
+		return c.fail(err, args[1])
+	}
+	ps, err := c.h.store.Participations(c.ctx, sc.community.ID, m.ID)
+	if err != nil {
+		return c.fail(err, "")
+	}
+	if !slices.ContainsFunc(ps, func(p ll.Participation) bool { return p.Ref == ref && !p.Voided }) {
+		return c.say("void.none", m.DisplayName(), ref)
+	}
+	err = c.h.store.Void(c.ctx, sc.community.ID, ref, m.ID, sc.actor, reason, c.now, sc.audit("void", ref, m.ID+": "+reason))
+	if ll.ErrorCode(err) == ll.ENOTFOUND {
+		// Voided by someone else a moment ago.
+		return c.say("void.none", m.DisplayName(), ref)
+	}
+	if err != nil {
+		return c.fail(err, ref)
+	}
+	rs := c.say("void.done", m.DisplayName(), ref, reason)
+	told, err := c.tellMembers(sc.community, []string{m.ID}, func(lang string) string {
+		return tr(lang, "void.told", ref, reason)
+	})
+	if err != nil {
+		c.h.log.Warn("tell a voided member", "member", m.ID, "err", err)
+	}
+	return append(rs, told...)
+}

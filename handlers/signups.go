@@ -1,0 +1,240 @@
+package handlers
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	ll "github.com/lamplighter-bot/lamplighter"
+)
+
+// Sign-ups (SPEC section 3): members see the upcoming activities with
+// [Sign up] buttons, sign up and withdraw; the Store never lets an activity
+// take more sign-ups than its capacity. The committee sees the roster.
+
+// upcoming returns the community's activities that are not cancelled and
+// have not ended, by start.
+func (c *call) upcoming(community string) ([]ll.Activity, error) {
+	all, err := c.h.store.Activities(c.ctx, community)
+	if err != nil {
+		return nil, fmt.Errorf("list activities of %s: %w", community, err)
+	}
+	var out []ll.Activity
+	for _, a := range all {
+		if !a.Cancelled && a.End.After(c.now) {
+			out = append(out, a)
+		}
+	}
+	slices.SortStableFunc(out, func(x, y ll.Activity) int { return x.Start.Compare(y.Start) })
+	return out, nil
+}
+
+// activities lists the upcoming activities with [Sign up] buttons.
+func (c *call) activities() []ll.Reply {
+	r, err := c.activitiesPage(1)
+	if err != nil {
+		return c.fail(err, "")
+	}
+	return []ll.Reply{r}
+}
+
+// activitiesPage renders one page of the upcoming activities for the member.
+func (c *call) activitiesPage(page int) (ll.Reply, error) {
+	m := *c.member
+	comm, err := c.h.store.Community(c.ctx, m.Community)
+	if err != nil {
+		return ll.Reply{}, fmt.Errorf("load community %s: %w", m.Community, err)
+	}
+	list, err := c.upcoming(m.Community)
+	if err != nil {
+		return ll.Reply{}, err
+	}
+	if len(list) == 0 {
+		return ll.Reply{Text: c.t("activities.none")}, nil
+	}
+	loc := comm.Location()
+	from, to, shown, pages := pageBounds(len(list), page)
+	var (
+		b    strings.Builder
+		rows [][]ll.Button
+	)
+	b.WriteString(c.t("activities.title", len(list)))
+	for _, a := range list[from:to] {
+		ids, err := c.h.store.SignedUp(c.ctx, m.Community, a.ID)
+		if err != nil {
+			return ll.Reply{}, fmt.Errorf("signed up for %s/%s: %w", m.Community, a.ID, err)
+		}
+		line := c.activityLine(a, loc)
+		switch {
+		case slices.Contains(ids, m.ID):
+			line = markFirstLine(line, c.t("activities.yours"))
+			rows = append(rows, []ll.Button{{
+				Text: c.label("button.withdraw", a.ID, truncate(a.Title, 24)),
+				Data: callback{kind: cbWithdraw, id: a.ID}.encode(),
+			}})
+		case activityFull(a):
+			line = markFirstLine(line, c.t("posts.full"))
+		default:
+			rows = append(rows, []ll.Button{{
+				Text: c.label("button.signup", a.ID, truncate(a.Title, 24)),
+				Data: callback{kind: cbSignUp, id: a.ID}.encode(),
+			}})
+		}
+		b.WriteString("\n\n" + line)
+	}
+	b.WriteString("\n\n" + c.t("activities.hint"))
+	b.WriteString(c.pageFooter(shown, pages))
+	rows = appendRow(rows, navRow(listActivities, shown, pages, ""))
+	return ll.Reply{Text: b.String(), Buttons: rows}, nil
+}
+
+// cmdSignUp signs up for the activity in the arguments; without one it
+// lists the upcoming activities.
+func (c *call) cmdSignUp() []ll.Reply {
+	if c.req.Args == "" {
+		return c.activities()
+	}
+	id, err := activityArg(c.req.Args)
+	if err != nil {
+		return c.fail(err, "")
+	}
+	return c.signUp(id)
+}
+
+// cmdWithdraw withdraws from the activity in the arguments.
+func (c *call) cmdWithdraw() []ll.Reply {
+	id, err := activityArg(c.req.Args)
+	if err != nil {
+		return c.fail(err, "")
+	}
+	return c.withdraw(id)
+}
+
+// signUp signs the member up for activity id.
+func (c *call) signUp(id string) []ll.Reply {
+	m := c.member
+	a, changed, err := c.h.store.SignUp(c.ctx, m.Community, id, m.ID, c.now)
+	if err != nil {
+		return c.fail(err, id)
+	}
+	if !changed {
+		return c.say("signup.already", a.ID, a.Title)
+	}
+	comm, err := c.h.store.Community(c.ctx, m.Community)
+	if err != nil {
+		return c.fail(err, "")
+	}
+	card, err := c.activityCard(a, comm, false)
+	if err != nil {
+		return c.fail(err, "")
+	}
+	return text(c.t("signup.done", a.ID) + "\n\n" + card + "\n\n" + c.t("signup.hint", a.ID))
+}
+
+// withdraw takes the member's sign-up for activity id back.
+func (c *call) withdraw(id string) []ll.Reply {
+	m := c.member
+	changed, err := c.h.store.Withdraw(c.ctx, m.Community, id, m.ID)
+	if err != nil {
+		return c.fail(err, id)
+	}
+	if !changed {
+		return c.say("withdraw.none", id)
+	}
+	return c.say("withdraw.done", id)
+}
+
+// roster shows the committee who signed up for an activity and who checked
+// in, with how.
+func (c *call) roster() []ll.Reply {
+	sc := c.scope
+	id, err := activityArg(c.req.Args)
+	if err != nil {
+		return c.fail(err, "")
+	}
+	a, err := c.h.store.Activity(c.ctx, sc.community.ID, id)
+	if err != nil {
+		return c.fail(err, id)
+	}
+	signed, err := c.h.store.SignedUp(c.ctx, sc.community.ID, id)
+	if err != nil {
+		return c.fail(err, "")
+	}
+	ps, _, err := c.h.store.CommunityLedger(c.ctx, sc.community.ID)
+	if err != nil {
+		return c.fail(err, "")
+	}
+	names, err := c.memberNames(sc.community.ID)
+	if err != nil {
+		return c.fail(err, "")
+	}
+	loc := sc.community.Location()
+	checked := map[string]ll.Participation{}
+	var order []string
+	for _, p := range ps {
+		if p.Kind != ll.KindActivity || p.Ref != id || p.Voided {
+			continue
+		}
+		if _, ok := checked[p.Member]; !ok {
+			order = append(order, p.Member)
+		}
+		checked[p.Member] = p
+	}
+	how := func(p ll.Participation) string {
+		s := "✅ " + c.t("method."+p.Method) + " " + p.At.In(loc).Format("01-02 15:04")
+		if p.VerifiedBy != "" {
+			s += " " + c.t("entry.by", p.VerifiedBy)
+		}
+		return s
+	}
+	var lines []string
+	lines = append(lines, "", c.t("roster.signed_up", len(signed)))
+	for _, mid := range signed {
+		line := escape(names.display(mid))
+		if p, ok := checked[mid]; ok {
+			line += " · " + how(p)
+		} else {
+			line += " · " + c.t("roster.not_checked_in")
+		}
+		lines = append(lines, line)
+	}
+	var walkIns []string
+	for _, mid := range order {
+		if !slices.Contains(signed, mid) {
+			walkIns = append(walkIns, escape(names.display(mid))+" · "+how(checked[mid]))
+		}
+	}
+	lines = append(lines, "", c.t("roster.walk_ins", len(walkIns)))
+	lines = append(lines, walkIns...)
+	header := c.t("roster.title", a.ID, a.Title, whenText(a, loc), len(checked))
+	var rs []ll.Reply
+	for _, chunk := range chunks(header, lines) {
+		rs = append(rs, ll.Reply{Text: chunk})
+	}
+	return rs
+}
+
+// memberIndex finds members of a community by id, for display.
+type memberIndex map[string]ll.Member
+
+// display is "M3 Name", "M3 —" for a forgotten member, the bare id for one
+// not found.
+func (ix memberIndex) display(id string) string {
+	if m, ok := ix[id]; ok {
+		return m.DisplayName()
+	}
+	return id
+}
+
+// memberNames indexes every member of a community by id.
+func (c *call) memberNames(community string) (memberIndex, error) {
+	all, err := c.h.store.Members(c.ctx, community)
+	if err != nil {
+		return nil, fmt.Errorf("list members of %s: %w", community, err)
+	}
+	ix := make(memberIndex, len(all))
+	for _, m := range all {
+		ix[m.ID] = m
+	}
+	return ix, nil
+}

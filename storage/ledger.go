@@ -1,0 +1,382 @@
+package storage
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	ll "github.com/lamplighter-bot/lamplighter"
+)
+
+// ledgerBatch is how many members CommunityLedger reads per script, so that
+// no single script holds Redis for long.
+const ledgerBatch = 1000
+
+// storedPart is the JSON of a participation in the member's participations
+// hash (keys.go). Kind, title and date are not stored: they come from the
+// activity or service record the field names, and so do when and by whom an
+// approval was made (At and By are empty for method approval).
+type storedPart struct {
+	Method     string `json:"m"`
+	At         int64  `json:"t,omitempty"`
+	By         string `json:"by,omitempty"`
+	Note       string `json:"n,omitempty"`
+	VoidedBy   string `json:"vb,omitempty"`
+	VoidReason string `json:"vr,omitempty"`
+	VoidedAt   int64  `json:"vt,omitempty"`
+}
+
+// json encodes p for the participations hash.
+func (p storedPart) json() string {
+	b, _ := json.Marshal(p) // strings and numbers always encode
+	return string(b)
+}
+
+// voidMembers is the JSON members (no braces) that Void appends to a
+// participation's JSON.
+func voidMembers(by, reason string, at int64) string {
+	b, _ := json.Marshal(struct {
+		VoidedBy   string `json:"vb"`
+		VoidReason string `json:"vr"`
+		VoidedAt   int64  `json:"vt"`
+	}{by, reason, at})
+	return string(b[1 : len(b)-1])
+}
+
+// activityInfo is the title and date of an activity.
+type activityInfo struct{ title, date string }
+
+// activityInfos reads the flat id, title, date list of a ledger script reply.
+func activityInfos(l []string) map[string]activityInfo {
+	m := make(map[string]activityInfo, len(l)/3)
+	for i := 0; i+2 < len(l); i += 3 {
+		m[l[i]] = activityInfo{l[i+1], l[i+2]}
+	}
+	return m
+}
+
+// decodePart builds a participation from its field and JSON in the member's
+// hash, and its activity's title and date or its service record's JSON.
+func decodePart(community, member, field, v string, acts map[string]activityInfo, service string) (ll.Participation, error) {
+	ref, _, voided := strings.Cut(field, "~")
+	var sp storedPart
+	if err := json.Unmarshal([]byte(v), &sp); err != nil {
+		return ll.Participation{}, fmt.Errorf("participation %s/%s/%s: %w", community, member, field, err)
+	}
+	p := ll.Participation{
+		Community: community, Member: member, Kind: ll.KindActivity, Ref: ref,
+		Method: sp.Method, VerifiedBy: sp.By, At: msTime(sp.At), Note: sp.Note,
+		Voided: voided || sp.VoidedBy != "", VoidedBy: sp.VoidedBy, VoidReason: sp.VoidReason,
+	}
+	if !strings.HasPrefix(ref, "S") {
+		a := acts[ref]
+		p.Title, p.Date = a.title, a.date
+		return p, nil
+	}
+	p.Kind = ll.KindService
+	if service != "" {
+		var r storedService
+		if err := json.Unmarshal([]byte(service), &r); err != nil {
+			return ll.Participation{}, fmt.Errorf("service record %s/%s: %w", community, ref, err)
+		}
+		p.Title, p.Date = r.Text, r.Date
+		if sp.At == 0 && sp.By == "" {
+			p.At, p.VerifiedBy = msTime(r.At), r.By
+		}
+	}
+	return p, nil
+}
+
+// clock is now, or the store's clock when now is zero, in unix milliseconds.
+func (s *Store) clock(now time.Time) int64 {
+	if now.IsZero() {
+		now = s.now()
+	}
+	return now.UnixMilli()
+}
+
+// msTime is unix milliseconds as a UTC time, the zero time for 0.
+func msTime(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms).UTC()
+}
+
+// decodeParts reads the triples (field, JSON, service record JSON) of one
+// member from a ledger script reply.
+func decodeParts(community, member string, triples []string, acts map[string]activityInfo, out []ll.Participation) ([]ll.Participation, error) {
+	for i := 0; i+2 < len(triples); i += 3 {
+		p, err := decodePart(community, member, triples[i], triples[i+1], acts, triples[i+2])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// CheckIn records the member's participation in an activity in one script,
+// one round trip, by code (method code) or, for a live location the caller
+// checked against the activity's place, by activity id (method location).
+// It checks, in order:
+//   - the member exists (ErrNotFound, Detail "member") and is active
+//     (ErrNotMember);
+//   - with a code: the member has not sent lamplighter.MaxWrongCodesPerHour
+//     wrong codes within the last hour (EFORBIDDEN, Detail "too_many_codes":
+//     then every code is refused, the right one too, until the oldest of
+//     those wrong codes is an hour old; a refused attempt does not count), and
+//     the code is some activity's code (else EINVALID, Detail "code", and the
+//     attempt counts as a wrong code);
+//   - the activity exists (ErrNotFound, Detail "activity"), is not cancelled
+//     (ErrConflict, Detail "cancelled") and now lies in its check-in window,
+//     from 30 minutes before start to 2 hours after end, both included, to
+//     the millisecond (ErrConflict, Detail "not_open");
+//   - for a location check-in, the activity has a location (EINVALID, Detail
+//     "location");
+//   - the member has no counting participation in it yet: otherwise changed
+//     is false and nothing is written (a retry, a double tap, a second code
+//     or location message).
+//
+// Redis runs the script atomically: one participation per member per
+// activity under any concurrency. Sign-up is not required. The participation
+// is dated on the activity's date (its start's date in the community's zone,
+// see CreateActivity), not the day of the check-in. A participation voided
+// earlier does not count, so a new check-in records a new one.
+//
+// a is the activity with Signups filled in; it is also returned with the
+// ErrConflict errors, so that the caller can say when the window opens. in
+// must set exactly one of Code and ActivityID (EINVALID, Detail "checkin"),
+// and Method, when set, must match it (EINVALID, Detail "method").
+func (s *Store) CheckIn(ctx context.Context, community, memberID string, in ll.CheckIn, now time.Time) (a ll.Activity, changed bool, err error) {
+	if err := checkCommunity(community); err != nil {
+		return ll.Activity{}, false, err
+	}
+	if !validID('M', memberID) {
+		return ll.Activity{}, false, notFound("member", memberID)
+	}
+	code, aid, method := strings.TrimSpace(in.Code), in.ActivityID, in.Method
+	switch {
+	case (code == "") == (aid == ""):
+		return ll.Activity{}, false, ll.Invalid("checkin", "a check-in needs either a code or an activity")
+	case code != "" && method == "":
+		method = ll.MethodCode
+	case aid != "" && method == "":
+		method = ll.MethodLocation
+	}
+	if (code != "" && method != ll.MethodCode) || (aid != "" && method != ll.MethodLocation) {
+		return ll.Activity{}, false, ll.Invalid("method", "check-in method %q does not match what was given", in.Method)
+	}
+	if aid != "" && !validID('A', aid) {
+		return ll.Activity{}, false, notFound("activity", aid)
+	}
+	if code != "" && !validCheckInCode(code) {
+		code = "-" // no activity has it: it counts as a wrong code
+	}
+	at := s.clock(now)
+	op := fmt.Sprintf("check in %s to %s/%s", memberID, community, orElse(aid, "code"))
+	st, rest, err := s.run(ctx, op, checkInScript,
+		[]string{s.k.member(community, memberID), s.k.codes(community), s.k.wrong(community, memberID), s.k.parts(community, memberID)},
+		s.k.base(community), memberID, code, aid, at, storedPart{Method: method, At: at}.json(), idNumber(memberID))
+	if err != nil {
+		return ll.Activity{}, false, err
+	}
+	ids := map[string]string{"member": memberID, "activity": aid}
+	switch st {
+	case "ok", "held":
+		a, err = decodeActivity(community, str(rest, 0), fieldMap(rest, 1), num(rest, 2))
+		return a, st == "ok", err
+	case "conflict":
+		ids["activity"] = str(rest, 1)
+		a, err = decodeActivity(community, str(rest, 1), fieldMap(rest, 2), num(rest, 3))
+		if err != nil {
+			return ll.Activity{}, false, err
+		}
+		return a, false, ledgerError(op, st, rest, ids)
+	case "toomany":
+		return ll.Activity{}, false, &ll.Error{Code: ll.EFORBIDDEN, Detail: "too_many_codes",
+			Message: fmt.Sprintf("too many wrong check-in codes: at most %d an hour", ll.MaxWrongCodesPerHour)}
+	case "badcode":
+		return ll.Activity{}, false, &ll.Error{Code: ll.EINVALID, Detail: "code",
+			Message: fmt.Sprintf("no activity has this check-in code (%d tries left this hour)", num(rest, 0))}
+	case "invalid":
+		ids["activity"] = str(rest, 1)
+	}
+	return ll.Activity{}, false, ledgerError(op, st, rest, ids)
+}
+
+// orElse returns a, or b when a is empty.
+func orElse(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a
+}
+
+// Attend records a manual participation of the member in the activity
+// (method manual, verified by by, with an optional note of at most
+// lamplighter.MaxDescriptionLen characters, recorded at now) with its audit
+// entry (Object defaults to "<activity>/<member>"), in one script. If the
+// member already has a counting participation in the activity (a check-in or
+// an earlier entry), it is a no-op: changed false, no audit entry. A member
+// who left may be entered (the committee records what happened); a forgotten
+// one may not (ErrNotMember). ErrNotFound if the activity or member is
+// unknown; ErrConflict Detail "cancelled" for a cancelled activity, Detail
+// "not_open" before its check-in window opens; EINVALID without by. Like a
+// check-in, it is dated on the activity's date.
+func (s *Store) Attend(ctx context.Context, community, activityID, memberID, by, note string, now time.Time, audit *ll.AuditEntry) (changed bool, err error) {
+	if err := checkActivityMember(community, activityID, memberID); err != nil {
+		return false, err
+	}
+	if strings.TrimSpace(by) == "" {
+		return false, ll.Invalid("by", "a manual participation needs who verified it")
+	}
+	if err := checkFreeText("note", note, ll.MaxDescriptionLen, false); err != nil {
+		return false, err
+	}
+	at := s.clock(now)
+	aj, score := s.auditArgs(audit, community, msTime(at), activityID+"/"+memberID, "")
+	op := fmt.Sprintf("attend %s to %s/%s", memberID, community, activityID)
+	st, rest, err := s.run(ctx, op, attendScript,
+		[]string{s.k.member(community, memberID), s.k.parts(community, memberID)},
+		s.k.base(community), activityID, at, storedPart{Method: ll.MethodManual, At: at, By: by, Note: note}.json(),
+		idNumber(memberID), aj, score)
+	switch {
+	case err != nil:
+		return false, err
+	case st == "ok":
+		return true, nil
+	case st == "noop":
+		return false, nil
+	}
+	return false, ledgerError(op, st, rest, map[string]string{"activity": activityID, "member": memberID})
+}
+
+// Void marks the member's counting participation for ref (an activity A7 or
+// a service record S40) voided by by at now with a reason (required, at most
+// lamplighter.MaxDescriptionLen characters), with its audit entry (Object
+// defaults to "<ref>/<member>"), in one script. The voided participation
+// stays in the ledger (Voided set) and no longer counts. For an activity,
+// the member may then be recorded again by a check-in or Attend, which adds a
+// new participation beside the voided one. For a service record, the record
+// stays approved and cannot be approved again: a voided service stays
+// voided. ErrNotFound (Detail "participation") if the member has no counting
+// participation for ref, or the member is unknown; EINVALID without by.
+func (s *Store) Void(ctx context.Context, community, ref, memberID, by, reason string, now time.Time, audit *ll.AuditEntry) error {
+	if err := checkCommunity(community); err != nil {
+		return err
+	}
+	if !validID('A', ref) && !validID('S', ref) {
+		return notFound("participation", ref)
+	}
+	if !validID('M', memberID) {
+		return notFound("member", memberID)
+	}
+	if strings.TrimSpace(by) == "" {
+		return ll.Invalid("by", "a void needs who voided it")
+	}
+	if err := checkFreeText("reason", reason, ll.MaxDescriptionLen, true); err != nil {
+		return err
+	}
+	at := s.clock(now)
+	aj, score := s.auditArgs(audit, community, msTime(at), ref+"/"+memberID, "")
+	op := fmt.Sprintf("void %s of %s/%s", ref, community, memberID)
+	st, rest, err := s.run(ctx, op, voidScript,
+		[]string{s.k.member(community, memberID), s.k.parts(community, memberID)},
+		s.k.base(community), ref, voidMembers(by, reason, at), idNumber(memberID), aj, score)
+	if err != nil || st == "ok" {
+		return err
+	}
+	if st == "notfound" && str(rest, 0) == "participation" {
+		return &ll.Error{Code: ll.ENOTFOUND, Detail: "participation",
+			Message: fmt.Sprintf("member %s has no participation for %s that counts", memberID, ref)}
+	}
+	return statusError(op, st, rest, map[string]string{"member": memberID})
+}
+
+// Participations returns the member's participations, voided ones included,
+// by date then recording time, with kind, title and date taken from the
+// activity or service record; ErrNotFound if the member is unknown. One
+// round trip.
+func (s *Store) Participations(ctx context.Context, community, memberID string) ([]ll.Participation, error) {
+	if err := checkCommunity(community); err != nil {
+		return nil, err
+	}
+	if !validID('M', memberID) {
+		return nil, notFound("member", memberID)
+	}
+	op := fmt.Sprintf("participations of %s/%s", community, memberID)
+	st, rest, err := s.run(ctx, op, ledgerReadScript, []string{s.k.services(community)},
+		s.k.base(community), "member", memberID)
+	if err != nil {
+		return nil, err
+	}
+	if st != "ok" {
+		return nil, statusError(op, st, rest, map[string]string{"member": memberID})
+	}
+	out, err := decodeParts(community, memberID, strs(rest, 4), activityInfos(strs(rest, 1)), []ll.Participation{})
+	if err != nil {
+		return nil, err
+	}
+	ll.SortParticipations(out)
+	return out, nil
+}
+
+// CommunityLedger returns every participation (voided ones included) and
+// every claim (current and released) of every member of the community,
+// whatever their status, ordered by member number, then participations by
+// date and claims by claim time. An unknown community has none. It reads
+// 1,000 members per script, one round trip each, so Redis is never held for
+// long; members are only ever added, so a concurrent registration is either
+// in the result or not, never half.
+func (s *Store) CommunityLedger(ctx context.Context, community string) ([]ll.Participation, []ll.Claim, error) {
+	if err := checkCommunity(community); err != nil {
+		return nil, nil, err
+	}
+	op := "ledger of " + community
+	parts, claims := []ll.Participation{}, []ll.Claim{}
+	for from := 0; ; from += ledgerBatch {
+		st, rest, err := s.run(ctx, op, ledgerReadScript, []string{s.k.services(community)},
+			s.k.base(community), "range", from, ledgerBatch)
+		if err != nil {
+			return nil, nil, err
+		}
+		if st != "ok" {
+			return nil, nil, statusError(op, st, rest, nil)
+		}
+		acts := activityInfos(strs(rest, 1))
+		for i := 2; i+2 < len(rest); i += 3 {
+			mid := str(rest, i)
+			cs, err := decodeClaims(mid, strs(rest, i+1))
+			if err != nil {
+				return nil, nil, fmt.Errorf("%s: %w", op, err)
+			}
+			claims = append(claims, cs...)
+			n := len(parts)
+			if parts, err = decodeParts(community, mid, strs(rest, i+2), acts, parts); err != nil {
+				return nil, nil, err
+			}
+			ll.SortParticipations(parts[n:])
+		}
+		if num(rest, 0) < ledgerBatch {
+			return parts, claims, nil
+		}
+	}
+}
+
+// decodeClaims reads a member's claims list (keys.go), oldest first.
+func decodeClaims(member string, l []string) ([]ll.Claim, error) {
+	out := make([]ll.Claim, 0, len(l))
+	for _, e := range l {
+		f := strings.Split(e, "|")
+		if len(f) != 3 {
+			return nil, fmt.Errorf("claims of %s: malformed entry %q", member, e)
+		}
+		out = append(out, ll.Claim{Post: f[0], Member: member, Claimed: fromMS(f[1]), Released: fromMS(f[2])})
+	}
+	slices.SortStableFunc(out, func(a, b ll.Claim) int { return a.Claimed.Compare(b.Claimed) })
+	return out, nil
+}

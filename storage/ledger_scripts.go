@@ -1,0 +1,334 @@
+package storage
+
+import (
+	"strconv"
+
+	ll "github.com/lamplighter-bot/lamplighter"
+	"github.com/redis/go-redis/v9"
+)
+
+// The ledger's scripts: activities, sign-ups, check-ins, service records and
+// participations. They follow the conventions of scripts.go (ARGV[1] is the
+// community's key base, times in unix ms, audit JSON and score) and add the
+// statuses forbidden (+ detail), invalid (+ detail), toomany and badcode.
+
+// ledgerPrelude adds the ledger's key suffixes, check-in rules and helpers to
+// prelude.
+var ledgerPrelude = `
+local SUF_ACT, SUF_SIGNUPS, SUF_ATTENDED, SUF_PARTS = '` + sufAct + `', '` + sufSignups + `', '` + sufAttended + `', '` + sufParts + `'
+local SUF_MEMBERS = '` + sufMembers + `'
+local OPENS_BEFORE, CLOSES_AFTER = ` + luaNum(ll.CheckInOpensBefore.Milliseconds()) + `, ` + luaNum(ll.CheckInClosesAfter.Milliseconds()) + `
+local WRONG_MAX, WRONG_WINDOW = ` + luaNum(ll.MaxWrongCodesPerHour) + `, 3600000
+local PENDING_SUFFIX = '` + pendingSuffix + `'
+
+local function akey(b, id) return b .. SUF_ACT .. id end
+local function sukey(b, id) return b .. SUF_SIGNUPS .. id end
+local function attkey(b, id) return b .. SUF_ATTENDED .. id end
+local function pkey(b, mid) return b .. SUF_PARTS .. mid end
+
+local function fields(flat)
+  local f = {}
+  for i = 1, #flat, 2 do f[flat[i]] = flat[i + 1] end
+  return f
+end
+
+local function teamExists(b, team)
+  return team == '' or redis.call('HEXISTS', b .. SUF_TEAMS, team) == 1
+end
+`
+
+func luaNum(n int64) string { return strconv.FormatInt(n, 10) }
+
+func ledgerScript(body string) *redis.Script { return script(ledgerPrelude + body) }
+
+func init() {
+	allScripts = append(allScripts,
+		createActivityScript, saveActivityScript, cancelActivityScript, activityScript, activitiesScript,
+		signUpScript, withdrawScript, signedUpScript, attendanceScript, checkInScript, attendScript, voidScript,
+		logServiceScript, pendingServicesScript, decideScript, ledgerReadScript)
+}
+
+// KEYS: community, codes, seq, acts. ARGV: b, code, team, start, audit,
+// score, then field/value pairs of the activity hash (empty values skipped).
+// Answers ok with the new id, or exists when the code is taken.
+var createActivityScript = ledgerScript(`
+local b, code = ARGV[1], ARGV[2]
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'notfound', 'community'} end
+if not teamExists(b, ARGV[3]) then return {'notfound', 'team', ARGV[3]} end
+if redis.call('HEXISTS', KEYS[2], code) == 1 then return {'exists'} end
+local id = 'A' .. redis.call('HINCRBY', KEYS[3], 'A', 1)
+local h = {'code', code}
+for i = 7, #ARGV, 2 do
+  if ARGV[i + 1] ~= '' then h[#h + 1] = ARGV[i]; h[#h + 1] = ARGV[i + 1] end
+end
+redis.call('HSET', akey(b, id), unpack(h))
+redis.call('HSET', KEYS[2], code, id)
+redis.call('ZADD', KEYS[4], ARGV[4], id)
+audit(b, ARGV[5], ARGV[6], id)
+return {'ok', id}
+`)
+
+// KEYS: activity, acts. ARGV: b, id, team, start, audit, score, then
+// field/value pairs (an empty value removes the field).
+var saveActivityScript = ledgerScript(`
+local b = ARGV[1]
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'notfound', 'activity'} end
+if not teamExists(b, ARGV[3]) then return {'notfound', 'team', ARGV[3]} end
+for i = 7, #ARGV, 2 do hset(KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('ZADD', KEYS[2], ARGV[4], ARGV[2])
+audit(b, ARGV[5], ARGV[6])
+return {'ok'}
+`)
+
+// KEYS: activity, signups. ARGV: b, reason, audit, score. Answers ok with
+// the members signed up, or noop.
+var cancelActivityScript = ledgerScript(`
+local a = redis.call('HMGET', KEYS[1], 's', 'cx')
+if not a[1] then return {'notfound', 'activity'} end
+if a[2] then return {'noop'} end
+redis.call('HSET', KEYS[1], 'cx', '1')
+hsetNonEmpty(KEYS[1], 'why', ARGV[2])
+audit(ARGV[1], ARGV[3], ARGV[4])
+return {'ok', redis.call('ZRANGE', KEYS[2], 0, -1)}
+`)
+
+// KEYS: activity, signups. Answers ok with the activity's fields and sign-up count.
+var activityScript = ledgerScript(`
+local a = redis.call('HGETALL', KEYS[1])
+if #a == 0 then return {'notfound', 'activity'} end
+return {'ok', a, redis.call('ZCARD', KEYS[2])}
+`)
+
+// KEYS: acts. ARGV: b. Answers ok, then id, fields and sign-up count of each
+// activity, by start.
+var activitiesScript = ledgerScript(`
+local out = {'ok'}
+for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  out[#out + 1] = id
+  out[#out + 1] = redis.call('HGETALL', akey(ARGV[1], id))
+  out[#out + 1] = redis.call('ZCARD', sukey(ARGV[1], id))
+end
+return out
+`)
+
+// KEYS: activity, member, signups. ARGV: member id, now. Answers ok or held
+// with the activity's fields and sign-up count.
+var signUpScript = ledgerScript(`
+local a = redis.call('HGETALL', KEYS[1])
+if #a == 0 then return {'notfound', 'activity'} end
+local st = redis.call('HGET', KEYS[2], 'status')
+if not st then return {'notfound', 'member'} end
+if st ~= 'active' then return {'notmember'} end
+local n = redis.call('ZCARD', KEYS[3])
+if redis.call('ZSCORE', KEYS[3], ARGV[1]) then return {'held', a, n} end
+local f = fields(a)
+if f.cx then return {'conflict', 'cancelled'} end
+if tonumber(ARGV[2]) > tonumber(f.e) then return {'conflict', 'ended'} end
+local cap = tonumber(f.cap) or 0
+if cap > 0 and n >= cap then return {'full'} end
+redis.call('ZADD', KEYS[3], redis.call('HINCRBY', KEYS[1], 'q', 1), ARGV[1])
+return {'ok', a, n + 1}
+`)
+
+// KEYS: activity, member, signups. ARGV: member id.
+var withdrawScript = ledgerScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'notfound', 'activity'} end
+if redis.call('EXISTS', KEYS[2]) == 0 then return {'notfound', 'member'} end
+if redis.call('ZREM', KEYS[3], ARGV[1]) == 0 then return {'noop'} end
+return {'ok'}
+`)
+
+// KEYS: activity, signups. Answers ok with the members signed up, in order.
+var signedUpScript = ledgerScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'notfound', 'activity'} end
+return {'ok', redis.call('ZRANGE', KEYS[2], 0, -1)}
+`)
+
+// KEYS: activity, attended. ARGV: b, activity id. Answers ok, the activity's
+// title and date, then member id and participation JSON of each member whose
+// participation counts.
+var attendanceScript = ledgerScript(`
+local b, aid = ARGV[1], ARGV[2]
+local t = redis.call('HMGET', KEYS[1], 't', 'd')
+if not t[1] then return {'notfound', 'activity'} end
+local out = {'ok', t[1], t[2] or ''}
+for _, n in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+  local v = redis.call('HGET', pkey(b, 'M' .. n), aid)
+  if v then out[#out + 1] = 'M' .. n; out[#out + 1] = v end
+end
+return out
+`)
+
+// KEYS: member, codes, wrong, participations. ARGV: b, member id, code ("" for
+// a location check-in), activity id (location check-in), now, participation
+// JSON, member number. Answers, with the activity's id, fields and sign-up
+// count: ok, held (already counted), or conflict with cancelled or not_open;
+// or toomany, badcode (+ tries left), invalid location, notfound, notmember.
+//
+// A member who sent WRONG_MAX wrong codes within the last WRONG_WINDOW is
+// refused any code, right or wrong, until the oldest of them is an hour old
+// (a sliding window): refused attempts do not count.
+var checkInScript = ledgerScript(`
+local b, mid, code, aid, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
+local st = redis.call('HGET', KEYS[1], 'status')
+if not st then return {'notfound', 'member', mid} end
+if st ~= 'active' then return {'notmember', mid} end
+if code ~= '' then
+  local recent = 0
+  for _, t in ipairs(redis.call('LRANGE', KEYS[3], 0, WRONG_MAX - 1)) do
+    if tonumber(t) > now - WRONG_WINDOW then recent = recent + 1 end
+  end
+  if recent >= WRONG_MAX then return {'toomany'} end
+  aid = redis.call('HGET', KEYS[2], code)
+  if not aid then
+    redis.call('LPUSH', KEYS[3], ARGV[5])
+    redis.call('LTRIM', KEYS[3], 0, WRONG_MAX - 1)
+    redis.call('PEXPIRE', KEYS[3], WRONG_WINDOW)
+    return {'badcode', WRONG_MAX - recent - 1}
+  end
+end
+local a = redis.call('HGETALL', akey(b, aid))
+if #a == 0 then return {'notfound', 'activity', aid} end
+local n = redis.call('ZCARD', sukey(b, aid))
+local f = fields(a)
+if f.cx then return {'conflict', 'cancelled', aid, a, n} end
+if now < tonumber(f.s) - OPENS_BEFORE or now > tonumber(f.e) + CLOSES_AFTER then
+  return {'conflict', 'not_open', aid, a, n}
+end
+if code == '' and not f.lat then return {'invalid', 'location', aid} end
+if redis.call('HSETNX', KEYS[4], aid, ARGV[6]) == 0 then return {'held', aid, a, n} end
+redis.call('SADD', attkey(b, aid), ARGV[7])
+return {'ok', aid, a, n}
+`)
+
+// KEYS: member, participations. ARGV: b, activity id, now, participation
+// JSON, member number, audit, score. Answers ok or noop.
+var attendScript = ledgerScript(`
+local b, aid = ARGV[1], ARGV[2]
+local st = redis.call('HGET', KEYS[1], 'status')
+if not st then return {'notfound', 'member'} end
+if st == 'forgotten' then return {'notmember'} end
+local a = redis.call('HMGET', akey(b, aid), 's', 'cx')
+if not a[1] then return {'notfound', 'activity'} end
+if a[2] then return {'conflict', 'cancelled'} end
+if tonumber(ARGV[3]) < tonumber(a[1]) - OPENS_BEFORE then return {'conflict', 'not_open'} end
+if redis.call('HSETNX', KEYS[2], aid, ARGV[4]) == 0 then return {'noop'} end
+redis.call('SADD', attkey(b, aid), ARGV[5])
+audit(b, ARGV[6], ARGV[7])
+return {'ok'}
+`)
+
+// KEYS: member, participations. ARGV: b, ref, void JSON members (without
+// braces), member number, audit, score. Moves the counting participation for
+// ref to "<ref>~<n>" with the void added.
+var voidScript = ledgerScript(`
+local b, ref = ARGV[1], ARGV[2]
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'notfound', 'member'} end
+local v = redis.call('HGET', KEYS[2], ref)
+if not v then return {'notfound', 'participation'} end
+local n = 1
+while redis.call('HEXISTS', KEYS[2], ref .. '~' .. n) == 1 do n = n + 1 end
+redis.call('HSET', KEYS[2], ref .. '~' .. n, string.sub(v, 1, -2) .. ',' .. ARGV[3] .. '}')
+redis.call('HDEL', KEYS[2], ref)
+if string.sub(ref, 1, 1) == 'A' then redis.call('SREM', attkey(b, ref), ARGV[4]) end
+audit(b, ARGV[5], ARGV[6])
+return {'ok'}
+`)
+
+// KEYS: member, seq, services, pending. ARGV: record JSON. Answers ok with
+// the new id.
+var logServiceScript = ledgerScript(`
+local st = redis.call('HGET', KEYS[1], 'status')
+if not st then return {'notfound', 'member'} end
+if st ~= 'active' then return {'notmember'} end
+local n = redis.call('HINCRBY', KEYS[2], 'S', 1)
+redis.call('HSET', KEYS[3], 'S' .. n, ARGV[1])
+redis.call('ZADD', KEYS[4], n, 'S' .. n)
+return {'ok', 'S' .. n}
+`)
+
+// KEYS: pending, services. Answers ok, then id and JSON of each pending
+// record, oldest first.
+var pendingServicesScript = ledgerScript(`
+local out = {'ok'}
+for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  local j = redis.call('HGET', KEYS[2], id)
+  if j then out[#out + 1] = id; out[#out + 1] = j end
+end
+return out
+`)
+
+// KEYS: services, pending. ARGV: b, id, by, decision JSON suffix, "1" to
+// approve, participation JSON, audit, score. Answers ok or noop with the
+// record's JSON, or forbidden self, or conflict decided with the JSON.
+var decideScript = ledgerScript(`
+local b, id = ARGV[1], ARGV[2]
+local j = redis.call('HGET', KEYS[1], id)
+if not j then return {'notfound', 'service'} end
+local r = cjson.decode(j)
+if r.m == ARGV[3] then return {'forbidden', 'self'} end
+local want = 'rejected'
+if ARGV[5] == '1' then want = 'approved' end
+if r.st ~= 'pending' then
+  if r.st == want then return {'noop', j} end
+  return {'conflict', 'decided', j}
+end
+if string.sub(j, -#PENDING_SUFFIX) ~= PENDING_SUFFIX then return {'corrupt', j} end
+j = string.sub(j, 1, #j - #PENDING_SUFFIX) .. ARGV[4]
+redis.call('HSET', KEYS[1], id, j)
+redis.call('ZREM', KEYS[2], id)
+if ARGV[5] == '1' then redis.call('HSETNX', pkey(b, r.m), id, ARGV[6]) end
+audit(b, ARGV[7], ARGV[8])
+return {'ok', j}
+`)
+
+// KEYS: services. ARGV: b, then either "member" and a member id, or "range",
+// offset and count of the community's members (by number). Answers ok, the
+// number of members looked at, the title and date of every activity
+// referred to (flat: id, title, date...), then for each member with claims or
+// participations: id, claims ("range" only) and a list of triples per
+// participation: field, JSON, and the service record's JSON for a service
+// ("" for an activity).
+var ledgerReadScript = ledgerScript(`
+local b = ARGV[1]
+local ids, withClaims
+if ARGV[2] == 'range' then
+  local from = tonumber(ARGV[3])
+  ids = redis.call('ZRANGE', b .. SUF_MEMBERS, from, from + tonumber(ARGV[4]) - 1)
+  withClaims = true
+else
+  if redis.call('EXISTS', mkey(b, ARGV[3])) == 0 then return {'notfound', 'member'} end
+  ids = {ARGV[3]}
+end
+local acts, seen = {}, {}
+local out = {'ok', #ids, acts}
+for _, mid in ipairs(ids) do
+  local claims = {}
+  if withClaims then claims = redis.call('LRANGE', b .. SUF_CLAIMS .. mid, 0, -1) end
+  local all = redis.call('HGETALL', pkey(b, mid))
+  if #claims > 0 or #all > 0 or not withClaims then
+    local ps = {}
+    for i = 1, #all, 2 do
+      local ref = string.match(all[i], '^[^~]*')
+      ps[#ps + 1] = all[i]
+      ps[#ps + 1] = all[i + 1]
+      if string.sub(ref, 1, 1) == 'A' then
+        ps[#ps + 1] = ''
+        if not seen[ref] then
+          seen[ref] = true
+          local t = redis.call('HMGET', akey(b, ref), 't', 'd')
+          acts[#acts + 1] = ref
+          acts[#acts + 1] = t[1] or ''
+          acts[#acts + 1] = t[2] or ''
+        end
+      else
+        ps[#ps + 1] = redis.call('HGET', KEYS[1], ref) or ''
+      end
+    end
+    out[#out + 1] = mid
+    out[#out + 1] = claims
+    out[#out + 1] = ps
+  end
+end
+return out
+`)

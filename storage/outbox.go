@@ -1,0 +1,719 @@
+package storage
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"regexp"
+	"strconv"
+	"time"
+
+	ll "github.com/lamplighter-bot/lamplighter"
+	"github.com/redis/go-redis/v9"
+)
+
+// The outbox (SPEC section 5) keeps every message that is not an immediate
+// reply under the one hash tag {ob} (keys.go), so that each step — enqueue,
+// claim, acknowledge, requeue — is one Lua script on one cluster slot, and
+// every replica shares it:
+//
+//   - each chat has its own queue ordered by due time (FIFO among equal
+//     times), and a zset of chats by the time each may next send, so that a
+//     slow or held chat never holds up another;
+//   - a claimed message is leased (in-flight zset by lease expiry); a lease
+//     that runs out puts the message back, so a crashed sender's messages go
+//     out from any replica;
+//   - a token bucket paces the whole bot at the rate the senders pass (all
+//     replicas draw from it), and each chat at one message a second (a group
+//     at one every three seconds, 20 a minute);
+//   - a 429 holds its chat for retry_after, and repeated 429s halve the rate
+//     for a while; 403 / chat not found drops the chat's messages for good;
+//     other failures back off exponentially and end as dead letters.
+
+// Outbox tuning. The rate itself is the caller's (LAMPLIGHTER_RATE).
+const (
+	// OutboxMaxAttempts is how many failed attempts (429s not counted) make
+	// a message a dead letter.
+	OutboxMaxAttempts = 8
+	// OutboxBackoff is the wait after a first failure; it doubles with each
+	// further one, up to OutboxMaxBackoff.
+	OutboxBackoff    = 5 * time.Second
+	OutboxMaxBackoff = 30 * time.Minute
+	// PrivateChatInterval and GroupChatInterval space the messages to one
+	// chat: 1 a second to a private chat, 20 a minute to a group.
+	PrivateChatInterval = time.Second
+	GroupChatInterval   = 3 * time.Second
+	// ProgressInterval is the shortest time between two edits of a
+	// broadcast's progress message.
+	ProgressInterval = 3 * time.Second
+	// outboxDoneTTL is how long the id of a delivered or dropped message is
+	// remembered, so that enqueueing it again does nothing.
+	outboxDoneTTL = 72 * time.Hour
+	// burstSeconds sizes the token bucket: a sender may send this many
+	// seconds' worth of messages at once after a pause.
+	burstSeconds = 0.2
+	// A 429 within repeat429 of the previous one halves the rate (at most
+	// once a second, down to minRateFactor); the rate doubles back each
+	// rateRecovery after slowFor without a halving.
+	repeat429     = 10 * time.Second
+	slowFor       = time.Minute
+	rateRecovery  = 10 * time.Second
+	minRateFactor = 1.0 / 16
+	// enqueueBatch is how many messages one script call enqueues.
+	enqueueBatch = 500
+)
+
+// outbox key suffixes under the base <p>{ob}: (keys.go).
+const (
+	obMsg      = "m:"       // hash per message
+	obQueue    = "q:"       // zset per chat
+	obReady    = "ready"    // zset chat -> when it may send
+	obBusy     = "busy"     // hash chat -> message in flight
+	obInFlight = "inflight" // zset id -> lease expiry
+	obPace     = "pace:"    // string per chat: may not send before (unix ms)
+	obAll      = "all"      // zset id -> enqueued (waiting or in flight)
+	obDead     = "dead"     // zset id -> when it died
+	obDone     = "done:"    // string per delivered id
+	obBucket   = "bucket"   // hash: tok, ts, f (rate factor), slow, l429, lh
+	obStats    = "stats"    // hash of counters, and seq
+	obBcast    = "bc:"      // hash per broadcast
+)
+
+func (k keys) outbox() string     { return k.prefix + "{ob}:" }
+func (k keys) obStats() string    { return k.outbox() + obStats }
+func (k keys) obReady() string    { return k.outbox() + obReady }
+func (k keys) obDead() string     { return k.outbox() + obDead }
+func (k keys) obBucket() string   { return k.outbox() + obBucket }
+func (k keys) obInFlight() string { return k.outbox() + obInFlight }
+
+// outboxPrelude holds the helpers of the outbox scripts. ARGV[1] is always
+// the base <p>{ob}: and ARGV[2] the caller's now (unix ms).
+var outboxPrelude = `
+local O, NOW = ARGV[1], tonumber(ARGV[2])
+local DONE_TTL, PROGRESS_MS = ` + ms(outboxDoneTTL) + `, ` + ms(ProgressInterval) + `
+local PRIVATE_MS, GROUP_MS = ` + ms(PrivateChatInterval) + `, ` + ms(GroupChatInterval) + `
+
+local function f0(x) return string.format('%.0f', x) end
+local function mk(id) return O .. '` + obMsg + `' .. id end
+local function qk(chat) return O .. '` + obQueue + `' .. chat end
+local function pk(chat) return O .. '` + obPace + `' .. chat end
+local function bk(b) return O .. '` + obBcast + `' .. b end
+local READY, BUSY, INFLIGHT = O .. '` + obReady + `', O .. '` + obBusy + `', O .. '` + obInFlight + `'
+local ALL, DEAD, STATS, BUCKET = O .. '` + obAll + `', O .. '` + obDead + `', O .. '` + obStats + `', O .. '` + obBucket + `'
+
+-- schedule puts a chat that is not busy in READY at the time its first
+-- message is due, or when its pace allows, whichever is later.
+local function schedule(chat)
+  if redis.call('HEXISTS', BUSY, chat) == 1 then return end
+  local h = redis.call('ZRANGE', qk(chat), 0, 0, 'WITHSCORES')
+  if #h == 0 then redis.call('ZREM', READY, chat) return end
+  local due = math.floor(tonumber(h[2]) / 1024)
+  local pace = tonumber(redis.call('GET', pk(chat)) or '0') or 0
+  redis.call('ZADD', READY, f0(math.max(due, pace)), chat)
+end
+
+local function hold(chat, untilMS)
+  local cur = tonumber(redis.call('GET', pk(chat)) or '0') or 0
+  if untilMS > cur then
+    redis.call('SET', pk(chat), f0(untilMS), 'PX', f0(untilMS - NOW + 60000))
+  end
+end
+
+local function store(id, chat, j, due, exp, kind, bc, pb)
+  if redis.call('EXISTS', mk(id)) == 1 or redis.call('EXISTS', O .. '` + obDone + `' .. id) == 1 then return 0 end
+  local seq = redis.call('HINCRBY', STATS, 'seq', 1)
+  local sc = f0(due * 1024 + (seq % 1024))
+  redis.call('HSET', mk(id), 'j', j, 'chat', chat, 'sc', sc, 'kind', kind, 't', f0(NOW), 'att', 0, 'cl', 0)
+  if exp ~= '' then redis.call('HSET', mk(id), 'exp', exp) end
+  if bc ~= '' then redis.call('HSET', mk(id), 'bc', bc) end
+  if pb ~= '' then redis.call('HSET', mk(id), 'pb', pb) end
+  redis.call('ZADD', qk(chat), sc, id)
+  redis.call('ZADD', ALL, f0(NOW), id)
+  redis.call('HINCRBY', STATS, 'enqueued', 1)
+  schedule(chat)
+  return 1
+end
+
+-- progress queues the next update of broadcast b's progress message, unless
+-- one is already waiting or in flight.
+local function progress(b)
+  local key = bk(b)
+  local v = redis.call('HMGET', key, 'pq', 'chat', 'plast', 'lang', 'comm')
+  if v[1] == '1' or not v[2] or v[2] == '0' then return end
+  local pn = redis.call('HINCRBY', key, 'pn', 1)
+  local pid = 'bcp:' .. b .. ':' .. pn
+  local j = '{"id":"' .. pid .. '","chat":' .. v[2] .. ',"kind":"progress","broadcast":"' .. b ..
+    '","community":"' .. (v[5] or '') .. '","lang":"' .. (v[4] or '') .. '"}'
+  local due = math.max(NOW, (tonumber(v[3]) or 0) + PROGRESS_MS)
+  if store(pid, v[2], j, due, '', 'progress', '', b) == 1 then
+    redis.call('HSET', key, 'pq', '1')
+  end
+end
+
+-- count records a message's end in the stats and in its broadcast.
+local function count(field, bc)
+  redis.call('HINCRBY', STATS, field, 1)
+  if bc and bc ~= '' then
+    local f = field
+    if f == 'dead' then f = 'failed' end
+    redis.call('HINCRBY', bk(bc), f, 1)
+    progress(bc)
+  end
+end
+
+-- finish removes a message for good and counts its end.
+local function finish(id, chat, bc, pb, field)
+  redis.call('DEL', mk(id))
+  redis.call('ZREM', qk(chat), id)
+  redis.call('ZREM', INFLIGHT, id)
+  redis.call('ZREM', ALL, id)
+  redis.call('SET', O .. '` + obDone + `' .. id, '1', 'PX', DONE_TTL)
+  if pb and pb ~= '' then redis.call('HSET', bk(pb), 'pq', '0') end
+  count(field, bc)
+end
+
+local function release(id, chat)
+  redis.call('ZREM', INFLIGHT, id)
+  if redis.call('HGET', BUSY, chat) == id then redis.call('HDEL', BUSY, chat) end
+end
+`
+
+func ms(d time.Duration) string { return strconv.FormatInt(d.Milliseconds(), 10) }
+
+func outboxScript(body string) *redis.Script { return redis.NewScript(outboxPrelude + body) }
+
+// KEYS: stats. ARGV: o, now, then per message: id, chat, json, due, exp, kind, bc.
+// Answers the number of messages added.
+var obEnqueueScript = outboxScript(`
+local n = 0
+for i = 3, #ARGV, 7 do
+  n = n + store(ARGV[i], ARGV[i+1], ARGV[i+2], tonumber(ARGV[i+3]), ARGV[i+4], ARGV[i+5], ARGV[i+6], '')
+end
+return n
+`)
+
+// KEYS: stats. ARGV: o, now, broadcast id, community, chat, lang, audience,
+// by, created, progress json, then messages as for obEnqueueScript. Creates the
+// broadcast (and queues its first progress message) unless it exists, and
+// adds the messages not already queued or delivered to its total.
+// Answers {created (0/1), added}.
+var enqueueBroadcastScript = outboxScript(`
+local b = ARGV[3]
+local key = bk(b)
+local created = 0
+if redis.call('EXISTS', key) == 0 then
+  created = 1
+  redis.call('HSET', key, 'comm', ARGV[4], 'chat', ARGV[5], 'lang', ARGV[6], 'aud', ARGV[7], 'by', ARGV[8],
+    'created', ARGV[9], 'total', 0, 'sent', 0, 'failed', 0, 'unreachable', 0, 'expired', 0, 'pn', 0, 'pq', 0, 'plast', 0)
+end
+local n = 0
+for i = 11, #ARGV, 7 do
+  n = n + store(ARGV[i], ARGV[i+1], ARGV[i+2], tonumber(ARGV[i+3]), ARGV[i+4], ARGV[i+5], b, '')
+end
+redis.call('HINCRBY', key, 'total', n)
+if created == 1 and ARGV[5] ~= '0' then
+  if store('bcp:' .. b .. ':0', ARGV[5], ARGV[10], NOW, '', 'progress', '', b) == 1 then
+    redis.call('HSET', key, 'pq', '1')
+  end
+end
+return {created, n}
+`)
+
+// KEYS: ready. ARGV: o, now, max, lease ms, rate (messages/s).
+// Puts back messages whose lease ran out, then claims up to max messages,
+// one per ready chat, as the token bucket allows. Answers {'wait', ms} when
+// no token is left, else {'ok', hint ms (-1: nothing queued), items...}
+// with each item {id, json, attempts, token, broadcast fields or ”}.
+var obClaimScript = outboxScript(`
+local maxn, lease, rate = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', INFLIGHT, '-inf', ARGV[2], 'LIMIT', 0, 200)) do
+  local m = redis.call('HMGET', mk(id), 'chat', 'sc')
+  release(id, m[1] or '')
+  if m[1] then
+    redis.call('ZADD', qk(m[1]), m[2], id)
+    redis.call('HINCRBY', STATS, 'reclaimed', 1)
+    schedule(m[1])
+  end
+end
+
+local b = redis.call('HMGET', BUCKET, 'tok', 'ts', 'f', 'slow')
+local f = tonumber(b[3]) or 1
+local slow = tonumber(b[4]) or 0
+if f < 1 and NOW >= slow then
+  f = math.min(1, f * 2)
+  slow = NOW + ` + ms(rateRecovery) + `
+end
+local eff = rate * f
+local burst = math.max(1, eff * ` + strconv.FormatFloat(burstSeconds, 'f', -1, 64) + `)
+local ts = tonumber(b[2]) or NOW
+local tok = tonumber(b[1]) or burst
+if NOW > ts then
+  tok = tok + (NOW - ts) * eff / 1000
+  ts = NOW
+end
+tok = math.min(tok, burst)
+local function save()
+  redis.call('HSET', BUCKET, 'tok', tostring(tok), 'ts', f0(ts), 'f', tostring(f), 'slow', f0(slow))
+end
+if tok < 1 then
+  save()
+  return {'wait', f0(math.ceil((1 - tok) * 1000 / eff))}
+end
+
+local n = math.min(maxn, math.floor(tok))
+local out = {'ok', 0}
+local claimed = 0
+for _, chat in ipairs(redis.call('ZRANGEBYSCORE', READY, '-inf', ARGV[2], 'LIMIT', 0, n + 50)) do
+  if claimed >= n then break end
+  while true do
+    local h = redis.call('ZRANGE', qk(chat), 0, 0, 'WITHSCORES')
+    if #h == 0 then redis.call('ZREM', READY, chat) break end
+    local id = h[1]
+    local due = math.floor(tonumber(h[2]) / 1024)
+    local m = redis.call('HMGET', mk(id), 'j', 'exp', 'att', 'bc', 'pb')
+    if not m[1] then
+      redis.call('ZREM', qk(chat), id)
+    elseif m[2] and tonumber(m[2]) <= NOW then
+      finish(id, chat, m[4], m[5], 'expired')
+    elseif due > NOW then
+      schedule(chat)
+      break
+    else
+      redis.call('ZREM', qk(chat), id)
+      redis.call('ZREM', READY, chat)
+      redis.call('ZADD', INFLIGHT, f0(NOW + lease), id)
+      redis.call('HSET', BUSY, chat, id)
+      local cl = redis.call('HINCRBY', mk(id), 'cl', 1)
+      local gap = PRIVATE_MS
+      if tonumber(chat) < 0 then gap = GROUP_MS end
+      hold(chat, NOW + gap)
+      local p = ''
+      if m[5] then
+        p = redis.call('HMGET', bk(m[5]), 'total', 'sent', 'failed', 'unreachable', 'expired', 'msg', 'aud', 'lang', 'comm')
+        for i = 1, #p do if not p[i] then p[i] = '' end end
+      end
+      out[#out + 1] = {id, m[1], m[3] or '0', cl, p}
+      claimed = claimed + 1
+      break
+    end
+  end
+end
+tok = tok - claimed
+save()
+local first = redis.call('ZRANGE', READY, 0, 0, 'WITHSCORES')
+if #first == 0 then
+  if redis.call('HLEN', BUSY) == 0 then out[2] = -1 end
+else
+  out[2] = f0(math.max(0, tonumber(first[2]) - NOW))
+end
+return out
+`)
+
+// KEYS: stats. ARGV: o, now, id, token, status, message id, retry after ms,
+// until ms, reason, rendered, max attempts, backoff ms, max backoff ms.
+// Answers {'ok'}, {'noop'} (no such message) or {'stale'} (a later claim
+// owns it).
+var obAckScript = outboxScript(`
+local id, token, status = ARGV[3], ARGV[4], ARGV[5]
+local m = redis.call('HMGET', mk(id), 'chat', 'cl', 'bc', 'pb', 'att', 'sc')
+if not m[1] then return {'noop'} end
+local chat, bc, pb = m[1], m[3], m[4]
+local inflight = redis.call('ZSCORE', INFLIGHT, id)
+if status ~= 'sent' and (not inflight or m[2] ~= token) then return {'stale'} end
+release(id, chat)
+
+if status == 'sent' then
+  finish(id, chat, bc, pb, 'sent')
+  if pb then
+    local key = bk(pb)
+    if ARGV[6] ~= '0' then redis.call('HSET', key, 'msg', ARGV[6]) end
+    redis.call('HSET', key, 'plast', f0(NOW))
+    local v = redis.call('HMGET', key, 'sent', 'failed', 'unreachable', 'expired')
+    local done = 0
+    for i = 1, 4 do done = done + (tonumber(v[i]) or 0) end
+    if done > tonumber(ARGV[10]) then progress(pb) end
+  end
+elseif status == 'retry' then
+  redis.call('ZADD', qk(chat), m[6], id)
+  hold(chat, NOW + tonumber(ARGV[7]))
+  redis.call('HINCRBY', STATS, 'ratelimited', 1)
+  local v = redis.call('HMGET', BUCKET, 'l429', 'lh', 'f')
+  local l429, lh, f = tonumber(v[1]) or 0, tonumber(v[2]) or 0, tonumber(v[3]) or 1
+  if v[1] and NOW - l429 < ` + ms(repeat429) + ` and NOW - lh >= 1000 then
+    f = math.max(f / 2, ` + strconv.FormatFloat(minRateFactor, 'f', -1, 64) + `)
+    redis.call('HSET', BUCKET, 'f', tostring(f), 'lh', f0(NOW), 'slow', f0(NOW + ` + ms(slowFor) + `), 'tok', '0')
+  end
+  redis.call('HSET', BUCKET, 'l429', f0(NOW))
+elseif status == 'unreachable' then
+  finish(id, chat, bc, pb, 'unreachable')
+  for _, other in ipairs(redis.call('ZRANGE', qk(chat), 0, -1)) do
+    local o = redis.call('HMGET', mk(other), 'bc', 'pb')
+    finish(other, chat, o[1], o[2], 'unreachable')
+  end
+elseif status == 'deferred' then
+  local seq = redis.call('HINCRBY', STATS, 'seq', 1)
+  local sc = f0(tonumber(ARGV[8]) * 1024 + (seq % 1024))
+  redis.call('HSET', mk(id), 'sc', sc)
+  redis.call('ZADD', qk(chat), sc, id)
+  redis.call('HINCRBY', STATS, 'deferred', 1)
+else
+  local att = redis.call('HINCRBY', mk(id), 'att', 1)
+  redis.call('HSET', mk(id), 'err', ARGV[9])
+  redis.call('HINCRBY', STATS, 'failed', 1)
+  if att >= tonumber(ARGV[11]) then
+    redis.call('ZREM', ALL, id)
+    redis.call('ZADD', DEAD, f0(NOW), id)
+    redis.call('HSET', mk(id), 'died', f0(NOW))
+    if pb then redis.call('HSET', bk(pb), 'pq', '0') end
+    count('dead', bc)
+  else
+    local wait = math.min(tonumber(ARGV[12]) * 2 ^ (att - 1), tonumber(ARGV[13]))
+    local seq = redis.call('HINCRBY', STATS, 'seq', 1)
+    local sc = f0((NOW + wait) * 1024 + (seq % 1024))
+    redis.call('HSET', mk(id), 'sc', sc)
+    redis.call('ZADD', qk(chat), sc, id)
+  end
+end
+schedule(chat)
+return {'ok'}
+`)
+
+// KEYS: dead. ARGV: o, now. Puts every dead letter back in its chat's
+// queue with its attempts reset; answers how many.
+var obRequeueScript = outboxScript(`
+local n = 0
+for _, id in ipairs(redis.call('ZRANGE', DEAD, 0, -1)) do
+  redis.call('ZREM', DEAD, id)
+  local m = redis.call('HMGET', mk(id), 'chat', 'bc')
+  if m[1] then
+    local seq = redis.call('HINCRBY', STATS, 'seq', 1)
+    local sc = f0(NOW * 1024 + (seq % 1024))
+    redis.call('HSET', mk(id), 'att', 0, 'sc', sc)
+    redis.call('HDEL', mk(id), 'err', 'died')
+    redis.call('ZADD', qk(m[1]), sc, id)
+    redis.call('ZADD', ALL, f0(NOW), id)
+    if m[2] then redis.call('HINCRBY', bk(m[2]), 'failed', -1) end
+    schedule(m[1])
+    n = n + 1
+  end
+end
+return n
+`)
+
+// KEYS: stats. ARGV: o, now. Answers {stats..., queued+inflight, inflight,
+// dead, ready chats, busy chats, oldest, first ready, rate factor}.
+var outboxStatusScript = outboxScript(`
+local first = redis.call('ZRANGE', ALL, 0, 0, 'WITHSCORES')
+local ready = redis.call('ZRANGE', READY, 0, 0, 'WITHSCORES')
+return {
+  redis.call('HGETALL', STATS),
+  redis.call('ZCARD', ALL), redis.call('ZCARD', INFLIGHT), redis.call('ZCARD', DEAD),
+  redis.call('ZCARD', READY), redis.call('HLEN', BUSY),
+  first[2] or '', ready[2] or '', redis.call('HGET', BUCKET, 'f') or '1'
+}
+`)
+
+func init() {
+	allScripts = append(allScripts, obEnqueueScript, enqueueBroadcastScript, obClaimScript, obAckScript,
+		obRequeueScript, outboxStatusScript)
+}
+
+// broadcastIDPattern is what a broadcast id may hold: it ends up in keys,
+// message ids and hand-built JSON.
+var broadcastIDPattern = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
+
+// messageArgs appends the script arguments of m: id, chat, json, due, exp,
+// kind, bc. A zero Due is now.
+func messageArgs(args []any, m ll.OutMessage, now time.Time) ([]any, error) {
+	if m.Due.IsZero() {
+		m.Due = now
+	}
+	if m.Lang != "" && !ll.ValidLanguage(m.Lang) {
+		m.Lang = ""
+	}
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	m.Reply.ChatID = 0
+	j, err := json.Marshal(m)
+	if err != nil {
+		return nil, fmt.Errorf("encode outbox message %s: %w", m.ID, err)
+	}
+	return append(args, m.ID, strconv.FormatInt(m.ChatID, 10), string(j), m.Due.UnixMilli(), millis(m.Expires), m.Kind, m.Broadcast), nil
+}
+
+// Enqueue stores msgs in the outbox, each in one atomic step, and returns
+// how many were added: a message whose id is queued, in flight, dead, or was
+// delivered or dropped in the last 72 hours is left alone, so enqueueing
+// again is a no-op. A zero Due means now (the store's clock). A malformed
+// message is an EINVALID error and nothing of its batch is stored.
+func (s *Store) Enqueue(ctx context.Context, msgs ...ll.OutMessage) (int, error) {
+	now := s.now()
+	added := 0
+	for start := 0; start < len(msgs); start += enqueueBatch {
+		batch := msgs[start:min(start+enqueueBatch, len(msgs))]
+		args := make([]any, 0, 2+7*len(batch))
+		args = append(args, s.k.outbox(), now.UnixMilli())
+		for _, m := range batch {
+			var err error
+			m.Broadcast = ""
+			if args, err = messageArgs(args, m, now); err != nil {
+				return added, err
+			}
+		}
+		n, err := obEnqueueScript.Run(ctx, s.c, []string{s.k.obStats()}, args...).Int()
+		if err != nil {
+			return added, s.wrap("enqueue", err)
+		}
+		added += n
+	}
+	return added, nil
+}
+
+// EnqueueBroadcast stores a broadcast and one message per recipient (each
+// with Broadcast set to b.ID), and queues its first progress message to
+// b.ChatID (none when 0). It is idempotent by b.ID and by message id:
+// calling it again (a double tap on [Send]) adds nothing. created is true
+// for the call that created the broadcast; added counts the messages added.
+// Recipients are stored in batches; a failure midway leaves the earlier
+// batches queued and counted.
+func (s *Store) EnqueueBroadcast(ctx context.Context, b ll.Broadcast, msgs []ll.OutMessage) (created bool, added int, err error) {
+	if !broadcastIDPattern.MatchString(b.ID) {
+		return false, 0, ll.Invalid("broadcast", "broadcast id %q must be 1-64 of A-Z, a-z, 0-9, _, . and -", b.ID)
+	}
+	if b.Lang != "" && !ll.ValidLanguage(b.Lang) {
+		return false, 0, ll.Invalid("language", "broadcast language must be zh or en")
+	}
+	if b.Community != "" && !ll.ValidCommunityID(b.Community) {
+		return false, 0, ll.Invalid("community", "bad community id %q", b.Community)
+	}
+	now := s.now()
+	if b.Created.IsZero() {
+		b.Created = now
+	}
+	progress := ll.OutMessage{ID: "bcp:" + b.ID + ":0", ChatID: b.ChatID, Kind: ll.OutProgress,
+		Broadcast: b.ID, Community: b.Community, Lang: b.Lang, Due: now}
+	pj, err := json.Marshal(progress)
+	if err != nil {
+		return false, 0, fmt.Errorf("encode progress message: %w", err)
+	}
+	for start := 0; start == 0 || start < len(msgs); start += enqueueBatch {
+		batch := msgs[start:min(start+enqueueBatch, len(msgs))]
+		args := make([]any, 0, 10+7*len(batch))
+		args = append(args, s.k.outbox(), now.UnixMilli(), b.ID, b.Community, strconv.FormatInt(b.ChatID, 10),
+			b.Lang, b.Audience, b.By, b.Created.UnixMilli(), string(pj))
+		for _, m := range batch {
+			m.Broadcast = b.ID
+			if m.Kind == "" {
+				m.Kind = ll.OutBroadcast
+			}
+			if args, err = messageArgs(args, m, now); err != nil {
+				return created, added, err
+			}
+		}
+		r, err := enqueueBroadcastScript.Run(ctx, s.c, []string{s.k.obStats()}, args...).Int64Slice()
+		if err != nil {
+			return created, added, s.wrap("enqueue broadcast "+b.ID, err)
+		}
+		if len(r) == 2 {
+			created = created || r[0] == 1
+			added += int(r[1])
+		}
+	}
+	return created, added, nil
+}
+
+// ClaimDeliveries leases up to max messages that are due at now, at most one per chat,
+// for lease; it first puts back every message whose lease ran out before
+// now. It takes one token per message from the bucket that paces all
+// senders at rate messages a second (fewer after repeated 429s). wait says
+// how long until it is worth claiming again when it returned nothing: until
+// the next token, the next due chat, or -1 when nothing is queued at all.
+// Expired messages met at the head of a queue are dropped and counted.
+// Safe for concurrent use by any number of senders and replicas.
+func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, max int, rate float64, lease time.Duration) (ds []ll.Delivery, wait time.Duration, err error) {
+	if max <= 0 {
+		return nil, 0, nil
+	}
+	if rate <= 0 || math.IsInf(rate, 0) || math.IsNaN(rate) {
+		return nil, 0, ll.Invalid("rate", "the outbox rate must be a positive number")
+	}
+	if lease < time.Second {
+		lease = time.Second
+	}
+	v, err := obClaimScript.Run(ctx, s.c, []string{s.k.obReady()}, s.k.outbox(), now.UnixMilli(), max,
+		lease.Milliseconds(), strconv.FormatFloat(rate, 'f', -1, 64)).Slice()
+	if err != nil {
+		return nil, 0, s.wrap("claim outbox messages", err)
+	}
+	if str(v, 0) == "wait" {
+		return nil, time.Duration(num(v, 1)) * time.Millisecond, nil
+	}
+	wait = time.Duration(num(v, 1)) * time.Millisecond
+	if num(v, 1) < 0 {
+		wait = -1
+	}
+	for _, it := range v[2:] {
+		item, _ := it.([]any)
+		var d ll.Delivery
+		if err := json.Unmarshal([]byte(str(item, 1)), &d.Message); err != nil {
+			return ds, 0, fmt.Errorf("claim: decode outbox message %s: %w", str(item, 0), err)
+		}
+		d.Message.ID = str(item, 0)
+		d.Attempt = int(num(item, 2))
+		d.Token = num(item, 3)
+		if p, ok := item[4].([]any); ok && len(p) == 9 {
+			d.Progress = &ll.BroadcastProgress{
+				ID: d.Message.Broadcast, Total: int(num(p, 0)), Sent: int(num(p, 1)), Failed: int(num(p, 2)),
+				Unreachable: int(num(p, 3)), Expired: int(num(p, 4)), MessageID: int(num(p, 5)),
+				Audience: str(p, 6), Lang: str(p, 7), Community: str(p, 8),
+			}
+		}
+		ds = append(ds, d)
+	}
+	return ds, wait, nil
+}
+
+// AckDelivery records the outcome of delivering d at now:
+//   - AckSent deletes the message (and remembers its id); for a progress
+//     message it records the Telegram message id to edit next time;
+//   - AckRetryAfter holds the chat for a.RetryAfter and puts the message
+//     back first in line; a 429 soon after another halves the rate;
+//   - AckUnreachable drops the message and every other message queued for
+//     that chat, counted, never retried;
+//   - AckDeferred puts it back, due at a.Until, without counting an attempt;
+//   - AckFailed puts it back after an exponential backoff, and makes it a
+//     dead letter with a.Reason after OutboxMaxAttempts failures.
+//
+// An ack for a message that is gone, or (except AckSent) whose lease was
+// taken over by a later claim, changes nothing.
+func (s *Store) AckDelivery(ctx context.Context, d ll.Delivery, a ll.Ack, now time.Time) error {
+	switch a.Status {
+	case ll.AckSent, ll.AckRetryAfter, ll.AckUnreachable, ll.AckFailed, ll.AckDeferred:
+	default:
+		return ll.Invalid("status", "unknown delivery outcome %q", a.Status)
+	}
+	until := a.Until
+	if until.Before(now) {
+		until = now
+	}
+	retry := max(a.RetryAfter, 0)
+	reason := a.Reason
+	if len(reason) > 500 {
+		reason = reason[:500]
+	}
+	st, _, err := s.run(ctx, "ack "+d.Message.ID, obAckScript, []string{s.k.obStats()}, s.k.outbox(), now.UnixMilli(),
+		d.Message.ID, d.Token, a.Status, a.MessageID, retry.Milliseconds(), until.UnixMilli(), reason, a.Rendered,
+		OutboxMaxAttempts, OutboxBackoff.Milliseconds(), OutboxMaxBackoff.Milliseconds())
+	if err != nil {
+		return err
+	}
+	switch st {
+	case "ok", "noop", "stale":
+		return nil
+	}
+	return fmt.Errorf("ack %s: unexpected script status %q", d.Message.ID, st)
+}
+
+// Requeue puts every dead letter back in its chat's queue, due at now, with
+// its attempts reset, and returns how many.
+func (s *Store) Requeue(ctx context.Context, now time.Time) (int, error) {
+	n, err := obRequeueScript.Run(ctx, s.c, []string{s.k.obDead()}, s.k.outbox(), now.UnixMilli()).Int()
+	return n, s.wrap("requeue dead letters", err)
+}
+
+// OutboxStatus returns a snapshot of the outbox at now.
+func (s *Store) OutboxStatus(ctx context.Context, now time.Time) (ll.OutboxStatus, error) {
+	v, err := outboxStatusScript.Run(ctx, s.c, []string{s.k.obStats()}, s.k.outbox(), now.UnixMilli()).Slice()
+	if err != nil {
+		return ll.OutboxStatus{}, s.wrap("outbox status", err)
+	}
+	var st ll.OutboxStatus
+	stats := map[string]int64{}
+	if l, ok := v[0].([]any); ok {
+		for i := 0; i+1 < len(l); i += 2 {
+			stats[str(l, i)] = num(l, i+1)
+		}
+	}
+	st.Enqueued, st.Sent, st.Unreachable = stats["enqueued"], stats["sent"], stats["unreachable"]
+	st.Expired, st.Failed, st.RateLimited = stats["expired"], stats["failed"], stats["ratelimited"]
+	st.Deferred, st.Reclaimed = stats["deferred"], stats["reclaimed"]
+	all := int(num(v, 1))
+	st.InFlight = int(num(v, 2))
+	st.Queued = max(0, all-st.InFlight)
+	st.Dead = int(num(v, 3))
+	st.Chats = int(num(v, 4)) + int(num(v, 5))
+	if t := str(v, 6); t != "" {
+		st.Oldest = max(0, now.Sub(fromMS(t)))
+	}
+	if t := str(v, 7); t != "" {
+		st.Overdue = max(0, now.Sub(fromMS(t)))
+	}
+	st.RateFactor, _ = strconv.ParseFloat(str(v, 8), 64)
+	if st.RateFactor == 0 {
+		st.RateFactor = 1
+	}
+	return st, nil
+}
+
+// DeadLetters returns up to n dead letters (all when n <= 0), most recent first.
+func (s *Store) DeadLetters(ctx context.Context, n int) ([]ll.DeadLetter, error) {
+	stop := int64(-1)
+	if n > 0 {
+		stop = int64(n - 1)
+	}
+	ids, err := s.c.ZRevRange(ctx, s.k.obDead(), 0, stop).Result()
+	if err != nil {
+		return nil, s.wrap("dead letters", err)
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	pipe := s.c.Pipeline()
+	cmds := make([]*redis.SliceCmd, len(ids))
+	for i, id := range ids {
+		cmds[i] = pipe.HMGet(ctx, s.k.outbox()+obMsg+id, "j", "att", "err", "died")
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, s.wrap("dead letters", err)
+	}
+	out := make([]ll.DeadLetter, 0, len(ids))
+	for i, c := range cmds {
+		v := c.Val()
+		j := str(v, 0)
+		if j == "" {
+			continue
+		}
+		var d ll.DeadLetter
+		if err := json.Unmarshal([]byte(j), &d.Message); err != nil {
+			return nil, fmt.Errorf("dead letter %s: %w", ids[i], err)
+		}
+		d.Attempts = int(num(v, 1))
+		d.Reason = str(v, 2)
+		d.Died = fromMS(str(v, 3))
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// BroadcastProgress returns the counters of broadcast id; ErrNotFound if
+// there is none.
+func (s *Store) BroadcastProgress(ctx context.Context, id string) (ll.BroadcastProgress, error) {
+	if !broadcastIDPattern.MatchString(id) {
+		return ll.BroadcastProgress{}, notFound("broadcast", id)
+	}
+	v, err := s.c.HGetAll(ctx, s.k.outbox()+obBcast+id).Result()
+	if err != nil {
+		return ll.BroadcastProgress{}, s.wrap("broadcast "+id, err)
+	}
+	if len(v) == 0 {
+		return ll.BroadcastProgress{}, notFound("broadcast", id)
+	}
+	n := func(f string) int { x, _ := strconv.Atoi(v[f]); return x }
+	return ll.BroadcastProgress{ID: id, Community: v["comm"], Audience: v["aud"], Lang: v["lang"],
+		Total: n("total"), Sent: n("sent"), Failed: n("failed"), Unreachable: n("unreachable"),
+		Expired: n("expired"), MessageID: n("msg")}, nil
+}
