@@ -42,6 +42,11 @@ type Location struct {
 	Longitude float64
 	Live      bool // a live location (live_period set), not a dropped pin
 	Forwarded bool
+	// Update marks a later position of a live location already being shared
+	// (Telegram sends it as an edit of the first message). Handlers answer
+	// an update only when it changes something, so a member walking up to an
+	// activity is checked in on arrival without a reply to every tick.
+	Update bool
 }
 
 // Reply is one message the bot sends in answer to a Request, either to the

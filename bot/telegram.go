@@ -33,6 +33,7 @@ const (
 // allowedUpdates are the update kinds the bot asks Telegram for.
 var allowedUpdates = []string{
 	models.AllowedUpdateMessage,
+	models.AllowedUpdateEditedMessage, // live-location positions only; other edits are ignored
 	models.AllowedUpdateCallbackQuery,
 	models.AllowedUpdateMyChatMember,
 }

@@ -62,6 +62,24 @@ func toRequest(u *models.Update, botUsername string) (req lamplighter.Request, o
 		req.CallbackID = cq.ID
 		return req, true
 
+	case u.EditedMessage != nil:
+		// A live location being shared sends its new positions as edits of
+		// the first message. Only those reach the handlers; an edited text is
+		// not a new request.
+		m := u.EditedMessage
+		if m.From == nil || m.From.IsBot || m.Location == nil || m.Location.LivePeriod == 0 || m.ForwardOrigin != nil {
+			return req, false
+		}
+		setUser(&req, m.From, m.Chat)
+		req.MessageID = m.ID
+		req.Location = &lamplighter.Location{
+			Latitude:  m.Location.Latitude,
+			Longitude: m.Location.Longitude,
+			Live:      true,
+			Update:    true,
+		}
+		return req, true
+
 	case u.Message != nil:
 		m := u.Message
 		if m.From == nil || m.From.IsBot { // anonymous admins post as a bot

@@ -200,10 +200,20 @@ func TestToRequestForwarded(t *testing.T) {
 	}
 }
 
+func TestToRequestLiveLocationUpdate(t *testing.T) {
+	u := &models.Update{ID: 7, EditedMessage: &models.Message{ID: 40, From: alice, Chat: private(1001),
+		Location: &models.Location{Latitude: 39.9, Longitude: 116.4, LivePeriod: 900}}}
+	req, ok := toRequest(u, "MyBot")
+	if !ok || req.Location == nil || !req.Location.Live || !req.Location.Update || req.UserID != alice.ID || req.Command != "" {
+		t.Fatalf("toRequest(live location edit) = %+v, %v; want a live location update from alice", req, ok)
+	}
+}
+
 func TestToRequestIgnored(t *testing.T) {
 	botUser := &models.User{ID: 9, IsBot: true, FirstName: "Other"}
 	for name, u := range map[string]*models.Update{
 		"edited message":     {ID: 1, EditedMessage: &models.Message{From: alice, Chat: private(1001), Text: "x"}},
+		"edited pin":         {ID: 1, EditedMessage: &models.Message{From: alice, Chat: private(1001), Location: &models.Location{Latitude: 1, Longitude: 2}}},
 		"sticker":            {ID: 1, Message: &models.Message{From: alice, Chat: private(1001), Sticker: &models.Sticker{}}},
 		"from a bot":         {ID: 1, Message: &models.Message{From: botUser, Chat: group(-5), Text: "/help"}},
 		"without sender":     {ID: 1, Message: &models.Message{Chat: group(-5), Text: "/help"}},

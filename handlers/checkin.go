@@ -193,8 +193,15 @@ func (c *call) activityByCode(code string) (ll.Activity, bool) {
 // onLocation answers a location sent outside any guided flow: a live
 // location checks the member in; a pin or a forwarded location is refused
 // with how to share a live one.
+//
+// A later position of a live location (Location.Update) is answered only when
+// it checks the member in now: Telegram sends one every few seconds, and a
+// member walking towards the activity should hear once, on arrival.
 func (c *call) onLocation() []ll.Reply {
-	rs, _ := c.checkInLocation()
+	rs, done := c.checkInLocation()
+	if c.req.Location.Update && !done {
+		return nil
+	}
 	return rs
 }
 
@@ -262,20 +269,26 @@ func (c *call) checkInLocation() (rs []ll.Reply, done bool) {
 		}
 		return c.checkInRefused(err, a, ""), false
 	}
+	if !changed && l.Update {
+		return nil, true // already checked in: later positions say nothing more
+	}
 	return c.checkedIn(a, changed, ll.MethodLocation, int(bestDistance+0.5)), true
 }
 
-// startCheckInFlow starts the guided check-in: a keyboard that asks for the
-// location, or a typed code.
+// startCheckInFlow starts the guided check-in: it explains how to share a live
+// location and waits for that or a typed code. It shows no "share location"
+// keyboard button on purpose: Telegram's request_location button sends a
+// one-off location, which cannot be told apart from a pin dropped anywhere on
+// the map, so it could never check anyone in (SPEC: only a live location counts).
 func (c *call) startCheckInFlow() []ll.Reply {
 	if _, err := c.startFlow(flowCheckIn, "code", map[string]string{"c": c.member.Community}); err != nil {
 		return c.fail(err, "")
 	}
-	return []ll.Reply{{Text: c.t("checkin.ask") + "\n" + c.t("flow.cancel_hint"), RequestLocation: true}}
+	return []ll.Reply{{Text: c.t("checkin.ask") + "\n" + c.t("flow.cancel_hint")}}
 }
 
 // checkInFlowText takes a code or a location in the guided check-in. A
-// refusal keeps the flow (and the keyboard) for another try.
+// refusal keeps the flow for another try.
 func (c *call) checkInFlowText(f *ll.Flow) []ll.Reply {
 	if c.member == nil || c.member.Community != f.Data["c"] {
 		return c.abandonFlow(ll.ErrNotMember)
@@ -293,7 +306,9 @@ func (c *call) checkInFlowText(f *ll.Flow) []ll.Reply {
 		rs = c.say("checkin.ask")
 	}
 	if !done {
-		rs[len(rs)-1].RequestLocation = true
+		if c.req.Location != nil && c.req.Location.Update {
+			return nil // a live position still out of reach: keep waiting quietly
+		}
 		return rs
 	}
 	if err := c.endFlow(); err != nil {

@@ -183,13 +183,13 @@ func TestCheckInDeepLinkAndGuided(t *testing.T) {
 
 	rs := e.send(bob, "/checkin")
 	wantIn(t, "guided", rs, "share your <b>live</b> location", "Or type the code")
-	if !rs[0].RequestLocation {
-		t.Fatalf("guided check-in = %+v, want a location keyboard", rs[0])
+	if rs[0].RequestLocation {
+		t.Fatalf("guided check-in = %+v, want no one-off location button (it can never check in)", rs[0])
 	}
 	rs = e.do(locationFrom(bob, gate, false, false))
 	wantIn(t, "guided pin", rs, "A location pin does not check you in")
-	if !rs[len(rs)-1].RequestLocation {
-		t.Errorf("guided pin = %+v, want the keyboard again", rs)
+	if f, err := e.store.Flow(e.ctx, bob.id); err != nil || f == nil || f.Kind != "ci" {
+		t.Errorf("guided pin left flow %+v, want the check-in flow kept for another try", f)
 	}
 	rs = e.send(bob, a.Code)
 	wantIn(t, "guided code", rs, "✅ Checked in to <b>A1</b>")
@@ -203,5 +203,35 @@ func TestCheckInDeepLinkAndGuided(t *testing.T) {
 	group, private := split(rs, deputy.id)
 	if len(private) != 1 || !strings.Contains(private[0].Text, "Checked in") || len(group) != 1 || strings.Contains(group[0].Text, "Checked in") {
 		t.Errorf("/checkin in a group = %+v", rs)
+	}
+}
+
+// TestLiveLocationWalkUp: the positions a live location sends as it moves are
+// answered only when one checks the member in, then never again.
+func TestLiveLocationWalkUp(t *testing.T) {
+	e := dongan(t)
+	start := at(2026, 3, 5, 9, 0)
+	e.activity(ll.Activity{Title: "Lamps", Start: start, Location: &gate, RadiusMeters: 100})
+	e.now = start
+
+	first := e.do(locationFrom(alice, near(gate, 400), true, false))
+	wantIn(t, "first position, far", first, "you are 400 m from its check-in place")
+	update := func(meters float64) []ll.Reply {
+		r := locationFrom(alice, near(gate, meters), true, false)
+		r.Location.Update = true
+		return e.h.Handle(e.ctx, r)
+	}
+	if rs := update(250); len(rs) != 0 {
+		t.Errorf("update at 250 m = %+v, want no reply while out of reach", rs)
+	}
+	if e.countsFor("M3", "A1") != 0 {
+		t.Fatalf("checked in from 250 m")
+	}
+	wantIn(t, "update at 50 m", update(50), "✅ Checked in to <b>A1</b> Lamps")
+	if rs := update(20); len(rs) != 0 {
+		t.Errorf("update after check-in = %+v, want no reply", rs)
+	}
+	if n := e.countsFor("M3", "A1"); n != 1 {
+		t.Errorf("participations for A1 = %d, want 1", n)
 	}
 }

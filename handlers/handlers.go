@@ -256,6 +256,9 @@ func (c *call) finish(rs []ll.Reply) []ll.Reply {
 		if c.req.Callback != "" {
 			return []ll.Reply{{CallbackAnswer: "✓"}}
 		}
+		if c.req.Location != nil && c.req.Location.Update {
+			return nil // a live position that changed nothing: silence is the answer
+		}
 		c.h.log.Error("no reply for a request", "user", c.req.UserID, "command", c.req.Command)
 		return []ll.Reply{{Text: c.t("error.internal")}}
 	}
