@@ -3,6 +3,7 @@ package lamplighter
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -82,11 +83,31 @@ func (m *OutMessage) Validate() error {
 		if err := m.Quiet.Validate(); err != nil {
 			return err
 		}
-		if _, err := time.LoadLocation(m.Zone); err != nil || m.Zone == "" {
+		if _, err := zone(m.Zone); err != nil {
 			return Invalid("zone", "outbox message %s: unknown time zone %q", m.ID, m.Zone)
 		}
 	}
 	return nil
+}
+
+// zones caches loaded time zones by name: time.LoadLocation reads the zone
+// database every time, and the outbox checks the zone of every message.
+var zones sync.Map
+
+// zone is time.LoadLocation with a cache; the empty name is an error.
+func zone(name string) (*time.Location, error) {
+	if loc, ok := zones.Load(name); ok {
+		return loc.(*time.Location), nil
+	}
+	if name == "" {
+		return nil, fmt.Errorf("no time zone")
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, err
+	}
+	zones.Store(name, loc)
+	return loc, nil
 }
 
 // Held reports whether m must wait at instant now because of its quiet
@@ -95,7 +116,7 @@ func (m *OutMessage) Held(now time.Time) (until time.Time, held bool) {
 	if m.Quiet == nil || !Scheduled(m.Kind) {
 		return time.Time{}, false
 	}
-	loc, err := time.LoadLocation(m.Zone)
+	loc, err := zone(m.Zone)
 	if err != nil {
 		return time.Time{}, false
 	}

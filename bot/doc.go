@@ -1,6 +1,7 @@
 // Package bot connects the Lamplighter conversation to its users: Telegram
 // (Telegram, through the Bot API) and the terminal (Console, for
-// "lamplighter demo" and "lamplighter console").
+// "lamplighter demo" and "lamplighter console"). Sender delivers the outbox
+// (the messages that are not immediate replies) through Telegram.Deliver.
 //
 // It is the only package that imports github.com/go-telegram/bot. It turns
 // Telegram updates into lamplighter.Request values, hands them to a Handler

@@ -79,6 +79,7 @@ type SenderStats struct {
 type Sender struct {
 	cfg   SenderConfig
 	log   *slog.Logger
+	wake  chan struct{}
 	stats struct {
 		claimed, sent, rateLimited, unreachable, failed, deferred, ackErrors atomic.Int64
 	}
@@ -116,7 +117,35 @@ func NewSender(cfg SenderConfig) (*Sender, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Sender{cfg: cfg, log: cfg.Logger}, nil
+	return &Sender{cfg: cfg, log: cfg.Logger, wake: make(chan struct{}, 1)}, nil
+}
+
+// Wake tells the sender that messages were just queued, so that it looks
+// at the outbox now rather than after its idle wait. Senders of other
+// replicas find them on their next look. It never blocks.
+func (s *Sender) Wake() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// idle waits d, or until ctx is done or Wake is called.
+func (s *Sender) idle(ctx context.Context, d time.Duration) {
+	if d <= busyPoll {
+		_ = s.cfg.Sleep(ctx, d)
+		return
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-s.wake:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	_ = s.cfg.Sleep(ctx, d)
 }
 
 // Stats returns the sender's counters; safe to call at any time.
@@ -188,7 +217,7 @@ func (s *Sender) Run(ctx context.Context) error {
 			// A delivery that ends may free a worker or bring a 429.
 			wait = min(wait, busyPoll)
 		}
-		_ = s.cfg.Sleep(ctx, wait)
+		s.idle(ctx, wait)
 	}
 	return nil
 }
@@ -264,7 +293,8 @@ func (s *Sender) ack(ctx context.Context, d lamplighter.Delivery, a lamplighter.
 	}
 }
 
-// failed tells OnFailure about a message that will not be delivered.
+// failed tells OnFailure about a message that will not be delivered, with
+// the error's text redacted.
 func (s *Sender) failed(ctx context.Context, m lamplighter.OutMessage, err error) {
 	if s.cfg.OnFailure == nil {
 		return
@@ -274,8 +304,19 @@ func (s *Sender) failed(ctx context.Context, m lamplighter.OutMessage, err error
 			s.log.Error("outbox: OnFailure panicked", "panic", r)
 		}
 	}()
-	s.cfg.OnFailure(ctx, m, err)
+	s.cfg.OnFailure(ctx, m, &redactedError{msg: s.redact(err), err: err})
 }
+
+// redactedError is an error whose text has the bot token removed; it
+// unwraps to the original, so errors.Is and errors.As still see it.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+
+func (e *redactedError) Unwrap() error { return e.err }
 
 // redact is the error text to keep and log: without the bot token when the
 // deliverer is the Telegram adapter.

@@ -27,10 +27,10 @@ type Outbox interface {
 // a [Send] is honoured only by the flow's nonce and step, and only after the
 // caller's committee role is checked again.
 const (
-	flowBroadcast = "bcast"
-	stepBcAudience  = "aud"
-	stepBcText      = "text"
-	stepBcConfirm   = "ok"
+	flowBroadcast  = "bcast"
+	stepBcAudience = "aud"
+	stepBcText     = "text"
+	stepBcConfirm  = "ok"
 )
 
 // maxBroadcastLen leaves room for the header within one Telegram message.
@@ -303,9 +303,15 @@ func (c *call) sendBroadcast(f *ll.Flow) []ll.Reply {
 	if err != nil || f.Data["bid"] == "" {
 		return c.abandonFlow(ll.ErrStale)
 	}
-	to, _, err := c.recipients(sc.community, aud)
+	to, skipped, err := c.recipients(sc.community, aud)
 	if err != nil {
 		return c.toastErr(err, aud.arg)
+	}
+	if len(to) == 0 {
+		if err := c.endFlow(); err != nil {
+			return c.toastErr(err, "")
+		}
+		return []ll.Reply{{Text: c.t("broadcast.nobody", aud.String(), skipped), Edit: true}}
 	}
 	text := f.Data["text"]
 	id := f.Data["bid"]

@@ -73,6 +73,7 @@ var enDelivery = map[string]string{
 	"escalation.below":     "%d member(s) are still below the minimum of %d participations:",
 	"escalation.more":      "… and %d more (/report lists them all).",
 	"escalation.hint":      "<code>/broadcast below-minimum &lt;text&gt;</code> writes to them all; /member M12 shows one record.",
+	"noticechat.failed":    "⚠️ I cannot post to the notice chat of <b>%s</b> (%d): %s\nCheck that the bot is still in that chat with the right to post (in a channel: as an admin), or set another one with <code>/settings notice</code>.",
 }
 
 var zhDelivery = map[string]string{
@@ -129,4 +130,5 @@ var zhDelivery = map[string]string{
 	"escalation.below":     "仍有 %d 名党员未达到 %d 次的最低服务次数：",
 	"escalation.more":      "……另有 %d 人（/report 可查看全部）。",
 	"escalation.hint":      "<code>/broadcast below-minimum &lt;内容&gt;</code> 可一次通知他们；/member M12 查看个人台账。",
+	"noticechat.failed":    "⚠️ 无法在<b>%s</b>的公示群（%d）发布消息：%s\n请确认机器人仍在该群并有发言权限（频道中须为管理员），或用 <code>/settings notice</code> 另设公示群。",
 }

@@ -16,7 +16,9 @@ import (
 // catalog, checked as a whole for matching zh and en (i18n_test.go), and so
 // that the buttons carry this package's callback data ([Sign up] su:A7,
 // [Claim] c:P3): a press on a reminder is decoded and verified by the same
-// code as a press on /activities or /posts. The zero value is ready to use.
+// code as a press on /activities or /posts. A reminder does not name its
+// recipient (the scheduler gives one text to every member it fits). The
+// zero value is ready to use.
 type Texts struct{}
 
 // maxEscalationLines bounds the members an escalation lists by name.
@@ -169,6 +171,12 @@ func (Texts) ActivityReminder(lang string, c ll.Community, a ll.Activity, offset
 	}
 	b.WriteString("\n" + k.t("remind.activity.withdraw", a.ID))
 	return ll.Reply{Text: b.String()}
+}
+
+// NoticeFailed tells a secretary that the bot cannot post to the
+// community's notice chat, and why (reason is shown escaped).
+func (Texts) NoticeFailed(lang string, c ll.Community, reason string) ll.Reply {
+	return ll.Reply{Text: writer(lang).t("noticechat.failed", c.Name, c.NoticeChat, truncate(reason, 300))}
 }
 
 // Progress is a broadcast's progress message: its audience, how many of its

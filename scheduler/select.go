@@ -495,12 +495,18 @@ func (s *Scheduler) activityMessages(l *loader, a ll.Activity, offset time.Durat
 	}
 	run := a.ID + "-" + runID(fire)
 	tm := s.timing(l.c, l.now)
+	texts := map[string]ll.Reply{}
 	for _, id := range ids {
 		m := byID[id]
 		if m == nil || !recipient(m) {
 			continue
 		}
-		r := s.cfg.Texts.ActivityReminder(language(*m, l.c), l.c, a, offset)
+		lang := language(*m, l.c)
+		r, ok := texts[lang]
+		if !ok {
+			r = s.cfg.Texts.ActivityReminder(lang, l.c, a, offset)
+			texts[lang] = r
+		}
 		msg := s.message(ll.OutActivityReminder, l.c, *m, run, tm, r, a.Start)
 		if !msg.Due.Before(a.Start) {
 			late++

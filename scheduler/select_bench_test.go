@@ -49,7 +49,7 @@ func bigSnapshot(n int, now time.Time) *scheduler.Snapshot {
 	return sn
 }
 
-func benchScheduler(b *testing.B, st *storage.Store) *scheduler.Scheduler {
+func benchScheduler(b testing.TB, st *storage.Store) *scheduler.Scheduler {
 	s, err := scheduler.New(scheduler.Config{Store: st, Outbox: st, Texts: handlers.Texts{}, Schedules: scheduler.DefaultSchedules(),
 		Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {

@@ -233,8 +233,10 @@ type ConfigError struct {
 	Err      error
 }
 
+// Error names the variable, then what is wrong with its value.
 func (e *ConfigError) Error() string { return e.Variable + ": " + e.Err.Error() }
 
+// Unwrap returns what is wrong with the value.
 func (e *ConfigError) Unwrap() error { return e.Err }
 
 // LoadSchedules reads the schedules from lookup (os.LookupEnv, or the

@@ -15,6 +15,7 @@ import (
 // which refuses what a single Redis lets pass: a script or transaction whose
 // keys span slots.
 func TestCluster(t *testing.T) {
+	storagetest.SkipUnless(t, "the whole suite runs on a three-master cluster in this mode", storagetest.ModeSingle, storagetest.ModeSentinel)
 	t.Parallel()
 	cl, err := storagetest.StartCluster(3)
 	if errors.Is(err, storagetest.ErrNoRedisServer) {

@@ -127,9 +127,7 @@ func TestMemoryPerMember(t *testing.T) {
 	}
 	var total, keys int64
 	perKind := map[string]int64{}
-	iter := raw.Scan(ctx, 0, p+"*", 1000).Iterator()
-	for iter.Next(ctx) {
-		k := iter.Val()
+	for _, k := range storagetest.Keys(t, raw, p+"*") { // every master's keys on a cluster
 		b, err := raw.MemoryUsage(ctx, k, 0).Result()
 		if err != nil {
 			t.Fatal(err)
@@ -144,9 +142,6 @@ func TestMemoryPerMember(t *testing.T) {
 			kind = "{u:*}"
 		}
 		perKind[kind] += b
-	}
-	if err := iter.Err(); err != nil {
-		t.Fatal(err)
 	}
 	per := total / n
 	t.Logf("%d members: %d keys, %d bytes, %d bytes per member; by key kind: %v", n, keys, total, per, perKind)

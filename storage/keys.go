@@ -1,6 +1,9 @@
 package storage
 
-import "strconv"
+import (
+	"strconv"
+	"time"
+)
 
 // Key schema, version 1 (SchemaVersion). Every key starts with Options.Prefix
 // (written <p> below, "ll:" by default).
@@ -62,12 +65,54 @@ import "strconv"
 //	<b>svcs                         hash    service record id -> compact JSON {"m","x" (text),"d","c"
 //	                                        (created, unix ms),"st" (status),"by","at","r"}
 //	<b>pending                      zset    ids of the service records awaiting a decision, score = number
+//	<b>sched:last                   hash    reminder job (below-minimum, no-post, digest, escalation) -> its
+//	                                        last finished run, unix ms: what a restart catches up from
+//	<b>sched:run:<job>:<ms>         string  one scheduled run (cron job, or act:<A>:<offset> for an activity
+//	                                        reminder) claimed by its scheduled time: "running" with a lease
+//	                                        (PX) while a replica sends it, then "done", kept well past the
+//	                                        catch-up window (schedule.go)
 //
 // Per Telegram user <u>: hash tag {u:<u>}.
 //
 //	<p>{u:<u>}:user                 hash    lang, use (admin's current community), m ("<community>/<member id>",
 //	                                        the membership pointer)
 //	<p>{u:<u>}:flow                 string  JSON lamplighter.Flow, expires with the flow
+//
+// The outbox (outbox.go): hash tag {ob}, so that every step is one script on
+// one slot. The base <p>{ob}: is written <o>; times are unix ms.
+//
+//	<o>m:<id>                       hash    one message: j (JSON lamplighter.OutMessage without its
+//	                                        reply), b (its body id), chat, sc (its score in q:<chat>),
+//	                                        kind, exp, bc (broadcast), pb (broadcast of a progress
+//	                                        message), att (failed attempts), cl (claim count, the lease
+//	                                        token), err and died (a dead letter's reason and time)
+//	<o>body:<h>                     string  JSON lamplighter.Reply shared by the messages that send it;
+//	                                        h is a digest of the JSON
+//	<o>bref                         hash    body id -> number of messages referring to it (the body goes
+//	                                        with the last)
+//	<o>q:<chat>                     zset    the chat's waiting messages, score = due * 1024 + sequence
+//	                                        (FIFO among equal due times)
+//	<o>ready                        zset    chats with waiting messages and none in flight, score = when
+//	                                        the chat may send next (its first due time or its pace)
+//	<o>busy                         hash    chat -> the message in flight to it
+//	<o>inflight                     zset    message ids in flight, score = lease expiry
+//	<o>pace:<chat>                  string  the chat may not send before this time (1 s after the last
+//	                                        message to a private chat, 3 s to a group, or a 429's
+//	                                        retry_after); expires a minute after it
+//	<o>all                          zset    message ids waiting or in flight, score = enqueued
+//	<o>dead                         zset    dead letters, score = when they died
+//	<o>done:<id>                    string  "1" for 72 h after a message was sent or dropped: enqueueing
+//	                                        that id again does nothing
+//	<o>bucket                       hash    the token bucket of the whole bot: tok, ts, f (rate factor),
+//	                                        slow (when f may double again), l429 and lh (last 429 and last
+//	                                        halving)
+//	<o>stats                        hash    counters: enqueued, sent, unreachable, expired, failed, dead,
+//	                                        ratelimited, deferred, reclaimed; seq (message sequence)
+//	<o>bc:<id>                      hash    one broadcast: comm, chat and lang (of its progress message),
+//	                                        aud, by, created, total, sent, failed, unreachable, expired,
+//	                                        msg (the progress message's Telegram id), pn, pq ("1" while a
+//	                                        progress update is queued), plast (last update sent);
+//	                                        expires 30 days after its last change
 //
 // Lua scripts get the statically known keys in KEYS (so a cluster client routes
 // them to the right node) and build the keys they discover while running
@@ -139,3 +184,38 @@ func (k keys) pending(c string) string       { return k.base(c) + sufPending }
 
 func (k keys) user(tg int64) string { return k.prefix + "{u:" + strconv.FormatInt(tg, 10) + "}:user" }
 func (k keys) flow(tg int64) string { return k.prefix + "{u:" + strconv.FormatInt(tg, 10) + "}:flow" }
+
+// Suffixes of the scheduler's per-community keys.
+const (
+	sufSchedLast = "sched:last"
+	sufSchedRun  = "sched:run:"
+)
+
+func (k keys) schedLast(c string) string { return k.base(c) + sufSchedLast }
+func (k keys) schedRun(c, job string, at time.Time) string {
+	return k.base(c) + sufSchedRun + job + ":" + strconv.FormatInt(at.UnixMilli(), 10)
+}
+
+// Suffixes of the outbox's keys under <p>{ob}:, shared with its Lua scripts.
+const (
+	obMsg      = "m:"
+	obQueue    = "q:"
+	obReady    = "ready"
+	obBusy     = "busy"
+	obInFlight = "inflight"
+	obPace     = "pace:"
+	obAll      = "all"
+	obDead     = "dead"
+	obDone     = "done:"
+	obBucket   = "bucket"
+	obStats    = "stats"
+	obBcast    = "bc:"
+	obBody     = "body:"
+	obBodyRefs = "bref"
+)
+
+func (k keys) outbox() string     { return k.prefix + "{ob}:" }
+func (k keys) obStats() string    { return k.outbox() + obStats }
+func (k keys) obReady() string    { return k.outbox() + obReady }
+func (k keys) obDead() string     { return k.outbox() + obDead }
+func (k keys) obInFlight() string { return k.outbox() + obInFlight }

@@ -2,12 +2,15 @@ package storage
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	ll "github.com/lamplighter-bot/lamplighter"
@@ -51,9 +54,12 @@ const (
 	// outboxDoneTTL is how long the id of a delivered or dropped message is
 	// remembered, so that enqueueing it again does nothing.
 	outboxDoneTTL = 72 * time.Hour
+	// broadcastTTL is how long a broadcast's counters outlive its last
+	// change.
+	broadcastTTL = 30 * 24 * time.Hour
 	// burstSeconds sizes the token bucket: a sender may send this many
 	// seconds' worth of messages at once after a pause.
-	burstSeconds = 0.2
+	burstSeconds = 0.1
 	// A 429 within repeat429 of the previous one halves the rate (at most
 	// once a second, down to minRateFactor); the rate doubles back each
 	// rateRecovery after slowFor without a halving.
@@ -65,34 +71,11 @@ const (
 	enqueueBatch = 500
 )
 
-// outbox key suffixes under the base <p>{ob}: (keys.go).
-const (
-	obMsg      = "m:"       // hash per message
-	obQueue    = "q:"       // zset per chat
-	obReady    = "ready"    // zset chat -> when it may send
-	obBusy     = "busy"     // hash chat -> message in flight
-	obInFlight = "inflight" // zset id -> lease expiry
-	obPace     = "pace:"    // string per chat: may not send before (unix ms)
-	obAll      = "all"      // zset id -> enqueued (waiting or in flight)
-	obDead     = "dead"     // zset id -> when it died
-	obDone     = "done:"    // string per delivered id
-	obBucket   = "bucket"   // hash: tok, ts, f (rate factor), slow, l429, lh
-	obStats    = "stats"    // hash of counters, and seq
-	obBcast    = "bc:"      // hash per broadcast
-)
-
-func (k keys) outbox() string     { return k.prefix + "{ob}:" }
-func (k keys) obStats() string    { return k.outbox() + obStats }
-func (k keys) obReady() string    { return k.outbox() + obReady }
-func (k keys) obDead() string     { return k.outbox() + obDead }
-func (k keys) obBucket() string   { return k.outbox() + obBucket }
-func (k keys) obInFlight() string { return k.outbox() + obInFlight }
-
 // outboxPrelude holds the helpers of the outbox scripts. ARGV[1] is always
 // the base <p>{ob}: and ARGV[2] the caller's now (unix ms).
 var outboxPrelude = `
 local O, NOW = ARGV[1], tonumber(ARGV[2])
-local DONE_TTL, PROGRESS_MS = ` + ms(outboxDoneTTL) + `, ` + ms(ProgressInterval) + `
+local DONE_TTL, PROGRESS_MS, BC_TTL = ` + ms(outboxDoneTTL) + `, ` + ms(ProgressInterval) + `, ` + ms(broadcastTTL) + `
 local PRIVATE_MS, GROUP_MS = ` + ms(PrivateChatInterval) + `, ` + ms(GroupChatInterval) + `
 
 local function f0(x) return string.format('%.0f', x) end
@@ -121,19 +104,50 @@ local function hold(chat, untilMS)
   end
 end
 
-local function store(id, chat, j, due, exp, kind, bc, pb)
+local BODYREFS = O .. '` + obBodyRefs + `'
+local function bodyk(b) return O .. '` + obBody + `' .. b end
+
+-- store adds one message unless its id is queued, dead or recently done;
+-- seq orders messages due at the same time in a chat. Answers 1 if added.
+local function store(id, chat, j, due, exp, kind, bc, pb, body, seq)
   if redis.call('EXISTS', mk(id)) == 1 or redis.call('EXISTS', O .. '` + obDone + `' .. id) == 1 then return 0 end
-  local seq = redis.call('HINCRBY', STATS, 'seq', 1)
   local sc = f0(due * 1024 + (seq % 1024))
-  redis.call('HSET', mk(id), 'j', j, 'chat', chat, 'sc', sc, 'kind', kind, 't', f0(NOW), 'att', 0, 'cl', 0)
-  if exp ~= '' then redis.call('HSET', mk(id), 'exp', exp) end
-  if bc ~= '' then redis.call('HSET', mk(id), 'bc', bc) end
-  if pb ~= '' then redis.call('HSET', mk(id), 'pb', pb) end
+  local f = {'j', j, 'chat', chat, 'sc', sc, 'kind', kind, 'att', 0, 'cl', 0}
+  if exp ~= '' then f[#f + 1] = 'exp'; f[#f + 1] = exp end
+  if bc ~= '' then f[#f + 1] = 'bc'; f[#f + 1] = bc end
+  if pb ~= '' then f[#f + 1] = 'pb'; f[#f + 1] = pb end
+  if body ~= '' then
+    f[#f + 1] = 'b'; f[#f + 1] = body
+    redis.call('HINCRBY', BODYREFS, body, 1)
+  end
+  redis.call('HSET', mk(id), unpack(f))
   redis.call('ZADD', qk(chat), sc, id)
   redis.call('ZADD', ALL, f0(NOW), id)
-  redis.call('HINCRBY', STATS, 'enqueued', 1)
-  schedule(chat)
+  if redis.call('ZRANK', qk(chat), id) == 0 then schedule(chat) end
   return 1
+end
+
+-- nextSeq reserves n sequence numbers and returns the first.
+local function nextSeq(n)
+  return redis.call('HINCRBY', STATS, 'seq', n) - n + 1
+end
+
+-- storeBodies stores the distinct replies of a batch: ARGV[i] is their
+-- number, then id and JSON of each. Answers the index after them.
+local function storeBodies(i)
+  local n = tonumber(ARGV[i])
+  for k = i + 1, i + 2 * n, 2 do
+    redis.call('SET', bodyk(ARGV[k]), ARGV[k + 1], 'NX')
+  end
+  return i + 1 + 2 * n
+end
+
+-- dropUnused deletes the bodies of a batch that no message refers to.
+local function dropUnused(i)
+  local n = tonumber(ARGV[i])
+  for k = i + 1, i + 2 * n, 2 do
+    if not redis.call('HGET', BODYREFS, ARGV[k]) then redis.call('DEL', bodyk(ARGV[k])) end
+  end
 end
 
 -- progress queues the next update of broadcast b's progress message, unless
@@ -147,7 +161,8 @@ local function progress(b)
   local j = '{"id":"' .. pid .. '","chat":' .. v[2] .. ',"kind":"progress","broadcast":"' .. b ..
     '","community":"' .. (v[5] or '') .. '","lang":"' .. (v[4] or '') .. '"}'
   local due = math.max(NOW, (tonumber(v[3]) or 0) + PROGRESS_MS)
-  if store(pid, v[2], j, due, '', 'progress', '', b) == 1 then
+  if store(pid, v[2], j, due, '', 'progress', '', b, '', nextSeq(1)) == 1 then
+    redis.call('HINCRBY', STATS, 'enqueued', 1)
     redis.call('HSET', key, 'pq', '1')
   end
 end
@@ -159,12 +174,22 @@ local function count(field, bc)
     local f = field
     if f == 'dead' then f = 'failed' end
     redis.call('HINCRBY', bk(bc), f, 1)
+    redis.call('PEXPIRE', bk(bc), BC_TTL)
     progress(bc)
+  end
+end
+
+-- unref drops a message's reference to its body, and the body with the last.
+local function unref(body)
+  if body and body ~= '' and redis.call('HINCRBY', BODYREFS, body, -1) <= 0 then
+    redis.call('HDEL', BODYREFS, body)
+    redis.call('DEL', bodyk(body))
   end
 end
 
 -- finish removes a message for good and counts its end.
 local function finish(id, chat, bc, pb, field)
+  unref(redis.call('HGET', mk(id), 'b'))
   redis.call('DEL', mk(id))
   redis.call('ZREM', qk(chat), id)
   redis.call('ZREM', INFLIGHT, id)
@@ -184,18 +209,24 @@ func ms(d time.Duration) string { return strconv.FormatInt(d.Milliseconds(), 10)
 
 func outboxScript(body string) *redis.Script { return redis.NewScript(outboxPrelude + body) }
 
-// KEYS: stats. ARGV: o, now, then per message: id, chat, json, due, exp, kind, bc.
+// KEYS: stats. ARGV: o, now, bodies (count, then id and JSON of each),
+// then per message: id, chat, json, due, exp, kind, bc, body id.
 // Answers the number of messages added.
 var obEnqueueScript = outboxScript(`
+local first = storeBodies(3)
+local seq = nextSeq(math.floor((#ARGV - first + 1) / 8))
 local n = 0
-for i = 3, #ARGV, 7 do
-  n = n + store(ARGV[i], ARGV[i+1], ARGV[i+2], tonumber(ARGV[i+3]), ARGV[i+4], ARGV[i+5], ARGV[i+6], '')
+for i = first, #ARGV, 8 do
+  n = n + store(ARGV[i], ARGV[i+1], ARGV[i+2], tonumber(ARGV[i+3]), ARGV[i+4], ARGV[i+5], ARGV[i+6], '', ARGV[i+7], seq)
+  seq = seq + 1
 end
+dropUnused(3)
+redis.call('HINCRBY', STATS, 'enqueued', n)
 return n
 `)
 
 // KEYS: stats. ARGV: o, now, broadcast id, community, chat, lang, audience,
-// by, created, progress json, then messages as for obEnqueueScript. Creates the
+// by, created, progress json, bodies, then messages as for obEnqueueScript. Creates the
 // broadcast (and queues its first progress message) unless it exists, and
 // adds the messages not already queued or delivered to its total.
 // Answers {created (0/1), added}.
@@ -208,16 +239,24 @@ if redis.call('EXISTS', key) == 0 then
   redis.call('HSET', key, 'comm', ARGV[4], 'chat', ARGV[5], 'lang', ARGV[6], 'aud', ARGV[7], 'by', ARGV[8],
     'created', ARGV[9], 'total', 0, 'sent', 0, 'failed', 0, 'unreachable', 0, 'expired', 0, 'pn', 0, 'pq', 0, 'plast', 0)
 end
-local n = 0
-for i = 11, #ARGV, 7 do
-  n = n + store(ARGV[i], ARGV[i+1], ARGV[i+2], tonumber(ARGV[i+3]), ARGV[i+4], ARGV[i+5], b, '')
-end
-redis.call('HINCRBY', key, 'total', n)
+redis.call('PEXPIRE', key, BC_TTL)
+local first = storeBodies(11)
+local seq = nextSeq(math.floor((#ARGV - first + 1) / 8) + 1)
+-- The progress message goes first in its chat, before the sender's own copy.
 if created == 1 and ARGV[5] ~= '0' then
-  if store('bcp:' .. b .. ':0', ARGV[5], ARGV[10], NOW, '', 'progress', '', b) == 1 then
+  if store('bcp:' .. b .. ':0', ARGV[5], ARGV[10], NOW, '', 'progress', '', b, '', seq) == 1 then
+    redis.call('HINCRBY', STATS, 'enqueued', 1)
     redis.call('HSET', key, 'pq', '1')
   end
 end
+local n = 0
+for i = first, #ARGV, 8 do
+  seq = seq + 1
+  n = n + store(ARGV[i], ARGV[i+1], ARGV[i+2], tonumber(ARGV[i+3]), ARGV[i+4], ARGV[i+5], b, '', ARGV[i+7], seq)
+end
+dropUnused(11)
+redis.call('HINCRBY', key, 'total', n)
+redis.call('HINCRBY', STATS, 'enqueued', n)
 return {created, n}
 `)
 
@@ -225,7 +264,8 @@ return {created, n}
 // Puts back messages whose lease ran out, then claims up to max messages,
 // one per ready chat, as the token bucket allows. Answers {'wait', ms} when
 // no token is left, else {'ok', hint ms (-1: nothing queued), items...}
-// with each item {id, json, attempts, token, broadcast fields or ”}.
+// with each item {id, json, attempts, token, broadcast fields (or empty), reply
+// JSON (or empty)}.
 var obClaimScript = outboxScript(`
 local maxn, lease, rate = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 
@@ -273,7 +313,7 @@ for _, chat in ipairs(redis.call('ZRANGEBYSCORE', READY, '-inf', ARGV[2], 'LIMIT
     if #h == 0 then redis.call('ZREM', READY, chat) break end
     local id = h[1]
     local due = math.floor(tonumber(h[2]) / 1024)
-    local m = redis.call('HMGET', mk(id), 'j', 'exp', 'att', 'bc', 'pb')
+    local m = redis.call('HMGET', mk(id), 'j', 'exp', 'att', 'bc', 'pb', 'b')
     if not m[1] then
       redis.call('ZREM', qk(chat), id)
     elseif m[2] and tonumber(m[2]) <= NOW then
@@ -295,7 +335,9 @@ for _, chat in ipairs(redis.call('ZRANGEBYSCORE', READY, '-inf', ARGV[2], 'LIMIT
         p = redis.call('HMGET', bk(m[5]), 'total', 'sent', 'failed', 'unreachable', 'expired', 'msg', 'aud', 'lang', 'comm')
         for i = 1, #p do if not p[i] then p[i] = '' end end
       end
-      out[#out + 1] = {id, m[1], m[3] or '0', cl, p}
+      local body = ''
+      if m[6] then body = redis.call('GET', bodyk(m[6])) or '' end
+      out[#out + 1] = {id, m[1], m[3] or '0', cl, p, body}
       claimed = claimed + 1
       break
     end
@@ -425,24 +467,114 @@ func init() {
 // message ids and hand-built JSON.
 var broadcastIDPattern = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
 
-// messageArgs appends the script arguments of m: id, chat, json, due, exp,
-// kind, bc. A zero Due is now.
-func messageArgs(args []any, m ll.OutMessage, now time.Time) ([]any, error) {
-	if m.Due.IsZero() {
-		m.Due = now
+// storedMessage is how a message is kept: its reply is stored apart, once
+// per distinct reply (a run of reminders shares a few texts among thousands
+// of messages), so the message's own JSON leaves it out.
+type storedMessage struct {
+	ll.OutMessage
+	Reply *ll.Reply `json:"reply,omitempty"` // hides OutMessage.Reply
+}
+
+// encodeJSON is json.Marshal without escaping <, > and &: the texts are
+// Telegram HTML, and escaping would only make them longer.
+func encodeJSON(v any) (string, error) {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return "", err
 	}
-	if m.Lang != "" && !ll.ValidLanguage(m.Lang) {
-		m.Lang = ""
+	return strings.TrimSuffix(b.String(), "\n"), nil
+}
+
+// replyKey identifies a reply's content for sharing within a batch; "" for
+// one with a file, which is not compared.
+func replyKey(r ll.Reply) string {
+	if r.File != nil {
+		return ""
 	}
-	if err := m.Validate(); err != nil {
-		return nil, err
+	var b strings.Builder
+	b.WriteString(r.Text)
+	b.WriteString("\x00" + r.ToLabel + "\x00" + r.SetMenu + "\x00")
+	fmt.Fprint(&b, r.RequestLocation, r.RemoveKeyboard, r.Choices)
+	for _, row := range r.Buttons {
+		b.WriteString("\x00")
+		for _, bt := range row {
+			b.WriteString(bt.Text + "\x01" + bt.Data + "\x01" + bt.URL + "\x02")
+		}
 	}
-	m.Reply.ChatID = 0
-	j, err := json.Marshal(m)
-	if err != nil {
-		return nil, fmt.Errorf("encode outbox message %s: %w", m.ID, err)
+	return b.String()
+}
+
+// batchArgs returns the script arguments of a batch of messages: the
+// distinct replies (their number, then id and JSON of each), then id, chat,
+// json, due, exp, kind, broadcast and reply id of each message. A zero Due
+// is now. A body's id is a digest of its JSON, so equal replies share one
+// body across batches and calls.
+func batchArgs(msgs []ll.OutMessage, now time.Time, fix func(*ll.OutMessage)) ([]any, error) {
+	ids := map[string]string{}
+	var bodies, args []any
+	for _, m := range msgs {
+		if fix != nil {
+			fix(&m)
+		}
+		if m.Due.IsZero() {
+			m.Due = now
+		}
+		if m.Lang != "" && !ll.ValidLanguage(m.Lang) {
+			m.Lang = ""
+		}
+		if err := m.Validate(); err != nil {
+			return nil, err
+		}
+		m.Reply.ChatID, m.Reply.CallbackAnswer, m.Reply.Edit = 0, "", false
+		body := ""
+		if m.Kind != ll.OutProgress {
+			key := replyKey(m.Reply)
+			if id, ok := ids[key]; ok && key != "" {
+				body = id
+			} else {
+				rj, err := encodeJSON(m.Reply)
+				if err != nil {
+					return nil, fmt.Errorf("encode reply of outbox message %s: %w", m.ID, err)
+				}
+				sum := sha256.Sum256([]byte(rj))
+				body = hex.EncodeToString(sum[:16])
+				bodies = append(bodies, body, rj)
+				if key != "" {
+					ids[key] = body
+				}
+			}
+		}
+		j, err := encodeJSON(storedMessage{OutMessage: m})
+		if err != nil {
+			return nil, fmt.Errorf("encode outbox message %s: %w", m.ID, err)
+		}
+		args = append(args, m.ID, strconv.FormatInt(m.ChatID, 10), j, m.Due.UnixMilli(), millis(m.Expires), m.Kind, m.Broadcast, body)
 	}
-	return append(args, m.ID, strconv.FormatInt(m.ChatID, 10), string(j), m.Due.UnixMilli(), millis(m.Expires), m.Kind, m.Broadcast), nil
+	out := make([]any, 0, 1+len(bodies)+len(args))
+	out = append(out, len(bodies)/2)
+	out = append(out, bodies...)
+	return append(out, args...), nil
+}
+
+// decodeMessage reads a stored message and its reply (JSON, "" for none).
+func decodeMessage(id, j, reply string) (ll.OutMessage, error) {
+	var sm storedMessage
+	if err := json.Unmarshal([]byte(j), &sm); err != nil {
+		return ll.OutMessage{}, fmt.Errorf("decode outbox message %s: %w", id, err)
+	}
+	m := sm.OutMessage
+	m.ID = id
+	switch {
+	case reply != "":
+		if err := json.Unmarshal([]byte(reply), &m.Reply); err != nil {
+			return ll.OutMessage{}, fmt.Errorf("decode reply of outbox message %s: %w", id, err)
+		}
+	case sm.Reply != nil:
+		m.Reply = *sm.Reply
+	}
+	return m, nil
 }
 
 // Enqueue stores msgs in the outbox, each in one atomic step, and returns
@@ -455,15 +587,11 @@ func (s *Store) Enqueue(ctx context.Context, msgs ...ll.OutMessage) (int, error)
 	added := 0
 	for start := 0; start < len(msgs); start += enqueueBatch {
 		batch := msgs[start:min(start+enqueueBatch, len(msgs))]
-		args := make([]any, 0, 2+7*len(batch))
-		args = append(args, s.k.outbox(), now.UnixMilli())
-		for _, m := range batch {
-			var err error
-			m.Broadcast = ""
-			if args, err = messageArgs(args, m, now); err != nil {
-				return added, err
-			}
+		margs, err := batchArgs(batch, now, func(m *ll.OutMessage) { m.Broadcast = "" })
+		if err != nil {
+			return added, err
 		}
+		args := append([]any{s.k.outbox(), now.UnixMilli()}, margs...)
 		n, err := obEnqueueScript.Run(ctx, s.c, []string{s.k.obStats()}, args...).Int()
 		if err != nil {
 			return added, s.wrap("enqueue", err)
@@ -496,24 +624,23 @@ func (s *Store) EnqueueBroadcast(ctx context.Context, b ll.Broadcast, msgs []ll.
 	}
 	progress := ll.OutMessage{ID: "bcp:" + b.ID + ":0", ChatID: b.ChatID, Kind: ll.OutProgress,
 		Broadcast: b.ID, Community: b.Community, Lang: b.Lang, Due: now}
-	pj, err := json.Marshal(progress)
+	pj, err := encodeJSON(storedMessage{OutMessage: progress})
 	if err != nil {
 		return false, 0, fmt.Errorf("encode progress message: %w", err)
 	}
 	for start := 0; start == 0 || start < len(msgs); start += enqueueBatch {
 		batch := msgs[start:min(start+enqueueBatch, len(msgs))]
-		args := make([]any, 0, 10+7*len(batch))
-		args = append(args, s.k.outbox(), now.UnixMilli(), b.ID, b.Community, strconv.FormatInt(b.ChatID, 10),
-			b.Lang, b.Audience, b.By, b.Created.UnixMilli(), string(pj))
-		for _, m := range batch {
+		margs, err := batchArgs(batch, now, func(m *ll.OutMessage) {
 			m.Broadcast = b.ID
 			if m.Kind == "" {
 				m.Kind = ll.OutBroadcast
 			}
-			if args, err = messageArgs(args, m, now); err != nil {
-				return created, added, err
-			}
+		})
+		if err != nil {
+			return created, added, err
 		}
+		args := append([]any{s.k.outbox(), now.UnixMilli(), b.ID, b.Community, strconv.FormatInt(b.ChatID, 10),
+			b.Lang, b.Audience, b.By, b.Created.UnixMilli(), pj}, margs...)
 		r, err := enqueueBroadcastScript.Run(ctx, s.c, []string{s.k.obStats()}, args...).Int64Slice()
 		if err != nil {
 			return created, added, s.wrap("enqueue broadcast "+b.ID, err)
@@ -559,10 +686,9 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, max int, rat
 	for _, it := range v[2:] {
 		item, _ := it.([]any)
 		var d ll.Delivery
-		if err := json.Unmarshal([]byte(str(item, 1)), &d.Message); err != nil {
-			return ds, 0, fmt.Errorf("claim: decode outbox message %s: %w", str(item, 0), err)
+		if d.Message, err = decodeMessage(str(item, 0), str(item, 1), str(item, 5)); err != nil {
+			return ds, 0, fmt.Errorf("claim: %w", err)
 		}
-		d.Message.ID = str(item, 0)
 		d.Attempt = int(num(item, 2))
 		d.Token = num(item, 3)
 		if p, ok := item[4].([]any); ok && len(p) == 9 {
@@ -675,7 +801,16 @@ func (s *Store) DeadLetters(ctx context.Context, n int) ([]ll.DeadLetter, error)
 	pipe := s.c.Pipeline()
 	cmds := make([]*redis.SliceCmd, len(ids))
 	for i, id := range ids {
-		cmds[i] = pipe.HMGet(ctx, s.k.outbox()+obMsg+id, "j", "att", "err", "died")
+		cmds[i] = pipe.HMGet(ctx, s.k.outbox()+obMsg+id, "j", "att", "err", "died", "b")
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, s.wrap("dead letters", err)
+	}
+	bodies := make([]*redis.StringCmd, len(ids))
+	for i, c := range cmds {
+		if b := str(c.Val(), 4); b != "" {
+			bodies[i] = pipe.Get(ctx, s.k.outbox()+obBody+b)
+		}
 	}
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return nil, s.wrap("dead letters", err)
@@ -687,9 +822,14 @@ func (s *Store) DeadLetters(ctx context.Context, n int) ([]ll.DeadLetter, error)
 		if j == "" {
 			continue
 		}
+		reply := ""
+		if bodies[i] != nil {
+			reply = bodies[i].Val()
+		}
 		var d ll.DeadLetter
-		if err := json.Unmarshal([]byte(j), &d.Message); err != nil {
-			return nil, fmt.Errorf("dead letter %s: %w", ids[i], err)
+		var err error
+		if d.Message, err = decodeMessage(ids[i], j, reply); err != nil {
+			return nil, fmt.Errorf("dead letter: %w", err)
 		}
 		d.Attempts = int(num(v, 1))
 		d.Reason = str(v, 2)

@@ -669,3 +669,67 @@ func TestOutboxCluster(t *testing.T) {
 		must("InitLastRun", err)
 	}
 }
+
+// TestOutboxSharedBodies: messages with the same reply share one stored
+// body, which goes when the last of them is done; a dead letter keeps it.
+func TestOutboxSharedBodies(t *testing.T) {
+	t.Parallel()
+	prefix := storagetest.Prefix()
+	s := storagetest.NewStoreOptions(t, storage.Options{Prefix: prefix, Now: func() time.Time { return t0 }})
+	rdb := storagetest.Client(t)
+	bodies := func() int {
+		keys, err := rdb.Keys(ctx, prefix+"{ob}:body:*").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(keys)
+	}
+	var in []ll.OutMessage
+	for i := range 120 {
+		m := ll.OutMessage{ID: fmt.Sprintf("s%d", i), ChatID: int64(i + 1), Kind: ll.OutNoPost,
+			Reply: ll.Reply{Text: "<b>Claim a post</b>", Buttons: [][]ll.Button{{{Text: "✋ P3", Data: "c:P3"}}}}}
+		if i%40 == 0 {
+			m.Reply.Text = "other"
+		}
+		in = append(in, m)
+	}
+	if _, err := s.Enqueue(ctx, in...); err != nil {
+		t.Fatal(err)
+	}
+	if n := bodies(); n != 2 {
+		t.Fatalf("%d stored bodies for 120 messages with 2 distinct replies", n)
+	}
+	ds := claimAll(t, s, t0)
+	if len(ds) != 120 || ds[1].Message.Reply.Text != "<b>Claim a post</b>" || ds[1].Message.Reply.Buttons[0][0].Data != "c:P3" {
+		t.Fatalf("claimed %d, second %+v", len(ds), ds[1].Message.Reply)
+	}
+	for i, d := range ds {
+		if i != 5 {
+			ack(t, s, d, ll.Ack{Status: ll.AckSent}, t0)
+		}
+	}
+	d, at := ds[5], t0
+	for k := range storage.OutboxMaxAttempts {
+		ack(t, s, d, ll.Ack{Status: ll.AckFailed, Reason: "x"}, at)
+		at = t0.Add(time.Duration(k+1) * time.Hour)
+		if again := claimAll(t, s, at); len(again) == 1 {
+			d = again[0]
+		}
+	}
+	if n := bodies(); n != 1 {
+		t.Errorf("%d bodies left with one dead letter, want 1", n)
+	}
+	dead, err := s.DeadLetters(ctx, 0)
+	if err != nil || len(dead) != 1 || dead[0].Message.Reply.Text != "<b>Claim a post</b>" {
+		t.Fatalf("DeadLetters = %+v, %v", dead, err)
+	}
+	if _, err := s.Requeue(ctx, t0.Add(20*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range claimAll(t, s, t0.Add(21*time.Hour)) {
+		ack(t, s, d, ll.Ack{Status: ll.AckSent}, t0.Add(21*time.Hour))
+	}
+	if n := bodies(); n != 0 {
+		t.Errorf("%d bodies left after every message was sent", n)
+	}
+}

@@ -3,7 +3,6 @@ package storage
 import (
 	"context"
 	"errors"
-	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -12,17 +11,6 @@ import (
 // The scheduler's state lives with each community (hash tag {c:<c>}, see
 // keys.go): the last run of each reminder job, and one marker per scheduled
 // run, so that every replica, before and after a restart, sends a run once.
-
-// schedule key suffixes under the community base <b>.
-const (
-	sufSchedLast = "sched:last" // hash job -> last finished run (unix ms)
-	sufSchedRun  = "sched:run:" // string per run: "running" while leased, then "done"
-)
-
-func (k keys) schedLast(c string) string { return k.base(c) + sufSchedLast }
-func (k keys) schedRun(c, job string, at time.Time) string {
-	return k.base(c) + sufSchedRun + job + ":" + strconv.FormatInt(at.UnixMilli(), 10)
-}
 
 // KEYS: run marker, last. ARGV: job, scheduled ms, keep ms, record ("1" to
 // record the run as the job's last when later than the one recorded).

@@ -106,7 +106,15 @@ func Connect(ctx context.Context, cfg Config) (*Store, error) {
 	)
 	switch {
 	case len(cfg.ClusterAddrs) > 0:
-		client = redis.NewClusterClient(&redis.ClusterOptions{Addrs: cfg.ClusterAddrs})
+		// The cluster client retries on its own (MaxRedirects, other
+		// nodes); only the timeouts are ours.
+		client = redis.NewClusterClient(&redis.ClusterOptions{
+			Addrs:         cfg.ClusterAddrs,
+			DialTimeout:   dialTimeout,
+			DialerRetries: dialerRetries,
+			ReadTimeout:   ioTimeout,
+			WriteTimeout:  ioTimeout,
+		})
 		where = "redis cluster " + strings.Join(cfg.ClusterAddrs, ",")
 	case len(cfg.SentinelAddrs) > 0 || cfg.SentinelMaster != "":
 		if len(cfg.SentinelAddrs) == 0 || cfg.SentinelMaster == "" {
@@ -115,6 +123,14 @@ func Connect(ctx context.Context, cfg Config) (*Store, error) {
 		client = redis.NewFailoverClient(&redis.FailoverOptions{
 			MasterName:    cfg.SentinelMaster,
 			SentinelAddrs: cfg.SentinelAddrs,
+			// Fault options: see dialTimeout.
+			DialTimeout:     dialTimeout,
+			DialerRetries:   dialerRetries,
+			ReadTimeout:     ioTimeout,
+			WriteTimeout:    ioTimeout,
+			MaxRetries:      maxRetries,
+			MinRetryBackoff: minRetryBackoff,
+			MaxRetryBackoff: maxRetryBackoff,
 		})
 		where = fmt.Sprintf("redis master %q via sentinel %s", cfg.SentinelMaster, strings.Join(cfg.SentinelAddrs, ","))
 	default:
@@ -130,6 +146,7 @@ func Connect(ctx context.Context, cfg Config) (*Store, error) {
 			}
 			return nil, ll.Invalid("redis", "bad REDIS_URL: %v", err)
 		}
+		faultOptions(opt)
 		client = redis.NewClient(opt)
 		where = "redis at " + opt.Addr
 	}
@@ -143,6 +160,45 @@ func Connect(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("connect to %s: %w", where, err)
 	}
 	return s, nil
+}
+
+// Client options for faults, used by Connect. go-redis's defaults dial for up
+// to 5 s, 5 times per attempt, and make 4 attempts per command, so one call
+// to a Redis host that stopped answering could take over a minute before the
+// user is told that the service is unavailable. With these a call gives up
+// after about 3 attempts of one 2 s dial (6 s), or of one 3 s read; a command
+// that meets a broken connection (Redis restarted) is still retried with
+// backoff on a new one, and once a pool's dials keep failing it fails fast
+// until a background dial succeeds (go-redis, every second). The pool keeps
+// go-redis's defaults (10 connections per CPU, waiting up to 4 s for one).
+// Values given in a redis:// URL (dial_timeout, max_retries...) win.
+const (
+	dialTimeout     = 2 * time.Second
+	dialerRetries   = 1 // dials per attempt; attempts are retried below
+	ioTimeout       = 3 * time.Second
+	maxRetries      = 2
+	minRetryBackoff = 20 * time.Millisecond
+	maxRetryBackoff = 500 * time.Millisecond
+)
+
+// faultOptions sets the fault options on opt where the URL left them unset.
+func faultOptions(opt *redis.Options) {
+	set := func(v *time.Duration, d time.Duration) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	set(&opt.DialTimeout, dialTimeout)
+	set(&opt.ReadTimeout, ioTimeout)
+	set(&opt.WriteTimeout, opt.ReadTimeout)
+	set(&opt.MinRetryBackoff, minRetryBackoff)
+	set(&opt.MaxRetryBackoff, maxRetryBackoff)
+	if opt.DialerRetries == 0 {
+		opt.DialerRetries = dialerRetries
+	}
+	if opt.MaxRetries == 0 {
+		opt.MaxRetries = maxRetries
+	}
 }
 
 // Close closes the Redis client. Calls after Close fail with ErrUnavailable.

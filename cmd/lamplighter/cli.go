@@ -36,6 +36,8 @@ Commands:
                                         a new invite code and its deep link
   audit --community <id> [--since YYYY-MM-DD]
                                         the audit log, newest first
+  outbox status [--dead <n>]            messages queued, in flight, dead letters and counters
+  outbox requeue                        put the dead letters back in the outbox
   help                                  this text
 
 Configuration comes from the environment; each variable is also a flag
@@ -46,6 +48,7 @@ Configuration comes from the environment; each variable is also a flag
 // run builds it from the real process; tests build it with their own I/O.
 type program struct {
 	env    func(string) string
+	lookup func(string) (string, bool) // env telling unset from empty; from env when nil
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
@@ -65,6 +68,15 @@ type program struct {
 // line on stderr (a usage mistake is followed by a hint to "help").
 func run(ctx context.Context, args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
 	p := &program{env: env, stdin: stdin, stdout: stdout, stderr: stderr, now: time.Now}
+	return p.run(ctx, args)
+}
+
+// runLookup is run with an environment that tells an unset variable from
+// an empty one (os.LookupEnv), as LAMPLIGHTER_CRON_* and
+// LAMPLIGHTER_QUIET_HOURS need.
+func runLookup(ctx context.Context, args []string, lookup func(string) (string, bool), stdin io.Reader, stdout, stderr io.Writer) int {
+	env := func(k string) string { v, _ := lookup(k); return v }
+	p := &program{env: env, lookup: lookup, stdin: stdin, stdout: stdout, stderr: stderr, now: time.Now}
 	return p.run(ctx, args)
 }
 
@@ -91,6 +103,11 @@ func (p *program) run(ctx context.Context, args []string) int {
 // main parses the global flags and runs one command.
 func (p *program) main(ctx context.Context, args []string) error {
 	p.cfg = configFromEnv(p.env)
+	lookup := p.lookup
+	if lookup == nil {
+		lookup = func(k string) (string, bool) { v := p.env(k); return v, v != "" }
+	}
+	p.cfg.Delivery = readDelivery(lookup)
 	fs := p.flagSet("lamplighter", nil)
 	if err := fs.Parse(args); err != nil {
 		return p.flagError(fs, err, usageText)
@@ -118,6 +135,8 @@ func (p *program) main(ctx context.Context, args []string) error {
 		return p.export(ctx, args)
 	case "audit":
 		return p.audit(ctx, args)
+	case "outbox":
+		return p.outbox(ctx, args)
 	case "help", "-h", "--help":
 		fmt.Fprint(p.stdout, usageText)
 		return nil

@@ -37,6 +37,10 @@ type Config struct {
 	Listen         string  // LAMPLIGHTER_LISTEN
 	TimeZone       string  // LAMPLIGHTER_TZ: default zone of new communities
 	Language       string  // LAMPLIGHTER_LANG: default language of new communities
+
+	// Delivery holds LAMPLIGHTER_RATE and the scheduler's variables, which
+	// tell an empty value from an unset one (schedule_config.go).
+	Delivery deliveryVars
 }
 
 // setting ties one environment variable to its flag and Config field.
@@ -93,6 +97,10 @@ func bindFlags(fs *flag.FlagSet, c *Config) {
 			fs.StringVar(s.field(c), s.flag, *s.field(c), usage)
 		}
 	}
+	if c.Delivery == nil {
+		c.Delivery = deliveryVars{}
+	}
+	bindDeliveryFlags(fs, c.Delivery)
 }
 
 // maskedFlag is a string flag whose value -h does not print in full.

@@ -71,7 +71,7 @@ func TestConfigErrors(t *testing.T) {
 }
 
 func TestUsage(t *testing.T) {
-	for _, args := range [][]string{{}, {"export"}, {"outbox", "status"}, {"frobnicate"}} {
+	for _, args := range [][]string{{}, {"export"}, {"frobnicate"}} {
 		code, _, stderr := runCmd(t, nil, "", args...)
 		if code != 2 {
 			t.Errorf("lamplighter %v: exit code = %d, want 2", args, code)

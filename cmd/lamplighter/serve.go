@@ -13,6 +13,7 @@ import (
 	ll "github.com/lamplighter-bot/lamplighter"
 	"github.com/lamplighter-bot/lamplighter/bot"
 	"github.com/lamplighter-bot/lamplighter/handlers"
+	"github.com/lamplighter-bot/lamplighter/scheduler"
 	"github.com/lamplighter-bot/lamplighter/storage"
 )
 
@@ -21,7 +22,11 @@ const runUsage = `Usage:
 
 Runs the bot: long polling, or a webhook server at the path of
 LAMPLIGHTER_WEBHOOK_URL when it is set. Serves /healthz on LAMPLIGHTER_LISTEN.
-SIGINT or SIGTERM stops taking updates, finishes those in hand and exits.`
+Every replica also runs the outbox sender (LAMPLIGHTER_RATE messages a second
+for the whole bot) and the reminder scheduler (LAMPLIGHTER_CRON_*,
+LAMPLIGHTER_ACTIVITY_REMINDERS, LAMPLIGHTER_QUIET_HOURS); they coordinate
+through Redis. SIGINT or SIGTERM stops taking updates, finishes those in
+hand, lets the sender finish the messages in flight and exits.`
 
 // shutdownTimeout bounds how long the HTTP server waits for requests in
 // flight at shutdown.
@@ -39,7 +44,11 @@ func (p *program) runBot(ctx context.Context, args []string) error {
 	if err := p.setup(true, slog.LevelInfo); err != nil {
 		return err
 	}
-	s, err := p.openServer(ctx)
+	dl, err := p.cfg.Delivery.parse()
+	if err != nil {
+		return err
+	}
+	s, err := p.openServer(ctx, dl)
 	if err != nil {
 		return err
 	}
@@ -61,17 +70,27 @@ type server struct {
 	tgDone   chan error // Telegram.Run's result
 	httpDone chan error // Serve's result
 	once     sync.Once
+
+	// The outbox sender and the reminder scheduler, stopped after the
+	// adapter has drained its updates (which may queue messages).
+	sender       *bot.Sender
+	sched        *scheduler.Scheduler
+	senderCancel context.CancelFunc
+	senderDone   chan error
+	schedDone    chan error
+	schedCancel  context.CancelFunc
 }
 
-// openServer connects to Redis, migrates the schema, builds the conversation
-// and the Telegram adapter, and starts serving. The caller waits on it and
-// closes it.
-func (p *program) openServer(ctx context.Context) (*server, error) {
+// openServer connects to Redis, migrates the schema, builds the conversation,
+// the Telegram adapter, the outbox sender and the scheduler, and starts
+// serving. The caller waits on it and closes it.
+func (p *program) openServer(ctx context.Context, dl delivery) (*server, error) {
 	st, err := p.openStore(ctx)
 	if err != nil {
 		return nil, err
 	}
 	s := &server{log: p.log, store: st, tgDone: make(chan error, 1), httpDone: make(chan error, 1)}
+	outbox := &wakingOutbox{Store: st}
 
 	hs := &usernameHandlers{store: st, cfg: handlers.Config{
 		Admins:          p.cfg.Admins,
@@ -79,6 +98,7 @@ func (p *program) openServer(ctx context.Context) (*server, error) {
 		DefaultLanguage: p.cfg.Language,
 		Now:             p.now,
 		Logger:          p.log,
+		Outbox:          outbox,
 	}}
 	tg, err := bot.NewTelegram(bot.TelegramConfig{
 		Token:         p.cfg.Token,
@@ -88,6 +108,7 @@ func (p *program) openServer(ctx context.Context) (*server, error) {
 		WebhookSecret: p.cfg.WebhookSecret,
 		Handler:       bot.HandlerFunc(func(ctx context.Context, req ll.Request) []ll.Reply { return hs.Handle(ctx, req) }),
 		Store:         st,
+		Outbox:        outbox,
 		Menus:         handlers.Menus(),
 		Logger:        p.log,
 		Sleep:         p.sleep,
@@ -98,6 +119,39 @@ func (p *program) openServer(ctx context.Context) (*server, error) {
 	}
 	s.tg = tg
 	hs.username = tg.BotUsername
+
+	// The sender paces on the wall clock (its token bucket and holds need
+	// time to pass); the scheduler reads the program's clock.
+	texts := handlers.Texts{}
+	s.sender, err = bot.NewSender(bot.SenderConfig{
+		Queue:       st,
+		Deliverer:   tg,
+		Rate:        dl.rate,
+		Progress:    texts.Progress,
+		OnFailure:   noticeFailed(st, p.log),
+		MaxAttempts: storage.OutboxMaxAttempts,
+		Logger:      p.log,
+	})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	outbox.wake = s.sender.Wake
+	s.sched, err = scheduler.New(scheduler.Config{
+		Store:     st,
+		Outbox:    outbox,
+		Texts:     texts,
+		Schedules: dl.schedules,
+		Now:       p.now,
+		Logger:    p.log,
+	})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	for _, w := range dl.warnings {
+		p.log.Warn("schedule: " + w)
+	}
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("/healthz", s.healthz)
@@ -130,11 +184,19 @@ func (p *program) openServer(ctx context.Context) (*server, error) {
 	s.tgCancel = cancel
 	go func() { s.tgDone <- tg.Run(tgCtx) }()
 
+	senderCtx, senderCancel := context.WithCancel(context.WithoutCancel(ctx))
+	schedCtx, schedCancel := context.WithCancel(context.WithoutCancel(ctx))
+	s.senderCancel, s.schedCancel = senderCancel, schedCancel
+	s.senderDone, s.schedDone = make(chan error, 1), make(chan error, 1)
+	go func() { s.senderDone <- s.sender.Run(senderCtx) }()
+	go func() { s.schedDone <- s.sched.Run(schedCtx) }()
+
 	mode := "polling"
 	if p.cfg.WebhookURL != "" {
 		mode = "webhook"
 	}
-	p.log.Info("lamplighter running", "mode", mode, "listen", ln.Addr().String(), "redis", p.cfg.redisTarget())
+	p.log.Info("lamplighter running", "mode", mode, "listen", ln.Addr().String(), "redis", p.cfg.redisTarget(),
+		"rate", dl.rate, "quiet_hours", dl.schedules.Quiet.String())
 	if p.onListen != nil {
 		p.onListen(ln.Addr())
 	}
@@ -177,6 +239,14 @@ func (s *server) close() error {
 		s.tgCancel()
 		if err := <-s.tgDone; err != nil {
 			errs = append(errs, err)
+		}
+		s.schedCancel()
+		if err := <-s.schedDone; err != nil {
+			errs = append(errs, fmt.Errorf("scheduler: %w", err))
+		}
+		s.senderCancel()
+		if err := <-s.senderDone; err != nil {
+			errs = append(errs, fmt.Errorf("outbox sender: %w", err))
 		}
 		if err := s.store.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close redis: %w", err))

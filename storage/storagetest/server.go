@@ -20,19 +20,27 @@ import (
 var ErrNoRedisServer = errors.New("redis-server not found on PATH")
 
 // Server is a private redis-server on a loopback port, in its own temporary
-// directory, keeping nothing on disk.
+// directory. Unless started with persistence options it keeps nothing on
+// disk. It can be killed and restarted on the same port and directory, as a
+// crashed and restarted Redis is.
 type Server struct {
+	bin  string
+	args []string // the whole command line after bin
+	port int
 	addr string
 	dir  string
-	cmd  *exec.Cmd
 	out  *lockedBuffer
-	done chan struct{} // closed when the process has exited
-	stop sync.Once
+
+	mu      sync.Mutex
+	cmd     *exec.Cmd     // the running process, nil once killed
+	done    chan struct{} // closed when cmd has exited
+	removed bool          // Stop has run
 }
 
 // StartServer starts a redis-server on a free loopback port with --save ""
-// and --appendonly no, plus args (for instance "--cluster-enabled", "yes"),
-// and returns once it answers PING. It returns ErrNoRedisServer when
+// and --appendonly no, plus args (for instance "--cluster-enabled", "yes";
+// later options win, so "--appendonly", "yes" keeps an append-only file in
+// Dir), and returns once it answers PING. It returns ErrNoRedisServer when
 // redis-server is not on PATH. A port taken between choosing and binding is
 // retried on another port.
 func StartServer(args ...string) (*Server, error) {
@@ -120,8 +128,8 @@ func StartSentinel(name, masterAddr string) (*Server, error) {
 	return nil, fmt.Errorf("start sentinel: %w", last)
 }
 
-// start runs redis-server on port; with a sentinel configuration, in
-// sentinel mode.
+// start runs redis-server on port in a new temporary directory; with a
+// sentinel configuration, in sentinel mode.
 func start(bin string, port int, sentinelConf string, extra []string) (*Server, error) {
 	dir, err := os.MkdirTemp("", "storagetest-redis-")
 	if err != nil {
@@ -142,34 +150,52 @@ func start(bin string, port int, sentinelConf string, extra []string) (*Server, 
 		"--loglevel", "warning", "--logfile", "",
 	)
 	s := &Server{
+		bin:  bin,
+		args: append(args, extra...),
+		port: port,
 		addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)),
 		dir:  dir,
-		cmd:  exec.Command(bin, append(args, extra...)...),
 		out:  &lockedBuffer{},
-		done: make(chan struct{}),
 	}
-	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
-	setDeathSignal(s.cmd)
-	if err := s.cmd.Start(); err != nil {
+	if err := s.launch(); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	go func() { s.cmd.Wait(); close(s.done) }()
+	return s, nil
+}
+
+// launch starts the process and waits until it answers PING (a server
+// loading its data answers LOADING and is waited for). On failure the
+// process is gone and the directory kept.
+func (s *Server) launch() error {
+	cmd := exec.Command(s.bin, s.args...)
+	cmd.Stdout, cmd.Stderr = s.out, s.out
+	setDeathSignal(cmd)
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	s.mu.Lock()
+	s.cmd, s.done = cmd, done
+	s.mu.Unlock()
 
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		if ping(s.addr) == nil {
-			return s, nil
+			return nil
 		}
 		select {
-		case <-s.done:
-			os.RemoveAll(dir)
-			return nil, fmt.Errorf("redis-server on port %d exited: %s", port, strings.TrimSpace(s.out.String()))
+		case <-done:
+			s.mu.Lock()
+			s.cmd = nil
+			s.mu.Unlock()
+			return fmt.Errorf("redis-server on port %d exited: %s", s.port, strings.TrimSpace(s.out.String()))
 		case <-time.After(5 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			s.Stop()
-			return nil, fmt.Errorf("redis-server on port %d did not answer PING within 10s: %s", port, strings.TrimSpace(s.out.String()))
+			s.Kill()
+			return fmt.Errorf("redis-server on port %d did not answer PING within 10s: %s", s.port, strings.TrimSpace(s.out.String()))
 		}
 	}
 }
@@ -201,14 +227,62 @@ func (s *Server) Addr() string { return s.addr }
 // URL is redis://<addr>/0.
 func (s *Server) URL() string { return "redis://" + s.addr + "/0" }
 
+// Dir is the server's working directory, where a server started with
+// "--appendonly", "yes" keeps its append-only file.
+func (s *Server) Dir() string { return s.dir }
+
+// Kill kills the server with SIGKILL, as a crash would, and waits for it to
+// exit. Its directory stays, for Restart. Killing a server that is not
+// running does nothing.
+func (s *Server) Kill() {
+	s.mu.Lock()
+	cmd, done := s.cmd, s.done
+	s.cmd = nil
+	s.mu.Unlock()
+	if cmd == nil {
+		return
+	}
+	cmd.Process.Kill()
+	<-done
+}
+
+// Restart starts the server again, killing it first if it runs, on the same
+// port, with the same options and in the same directory, and returns once it
+// answers PING (after loading what it kept on disk). It fails after Stop, or
+// when the port was taken in between and is still taken after 10 s.
+func (s *Server) Restart() error {
+	s.Kill()
+	s.mu.Lock()
+	removed := s.removed
+	s.mu.Unlock()
+	if removed {
+		return fmt.Errorf("restart redis-server on port %d: stopped for good", s.port)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		s.out.Reset()
+		err := s.launch()
+		if err == nil {
+			return nil
+		}
+		// The kernel may briefly hold the port, or another process took it.
+		if !strings.Contains(err.Error(), "Address already in use") || time.Now().After(deadline) {
+			return fmt.Errorf("restart: %w", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // Stop kills the server, waits for it to exit and removes its directory.
-// It is safe to call more than once.
+// It is safe to call more than once; the server cannot restart after it.
 func (s *Server) Stop() {
-	s.stop.Do(func() {
-		s.cmd.Process.Kill()
-		<-s.done
+	s.Kill()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.removed {
+		s.removed = true
 		os.RemoveAll(s.dir)
-	})
+	}
 }
 
 // lockedBuffer collects the server's output for error messages.
@@ -224,6 +298,13 @@ func (b *lockedBuffer) Write(p []byte) (int, error) {
 		return len(p), nil
 	}
 	return b.b.Write(p)
+}
+
+// Reset forgets what was collected.
+func (b *lockedBuffer) Reset() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.b.Reset()
 }
 
 func (b *lockedBuffer) String() string {
