@@ -56,8 +56,11 @@ func (t *Telegram) process(ctx context.Context, u *models.Update) {
 			log.Error("panic processing an update", "panic", r, "stack", string(debug.Stack()))
 		}
 	}()
+	if t.floodRefused(ctx, u, log) {
+		return
+	}
 
-	if t.cfg.Store != nil {
+	if t.cfg.Store != nil && !t.handlerMarks(u) {
 		first, err := t.cfg.Store.MarkUpdate(ctx, u.ID)
 		switch {
 		case err != nil:
@@ -83,7 +86,12 @@ func (t *Telegram) process(ctx context.Context, u *models.Update) {
 		return
 	}
 	log = log.With("chat_id", req.ChatID, "user_id", req.UserID)
-	replies, panicked := t.handle(ctx, req, log)
+	replies, duplicate, panicked := t.handle(ctx, req, log)
+	if duplicate {
+		t.stats.duplicates.Add(1)
+		log.Debug("duplicate update skipped by the handler")
+		return
+	}
 	if req.CallbackID != "" {
 		answer := ""
 		for _, r := range replies {
@@ -123,16 +131,35 @@ func (t *Telegram) process(ctx context.Context, u *models.Update) {
 	}
 }
 
-// handle calls the handler, recovering a panic.
-func (t *Telegram) handle(ctx context.Context, req lamplighter.Request, log *slog.Logger) (replies []lamplighter.Reply, panicked bool) {
+// handlerMarks reports whether update u goes to a handler that marks its
+// updates itself (an UpdateHandler): the adapter then does not call
+// MarkUpdate for it. Updates that never reach the handler (chat member
+// changes, updates toRequest cannot convert) are still marked here.
+func (t *Telegram) handlerMarks(u *models.Update) bool {
+	if _, ok := t.cfg.Handler.(UpdateHandler); !ok || u.MyChatMember != nil {
+		return false
+	}
+	_, ok := toRequest(u, t.BotUsername())
+	return ok
+}
+
+// handle calls the handler (HandleUpdate for an UpdateHandler, which reports
+// a duplicate), recovering a panic.
+func (t *Telegram) handle(ctx context.Context, req lamplighter.Request, log *slog.Logger) (replies []lamplighter.Reply, duplicate, panicked bool) {
 	defer func() {
 		if r := recover(); r != nil {
 			t.stats.panics.Add(1)
 			log.Error("handler panicked", "panic", r, "command", req.Command, "callback", req.Callback, "stack", string(debug.Stack()))
-			replies, panicked = nil, true
+			replies, duplicate, panicked = nil, false, true
 		}
 	}()
-	return t.cfg.Handler.Handle(ctx, req), false
+	start := t.cfg.Now()
+	defer func() { t.obs.latency.observe(t.cfg.Now().Sub(start)) }()
+	if uh, ok := t.cfg.Handler.(UpdateHandler); ok {
+		replies, duplicate = uh.HandleUpdate(ctx, req)
+		return replies, duplicate, false
+	}
+	return t.cfg.Handler.Handle(ctx, req), false, false
 }
 
 // memberChanged records that a user blocked (kicked) or unblocked the bot in

@@ -10,7 +10,12 @@
 // /work/shared/LIBRARIES.md): it polls with its own getUpdates loop that
 // confirms an update only after it was handled, runs a bounded pool of
 // workers that keeps each chat's updates in order, recovers from panics, and
-// checks the webhook secret before it accepts anything.
+// checks the webhook secret before it accepts anything. A per-user flood
+// limit (flood.go) refuses a user's excess updates before the handler.
+//
+// It depends on no metrics library: Telegram.Stats, Sender.Stats and their
+// latency histogram are read by cmd/lamplighter, which exposes them to
+// Prometheus.
 //
 // Bot API reference: https://core.telegram.org/bots/api
 package bot
@@ -28,6 +33,19 @@ type Handler interface {
 	Handle(ctx context.Context, req lamplighter.Request) []lamplighter.Reply
 }
 
+// UpdateHandler is a Handler that marks each update it is given as taken
+// itself, in the same round trip to Redis as its first read
+// (*handlers.Handlers does, with Store.Begin). Telegram then calls
+// HandleUpdate instead of Handle and calls UpdateStore.MarkUpdate only for
+// the updates that never reach the handler (chat member changes, updates it
+// cannot convert): one round trip less per update. duplicate reports an
+// update the handler had already taken (a redelivery): Telegram then sends
+// nothing, answers no button and counts it in Stats.Duplicates.
+type UpdateHandler interface {
+	Handler
+	HandleUpdate(ctx context.Context, req lamplighter.Request) (replies []lamplighter.Reply, duplicate bool)
+}
+
 // HandlerFunc adapts a function to the Handler interface.
 type HandlerFunc func(ctx context.Context, req lamplighter.Request) []lamplighter.Reply
 
@@ -40,7 +58,9 @@ func (f HandlerFunc) Handle(ctx context.Context, req lamplighter.Request) []lamp
 // *storage.Store implements it. Both methods are called concurrently.
 type UpdateStore interface {
 	// MarkUpdate records that the update was seen; first is true only the
-	// first time an update id is marked, across replicas and restarts.
+	// first time an update id is marked, across replicas and restarts. With
+	// an UpdateHandler it is called only for updates that do not reach the
+	// handler.
 	MarkUpdate(ctx context.Context, updateID int64) (first bool, err error)
 	// SetReachable records whether the bot can message Telegram user tg.
 	SetReachable(ctx context.Context, tg int64, reachable bool) error

@@ -71,6 +71,20 @@ type TelegramConfig struct {
 	QueueSize   int           // updates held in memory; DefaultQueueSize when 0
 	PollTimeout time.Duration // getUpdates long-poll timeout; DefaultPollTimeout when 0
 
+	// The per-user flood limit (flood.go): a user's updates beyond
+	// FloodLimit in any FloodWindow are refused before the handler, with one
+	// notice per window. At most FloodUsers users are tracked at once. Each
+	// replica limits the updates it receives. Defaults DefaultFloodLimit,
+	// DefaultFloodWindow, DefaultFloodUsers when 0; a negative FloodLimit
+	// turns the limit off.
+	FloodLimit  int
+	FloodWindow time.Duration
+	FloodUsers  int
+
+	// Now is the clock of the flood limit and of the handler latency;
+	// time.Now when nil.
+	Now func() time.Time
+
 	// HTTPClient calls the Bot API. The default has a timeout of PollTimeout
 	// plus 15 s; a client given here must allow at least PollTimeout.
 	HTTPClient *http.Client
@@ -103,6 +117,8 @@ type Telegram struct {
 	username atomic.Pointer[string]
 	started  atomic.Bool
 	stats    counters
+	obs      observations
+	flood    *floodLimiter // nil: no flood limit
 }
 
 // NewTelegram checks cfg and returns an adapter ready to Run. It does not
@@ -148,6 +164,18 @@ func NewTelegram(cfg TelegramConfig) (*Telegram, error) {
 	if cfg.Sleep == nil {
 		cfg.Sleep = sleep
 	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.FloodLimit == 0 {
+		cfg.FloodLimit = DefaultFloodLimit
+	}
+	if cfg.FloodWindow <= 0 {
+		cfg.FloodWindow = DefaultFloodWindow
+	}
+	if cfg.FloodUsers <= 0 {
+		cfg.FloodUsers = DefaultFloodUsers
+	}
 	client := cfg.HTTPClient
 	if client != nil && client.Timeout != 0 && client.Timeout <= cfg.PollTimeout {
 		return nil, fmt.Errorf("telegram: HTTP client timeout %s must exceed the poll timeout %s", client.Timeout, cfg.PollTimeout)
@@ -161,6 +189,7 @@ func NewTelegram(cfg TelegramConfig) (*Telegram, error) {
 		log:    cfg.Logger,
 		sleep:  cfg.Sleep,
 		q:      newQueue(cfg.QueueSize),
+		flood:  newFloodLimiter(cfg.FloodLimit, cfg.FloodWindow, cfg.FloodUsers, cfg.Now),
 	}
 	api, err := tg.New(cfg.Token,
 		tg.WithServerURL(cfg.APIURL),
@@ -340,12 +369,21 @@ type Stats struct {
 	Queued      int   // updates held in memory now (waiting or being handled)
 	Received    int64 // updates taken from Telegram (polling) or accepted (webhook)
 	Handled     int64 // updates processed to the end, duplicates and ignored kinds included
-	Duplicates  int64 // updates skipped because MarkUpdate had seen them
+	Duplicates  int64 // updates skipped because MarkUpdate (or an UpdateHandler) had seen them
 	Panics      int64 // updates whose handling panicked
 	Rejected    int64 // webhook requests refused (bad secret, bad JSON, queue full)
 	SendErrors  int64 // Bot API calls that failed for good
 	RateLimited int64 // 429 answers received
 	Unreachable int64 // chats found blocked or gone (403, chat not found)
+
+	QueueSize  int   // the most updates held in memory (TelegramConfig.QueueSize)
+	Flooded    int64 // updates refused by the per-user flood limit
+	QueueFull  int64 // webhook updates answered 503 because the queue was full or closed (also in Rejected)
+	PollPaused int64 // times the poller stopped fetching because the queue was full
+	FloodUsers int   // users the flood limit tracks now
+
+	APICalls       APICalls  // Bot API calls that send something, by answer
+	HandlerLatency Histogram // time the Handler took per request
 }
 
 type counters struct {
@@ -365,6 +403,14 @@ func (t *Telegram) Stats() Stats {
 		SendErrors:  t.stats.sendErrors.Load(),
 		RateLimited: t.stats.rateLimited.Load(),
 		Unreachable: t.stats.unreachable.Load(),
+
+		QueueSize:      t.cfg.QueueSize,
+		Flooded:        t.obs.flooded.Load(),
+		QueueFull:      t.obs.queueFull.Load(),
+		PollPaused:     t.obs.pollPaused.Load(),
+		FloodUsers:     t.flood.tracked(),
+		APICalls:       t.obs.apiCalls(),
+		HandlerLatency: t.obs.latency.snapshot(),
 	}
 }
 

@@ -206,7 +206,7 @@ func (c *call) onCallback() []ll.Reply {
 	}
 	switch cb.kind {
 	case cbClaim, cbUnclaim, cbJoinTeam, cbLeaveTeam, cbSignUp, cbWithdraw:
-		if c.member == nil {
+		if c.member == nil && !c.byPointer {
 			c.public = true
 			return c.toastErr(ll.ErrNotMember, "")
 		}

@@ -42,7 +42,7 @@ func (c *call) cmdCheckIn() []ll.Reply {
 
 // checkInStart answers the ci_<code> deep link of an activity's QR code.
 func (c *call) checkInStart(code string) []ll.Reply {
-	if c.member == nil {
+	if c.member == nil && !c.byPointer {
 		return c.say("checkin.register_first")
 	}
 	rs, _ := c.checkInCode(code)
@@ -74,21 +74,24 @@ func normalizeCode(s string) (string, bool) {
 // checkInCode checks the member in with a code. done is true when the member
 // is checked in (now or before).
 func (c *call) checkInCode(typed string) (rs []ll.Reply, done bool) {
-	m := c.member
 	code, ok := normalizeCode(typed)
 	if !ok {
 		return c.say("checkin.bad_code"), false
 	}
-	a, changed, err := c.h.store.CheckIn(c.ctx, m.Community, m.ID, CheckIn{Code: code, Method: ll.MethodCode}, c.now)
+	a, changed, st, err := c.h.store.CheckInAs(c.ctx, c.caller(), CheckIn{Code: code, Method: ll.MethodCode}, c.now)
+	if c.stalePointer(err) {
+		return c.notMember(), false
+	}
 	if err != nil {
 		return c.checkInRefused(err, a, code), false
 	}
-	return c.checkedIn(a, changed, ll.MethodCode, -1), true
+	return c.checkedIn(a, changed, st, ll.MethodCode, -1), true
 }
 
 // checkedIn answers a check-in that the Store recorded (changed) or had
-// recorded before, with the member's standing for the year.
-func (c *call) checkedIn(a ll.Activity, changed bool, method string, distance int) []ll.Reply {
+// recorded before; a new one shows st, the member's standing for the year
+// that the Store read in the same step.
+func (c *call) checkedIn(a ll.Activity, changed bool, st ll.Standing, method string, distance int) []ll.Reply {
 	if !changed {
 		return c.say("checkin.already", a.ID, a.Title)
 	}
@@ -96,17 +99,7 @@ func (c *call) checkedIn(a ll.Activity, changed bool, method string, distance in
 	if distance >= 0 {
 		how = c.t("checkin.distance", how, distance)
 	}
-	msg := c.t("checkin.done", a.ID, a.Title, rawHTML(how))
-	comm, err := c.h.store.Community(c.ctx, c.member.Community)
-	if err == nil {
-		year := c.now.In(comm.Location()).Year()
-		if s, err := c.standing(*c.member, comm, year); err == nil {
-			msg += "\n" + c.standingLine(s)
-		} else {
-			c.h.log.Warn("standing after check-in", "member", c.member.ID, "err", err)
-		}
-	}
-	return text(msg)
+	return text(c.t("checkin.done", a.ID, a.Title, rawHTML(how)) + "\n" + c.standingLine(st))
 }
 
 // checkInRefused says why the Store refused a check-in. a is what the Store
@@ -167,9 +160,10 @@ func (c *call) wrongCodesLeft() (int, bool) {
 	if !ok {
 		return 0, false
 	}
-	n, err := wc.WrongCodesLeft(c.ctx, c.member.Community, c.member.ID, c.now)
+	u := c.caller()
+	n, err := wc.WrongCodesLeft(c.ctx, u.Community, u.MemberID, c.now)
 	if err != nil {
-		c.h.log.Warn("wrong codes left", "member", c.member.ID, "err", err)
+		c.h.log.Warn("wrong codes left", "member", u.MemberID, "err", err)
 		return 0, false
 	}
 	return n, true
@@ -177,9 +171,10 @@ func (c *call) wrongCodesLeft() (int, bool) {
 
 // activityByCode finds the member's community's activity with a code.
 func (c *call) activityByCode(code string) (ll.Activity, bool) {
-	all, err := c.h.store.Activities(c.ctx, c.member.Community)
+	community := c.caller().Community
+	all, err := c.h.store.Activities(c.ctx, community)
 	if err != nil {
-		c.h.log.Warn("list activities", "community", c.member.Community, "err", err)
+		c.h.log.Warn("list activities", "community", community, "err", err)
 		return ll.Activity{}, false
 	}
 	for _, a := range all {
@@ -262,7 +257,7 @@ func (c *call) checkInLocation() (rs []ll.Reply, done bool) {
 	case bestDistance > best.Radius():
 		return c.say("checkin.too_far", best.ID, best.Title, int(bestDistance+0.5), int(best.Radius())), false
 	}
-	a, changed, err := c.h.store.CheckIn(c.ctx, m.Community, m.ID, CheckIn{ActivityID: best.ID, Method: ll.MethodLocation}, c.now)
+	a, changed, st, err := c.h.store.CheckInAs(c.ctx, c.caller(), CheckIn{ActivityID: best.ID, Method: ll.MethodLocation}, c.now)
 	if err != nil {
 		if a.ID == "" {
 			a = *best
@@ -272,7 +267,7 @@ func (c *call) checkInLocation() (rs []ll.Reply, done bool) {
 	if !changed && l.Update {
 		return nil, true // already checked in: later positions say nothing more
 	}
-	return c.checkedIn(a, changed, ll.MethodLocation, int(bestDistance+0.5)), true
+	return c.checkedIn(a, changed, st, ll.MethodLocation, int(bestDistance+0.5)), true
 }
 
 // startCheckInFlow starts the guided check-in: it explains how to share a live
@@ -329,11 +324,17 @@ func (c *call) standing(m ll.Member, comm ll.Community, year int) (ll.Standing, 
 	if err != nil {
 		return ll.Standing{}, fmt.Errorf("claims of %s/%s: %w", comm.ID, m.ID, err)
 	}
+	return c.standingFrom(ps, claims, comm, year), nil
+}
+
+// standingFrom is a member's standing for year from their participations
+// and claims: posts held at the year's end (now, for the current year).
+func (c *call) standingFrom(ps []ll.Participation, claims []ll.Claim, comm ll.Community, year int) ll.Standing {
 	at := ll.YearEnd(year, comm.Location())
 	if c.now.Before(at) {
 		at = c.now
 	}
-	return ll.ComputeStanding(ps, year, ll.PostsHeldAt(claims, at), comm), nil
+	return ll.ComputeStanding(ps, year, ll.PostsHeldAt(claims, at), comm)
 }
 
 // standingLine is "2026: 1/2 participations · posts 1/1 · not yet compliant"

@@ -76,11 +76,17 @@ func TestCheckInOnceWhateverIsRetried(t *testing.T) {
 	a := e.activity(ll.Activity{Start: start, Location: &gate})
 	e.now = start.Add(10 * time.Minute)
 
-	// The same Request delivered twice.
+	// The same update delivered twice: the second delivery is a duplicate,
+	// answered by no one.
 	req := request(alice, "/checkin "+a.Code, true)
 	req.UpdateID = 77
 	wantIn(t, "first delivery", e.do(req), "✅ Checked in")
-	wantIn(t, "second delivery", e.do(req), "You are already checked in to <b>A1</b> Street lamp check; it counts once.")
+	if rs, dup := e.h.HandleUpdate(e.ctx, req); !dup || len(rs) != 0 {
+		t.Errorf("second delivery of update 77 = %v, duplicate %v; want no replies, duplicate", texts(rs), dup)
+	}
+	// The same code sent again (a new update): once only, and said so.
+	req.UpdateID = 78
+	wantIn(t, "second message", e.do(req), "You are already checked in to <b>A1</b> Street lamp check; it counts once.")
 	// Then the deep link, and a live location, on top.
 	wantIn(t, "deep link", e.send(alice, "/start ci_"+a.Code), "already checked in")
 	wantIn(t, "live location", e.do(locationFrom(alice, near(gate, 20), true, false)), "already checked in")

@@ -115,7 +115,7 @@ func (c *call) onCommand() []ll.Reply {
 func (c *call) allowed(l level) error {
 	switch l {
 	case member:
-		if c.member == nil {
+		if c.member == nil && !c.byPointer {
 			return ll.ErrNotMember
 		}
 	case committee:

@@ -308,15 +308,11 @@ func (c *call) memberCard() []ll.Reply {
 	if err != nil {
 		return c.fail(err, arg)
 	}
-	card, err := c.card(m, sc.community, true)
+	cd, err := c.h.store.Card(c.ctx, sc.community.ID, m.ID)
 	if err != nil {
-		return c.fail(err, "")
+		return c.fail(err, arg)
 	}
-	entries, err := c.yearEntries(m, sc.community)
-	if err != nil {
-		return c.fail(err, "")
-	}
-	return append(text(card), entries...)
+	return append(text(c.card(cd, true)), c.yearEntries(cd)...)
 }
 
 // audit shows the last n entries of the community's audit log.

@@ -17,78 +17,114 @@ import (
 )
 
 // commandCost measures what one update costs Redis on the full path an
-// update takes in production: the adapter's per-update marker, then Handle.
-// It reports round trips per op (counted by a go-redis hook: a command, a
-// pipeline or a transaction is one) and commands per op (INFO commandstats on
-// the test server, which also counts the commands a Lua script runs).
+// update takes in production: HandleUpdate with the update's id, the way the
+// Telegram adapter calls it (the adapter marks no update that reaches the
+// handler: Store.Begin marks it in the round trip that reads the user).
+// It counts round trips per op (by a go-redis hook: a command, a pipeline or
+// a transaction is one) and commands per op (INFO commandstats on the test
+// server, which also counts the commands a Lua script runs).
 type commandCost struct {
-	b       *testing.B
+	tb      testing.TB
 	ctx     context.Context
 	store   *storage.Store
 	counter *storagetest.Counter
 	raw     redis.UniversalClient
 	h       *handlers.Handlers
+	invite  ll.Invite
 	update  atomic.Int64
 }
 
-func newCommandCost(b *testing.B) *commandCost {
-	storagetest.SkipUnless(b, "INFO commandstats is read from one server", storagetest.ModeSingle)
-	store, counter := storagetest.NewCountedStore(b)
-	cc := &commandCost{b: b, ctx: context.Background(), store: store, counter: counter, raw: storagetest.Client(b)}
+// newCommandCost is a community dongan (minimum 2, post minimum 1) with alice
+// registered as M1, on a counted store.
+func newCommandCost(tb testing.TB) *commandCost {
+	storagetest.SkipUnless(tb, "INFO commandstats is read from one server", storagetest.ModeSingle)
+	store, counter := storagetest.NewCountedStore(tb)
+	cc := &commandCost{tb: tb, ctx: context.Background(), store: store, counter: counter, raw: storagetest.Client(tb)}
 	cc.h = handlers.New(store, handlers.Config{BotUsername: botName, Now: func() time.Time { return testNow }})
 	audit := &ll.AuditEntry{Actor: "cli", Action: "bench"}
 	c := ll.Community{ID: "dongan", Name: "东安社区", TimeZone: "Asia/Shanghai", Language: "zh", Minimum: 2, PostMinimum: 1}
 	if err := store.CreateCommunity(cc.ctx, c, audit); err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	inv, err := store.CreateInvite(cc.ctx, ll.Invite{Community: "dongan", Created: testNow}, audit)
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	m := ll.Member{TelegramID: alice.id, Name: "Alice", Unit: "Bank", Building: "19", Skills: []string{"law"}, Language: "en"}
-	if _, err := store.Register(cc.ctx, inv, m, testNow); err != nil {
-		b.Fatal(err)
-	}
+	cc.invite = inv
+	cc.register(alice)
 	return cc
 }
 
-// run sends text as alice b.N times and reports the cost per op.
-func (cc *commandCost) run(text string) {
-	cc.runEach(func(int) string { return text })
+// register makes p a member of dongan, as /join does.
+func (cc *commandCost) register(p person) {
+	m := ll.Member{TelegramID: p.id, Name: p.name, Unit: "Bank", Building: "19", Skills: []string{"law"}, Language: p.lang}
+	if _, err := cc.store.Register(cc.ctx, cc.invite, m, testNow); err != nil {
+		cc.tb.Fatal(err)
+	}
 }
 
-// runEach sends text(i) as alice for i = 0 (a warm-up, not counted) to b.N
-// and reports the cost per op.
-func (cc *commandCost) runEach(text func(i int) string) {
-	b := cc.b
+// post creates an unlimited post and returns its id.
+func (cc *commandCost) post(title string) string {
+	p, err := cc.store.CreatePost(cc.ctx, ll.Post{Community: "dongan", Title: title, Mode: ll.ModeClaimed}, nil)
+	if err != nil {
+		cc.tb.Fatal(err)
+	}
+	return p.ID
+}
+
+// activity creates an activity whose check-in is open at testNow and returns
+// its code.
+func (cc *commandCost) activity() string {
+	a, err := cc.store.CreateActivity(cc.ctx, ll.Activity{Community: "dongan", Title: "Lamps", Place: "Block 19",
+		Start: testNow, End: testNow.Add(2 * time.Hour)}, nil)
+	if err != nil {
+		cc.tb.Fatal(err)
+	}
+	return a.Code
+}
+
+// measure sends, for i = 0 (a warm-up, not counted) to n, text(i) as its
+// person, each in an update of its own, and returns the round trips and
+// commands per op. With b it times the n ops.
+func (cc *commandCost) measure(n int, b *testing.B, text func(i int) (person, string)) (roundTrips, commands float64) {
+	tb := cc.tb
 	once := func(i int) {
-		req := request(alice, text(i), true)
-		id := cc.update.Add(1)
-		if first, err := cc.store.MarkUpdate(cc.ctx, id); err != nil || !first {
-			b.Fatalf("MarkUpdate(%d) = %v, %v", id, first, err)
-		}
-		req.UpdateID = id
-		if rs := cc.h.Handle(cc.ctx, req); len(rs) == 0 || strings.Contains(rs[0].Text, "Sorry") || strings.Contains(rs[0].Text, "抱歉") {
-			b.Fatalf("Handle(%q) = %+v", req.Text, rs)
+		p, t := text(i)
+		req := request(p, t, true)
+		req.UpdateID = cc.update.Add(1)
+		rs, dup := cc.h.HandleUpdate(cc.ctx, req)
+		if dup || len(rs) == 0 || strings.Contains(rs[0].Text, "Sorry") || strings.Contains(rs[0].Text, "抱歉") {
+			tb.Fatalf("HandleUpdate(%q) = %+v, %v", req.Text, rs, dup)
 		}
 	}
 	once(0) // warm the connection and the script cache
 	before := cc.commands()
 	cc.counter.Reset()
-	b.ResetTimer()
-	for i := 1; i <= b.N; i++ {
+	if b != nil {
+		b.ResetTimer()
+	}
+	for i := 1; i <= n; i++ {
 		once(i)
 	}
-	b.StopTimer()
-	b.ReportMetric(float64(cc.counter.RoundTrips())/float64(b.N), "roundtrips/op")
-	b.ReportMetric(float64(cc.commands()-before-1)/float64(b.N), "commands/op") // -1: this INFO itself
+	if b != nil {
+		b.StopTimer()
+	}
+	rt := cc.counter.RoundTrips()
+	return float64(rt) / float64(n), float64(cc.commands()-before-1) / float64(n) // -1: this INFO itself
+}
+
+// bench measures b.N ops and reports the cost per op.
+func (cc *commandCost) bench(b *testing.B, text func(i int) (person, string)) {
+	rt, cmds := cc.measure(b.N, b, text)
+	b.ReportMetric(rt, "roundtrips/op")
+	b.ReportMetric(cmds, "commands/op")
 }
 
 // commands is the total of calls in INFO commandstats.
 func (cc *commandCost) commands() int64 {
 	info, err := cc.raw.Info(cc.ctx, "commandstats").Result()
 	if err != nil {
-		cc.b.Fatal(err)
+		cc.tb.Fatal(err)
 	}
 	var total int64
 	for _, line := range strings.Split(info, "\n") {
@@ -105,48 +141,114 @@ func (cc *commandCost) commands() int64 {
 	return total
 }
 
+// always is text(i) that sends the same text as alice every time.
+func always(text string) func(int) (person, string) {
+	return func(int) (person, string) { return alice, text }
+}
+
+// checkInEach prepares n+1 members holding a post, and returns text(i):
+// member i sends "/checkin <code>" of one activity open now (so each op is a
+// first check-in, whose reply shows the member's standing for the year).
+func (cc *commandCost) checkInEach(n int, verb string) func(int) (person, string) {
+	code := cc.activity()
+	p := cc.post("Street lamps")
+	people := make([]person, n+1)
+	for i := range people {
+		people[i] = person{id: 10_000 + int64(i), name: "Member " + strconv.Itoa(i), lang: "en"}
+		cc.register(people[i])
+		if _, _, err := cc.store.Claim(cc.ctx, "dongan", p, "M"+strconv.Itoa(i+2), testNow); err != nil {
+			cc.tb.Fatal(err)
+		}
+	}
+	return func(i int) (person, string) { return people[i], verb + code }
+}
+
 // BenchmarkCommandClaim: /claim of a post the member already holds after the
 // first op (the idempotent path a double tap takes; a first claim costs the same
 // script).
 func BenchmarkCommandClaim(b *testing.B) {
 	cc := newCommandCost(b)
-	if _, err := cc.store.CreatePost(cc.ctx, ll.Post{Community: "dongan", Title: "Street lamps", Mode: ll.ModeClaimed}, nil); err != nil {
-		b.Fatal(err)
-	}
-	cc.run("/claim P1")
+	cc.post("Street lamps")
+	cc.bench(b, always("/claim P1"))
 }
 
 // BenchmarkCommandMe: /me of a member with a post.
 func BenchmarkCommandMe(b *testing.B) {
 	cc := newCommandCost(b)
-	if _, err := cc.store.CreatePost(cc.ctx, ll.Post{Community: "dongan", Title: "Street lamps", Mode: ll.ModeClaimed}, nil); err != nil {
-		b.Fatal(err)
-	}
+	cc.post("Street lamps")
 	if _, _, err := cc.store.Claim(cc.ctx, "dongan", "P1", "M1", testNow); err != nil {
 		b.Fatal(err)
 	}
-	cc.run("/me")
+	cc.bench(b, always("/me"))
 }
 
-// BenchmarkCommandCheckIn: /checkin <code>, each op to a new activity open
-// now (the first check-in, whose reply shows the year's standing), by a
-// member holding a post.
+// BenchmarkCommandCheckIn: /checkin <code> to an activity open now, each op
+// by another member holding a post (the first check-in, whose reply shows the
+// member's standing for the year).
 func BenchmarkCommandCheckIn(b *testing.B) {
 	cc := newCommandCost(b)
-	if _, err := cc.store.CreatePost(cc.ctx, ll.Post{Community: "dongan", Title: "Street lamps", Mode: ll.ModeClaimed}, nil); err != nil {
-		b.Fatal(err)
+	cc.bench(b, cc.checkInEach(b.N, "/checkin "))
+}
+
+// TestCommandRoundTrips pins the Redis cost of the hot commands on the full
+// update path, the per-update marker included: /claim and /checkin <code>
+// take at most 2 round trips (Begin, then the operation's one script), /me
+// at most 3 (it takes 2: Begin, then Store.Card).
+func TestCommandRoundTrips(t *testing.T) {
+	const n = 10
+	for _, c := range []struct {
+		name  string
+		max   float64
+		setup func(cc *commandCost) func(int) (person, string)
+	}{
+		{"/claim (first)", 2, func(cc *commandCost) func(int) (person, string) {
+			for range n + 1 {
+				cc.post("Street lamps")
+			}
+			return func(i int) (person, string) { return alice, "/claim P" + strconv.Itoa(i+1) }
+		}},
+		{"/claim (held)", 2, func(cc *commandCost) func(int) (person, string) {
+			cc.post("Street lamps")
+			return always("/claim P1")
+		}},
+		{"/unclaim", 2, func(cc *commandCost) func(int) (person, string) {
+			cc.post("Street lamps")
+			return always("/unclaim P1")
+		}},
+		{"/checkin <code>", 2, func(cc *commandCost) func(int) (person, string) {
+			return cc.checkInEach(n, "/checkin ")
+		}},
+		{"/checkin <code> (repeat)", 2, func(cc *commandCost) func(int) (person, string) {
+			return always("/checkin " + cc.activity())
+		}},
+		{"/start ci_<code>", 2, func(cc *commandCost) func(int) (person, string) {
+			return cc.checkInEach(n, "/start ci_")
+		}},
+		{"/me", 3, func(cc *commandCost) func(int) (person, string) {
+			// A member with two posts, a team they lead and two participations.
+			for _, title := range []string{"Street lamps", "Legal aid"} {
+				if _, _, err := cc.store.Claim(cc.ctx, "dongan", cc.post(title), "M1", testNow); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := cc.store.CreateTeam(cc.ctx, ll.Team{Community: "dongan", Name: "Lamplighters", Leaders: []string{"M1"}}, nil); err != nil {
+				t.Fatal(err)
+			}
+			for range 2 {
+				if _, _, err := cc.store.CheckIn(cc.ctx, "dongan", "M1", ll.CheckIn{Code: cc.activity()}, testNow); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return always("/me")
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cc := newCommandCost(t)
+			rt, cmds := cc.measure(n, nil, c.setup(cc))
+			t.Logf("%s: %.1f round trips, %.1f commands", c.name, rt, cmds)
+			if rt > c.max {
+				t.Errorf("%s took %.1f round trips per update, want at most %.0f", c.name, rt, c.max)
+			}
+		})
 	}
-	if _, _, err := cc.store.Claim(cc.ctx, "dongan", "P1", "M1", testNow); err != nil {
-		b.Fatal(err)
-	}
-	codes := make([]string, b.N+1)
-	for i := range codes {
-		a, err := cc.store.CreateActivity(cc.ctx, ll.Activity{Community: "dongan", Title: "Lamps", Place: "Block 19",
-			Start: testNow, End: testNow.Add(2 * time.Hour)}, nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		codes[i] = a.Code
-	}
-	cc.runEach(func(i int) string { return "/checkin " + codes[i] })
 }

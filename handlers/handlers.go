@@ -79,20 +79,38 @@ type call struct {
 	req    ll.Request
 	now    time.Time
 	user   ll.User
-	member *ll.Member // the user's active membership, nil when none
-	admin  bool
-	lang   string
-	scope  *scope // set once a committee command resolved its community
-	public bool   // the answer may stay in a group chat
+	member *ll.Member // the user's active membership, nil when none (or not read: byPointer)
+	// byPointer is set when the request acts straight through the user's
+	// membership pointer without reading the member first (actsByPointer):
+	// member stays nil until something reads it, and the Store's script
+	// checks that the member is active and the user's (ErrNotMember otherwise).
+	byPointer bool
+	duplicate bool // the update was begun before: no reply, no effect
+	admin     bool
+	lang      string
+	scope     *scope // set once a committee command resolved its community
+	public    bool   // the answer may stay in a group chat
 }
 
 // Handle answers one request. It never panics (a panic is recovered, logged
 // with its stack and answered with an apology) and never returns zero replies
-// for a message a user sent; a button press may be answered with a reply that
-// carries only a CallbackAnswer. Reply texts are Telegram HTML in which every
-// piece of user-typed text is escaped. A privileged action is checked against
-// the role stored at the moment of the request, never against callback data.
-func (h *Handlers) Handle(ctx context.Context, req ll.Request) (replies []ll.Reply) {
+// for a message a user sent, unless it is a duplicate update (see
+// HandleUpdate); a button press may be answered with a reply that carries
+// only a CallbackAnswer. Reply texts are Telegram HTML in which every piece
+// of user-typed text is escaped. A privileged action is checked against the
+// role stored at the moment of the request, never against callback data.
+func (h *Handlers) Handle(ctx context.Context, req ll.Request) []ll.Reply {
+	replies, _ := h.HandleUpdate(ctx, req)
+	return replies
+}
+
+// HandleUpdate is Handle, reporting duplicates. A request with an UpdateID
+// marks its update taken in the same round trip that reads the user
+// (Store.Begin), so no separate marker is needed: an update that was already
+// taken (redelivered, or handled by another replica) gets no replies, has no
+// effect, and duplicate is true. The adapter then must not answer it either.
+// A request without an UpdateID (the console) is never a duplicate.
+func (h *Handlers) HandleUpdate(ctx context.Context, req ll.Request) (replies []ll.Reply, duplicate bool) {
 	c := &call{
 		h:     h,
 		ctx:   ctx,
@@ -113,10 +131,14 @@ func (h *Handlers) Handle(ctx context.Context, req ll.Request) (replies []ll.Rep
 			if !req.Private {
 				rep.ChatID = req.UserID
 			}
-			replies = []ll.Reply{rep}
+			replies, duplicate = []ll.Reply{rep}, false
 		}
 	}()
-	return c.finish(c.handle())
+	rs := c.handle()
+	if c.duplicate {
+		return nil, true
+	}
+	return c.finish(rs), false
 }
 
 // handle routes the request: a button press, a command, or text for a flow.
@@ -128,6 +150,9 @@ func (c *call) handle() []ll.Reply {
 			return c.toastErr(err, "")
 		}
 		return c.fail(err, "")
+	}
+	if c.duplicate {
+		return nil
 	}
 	if press {
 		return c.onCallback()
@@ -146,14 +171,34 @@ func (c *call) handle() []ll.Reply {
 	return c.onText()
 }
 
-// load reads the user, their active membership and their language, and marks
-// a member who writes again reachable.
+// load reads the user (beginning the update, when the request has one),
+// their active membership and their language, and marks a member who writes
+// again reachable. For a request that acts by pointer (actsByPointer) it
+// reads only the user: one round trip.
 func (c *call) load() error {
-	u, err := c.h.store.User(c.ctx, c.req.UserID)
+	var (
+		u   ll.User
+		err error
+	)
+	if c.req.UpdateID != 0 {
+		var first bool
+		first, u, err = c.h.store.Begin(c.ctx, c.req.UpdateID, c.req.UserID)
+		if err == nil && !first {
+			c.duplicate = true
+			return nil
+		}
+	} else {
+		u, err = c.h.store.User(c.ctx, c.req.UserID)
+	}
 	if err != nil {
 		return fmt.Errorf("load user %d: %w", c.req.UserID, err)
 	}
 	c.user = u
+	if u.Community != "" && u.MemberID != "" && ll.ValidLanguage(u.Language) && c.actsByPointer() {
+		c.byPointer = true
+		c.lang = u.Language // what language() picks first
+		return nil
+	}
 	if u.Community != "" && u.MemberID != "" {
 		m, err := c.h.store.Member(c.ctx, u.Community, u.MemberID)
 		switch {
@@ -167,12 +212,72 @@ func (c *call) load() error {
 		}
 	}
 	c.lang = c.language()
+	c.markReachable()
+	return nil
+}
+
+// actsByPointer tells the requests that go straight to one Store step on
+// behalf of the user's membership pointer, which checks the member itself:
+// /claim and /unclaim of a post and their buttons, /checkin with a code
+// (typed or from an activity's ci_ deep link), and /me, whose one read
+// brings the member.
+// They skip reading the member, which is most of what they would cost.
+func (c *call) actsByPointer() bool {
+	if c.req.Callback != "" {
+		cb, ok := decodeCallback(c.req.Callback)
+		return ok && (cb.kind == cbClaim || cb.kind == cbUnclaim)
+	}
+	if c.req.Command == "" || c.req.ForwardedFromChat != 0 || c.req.CallbackID != "" {
+		return false
+	}
+	switch c.req.Command {
+	case "me":
+		return true
+	case "claim", "unclaim", "checkin":
+		return c.req.Args != ""
+	case "start":
+		return strings.HasPrefix(c.req.Args, "ci_")
+	}
+	return false
+}
+
+// stalePointer reports whether err is the Store refusing a request that
+// acted by pointer because the pointer names no active member of the user's.
+func (c *call) stalePointer(err error) bool {
+	return c.byPointer && c.member == nil && ll.ErrorCode(err) == ll.ENOTMEMBER
+}
+
+// notMember answers a request that acted by pointer on a stale pointer the
+// way it answers the same request from a user who is no member: the check
+// it skipped (commands.go allowed, callbacks.go onCallback, start) moved
+// into the Store.
+func (c *call) notMember() []ll.Reply {
+	switch {
+	case c.req.Callback != "":
+		c.public = true
+		return c.toastErr(ll.ErrNotMember, "")
+	case c.req.Command == "start":
+		return c.say("checkin.register_first")
+	}
+	return c.fail(ll.ErrNotMember, "")
+}
+
+// caller is the user acting through their membership: the member read, or
+// (byPointer) the one their pointer names, for the Store's ...As methods.
+func (c *call) caller() ll.User {
+	if c.member != nil {
+		return ll.User{TelegramID: c.req.UserID, Community: c.member.Community, MemberID: c.member.ID}
+	}
+	return ll.User{TelegramID: c.req.UserID, Community: c.user.Community, MemberID: c.user.MemberID}
+}
+
+// markReachable records that a member who writes to the bot is reachable again.
+func (c *call) markReachable() {
 	if c.member != nil && c.member.Unreachable {
 		if err := c.h.store.SetReachable(c.ctx, c.req.UserID, true); err != nil {
 			c.h.log.Warn("mark user reachable", "user", c.req.UserID, "err", err)
 		}
 	}
-	return nil
 }
 
 // language picks the reply language: the user's choice, the member's, the

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 
@@ -21,30 +20,22 @@ const lastEntries = 5
 // participations against the minimum, posts against the post minimum,
 // compliant or not, days left in the year (all in the community's zone),
 // and the last entries.
-func (c *call) cardLedger(m ll.Member, comm ll.Community) (string, error) {
-	today := c.now.In(comm.Location())
-	s, err := c.standing(m, comm, today.Year())
-	if err != nil {
-		return "", err
-	}
+func (c *call) cardLedger(cd ll.Card) string {
+	today := c.now.In(cd.Community.Location())
 	var b strings.Builder
-	b.WriteString("\n" + c.standingLine(s))
+	b.WriteString("\n" + c.standingLine(c.standingFrom(cd.Participations, cd.Claims, cd.Community, today.Year())))
 	b.WriteString("\n" + c.t("card.days_left", today.Year(), daysLeft(today)))
-	ps, err := c.h.store.Participations(c.ctx, comm.ID, m.ID)
-	if err != nil {
-		return "", fmt.Errorf("participations of %s/%s: %w", comm.ID, m.ID, err)
-	}
+	ps := cd.Participations
 	if len(ps) == 0 {
 		b.WriteString("\n" + c.t("card.no_entries"))
-		return b.String(), nil
+		return b.String()
 	}
-	ll.SortParticipations(ps)
 	last := ps[max(0, len(ps)-lastEntries):]
 	b.WriteString("\n" + c.t("card.last_entries", len(last)))
 	for i := len(last) - 1; i >= 0; i-- {
 		b.WriteString("\n• " + c.entryLine(last[i]))
 	}
-	return b.String(), nil
+	return b.String()
 }
 
 // entryLine is one participation: date, reference, title, how it was
@@ -79,28 +70,24 @@ func (c *call) methodName(method string) string {
 }
 
 // yearEntries lists all of a member's entries of the current year for the
-// committee, split over several messages when long.
-func (c *call) yearEntries(m ll.Member, comm ll.Community) ([]ll.Reply, error) {
-	year := c.now.In(comm.Location()).Year()
-	ps, err := c.h.store.Participations(c.ctx, comm.ID, m.ID)
-	if err != nil {
-		return nil, fmt.Errorf("participations of %s/%s: %w", comm.ID, m.ID, err)
-	}
-	ll.SortParticipations(ps)
+// committee (from their card), split over several messages when long.
+func (c *call) yearEntries(cd ll.Card) []ll.Reply {
+	m := cd.Member
+	year := c.now.In(cd.Community.Location()).Year()
 	var lines []string
-	for _, p := range ps {
+	for _, p := range cd.Participations {
 		if p.Year() == year {
 			lines = append(lines, "• "+c.entryLine(p))
 		}
 	}
 	if len(lines) == 0 {
-		return c.say("entries.none", m.ID, year), nil
+		return c.say("entries.none", m.ID, year)
 	}
 	var rs []ll.Reply
 	for _, chunk := range chunks(c.t("entries.title", m.ID, year, len(lines)), lines) {
 		rs = append(rs, ll.Reply{Text: chunk})
 	}
-	return rs, nil
+	return rs
 }
 
 // attend records a manual participation: "/attend A7 M3 [note]".

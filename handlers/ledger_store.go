@@ -44,6 +44,13 @@ type LedgerStore interface {
 	// "too_many_codes"; ECONFLICT Detail "not_open" (outside the window) or
 	// "cancelled"; ErrNotFound (activity).
 	CheckIn(ctx context.Context, community, memberID string, in CheckIn, now time.Time) (a ll.Activity, changed bool, err error)
+	// CheckInAs is CheckIn for the member that user u's membership pointer
+	// names, on behalf of u, checked as ClaimAs checks it (ErrNotMember unless
+	// that member is active and u's) in the same atomic step, one round trip.
+	// When it records the participation (changed), st is the member's
+	// standing, read in that same step, for the year of now in the
+	// community's zone (participations that count, posts held at now).
+	CheckInAs(ctx context.Context, u ll.User, in CheckIn, now time.Time) (a ll.Activity, changed bool, st ll.Standing, err error)
 	// Attend records a manual participation (method manual, verified by the actor).
 	Attend(ctx context.Context, community, activityID, memberID, by, note string, now time.Time, audit *ll.AuditEntry) (changed bool, err error)
 	// Void marks the member's participation for ref (A7 or S40) voided with a

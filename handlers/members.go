@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -9,24 +8,37 @@ import (
 	ll "github.com/lamplighter-bot/lamplighter"
 )
 
-// me shows the member's own card.
+// me shows the member's own card, read in one Store step through the user's
+// membership pointer; that member must be active and the user's.
 func (c *call) me() []ll.Reply {
-	comm, err := c.h.store.Community(c.ctx, c.member.Community)
+	u := c.caller()
+	cd, err := c.h.store.Card(c.ctx, u.Community, u.MemberID)
+	switch {
+	case err == nil && (!cd.Member.Active() || cd.Member.TelegramID != c.req.UserID):
+		err = ll.ErrNotMember
+	case c.byPointer && ll.ErrorCode(err) == ll.ENOTFOUND:
+		err = ll.ErrNotMember
+	}
+	if c.stalePointer(err) {
+		return c.notMember()
+	}
 	if err != nil {
 		return c.fail(err, "")
 	}
-	card, err := c.card(*c.member, comm, false)
-	if err != nil {
-		return c.fail(err, "")
+	if c.member == nil {
+		c.member = &cd.Member
+		c.markReachable()
 	}
-	return text(card)
+	return text(c.card(cd, false))
 }
 
 // card is a member's card: profile, role, posts held against the post
 // minimum, teams, and the ledger: this year's participations, compliance,
 // the days left in the year in the community's zone and the last entries.
-// The committee's view adds status, joined date and reachability.
-func (c *call) card(m ll.Member, comm ll.Community, forCommittee bool) (string, error) {
+// The committee's view adds status, joined date and reachability. It reads
+// nothing: cd is what Store.Card read in one step.
+func (c *call) card(cd ll.Card, forCommittee bool) string {
+	m, comm := cd.Member, cd.Community
 	none := c.label("skills.none")
 	var b strings.Builder
 	b.WriteString(c.t("card.title", m.ID, nameOrDash(m.Name)))
@@ -47,34 +59,17 @@ func (c *call) card(m ll.Member, comm ll.Community, forCommittee bool) (string, 
 		}
 	}
 
-	held, err := c.heldPosts(m)
-	if err != nil {
-		return "", err
-	}
-	posts, err := c.h.store.Posts(c.ctx, m.Community)
-	if err != nil {
-		return "", fmt.Errorf("list posts of %s: %w", m.Community, err)
-	}
 	var names []string
-	for _, p := range posts {
-		if held[p.ID] {
-			names = append(names, escape(p.ID+" "+truncate(p.Title, 40)))
-		}
+	for _, p := range cd.Posts {
+		names = append(names, escape(p.ID+" "+truncate(p.Title, 40)))
 	}
 	b.WriteString("\n" + c.t("card.posts", len(names), comm.PostMinimum))
 	if len(names) > 0 {
 		b.WriteString(" — " + c.someOf(names))
 	}
 
-	teams, err := c.h.store.Teams(c.ctx, m.Community)
-	if err != nil {
-		return "", fmt.Errorf("list teams of %s: %w", m.Community, err)
-	}
 	var tnames []string
-	for _, t := range teams {
-		if !slices.Contains(t.Members, m.ID) && !slices.Contains(t.Leaders, m.ID) {
-			continue
-		}
+	for _, t := range cd.Teams {
 		n := escape(t.ID + " " + truncate(t.Name, 40))
 		if slices.Contains(t.Leaders, m.ID) {
 			n += " " + c.t("card.leader")
@@ -86,13 +81,8 @@ func (c *call) card(m ll.Member, comm ll.Community, forCommittee bool) (string, 
 		teamList = c.someOf(tnames)
 	}
 	b.WriteString("\n" + c.t("card.teams", rawHTML(teamList)))
-
-	ledger, err := c.cardLedger(m, comm)
-	if err != nil {
-		return "", err
-	}
-	b.WriteString(ledger)
-	return b.String(), nil
+	b.WriteString(c.cardLedger(cd))
+	return b.String()
 }
 
 // maxCardItems is how many posts or teams a card names.

@@ -39,11 +39,14 @@ func (c *call) cmdUnclaim() []ll.Reply {
 	return c.unclaim(id)
 }
 
-// claim gives the member a hold on post id. A paired post's target is shown
+// claim gives the member a hold on post id, in one Store step that also
+// checks the caller is that active member. A paired post's target is shown
 // to its new holder, in the private chat only.
 func (c *call) claim(id string) []ll.Reply {
-	m := c.member
-	p, changed, err := c.h.store.Claim(c.ctx, m.Community, id, m.ID, c.now)
+	p, changed, err := c.h.store.ClaimAs(c.ctx, c.caller(), id, c.now)
+	if c.stalePointer(err) {
+		return c.notMember()
+	}
 	if err != nil {
 		return c.fail(err, id)
 	}
@@ -64,8 +67,10 @@ func (c *call) claim(id string) []ll.Reply {
 
 // unclaim releases the member's hold on post id.
 func (c *call) unclaim(id string) []ll.Reply {
-	m := c.member
-	changed, err := c.h.store.Unclaim(c.ctx, m.Community, id, m.ID, c.now)
+	changed, err := c.h.store.UnclaimAs(c.ctx, c.caller(), id, c.now)
+	if c.stalePointer(err) {
+		return c.notMember()
+	}
 	if err != nil {
 		return c.fail(err, id)
 	}

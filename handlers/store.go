@@ -27,6 +27,12 @@ type Store interface {
 	// User returns what is known about a Telegram user; an unknown user is a
 	// zero User with TelegramID set, not an error.
 	User(ctx context.Context, tg int64) (ll.User, error)
+	// Begin starts handling the transport's update updateID from user tg in
+	// one atomic step (one round trip): it marks the update taken, across
+	// replicas and restarts, and returns the user as User does. first is
+	// false for an update already begun (a redelivery), which must then have
+	// no effect.
+	Begin(ctx context.Context, updateID, tg int64) (first bool, u ll.User, err error)
 	// SetUserLanguage stores the user's reply language ("zh" or "en") and, if the
 	// user is a member, the member's language too.
 	SetUserLanguage(ctx context.Context, tg int64, lang string) error
@@ -88,6 +94,11 @@ type Store interface {
 	RemoveMember(ctx context.Context, community, memberID string, now time.Time, audit *ll.AuditEntry) error
 	// SetReachable records whether the bot can message Telegram user tg.
 	SetReachable(ctx context.Context, tg int64, reachable bool) error
+	// Card reads everything a member's card shows in one step (one round
+	// trip): the member (any status), the community, claims, posts held,
+	// teams and participations. ErrNotFound if the member is unknown. It
+	// checks nothing about who asks.
+	Card(ctx context.Context, community, memberID string) (ll.Card, error)
 
 	// CreatePost stores a new post with the next id P<n> and returns it.
 	CreatePost(ctx context.Context, p ll.Post, audit *ll.AuditEntry) (ll.Post, error)
@@ -105,6 +116,14 @@ type Store interface {
 	Claim(ctx context.Context, community, postID, memberID string, now time.Time) (p ll.Post, changed bool, err error)
 	// Unclaim releases the member's hold at now; changed is false if they held none.
 	Unclaim(ctx context.Context, community, postID, memberID string, now time.Time) (changed bool, err error)
+	// ClaimAs and UnclaimAs are Claim and Unclaim for the member that user
+	// u's membership pointer names (u.Community, u.MemberID), on behalf of u:
+	// the same atomic step first checks that this member is active and is
+	// Telegram user u.TelegramID's, and answers ErrNotMember otherwise (a
+	// stale pointer never acts for someone else); it also marks the member
+	// reachable. One round trip each.
+	ClaimAs(ctx context.Context, u ll.User, postID string, now time.Time) (p ll.Post, changed bool, err error)
+	UnclaimAs(ctx context.Context, u ll.User, postID string, now time.Time) (changed bool, err error)
 	// ClaimsOf returns the member's claims, current and released, oldest first.
 	ClaimsOf(ctx context.Context, community, memberID string) ([]ll.Claim, error)
 	// Holders returns the current claims on a post, oldest first.

@@ -30,6 +30,8 @@ func TestRoundTrips(t *testing.T) {
 		t.Fatal(err)
 	}
 	audit := &ll.AuditEntry{Actor: ms[1].ID, Action: "test"}
+	caller := ll.User{TelegramID: 99, Community: "dongan", MemberID: "M3"} // registered below
+	a2 := newActivity(t, s, "dongan", t0, 0)
 
 	for _, c := range []struct {
 		name string
@@ -77,6 +79,12 @@ func TestRoundTrips(t *testing.T) {
 			return err
 		}},
 		{"Register (retry)", 2, func() error { _, err := s.Register(ctx, inv, ll.Member{TelegramID: 99}, t0); return err }},
+		{"Begin", 1, func() error { _, _, err := s.Begin(ctx, 1, 99); return err }},
+		{"Begin (duplicate)", 1, func() error { _, _, err := s.Begin(ctx, 1, 99); return err }},
+		{"ClaimAs", 1, func() error { _, _, err := s.ClaimAs(ctx, caller, p.ID, t0); return err }},
+		{"UnclaimAs", 1, func() error { _, err := s.UnclaimAs(ctx, caller, p.ID, t0); return err }},
+		{"CheckInAs", 1, func() error { _, _, _, err := s.CheckInAs(ctx, caller, byCode(a2.Code), t0); return err }},
+		{"Card", 1, func() error { _, err := s.Card(ctx, "dongan", "M3"); return err }},
 	} {
 		n.Reset()
 		if err := c.call(); err != nil {

@@ -36,6 +36,7 @@ type durable struct {
 	race      ll.Activity     // checked in by the racers while the server died
 	raceAcked map[string]bool // racers whose check-in was acknowledged
 	attempted int64           // check-ins the racers sent, acknowledged or not
+	perWrite  time.Duration   // mean time of the sequential claims and check-ins
 }
 
 // startAOF starts a private redis-server with appendonly yes and the given
@@ -77,6 +78,7 @@ func writeAndKill(t *testing.T, srv *storagetest.Server) *durable {
 	}
 	d.post = newPost(t, s, "dongan", 0)
 	d.activity = newActivity(t, s, "dongan", t0, 0)
+	start := time.Now()
 	for _, m := range d.members {
 		if _, _, err := s.Claim(ctx, "dongan", d.post.ID, m.ID, t0); err != nil {
 			t.Fatalf("Claim(%s, %s) = %v", d.post.ID, m.ID, err)
@@ -85,6 +87,7 @@ func writeAndKill(t *testing.T, srv *storagetest.Server) *durable {
 			t.Fatalf("CheckIn(%s, %s) = %v", d.activity.Code, m.ID, err)
 		}
 	}
+	d.perWrite = time.Since(start) / (2 * durableMembers)
 	r, err := s.LogService(ctx, ll.ServiceRecord{Community: "dongan", Member: d.members[0].ID, Text: "Fixed the lamps of building 19", Created: t0})
 	if err != nil {
 		t.Fatalf("LogService = %v", err)
@@ -215,8 +218,8 @@ func TestDurabilityAlways(t *testing.T) {
 	if f.ledger < want || f.ledger > want+durableWriters {
 		t.Errorf("ledger rows after the crash = %d, want %d (+ at most %d in flight)", f.ledger, want, durableWriters)
 	}
-	t.Logf("appendfsync always, SIGKILL: %d/%d members, %d/%d claims, %d/%d check-ins, approval kept %v; racers: %d acknowledged of %d sent, %d found",
-		f.members, durableMembers, f.holders, durableMembers, f.attended, durableMembers, f.approved, len(d.raceAcked), d.attempted, f.raced)
+	t.Logf("appendfsync always, SIGKILL: %d/%d members, %d/%d claims, %d/%d check-ins, approval kept %v; racers: %d acknowledged of %d sent, %d found; %v a write",
+		f.members, durableMembers, f.holders, durableMembers, f.attended, durableMembers, f.approved, len(d.raceAcked), d.attempted, f.raced, d.perWrite)
 }
 
 // TestDurabilityEverysec runs the same workload with appendfsync everysec,
@@ -236,7 +239,7 @@ func TestDurabilityEverysec(t *testing.T) {
 		kept++
 	}
 	t.Logf("appendfsync everysec, SIGKILL of the process: %d of %d acknowledged writes found "+
-		"(%d/%d members, %d/%d claims, %d/%d check-ins, approval kept %v, racers %d found of %d acknowledged, %d sent)",
+		"(%d/%d members, %d/%d claims, %d/%d check-ins, approval kept %v, racers %d found of %d acknowledged, %d sent); %v a write",
 		kept, acked, f.members, durableMembers, f.holders, durableMembers, f.attended, durableMembers, f.approved,
-		f.raced, len(d.raceAcked), d.attempted)
+		f.raced, len(d.raceAcked), d.attempted, d.perWrite)
 }

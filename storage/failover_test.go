@@ -81,11 +81,13 @@ func TestSentinelFailover(t *testing.T) {
 		}
 	}()
 
+	halt := func() { close(stop); <-done } // stops the writer
+
 	sentinel := redis.NewSentinelClient(&redis.Options{Addr: g.SentinelAddrs()[0]})
 	defer sentinel.Close()
 	start := time.Now()
 	if err := sentinel.Failover(ctx, g.MasterName()).Err(); err != nil {
-		close(stop)
+		halt()
 		t.Fatalf("SENTINEL FAILOVER = %v", err)
 	}
 	// The replica is promoted when it stops replicating and takes writes.
@@ -98,7 +100,7 @@ func TestSentinelFailover(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			close(stop)
+			halt()
 			t.Fatalf("the replica's role 30 s after SENTINEL FAILOVER = %v, %v; want master", role, err)
 		}
 		time.Sleep(20 * time.Millisecond) // poll interval, bounded by the deadline
@@ -109,7 +111,7 @@ func TestSentinelFailover(t *testing.T) {
 	for probe := int64(1_000_000); ; probe++ {
 		_, err := s.MarkUpdate(ctx, probe)
 		if err != nil && !isUnavailable(err) {
-			close(stop)
+			halt()
 			t.Fatalf("MarkUpdate during the failover = %v, want nil or ErrUnavailable", err)
 		}
 		if err == nil {
@@ -118,14 +120,13 @@ func TestSentinelFailover(t *testing.T) {
 			}
 		}
 		if time.Now().After(deadline) {
-			close(stop)
+			halt()
 			t.Fatalf("the store's writes do not reach the promoted replica 30 s after SENTINEL FAILOVER: %v", err)
 		}
 		time.Sleep(20 * time.Millisecond) // poll interval, bounded by the deadline
 	}
 	followed := time.Since(start)
-	close(stop)
-	<-done
+	halt()
 
 	// What was replicated before the failover is on the new master, and the
 	// store keeps working there.

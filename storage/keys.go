@@ -12,7 +12,8 @@ import (
 //
 //	<p>communities                  set     ids of every community (the index behind Communities)
 //	<p>schema                       string  schema version of the data ("1")
-//	<p>upd:<update id>              string  "1" with a 48h TTL: that Telegram update was taken (MarkUpdate)
+//	<p>upd:<update id>              string  "1" with a 48h TTL: that Telegram update was taken (MarkUpdate,
+//	                                        for updates that never reach the handlers; see Begin)
 //
 // Per community <c>: the hash tag {c:<c>} puts all of a community's keys in one
 // cluster slot, so every script below runs on one node of a Redis Cluster.
@@ -75,8 +76,12 @@ import (
 // Per Telegram user <u>: hash tag {u:<u>}.
 //
 //	<p>{u:<u>}:user                 hash    lang, use (admin's current community), m ("<community>/<member id>",
-//	                                        the membership pointer)
+//	                                        the membership pointer); Register and ImportMembers set lang to
+//	                                        the member's language when the user has none, so the reply
+//	                                        language needs no read of the member
 //	<p>{u:<u>}:flow                 string  JSON lamplighter.Flow, expires with the flow
+//	<p>{u:<u>}:upd:<update id>      string  "1" with a 48h TTL: that Telegram update from the user was
+//	                                        taken (Begin: marked in the same script that reads the user)
 //
 // The outbox (outbox.go): hash tag {ob}, so that every step is one script on
 // one slot. The base <p>{ob}: is written <o>; times are unix ms.
@@ -184,6 +189,9 @@ func (k keys) pending(c string) string       { return k.base(c) + sufPending }
 
 func (k keys) user(tg int64) string { return k.prefix + "{u:" + strconv.FormatInt(tg, 10) + "}:user" }
 func (k keys) flow(tg int64) string { return k.prefix + "{u:" + strconv.FormatInt(tg, 10) + "}:flow" }
+func (k keys) userUpdate(tg, id int64) string {
+	return k.prefix + "{u:" + strconv.FormatInt(tg, 10) + "}:upd:" + strconv.FormatInt(id, 10)
+}
 
 // Suffixes of the scheduler's per-community keys.
 const (

@@ -158,54 +158,114 @@ func (s *Store) CheckIn(ctx context.Context, community, memberID string, in ll.C
 	if !validID('M', memberID) {
 		return ll.Activity{}, false, notFound("member", memberID)
 	}
+	a, changed, _, err = s.checkIn(ctx, community, memberID, "", in, now)
+	return a, changed, err
+}
+
+// CheckInAs is CheckIn for the member that user u's membership pointer names
+// (u.Community, u.MemberID), on behalf of u, in the same one script and round
+// trip: it checks first that this member is active and is Telegram user
+// u.TelegramID's, and answers ErrNotMember otherwise (a stale pointer never
+// acts for someone else); the member is then marked reachable, as a user who
+// writes to the bot again is. Other checks, errors and results as for CheckIn.
+//
+// When it records the participation (changed), the same script also reads
+// what the member's standing needs, and st is that standing for the year of
+// now in the community's time zone: the participations that count (this one
+// included) and the posts held at now, against the community's minimums, as
+// lamplighter.ComputeStanding counts them. Otherwise st is zero.
+func (s *Store) CheckInAs(ctx context.Context, u ll.User, in ll.CheckIn, now time.Time) (a ll.Activity, changed bool, st ll.Standing, err error) {
+	tg, err := callerID(u)
+	if err != nil {
+		return ll.Activity{}, false, ll.Standing{}, err
+	}
+	return s.checkIn(ctx, u.Community, u.MemberID, tg, in, now)
+}
+
+// checkIn runs the check-in script; tg is the caller's telegram id, or ""
+// when no caller is checked (and no standing read).
+func (s *Store) checkIn(ctx context.Context, community, memberID, tg string, in ll.CheckIn, now time.Time) (a ll.Activity, changed bool, standing ll.Standing, err error) {
+	var none ll.Standing
 	code, aid, method := strings.TrimSpace(in.Code), in.ActivityID, in.Method
 	switch {
 	case (code == "") == (aid == ""):
-		return ll.Activity{}, false, ll.Invalid("checkin", "a check-in needs either a code or an activity")
+		return ll.Activity{}, false, none, ll.Invalid("checkin", "a check-in needs either a code or an activity")
 	case code != "" && method == "":
 		method = ll.MethodCode
 	case aid != "" && method == "":
 		method = ll.MethodLocation
 	}
 	if (code != "" && method != ll.MethodCode) || (aid != "" && method != ll.MethodLocation) {
-		return ll.Activity{}, false, ll.Invalid("method", "check-in method %q does not match what was given", in.Method)
+		return ll.Activity{}, false, none, ll.Invalid("method", "check-in method %q does not match what was given", in.Method)
 	}
 	if aid != "" && !validID('A', aid) {
-		return ll.Activity{}, false, notFound("activity", aid)
+		return ll.Activity{}, false, none, notFound("activity", aid)
 	}
 	if code != "" && !validCheckInCode(code) {
 		code = "-" // no activity has it: it counts as a wrong code
 	}
 	at := s.clock(now)
 	op := fmt.Sprintf("check in %s to %s/%s", memberID, community, orElse(aid, "code"))
-	st, rest, err := s.run(ctx, op, checkInScript,
-		[]string{s.k.member(community, memberID), s.k.codes(community), s.k.wrong(community, memberID), s.k.parts(community, memberID)},
-		s.k.base(community), memberID, code, aid, at, storedPart{Method: method, At: at}.json(), idNumber(memberID))
+	keys := []string{s.k.member(community, memberID), s.k.codes(community), s.k.wrong(community, memberID), s.k.parts(community, memberID)}
+	if tg != "" {
+		keys = append(keys, s.k.community(community), s.k.claims(community, memberID), s.k.services(community))
+	}
+	st, rest, err := s.run(ctx, op, checkInScript, keys,
+		s.k.base(community), memberID, code, aid, at, storedPart{Method: method, At: at}.json(), idNumber(memberID), tg)
 	if err != nil {
-		return ll.Activity{}, false, err
+		return ll.Activity{}, false, none, err
 	}
 	ids := map[string]string{"member": memberID, "activity": aid}
 	switch st {
 	case "ok", "held":
 		a, err = decodeActivity(community, str(rest, 0), fieldMap(rest, 1), num(rest, 2))
-		return a, st == "ok", err
+		if err != nil || st == "held" || tg == "" {
+			return a, st == "ok", none, err
+		}
+		standing, err = decodeStanding(community, memberID, rest[3:], msTime(at))
+		return a, true, standing, err
 	case "conflict":
 		ids["activity"] = str(rest, 1)
 		a, err = decodeActivity(community, str(rest, 1), fieldMap(rest, 2), num(rest, 3))
 		if err != nil {
-			return ll.Activity{}, false, err
+			return ll.Activity{}, false, none, err
 		}
-		return a, false, ledgerError(op, st, rest, ids)
+		return a, false, none, ledgerError(op, st, rest, ids)
 	case "toomany":
-		return ll.Activity{}, false, &ll.Error{Code: ll.EFORBIDDEN, Detail: "too_many_codes",
+		return ll.Activity{}, false, none, &ll.Error{Code: ll.EFORBIDDEN, Detail: "too_many_codes",
 			Message: fmt.Sprintf("too many wrong check-in codes: at most %d an hour", ll.MaxWrongCodesPerHour)}
 	case "badcode":
-		return ll.Activity{}, false, &ll.Error{Code: ll.EINVALID, Detail: "code",
+		return ll.Activity{}, false, none, &ll.Error{Code: ll.EINVALID, Detail: "code",
 			Message: fmt.Sprintf("no activity has this check-in code (%d tries left this hour)", num(rest, 0))}
 	case "invalid":
 		ids["activity"] = str(rest, 1)
 	}
-	return ll.Activity{}, false, ledgerError(op, st, rest, ids)
+	return ll.Activity{}, false, none, ledgerError(op, st, rest, ids)
+}
+
+// decodeStanding computes a member's standing for the year of now in the
+// community's zone from a script's community JSON, claims list and flat
+// ref, date list of the participations that count (r[0], r[1], r[2]).
+func decodeStanding(community, memberID string, r []any, now time.Time) (ll.Standing, error) {
+	var comm ll.Community
+	if err := json.Unmarshal([]byte(str(r, 0)), &comm); err != nil {
+		return ll.Standing{}, fmt.Errorf("standing of %s/%s: community: %w", community, memberID, err)
+	}
+	claims, err := decodeClaims(memberID, strs(r, 1))
+	if err != nil {
+		return ll.Standing{}, fmt.Errorf("standing of %s/%s: %w", community, memberID, err)
+	}
+	dates := strs(r, 2)
+	ps := make([]ll.Participation, 0, len(dates)/2)
+	for i := 0; i+1 < len(dates); i += 2 {
+		kind := ll.KindActivity
+		if strings.HasPrefix(dates[i], "S") {
+			kind = ll.KindService
+		}
+		ps = append(ps, ll.Participation{Community: community, Member: memberID, Kind: kind, Ref: dates[i], Date: dates[i+1]})
+	}
+	year := now.In(comm.Location()).Year()
+	return ll.ComputeStanding(ps, year, ll.PostsHeldAt(claims, now), comm), nil
 }
 
 // orElse returns a, or b when a is empty.

@@ -35,6 +35,54 @@ end
 local function teamExists(b, team)
   return team == '' or redis.call('HEXISTS', b .. SUF_TEAMS, team) == 1
 end
+
+-- memberParts lists the member's participations as triples (flat): field,
+-- JSON, and the service record's JSON from the hash svcs for a service (""
+-- for an activity). It adds the id, title and date (flat) of each activity
+-- referred to and not yet in seen to acts.
+local function memberParts(b, mid, svcs, acts, seen)
+  local all = redis.call('HGETALL', pkey(b, mid))
+  local ps = {}
+  for i = 1, #all, 2 do
+    local ref = string.match(all[i], '^[^~]*')
+    ps[#ps + 1] = all[i]
+    ps[#ps + 1] = all[i + 1]
+    if string.sub(ref, 1, 1) == 'A' then
+      ps[#ps + 1] = ''
+      if not seen[ref] then
+        seen[ref] = true
+        local t = redis.call('HMGET', akey(b, ref), 't', 'd')
+        acts[#acts + 1] = ref
+        acts[#acts + 1] = t[1] or ''
+        acts[#acts + 1] = t[2] or ''
+      end
+    else
+      ps[#ps + 1] = redis.call('HGET', svcs, ref) or ''
+    end
+  end
+  return ps
+end
+
+-- countingDates lists the ref and date (flat) of each participation in the
+-- hash parts that counts (not voided): an activity's date from its hash, a
+-- service's from its record in the hash svcs.
+local function countingDates(b, parts, svcs)
+  local out = {}
+  for _, ref in ipairs(redis.call('HKEYS', parts)) do
+    if not string.find(ref, '~', 1, true) then
+      local d
+      if string.sub(ref, 1, 1) == 'A' then
+        d = redis.call('HGET', akey(b, ref), 'd')
+      else
+        local j = redis.call('HGET', svcs, ref)
+        if j then d = cjson.decode(j).d end
+      end
+      out[#out + 1] = ref
+      out[#out + 1] = d or ''
+    end
+  end
+  return out
+end
 `
 
 func luaNum(n int64) string { return strconv.FormatInt(n, 10) }
@@ -159,20 +207,30 @@ end
 return out
 `)
 
-// KEYS: member, codes, wrong, participations. ARGV: b, member id, code ("" for
-// a location check-in), activity id (location check-in), now, participation
-// JSON, member number. Answers, with the activity's id, fields and sign-up
-// count: ok, held (already counted), or conflict with cancelled or not_open;
-// or toomany, badcode (+ tries left), invalid location, notfound, notmember.
+// KEYS: member, codes, wrong, participations, and with a caller also
+// community, claims, services. ARGV: b, member id, code ("" for a location
+// check-in), activity id (location check-in), now, participation JSON,
+// member number, the caller's telegram id or "" (then the member is not
+// checked against a caller). Answers, with the activity's id, fields and
+// sign-up count: ok, held (already counted), or conflict with cancelled or
+// not_open; or toomany, badcode (+ tries left), invalid location, notfound,
+// notmember. With a caller, ok also carries what the member's standing needs:
+// the community's JSON, the member's claims, and the ref and date of each of
+// the member's participations that count (flat).
 //
 // A member who sent WRONG_MAX wrong codes within the last WRONG_WINDOW is
 // refused any code, right or wrong, until the oldest of them is an hour old
 // (a sliding window): refused attempts do not count.
 var checkInScript = ledgerScript(`
 local b, mid, code, aid, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
-local st = redis.call('HGET', KEYS[1], 'status')
-if not st then return {'notfound', 'member', mid} end
-if st ~= 'active' then return {'notmember', mid} end
+if ARGV[8] ~= '' then
+  local e = caller(KEYS[1], ARGV[8])
+  if e then return e end
+else
+  local st = redis.call('HGET', KEYS[1], 'status')
+  if not st then return {'notfound', 'member', mid} end
+  if st ~= 'active' then return {'notmember', mid} end
+end
 if code ~= '' then
   local recent = 0
   for _, t in ipairs(redis.call('LRANGE', KEYS[3], 0, WRONG_MAX - 1)) do
@@ -198,7 +256,9 @@ end
 if code == '' and not f.lat then return {'invalid', 'location', aid} end
 if redis.call('HSETNX', KEYS[4], aid, ARGV[6]) == 0 then return {'held', aid, a, n} end
 redis.call('SADD', attkey(b, aid), ARGV[7])
-return {'ok', aid, a, n}
+if ARGV[8] == '' then return {'ok', aid, a, n} end
+return {'ok', aid, a, n, redis.call('GET', KEYS[5]) or '', redis.call('LRANGE', KEYS[6], 0, -1),
+  countingDates(b, KEYS[4], KEYS[7])}
 `)
 
 // KEYS: member, participations. ARGV: b, activity id, now, participation
@@ -305,26 +365,8 @@ local out = {'ok', #ids, acts}
 for _, mid in ipairs(ids) do
   local claims = {}
   if withClaims then claims = redis.call('LRANGE', b .. SUF_CLAIMS .. mid, 0, -1) end
-  local all = redis.call('HGETALL', pkey(b, mid))
-  if #claims > 0 or #all > 0 or not withClaims then
-    local ps = {}
-    for i = 1, #all, 2 do
-      local ref = string.match(all[i], '^[^~]*')
-      ps[#ps + 1] = all[i]
-      ps[#ps + 1] = all[i + 1]
-      if string.sub(ref, 1, 1) == 'A' then
-        ps[#ps + 1] = ''
-        if not seen[ref] then
-          seen[ref] = true
-          local t = redis.call('HMGET', akey(b, ref), 't', 'd')
-          acts[#acts + 1] = ref
-          acts[#acts + 1] = t[1] or ''
-          acts[#acts + 1] = t[2] or ''
-        end
-      else
-        ps[#ps + 1] = redis.call('HGET', KEYS[1], ref) or ''
-      end
-    end
+  local ps = memberParts(b, mid, KEYS[1], acts, seen)
+  if #claims > 0 or #ps > 0 or not withClaims then
     out[#out + 1] = mid
     out[#out + 1] = claims
     out[#out + 1] = ps

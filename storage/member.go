@@ -90,7 +90,9 @@ func sortIDs(ids []string) {
 // the community does not exist; EINVALID without a Telegram id.
 //
 // It then points the user at the member with a second write in the user's
-// slot. If that write is lost (Redis unreachable in between), the caller gets
+// slot, which also gives the user the member's language when the user has
+// chosen none (so that the reply language needs no read of the member). If
+// that write is lost (Redis unreachable in between), the caller gets
 // ErrUnavailable and the retry, which is idempotent, writes it. Two round trips.
 func (s *Store) Register(ctx context.Context, inv ll.Invite, m ll.Member, now time.Time) (ll.Member, error) {
 	if m.TelegramID <= 0 {
@@ -121,8 +123,12 @@ func (s *Store) Register(ctx context.Context, inv ll.Invite, m ll.Member, now ti
 	if err != nil {
 		return ll.Member{}, err
 	}
-	if err := s.c.HSet(ctx, s.k.user(m.TelegramID), "m", pointer(c, id)).Err(); err != nil {
-		return ll.Member{}, s.wrap(op, err)
+	lang := ""
+	if ll.ValidLanguage(got.Language) {
+		lang = got.Language
+	}
+	if _, _, err := s.run(ctx, op, pointUserScript, []string{s.k.user(m.TelegramID)}, pointer(c, id), lang); err != nil {
+		return ll.Member{}, err
 	}
 	return got, nil
 }
@@ -136,7 +142,8 @@ func (s *Store) Register(ctx context.Context, inv ll.Invite, m ll.Member, now ti
 // Object defaults to the range of new ids ("M5-M12").
 //
 // Imported members with a Telegram id are then pointed at, for users that have
-// no membership pointer yet (one more round trip).
+// no membership pointer yet, and their language given to users that have none
+// (one more round trip).
 func (s *Store) ImportMembers(ctx context.Context, community string, ms []ll.Member, now time.Time, audit *ll.AuditEntry) ([]ll.Member, error) {
 	if err := checkCommunity(community); err != nil {
 		return nil, err
@@ -192,6 +199,9 @@ func (s *Store) ImportMembers(ctx context.Context, community string, ms []ll.Mem
 		for _, m := range out {
 			if m.TelegramID != 0 {
 				p.HSetNX(ctx, s.k.user(m.TelegramID), "m", pointer(community, m.ID))
+				if ll.ValidLanguage(m.Language) {
+					p.HSetNX(ctx, s.k.user(m.TelegramID), "lang", m.Language)
+				}
 			}
 		}
 		return nil

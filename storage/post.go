@@ -153,11 +153,32 @@ func (s *Store) SavePost(ctx context.Context, p ll.Post, audit *ll.AuditEntry) e
 // the post never exceeds its capacity under any concurrency. The claim is
 // recorded with its time in the member's claim history. p has Claims filled in.
 func (s *Store) Claim(ctx context.Context, community, postID, memberID string, now time.Time) (p ll.Post, changed bool, err error) {
+	return s.claim(ctx, community, postID, memberID, "", now)
+}
+
+// ClaimAs is Claim for the member that user u's membership pointer names
+// (u.Community, u.MemberID), on behalf of u: in the same script, one round
+// trip, it checks first that this member is active and is Telegram user
+// u.TelegramID's, and answers ErrNotMember otherwise (no member there, one
+// who left or was forgotten, or another user's: a stale pointer never acts
+// for someone else). The member is then marked reachable, as a user who
+// writes to the bot again is. Other errors and results as for Claim.
+func (s *Store) ClaimAs(ctx context.Context, u ll.User, postID string, now time.Time) (p ll.Post, changed bool, err error) {
+	tg, err := callerID(u)
+	if err != nil {
+		return ll.Post{}, false, err
+	}
+	return s.claim(ctx, u.Community, postID, u.MemberID, tg, now)
+}
+
+// claim runs the claim script; tg is the caller's telegram id, or "" when
+// no caller is checked.
+func (s *Store) claim(ctx context.Context, community, postID, memberID, tg string, now time.Time) (p ll.Post, changed bool, err error) {
 	if err := s.checkClaimIDs(community, postID, memberID); err != nil {
 		return ll.Post{}, false, err
 	}
 	op := fmt.Sprintf("claim %s/%s for %s", community, postID, memberID)
-	st, rest, err := s.run(ctx, op, claimScript, s.claimKeys(community, postID, memberID), postID, memberID, s.millis(now))
+	st, rest, err := s.run(ctx, op, claimScript, s.claimKeys(community, postID, memberID), postID, memberID, s.millis(now), tg)
 	if err != nil {
 		return ll.Post{}, false, err
 	}
@@ -172,11 +193,26 @@ func (s *Store) Claim(ctx context.Context, community, postID, memberID string, n
 // the history with its release time; changed is false if they held none.
 // ErrNotFound if the post or the member is unknown. One round trip.
 func (s *Store) Unclaim(ctx context.Context, community, postID, memberID string, now time.Time) (changed bool, err error) {
+	return s.unclaim(ctx, community, postID, memberID, "", now)
+}
+
+// UnclaimAs is Unclaim for the member that user u's membership pointer
+// names, on behalf of u, checked as ClaimAs checks it (ErrNotMember unless
+// that member is active and u's), in the same script: one round trip.
+func (s *Store) UnclaimAs(ctx context.Context, u ll.User, postID string, now time.Time) (changed bool, err error) {
+	tg, err := callerID(u)
+	if err != nil {
+		return false, err
+	}
+	return s.unclaim(ctx, u.Community, postID, u.MemberID, tg, now)
+}
+
+func (s *Store) unclaim(ctx context.Context, community, postID, memberID, tg string, now time.Time) (changed bool, err error) {
 	if err := s.checkClaimIDs(community, postID, memberID); err != nil {
 		return false, err
 	}
 	op := fmt.Sprintf("unclaim %s/%s for %s", community, postID, memberID)
-	st, rest, err := s.run(ctx, op, unclaimScript, s.claimKeys(community, postID, memberID), postID, memberID, s.millis(now))
+	st, rest, err := s.run(ctx, op, unclaimScript, s.claimKeys(community, postID, memberID), postID, memberID, s.millis(now), tg)
 	switch {
 	case err != nil:
 		return false, err

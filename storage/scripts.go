@@ -79,6 +79,18 @@ local function activeStatus(b, mid)
   if st ~= 'active' then return {'notmember', mid} end
   return nil
 end
+
+-- caller checks that the member hash at key is an active member of Telegram
+-- user tg: the member a user's membership pointer names acts only if it
+-- still is that user's (a stale pointer never acts for someone else), and
+-- answers notmember otherwise. A member who acts through the bot is
+-- reachable again (SPEC section 5), so it clears unreach.
+local function caller(key, tg)
+  local m = redis.call('HMGET', key, 'status', 'tg', 'unreach')
+  if m[1] ~= 'active' or m[2] ~= tg then return {'notmember'} end
+  if m[3] then redis.call('HDEL', key, 'unreach') end
+  return nil
+end
 `
 
 func script(body string) *redis.Script { return redis.NewScript(prelude + body) }
@@ -313,14 +325,22 @@ end
 return out
 `)
 
-// KEYS: posts, member, holders, claims. ARGV: post id, member id, now.
-// Answers ok or held with the post's JSON and holder count.
+// KEYS: posts, member, holders, claims. ARGV: post id, member id, now, and
+// the caller's telegram id or "" (then the member is checked after the post,
+// and an unknown one is notfound). Answers ok or held with the post's JSON
+// and holder count.
 var claimScript = script(`
+if ARGV[4] ~= '' then
+  local e = caller(KEYS[2], ARGV[4])
+  if e then return e end
+end
 local pj = redis.call('HGET', KEYS[1], ARGV[1])
 if not pj then return {'notfound', 'post'} end
-local st = redis.call('HGET', KEYS[2], 'status')
-if not st then return {'notfound', 'member'} end
-if st ~= 'active' then return {'notmember'} end
+if ARGV[4] == '' then
+  local st = redis.call('HGET', KEYS[2], 'status')
+  if not st then return {'notfound', 'member'} end
+  if st ~= 'active' then return {'notmember'} end
+end
 local n = redis.call('ZCARD', KEYS[3])
 if redis.call('ZSCORE', KEYS[3], ARGV[2]) then return {'held', pj, n} end
 local p = cjson.decode(pj)
@@ -332,10 +352,15 @@ redis.call('RPUSH', KEYS[4], ARGV[1] .. '|' .. ARGV[3] .. '|')
 return {'ok', pj, n + 1}
 `)
 
-// KEYS: posts, member, holders, claims. ARGV: post id, member id, now.
+// KEYS: posts, member, holders, claims. ARGV: post id, member id, now, and
+// the caller's telegram id or "" (as for claimScript).
 var unclaimScript = script(`
+if ARGV[4] ~= '' then
+  local e = caller(KEYS[2], ARGV[4])
+  if e then return e end
+end
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return {'notfound', 'post'} end
-if redis.call('EXISTS', KEYS[2]) == 0 then return {'notfound', 'member'} end
+if ARGV[4] == '' and redis.call('EXISTS', KEYS[2]) == 0 then return {'notfound', 'member'} end
 if redis.call('ZREM', KEYS[3], ARGV[2]) == 0 then return {'noop'} end
 local l = redis.call('LRANGE', KEYS[4], 0, -1)
 for i = #l, 1, -1 do
@@ -442,6 +467,14 @@ audit(ARGV[1], ARGV[2], ARGV[3])
 return {'ok'}
 `)
 
+// KEYS: user. ARGV: pointer, language ("" for none). Points the user at a
+// member and gives them the member's language if they have none.
+var pointUserScript = script(`
+redis.call('HSET', KEYS[1], 'm', ARGV[1])
+if ARGV[2] ~= '' then redis.call('HSETNX', KEYS[1], 'lang', ARGV[2]) end
+return {'ok'}
+`)
+
 // KEYS: user. ARGV: pointer. Removes the user's membership pointer if it
 // still is the given one.
 var dropPointerScript = script(`
@@ -466,5 +499,5 @@ var allScripts = []*redis.Script{
 	createPostScript, savePostScript, postScript, postsScript, claimScript,
 	unclaimScript, claimsOfScript, holdersScript, createTeamScript, teamScript,
 	teamsScript, joinTeamScript, leaveTeamScript, toggleLeaderScript, auditScript,
-	dropPointerScript, forgetUserScript,
+	dropPointerScript, forgetUserScript, pointUserScript,
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,17 +19,64 @@ func pointer(community, memberID string) string { return community + "/" + membe
 // User returns what is known about Telegram user tg; an unknown user is a zero
 // User with TelegramID set, not an error. One round trip.
 func (s *Store) User(ctx context.Context, tg int64) (ll.User, error) {
-	u := ll.User{TelegramID: tg}
 	h, err := s.c.HGetAll(ctx, s.k.user(tg)).Result()
 	if err != nil {
-		return u, s.wrap(fmt.Sprintf("user %d", tg), err)
+		return ll.User{TelegramID: tg}, s.wrap(fmt.Sprintf("user %d", tg), err)
 	}
-	u.Language = h["lang"]
-	u.Use = h["use"]
+	return decodeUser(tg, h), nil
+}
+
+// decodeUser builds a User from the fields of its hash.
+func decodeUser(tg int64, h map[string]string) ll.User {
+	u := ll.User{TelegramID: tg, Language: h["lang"], Use: h["use"]}
 	if c, m, ok := strings.Cut(h["m"], "/"); ok {
 		u.Community, u.MemberID = c, m
 	}
-	return u, nil
+	return u
+}
+
+// KEYS: user, update marker. ARGV: marker TTL (ms). Answers dup, or ok with
+// the user hash.
+var beginScript = script(`
+if not redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[1]) then return {'dup'} end
+return {'ok', redis.call('HGETALL', KEYS[1])}
+`)
+
+func init() { allScripts = append(allScripts, beginScript) }
+
+// Begin starts handling Telegram update updateID from user tg in one script
+// on the user's slot, one round trip: it marks the update taken (like
+// MarkUpdate, for 48 hours, across every replica, but with the marker
+// <p>{u:<tg>}:upd:<update id> beside the user's other keys) and returns the
+// user as User does. first is false, and u empty, for an update that was
+// already begun: a redelivery, which must have no effect.
+//
+// An update is begun under one user only, so a marker per user de-duplicates
+// as well as a global one. MarkUpdate's global markers are separate: an
+// update id is to be marked by one of the two, never both.
+func (s *Store) Begin(ctx context.Context, updateID, tg int64) (first bool, u ll.User, err error) {
+	op := fmt.Sprintf("begin update %d of user %d", updateID, tg)
+	st, rest, err := s.run(ctx, op, beginScript, []string{s.k.user(tg), s.k.userUpdate(tg, updateID)},
+		updateMarkerTTL.Milliseconds())
+	switch {
+	case err != nil:
+		return false, ll.User{TelegramID: tg}, err
+	case st == "dup":
+		return false, ll.User{TelegramID: tg}, nil
+	case st != "ok":
+		return false, ll.User{TelegramID: tg}, fmt.Errorf("%s: unexpected script status %q", op, st)
+	}
+	return true, decodeUser(tg, fieldMap(rest, 0)), nil
+}
+
+// callerID checks the membership pointer of a user acting through the bot
+// (ClaimAs, UnclaimAs, CheckInAs) and returns the user's telegram id for
+// the script: ErrNotMember when u points at no member.
+func callerID(u ll.User) (string, error) {
+	if u.TelegramID <= 0 || !ll.ValidCommunityID(u.Community) || !validID('M', u.MemberID) {
+		return "", ll.ErrNotMember
+	}
+	return strconv.FormatInt(u.TelegramID, 10), nil
 }
 
 // SetUserLanguage stores the user's reply language ("zh" or "en"; EINVALID

@@ -21,7 +21,8 @@ const runUsage = `Usage:
   lamplighter run
 
 Runs the bot: long polling, or a webhook server at the path of
-LAMPLIGHTER_WEBHOOK_URL when it is set. Serves /healthz on LAMPLIGHTER_LISTEN.
+LAMPLIGHTER_WEBHOOK_URL when it is set. Serves /healthz and Prometheus
+/metrics on LAMPLIGHTER_LISTEN.
 Every replica also runs the outbox sender (LAMPLIGHTER_RATE messages a second
 for the whole bot) and the reminder scheduler (LAMPLIGHTER_CRON_*,
 LAMPLIGHTER_ACTIVITY_REMINDERS, LAMPLIGHTER_QUIET_HOURS); they coordinate
@@ -58,7 +59,7 @@ func (p *program) runBot(ctx context.Context, args []string) error {
 }
 
 // server is a running bot: the store, the Telegram adapter and the HTTP
-// server for /healthz and the webhook.
+// server for /healthz, /metrics and the webhook.
 type server struct {
 	log   *slog.Logger
 	store *storage.Store
@@ -155,11 +156,12 @@ func (p *program) openServer(ctx context.Context, dl delivery) (*server, error) 
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("/healthz", s.healthz)
+	mux.Handle("/metrics", s.metricsHandler(p.now))
 	if p.cfg.WebhookURL != "" {
 		path := tg.WebhookPath()
-		if path == "/healthz" {
+		if path == "/healthz" || path == "/metrics" {
 			st.Close()
-			return nil, badSetting("LAMPLIGHTER_WEBHOOK_URL", "the path /healthz is taken by the health check")
+			return nil, badSetting("LAMPLIGHTER_WEBHOOK_URL", "the path %s is taken by the health check and the metrics", path)
 		}
 		mux.Handle(path, tg.WebhookHandler())
 	}
