@@ -209,3 +209,22 @@ func TestQuietHours(t *testing.T) {
 		t.Errorf("12:00-14:00 does not hold 13:00")
 	}
 }
+
+// FuzzParseOffsets: any LAMPLIGHTER_ACTIVITY_REMINDERS value parses or is
+// refused without panicking; accepted offsets are positive.
+func FuzzParseOffsets(f *testing.F) {
+	for _, s := range []string{"24h,1h", "", "90m", "1h;30m", "0s", "-1h", "721h", "1h,,2h", "1.5h", "x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		offsets, err := scheduler.ParseOffsets(s)
+		if err != nil {
+			return
+		}
+		for _, d := range offsets {
+			if d <= 0 {
+				t.Fatalf("ParseOffsets(%q) accepted %v", s, d)
+			}
+		}
+	})
+}
