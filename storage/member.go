@@ -249,27 +249,66 @@ func (s *Store) MemberByTelegram(ctx context.Context, community string, tg int64
 	return decodeMember(community, str(rest, 0), fieldMap(rest, 1))
 }
 
+// membersBatch is how many members Members reads per script or pipeline:
+// reading all of a large community's members in one script would hold Redis
+// for half a second at 100,000 members.
+const membersBatch = 1000
+
 // Members returns every member of the community (any status) by id order; an
-// unknown community has none. One round trip.
+// unknown community has none. One script reads the first 1,000 members, so a
+// community of up to 1,000 members costs one round trip; a larger one then
+// costs a ZRANGE of the other ids and a pipeline of 1,000 HGETALLs per 1,000
+// members, one round trip each, so that Redis is never held for long (one
+// script reading 100,000 members held it for half a second). Members are
+// only ever added, so a concurrent registration is either in the result or
+// not, never half.
 func (s *Store) Members(ctx context.Context, community string) ([]ll.Member, error) {
 	if err := checkCommunity(community); err != nil {
 		return nil, err
 	}
 	op := "members of " + community
-	st, rest, err := s.run(ctx, op, membersScript, []string{s.k.members(community)}, s.k.base(community))
+	st, rest, err := s.run(ctx, op, membersScript, []string{s.k.members(community)}, s.k.base(community), membersBatch)
 	if err != nil {
 		return nil, err
 	}
 	if st != "ok" {
 		return nil, statusError(op, st, rest, nil)
 	}
-	out := make([]ll.Member, 0, len(rest)/2)
-	for i := 0; i+1 < len(rest); i += 2 {
-		m, err := decodeMember(community, str(rest, i), fieldMap(rest, i+1))
+	total, ids := num(rest, 0), strs(rest, 1)
+	out := make([]ll.Member, 0, total)
+	for i, id := range ids {
+		m, err := decodeMember(community, id, fieldMap(rest, i+2))
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, m)
+	}
+	if len(ids) < membersBatch {
+		return out, nil
+	}
+	more, err := s.c.ZRange(ctx, s.k.members(community), membersBatch, -1).Result()
+	if err != nil {
+		return nil, s.wrap(op, err)
+	}
+	ids = append(ids, more...)
+	for from := len(out); from < len(ids); from += membersBatch {
+		batch := ids[from:min(from+membersBatch, len(ids))]
+		cmds := make([]*redis.MapStringStringCmd, len(batch))
+		if _, err := s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i, id := range batch {
+				cmds[i] = p.HGetAll(ctx, s.k.member(community, id))
+			}
+			return nil
+		}); err != nil {
+			return nil, s.wrap(op, err)
+		}
+		for i, id := range batch {
+			m, err := decodeMember(community, id, cmds[i].Val())
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, m)
+		}
 	}
 	return out, nil
 }

@@ -280,11 +280,12 @@ if #m == 0 then return {'notfound', 'member'} end
 return {'ok', mid, m}
 `)
 
-// KEYS: members. ARGV: b. Answers ok, then id and fields of each member.
+// KEYS: members. ARGV: b, n. Answers ok, the number of members, the ids of
+// the first n in order, then the fields of each of them.
 var membersScript = script(`
-local out = {'ok'}
-for _, mid in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  out[#out + 1] = mid
+local ids = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[2]) - 1)
+local out = {'ok', redis.call('ZCARD', KEYS[1]), ids}
+for _, mid in ipairs(ids) do
   out[#out + 1] = redis.call('HGETALL', mkey(ARGV[1], mid))
 end
 return out

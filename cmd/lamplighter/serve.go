@@ -107,7 +107,7 @@ func (p *program) openServer(ctx context.Context, dl delivery) (*server, error) 
 		BotUsername:   p.cfg.BotUsername,
 		WebhookURL:    p.cfg.WebhookURL,
 		WebhookSecret: p.cfg.WebhookSecret,
-		Handler:       bot.HandlerFunc(func(ctx context.Context, req ll.Request) []ll.Reply { return hs.Handle(ctx, req) }),
+		Handler:       hs, // a bot.UpdateHandler: it marks each update as it reads the user (Store.Begin)
 		Store:         st,
 		Outbox:        outbox,
 		Menus:         handlers.Menus(),
@@ -288,6 +288,18 @@ type usernameHandlers struct {
 
 // Handle answers req with handlers for the current bot username.
 func (u *usernameHandlers) Handle(ctx context.Context, req ll.Request) []ll.Reply {
+	return u.current().Handle(ctx, req)
+}
+
+// HandleUpdate is Handle reporting duplicate updates (bot.UpdateHandler):
+// the handlers mark each update in the round trip that reads its user, so
+// the adapter needs no marker of its own for the updates it passes them.
+func (u *usernameHandlers) HandleUpdate(ctx context.Context, req ll.Request) ([]ll.Reply, bool) {
+	return u.current().HandleUpdate(ctx, req)
+}
+
+// current returns the handlers for the current bot username.
+func (u *usernameHandlers) current() *handlers.Handlers {
 	name := ""
 	if u.username != nil {
 		name = u.username()
@@ -300,5 +312,5 @@ func (u *usernameHandlers) Handle(ctx context.Context, req ll.Request) []ll.Repl
 	}
 	h := u.h
 	u.mu.Unlock()
-	return h.Handle(ctx, req)
+	return h
 }
