@@ -346,15 +346,7 @@ func (s *Store) Withdraw(ctx context.Context, community, activityID, memberID st
 	op := fmt.Sprintf("withdraw %s from %s/%s", memberID, community, activityID)
 	st, rest, err := s.run(ctx, op, withdrawScript,
 		[]string{s.k.act(community, activityID), s.k.member(community, memberID), s.k.signups(community, activityID)}, memberID)
-	switch {
-	case err != nil:
-		return false, err
-	case st == "ok":
-		return true, nil
-	case st == "noop":
-		return false, nil
-	}
-	return false, statusError(op, st, rest, map[string]string{"activity": activityID, "member": memberID})
+	return changedResult(op, st, rest, err, map[string]string{"activity": activityID, "member": memberID})
 }
 
 // SignedUp returns the ids of the members signed up for the activity, in

@@ -213,15 +213,7 @@ func (s *Store) unclaim(ctx context.Context, community, postID, memberID, tg str
 	}
 	op := fmt.Sprintf("unclaim %s/%s for %s", community, postID, memberID)
 	st, rest, err := s.run(ctx, op, unclaimScript, s.claimKeys(community, postID, memberID), postID, memberID, s.millis(now), tg)
-	switch {
-	case err != nil:
-		return false, err
-	case st == "ok":
-		return true, nil
-	case st == "noop":
-		return false, nil
-	}
-	return false, statusError(op, st, rest, map[string]string{"post": postID, "member": memberID})
+	return changedResult(op, st, rest, err, map[string]string{"post": postID, "member": memberID})
 }
 
 func (s *Store) checkClaimIDs(community, postID, memberID string) error {

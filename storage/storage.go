@@ -454,3 +454,19 @@ func checkCommunity(id string) error {
 	}
 	return nil
 }
+
+// changedResult maps the answer of a script that either changes something
+// ("ok"), finds it already done ("noop"), or refuses: changed is true for
+// "ok", false for "noop"; any other status becomes its domain error, with
+// details naming the objects for ErrNotFound.
+func changedResult(op, st string, rest []any, err error, details map[string]string) (bool, error) {
+	switch {
+	case err != nil:
+		return false, err
+	case st == "ok":
+		return true, nil
+	case st == "noop":
+		return false, nil
+	}
+	return false, statusError(op, st, rest, details)
+}

@@ -149,15 +149,7 @@ func (s *Store) teamChange(ctx context.Context, verb string, sc *redis.Script, c
 	}
 	op := fmt.Sprintf("%s team %s/%s for %s", verb, community, teamID, memberID)
 	st, rest, err := s.run(ctx, op, sc, []string{s.k.teams(community)}, s.k.base(community), teamID, memberID)
-	switch {
-	case err != nil:
-		return false, err
-	case st == "ok":
-		return true, nil
-	case st == "noop":
-		return false, nil
-	}
-	return false, statusError(op, st, rest, map[string]string{"team": teamID, "member": memberID})
+	return changedResult(op, st, rest, err, map[string]string{"team": teamID, "member": memberID})
 }
 
 func (s *Store) checkTeamIDs(community, teamID, memberID string) error {
