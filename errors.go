@@ -81,3 +81,26 @@ func ErrorCode(err error) string {
 	}
 	return EINTERNAL
 }
+
+// Reasons say why an action was refused: the Detail of an *Error, one named
+// constant each, so no front end decides anything by matching text. Each has
+// a message in every language (the catalog's table test checks it).
+const (
+	ReasonUseFirst      = "use"            // an admin must choose a community with /use first
+	ReasonSecretaryOnly = "secretary"      // only the secretary or an admin may do this
+	ReasonAdminOnly     = "admin"          // only a district admin may do this
+	ReasonTooManyCodes  = "too_many_codes" // the wrong-code limit is exhausted
+	ReasonClosed        = "closed"         // the post is closed
+	ReasonUsed          = "used"           // the invite was used by someone else
+	ReasonRegistered    = "registered"     // already registered there
+	ReasonInactive      = "inactive"       // the invite's community or member is no longer active
+	ReasonCancelled     = "cancelled"      // the activity was cancelled
+	ReasonEnded         = "ended"          // the activity has ended
+	ReasonNotOpen       = "not_open"       // outside the check-in window
+	ReasonDecided       = "decided"        // the record was already decided otherwise
+	ReasonSelf          = "self"           // nobody verifies their own participation
+	ReasonCode          = "code"           // no live activity has that code
+)
+
+// Refuse returns the *Error of code with reason as its Detail.
+func Refuse(code, reason string) *Error { return &Error{Code: code, Detail: reason} }

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -49,32 +48,11 @@ func (c *call) committee() (*scope, error) {
 	if c.scope != nil {
 		return c.scope, nil
 	}
-	var (
-		id   string
-		role ll.Role
-	)
-	switch {
-	case c.admin && c.user.Use != "":
-		id, role = c.user.Use, ll.RoleAdmin
-	case c.admin && c.member != nil:
-		id, role = c.member.Community, ll.RoleAdmin
-	case c.admin:
-		return nil, &ll.Error{Code: ll.EFORBIDDEN, Detail: "use"}
-	case c.member == nil:
-		return nil, ll.ErrNotMember
-	case !c.member.Role.IsCommittee():
-		return nil, ll.ErrForbidden
-	default:
-		id, role = c.member.Community, c.member.Role
-	}
-	comm, err := c.h.store.Community(c.ctx, id)
+	sc, err := c.h.app.Access.Committee(c.ctx, c.actor())
 	if err != nil {
-		if c.admin && errors.Is(err, ll.ErrNotFound) {
-			return nil, &ll.Error{Code: ll.EFORBIDDEN, Detail: "use"}
-		}
-		return nil, fmt.Errorf("load community %s: %w", id, err)
+		return nil, err
 	}
-	c.scope = &scope{community: comm, actor: c.actorFor(comm.ID), role: role, now: c.now}
+	c.scope = &scope{community: sc.Community, actor: sc.Actor, role: sc.Role, now: c.now}
 	return c.scope, nil
 }
 

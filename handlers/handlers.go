@@ -23,6 +23,7 @@ import (
 	"unicode/utf8"
 
 	ll "github.com/lamplighter-bot/lamplighter"
+	"github.com/lamplighter-bot/lamplighter/app"
 )
 
 // Config holds what the handlers need from configuration.
@@ -36,6 +37,9 @@ type Config struct {
 	// Outbox takes /broadcast's messages; without one (the demo, the
 	// console) they are answered as replies to their recipients.
 	Outbox Outbox
+	// App is the application layer the conversation calls; New builds one
+	// over the store when it is nil.
+	App *app.App
 }
 
 // Handlers answers requests. It keeps no state of its own between requests
@@ -43,6 +47,7 @@ type Config struct {
 // any number of goroutines.
 type Handlers struct {
 	store  Store
+	app    *app.App
 	cfg    Config
 	admins map[int64]bool
 	now    func() time.Time
@@ -64,7 +69,10 @@ func New(store Store, cfg Config) *Handlers {
 		cfg.Logger = slog.Default()
 	}
 	cfg.BotUsername = strings.TrimPrefix(strings.TrimSpace(cfg.BotUsername), "@")
-	h := &Handlers{store: store, cfg: cfg, admins: map[int64]bool{}, now: cfg.Now, log: cfg.Logger}
+	if cfg.App == nil {
+		cfg.App = app.New(store, app.Config{Admins: cfg.Admins, Now: cfg.Now, Logger: cfg.Logger})
+	}
+	h := &Handlers{store: store, app: cfg.App, cfg: cfg, admins: map[int64]bool{}, now: cfg.Now, log: cfg.Logger}
 	for _, id := range cfg.Admins {
 		h.admins[id] = true
 	}
@@ -269,6 +277,26 @@ func (c *call) caller() ll.User {
 		return ll.User{TelegramID: c.req.UserID, Community: c.member.Community, MemberID: c.member.ID}
 	}
 	return ll.User{TelegramID: c.req.UserID, Community: c.user.Community, MemberID: c.user.MemberID}
+}
+
+// actor is the caller as the application layer sees them.
+func (c *call) actor() app.Actor {
+	return app.Actor{
+		TelegramID: c.req.UserID,
+		User:       c.user,
+		Member:     c.member,
+		Admin:      c.admin,
+		Channel:    c.channel(),
+		Now:        c.now,
+	}
+}
+
+// channel names the front end: the console sends requests without update ids.
+func (c *call) channel() app.Channel {
+	if c.req.UpdateID == 0 {
+		return app.ChannelConsole
+	}
+	return app.ChannelChat
 }
 
 // markReachable records that a member who writes to the bot is reachable again.

@@ -1,0 +1,93 @@
+package app
+
+import (
+	"strconv"
+	"time"
+
+	ll "github.com/lamplighter-bot/lamplighter"
+)
+
+// Channel names the front end a request came through; audit entries carry it.
+type Channel string
+
+// The front ends.
+const (
+	ChannelChat    Channel = "chat"
+	ChannelConsole Channel = "console"
+	ChannelWebApp  Channel = "webapp"
+	ChannelCLI     Channel = "cli"
+)
+
+// Actor is the person making one request, read once per request: the
+// Telegram user, their active membership (nil when none), whether they are a
+// district admin, and the front end. Every service takes it and checks what
+// the action needs against it; callers never pass a role of their own.
+type Actor struct {
+	TelegramID int64
+	User       ll.User
+	Member     *ll.Member // the active membership, nil when none
+	Admin      bool
+	Channel    Channel
+	Now        time.Time
+}
+
+// IsMember reports whether the actor is an active member somewhere.
+func (a Actor) IsMember() bool { return a.Member != nil }
+
+// AuditName names the actor in audit entries of community: their member id
+// there, or tg:<id> for someone who is not a member of it ("cli" for the CLI).
+func (a Actor) AuditName(community string) string {
+	if a.Channel == ChannelCLI && a.TelegramID == 0 {
+		return "cli"
+	}
+	if a.Member != nil && a.Member.Community == community {
+		return a.Member.ID
+	}
+	return "tg:" + strconv.FormatInt(a.TelegramID, 10)
+}
+
+// Scope is the community a committee action acts on, who acts, with which
+// role, and when. Services build it with Access.Committee; a Scope is proof
+// that the role check passed.
+type Scope struct {
+	Community ll.Community
+	Actor     string  // audit name of the actor
+	Role      ll.Role // the caller's role there; RoleAdmin for a district admin
+	Channel   Channel
+	Now       time.Time
+}
+
+// CanAppoint reports whether the scope may grant committee roles.
+func (s Scope) CanAppoint() bool {
+	return s.Role == ll.RoleSecretary || s.Role == ll.RoleAdmin
+}
+
+// Audit is the audit entry of an action in the scope's community. The web
+// app and the CLI are named in the entry's detail; the chat and the console
+// (the same conversation) are not.
+func (s Scope) Audit(action, object, detail string) *ll.AuditEntry {
+	if s.Channel == ChannelWebApp || s.Channel == ChannelCLI {
+		if detail == "" {
+			detail = "via " + string(s.Channel)
+		} else {
+			detail += " (via " + string(s.Channel) + ")"
+		}
+	}
+	return &ll.AuditEntry{
+		Time:      s.Now,
+		Community: s.Community.ID,
+		Actor:     s.Actor,
+		Action:    action,
+		Object:    object,
+		Detail:    truncate(detail, 200),
+	}
+}
+
+// truncate shortens s to at most n runes for audit details.
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
