@@ -372,14 +372,7 @@ func (e *env) storedMember(community string, p person) ll.Member {
 // snapshot dumps every key of the env's store, to prove nothing was written.
 func (e *env) snapshot() map[string]string {
 	e.t.Helper()
-	var keys []string
-	iter := e.rdb.Scan(e.ctx, 0, e.prefix+"*", 1000).Iterator()
-	for iter.Next(e.ctx) {
-		keys = append(keys, iter.Val())
-	}
-	if err := iter.Err(); err != nil {
-		e.t.Fatalf("scan keys: %v", err)
-	}
+	keys := storagetest.Keys(e.t, e.rdb, e.prefix+"*") // every master's keys on a cluster
 	sort.Strings(keys)
 	out := map[string]string{}
 	for _, k := range keys {

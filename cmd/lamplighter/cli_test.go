@@ -40,7 +40,7 @@ type testEnv struct {
 
 func newTestEnv(t *testing.T) *testEnv {
 	t.Helper()
-	e := &testEnv{t: t, prefix: storagetest.Prefix(), env: map[string]string{"REDIS_URL": storagetest.URL()}}
+	e := &testEnv{t: t, prefix: storagetest.Prefix(), env: storagetest.Env()}
 	e.st = storagetest.NewStoreOptions(t, storage.Options{Prefix: e.prefix, Now: func() time.Time { return testNow }})
 	return e
 }

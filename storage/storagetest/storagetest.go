@@ -310,3 +310,20 @@ func (c *Counter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Proc
 		return next(ctx, cmds)
 	}
 }
+
+// Env is the environment that points a lamplighter process at the test
+// Redis: REDIS_URL in single mode, REDIS_CLUSTER_ADDRS on a cluster,
+// REDIS_SENTINEL_ADDRS and REDIS_SENTINEL_MASTER on Sentinel. The cmd tests
+// start the binary with it, so they run on every topology.
+func Env() map[string]string {
+	switch mode {
+	case ModeCluster:
+		return map[string]string{"REDIS_CLUSTER_ADDRS": strings.Join(clusterAddrs, ",")}
+	case ModeSentinel:
+		return map[string]string{
+			"REDIS_SENTINEL_ADDRS":  strings.Join(sentinelGroup.SentinelAddrs(), ","),
+			"REDIS_SENTINEL_MASTER": sentinelGroup.MasterName(),
+		}
+	}
+	return map[string]string{"REDIS_URL": URL()}
+}
