@@ -9,7 +9,6 @@ import (
 	"unicode/utf8"
 
 	ll "github.com/lamplighter-bot/lamplighter"
-	"github.com/lamplighter-bot/lamplighter/report"
 )
 
 // Activities (SPEC sections 2 and 3): the committee creates them in one
@@ -302,7 +301,7 @@ func (c *call) activityCreated(a ll.Activity, comm ll.Community, msg string) []l
 	if c.h.cfg.BotUsername == "" {
 		return rs
 	}
-	png, err := report.QRCodePNG(c.checkInLink(a.Code), qrSize)
+	png, err := c.h.render.QRCodePNG(c.checkInLink(a.Code), qrSize)
 	if err != nil {
 		c.h.log.Error("check-in QR code", "activity", a.ID, "err", err)
 		return rs

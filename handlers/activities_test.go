@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"bytes"
 	"fmt"
+	"github.com/lamplighter-bot/lamplighter/report"
 	"strings"
 	"testing"
 	"time"
@@ -266,7 +267,7 @@ func TestEditAndCancelActivity(t *testing.T) {
 
 // newHandlersWithoutUsername is the env's handlers without a bot username.
 func newHandlersWithoutUsername(e *env) *handlers.Handlers {
-	return handlers.New(e.store, handlers.Config{Now: func() time.Time { return e.now }, Logger: e.log})
+	return handlers.New(e.store, handlers.Config{Render: report.Renderer{}, Now: func() time.Time { return e.now }, Logger: e.log})
 }
 
 // lin2 registers lin with dongan (once) and returns her.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/lamplighter-bot/lamplighter/report"
 	"strings"
 	"testing"
 	"time"
@@ -107,7 +108,7 @@ func (s *faultyStore) Posts(ctx context.Context, community string) ([]ll.Post, e
 func TestStoreFailures(t *testing.T) {
 	e := dongan(t)
 	fs := &faultyStore{Store: e.store}
-	h := handlers.New(fs, handlers.Config{Now: func() time.Time { return testNow }, Logger: e.log})
+	h := handlers.New(fs, handlers.Config{Render: report.Renderer{}, Now: func() time.Time { return testNow }, Logger: e.log})
 
 	fs.userErr = fmt.Errorf("load: %w", ll.ErrUnavailable)
 	for lang, who := range map[string]person{"en": stranger, "zh": mou} {

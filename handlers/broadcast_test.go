@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"github.com/lamplighter-bot/lamplighter/report"
 	"strings"
 	"testing"
 	"time"
@@ -11,7 +12,7 @@ import (
 
 // withOutbox gives the env's handlers the store as their outbox, as "run" does.
 func withOutbox(e *env) *env {
-	e.h = handlers.New(e.store, handlers.Config{
+	e.h = handlers.New(e.store, handlers.Config{Render: report.Renderer{},
 		BotUsername: botName,
 		Now:         func() time.Time { return e.now },
 		Logger:      e.log,

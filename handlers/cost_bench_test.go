@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"github.com/lamplighter-bot/lamplighter/report"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -40,7 +41,7 @@ func newCommandCost(tb testing.TB) *commandCost {
 	storagetest.SkipUnless(tb, "INFO commandstats is read from one server", storagetest.ModeSingle)
 	store, counter := storagetest.NewCountedStore(tb)
 	cc := &commandCost{tb: tb, ctx: context.Background(), store: store, counter: counter, raw: storagetest.Client(tb)}
-	cc.h = handlers.New(store, handlers.Config{BotUsername: botName, Now: func() time.Time { return testNow }})
+	cc.h = handlers.New(store, handlers.Config{Render: report.Renderer{}, BotUsername: botName, Now: func() time.Time { return testNow }})
 	audit := &ll.AuditEntry{Actor: "cli", Action: "bench"}
 	c := ll.Community{ID: "dongan", Name: "东安社区", TimeZone: "Asia/Shanghai", Language: "zh", Minimum: 2, PostMinimum: 1}
 	if err := store.CreateCommunity(cc.ctx, c, audit); err != nil {

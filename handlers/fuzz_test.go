@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"github.com/lamplighter-bot/lamplighter/report"
 	"log/slog"
 	"strings"
 	"sync/atomic"
@@ -62,7 +63,7 @@ func FuzzHandle(f *testing.F) {
 	e.team("dongan", "Lighting team")
 	e.activity(ll.Activity{Start: testNow.Add(time.Hour), Location: &gate})
 	var panics atomic.Int64
-	h := handlers.New(e.store, handlers.Config{BotUsername: botName, Now: func() time.Time { return testNow }, Logger: slog.New(panicCatcher{&panics})})
+	h := handlers.New(e.store, handlers.Config{Render: report.Renderer{}, BotUsername: botName, Now: func() time.Time { return testNow }, Logger: slog.New(panicCatcher{&panics})})
 
 	for _, s := range []struct {
 		text, cb string

@@ -40,6 +40,8 @@ type Config struct {
 	// App is the application layer the conversation calls; New builds one
 	// over the store when it is nil.
 	App *app.App
+	// Render draws QR codes, charts and workbooks (report.Renderer).
+	Render Renderer
 }
 
 // Handlers answers requests. It keeps no state of its own between requests
@@ -48,6 +50,7 @@ type Config struct {
 type Handlers struct {
 	store  Store
 	app    *app.App
+	render Renderer
 	cfg    Config
 	admins map[int64]bool
 	now    func() time.Time
@@ -72,7 +75,7 @@ func New(store Store, cfg Config) *Handlers {
 	if cfg.App == nil {
 		cfg.App = app.New(store, app.Config{Admins: cfg.Admins, Now: cfg.Now, Logger: cfg.Logger})
 	}
-	h := &Handlers{store: store, app: cfg.App, cfg: cfg, admins: map[int64]bool{}, now: cfg.Now, log: cfg.Logger}
+	h := &Handlers{store: store, app: cfg.App, render: cfg.Render, cfg: cfg, admins: map[int64]bool{}, now: cfg.Now, log: cfg.Logger}
 	for _, id := range cfg.Admins {
 		h.admins[id] = true
 	}

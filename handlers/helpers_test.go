@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"context"
 	"fmt"
+	"github.com/lamplighter-bot/lamplighter/report"
 	"log/slog"
 	"regexp"
 	"sort"
@@ -68,7 +69,7 @@ func newEnv(t testing.TB, admins ...int64) *env {
 	e.store = storagetest.NewStoreOptions(t, storage.Options{Prefix: e.prefix, Now: clock})
 	e.rdb = storagetest.Client(t)
 	e.log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	e.h = handlers.New(e.store, handlers.Config{
+	e.h = handlers.New(e.store, handlers.Config{Render: report.Renderer{},
 		Admins:      admins,
 		BotUsername: botName,
 		Now:         clock,

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	ll "github.com/lamplighter-bot/lamplighter"
-	"github.com/lamplighter-bot/lamplighter/report"
+	"github.com/lamplighter-bot/lamplighter/record"
 )
 
 // The year's figures of a community (SPEC sections 3, 6 and 7): /export
@@ -41,24 +41,24 @@ func parseYear(arg string, now time.Time) (int, error) {
 }
 
 // communityData gathers what the reports need about one community.
-func (c *call) communityData(comm ll.Community) (report.CommunityData, error) {
+func (c *call) communityData(comm ll.Community) (record.CommunityData, error) {
 	members, err := c.h.store.Members(c.ctx, comm.ID)
 	if err != nil {
-		return report.CommunityData{}, fmt.Errorf("list members of %s: %w", comm.ID, err)
+		return record.CommunityData{}, fmt.Errorf("list members of %s: %w", comm.ID, err)
 	}
 	ps, claims, err := c.h.store.CommunityLedger(c.ctx, comm.ID)
 	if err != nil {
-		return report.CommunityData{}, fmt.Errorf("ledger of %s: %w", comm.ID, err)
+		return record.CommunityData{}, fmt.Errorf("ledger of %s: %w", comm.ID, err)
 	}
-	return report.CommunityData{Community: comm, Members: members, Participations: ps, Claims: claims}, nil
+	return record.CommunityData{Community: comm, Members: members, Participations: ps, Claims: claims}, nil
 }
 
 // yearData parses the year argument and gathers the scope community's data.
-func (c *call) yearData() (int, report.CommunityData, error) {
+func (c *call) yearData() (int, record.CommunityData, error) {
 	sc := c.scope
 	year, err := parseYear(c.req.Args, c.now.In(sc.community.Location()))
 	if err != nil {
-		return 0, report.CommunityData{}, err
+		return 0, record.CommunityData{}, err
 	}
 	d, err := c.communityData(sc.community)
 	return year, d, err
@@ -81,10 +81,10 @@ func (c *call) export() []ll.Reply {
 	if err != nil {
 		return c.fail(err, "")
 	}
-	members := report.MemberRows(d, year, c.now)
-	ledger := report.LedgerRows(d, year)
+	members := record.MemberRows(d, year, c.now)
+	ledger := record.LedgerRows(d, year)
 	var buf bytes.Buffer
-	if err := report.WriteXLSX(&buf, members, ledger); err != nil {
+	if err := c.h.render.WriteXLSX(&buf, members, ledger); err != nil {
 		return c.fail(err, "")
 	}
 	detail := fmt.Sprintf("%d members, %d entries", len(members), len(ledger))
@@ -106,7 +106,7 @@ func (c *call) report() []ll.Reply {
 		return c.fail(err, "")
 	}
 	loc := sc.community.Location()
-	rows := report.MemberRows(d, year, c.now)
+	rows := record.MemberRows(d, year, c.now)
 	compliant := 0
 	var below []string
 	for _, r := range rows {
@@ -157,7 +157,7 @@ func (c *call) report() []ll.Reply {
 	for _, chunk := range chunks(header, lines) {
 		rs = append(rs, ll.Reply{Text: chunk})
 	}
-	png, err := report.Chart(d, year, c.now, c.lang)
+	png, err := c.h.render.Chart(d, year, c.now, c.lang)
 	if err != nil {
 		c.h.log.Error("draw the report chart", "community", sc.community.ID, "err", err)
 		return rs
@@ -188,7 +188,7 @@ func (c *call) notice() []ll.Reply {
 	}
 	lang := memberLanguage(ll.Member{}, comm, c.h.cfg.DefaultLanguage)
 	loc := comm.Location()
-	rows := report.MemberRows(d, year, c.now)
+	rows := record.MemberRows(d, year, c.now)
 	at := ll.YearEnd(year, loc)
 	if c.now.Before(at) {
 		at = c.now
@@ -275,7 +275,7 @@ func noticePosts(lang string, ids []string, titles map[string]string) string {
 }
 
 // noticeLine is one member in the public notice.
-func noticeLine(lang string, r report.MemberRow, posts []string, titles map[string]string) string {
+func noticeLine(lang string, r record.MemberRow, posts []string, titles map[string]string) string {
 	verdict := tr(lang, "notice.compliant")
 	if !r.Compliant {
 		verdict = tr(lang, "notice.not_compliant")
@@ -285,7 +285,7 @@ func noticeLine(lang string, r report.MemberRow, posts []string, titles map[stri
 
 // noticeCSV is the public notice as a CSV file: a byte-order mark, a header
 // in lang, one member a row; cells a spreadsheet would run are neutralised.
-func noticeCSV(lang string, rows []report.MemberRow, held map[string][]string, titles map[string]string) ([]byte, error) {
+func noticeCSV(lang string, rows []record.MemberRow, held map[string][]string, titles map[string]string) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.WriteString("\ufeff")
 	w := csv.NewWriter(&buf)
@@ -300,8 +300,8 @@ func noticeCSV(lang string, rows []report.MemberRow, held map[string][]string, t
 		if r.Compliant {
 			verdict = "yes"
 		}
-		_ = w.Write([]string{r.ID, report.Neutralize(r.Name), strconv.Itoa(r.Total), strconv.Itoa(r.Activities),
-			strconv.Itoa(r.Services), report.Neutralize(strings.Join(names, "; ")), verdict})
+		_ = w.Write([]string{r.ID, record.Neutralize(r.Name), strconv.Itoa(r.Total), strconv.Itoa(r.Activities),
+			strconv.Itoa(r.Services), record.Neutralize(strings.Join(names, "; ")), verdict})
 	}
 	w.Flush()
 	if err := w.Error(); err != nil {
@@ -317,7 +317,7 @@ func (c *call) compliance(comm ll.Community) (compliant, total int, err error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	rows := report.MemberRows(d, c.now.In(comm.Location()).Year(), c.now)
+	rows := record.MemberRows(d, c.now.In(comm.Location()).Year(), c.now)
 	for _, r := range rows {
 		if r.Compliant {
 			compliant++

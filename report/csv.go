@@ -3,6 +3,7 @@ package report
 import (
 	"encoding/csv"
 	"fmt"
+	"github.com/lamplighter-bot/lamplighter/record"
 	"io"
 	"strconv"
 )
@@ -48,16 +49,7 @@ func WriteLedgerCSV(w io.Writer, rows []LedgerRow) error {
 // carriage return (the OWASP "CSV injection" advice); any other s comes back
 // unchanged. The quote shows in the cell, which is the point: the text is
 // kept, visibly, and never run.
-func Neutralize(s string) string {
-	if s == "" {
-		return s
-	}
-	switch s[0] {
-	case '=', '+', '-', '@', '\t', '\r':
-		return "'" + s
-	}
-	return s
-}
+func Neutralize(s string) string { return record.Neutralize(s) }
 
 func memberRecord(r MemberRow) []string {
 	return []string{

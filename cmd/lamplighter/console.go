@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/lamplighter-bot/lamplighter/report"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -53,7 +54,7 @@ func (p *program) console(ctx context.Context, args []string) error {
 // chat runs a terminal chat with the conversation on st as the user as, in
 // which "/as" accepts members of defCommunity by bare id.
 func (p *program) chat(ctx context.Context, st handlers.Store, as, defCommunity string, admins []int64) error {
-	h := handlers.New(st, handlers.Config{
+	h := handlers.New(st, handlers.Config{Render: report.Renderer{},
 		Admins:          admins,
 		BotUsername:     p.cfg.BotUsername,
 		DefaultTimeZone: p.cfg.TimeZone,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/lamplighter-bot/lamplighter/report"
 	"log/slog"
 	"net"
 	"net/http"
@@ -93,7 +94,7 @@ func (p *program) openServer(ctx context.Context, dl delivery) (*server, error) 
 	s := &server{log: p.log, store: st, tgDone: make(chan error, 1), httpDone: make(chan error, 1)}
 	outbox := &wakingOutbox{Store: st}
 
-	hs := &usernameHandlers{store: st, cfg: handlers.Config{
+	hs := &usernameHandlers{store: st, cfg: handlers.Config{Render: report.Renderer{},
 		Admins:          p.cfg.Admins,
 		DefaultTimeZone: p.cfg.TimeZone,
 		DefaultLanguage: p.cfg.Language,

@@ -1,12 +1,12 @@
-// Package report turns a community's members, ledger and claims into the
-// year's figures: the rows of the members and ledger exports (SPEC section 7),
-// CSV and XLSX files of them, a chart image for /report, and QR code images.
+// Package record turns a community's members, ledger and claims into the
+// year's figures: the rows of the members and ledger exports (SPEC section 7)
+// that /report, /notice, /export and the CLI show. Package report draws them
+// (CSV, XLSX, chart); this package only counts, so the conversation can use
+// it without linking excelize or image code.
 //
-// It imports only the domain, the standard library, excelize, go-qrcode and
-// golang.org/x/image. Every function is pure and deterministic given its
-// inputs (the current time is a parameter); the only I/O is reading the font
-// files listed in FontPaths when a chart is drawn.
-package report
+// It imports only the domain and the standard library. Every function is
+// pure and deterministic given its inputs (the current time is a parameter).
+package record
 
 import (
 	"fmt"
@@ -306,4 +306,19 @@ func splitID(id string) (string, uint64, bool) {
 		return "", 0, false
 	}
 	return strings.ToUpper(id[:1]), n, true
+}
+
+// Neutralize makes a cell that a spreadsheet would run as a formula (it
+// starts with =, +, -, @, a tab or a carriage return: the OWASP "CSV
+// injection" advice) show as text by prefixing a quote; any other s comes
+// back unchanged.
+func Neutralize(s string) string {
+	if s == "" {
+		return s
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return "'" + s
+	}
+	return s
 }

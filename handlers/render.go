@@ -1,0 +1,20 @@
+package handlers
+
+import (
+	"io"
+	"time"
+
+	"github.com/lamplighter-bot/lamplighter/record"
+)
+
+// Renderer draws the files replies carry. report.Renderer implements it;
+// cmd/lamplighter passes it in, so the conversation links no image or
+// spreadsheet code.
+type Renderer interface {
+	// QRCodePNG encodes text as a PNG QR code about size pixels wide.
+	QRCodePNG(text string, size int) ([]byte, error)
+	// Chart draws the year's compliance chart of a community in lang.
+	Chart(d record.CommunityData, year int, now time.Time, lang string) ([]byte, error)
+	// WriteXLSX writes the members and ledger sheets as one workbook.
+	WriteXLSX(w io.Writer, members []record.MemberRow, ledger []record.LedgerRow) error
+}
