@@ -108,6 +108,7 @@ func (t *Telegram) process(ctx context.Context, u *models.Update) {
 			t.stats.sendErrors.Add(1)
 			log.Warn("send apology", "err", t.clean(err))
 		}
+		t.finish(ctx, req, log) // a poison update is not run again
 		return
 	}
 	for i, r := range replies {
@@ -128,6 +129,18 @@ func (t *Telegram) process(ctx context.Context, u *models.Update) {
 			t.stats.sendErrors.Add(1)
 			log.Warn("send reply", "to", o.chatID, "err", t.clean(err))
 		}
+	}
+	t.finish(ctx, req, log)
+}
+
+// finish tells a Finisher handler that the update's replies were sent.
+func (t *Telegram) finish(ctx context.Context, req lamplighter.Request, log *slog.Logger) {
+	f, ok := t.cfg.Handler.(Finisher)
+	if !ok {
+		return
+	}
+	if err := f.Done(ctx, req); err != nil {
+		log.Warn("record update done", "err", err)
 	}
 }
 

@@ -46,6 +46,13 @@ type UpdateHandler interface {
 	HandleUpdate(ctx context.Context, req lamplighter.Request) (replies []lamplighter.Reply, duplicate bool)
 }
 
+// Finisher is an UpdateHandler that records when an update's replies were
+// sent; the adapter calls Done after sending them (and after an apology for
+// a panic), so an update whose process died before that is handled again.
+type Finisher interface {
+	Done(ctx context.Context, req lamplighter.Request) error
+}
+
 // HandlerFunc adapts a function to the Handler interface.
 type HandlerFunc func(ctx context.Context, req lamplighter.Request) []lamplighter.Reply
 

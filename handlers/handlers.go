@@ -152,6 +152,18 @@ func (h *Handlers) HandleUpdate(ctx context.Context, req ll.Request) (replies []
 	return c.finish(rs), false
 }
 
+// Done records that the update of req took effect and its replies were
+// sent (Store.Finish): a later delivery of it is then a duplicate. Until
+// Done, a delivery after the update's lease expired (the process was killed
+// before the effect) is handled again. Adapters call it after sending the
+// replies; a request without an UpdateID needs none.
+func (h *Handlers) Done(ctx context.Context, req ll.Request) error {
+	if req.UpdateID == 0 {
+		return nil
+	}
+	return h.store.Finish(ctx, req.UpdateID, req.UserID)
+}
+
 // handle routes the request: a button press, a command, or text for a flow.
 func (c *call) handle() []ll.Reply {
 	press := c.req.Callback != "" || c.req.CallbackID != ""
@@ -193,9 +205,10 @@ func (c *call) load() error {
 	)
 	if c.req.UpdateID != 0 {
 		var first bool
-		first, u, err = c.h.store.Begin(c.ctx, c.req.UpdateID, c.req.UserID)
+		first, u, err = c.h.store.Begin(c.ctx, c.req.UpdateID, c.req.UserID, c.now)
 		if err == nil && !first {
 			c.duplicate = true
+			c.h.log.Info("duplicate update skipped", "update_id", c.req.UpdateID, "user", c.req.UserID)
 			return nil
 		}
 	} else {

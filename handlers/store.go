@@ -27,12 +27,15 @@ type Store interface {
 	// User returns what is known about a Telegram user; an unknown user is a
 	// zero User with TelegramID set, not an error.
 	User(ctx context.Context, tg int64) (ll.User, error)
-	// Begin starts handling the transport's update updateID from user tg in
-	// one atomic step (one round trip): it marks the update taken, across
-	// replicas and restarts, and returns the user as User does. first is
-	// false for an update already begun (a redelivery), which must then have
-	// no effect.
-	Begin(ctx context.Context, updateID, tg int64) (first bool, u ll.User, err error)
+	// Begin starts handling the transport's update updateID from user tg at
+	// now in one atomic step (one round trip): it takes a short lease on the
+	// update, across replicas and restarts, and returns the user as User
+	// does. first is false for an update that is done or leased by a live
+	// handler (a redelivery), which must then have no effect; an expired
+	// lease (a handler killed before its effect) is taken over.
+	Begin(ctx context.Context, updateID, tg int64, now time.Time) (first bool, u ll.User, err error)
+	// Finish marks a begun update done: every later delivery is a duplicate.
+	Finish(ctx context.Context, updateID, tg int64) error
 	// SetUserLanguage stores the user's reply language ("zh" or "en") and, if the
 	// user is a member, the member's language too.
 	SetUserLanguage(ctx context.Context, tg int64, lang string) error

@@ -21,15 +21,15 @@ func TestBegin(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	first, u, err := s.Begin(ctx, 900, 4242)
+	first, u, err := s.Begin(ctx, 900, 4242, time.Now())
 	want := ll.User{TelegramID: 4242, Language: "en", Community: "dongan", MemberID: m.ID}
 	if err != nil || !first || u != want {
 		t.Fatalf("Begin(900, 4242) = %v, %+v, %v; want true, %+v", first, u, err, want)
 	}
-	if first, u, err := s.Begin(ctx, 900, 4242); err != nil || first || u.MemberID != "" {
+	if first, u, err := s.Begin(ctx, 900, 4242, time.Now()); err != nil || first || u.MemberID != "" {
 		t.Errorf("Begin(900, 4242) again = %v, %+v, %v; want false and no user", first, u, err)
 	}
-	if first, u, err := s.Begin(ctx, 901, 77); err != nil || !first || u != (ll.User{TelegramID: 77}) {
+	if first, u, err := s.Begin(ctx, 901, 77, time.Now()); err != nil || !first || u != (ll.User{TelegramID: 77}) {
 		t.Errorf("Begin(901, 77) of an unknown user = %v, %+v, %v; want true, a zero user", first, u, err)
 	}
 	ttl, err := storagetest.Client(t).TTL(ctx, p+"{u:4242}:upd:900").Result()
@@ -279,5 +279,39 @@ func TestCard(t *testing.T) {
 	}
 	if _, err := s.Card(ctx, "dongan", "M99"); code(err) != ll.ENOTFOUND {
 		t.Errorf("Card(M99) = %v, want ENOTFOUND", err)
+	}
+}
+
+// A begun update is leased: redeliveries during the lease are refused, an
+// expired lease is taken over, and a finished update is done for good.
+func TestBeginLeaseAndFinish(t *testing.T) {
+	t.Parallel()
+	s := storagetest.NewStoreOptions(t, storage.Options{Prefix: storagetest.Prefix()})
+	now := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	begin := func(at time.Time) bool {
+		t.Helper()
+		first, _, err := s.Begin(ctx, 5, 4343, at)
+		if err != nil {
+			t.Fatalf("Begin: %v", err)
+		}
+		return first
+	}
+	if !begin(now) {
+		t.Fatal("first Begin refused")
+	}
+	if begin(now.Add(storage.UpdateLease - time.Second)) {
+		t.Error("Begin during the lease taken; want refused")
+	}
+	if !begin(now.Add(storage.UpdateLease + time.Second)) {
+		t.Error("Begin after the lease expired refused; want taken over")
+	}
+	if err := s.Finish(ctx, 5, 4343); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Finish(ctx, 5, 4343); err != nil {
+		t.Fatalf("Finish twice: %v", err)
+	}
+	if begin(now.Add(10 * storage.UpdateLease)) {
+		t.Error("Begin after Finish taken; want a duplicate")
 	}
 }

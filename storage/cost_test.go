@@ -79,8 +79,8 @@ func TestRoundTrips(t *testing.T) {
 			return err
 		}},
 		{"Register (retry)", 2, func() error { _, err := s.Register(ctx, inv, ll.Member{TelegramID: 99}, t0); return err }},
-		{"Begin", 1, func() error { _, _, err := s.Begin(ctx, 1, 99); return err }},
-		{"Begin (duplicate)", 1, func() error { _, _, err := s.Begin(ctx, 1, 99); return err }},
+		{"Begin", 1, func() error { _, _, err := s.Begin(ctx, 1, 99, time.Now()); return err }},
+		{"Begin (duplicate)", 1, func() error { _, _, err := s.Begin(ctx, 1, 99, time.Now()); return err }},
 		{"ClaimAs", 1, func() error { _, _, err := s.ClaimAs(ctx, caller, p.ID, t0); return err }},
 		{"UnclaimAs", 1, func() error { _, err := s.UnclaimAs(ctx, caller, p.ID, t0); return err }},
 		{"CheckInAs", 1, func() error { _, _, _, err := s.CheckInAs(ctx, caller, byCode(a2.Code), t0); return err }},

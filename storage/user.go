@@ -35,38 +35,62 @@ func decodeUser(tg int64, h map[string]string) ll.User {
 	return u
 }
 
-// KEYS: user, update marker. ARGV: marker TTL (ms). Answers dup, or ok with
-// the user hash.
+// KEYS: user, update marker. ARGV: now (ms), lease (ms), marker TTL (ms).
+// Answers dup (done, or begun by the previous version's plain marker), busy
+// (a live lease: being handled), or ok with the user hash after taking the
+// lease (a new update, or one whose lease expired: its handler died).
 var beginScript = script(`
-if not redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[1]) then return {'dup'} end
+local v = redis.call('GET', KEYS[2])
+if v == 'done' or v == '1' then return {'dup'} end
+if v then
+  local deadline = tonumber(string.sub(v, 3))
+  if deadline and deadline > tonumber(ARGV[1]) then return {'busy'} end
+end
+redis.call('SET', KEYS[2], 'l:' .. (tonumber(ARGV[1]) + tonumber(ARGV[2])), 'PX', ARGV[3])
 return {'ok', redis.call('HGETALL', KEYS[1])}
 `)
 
 func init() { allScripts = append(allScripts, beginScript) }
 
-// Begin starts handling Telegram update updateID from user tg in one script
-// on the user's slot, one round trip: it marks the update taken (like
-// MarkUpdate, for 48 hours, across every replica, but with the marker
-// <p>{u:<tg>}:upd:<update id> beside the user's other keys) and returns the
-// user as User does. first is false, and u empty, for an update that was
-// already begun: a redelivery, which must have no effect.
+// UpdateLease is how long a begun update stays taken before another
+// delivery may take it over: longer than any handler runs, short enough that
+// an update whose process was killed before its effect is handled again.
+const UpdateLease = 5 * time.Minute
+
+// Begin starts handling Telegram update updateID from user tg at now, in one
+// script on the user's slot, one round trip. The update's marker
+// <p>{u:<tg>}:upd:<update id> becomes a lease until now+UpdateLease and
+// the user is returned as User returns it. first is false, and u empty,
+// when the update is done (Finish) or leased by a live handler: a
+// redelivery, which must have no effect. A lease that expired (its handler
+// was killed between the marker and the effect) is taken over: the update is
+// handled again, at least once. The lease is judged by now, the caller's
+// clock, so tests move time instead of sleeping.
 //
 // An update is begun under one user only, so a marker per user de-duplicates
 // as well as a global one. MarkUpdate's global markers are separate: an
 // update id is to be marked by one of the two, never both.
-func (s *Store) Begin(ctx context.Context, updateID, tg int64) (first bool, u ll.User, err error) {
+func (s *Store) Begin(ctx context.Context, updateID, tg int64, now time.Time) (first bool, u ll.User, err error) {
 	op := fmt.Sprintf("begin update %d of user %d", updateID, tg)
 	st, rest, err := s.run(ctx, op, beginScript, []string{s.k.user(tg), s.k.userUpdate(tg, updateID)},
-		updateMarkerTTL.Milliseconds())
+		now.UnixMilli(), UpdateLease.Milliseconds(), updateMarkerTTL.Milliseconds())
 	switch {
 	case err != nil:
 		return false, ll.User{TelegramID: tg}, err
-	case st == "dup":
+	case st == "dup" || st == "busy":
 		return false, ll.User{TelegramID: tg}, nil
 	case st != "ok":
 		return false, ll.User{TelegramID: tg}, fmt.Errorf("%s: unexpected script status %q", op, st)
 	}
 	return true, decodeUser(tg, fieldMap(rest, 0)), nil
+}
+
+// Finish marks update updateID of user tg done: its effect and its replies
+// are recorded, and every later delivery is a duplicate (for the marker's
+// 48 hours). One round trip; finishing twice is harmless.
+func (s *Store) Finish(ctx context.Context, updateID, tg int64) error {
+	err := s.c.Set(ctx, s.k.userUpdate(tg, updateID), "done", updateMarkerTTL).Err()
+	return s.wrap(fmt.Sprintf("finish update %d of user %d", updateID, tg), err)
 }
 
 // callerID checks the membership pointer of a user acting through the bot

@@ -299,6 +299,11 @@ func (u *usernameHandlers) HandleUpdate(ctx context.Context, req ll.Request) ([]
 	return u.current().HandleUpdate(ctx, req)
 }
 
+// Done records that an update's replies were sent (bot.Finisher).
+func (u *usernameHandlers) Done(ctx context.Context, req ll.Request) error {
+	return u.current().Done(ctx, req)
+}
+
 // current returns the handlers for the current bot username.
 func (u *usernameHandlers) current() *handlers.Handlers {
 	name := ""

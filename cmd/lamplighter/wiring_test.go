@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"testing"
+	"time"
 
 	"github.com/lamplighter-bot/lamplighter/bot"
 	"github.com/lamplighter-bot/lamplighter/bot/telegramtest"
@@ -15,6 +17,7 @@ import (
 var (
 	_ bot.UpdateHandler = (*handlers.Handlers)(nil)
 	_ bot.UpdateHandler = (*usernameHandlers)(nil)
+	_ bot.Finisher      = (*usernameHandlers)(nil)
 )
 
 // TestRunMarksUpdatesInTheUserSlot: in "lamplighter run" an update that
@@ -32,7 +35,20 @@ func TestRunMarksUpdatesInTheUserSlot(t *testing.T) {
 	if got := storagetest.Keys(t, raw, e.prefix+"upd:*"); len(got) != 0 {
 		t.Errorf("global update markers %q, want none", got)
 	}
-	if got := storagetest.Keys(t, raw, e.prefix+"{u:20002}:upd:*"); len(got) != 1 {
-		t.Errorf("the user's update markers are %q, want one", got)
+	got := storagetest.Keys(t, raw, e.prefix+"{u:20002}:upd:*")
+	if len(got) != 1 {
+		t.Fatalf("the user's update markers are %q, want one", got)
+	}
+	// Once the reply was sent the marker says done, not a lease (Done runs
+	// just after the send that the test saw, so allow it a moment).
+	var v string
+	for range 200 {
+		if v, _ = raw.Get(context.Background(), got[0]).Result(); v == "done" {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if v != "done" {
+		t.Errorf("marker %s = %q; want done", got[0], v)
 	}
 }
