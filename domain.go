@@ -301,6 +301,9 @@ type User struct {
 	Use        string `json:"use,omitempty"`       // admin's current community
 	Community  string `json:"community,omitempty"` // membership pointer
 	MemberID   string `json:"member,omitempty"`
+	// NoMemberLanguage is set when the member the pointer names has no
+	// language of their own (so a reply's language needs no read of it).
+	NoMemberLanguage bool `json:"-"`
 }
 
 // Flow is the state of a guided conversation (registration, claim...).

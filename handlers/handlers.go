@@ -218,10 +218,21 @@ func (c *call) load() error {
 		return fmt.Errorf("load user %d: %w", c.req.UserID, err)
 	}
 	c.user = u
-	if u.Community != "" && u.MemberID != "" && ll.ValidLanguage(u.Language) && c.actsByPointer() {
-		c.byPointer = true
-		c.lang = u.Language // what language() picks first
-		return nil
+	// The store gives a user the member's language when they have none of
+	// their own (Register, ImportMembers), or notes that the member has none
+	// (NoMemberLanguage): then language() would pick the Telegram client's.
+	// User records from before that note take the longer way.
+	if u.Community != "" && u.MemberID != "" && c.actsByPointer() {
+		if ll.ValidLanguage(u.Language) {
+			c.byPointer = true
+			c.lang = u.Language // what language() picks first
+			return nil
+		}
+		if l := hintLanguage(c.req.LanguageCode, ""); l != "" && u.NoMemberLanguage {
+			c.byPointer = true
+			c.lang = l // what language() picks for a member without a language
+			return nil
+		}
 	}
 	if u.Community != "" && u.MemberID != "" {
 		m, err := c.h.store.Member(c.ctx, u.Community, u.MemberID)

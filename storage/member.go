@@ -201,6 +201,8 @@ func (s *Store) ImportMembers(ctx context.Context, community string, ms []ll.Mem
 				p.HSetNX(ctx, s.k.user(m.TelegramID), "m", pointer(community, m.ID))
 				if ll.ValidLanguage(m.Language) {
 					p.HSetNX(ctx, s.k.user(m.TelegramID), "lang", m.Language)
+				} else {
+					p.HSet(ctx, s.k.user(m.TelegramID), "nml", "1") // the member has no language
 				}
 			}
 		}

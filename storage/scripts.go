@@ -469,10 +469,17 @@ return {'ok'}
 `)
 
 // KEYS: user. ARGV: pointer, language ("" for none). Points the user at a
-// member and gives them the member's language if they have none.
+// member and gives them the member's language if they have none; nml
+// records that the member has none, so a reply's language needs no read of
+// the member.
 var pointUserScript = script(`
 redis.call('HSET', KEYS[1], 'm', ARGV[1])
-if ARGV[2] ~= '' then redis.call('HSETNX', KEYS[1], 'lang', ARGV[2]) end
+if ARGV[2] ~= '' then
+  redis.call('HSETNX', KEYS[1], 'lang', ARGV[2])
+  redis.call('HDEL', KEYS[1], 'nml')
+else
+  redis.call('HSET', KEYS[1], 'nml', '1')
+end
 return {'ok'}
 `)
 

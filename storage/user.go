@@ -28,7 +28,7 @@ func (s *Store) User(ctx context.Context, tg int64) (ll.User, error) {
 
 // decodeUser builds a User from the fields of its hash.
 func decodeUser(tg int64, h map[string]string) ll.User {
-	u := ll.User{TelegramID: tg, Language: h["lang"], Use: h["use"]}
+	u := ll.User{TelegramID: tg, Language: h["lang"], Use: h["use"], NoMemberLanguage: h["nml"] == "1"}
 	if c, m, ok := strings.Cut(h["m"], "/"); ok {
 		u.Community, u.MemberID = c, m
 	}
@@ -114,6 +114,7 @@ func (s *Store) SetUserLanguage(ctx context.Context, tg int64, lang string) erro
 	var ptr *redis.StringCmd
 	_, err := s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
 		p.HSet(ctx, s.k.user(tg), "lang", lang)
+		p.HDel(ctx, s.k.user(tg), "nml") // the member gets this language too
 		ptr = p.HGet(ctx, s.k.user(tg), "m")
 		return nil
 	})
