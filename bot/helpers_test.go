@@ -146,6 +146,8 @@ func config(srv *telegramtest.Server, h bot.Handler, store bot.UpdateStore, sl *
 		PollTimeout: time.Second,
 		Logger:      testLogger(),
 		Sleep:       sl.Sleep,
+		// The fake server answers [] after 200 ms; do not add the pause.
+		EmptyPollSleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() },
 	}
 }
 

@@ -114,6 +114,7 @@ func (p *poller) loop(ctx context.Context) {
 			continue
 		}
 		offset := p.offset()
+		polled := time.Now()
 		updates, err := t.getUpdates(ctx, offset, pollLimit, t.cfg.PollTimeout)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -138,6 +139,14 @@ func (p *poller) loop(ctx context.Context) {
 			continue
 		}
 		backoff = 0
+		if len(updates) == 0 && t.cfg.EmptyPollPause > 0 && time.Since(polled) < t.cfg.PollTimeout/2 {
+			// An empty answer long before the timeout: the server does not
+			// long-poll. Pause so the loop does not spin.
+			if t.cfg.EmptyPollSleep(ctx, t.cfg.EmptyPollPause) != nil {
+				return
+			}
+			continue
+		}
 		took := 0
 		for _, u := range updates {
 			if offset > 0 && u.ID < offset {

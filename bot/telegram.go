@@ -95,7 +95,18 @@ type TelegramConfig struct {
 	// used for every wait: retry_after, backoff after errors. Tests inject
 	// one that does not sleep.
 	Sleep func(ctx context.Context, d time.Duration) error
+
+	// EmptyPollPause is the pause after a getUpdates answer with no updates
+	// that came much sooner than PollTimeout (a server that ignores the
+	// long-poll timeout), so the poller never spins. DefaultEmptyPollPause
+	// when 0; negative: no pause. EmptyPollSleep waits it (a real sleep
+	// honouring ctx when nil).
+	EmptyPollPause time.Duration
+	EmptyPollSleep func(ctx context.Context, d time.Duration) error
 }
+
+// DefaultEmptyPollPause is the pause after an early empty getUpdates answer.
+const DefaultEmptyPollPause = time.Second
 
 var secretTokenPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
 
@@ -163,6 +174,12 @@ func NewTelegram(cfg TelegramConfig) (*Telegram, error) {
 	}
 	if cfg.Sleep == nil {
 		cfg.Sleep = sleep
+	}
+	if cfg.EmptyPollPause == 0 {
+		cfg.EmptyPollPause = DefaultEmptyPollPause
+	}
+	if cfg.EmptyPollSleep == nil {
+		cfg.EmptyPollSleep = sleep
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
