@@ -127,9 +127,24 @@ func (t *Telegram) send(ctx context.Context, o outgoing, waitAll bool) (int, err
 		}
 		id, err := t.sendFile(ctx, o.chatID, r.File, caption, markup, wait())
 		if err != nil {
-			return 0, err
+			if unreachable(err) || ctx.Err() != nil {
+				return 0, err
+			}
+			// Telegram refused the file (too big, a bad image, a server
+			// without the method): say so in text instead of leaving the
+			// person waiting for a file that never comes.
+			t.log.Warn("send file refused; telling the chat in text", "chat_id", o.chatID, "err", t.clean(err))
+			note := fileRefused[o.lang]
+			if note == "" {
+				note = fileRefused[lamplighter.DefaultLanguage]
+			}
+			if caption != "" {
+				note = caption + "\n\n" + note
+			}
+			chunks = append([]string{note}, chunks...) // sent below, with the buttons
+		} else {
+			sent, lastID = true, id
 		}
-		sent, lastID = true, id
 	}
 
 	if o.editID != 0 && r.Edit && r.File == nil && len(chunks) == 1 && keyboard == nil {
@@ -206,6 +221,12 @@ func (t *Telegram) edit(ctx context.Context, chatID int64, messageID int, text s
 func editFallsBack(err error) bool {
 	return badRequest(err, "message can't be edited") || badRequest(err, "message to edit not found") ||
 		badRequest(err, "no text in the message")
+}
+
+// fileRefused follows a photo or document that Telegram refused.
+var fileRefused = map[string]string{
+	"zh": "⚠️ 文件未能发送（Telegram 拒绝了它）。请稍后重试；若仍不行，请告诉社区管理员。",
+	"en": "⚠️ The file could not be sent (Telegram refused it). Please try again later; if it keeps failing, tell the committee.",
 }
 
 // sendFile sends a photo or a document. The upload reader is made afresh for
