@@ -1,24 +1,7 @@
-package handlers
+package catalog
 
-import "fmt"
-
-// The ledger's messages: activities, check-in, service records,
-// corrections, the ledger on the card, reports, the public notice and
-// /forgetme. They are part of the one catalog (i18n.go) and follow its
-// rules; they live in a file of their own so that the ledger and the rest
-// of the conversation can grow without editing the same lines. init merges
-// them into the catalog and refuses an id defined twice.
-
-func init() {
-	for lang, msgs := range map[string]map[string]string{"en": enLedger, "zh": zhLedger} {
-		for id, msg := range msgs {
-			if _, dup := catalog[lang][id]; dup {
-				panic(fmt.Sprintf("handlers: message %q is defined twice in %s", id, lang))
-			}
-			catalog[lang][id] = msg
-		}
-	}
-}
+// The ledger's messages: activities, check-in, service records, corrections,
+// the ledger on the card, reports, the public notice and /forgetme.
 
 var enLedger = map[string]string{
 	"desc.activities":     "upcoming activities to sign up for",

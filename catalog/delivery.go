@@ -1,23 +1,7 @@
-package handlers
-
-import "fmt"
+package catalog
 
 // The messages of delivery: /broadcast, its progress message, and the
-// scheduled reminders and digests. They are part of the one catalog
-// (i18n.go) and follow its rules; like the ledger's (i18n_ledger.go) they
-// live in a file of their own, merged by init, which refuses an id defined
-// twice.
-
-func init() {
-	for lang, msgs := range map[string]map[string]string{"en": enDelivery, "zh": zhDelivery} {
-		for id, msg := range msgs {
-			if _, dup := catalog[lang][id]; dup {
-				panic(fmt.Sprintf("handlers: message %q is defined twice in %s", id, lang))
-			}
-			catalog[lang][id] = msg
-		}
-	}
-}
+// scheduled reminders and digests.
 
 var enDelivery = map[string]string{
 	"desc.broadcast":  "send a message to members",
