@@ -100,6 +100,8 @@ const (
 	ReasonDecided       = "decided"        // the record was already decided otherwise
 	ReasonSelf          = "self"           // nobody verifies their own participation
 	ReasonCode          = "code"           // no live activity has that code
+	ReasonActivity      = "activity"       // (with EFULL) the activity's sign-ups are full
+	ReasonPost          = "post"           // (with EFULL) the post's claims are full
 )
 
 // Refuse returns the *Error of code with reason as its Detail.

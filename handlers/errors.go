@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"errors"
-	"strings"
 
 	ll "github.com/lamplighter-bot/lamplighter"
 )
@@ -67,7 +66,7 @@ func (c *call) errorText(err error, subject string) string {
 		}
 		return c.t("error.forbidden")
 	case ll.EFULL:
-		if strings.HasPrefix(subject, "A") {
+		if e.Detail == ll.ReasonActivity { // the store says which object is full
 			return c.t("error.full_activity", subject)
 		}
 		if subject != "" {

@@ -478,7 +478,7 @@ func ledgerError(op, st string, rest []any, ids map[string]string) error {
 		}
 		return &ll.Error{Code: ll.EINVALID, Message: msg, Detail: d}
 	case "full":
-		return &ll.Error{Code: ll.EFULL, Message: fmt.Sprintf("activity %s is full", ids["activity"])}
+		return &ll.Error{Code: ll.EFULL, Detail: ll.ReasonActivity, Message: fmt.Sprintf("activity %s is full", ids["activity"])}
 	}
 	return statusError(op, st, rest, ids)
 }

@@ -371,7 +371,7 @@ func statusError(op, st string, rest []any, ids map[string]string) error {
 	case "closed":
 		return &ll.Error{Code: ll.ECONFLICT, Message: fmt.Sprintf("post %s is closed", ids["post"]), Detail: "closed"}
 	case "full":
-		return &ll.Error{Code: ll.EFULL, Message: fmt.Sprintf("post %s is full", ids["post"])}
+		return &ll.Error{Code: ll.EFULL, Detail: ll.ReasonPost, Message: fmt.Sprintf("post %s is full", ids["post"])}
 	}
 	return fmt.Errorf("%s: unexpected script status %q", op, st)
 }

@@ -1,0 +1,58 @@
+package handlers
+
+import (
+	"log/slog"
+	"strings"
+	"testing"
+
+	ll "github.com/lamplighter-bot/lamplighter"
+)
+
+// TestEveryRefusalHasItsMessage maps every refusal the store and the
+// services give (a code and, where it has one, a Reason) to a message in
+// Chinese and in English: never empty, never the generic apology, no
+// unfilled placeholder, and different from the code's plain message where
+// the reason says more.
+func TestEveryRefusalHasItsMessage(t *testing.T) {
+	refusals := []*ll.Error{
+		ll.ErrConflict, ll.ErrForbidden, ll.ErrFull, ll.ErrInvalid, ll.ErrNotFound,
+		ll.ErrNotMember, ll.ErrUnavailable, ll.ErrStale,
+		ll.Refuse(ll.EFORBIDDEN, ll.ReasonUseFirst),
+		ll.Refuse(ll.EFORBIDDEN, ll.ReasonSecretaryOnly),
+		ll.Refuse(ll.EFORBIDDEN, ll.ReasonAdminOnly),
+		ll.Refuse(ll.EFORBIDDEN, ll.ReasonTooManyCodes),
+		ll.Refuse(ll.ECONFLICT, ll.ReasonClosed),
+		ll.Refuse(ll.ECONFLICT, ll.ReasonUsed),
+		ll.Refuse(ll.ECONFLICT, ll.ReasonRegistered),
+		ll.Refuse(ll.ECONFLICT, ll.ReasonInactive),
+		ll.Refuse(ll.ECONFLICT, ll.ReasonCancelled),
+		ll.Refuse(ll.ECONFLICT, ll.ReasonEnded),
+		ll.Refuse(ll.ECONFLICT, ll.ReasonNotOpen),
+		ll.Refuse(ll.ECONFLICT, ll.ReasonDecided),
+		ll.Refuse(ll.EINVALID, ll.ReasonCode),
+		ll.Refuse(ll.EFULL, ll.ReasonActivity),
+		ll.Refuse(ll.EFULL, ll.ReasonPost),
+	}
+	h := New(nil, Config{Logger: slog.New(slog.DiscardHandler)})
+	for _, lang := range []string{"zh", "en"} {
+		c := &call{h: h, lang: lang}
+		internal := c.t("error.internal")
+		plain := map[string]string{}
+		for _, code := range []*ll.Error{ll.ErrConflict, ll.ErrForbidden, ll.ErrFull} {
+			plain[code.Code] = c.errorText(code, "X1")
+		}
+		for _, e := range refusals {
+			got := c.errorText(e, "X1")
+			switch {
+			case strings.TrimSpace(got) == "":
+				t.Errorf("%s: refusal %s/%s has no message", lang, e.Code, e.Detail)
+			case got == internal:
+				t.Errorf("%s: refusal %s/%s answered with the generic apology", lang, e.Code, e.Detail)
+			case strings.Contains(got, "%!"):
+				t.Errorf("%s: refusal %s/%s = %q, a placeholder is unfilled", lang, e.Code, e.Detail, got)
+			case e.Detail != "" && e.Detail != ll.ReasonPost && got == plain[e.Code]:
+				t.Errorf("%s: refusal %s/%s = %q, the same as the plain %s message", lang, e.Code, e.Detail, got, e.Code)
+			}
+		}
+	}
+}
