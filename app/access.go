@@ -54,24 +54,3 @@ func (x *Access) Committee(ctx context.Context, a Actor) (Scope, error) {
 	}
 	return Scope{Community: comm, Actor: a.AuditName(comm.ID), Role: role, Channel: a.Channel, Now: a.Now}, nil
 }
-
-// Secretary is Committee for actions only the secretary or an admin may take:
-// EFORBIDDEN with ReasonSecretaryOnly otherwise.
-func (x *Access) Secretary(ctx context.Context, a Actor) (Scope, error) {
-	sc, err := x.Committee(ctx, a)
-	if err != nil {
-		return sc, err
-	}
-	if !sc.CanAppoint() {
-		return Scope{}, ll.Refuse(ll.EFORBIDDEN, ll.ReasonSecretaryOnly)
-	}
-	return sc, nil
-}
-
-// Member returns the actor's active membership: ErrNotMember when none.
-func (x *Access) Member(a Actor) (ll.Member, error) {
-	if a.Member == nil {
-		return ll.Member{}, ll.ErrNotMember
-	}
-	return *a.Member, nil
-}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	ll "github.com/lamplighter-bot/lamplighter"
+	"github.com/lamplighter-bot/lamplighter/app"
 )
 
 // Invites expire: a member invite after inviteTTL, one that grants a
@@ -16,29 +17,22 @@ const (
 	roleInviteTTL = 7 * 24 * time.Hour
 )
 
-// scope is the community a committee command acts on and who acts.
+// scope is the community a committee command acts on and who acts: the
+// application layer's Scope (app.Access resolved it), under the short names
+// the conversation uses.
 type scope struct {
 	community ll.Community
 	actor     string  // audit actor: member id, or tg:<id> for an admin from outside
 	role      ll.Role // the caller's role there; RoleAdmin for a district admin
-	now       time.Time
+	app       app.Scope
 }
 
 // canAppoint reports whether the caller may grant committee roles.
-func (s *scope) canAppoint() bool {
-	return s.role == ll.RoleSecretary || s.role == ll.RoleAdmin
-}
+func (s *scope) canAppoint() bool { return s.app.CanAppoint() }
 
 // audit is the audit entry of an action in the scope's community.
 func (s *scope) audit(action, object, detail string) *ll.AuditEntry {
-	return &ll.AuditEntry{
-		Time:      s.now,
-		Community: s.community.ID,
-		Actor:     s.actor,
-		Action:    action,
-		Object:    object,
-		Detail:    truncate(detail, 200),
-	}
+	return s.app.Audit(action, object, detail)
 }
 
 // committee resolves the community the caller's committee commands act on,
@@ -52,7 +46,7 @@ func (c *call) committee() (*scope, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.scope = &scope{community: sc.Community, actor: sc.Actor, role: sc.Role, now: c.now}
+	c.scope = &scope{community: sc.Community, actor: sc.Actor, role: sc.Role, app: sc}
 	return c.scope, nil
 }
 

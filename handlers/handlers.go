@@ -73,7 +73,7 @@ func New(store Store, cfg Config) *Handlers {
 	}
 	cfg.BotUsername = strings.TrimPrefix(strings.TrimSpace(cfg.BotUsername), "@")
 	if cfg.App == nil {
-		cfg.App = app.New(store, app.Config{Admins: cfg.Admins, Now: cfg.Now, Logger: cfg.Logger})
+		cfg.App = app.New(store)
 	}
 	h := &Handlers{store: store, app: cfg.App, render: cfg.Render, cfg: cfg, admins: map[int64]bool{}, now: cfg.Now, log: cfg.Logger}
 	for _, id := range cfg.Admins {
