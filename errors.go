@@ -106,3 +106,13 @@ const (
 
 // Refuse returns the *Error of code with reason as its Detail.
 func Refuse(code, reason string) *Error { return &Error{Code: code, Detail: reason} }
+
+// ErrorDetail returns the Detail of the first *Error in err's chain (the
+// field of an EINVALID, the Reason of a refusal), "" when there is none.
+func ErrorDetail(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Detail
+	}
+	return ""
+}

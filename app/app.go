@@ -1,17 +1,25 @@
 package app
 
 // Store is everything the services need together; *storage.Store implements
-// it. Each service names its own smaller interface next to itself.
+// it (cmd/lamplighter and storage's tests check that it fits). Each service
+// names its own smaller interface next to itself.
 type Store interface {
 	AccessStore
+	SettingsStore
 }
 
-// App holds the feature services every front end calls.
+// App holds the feature services every front end calls. Committee actions
+// take a *Scope from Access.Committee (the proof that the role check passed;
+// a service checks any stricter role itself); member actions take the Actor.
 type App struct {
-	Access *Access
+	Access   *Access
+	Settings *Settings
 }
 
 // New returns the services over store.
 func New(store Store) *App {
-	return &App{Access: &Access{store: store}}
+	return &App{
+		Access:   &Access{store: store},
+		Settings: &Settings{store: store},
+	}
 }

@@ -236,8 +236,8 @@ func (c *call) newActivity() []ll.Reply {
 	if len(parts) < 3 || len(parts) > 5 {
 		return c.usage("newactivity")
 	}
-	a := ll.Activity{Community: sc.community.ID, Title: parts[0], CreatedBy: sc.actor, Created: c.now}
-	start, err := parseStart(parts[1], sc.community.Location())
+	a := ll.Activity{Community: sc.Community.ID, Title: parts[0], CreatedBy: sc.Actor, Created: c.now}
+	start, err := parseStart(parts[1], sc.Community.Location())
 	if err != nil {
 		return c.fail(err, "")
 	}
@@ -278,15 +278,15 @@ func (c *call) createActivity(a ll.Activity) []ll.Reply {
 	for _, old := range all {
 		if !old.Cancelled && old.Title == a.Title && old.Start.Equal(a.Start) && old.CreatedBy == a.CreatedBy &&
 			c.now.Sub(old.Created) < duplicateWindow {
-			return c.activityCreated(old, sc.community, "activity.exists")
+			return c.activityCreated(old, sc.Community, "activity.exists")
 		}
 	}
-	detail := a.Title + " @ " + a.Start.In(sc.community.Location()).Format("2006-01-02 15:04")
-	a, err = c.h.store.CreateActivity(c.ctx, a, sc.audit("newactivity", "", detail))
+	detail := a.Title + " @ " + a.Start.In(sc.Community.Location()).Format("2006-01-02 15:04")
+	a, err = c.h.store.CreateActivity(c.ctx, a, sc.Audit("newactivity", "", detail))
 	if err != nil {
 		return c.fail(err, "")
 	}
-	return c.activityCreated(a, sc.community, "activity.created")
+	return c.activityCreated(a, sc.Community, "activity.created")
 }
 
 // activityCreated is the answer to a new activity: its card, then the QR
@@ -344,7 +344,7 @@ func (c *call) setActivityField(a *ll.Activity, typed, value string) (string, er
 			a.Place = ""
 		}
 	case "start":
-		start, err := parseStart(value, c.scope.community.Location())
+		start, err := parseStart(value, c.scope.Community.Location())
 		if err != nil {
 			return "", err
 		}
@@ -417,7 +417,7 @@ func (c *call) editActivity() []ll.Reply {
 	if len(args) > 2 {
 		value = args[2]
 	}
-	a, err := c.h.store.Activity(c.ctx, sc.community.ID, id)
+	a, err := c.h.store.Activity(c.ctx, sc.Community.ID, id)
 	if err != nil {
 		return c.fail(err, id)
 	}
@@ -443,18 +443,18 @@ func (c *call) editActivity() []ll.Reply {
 	if err := a.Validate(); err != nil {
 		return c.fail(err, "")
 	}
-	if err := c.h.store.SaveActivity(c.ctx, a, sc.audit("editactivity", a.ID, field+"="+value)); err != nil {
+	if err := c.h.store.SaveActivity(c.ctx, a, sc.Audit("editactivity", a.ID, field+"="+value)); err != nil {
 		return c.fail(err, a.ID)
 	}
 	tell := field == "title" || field == "place" || field == "start" || field == "duration"
-	card, err := c.activityCard(a, sc.community, true)
+	card, err := c.activityCard(a, sc.Community, true)
 	if err != nil {
 		return c.fail(err, "")
 	}
 	rs := text(c.t("activity.saved", a.ID) + "\n\n" + card)
 	if tell {
-		loc := sc.community.Location()
-		told, err := c.tellSignedUp(a, sc.community, func(lang string) string {
+		loc := sc.Community.Location()
+		told, err := c.tellSignedUp(a, sc.Community, func(lang string) string {
 			return tr(lang, "activity.changed_told", a.ID, a.Title, whenText(a, loc), or(a.Place, "—"))
 		})
 		if err != nil {
@@ -514,19 +514,19 @@ func (c *call) cancelActivity() []ll.Reply {
 	if err := checkFreeText("reason", reason, maxReasonLen, false); err != nil {
 		return c.fail(err, "")
 	}
-	a, err := c.h.store.Activity(c.ctx, sc.community.ID, id)
+	a, err := c.h.store.Activity(c.ctx, sc.Community.ID, id)
 	if err != nil {
 		return c.fail(err, id)
 	}
-	signedUp, changed, err := c.h.store.CancelActivity(c.ctx, sc.community.ID, id, reason, sc.audit("cancelactivity", id, reason))
+	signedUp, changed, err := c.h.store.CancelActivity(c.ctx, sc.Community.ID, id, reason, sc.Audit("cancelactivity", id, reason))
 	if err != nil {
 		return c.fail(err, id)
 	}
 	if !changed {
 		return c.say("activity.already_cancelled", a.ID, a.Title)
 	}
-	loc := sc.community.Location()
-	told, err := c.tellMembers(sc.community, signedUp, func(lang string) string {
+	loc := sc.Community.Location()
+	told, err := c.tellMembers(sc.Community, signedUp, func(lang string) string {
 		msg := tr(lang, "activity.cancel_told", a.ID, a.Title, whenText(a, loc))
 		if reason != "" {
 			msg += "\n" + tr(lang, "activity.reason", reason)

@@ -27,7 +27,7 @@ var (
 
 // startNewActivityFlow starts the guided /newactivity in the scope's community.
 func (c *call) startNewActivityFlow() []ll.Reply {
-	f, err := c.startFlow(flowNewActivity, stepTitle, map[string]string{"c": c.scope.community.ID})
+	f, err := c.startFlow(flowNewActivity, stepTitle, map[string]string{"c": c.scope.Community.ID})
 	if err != nil {
 		return c.fail(err, "")
 	}
@@ -41,8 +41,8 @@ func (c *call) newActivityPrompt(f *ll.Flow) ll.Reply {
 	case stepTitle:
 		r.Text = c.t("newactivity.ask_title")
 	case stepWhen:
-		example := c.now.In(c.scope.community.Location()).AddDate(0, 0, 1).Format("2006-01-02") + " 09:00"
-		r.Text = c.t("newactivity.ask_when", f.Data[stepTitle], c.scope.community.TimeZone, example)
+		example := c.now.In(c.scope.Community.Location()).AddDate(0, 0, 1).Format("2006-01-02") + " 09:00"
+		r.Text = c.t("newactivity.ask_when", f.Data[stepTitle], c.scope.Community.TimeZone, example)
 	case stepDuration:
 		r.Text = c.t("newactivity.ask_duration")
 		var row []ll.Button
@@ -81,7 +81,7 @@ func (c *call) flowScope(f *ll.Flow) error {
 	if err != nil {
 		return err
 	}
-	if sc.community.ID != f.Data["c"] {
+	if sc.Community.ID != f.Data["c"] {
 		return ll.ErrStale
 	}
 	return nil
@@ -111,7 +111,7 @@ func (c *call) newActivityText(f *ll.Flow) []ll.Reply {
 		f.Data[stepTitle] = v
 		return c.newActivityNext(f, stepWhen)
 	case stepWhen:
-		start, err := parseStart(v, c.scope.community.Location())
+		start, err := parseStart(v, c.scope.Community.Location())
 		if err == nil {
 			err = checkStart(start, c.now)
 		}
@@ -206,7 +206,7 @@ func (c *call) finishNewActivity(f *ll.Flow) []ll.Reply {
 		Start:     start,
 		End:       start.Add(time.Duration(minutes) * time.Minute),
 		Capacity:  capacity,
-		CreatedBy: c.scope.actor,
+		CreatedBy: c.scope.Actor,
 		Created:   c.now,
 	}
 	if f.Data["lat"] != "" {
@@ -246,7 +246,7 @@ func (c *call) activityLocationText(f *ll.Flow) []ll.Reply {
 		return c.abandonFlow(err)
 	}
 	sc := c.scope
-	a, err := c.h.store.Activity(c.ctx, sc.community.ID, f.Data["a"])
+	a, err := c.h.store.Activity(c.ctx, sc.Community.ID, f.Data["a"])
 	if err != nil {
 		return c.abandonFlow(err)
 	}
@@ -265,13 +265,13 @@ func (c *call) activityLocationText(f *ll.Flow) []ll.Reply {
 		return append(c.fail(err, ""), ask)
 	}
 	value := strconv.FormatFloat(p.Latitude, 'f', 6, 64) + "," + strconv.FormatFloat(p.Longitude, 'f', 6, 64)
-	if err := c.h.store.SaveActivity(c.ctx, a, sc.audit("editactivity", a.ID, "location="+value)); err != nil {
+	if err := c.h.store.SaveActivity(c.ctx, a, sc.Audit("editactivity", a.ID, "location="+value)); err != nil {
 		return c.fail(err, a.ID)
 	}
 	if err := c.endFlow(); err != nil {
 		c.h.log.Warn("end activity location flow", "user", c.req.UserID, "err", err)
 	}
-	card, err := c.activityCard(a, sc.community, true)
+	card, err := c.activityCard(a, sc.Community, true)
 	if err != nil {
 		return c.fail(err, "")
 	}

@@ -116,7 +116,7 @@ func (c *call) broadcast() []ll.Reply {
 		return []ll.Reply{{Text: c.t("invalid.audience") + "\n\n" + c.t("usage.broadcast")}}
 	}
 	if text == "" {
-		f, err := c.startFlow(flowBroadcast, stepBcText, map[string]string{"c": c.scope.community.ID, "aud": aud.String()})
+		f, err := c.startFlow(flowBroadcast, stepBcText, map[string]string{"c": c.scope.Community.ID, "aud": aud.String()})
 		if err != nil {
 			return c.fail(err, "")
 		}
@@ -150,7 +150,7 @@ func splitAudience(args string) (aud, text string) {
 
 // startBroadcastFlow asks for the audience.
 func (c *call) startBroadcastFlow() []ll.Reply {
-	f, err := c.startFlow(flowBroadcast, stepBcAudience, map[string]string{"c": c.scope.community.ID})
+	f, err := c.startFlow(flowBroadcast, stepBcAudience, map[string]string{"c": c.scope.Community.ID})
 	if err != nil {
 		return c.fail(err, "")
 	}
@@ -192,7 +192,7 @@ func (c *call) confirmBroadcast(f *ll.Flow, aud audience, text string) []ll.Repl
 		return rs
 	}
 	sc := c.scope
-	to, skipped, err := c.recipients(sc.community, aud)
+	to, skipped, err := c.recipients(sc.Community, aud)
 	if err != nil {
 		return c.fail(err, aud.arg)
 	}
@@ -204,7 +204,7 @@ func (c *call) confirmBroadcast(f *ll.Flow, aud audience, text string) []ll.Repl
 		}
 		return c.say("broadcast.nobody", aud.String(), skipped)
 	}
-	data := map[string]string{"c": sc.community.ID, "aud": aud.String(), "text": text, "bid": broadcastID(sc.community.ID)}
+	data := map[string]string{"c": sc.Community.ID, "aud": aud.String(), "text": text, "bid": broadcastID(sc.Community.ID)}
 	if f == nil {
 		if f, err = c.startFlow(flowBroadcast, stepBcConfirm, data); err != nil {
 			return c.fail(err, "")
@@ -221,7 +221,7 @@ func (c *call) confirmBroadcast(f *ll.Flow, aud audience, text string) []ll.Repl
 	if skipped > 0 {
 		b.WriteString("\n" + c.t("broadcast.skipped", skipped))
 	}
-	b.WriteString("\n\n" + c.t("broadcast.preview") + "\n" + c.t("broadcast.header", sc.community.Name) + "\n" + escape(text))
+	b.WriteString("\n\n" + c.t("broadcast.preview") + "\n" + c.t("broadcast.header", sc.Community.Name) + "\n" + escape(text))
 	return []ll.Reply{{Text: b.String(), Buttons: [][]ll.Button{{
 		flowButton(f, c.label("button.send"), "send"),
 		flowButton(f, c.label("button.cancel"), "cancel"),
@@ -241,7 +241,7 @@ func broadcastID(community string) string {
 
 // broadcastText passes a typed answer to the /broadcast flow.
 func (c *call) broadcastText(f *ll.Flow) []ll.Reply {
-	if _, err := c.committee(); err != nil || c.scope.community.ID != f.Data["c"] {
+	if _, err := c.committee(); err != nil || c.scope.Community.ID != f.Data["c"] {
 		return c.abandonFlow(ll.ErrForbidden)
 	}
 	switch f.Step {
@@ -272,7 +272,7 @@ func (c *call) broadcastPress(f *ll.Flow, value string) []ll.Reply {
 	if err != nil {
 		return c.toastErr(err, "")
 	}
-	if sc.community.ID != f.Data["c"] {
+	if sc.Community.ID != f.Data["c"] {
 		return c.stale()
 	}
 	switch {
@@ -303,7 +303,7 @@ func (c *call) sendBroadcast(f *ll.Flow) []ll.Reply {
 	if err != nil || f.Data["bid"] == "" {
 		return c.abandonFlow(ll.ErrStale)
 	}
-	to, skipped, err := c.recipients(sc.community, aud)
+	to, skipped, err := c.recipients(sc.Community, aud)
 	if err != nil {
 		return c.toastErr(err, aud.arg)
 	}
@@ -319,16 +319,16 @@ func (c *call) sendBroadcast(f *ll.Flow) []ll.Reply {
 	msgs := make([]ll.OutMessage, 0, len(to))
 	var direct []ll.Reply
 	for _, m := range to {
-		lang := memberLanguage(m, sc.community, c.h.cfg.DefaultLanguage)
+		lang := memberLanguage(m, sc.Community, c.h.cfg.DefaultLanguage)
 		if header[lang] == "" {
-			header[lang] = tr(lang, "broadcast.header", sc.community.Name) + "\n\n"
+			header[lang] = tr(lang, "broadcast.header", sc.Community.Name) + "\n\n"
 		}
 		r := ll.Reply{Text: header[lang] + escape(text)}
 		msgs = append(msgs, ll.OutMessage{ID: "bc:" + id + ":" + m.ID, ChatID: m.TelegramID, Reply: r,
-			Kind: ll.OutBroadcast, Community: sc.community.ID, Member: m.ID, Lang: lang})
+			Kind: ll.OutBroadcast, Community: sc.Community.ID, Member: m.ID, Lang: lang})
 		direct = append(direct, ll.Reply{ChatID: m.TelegramID, ToLabel: toLabel(m), Text: r.Text})
 	}
-	b := ll.Broadcast{ID: id, Community: sc.community.ID, By: sc.actor, ChatID: c.req.ChatID, Lang: c.lang,
+	b := ll.Broadcast{ID: id, Community: sc.Community.ID, By: sc.Actor, ChatID: c.req.ChatID, Lang: c.lang,
 		Audience: aud.String(), Total: len(msgs), Created: c.now}
 	if c.h.cfg.Outbox != nil {
 		if _, _, err := c.h.cfg.Outbox.EnqueueBroadcast(c.ctx, b, msgs); err != nil {
@@ -338,7 +338,7 @@ func (c *call) sendBroadcast(f *ll.Flow) []ll.Reply {
 	if err := c.endFlow(); err != nil {
 		c.h.log.Warn("end broadcast flow", "user", c.req.UserID, "err", err)
 	}
-	entry := sc.audit("broadcast", id, fmt.Sprintf("%s: %d recipient(s)", aud, len(msgs)))
+	entry := sc.Audit("broadcast", id, fmt.Sprintf("%s: %d recipient(s)", aud, len(msgs)))
 	if err := c.h.store.Audit(c.ctx, *entry); err != nil {
 		c.h.log.Error("audit broadcast", "broadcast", id, "err", err)
 	}

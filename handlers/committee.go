@@ -17,28 +17,10 @@ const (
 	roleInviteTTL = 7 * 24 * time.Hour
 )
 
-// scope is the community a committee command acts on and who acts: the
-// application layer's Scope (app.Access resolved it), under the short names
-// the conversation uses.
-type scope struct {
-	community ll.Community
-	actor     string  // audit actor: member id, or tg:<id> for an admin from outside
-	role      ll.Role // the caller's role there; RoleAdmin for a district admin
-	app       app.Scope
-}
-
-// canAppoint reports whether the caller may grant committee roles.
-func (s *scope) canAppoint() bool { return s.app.CanAppoint() }
-
-// audit is the audit entry of an action in the scope's community.
-func (s *scope) audit(action, object, detail string) *ll.AuditEntry {
-	return s.app.Audit(action, object, detail)
-}
-
 // committee resolves the community the caller's committee commands act on,
 // from the role stored now: an admin's /use choice (or their own community),
 // else the community where the caller holds a committee role.
-func (c *call) committee() (*scope, error) {
+func (c *call) committee() (*app.Scope, error) {
 	if c.scope != nil {
 		return c.scope, nil
 	}
@@ -46,7 +28,7 @@ func (c *call) committee() (*scope, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.scope = &scope{community: sc.Community, actor: sc.Actor, role: sc.Role, app: sc}
+	c.scope = &sc
 	return c.scope, nil
 }
 
@@ -58,7 +40,7 @@ func (c *call) invite() []ll.Reply {
 	if err != nil {
 		return c.fail(err, "")
 	}
-	if role != ll.RoleNone && !sc.canAppoint() {
+	if role != ll.RoleNone && !sc.CanAppoint() {
 		return c.fail(&ll.Error{Code: ll.EFORBIDDEN, Detail: "secretary"}, "")
 	}
 	ttl := inviteTTL
@@ -66,17 +48,17 @@ func (c *call) invite() []ll.Reply {
 		ttl = roleInviteTTL
 	}
 	inv := ll.Invite{
-		Community: sc.community.ID,
+		Community: sc.Community.ID,
 		Role:      role,
-		CreatedBy: sc.actor,
+		CreatedBy: sc.Actor,
 		Created:   c.now,
 		Expires:   c.now.Add(ttl),
 	}
-	inv, err = c.h.store.CreateInvite(c.ctx, inv, sc.audit("invite", "", roleCode(role)))
+	inv, err = c.h.store.CreateInvite(c.ctx, inv, sc.Audit("invite", "", roleCode(role)))
 	if err != nil {
 		return c.fail(err, "")
 	}
-	expires := inv.Expires.In(sc.community.Location()).Format("2006-01-02")
+	expires := inv.Expires.In(sc.Community.Location()).Format("2006-01-02")
 	return c.say("invite.created", c.roleName(role), rawHTML(c.inviteLink(inv.Code)), expires)
 }
 
@@ -117,14 +99,14 @@ func (c *call) setRole() []ll.Reply {
 	if len(args) < 2 {
 		return c.usage("role")
 	}
-	if !sc.canAppoint() {
+	if !sc.CanAppoint() {
 		return c.fail(&ll.Error{Code: ll.EFORBIDDEN, Detail: "secretary"}, "")
 	}
 	role, err := ll.ParseRole(args[1])
 	if err != nil {
 		return c.fail(err, "")
 	}
-	m, err := c.resolveMember(sc.community.ID, args[0])
+	m, err := c.resolveMember(sc.Community.ID, args[0])
 	if err != nil {
 		return c.fail(err, args[0])
 	}
@@ -134,7 +116,7 @@ func (c *call) setRole() []ll.Reply {
 	if m.Role == role {
 		return c.say("role.unchanged", m.DisplayName(), c.roleName(role))
 	}
-	if err := c.h.store.SetRole(c.ctx, sc.community.ID, m.ID, role, sc.audit("role", m.ID, roleCode(role))); err != nil {
+	if err := c.h.store.SetRole(c.ctx, sc.Community.ID, m.ID, role, sc.Audit("role", m.ID, roleCode(role))); err != nil {
 		return c.fail(err, m.ID)
 	}
 	rs := c.say("role.set", m.DisplayName(), c.roleName(role))
@@ -146,10 +128,10 @@ func (c *call) setRole() []ll.Reply {
 			rs[0].SetMenu = menuFor(ll.RoleAdmin)
 		}
 	default:
-		lang := memberLanguage(m, sc.community, c.h.cfg.DefaultLanguage)
-		msg := tr(lang, "role.told", roleNameIn(lang, role), sc.community.Name)
+		lang := memberLanguage(m, sc.Community, c.h.cfg.DefaultLanguage)
+		msg := tr(lang, "role.told", roleNameIn(lang, role), sc.Community.Name)
 		if role == ll.RoleNone {
-			msg = tr(lang, "role.told_removed", sc.community.Name)
+			msg = tr(lang, "role.told_removed", sc.Community.Name)
 		}
 		rs = append(rs, ll.Reply{ChatID: m.TelegramID, ToLabel: toLabel(m), Text: msg, SetMenu: menuFor(role)})
 	}
@@ -173,24 +155,24 @@ func memberLanguage(m ll.Member, comm ll.Community, def string) string {
 func (c *call) remove() []ll.Reply {
 	sc := c.scope
 	arg := strings.TrimSpace(c.req.Args)
-	m, err := c.resolveMember(sc.community.ID, arg)
+	m, err := c.resolveMember(sc.Community.ID, arg)
 	if err != nil {
 		return c.fail(err, arg)
 	}
 	if !m.Active() {
 		return c.say("remove.already", m.DisplayName())
 	}
-	if m.Role.IsCommittee() && !sc.canAppoint() {
+	if m.Role.IsCommittee() && !sc.CanAppoint() {
 		return c.fail(&ll.Error{Code: ll.EFORBIDDEN, Detail: "secretary"}, "")
 	}
-	if err := c.h.store.RemoveMember(c.ctx, sc.community.ID, m.ID, c.now, sc.audit("remove", m.ID, m.Name)); err != nil {
+	if err := c.h.store.RemoveMember(c.ctx, sc.Community.ID, m.ID, c.now, sc.Audit("remove", m.ID, m.Name)); err != nil {
 		return c.fail(err, m.ID)
 	}
 	rs := c.say("remove.done", m.DisplayName())
 	if m.TelegramID != 0 && m.TelegramID != c.req.UserID {
-		lang := memberLanguage(m, sc.community, c.h.cfg.DefaultLanguage)
+		lang := memberLanguage(m, sc.Community, c.h.cfg.DefaultLanguage)
 		rs = append(rs, ll.Reply{ChatID: m.TelegramID, ToLabel: toLabel(m),
-			Text: tr(lang, "remove.told", sc.community.Name), SetMenu: "member"})
+			Text: tr(lang, "remove.told", sc.Community.Name), SetMenu: "member"})
 	}
 	return rs
 }
@@ -212,9 +194,9 @@ func (c *call) members() []ll.Reply {
 // membersPage renders one page of a member search.
 func (c *call) membersPage(q string, page int) (ll.Reply, error) {
 	sc := c.scope
-	all, err := c.h.store.Members(c.ctx, sc.community.ID)
+	all, err := c.h.store.Members(c.ctx, sc.Community.ID)
 	if err != nil {
-		return ll.Reply{}, fmt.Errorf("list members of %s: %w", sc.community.ID, err)
+		return ll.Reply{}, fmt.Errorf("list members of %s: %w", sc.Community.ID, err)
 	}
 	var found []ll.Member
 	for _, m := range all {
@@ -276,11 +258,11 @@ func nameOrDash(s string) string {
 func (c *call) memberCard() []ll.Reply {
 	sc := c.scope
 	arg := strings.TrimSpace(c.req.Args)
-	m, err := c.resolveMember(sc.community.ID, arg)
+	m, err := c.resolveMember(sc.Community.ID, arg)
 	if err != nil {
 		return c.fail(err, arg)
 	}
-	cd, err := c.h.store.Card(c.ctx, sc.community.ID, m.ID)
+	cd, err := c.h.store.Card(c.ctx, sc.Community.ID, m.ID)
 	if err != nil {
 		return c.fail(err, arg)
 	}
@@ -298,14 +280,14 @@ func (c *call) audit() []ll.Reply {
 		}
 		n = v
 	}
-	entries, err := c.h.store.AuditLog(c.ctx, sc.community.ID, n, time.Time{})
+	entries, err := c.h.store.AuditLog(c.ctx, sc.Community.ID, n, time.Time{})
 	if err != nil {
 		return c.fail(err, "")
 	}
 	if len(entries) == 0 {
 		return c.say("audit.empty")
 	}
-	loc := sc.community.Location()
+	loc := sc.Community.Location()
 	lines := make([]string, 0, len(entries))
 	for _, e := range entries {
 		line := e.Time.In(loc).Format("2006-01-02 15:04") + " · " + escape(e.Actor) + " · <b>" + escape(e.Action) + "</b>"

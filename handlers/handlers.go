@@ -99,7 +99,7 @@ type call struct {
 	duplicate bool // the update was begun before: no reply, no effect
 	admin     bool
 	lang      string
-	scope     *scope // set once a committee command resolved its community
+	scope     *app.Scope // set once a committee command resolved its community
 	public    bool   // the answer may stay in a group chat
 }
 
@@ -401,7 +401,7 @@ func (c *call) onText() []ll.Reply {
 // out of group chats, and makes sure a request gets an answer.
 func (c *call) finish(rs []ll.Reply) []ll.Reply {
 	if c.scope != nil {
-		label := c.communityLabel(c.scope.community)
+		label := c.communityLabel(c.scope.Community)
 		for i := range rs {
 			if rs[i].Text != "" && (rs[i].ChatID == 0 || rs[i].ChatID == c.req.UserID) &&
 				!strings.HasPrefix(rs[i].Text, label) {

@@ -108,11 +108,11 @@ func (c *call) attend() []ll.Reply {
 	if err := checkFreeText("note", note, maxReasonLen, false); err != nil {
 		return c.fail(err, "")
 	}
-	m, err := c.resolveMember(sc.community.ID, args[1])
+	m, err := c.resolveMember(sc.Community.ID, args[1])
 	if err != nil {
 		return c.fail(err, args[1])
 	}
-	a, err := c.h.store.Activity(c.ctx, sc.community.ID, id)
+	a, err := c.h.store.Activity(c.ctx, sc.Community.ID, id)
 	if err != nil {
 		return c.fail(err, id)
 	}
@@ -120,11 +120,11 @@ func (c *call) attend() []ll.Reply {
 	if note != "" {
 		detail += ": " + note
 	}
-	changed, err := c.h.store.Attend(c.ctx, sc.community.ID, id, m.ID, sc.actor, note, c.now, sc.audit("attend", id, detail))
+	changed, err := c.h.store.Attend(c.ctx, sc.Community.ID, id, m.ID, sc.Actor, note, c.now, sc.Audit("attend", id, detail))
 	var e *ll.Error
 	if errors.As(err, &e) && e.Code == ll.ECONFLICT && e.Detail == "not_open" {
 		opens, _ := a.CheckInWindow()
-		return c.say("attend.not_yet", a.ID, a.Title, opens.In(sc.community.Location()).Format("2006-01-02 15:04"))
+		return c.say("attend.not_yet", a.ID, a.Title, opens.In(sc.Community.Location()).Format("2006-01-02 15:04"))
 	}
 	if err != nil {
 		return c.fail(err, id)
@@ -133,8 +133,8 @@ func (c *call) attend() []ll.Reply {
 		return c.say("attend.already", m.DisplayName(), a.ID, a.Title)
 	}
 	rs := c.say("attend.done", m.DisplayName(), a.ID, a.Title)
-	loc := sc.community.Location()
-	told, err := c.tellMembers(sc.community, []string{m.ID}, func(lang string) string {
+	loc := sc.Community.Location()
+	told, err := c.tellMembers(sc.Community, []string{m.ID}, func(lang string) string {
 		return tr(lang, "attend.told", a.ID, a.Title, whenText(a, loc))
 	})
 	if err != nil {
@@ -162,18 +162,18 @@ func (c *call) void() []ll.Reply {
 	if err := checkFreeText("reason", reason, maxReasonLen, true); err != nil {
 		return c.fail(err, "")
 	}
-	m, err := c.resolveMember(sc.community.ID, args[1])
+	m, err := c.resolveMember(sc.Community.ID, args[1])
 	if err != nil {
 		return c.fail(err, args[1])
 	}
-	ps, err := c.h.store.Participations(c.ctx, sc.community.ID, m.ID)
+	ps, err := c.h.store.Participations(c.ctx, sc.Community.ID, m.ID)
 	if err != nil {
 		return c.fail(err, "")
 	}
 	if !slices.ContainsFunc(ps, func(p ll.Participation) bool { return p.Ref == ref && !p.Voided }) {
 		return c.say("void.none", m.DisplayName(), ref)
 	}
-	err = c.h.store.Void(c.ctx, sc.community.ID, ref, m.ID, sc.actor, reason, c.now, sc.audit("void", ref, m.ID+": "+reason))
+	err = c.h.store.Void(c.ctx, sc.Community.ID, ref, m.ID, sc.Actor, reason, c.now, sc.Audit("void", ref, m.ID+": "+reason))
 	if ll.ErrorCode(err) == ll.ENOTFOUND {
 		// Voided by someone else a moment ago.
 		return c.say("void.none", m.DisplayName(), ref)
@@ -182,7 +182,7 @@ func (c *call) void() []ll.Reply {
 		return c.fail(err, ref)
 	}
 	rs := c.say("void.done", m.DisplayName(), ref, reason)
-	told, err := c.tellMembers(sc.community, []string{m.ID}, func(lang string) string {
+	told, err := c.tellMembers(sc.Community, []string{m.ID}, func(lang string) string {
 		return tr(lang, "void.told", ref, reason)
 	})
 	if err != nil {

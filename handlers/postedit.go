@@ -18,7 +18,7 @@ func (c *call) newPost() []ll.Reply {
 	for i := range parts {
 		parts[i] = strings.TrimSpace(parts[i])
 	}
-	p := ll.Post{Community: c.scope.community.ID, Title: parts[0], Mode: ll.ModeClaimed, Created: c.now}
+	p := ll.Post{Community: c.scope.Community.ID, Title: parts[0], Mode: ll.ModeClaimed, Created: c.now}
 	if len(parts) > 1 && parts[1] != "" {
 		mode, err := ll.ParseMode(parts[1])
 		if err != nil {
@@ -58,7 +58,7 @@ func (c *call) createPost(p ll.Post) []ll.Reply {
 	if err := p.Validate(); err != nil {
 		return c.fail(err, "")
 	}
-	p, err := c.h.store.CreatePost(c.ctx, p, sc.audit("newpost", "", p.Title))
+	p, err := c.h.store.CreatePost(c.ctx, p, sc.Audit("newpost", "", p.Title))
 	if err != nil {
 		return c.fail(err, "")
 	}
@@ -88,7 +88,7 @@ func (c *call) editPost() []ll.Reply {
 	if value == "-" {
 		cleared = ""
 	}
-	p, err := c.h.store.Post(c.ctx, sc.community.ID, id)
+	p, err := c.h.store.Post(c.ctx, sc.Community.ID, id)
 	if err != nil {
 		return c.fail(err, id)
 	}
@@ -134,7 +134,7 @@ func (c *call) editPost() []ll.Reply {
 	if err := p.Validate(); err != nil {
 		return c.fail(err, "")
 	}
-	if err := c.h.store.SavePost(c.ctx, p, sc.audit("editpost", p.ID, field+"="+value)); err != nil {
+	if err := c.h.store.SavePost(c.ctx, p, sc.Audit("editpost", p.ID, field+"="+value)); err != nil {
 		return c.fail(err, p.ID)
 	}
 	return text(c.t("post.saved", p.ID) + "\n\n" + c.postCard(p, c.req.Private))
@@ -159,7 +159,7 @@ var capacityChoices = []string{"0", "1", "2", "5", "10"}
 
 // startNewPostFlow starts the guided /newpost in the scope's community.
 func (c *call) startNewPostFlow() []ll.Reply {
-	f, err := c.startFlow(flowNewPost, stepTitle, map[string]string{"c": c.scope.community.ID})
+	f, err := c.startFlow(flowNewPost, stepTitle, map[string]string{"c": c.scope.Community.ID})
 	if err != nil {
 		return c.fail(err, "")
 	}
@@ -205,7 +205,7 @@ func (c *call) newPostScope(f *ll.Flow) error {
 	if err != nil {
 		return err
 	}
-	if sc.community.ID != f.Data["c"] {
+	if sc.Community.ID != f.Data["c"] {
 		return ll.ErrStale
 	}
 	return nil

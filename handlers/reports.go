@@ -56,11 +56,11 @@ func (c *call) communityData(comm ll.Community) (record.CommunityData, error) {
 // yearData parses the year argument and gathers the scope community's data.
 func (c *call) yearData() (int, record.CommunityData, error) {
 	sc := c.scope
-	year, err := parseYear(c.req.Args, c.now.In(sc.community.Location()))
+	year, err := parseYear(c.req.Args, c.now.In(sc.Community.Location()))
 	if err != nil {
 		return 0, record.CommunityData{}, err
 	}
-	d, err := c.communityData(sc.community)
+	d, err := c.communityData(sc.Community)
 	return year, d, err
 }
 
@@ -88,12 +88,12 @@ func (c *call) export() []ll.Reply {
 		return c.fail(err, "")
 	}
 	detail := fmt.Sprintf("%d members, %d entries", len(members), len(ledger))
-	if err := c.writeAudit(sc.audit("export", strconv.Itoa(year), detail)); err != nil {
+	if err := c.writeAudit(sc.Audit("export", strconv.Itoa(year), detail)); err != nil {
 		return c.fail(err, "")
 	}
 	return []ll.Reply{{
 		Text: c.t("export.caption", year, len(members), len(ledger)),
-		File: &ll.File{Name: fmt.Sprintf("lamplighter-%s-%d.xlsx", sc.community.ID, year), MIME: xlsxMIME, Data: buf.Bytes()},
+		File: &ll.File{Name: fmt.Sprintf("lamplighter-%s-%d.xlsx", sc.Community.ID, year), MIME: xlsxMIME, Data: buf.Bytes()},
 	}}
 }
 
@@ -105,7 +105,7 @@ func (c *call) report() []ll.Reply {
 	if err != nil {
 		return c.fail(err, "")
 	}
-	loc := sc.community.Location()
+	loc := sc.Community.Location()
 	rows := record.MemberRows(d, year, c.now)
 	compliant := 0
 	var below []string
@@ -121,7 +121,7 @@ func (c *call) report() []ll.Reply {
 			below = append(below, line)
 		}
 	}
-	posts, err := c.h.store.Posts(c.ctx, sc.community.ID)
+	posts, err := c.h.store.Posts(c.ctx, sc.Community.ID)
 	if err != nil {
 		return c.fail(err, "")
 	}
@@ -147,7 +147,7 @@ func (c *call) report() []ll.Reply {
 	lines := []string{
 		c.t("report.members", len(rows), year),
 		c.t("report.compliant", compliant, percent),
-		c.t("report.below", sc.community.Minimum, len(below)),
+		c.t("report.below", sc.Community.Minimum, len(below)),
 	}
 	lines = append(lines, below...)
 	lines = append(lines, c.t("report.posts", filled, open), c.t("report.unreachable", len(unreachable)))
@@ -159,12 +159,12 @@ func (c *call) report() []ll.Reply {
 	}
 	png, err := c.h.render.Chart(d, year, c.now, c.lang)
 	if err != nil {
-		c.h.log.Error("draw the report chart", "community", sc.community.ID, "err", err)
+		c.h.log.Error("draw the report chart", "community", sc.Community.ID, "err", err)
 		return rs
 	}
 	return append(rs, ll.Reply{
 		Text: c.t("report.chart_caption", year),
-		File: &ll.File{Name: fmt.Sprintf("report-%s-%d.png", sc.community.ID, year), MIME: "image/png", Data: png, Photo: true},
+		File: &ll.File{Name: fmt.Sprintf("report-%s-%d.png", sc.Community.ID, year), MIME: "image/png", Data: png, Photo: true},
 	})
 }
 
@@ -174,7 +174,7 @@ func (c *call) report() []ll.Reply {
 // it would take more than maxNoticeMessages.
 func (c *call) notice() []ll.Reply {
 	sc := c.scope
-	comm := sc.community
+	comm := sc.Community
 	if comm.NoticeChat == 0 {
 		return c.say("notice.no_chat")
 	}
@@ -223,7 +223,7 @@ func (c *call) notice() []ll.Reply {
 		}
 	}
 	detail := fmt.Sprintf("%d members to chat %d in %d message(s)", len(rows), comm.NoticeChat, len(out))
-	if err := c.writeAudit(sc.audit("notice", strconv.Itoa(year), detail)); err != nil {
+	if err := c.writeAudit(sc.Audit("notice", strconv.Itoa(year), detail)); err != nil {
 		return c.fail(err, "")
 	}
 	confirm := c.t("notice.sent", year, len(rows), len(out))

@@ -101,14 +101,14 @@ func (c *call) pending() []ll.Reply {
 // [Approve] and [Reject] on those the caller may decide.
 func (c *call) pendingPage(page int) (ll.Reply, error) {
 	sc := c.scope
-	recs, err := c.h.store.PendingServices(c.ctx, sc.community.ID)
+	recs, err := c.h.store.PendingServices(c.ctx, sc.Community.ID)
 	if err != nil {
 		return ll.Reply{}, err
 	}
 	if len(recs) == 0 {
 		return ll.Reply{Text: c.t("pending.none")}, nil
 	}
-	names, err := c.memberNames(sc.community.ID)
+	names, err := c.memberNames(sc.Community.ID)
 	if err != nil {
 		return ll.Reply{}, err
 	}
@@ -120,7 +120,7 @@ func (c *call) pendingPage(page int) (ll.Reply, error) {
 	b.WriteString(c.t("pending.title", len(recs)))
 	for _, r := range recs[from:to] {
 		b.WriteString("\n\n<b>" + r.ID + "</b> " + r.Date + " · " + escape(names.display(r.Member)) + "\n" + escape(truncate(r.Text, 300)))
-		if r.Member == sc.actor {
+		if r.Member == sc.Actor {
 			b.WriteString("\n" + c.t("pending.yours"))
 			continue
 		}
@@ -177,30 +177,30 @@ func (c *call) decide(id string, approve bool, reason string) []ll.Reply {
 	if err := checkFreeText("reason", reason, maxReasonLen, !approve); err != nil {
 		return c.fail(err, "")
 	}
-	r, err := c.h.store.ServiceRecord(c.ctx, sc.community.ID, id)
+	r, err := c.h.store.ServiceRecord(c.ctx, sc.Community.ID, id)
 	if err != nil {
 		return c.fail(err, id)
 	}
-	if r.Member == sc.actor {
+	if r.Member == sc.Actor {
 		return c.say("service.own", id)
 	}
 	action := "reject"
 	if approve {
 		action = "approve"
 	}
-	r, changed, err := c.h.store.Decide(c.ctx, sc.community.ID, id, approve, sc.actor, reason, c.now, sc.audit(action, id, reason))
+	r, changed, err := c.h.store.Decide(c.ctx, sc.Community.ID, id, approve, sc.Actor, reason, c.now, sc.Audit(action, id, reason))
 	switch {
 	case errors.Is(err, ll.ErrForbidden):
 		return c.say("service.own", id)
 	case ll.ErrorCode(err) == ll.ECONFLICT:
-		if cur, err := c.h.store.ServiceRecord(c.ctx, sc.community.ID, id); err == nil {
+		if cur, err := c.h.store.ServiceRecord(c.ctx, sc.Community.ID, id); err == nil {
 			return c.say("service.decided", id, rawHTML(c.serviceStatus(cur.Status)), or(cur.DecidedBy, "—"))
 		}
 		return c.fail(err, id)
 	case err != nil:
 		return c.fail(err, id)
 	}
-	names, err := c.memberNames(sc.community.ID)
+	names, err := c.memberNames(sc.Community.ID)
 	if err != nil {
 		return c.fail(err, "")
 	}
@@ -215,7 +215,7 @@ func (c *call) decide(id string, approve bool, reason string) []ll.Reply {
 	if !ok || author.TelegramID == 0 || author.TelegramID == c.req.UserID || !author.Active() {
 		return rs
 	}
-	lang := memberLanguage(author, sc.community, c.h.cfg.DefaultLanguage)
+	lang := memberLanguage(author, sc.Community, c.h.cfg.DefaultLanguage)
 	var msg string
 	if approve {
 		year := 0
@@ -223,7 +223,7 @@ func (c *call) decide(id string, approve bool, reason string) []ll.Reply {
 			year = t.Year()
 		}
 		msg = tr(lang, "service.approved_told", r.ID, r.Date, truncate(r.Text, 100), year)
-		if s, err := c.standing(author, sc.community, year); err == nil {
+		if s, err := c.standing(author, sc.Community, year); err == nil {
 			msg += "\n" + standingLineIn(lang, s)
 		} else {
 			c.h.log.Warn("standing after approval", "member", author.ID, "err", err)
@@ -248,17 +248,17 @@ func (c *call) serviceStatus(status string) string {
 // startRejectFlow asks for the reason of a rejection pressed on /pending.
 func (c *call) startRejectFlow(id string) []ll.Reply {
 	sc := c.scope
-	r, err := c.h.store.ServiceRecord(c.ctx, sc.community.ID, id)
+	r, err := c.h.store.ServiceRecord(c.ctx, sc.Community.ID, id)
 	if err != nil {
 		return c.toastErr(err, id)
 	}
-	if r.Member == sc.actor {
+	if r.Member == sc.Actor {
 		return c.say("service.own", id)
 	}
 	if r.Status != ll.ServicePending {
 		return c.say("service.decided", id, rawHTML(c.serviceStatus(r.Status)), or(r.DecidedBy, "—"))
 	}
-	if _, err := c.startFlow(flowReject, "reason", map[string]string{"c": sc.community.ID, "s": id}); err != nil {
+	if _, err := c.startFlow(flowReject, "reason", map[string]string{"c": sc.Community.ID, "s": id}); err != nil {
 		return c.toastErr(err, "")
 	}
 	return []ll.Reply{{Text: c.t("reject.ask", id, truncate(r.Text, 200)) + "\n" + c.t("flow.cancel_hint"), CallbackAnswer: "✎"}}

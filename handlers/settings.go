@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	ll "github.com/lamplighter-bot/lamplighter"
+	"github.com/lamplighter-bot/lamplighter/app"
 )
 
 // settings shows the community's settings or sets one of them.
@@ -12,7 +13,7 @@ func (c *call) settings() []ll.Reply {
 	sc := c.scope
 	args := splitArgs(c.req.Args, 2)
 	if len(args) == 0 {
-		return text(c.settingsCard(sc.community) + "\n\n" + c.t("usage.settings"))
+		return text(c.settingsCard(sc.Community) + "\n\n" + c.t("usage.settings"))
 	}
 	key := strings.ToLower(args[0])
 	if key == "notice" && len(args) == 1 {
@@ -21,61 +22,14 @@ func (c *call) settings() []ll.Reply {
 	if len(args) < 2 {
 		return c.usage("settings")
 	}
-	comm := sc.community
-	val := args[1]
-	switch key {
-	case "minimum":
-		n, err := strconv.Atoi(val)
-		if err != nil {
-			return c.fail(ll.Invalid("minimum", "not a number"), "")
+	comm, err := c.h.app.Settings.Set(c.ctx, sc, args[0], args[1])
+	if err != nil {
+		if ll.ErrorCode(err) == ll.EINVALID && ll.ErrorDetail(err) == "setting" {
+			return c.usage("settings")
 		}
-		comm.Minimum = n
-	case "postminimum":
-		n, err := strconv.Atoi(val)
-		if err != nil {
-			return c.fail(ll.Invalid("postminimum", "not a number"), "")
-		}
-		comm.PostMinimum = n
-	case "timezone", "tz":
-		if strings.EqualFold(val, "Local") {
-			// time.LoadLocation accepts it, but it means the server's zone.
-			return c.fail(ll.Invalid("timezone", "not a zone name"), "")
-		}
-		key = "timezone"
-		comm.TimeZone = val
-	case "language", "lang":
-		key = "language"
-		comm.Language = strings.ToLower(val)
-	case "notice":
-		chat, ok := parseChatID(val)
-		if !ok {
-			return c.fail(ll.Invalid("notice", "not a chat id"), "")
-		}
-		comm.NoticeChat = chat
-	default:
-		return c.usage("settings")
-	}
-	if err := comm.Validate(); err != nil {
 		return c.fail(err, "")
 	}
-	if err := c.h.store.SaveCommunity(c.ctx, comm, sc.audit("settings", key, val)); err != nil {
-		return c.fail(err, "")
-	}
-	sc.community = comm
 	return text(c.t("settings.saved") + "\n\n" + c.settingsCard(comm))
-}
-
-// parseChatID accepts a Telegram chat id, or off/none/0 for no chat.
-func parseChatID(s string) (int64, bool) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "off", "none", "0", "无", "关闭":
-		return 0, true
-	}
-	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
-	if err != nil || n == 0 {
-		return 0, false
-	}
-	return n, true
 }
 
 // settingsCard lists a community's settings.
@@ -90,7 +44,7 @@ func (c *call) settingsCard(comm ll.Community) string {
 
 // startNoticeFlow waits for a message forwarded from the notice chat.
 func (c *call) startNoticeFlow() []ll.Reply {
-	if _, err := c.startFlow(flowNotice, "fwd", map[string]string{"c": c.scope.community.ID}); err != nil {
+	if _, err := c.startFlow(flowNotice, "fwd", map[string]string{"c": c.scope.Community.ID}); err != nil {
 		return c.fail(err, "")
 	}
 	return c.say("notice.ask")
@@ -103,23 +57,21 @@ func (c *call) noticeText(f *ll.Flow) []ll.Reply {
 	if err != nil {
 		return c.abandonFlow(err)
 	}
-	if sc.community.ID != f.Data["c"] {
+	if sc.Community.ID != f.Data["c"] {
 		return c.abandonFlow(ll.ErrStale)
 	}
 	chat := c.req.ForwardedFromChat
 	if chat == 0 {
-		n, ok := parseChatID(c.req.Text)
+		n, ok := app.ParseChatID(c.req.Text)
 		if !ok || n == 0 {
 			return c.say("notice.ask")
 		}
 		chat = n
 	}
-	comm := sc.community
-	comm.NoticeChat = chat
-	if err := c.h.store.SaveCommunity(c.ctx, comm, sc.audit("settings", "notice", strconv.FormatInt(chat, 10))); err != nil {
+	comm, err := c.h.app.Settings.Set(c.ctx, sc, app.SettingNotice, strconv.FormatInt(chat, 10))
+	if err != nil {
 		return c.fail(err, "")
 	}
-	sc.community = comm
 	if err := c.endFlow(); err != nil {
 		c.h.log.Warn("end notice flow", "user", c.req.UserID, "err", err)
 	}

@@ -152,23 +152,23 @@ func (c *call) roster() []ll.Reply {
 	if err != nil {
 		return c.fail(err, "")
 	}
-	a, err := c.h.store.Activity(c.ctx, sc.community.ID, id)
+	a, err := c.h.store.Activity(c.ctx, sc.Community.ID, id)
 	if err != nil {
 		return c.fail(err, id)
 	}
-	signed, err := c.h.store.SignedUp(c.ctx, sc.community.ID, id)
+	signed, err := c.h.store.SignedUp(c.ctx, sc.Community.ID, id)
 	if err != nil {
 		return c.fail(err, "")
 	}
-	ps, _, err := c.h.store.CommunityLedger(c.ctx, sc.community.ID)
+	ps, _, err := c.h.store.CommunityLedger(c.ctx, sc.Community.ID)
 	if err != nil {
 		return c.fail(err, "")
 	}
-	names, err := c.memberNames(sc.community.ID)
+	names, err := c.memberNames(sc.Community.ID)
 	if err != nil {
 		return c.fail(err, "")
 	}
-	loc := sc.community.Location()
+	loc := sc.Community.Location()
 	checked := map[string]ll.Participation{}
 	var order []string
 	for _, p := range ps {

@@ -119,8 +119,8 @@ func (c *call) newTeam() []ll.Reply {
 	if err := (&ll.Member{Name: name}).Validate(); err != nil {
 		return c.fail(ll.Invalid("name", "team name"), "")
 	}
-	t, err := c.h.store.CreateTeam(c.ctx, ll.Team{Community: sc.community.ID, Name: name, Created: c.now},
-		sc.audit("newteam", "", name))
+	t, err := c.h.store.CreateTeam(c.ctx, ll.Team{Community: sc.Community.ID, Name: name, Created: c.now},
+		sc.Audit("newteam", "", name))
 	if err != nil {
 		return c.fail(err, "")
 	}
@@ -138,18 +138,18 @@ func (c *call) leader() []ll.Reply {
 	if id == "" {
 		return c.fail(ll.Invalid("team", "not a team id"), "")
 	}
-	t, err := c.h.store.Team(c.ctx, sc.community.ID, id)
+	t, err := c.h.store.Team(c.ctx, sc.Community.ID, id)
 	if err != nil {
 		return c.fail(err, id)
 	}
-	m, err := c.resolveMember(sc.community.ID, args[1])
+	m, err := c.resolveMember(sc.Community.ID, args[1])
 	if err != nil {
 		return c.fail(err, args[1])
 	}
 	if !m.Active() {
 		return c.say("member.not_active", m.ID)
 	}
-	lead, err := c.h.store.ToggleLeader(c.ctx, sc.community.ID, t.ID, m.ID, sc.audit("leader", t.ID, m.ID))
+	lead, err := c.h.store.ToggleLeader(c.ctx, sc.Community.ID, t.ID, m.ID, sc.Audit("leader", t.ID, m.ID))
 	if err != nil {
 		return c.fail(err, t.ID)
 	}
@@ -159,7 +159,7 @@ func (c *call) leader() []ll.Reply {
 	}
 	rs := c.say(key, m.DisplayName(), t.ID, t.Name)
 	if m.TelegramID != 0 && m.TelegramID != c.req.UserID {
-		lang := memberLanguage(m, sc.community, c.h.cfg.DefaultLanguage)
+		lang := memberLanguage(m, sc.Community, c.h.cfg.DefaultLanguage)
 		rs = append(rs, ll.Reply{ChatID: m.TelegramID, ToLabel: toLabel(m), Text: tr(lang, told, t.ID, t.Name)})
 	}
 	return rs
