@@ -91,3 +91,15 @@ func truncate(s string, n int) string {
 	}
 	return string(r[:n-1]) + "…"
 }
+
+// Self is the actor acting through their own membership, for the store's
+// ...As steps (ClaimAs, CheckInAs …), which check in the same atomic step
+// that this member is active and the actor's: the membership read, or the
+// one the user's pointer names. Its MemberID is empty when the actor has no
+// membership at all.
+func (a Actor) Self() ll.User {
+	if a.Member != nil {
+		return ll.User{TelegramID: a.TelegramID, Community: a.Member.Community, MemberID: a.Member.ID}
+	}
+	return ll.User{TelegramID: a.TelegramID, Community: a.User.Community, MemberID: a.User.MemberID}
+}
