@@ -103,3 +103,11 @@ func (a Actor) Self() ll.User {
 	}
 	return ll.User{TelegramID: a.TelegramID, Community: a.User.Community, MemberID: a.User.MemberID}
 }
+
+// Operator is the person at the command line (lamplighter community,
+// members, invite, audit, export): they hold the deployment's Redis, so they
+// act with an admin's rights, in community when one is given, and are named
+// "cli" in audit entries.
+func Operator(community string, now time.Time) Actor {
+	return Actor{User: ll.User{Use: community}, Admin: true, Channel: ChannelCLI, Now: now}
+}

@@ -6,6 +6,9 @@ package app
 type Store interface {
 	AccessStore
 	SettingsStore
+	MemberStore
+	InviteStore
+	DistrictStore
 }
 
 // App holds the feature services every front end calls. Committee actions
@@ -14,6 +17,9 @@ type Store interface {
 type App struct {
 	Access   *Access
 	Settings *Settings
+	Members  *Members
+	Invites  *Invites
+	District *District
 }
 
 // New returns the services over store.
@@ -21,5 +27,8 @@ func New(store Store) *App {
 	return &App{
 		Access:   &Access{store: store},
 		Settings: &Settings{store: store},
+		Members:  &Members{store: store},
+		Invites:  &Invites{store: store},
+		District: &District{store: store},
 	}
 }

@@ -33,6 +33,7 @@ const (
 // settingAliases maps what a person may type to a setting's name.
 var settingAliases = map[string]string{
 	"minimum": SettingMinimum, "postminimum": SettingPostMinimum,
+	"post-minimum": SettingPostMinimum, "post_minimum": SettingPostMinimum,
 	"timezone": SettingTimeZone, "tz": SettingTimeZone,
 	"language": SettingLanguage, "lang": SettingLanguage,
 	"notice": SettingNotice,
@@ -53,7 +54,7 @@ func SettingName(key string) (string, bool) {
 func (s *Settings) Set(ctx context.Context, sc *Scope, key, value string) (ll.Community, error) {
 	name, ok := SettingName(key)
 	if !ok {
-		return ll.Community{}, ll.Invalid("setting", "unknown setting %q", key)
+		return ll.Community{}, ll.Invalid("setting", "unknown key %q (minimum, postminimum, timezone, language, notice)", key)
 	}
 	comm := sc.Community
 	value = strings.TrimSpace(value)
@@ -61,7 +62,7 @@ func (s *Settings) Set(ctx context.Context, sc *Scope, key, value string) (ll.Co
 	case SettingMinimum, SettingPostMinimum:
 		n, err := strconv.Atoi(value)
 		if err != nil {
-			return ll.Community{}, ll.Invalid(name, "not a number")
+			return ll.Community{}, ll.Invalid(name, "%q is not a whole number", value)
 		}
 		if name == SettingMinimum {
 			comm.Minimum = n
@@ -79,10 +80,9 @@ func (s *Settings) Set(ctx context.Context, sc *Scope, key, value string) (ll.Co
 	case SettingNotice:
 		chat, ok := ParseChatID(value)
 		if !ok {
-			return ll.Community{}, ll.Invalid(name, "not a chat id")
+			return ll.Community{}, ll.Invalid(name, "%q is not a Telegram chat id (e.g. -1001234567890) or none", value)
 		}
 		comm.NoticeChat = chat
-		value = strconv.FormatInt(chat, 10)
 	}
 	if err := comm.Validate(); err != nil {
 		return ll.Community{}, err
@@ -94,11 +94,11 @@ func (s *Settings) Set(ctx context.Context, sc *Scope, key, value string) (ll.Co
 	return comm, nil
 }
 
-// ParseChatID accepts a Telegram chat id, or off/none/0 (and 无, 关闭) for
+// ParseChatID accepts a Telegram chat id, or off/none/0/"" (and 无, 关闭) for
 // no chat (0, true).
 func ParseChatID(s string) (int64, bool) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "off", "none", "0", "无", "关闭":
+	case "off", "none", "0", "", "无", "关闭":
 		return 0, true
 	}
 	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)

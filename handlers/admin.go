@@ -2,16 +2,11 @@ package handlers
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	ll "github.com/lamplighter-bot/lamplighter"
+	"github.com/lamplighter-bot/lamplighter/app"
 )
-
-// adminActor names a district admin in audit entries.
-func (c *call) adminActor() string {
-	return "tg:" + strconv.FormatInt(c.req.UserID, 10)
-}
 
 // newCommunity creates a community with the configured defaults and makes it
 // the one the admin's committee commands act on.
@@ -20,26 +15,18 @@ func (c *call) newCommunity() []ll.Reply {
 	if len(args) < 2 {
 		return c.usage("newcommunity")
 	}
-	comm := ll.Community{
-		ID:          strings.ToLower(args[0]),
+	comm, err := c.h.app.District.CreateCommunity(c.ctx, c.actor(), ll.Community{
+		ID:          args[0],
 		Name:        args[1],
 		TimeZone:    c.h.cfg.DefaultTimeZone,
 		Language:    c.h.cfg.DefaultLanguage,
 		Minimum:     ll.DefaultMinimum,
 		PostMinimum: ll.DefaultPostMinimum,
-		Created:     c.now,
-	}
-	if err := comm.Validate(); err != nil {
-		return c.fail(err, "")
-	}
-	audit := &ll.AuditEntry{Time: c.now, Community: comm.ID, Actor: c.adminActor(), Action: "newcommunity", Object: comm.ID, Detail: comm.Name}
-	if err := c.h.store.CreateCommunity(c.ctx, comm, audit); err != nil {
+	})
+	if err != nil {
 		if ll.ErrorCode(err) == ll.ECONFLICT {
-			return c.say("community.exists", comm.ID)
+			return c.say("community.exists", strings.ToLower(args[0]))
 		}
-		return c.fail(err, "")
-	}
-	if err := c.h.store.SetUserUse(c.ctx, c.req.UserID, comm.ID); err != nil {
 		return c.fail(err, "")
 	}
 	return c.say("community.created", comm.Name, comm.ID, comm.TimeZone, comm.Language)
@@ -47,20 +34,12 @@ func (c *call) newCommunity() []ll.Reply {
 
 // use chooses the community the admin's committee commands act on.
 func (c *call) use() []ll.Reply {
-	id := strings.ToLower(strings.TrimSpace(c.req.Args))
-	if !ll.ValidCommunityID(id) {
-		return c.fail(ll.Invalid("id", "bad community id"), "")
-	}
-	comm, err := c.h.store.Community(c.ctx, id)
-	if err != nil {
-		return c.fail(err, id)
-	}
-	if err := c.h.store.SetUserUse(c.ctx, c.req.UserID, comm.ID); err != nil {
-		return c.fail(err, "")
-	}
-	entry := ll.AuditEntry{Time: c.now, Community: comm.ID, Actor: c.adminActor(), Action: "use", Object: comm.ID}
-	if err := c.h.store.Audit(c.ctx, entry); err != nil {
+	id := strings.TrimSpace(c.req.Args)
+	comm, err := c.h.app.District.Use(c.ctx, c.actor(), id)
+	if app.AuditFailed(err) {
 		c.h.log.Warn("audit /use", "community", comm.ID, "err", err)
+	} else if err != nil {
+		return c.fail(err, strings.ToLower(id))
 	}
 	return c.say("use.done", comm.Name, comm.ID)
 }
@@ -78,7 +57,7 @@ func (c *call) communities() []ll.Reply {
 
 // communitiesPage renders one page of the district overview.
 func (c *call) communitiesPage(page int) (ll.Reply, error) {
-	all, err := c.h.store.Communities(c.ctx)
+	all, err := c.h.app.District.Communities(c.ctx, c.actor())
 	if err != nil {
 		return ll.Reply{}, fmt.Errorf("list communities: %w", err)
 	}

@@ -10,13 +10,6 @@ import (
 	"github.com/lamplighter-bot/lamplighter/app"
 )
 
-// Invites expire: a member invite after inviteTTL, one that grants a
-// committee role (a link that can be forwarded) sooner.
-const (
-	inviteTTL     = 30 * 24 * time.Hour
-	roleInviteTTL = 7 * 24 * time.Hour
-)
-
 // committee resolves the community the caller's committee commands act on,
 // from the role stored now: an admin's /use choice (or their own community),
 // else the community where the caller holds a committee role.
@@ -40,21 +33,7 @@ func (c *call) invite() []ll.Reply {
 	if err != nil {
 		return c.fail(err, "")
 	}
-	if role != ll.RoleNone && !sc.CanAppoint() {
-		return c.fail(&ll.Error{Code: ll.EFORBIDDEN, Detail: "secretary"}, "")
-	}
-	ttl := inviteTTL
-	if role != ll.RoleNone {
-		ttl = roleInviteTTL
-	}
-	inv := ll.Invite{
-		Community: sc.Community.ID,
-		Role:      role,
-		CreatedBy: sc.Actor,
-		Created:   c.now,
-		Expires:   c.now.Add(ttl),
-	}
-	inv, err = c.h.store.CreateInvite(c.ctx, inv, sc.Audit("invite", "", roleCode(role)))
+	inv, err := c.h.app.Invites.Create(c.ctx, sc, role)
 	if err != nil {
 		return c.fail(err, "")
 	}
@@ -69,14 +48,6 @@ func (c *call) inviteLink(code string) string {
 		return "<code>/join " + escape(code) + "</code>"
 	}
 	return escape(fmt.Sprintf("https://t.me/%s?start=join_%s", c.h.cfg.BotUsername, code))
-}
-
-// roleCode names a role in audit entries, "none" for a plain member.
-func roleCode(r ll.Role) string {
-	if r == ll.RoleNone {
-		return "none"
-	}
-	return string(r)
 }
 
 // roleName is a role for display; RoleNone reads "member".
@@ -99,25 +70,18 @@ func (c *call) setRole() []ll.Reply {
 	if len(args) < 2 {
 		return c.usage("role")
 	}
-	if !sc.CanAppoint() {
-		return c.fail(&ll.Error{Code: ll.EFORBIDDEN, Detail: "secretary"}, "")
-	}
 	role, err := ll.ParseRole(args[1])
 	if err != nil {
 		return c.fail(err, "")
 	}
-	m, err := c.resolveMember(sc.Community.ID, args[0])
-	if err != nil {
-		return c.fail(err, args[0])
-	}
-	if !m.Active() {
+	m, changed, err := c.h.app.Members.SetRole(c.ctx, sc, args[0], role)
+	switch {
+	case ll.ErrorDetail(err) == ll.ReasonInactive:
 		return c.say("member.not_active", m.ID)
-	}
-	if m.Role == role {
+	case err != nil:
+		return c.fail(err, args[0])
+	case !changed:
 		return c.say("role.unchanged", m.DisplayName(), c.roleName(role))
-	}
-	if err := c.h.store.SetRole(c.ctx, sc.Community.ID, m.ID, role, sc.Audit("role", m.ID, roleCode(role))); err != nil {
-		return c.fail(err, m.ID)
 	}
 	rs := c.say("role.set", m.DisplayName(), c.roleName(role))
 	switch m.TelegramID {
@@ -155,18 +119,12 @@ func memberLanguage(m ll.Member, comm ll.Community, def string) string {
 func (c *call) remove() []ll.Reply {
 	sc := c.scope
 	arg := strings.TrimSpace(c.req.Args)
-	m, err := c.resolveMember(sc.Community.ID, arg)
-	if err != nil {
+	m, changed, err := c.h.app.Members.Remove(c.ctx, sc, arg)
+	switch {
+	case err != nil:
 		return c.fail(err, arg)
-	}
-	if !m.Active() {
+	case !changed:
 		return c.say("remove.already", m.DisplayName())
-	}
-	if m.Role.IsCommittee() && !sc.CanAppoint() {
-		return c.fail(&ll.Error{Code: ll.EFORBIDDEN, Detail: "secretary"}, "")
-	}
-	if err := c.h.store.RemoveMember(c.ctx, sc.Community.ID, m.ID, c.now, sc.Audit("remove", m.ID, m.Name)); err != nil {
-		return c.fail(err, m.ID)
 	}
 	rs := c.say("remove.done", m.DisplayName())
 	if m.TelegramID != 0 && m.TelegramID != c.req.UserID {
@@ -194,18 +152,9 @@ func (c *call) members() []ll.Reply {
 // membersPage renders one page of a member search.
 func (c *call) membersPage(q string, page int) (ll.Reply, error) {
 	sc := c.scope
-	all, err := c.h.store.Members(c.ctx, sc.Community.ID)
+	found, err := c.h.app.Members.Search(c.ctx, sc, q)
 	if err != nil {
-		return ll.Reply{}, fmt.Errorf("list members of %s: %w", sc.Community.ID, err)
-	}
-	var found []ll.Member
-	for _, m := range all {
-		if !m.Active() {
-			continue
-		}
-		if q == "" || strings.EqualFold(m.ID, q) || containsFold(q, append([]string{m.Name, m.Unit, m.Building}, m.Skills...)...) {
-			found = append(found, m)
-		}
+		return ll.Reply{}, fmt.Errorf("search members of %s: %w", sc.Community.ID, err)
 	}
 	if len(found) == 0 {
 		if q == "" {
@@ -258,11 +207,7 @@ func nameOrDash(s string) string {
 func (c *call) memberCard() []ll.Reply {
 	sc := c.scope
 	arg := strings.TrimSpace(c.req.Args)
-	m, err := c.resolveMember(sc.Community.ID, arg)
-	if err != nil {
-		return c.fail(err, arg)
-	}
-	cd, err := c.h.store.Card(c.ctx, sc.Community.ID, m.ID)
+	cd, err := c.h.app.Members.Card(c.ctx, sc, arg)
 	if err != nil {
 		return c.fail(err, arg)
 	}
@@ -275,12 +220,12 @@ func (c *call) audit() []ll.Reply {
 	n := 10
 	if a := strings.TrimSpace(c.req.Args); a != "" {
 		v, err := strconv.Atoi(a)
-		if err != nil || v < 1 || v > 50 {
+		if err != nil {
 			return c.fail(ll.Invalid("count", "1-50"), "")
 		}
 		n = v
 	}
-	entries, err := c.h.store.AuditLog(c.ctx, sc.Community.ID, n, time.Time{})
+	entries, err := c.h.app.District.AuditLog(c.ctx, sc, n, time.Time{})
 	if err != nil {
 		return c.fail(err, "")
 	}

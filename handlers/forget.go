@@ -51,8 +51,7 @@ func (c *call) forgetPress(f *ll.Flow, value string) []ll.Reply {
 	default:
 		return c.stale()
 	}
-	audit := &ll.AuditEntry{Time: c.now, Community: m.Community, Actor: m.ID, Action: "forgetme", Object: m.ID}
-	if err := c.h.store.Forget(c.ctx, m.Community, m.ID, c.now, audit); err != nil {
+	if err := c.h.app.Members.Forget(c.ctx, c.actor(), f.Data["c"], f.Data["m"]); err != nil {
 		return c.toastErr(err, "")
 	}
 	if err := c.endFlow(); err != nil {

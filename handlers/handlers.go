@@ -100,7 +100,7 @@ type call struct {
 	admin     bool
 	lang      string
 	scope     *app.Scope // set once a committee command resolved its community
-	public    bool   // the answer may stay in a group chat
+	public    bool       // the answer may stay in a group chat
 }
 
 // Handle answers one request. It never panics (a panic is recovered, logged

@@ -11,14 +11,7 @@ import (
 // me shows the member's own card, read in one Store step through the user's
 // membership pointer; that member must be active and the user's.
 func (c *call) me() []ll.Reply {
-	u := c.caller()
-	cd, err := c.h.store.Card(c.ctx, u.Community, u.MemberID)
-	switch {
-	case err == nil && (!cd.Member.Active() || cd.Member.TelegramID != c.req.UserID):
-		err = ll.ErrNotMember
-	case c.byPointer && ll.ErrorCode(err) == ll.ENOTFOUND:
-		err = ll.ErrNotMember
-	}
+	cd, err := c.h.app.Members.Mine(c.ctx, c.actor())
 	if c.stalePointer(err) {
 		return c.notMember()
 	}
@@ -142,10 +135,8 @@ func (c *call) profile() []ll.Reply {
 // saveProfile validates and stores the member's profile and shows it; ok
 // tells whether it was stored.
 func (c *call) saveProfile(m ll.Member) (rs []ll.Reply, ok bool) {
-	if err := m.Validate(); err != nil {
-		return c.fail(err, ""), false
-	}
-	if err := c.h.store.UpdateProfile(c.ctx, m); err != nil {
+	m, err := c.h.app.Members.UpdateProfile(c.ctx, c.actor(), m)
+	if err != nil {
 		return c.fail(err, ""), false
 	}
 	c.member = &m

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	ll "github.com/lamplighter-bot/lamplighter"
+	"github.com/lamplighter-bot/lamplighter/app"
 )
 
 // stepConfirm is registration's last step: the profile shown with
@@ -38,36 +39,21 @@ func (c *call) join(code string) []ll.Reply {
 	if !validInviteCode(code) {
 		return c.say("invite.invalid")
 	}
-	inv, err := c.h.store.Invite(c.ctx, code)
-	if err != nil {
-		if errors.Is(err, ll.ErrNotFound) {
-			return c.say("invite.invalid")
-		}
+	o, err := c.h.app.Invites.Open(c.ctx, c.actor(), code)
+	switch {
+	case errors.Is(err, ll.ErrNotFound):
+		return c.say("invite.invalid")
+	case ll.ErrorDetail(err) == ll.ReasonUsed:
+		return c.say("invite.used")
+	case err != nil:
 		return c.fail(err, "")
+	case o.Rejoin:
+		return c.rejoin(o)
 	}
-	comm, err := c.h.store.Community(c.ctx, inv.Community)
-	if err != nil {
-		if errors.Is(err, ll.ErrNotFound) {
-			return c.say("invite.invalid")
-		}
-		return c.fail(err, "")
-	}
-	if c.member != nil && c.member.Community == inv.Community {
-		return c.rejoin(inv, comm)
-	}
+	inv, comm := o.Invite, o.Community
 	data := map[string]string{"inv": inv.Code, "c": comm.ID, "cn": comm.Name, "role": string(inv.Role)}
 	step := stepName
-	if inv.Member != "" {
-		pm, err := c.h.store.Member(c.ctx, inv.Community, inv.Member)
-		if err != nil {
-			if errors.Is(err, ll.ErrNotFound) {
-				return c.say("invite.invalid")
-			}
-			return c.fail(err, "")
-		}
-		if inv.Used || !pm.Active() || (pm.TelegramID != 0 && pm.TelegramID != c.req.UserID) {
-			return c.say("invite.used")
-		}
+	if pm := o.Personal; pm != nil {
 		data["pm"] = pm.ID
 		data[stepName], data[stepUnit], data[stepBuilding] = pm.Name, pm.Unit, pm.Building
 		data[stepSkills] = strings.Join(pm.Skills, listSep)
@@ -100,16 +86,15 @@ func (c *call) join(code string) []ll.Reply {
 
 // rejoin answers an invite of the community the user already belongs to; an
 // invite with a role gives them the role.
-func (c *call) rejoin(inv ll.Invite, comm ll.Community) []ll.Reply {
-	m := c.member
-	if inv.Role == ll.RoleNone || inv.Role == m.Role || (inv.Member != "" && inv.Member != m.ID) {
-		return c.say("join.already", m.ID, comm.Name)
-	}
-	reg, err := c.h.store.Register(c.ctx, inv, ll.Member{TelegramID: c.req.UserID}, c.now)
+func (c *call) rejoin(o app.Opened) []ll.Reply {
+	reg, changed, err := c.h.app.Invites.ApplyRole(c.ctx, c.actor(), o)
 	if err != nil {
 		return c.fail(err, "")
 	}
-	return []ll.Reply{{Text: c.t("join.role_applied", c.roleName(reg.Role), comm.Name), SetMenu: menuFor(reg.Role)}}
+	if !changed {
+		return c.say("join.already", reg.ID, o.Community.Name)
+	}
+	return []ll.Reply{{Text: c.t("join.role_applied", c.roleName(reg.Role), o.Community.Name), SetMenu: menuFor(reg.Role)}}
 }
 
 // regPrompt is the prompt of the registration's current step.
@@ -201,52 +186,28 @@ func (c *call) regNext(f *ll.Flow) []ll.Reply {
 // community first, then registers through the invite (applying its role) and
 // suggests posts to claim.
 func (c *call) completeRegistration(f *ll.Flow) []ll.Reply {
-	inv, err := c.h.store.Invite(c.ctx, f.Data["inv"])
+	p := ll.Member{
+		Name:     f.Data[stepName],
+		Unit:     f.Data[stepUnit],
+		Building: f.Data[stepBuilding],
+		Skills:   list(f, stepSkills),
+		Language: c.lang,
+	}
+	reg, err := c.h.app.Invites.Join(c.ctx, c.actor(), f.Data["inv"], p)
 	if err != nil {
-		if errors.Is(err, ll.ErrNotFound) {
-			if err := c.endFlow(); err != nil {
-				return c.fail(err, "")
-			}
-			return c.say("invite.invalid")
+		code := ll.ErrorCode(err)
+		if code == ll.EINVALID {
+			return c.fail(err, "")
 		}
-		return c.fail(err, "")
-	}
-	m := ll.Member{
-		TelegramID: c.req.UserID,
-		Name:       f.Data[stepName],
-		Unit:       f.Data[stepUnit],
-		Building:   f.Data[stepBuilding],
-		Skills:     list(f, stepSkills),
-		Language:   c.lang,
-	}
-	if err := m.Validate(); err != nil {
-		return c.fail(err, "")
-	}
-	if c.member != nil {
-		if c.member.Community == inv.Community {
-			if inv.Member != "" && inv.Member != c.member.ID {
-				if err := c.endFlow(); err != nil {
-					return c.fail(err, "")
-				}
-				return c.say("join.already", c.member.ID, f.Data["cn"])
-			}
-		} else {
-			old := *c.member
-			audit := &ll.AuditEntry{Time: c.now, Community: old.Community, Actor: old.ID, Action: "move", Object: old.ID, Detail: "to " + inv.Community}
-			if err := c.h.store.RemoveMember(c.ctx, old.Community, old.ID, c.now, audit); err != nil {
-				return c.fail(err, "")
-			}
-			c.member = nil
-		}
-	}
-	reg, err := c.h.store.Register(c.ctx, inv, m, c.now)
-	if err != nil {
-		if code := ll.ErrorCode(err); code == ll.ECONFLICT || code == ll.ENOTFOUND {
+		if code == ll.ECONFLICT || code == ll.ENOTFOUND {
 			if err := c.endFlow(); err != nil {
 				c.h.log.Warn("end registration flow", "user", c.req.UserID, "err", err)
 			}
-			if code == ll.ENOTFOUND {
+			switch {
+			case code == ll.ENOTFOUND:
 				return c.say("invite.invalid")
+			case ll.ErrorDetail(err) == ll.ReasonRegistered:
+				return c.say("join.already", reg.ID, f.Data["cn"])
 			}
 		}
 		return c.fail(err, "")

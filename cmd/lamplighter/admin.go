@@ -14,19 +14,26 @@ import (
 	"time"
 
 	ll "github.com/lamplighter-bot/lamplighter"
+	"github.com/lamplighter-bot/lamplighter/app"
 	"github.com/lamplighter-bot/lamplighter/handlers"
 )
 
 // cliActor is the audit actor of every change made from the command line.
 const cliActor = "cli"
 
-// Community invites expire like those made in the chat with /invite: a
-// member invite after 30 days, one that grants a committee role after 7.
-// Personal invites from an import do not expire.
-const (
-	inviteTTL     = 30 * 24 * time.Hour
-	roleInviteTTL = 7 * 24 * time.Hour
-)
+// operatorScope is the committee scope of the person at the command line in
+// community: the application layer's services check and audit what they do
+// there, as they do for the chat.
+func (p *program) operatorScope(ctx context.Context, services *app.App, community string) (*app.Scope, error) {
+	sc, err := services.Access.Committee(ctx, app.Operator(community, p.now()))
+	if err != nil {
+		if ll.ErrorDetail(err) == ll.ReasonUseFirst {
+			return nil, communityErr(community, ll.ErrNotFound)
+		}
+		return nil, communityErr(community, err)
+	}
+	return &sc, nil
+}
 
 const communityUsage = `Usage:
   lamplighter community add --id <id> --name <name> [--tz <zone>] [--lang zh|en]
@@ -84,12 +91,12 @@ func (p *program) communityAdd(ctx context.Context, args []string) error {
 		return usagef("community add: %s", userMessage(err))
 	}
 	return p.withStore(ctx, func(st handlers.Store) error {
-		audit := &ll.AuditEntry{Actor: cliActor, Action: "newcommunity", Object: c.ID, Detail: c.Name}
-		if err := st.CreateCommunity(ctx, c, audit); err != nil {
+		c, err := app.New(st).District.CreateCommunity(ctx, app.Operator("", p.now()), c)
+		if err != nil {
 			if errors.Is(err, ll.ErrConflict) {
-				return fmt.Errorf("community %s already exists", c.ID)
+				return fmt.Errorf("community %s already exists", strings.TrimSpace(id))
 			}
-			return fmt.Errorf("create community %s: %w", c.ID, err)
+			return fmt.Errorf("create community %s: %w", strings.TrimSpace(id), err)
 		}
 		fmt.Fprintf(p.stdout, "created community %s (%s), time zone %s, language %s\n", c.ID, c.Name, c.TimeZone, c.Language)
 		return nil
@@ -112,59 +119,24 @@ func (p *program) communitySet(ctx context.Context, args []string) error {
 		return err
 	}
 	return p.withStore(ctx, func(st handlers.Store) error {
-		c, err := st.Community(ctx, id)
+		services := app.New(st)
+		sc, err := p.operatorScope(ctx, services, id)
 		if err != nil {
-			return communityErr(id, err)
-		}
-		if err := setCommunityKey(&c, key, value); err != nil {
 			return err
 		}
-		if err := c.Validate(); err != nil {
+		c, err := services.Settings.Set(ctx, sc, key, value)
+		if ll.ErrorCode(err) == ll.EINVALID {
+			if ll.ErrorDetail(err) == "setting" {
+				return usagef("community set: %s", userMessage(err))
+			}
 			return usagef("community set %s: %s", key, userMessage(err))
 		}
-		audit := &ll.AuditEntry{Actor: cliActor, Action: "settings", Object: key, Detail: value}
-		if err := st.SaveCommunity(ctx, c, audit); err != nil {
-			return fmt.Errorf("save community %s: %w", c.ID, err)
+		if err != nil {
+			return fmt.Errorf("save community %s: %w", id, err)
 		}
 		fmt.Fprintf(p.stdout, "%s: %s = %s\n", c.ID, key, value)
 		return nil
 	})
-}
-
-// setCommunityKey applies one "community set" key to c; c.Validate checks
-// the ranges afterwards.
-func setCommunityKey(c *ll.Community, key, value string) error {
-	num := func() (int, error) {
-		n, err := strconv.Atoi(value)
-		if err != nil {
-			return 0, usagef("community set %s: %q is not a whole number", key, value)
-		}
-		return n, nil
-	}
-	var err error
-	switch key {
-	case "minimum":
-		c.Minimum, err = num()
-	case "postminimum", "post-minimum", "post_minimum":
-		c.PostMinimum, err = num()
-	case "timezone", "tz":
-		c.TimeZone = value
-	case "language", "lang":
-		c.Language = strings.ToLower(value)
-	case "notice":
-		if value == "none" || value == "0" || value == "" {
-			c.NoticeChat = 0
-			return nil
-		}
-		id, perr := strconv.ParseInt(value, 10, 64)
-		if perr != nil || id == 0 {
-			return usagef("community set notice: %q is not a Telegram chat id (e.g. -1001234567890) or none", value)
-		}
-		c.NoticeChat = id
-	default:
-		return usagef("community set: unknown key %q (minimum, postminimum, timezone, language, notice)", key)
-	}
-	return err
 }
 
 const membersUsage = `Usage:
@@ -228,24 +200,22 @@ func (p *program) members(ctx context.Context, args []string) error {
 // personal invite for each member without a Telegram id and prints their
 // links as CSV on stdout.
 func (p *program) importMembers(ctx context.Context, st handlers.Store, community, file string, rows []importRow) error {
-	if _, err := st.Community(ctx, community); err != nil {
-		return communityErr(community, err)
+	services := app.New(st)
+	sc, err := p.operatorScope(ctx, services, community)
+	if err != nil {
+		return err
 	}
 	ms := make([]ll.Member, len(rows))
 	lineOf := map[int64]int{}
-	now := p.now()
 	for i, r := range rows {
 		ms[i] = r.Member
-		ms[i].Community = community
-		ms[i].Joined = now
 		if r.Member.TelegramID != 0 {
 			lineOf[r.Member.TelegramID] = r.Line
 		}
 	}
-	audit := &ll.AuditEntry{Actor: cliActor, Action: "import",
-		Detail: fmt.Sprintf("%d members from %s", len(ms), file)}
-	created, err := st.ImportMembers(ctx, community, ms, now, audit)
-	if err != nil {
+	imported, err := services.Members.Import(ctx, sc, ms, file)
+	created := imported.Members
+	if err != nil && created == nil {
 		var de *ll.Error
 		if errors.As(err, &de) && de.Code == ll.ECONFLICT {
 			tg, _ := strconv.ParseInt(de.Detail, 10, 64)
@@ -259,13 +229,9 @@ func (p *program) importMembers(ctx context.Context, st handlers.Store, communit
 	var invited int
 	w := csv.NewWriter(p.stdout)
 	for _, m := range created {
-		if m.TelegramID != 0 {
+		inv, ok := imported.Invites[m.ID]
+		if !ok {
 			continue
-		}
-		inv, err := st.CreateInvite(ctx, ll.Invite{Community: community, Member: m.ID, CreatedBy: cliActor, Created: now}, nil)
-		if err != nil {
-			w.Flush()
-			return fmt.Errorf("imported %d members into %s, but the personal invite of %s failed: %w", len(created), community, m.ID, err)
 		}
 		if invited == 0 {
 			w.Write([]string{"member_id", "name", "invite_link"})
@@ -274,6 +240,9 @@ func (p *program) importMembers(ctx context.Context, st handlers.Store, communit
 		w.Write([]string{m.ID, m.Name, p.cfg.inviteLink(inv.Code)})
 	}
 	w.Flush()
+	if err != nil {
+		return err // the import stands; a personal invite failed
+	}
 	if err := w.Error(); err != nil {
 		return fmt.Errorf("write invite links: %w", err)
 	}
@@ -313,17 +282,13 @@ func (p *program) invite(ctx context.Context, args []string) error {
 		return err
 	}
 	return p.withStore(ctx, func(st handlers.Store) error {
-		c, err := st.Community(ctx, community)
+		services := app.New(st)
+		sc, err := p.operatorScope(ctx, services, community)
 		if err != nil {
-			return communityErr(community, err)
+			return err
 		}
-		ttl := inviteTTL
-		if role != ll.RoleNone {
-			ttl = roleInviteTTL
-		}
-		now := p.now()
-		audit := &ll.AuditEntry{Actor: cliActor, Action: "invite", Detail: string(role)}
-		inv, err := st.CreateInvite(ctx, ll.Invite{Community: community, Role: role, CreatedBy: cliActor, Created: now, Expires: now.Add(ttl)}, audit)
+		c := sc.Community
+		inv, err := services.Invites.Create(ctx, sc, role)
 		if err != nil {
 			return fmt.Errorf("create invite for %s: %w", community, err)
 		}
@@ -383,16 +348,17 @@ func (p *program) audit(ctx context.Context, args []string) error {
 		return err
 	}
 	return p.withStore(ctx, func(st handlers.Store) error {
-		c, err := st.Community(ctx, community)
+		services := app.New(st)
+		sc, err := p.operatorScope(ctx, services, community)
 		if err != nil {
-			return communityErr(community, err)
+			return err
 		}
-		loc := c.Location()
+		loc := sc.Community.Location()
 		var from time.Time
 		if since != "" {
 			from, _ = time.ParseInLocation(time.DateOnly, since, loc)
 		}
-		entries, err := st.AuditLog(ctx, community, limit, from)
+		entries, err := services.District.AuditLog(ctx, sc, limit, from)
 		if err != nil {
 			return fmt.Errorf("read the audit log of %s: %w", community, err)
 		}
