@@ -6,6 +6,8 @@ package app
 type Store interface {
 	AccessStore
 	SettingsStore
+	PostsStore
+	TeamsStore
 }
 
 // App holds the feature services every front end calls. Committee actions
@@ -14,6 +16,8 @@ type Store interface {
 type App struct {
 	Access   *Access
 	Settings *Settings
+	Posts    *Posts
+	Teams    *Teams
 }
 
 // New returns the services over store.
@@ -21,5 +25,7 @@ func New(store Store) *App {
 	return &App{
 		Access:   &Access{store: store},
 		Settings: &Settings{store: store},
+		Posts:    &Posts{store: store},
+		Teams:    &Teams{store: store},
 	}
 }
