@@ -9,6 +9,8 @@ type Store interface {
 	MemberStore
 	InviteStore
 	DistrictStore
+	PostsStore
+	TeamsStore
 }
 
 // App holds the feature services every front end calls. Committee actions
@@ -20,6 +22,8 @@ type App struct {
 	Members  *Members
 	Invites  *Invites
 	District *District
+	Posts    *Posts
+	Teams    *Teams
 }
 
 // New returns the services over store.
@@ -30,5 +34,7 @@ func New(store Store) *App {
 		Members:  &Members{store: store},
 		Invites:  &Invites{store: store},
 		District: &District{store: store},
+		Posts:    &Posts{store: store},
+		Teams:    &Teams{store: store},
 	}
 }

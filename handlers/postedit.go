@@ -1,11 +1,13 @@
 package handlers
 
 import (
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
 
 	ll "github.com/lamplighter-bot/lamplighter"
+	"github.com/lamplighter-bot/lamplighter/app"
 )
 
 // newPost creates a post from "<title> | <mode> | <capacity> | <description>";
@@ -15,50 +17,26 @@ func (c *call) newPost() []ll.Reply {
 		return c.startNewPostFlow()
 	}
 	parts := strings.Split(c.req.Args, "|")
-	for i := range parts {
-		parts[i] = strings.TrimSpace(parts[i])
+	d := app.PostDraft{Title: parts[0]}
+	if len(parts) > 1 {
+		d.Mode = parts[1]
 	}
-	p := ll.Post{Community: c.scope.Community.ID, Title: parts[0], Mode: ll.ModeClaimed, Created: c.now}
-	if len(parts) > 1 && parts[1] != "" {
-		mode, err := ll.ParseMode(parts[1])
-		if err != nil {
-			return c.fail(err, "")
-		}
-		p.Mode = mode
-	}
-	if len(parts) > 2 && parts[2] != "" {
-		n, ok := parseCapacity(parts[2])
-		if !ok {
-			return c.fail(ll.Invalid("capacity", "not a number"), "")
-		}
-		p.Capacity = n
+	if len(parts) > 2 {
+		d.Capacity = parts[2]
 	}
 	if len(parts) > 3 {
-		p.Description = strings.TrimSpace(strings.Join(parts[3:], "|"))
+		d.Description = strings.Join(parts[3:], "|")
 	}
-	return c.createPost(p)
+	return c.createPost(d)
 }
 
-// parseCapacity accepts 0 (unlimited) to MaxCapacity; "unlimited"/"不限" mean 0.
-func parseCapacity(s string) (int, bool) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "unlimited", "none", "不限", "无限":
-		return 0, true
-	}
-	n, err := strconv.Atoi(strings.TrimSpace(s))
-	if err != nil || n < 0 || n > ll.MaxCapacity {
-		return 0, false
-	}
-	return n, true
-}
+// parseCapacity accepts 0 (unlimited) to MaxCapacity; "unlimited"/"不限" mean 0
+// (app.ParseCapacity).
+func parseCapacity(s string) (int, bool) { return app.ParseCapacity(s) }
 
-// createPost validates and stores a new post and answers with its card.
-func (c *call) createPost(p ll.Post) []ll.Reply {
-	sc := c.scope
-	if err := p.Validate(); err != nil {
-		return c.fail(err, "")
-	}
-	p, err := c.h.store.CreatePost(c.ctx, p, sc.Audit("newpost", "", p.Title))
+// createPost creates a post of the scope's community and answers with its card.
+func (c *call) createPost(d app.PostDraft) []ll.Reply {
+	p, err := c.h.app.Posts.Create(c.ctx, c.scope, d)
 	if err != nil {
 		return c.fail(err, "")
 	}
@@ -74,68 +52,17 @@ func (c *call) createPost(p ll.Post) []ll.Reply {
 
 // editPost changes one field of a post.
 func (c *call) editPost() []ll.Reply {
-	sc := c.scope
 	args := splitArgs(c.req.Args, 3)
 	if len(args) < 3 {
 		return c.usage("editpost")
 	}
-	id := ll.NormalizeID('P', args[0])
-	if id == "" {
-		return c.fail(ll.Invalid("post", "not a post id"), "")
-	}
-	field, value := strings.ToLower(args[1]), args[2]
-	cleared := value
-	if value == "-" {
-		cleared = ""
-	}
-	p, err := c.h.store.Post(c.ctx, sc.Community.ID, id)
-	if err != nil {
-		return c.fail(err, id)
-	}
-	switch field {
-	case "title", "标题":
-		field, p.Title = "title", value
-	case "description", "desc", "描述", "说明":
-		field, p.Description = "description", cleared
-	case "capacity", "名额", "容量":
-		n, ok := parseCapacity(value)
-		if !ok {
-			return c.fail(ll.Invalid("capacity", "not a number"), "")
-		}
-		if n > 0 && n < p.Claims {
-			return c.say("post.capacity_below", p.ID, p.Claims)
-		}
-		field, p.Capacity = "capacity", n
-	case "skills", "技能":
-		p.Skills = ll.ParseSkills(cleared)
-		if err := checkSkills(p.Skills); err != nil {
-			return c.fail(err, "")
-		}
-		field = "skills"
-	case "place", "地点":
-		field, p.Place = "place", cleared
-	case "time", "时间":
-		field, p.Time = "time", cleared
-	case "target", "对象":
-		field, p.Target = "target", cleared
-	case "status", "状态":
-		switch strings.ToLower(value) {
-		case "open", "开放", "开启":
-			p.Closed = false
-		case "closed", "close", "关闭":
-			p.Closed = true
-		default:
-			return c.fail(ll.Invalid("status", "open or closed"), "")
-		}
-		field = "status"
-	default:
-		return c.fail(ll.Invalid("field", "unknown field"), "")
-	}
-	if err := p.Validate(); err != nil {
-		return c.fail(err, "")
-	}
-	if err := c.h.store.SavePost(c.ctx, p, sc.Audit("editpost", p.ID, field+"="+value)); err != nil {
-		return c.fail(err, p.ID)
+	p, err := c.h.app.Posts.Edit(c.ctx, c.scope, args[0], args[1], args[2])
+	var below *app.BelowHoldersError
+	switch {
+	case errors.As(err, &below):
+		return c.say("post.capacity_below", below.Post, below.Holders)
+	case err != nil:
+		return c.fail(err, ll.NormalizeID('P', args[0]))
 	}
 	return text(c.t("post.saved", p.ID) + "\n\n" + c.postCard(p, c.req.Private))
 }
@@ -293,20 +220,13 @@ func (c *call) newPostNext(f *ll.Flow, step string) []ll.Reply {
 
 // finishNewPost creates the post gathered by the guided /newpost.
 func (c *call) finishNewPost(f *ll.Flow) []ll.Reply {
-	capacity, _ := strconv.Atoi(f.Data[stepCapacity])
-	p := ll.Post{
-		Community:   f.Data["c"],
-		Title:       f.Data[stepTitle],
-		Mode:        f.Data[stepMode],
-		Capacity:    capacity,
-		Description: f.Data[stepDescription],
-		Created:     c.now,
-	}
-	if err := p.Validate(); err != nil {
-		return c.abandonFlow(err)
-	}
 	if err := c.endFlow(); err != nil {
 		return c.fail(err, "")
 	}
-	return c.createPost(p)
+	return c.createPost(app.PostDraft{
+		Title:       f.Data[stepTitle],
+		Mode:        f.Data[stepMode],
+		Capacity:    f.Data[stepCapacity],
+		Description: f.Data[stepDescription],
+	})
 }

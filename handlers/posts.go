@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"fmt"
-	"slices"
 	"strings"
 
 	ll "github.com/lamplighter-bot/lamplighter"
@@ -43,7 +41,7 @@ func (c *call) cmdUnclaim() []ll.Reply {
 // checks the caller is that active member. A paired post's target is shown
 // to its new holder, in the private chat only.
 func (c *call) claim(id string) []ll.Reply {
-	p, changed, err := c.h.store.ClaimAs(c.ctx, c.caller(), id, c.now)
+	p, changed, err := c.h.app.Posts.Claim(c.ctx, c.actor(), id)
 	if c.stalePointer(err) {
 		return c.notMember()
 	}
@@ -67,7 +65,7 @@ func (c *call) claim(id string) []ll.Reply {
 
 // unclaim releases the member's hold on post id.
 func (c *call) unclaim(id string) []ll.Reply {
-	changed, err := c.h.store.UnclaimAs(c.ctx, c.caller(), id, c.now)
+	changed, err := c.h.app.Posts.Unclaim(c.ctx, c.actor(), id)
 	if c.stalePointer(err) {
 		return c.notMember()
 	}
@@ -88,51 +86,16 @@ func (c *call) holdersText(p ll.Post) string {
 	return c.t("post.holders", p.Claims, p.Capacity)
 }
 
-// heldPosts returns the posts the member holds now.
-func (c *call) heldPosts(m ll.Member) (map[string]bool, error) {
-	claims, err := c.h.store.ClaimsOf(c.ctx, m.Community, m.ID)
-	if err != nil {
-		return nil, fmt.Errorf("claims of %s/%s: %w", m.Community, m.ID, err)
-	}
-	held := map[string]bool{}
-	for _, cl := range claims {
-		if cl.Released.IsZero() {
-			held[cl.Post] = true
-		}
-	}
-	return held, nil
-}
-
-// openPosts returns the community's open posts.
-func (c *call) openPosts(community string) ([]ll.Post, error) {
-	all, err := c.h.store.Posts(c.ctx, community)
-	if err != nil {
-		return nil, fmt.Errorf("list posts of %s: %w", community, err)
-	}
-	open := all[:0:0]
-	for _, p := range all {
-		if !p.Closed {
-			open = append(open, p)
-		}
-	}
-	return open, nil
-}
-
 // postsPage renders one page of the open posts for the member. A paired
-// post's target is shown only in a private chat, to its holders and the
-// committee.
+// post's target comes only to its holders and the committee (Posts.Open
+// decides), and the chat shows it in a private chat only.
 func (c *call) postsPage(page int) (ll.Reply, error) {
-	m := *c.member
-	open, err := c.openPosts(m.Community)
+	open, err := c.h.app.Posts.Open(c.ctx, c.actor())
 	if err != nil {
 		return ll.Reply{}, err
 	}
 	if len(open) == 0 {
 		return ll.Reply{Text: c.t("posts.none")}, nil
-	}
-	held, err := c.heldPosts(m)
-	if err != nil {
-		return ll.Reply{}, err
 	}
 	from, to, shown, pages := pageBounds(len(open), page)
 	var (
@@ -141,10 +104,9 @@ func (c *call) postsPage(page int) (ll.Reply, error) {
 	)
 	b.WriteString(c.t("posts.title", len(open)))
 	for _, p := range open[from:to] {
-		showTarget := c.req.Private && (held[p.ID] || m.Role.IsCommittee())
-		line := c.postLine(p, showTarget, true)
+		line := c.postLine(p.Post, c.req.Private, true)
 		switch {
-		case held[p.ID]:
+		case p.Held:
 			line = markFirstLine(line, c.t("posts.yours"))
 		case p.Full():
 			line = markFirstLine(line, c.t("posts.full"))
@@ -206,36 +168,14 @@ func (c *call) postCard(p ll.Post, showTarget bool) string {
 }
 
 // suggestions lists up to n open posts the member could claim, those wanting
-// the member's skills first, with [Claim] buttons.
+// the member's skills first (Posts.Suggest), with [Claim] buttons.
 func (c *call) suggestions(m ll.Member, n int) (string, [][]ll.Button, error) {
-	open, err := c.openPosts(m.Community)
-	if err != nil {
+	a := c.actor()
+	a.Member = &m
+	fit, err := c.h.app.Posts.Suggest(c.ctx, a, n)
+	if err != nil || len(fit) == 0 {
 		return "", nil, err
 	}
-	held, err := c.heldPosts(m)
-	if err != nil {
-		return "", nil, err
-	}
-	var fit []ll.Post
-	for _, p := range open {
-		if !p.Full() && !held[p.ID] {
-			fit = append(fit, p)
-		}
-	}
-	if len(fit) == 0 {
-		return "", nil, nil
-	}
-	score := func(p ll.Post) int {
-		s := 0
-		for _, sk := range p.Skills {
-			if slices.Contains(m.Skills, sk) {
-				s++
-			}
-		}
-		return s
-	}
-	slices.SortStableFunc(fit, func(a, b ll.Post) int { return score(b) - score(a) })
-	fit = fit[:min(n, len(fit))]
 	var (
 		b    strings.Builder
 		rows [][]ll.Button

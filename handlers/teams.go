@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 
@@ -20,11 +19,11 @@ func (c *call) teams() []ll.Reply {
 
 // teamsPage renders one page of the teams for the member.
 func (c *call) teamsPage(page int) (ll.Reply, error) {
-	m := *c.member
-	teams, err := c.h.store.Teams(c.ctx, m.Community)
+	teams, err := c.h.app.Teams.List(c.ctx, c.actor())
 	if err != nil {
-		return ll.Reply{}, fmt.Errorf("list teams of %s: %w", m.Community, err)
+		return ll.Reply{}, err
 	}
+	m := *c.member
 	if len(teams) == 0 {
 		return ll.Reply{Text: c.t("teams.none")}, nil
 	}
@@ -80,12 +79,7 @@ func (c *call) cmdLeaveTeam() []ll.Reply {
 
 // joinTeam adds the member to team id.
 func (c *call) joinTeam(id string) []ll.Reply {
-	m := c.member
-	t, err := c.h.store.Team(c.ctx, m.Community, id)
-	if err != nil {
-		return c.fail(err, id)
-	}
-	changed, err := c.h.store.JoinTeam(c.ctx, m.Community, id, m.ID)
+	t, changed, err := c.h.app.Teams.Join(c.ctx, c.actor(), id)
 	if err != nil {
 		return c.fail(err, id)
 	}
@@ -97,12 +91,7 @@ func (c *call) joinTeam(id string) []ll.Reply {
 
 // leaveTeam takes the member out of team id.
 func (c *call) leaveTeam(id string) []ll.Reply {
-	m := c.member
-	t, err := c.h.store.Team(c.ctx, m.Community, id)
-	if err != nil {
-		return c.fail(err, id)
-	}
-	changed, err := c.h.store.LeaveTeam(c.ctx, m.Community, id, m.ID)
+	t, changed, err := c.h.app.Teams.Leave(c.ctx, c.actor(), id)
 	if err != nil {
 		return c.fail(err, id)
 	}
@@ -114,13 +103,7 @@ func (c *call) leaveTeam(id string) []ll.Reply {
 
 // newTeam creates a team.
 func (c *call) newTeam() []ll.Reply {
-	sc := c.scope
-	name := strings.TrimSpace(c.req.Args)
-	if err := (&ll.Member{Name: name}).Validate(); err != nil {
-		return c.fail(ll.Invalid("name", "team name"), "")
-	}
-	t, err := c.h.store.CreateTeam(c.ctx, ll.Team{Community: sc.Community.ID, Name: name, Created: c.now},
-		sc.Audit("newteam", "", name))
+	t, err := c.h.app.Teams.Create(c.ctx, c.scope, c.req.Args)
 	if err != nil {
 		return c.fail(err, "")
 	}
@@ -134,27 +117,18 @@ func (c *call) leader() []ll.Reply {
 	if len(args) < 2 {
 		return c.usage("leader")
 	}
-	id := ll.NormalizeID('T', args[0])
-	if id == "" {
-		return c.fail(ll.Invalid("team", "not a team id"), "")
-	}
-	t, err := c.h.store.Team(c.ctx, sc.Community.ID, id)
-	if err != nil {
-		return c.fail(err, id)
-	}
-	m, err := c.resolveMember(sc.Community.ID, args[1])
-	if err != nil {
+	r, err := c.h.app.Teams.ToggleLeader(c.ctx, sc, args[0], args[1])
+	switch {
+	case ll.ErrorCode(err) == ll.ENOTMEMBER && r.Member.ID != "":
+		return c.say("member.not_active", r.Member.ID)
+	case ll.ErrorCode(err) == ll.ENOTFOUND && ll.ErrorDetail(err) == "member":
 		return c.fail(err, args[1])
+	case err != nil:
+		return c.fail(err, ll.NormalizeID('T', args[0]))
 	}
-	if !m.Active() {
-		return c.say("member.not_active", m.ID)
-	}
-	lead, err := c.h.store.ToggleLeader(c.ctx, sc.Community.ID, t.ID, m.ID, sc.Audit("leader", t.ID, m.ID))
-	if err != nil {
-		return c.fail(err, t.ID)
-	}
+	t, m := r.Team, r.Member
 	key, told := "leader.on", "leader.told_on"
-	if !lead {
+	if !r.Leader {
 		key, told = "leader.off", "leader.told_off"
 	}
 	rs := c.say(key, m.DisplayName(), t.ID, t.Name)

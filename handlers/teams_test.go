@@ -62,3 +62,14 @@ func TestNoTeams(t *testing.T) {
 	e := dongan(t)
 	wantIn(t, "/teams", e.send(alice, "/teams"), "There are no teams yet.")
 }
+
+func TestLeaderOfAMemberWhoLeft(t *testing.T) {
+	e := dongan(t)
+	e.team("dongan", "Lighting team")
+	if err := e.store.RemoveMember(e.ctx, "dongan", "M4", e.now, nil); err != nil {
+		t.Fatalf("RemoveMember: %v", err)
+	}
+	before := e.snapshot()
+	wantIn(t, "/leader T1 M4", e.send(deputy, "/leader T1 M4"), "M4 is not an active member.")
+	e.unchanged("/leader of a member who left", before)
+}
