@@ -114,7 +114,7 @@ func (s *Store) Register(ctx context.Context, inv ll.Invite, m ll.Member, now ti
 	case "ok":
 	case "conflict":
 		d := str(rest, 0)
-		return ll.Member{}, &ll.Error{Code: ll.ECONFLICT, Message: fmt.Sprintf("invite %s cannot be used: %s", inv.Code, d), Detail: d}
+		return ll.Member{}, refusal(op, ll.ECONFLICT, d, fmt.Sprintf("invite %s cannot be used: %s", inv.Code, d))
 	default:
 		return ll.Member{}, statusError(op, st, rest, map[string]string{"community": c, "invite": inv.Code, "member": inv.Member})
 	}
