@@ -304,6 +304,15 @@ type User struct {
 	// NoMemberLanguage is set when the member the pointer names has no
 	// language of their own (so a reply's language needs no read of it).
 	NoMemberLanguage bool `json:"-"`
+	// The membership snapshot: what the user record keeps of the member the
+	// pointer names, written with the pointer and by every change of it, so
+	// that one read per update tells who the caller is. Role is the
+	// member's role; Unreachable that the bot could not message them.
+	// HasSnapshot is false for a pointer written before snapshots existed
+	// (the member must then be read; reading it writes the snapshot).
+	Role        Role `json:"-"`
+	Unreachable bool `json:"-"`
+	HasSnapshot bool `json:"-"`
 }
 
 // Flow is the state of a guided conversation (registration, claim...).

@@ -461,22 +461,20 @@ func ledgerError(op, st string, rest []any, ids map[string]string) error {
 			msg = fmt.Sprintf("check-in to activity %s is not open now", ids["activity"])
 		case "decided":
 			msg = fmt.Sprintf("service record %s was already decided", ids["service"])
-		default:
-			msg = d
 		}
-		return &ll.Error{Code: ll.ECONFLICT, Message: msg, Detail: d}
+		return refusal(op, ll.ECONFLICT, d, msg)
 	case "forbidden":
-		msg := d
+		var msg string
 		if d == "self" {
 			msg = fmt.Sprintf("service record %s cannot be decided by its author", ids["service"])
 		}
-		return &ll.Error{Code: ll.EFORBIDDEN, Message: msg, Detail: d}
+		return refusal(op, ll.EFORBIDDEN, d, msg)
 	case "invalid":
-		msg := d
+		var msg string
 		if d == "location" {
 			msg = fmt.Sprintf("activity %s has no location to check in at", ids["activity"])
 		}
-		return &ll.Error{Code: ll.EINVALID, Message: msg, Detail: d}
+		return refusal(op, ll.EINVALID, d, msg)
 	case "full":
 		return &ll.Error{Code: ll.EFULL, Detail: ll.ReasonActivity, Message: fmt.Sprintf("activity %s is full", ids["activity"])}
 	}

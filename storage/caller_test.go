@@ -22,7 +22,7 @@ func TestBegin(t *testing.T) {
 	}
 
 	first, u, err := s.Begin(ctx, 900, 4242, time.Now())
-	want := ll.User{TelegramID: 4242, Language: "en", Community: "dongan", MemberID: m.ID}
+	want := ll.User{TelegramID: 4242, Language: "en", Community: "dongan", MemberID: m.ID, HasSnapshot: true}
 	if err != nil || !first || u != want {
 		t.Fatalf("Begin(900, 4242) = %v, %+v, %v; want true, %+v", first, u, err, want)
 	}

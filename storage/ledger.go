@@ -232,10 +232,10 @@ func (s *Store) checkIn(ctx context.Context, community, memberID, tg string, in 
 		}
 		return a, false, none, ledgerError(op, st, rest, ids)
 	case "toomany":
-		return ll.Activity{}, false, none, &ll.Error{Code: ll.EFORBIDDEN, Detail: "too_many_codes",
+		return ll.Activity{}, false, none, &ll.Error{Code: ll.EFORBIDDEN, Detail: ll.ReasonTooManyCodes,
 			Message: fmt.Sprintf("too many wrong check-in codes: at most %d an hour", ll.MaxWrongCodesPerHour)}
 	case "badcode":
-		return ll.Activity{}, false, none, &ll.Error{Code: ll.EINVALID, Detail: "code",
+		return ll.Activity{}, false, none, &ll.Error{Code: ll.EINVALID, Detail: ll.ReasonCode,
 			Message: fmt.Sprintf("no activity has this check-in code (%d tries left this hour)", num(rest, 0))}
 	case "invalid":
 		ids["activity"] = str(rest, 1)

@@ -114,7 +114,7 @@ func (s *Store) Register(ctx context.Context, inv ll.Invite, m ll.Member, now ti
 	case "ok":
 	case "conflict":
 		d := str(rest, 0)
-		return ll.Member{}, &ll.Error{Code: ll.ECONFLICT, Message: fmt.Sprintf("invite %s cannot be used: %s", inv.Code, d), Detail: d}
+		return ll.Member{}, refusal(op, ll.ECONFLICT, d, fmt.Sprintf("invite %s cannot be used: %s", inv.Code, d))
 	default:
 		return ll.Member{}, statusError(op, st, rest, map[string]string{"community": c, "invite": inv.Code, "member": inv.Member})
 	}
@@ -127,7 +127,7 @@ func (s *Store) Register(ctx context.Context, inv ll.Invite, m ll.Member, now ti
 	if ll.ValidLanguage(got.Language) {
 		lang = got.Language
 	}
-	if _, _, err := s.run(ctx, op, pointUserScript, []string{s.k.user(m.TelegramID)}, pointer(c, id), lang); err != nil {
+	if _, _, err := s.run(ctx, op, pointUserScript, []string{s.k.user(m.TelegramID)}, pointer(c, id), lang, string(got.Role), ""); err != nil {
 		return ll.Member{}, err
 	}
 	return got, nil
@@ -195,15 +195,31 @@ func (s *Store) ImportMembers(ctx context.Context, community string, ms []ll.Mem
 		m.Unreachable = false
 		out[i] = m
 	}
+	// Point each user who points at no member yet at theirs (one pipeline),
+	// then write the snapshot of those now pointing here (a second one).
+	pointed := make([]*redis.BoolCmd, len(out))
 	_, err = s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for _, m := range out {
+		for i, m := range out {
 			if m.TelegramID != 0 {
-				p.HSetNX(ctx, s.k.user(m.TelegramID), "m", pointer(community, m.ID))
-				if ll.ValidLanguage(m.Language) {
-					p.HSetNX(ctx, s.k.user(m.TelegramID), "lang", m.Language)
-				} else {
-					p.HSet(ctx, s.k.user(m.TelegramID), "nml", "1") // the member has no language
-				}
+				pointed[i] = p.HSetNX(ctx, s.k.user(m.TelegramID), "m", pointer(community, m.ID))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return out, s.wrap(op, err)
+	}
+	_, err = s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, m := range out {
+			if pointed[i] == nil || !pointed[i].Val() {
+				continue
+			}
+			u := s.k.user(m.TelegramID)
+			p.HSet(ctx, u, "r", string(m.Role))
+			if ll.ValidLanguage(m.Language) {
+				p.HSetNX(ctx, u, "lang", m.Language)
+			} else {
+				p.HSet(ctx, u, "nml", "1") // the member has no language
 			}
 		}
 		return nil
@@ -359,10 +375,18 @@ func (s *Store) SetRole(ctx context.Context, community, memberID string, role ll
 	op := fmt.Sprintf("set role of %s/%s", community, memberID)
 	st, rest, err := s.run(ctx, op, setRoleScript, []string{s.k.member(community, memberID)},
 		s.k.base(community), string(role), a, score)
-	if err != nil || st == "ok" {
+	if err != nil {
 		return err
 	}
-	return statusError(op, st, rest, map[string]string{"member": memberID})
+	if st != "ok" {
+		return statusError(op, st, rest, map[string]string{"member": memberID})
+	}
+	// The user's snapshot follows (a second round trip); should it fail, a
+	// committee action still checks the member record itself.
+	if tg, err := strconv.ParseInt(str(rest, 0), 10, 64); err == nil && tg > 0 {
+		return s.snapshot(ctx, op, tg, pointer(community, memberID), "r", string(role))
+	}
+	return nil
 }
 
 // RemoveMember marks an active member left at now in one script: releases

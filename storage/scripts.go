@@ -226,7 +226,7 @@ if not st then return {'notfound', 'member'} end
 if ARGV[2] ~= '' and st ~= 'active' then return {'notmember'} end
 hset(KEYS[1], 'role', ARGV[2])
 audit(ARGV[1], ARGV[3], ARGV[4])
-return {'ok'}
+return {'ok', redis.call('HGET', KEYS[1], 'tg') or ''}
 `)
 
 // KEYS: member, claims. ARGV: b, member id, now, audit, score.
@@ -468,12 +468,17 @@ audit(ARGV[1], ARGV[2], ARGV[3])
 return {'ok'}
 `)
 
-// KEYS: user. ARGV: pointer, language ("" for none). Points the user at a
-// member and gives them the member's language if they have none; nml
-// records that the member has none, so a reply's language needs no read of
-// the member.
+// KEYS: user. ARGV: pointer, language ("" for none), role ("" for a plain
+// member), "nx" to leave a user who points at another member alone. Points
+// the user at a member and snapshots what every update needs of it: the
+// role (r) and whether it has a language of its own (nml: it has none, so a
+// reply's language needs no read of the member); the user gets the
+// member's language if they have none.
 var pointUserScript = script(`
-redis.call('HSET', KEYS[1], 'm', ARGV[1])
+local cur = redis.call('HGET', KEYS[1], 'm')
+if ARGV[4] == 'nx' and cur and cur ~= ARGV[1] then return {'noop'} end
+redis.call('HSET', KEYS[1], 'm', ARGV[1], 'r', ARGV[3])
+redis.call('HDEL', KEYS[1], 'ur')
 if ARGV[2] ~= '' then
   redis.call('HSETNX', KEYS[1], 'lang', ARGV[2])
   redis.call('HDEL', KEYS[1], 'nml')
@@ -483,10 +488,27 @@ end
 return {'ok'}
 `)
 
-// KEYS: user. ARGV: pointer. Removes the user's membership pointer if it
-// still is the given one.
+// KEYS: user. ARGV: pointer, field, value. Sets a snapshot field of the
+// user's membership (r, ur) if the user still points at that member.
+var snapshotScript = script(`
+if redis.call('HGET', KEYS[1], 'm') ~= ARGV[1] then return {'noop'} end
+redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
+return {'ok'}
+`)
+
+// KEYS: user. ARGV: pointer, role, unreachable ("1" or ""). Writes the whole
+// membership snapshot if the user still points at that member.
+var writeSnapshotScript = script(`
+if redis.call('HGET', KEYS[1], 'm') ~= ARGV[1] then return {'noop'} end
+redis.call('HSET', KEYS[1], 'r', ARGV[2])
+if ARGV[3] == '1' then redis.call('HSET', KEYS[1], 'ur', '1') else redis.call('HDEL', KEYS[1], 'ur') end
+return {'ok'}
+`)
+
+// KEYS: user. ARGV: pointer. Removes the user's membership pointer, and
+// its snapshot, if it still is the given one.
 var dropPointerScript = script(`
-if redis.call('HGET', KEYS[1], 'm') == ARGV[1] then redis.call('HDEL', KEYS[1], 'm') end
+if redis.call('HGET', KEYS[1], 'm') == ARGV[1] then redis.call('HDEL', KEYS[1], 'm', 'r', 'ur', 'nml') end
 return {'ok'}
 `)
 
@@ -507,5 +529,6 @@ var allScripts = []*redis.Script{
 	createPostScript, savePostScript, postScript, postsScript, claimScript,
 	unclaimScript, claimsOfScript, holdersScript, createTeamScript, teamScript,
 	teamsScript, joinTeamScript, leaveTeamScript, toggleLeaderScript, auditScript,
-	dropPointerScript, forgetUserScript, pointUserScript,
+	dropPointerScript, forgetUserScript, pointUserScript, snapshotScript,
+	writeSnapshotScript,
 }

@@ -205,8 +205,7 @@ func (s *Store) Decide(ctx context.Context, community, id string, approve bool, 
 		if err != nil {
 			return ll.ServiceRecord{}, false, err
 		}
-		return r, false, &ll.Error{Code: ll.ECONFLICT, Detail: str(rest, 0),
-			Message: fmt.Sprintf("service record %s was already %s", id, r.Status)}
+		return r, false, refusal(op, ll.ECONFLICT, str(rest, 0), fmt.Sprintf("service record %s was already %s", id, r.Status))
 	case "corrupt":
 		return ll.ServiceRecord{}, false, fmt.Errorf("%s: stored record %q is not pending as written", op, str(rest, 0))
 	}

@@ -369,7 +369,7 @@ func statusError(op, st string, rest []any, ids map[string]string) error {
 		}
 		return &ll.Error{Code: ll.ENOTMEMBER, Message: fmt.Sprintf("member %s is not active", id), Detail: id}
 	case "closed":
-		return &ll.Error{Code: ll.ECONFLICT, Message: fmt.Sprintf("post %s is closed", ids["post"]), Detail: "closed"}
+		return &ll.Error{Code: ll.ECONFLICT, Message: fmt.Sprintf("post %s is closed", ids["post"]), Detail: ll.ReasonClosed}
 	case "full":
 		return &ll.Error{Code: ll.EFULL, Detail: ll.ReasonPost, Message: fmt.Sprintf("post %s is full", ids["post"])}
 	}

@@ -31,6 +31,8 @@ func decodeUser(tg int64, h map[string]string) ll.User {
 	u := ll.User{TelegramID: tg, Language: h["lang"], Use: h["use"], NoMemberLanguage: h["nml"] == "1"}
 	if c, m, ok := strings.Cut(h["m"], "/"); ok {
 		u.Community, u.MemberID = c, m
+		r, snap := h["r"]
+		u.Role, u.HasSnapshot, u.Unreachable = ll.Role(r), snap, h["ur"] == "1"
 	}
 	return u
 }
@@ -162,7 +164,31 @@ func (s *Store) SetReachable(ctx context.Context, tg int64, reachable bool) erro
 	if reachable {
 		v = ""
 	}
-	return s.setMemberField(ctx, op, tg, ptr, "unreach", v)
+	if err := s.setMemberField(ctx, op, tg, ptr, "unreach", v); err != nil {
+		return err
+	}
+	return s.snapshot(ctx, op, tg, ptr, "ur", v)
+}
+
+// snapshot sets field of the membership snapshot in user tg's record to
+// value if the user still points at ptr.
+func (s *Store) snapshot(ctx context.Context, op string, tg int64, ptr, field, value string) error {
+	_, _, err := s.run(ctx, op, snapshotScript, []string{s.k.user(tg)}, ptr, field, value)
+	return err
+}
+
+// WriteSnapshot records the membership snapshot of user tg from the member
+// m their pointer names (role, reachability), for a user record written
+// before snapshots existed; nothing if the pointer names another member.
+// One round trip.
+func (s *Store) WriteSnapshot(ctx context.Context, tg int64, m ll.Member) error {
+	ur := ""
+	if m.Unreachable {
+		ur = "1"
+	}
+	op := fmt.Sprintf("snapshot membership of user %d", tg)
+	_, _, err := s.run(ctx, op, writeSnapshotScript, []string{s.k.user(tg)}, pointer(m.Community, m.ID), string(m.Role), ur)
+	return err
 }
 
 // Flow returns the user's guided flow, nil when there is none or it expired.
