@@ -37,16 +37,17 @@ type Form struct {
 var messages = map[string]map[string]string{}
 
 // plurals holds the messages with plural forms, by language then id.
-var plurals = map[string]map[string]Form{
-	"en": enPlural,
-	"zh": zhPlural,
-}
+var plurals = map[string]map[string]Form{}
 
+// The catalog's parts, one per file: every message and plural form is in
+// one of them, so the tests, which read messages and plurals, see them all.
 func init() {
 	for _, parts := range []map[string]map[string]string{
 		{"en": en, "zh": zh},
 		{"en": enDelivery, "zh": zhDelivery},
 		{"en": enLedger, "zh": zhLedger},
+		{"en": enBot, "zh": zhBot},
+		{"en": enChart, "zh": zhChart},
 	} {
 		for lang, msgs := range parts {
 			if messages[lang] == nil {
@@ -57,6 +58,22 @@ func init() {
 					panic(fmt.Sprintf("catalog: message %q is defined twice in %s", id, lang))
 				}
 				messages[lang][id] = msg
+			}
+		}
+	}
+	for _, parts := range []map[string]map[string]Form{
+		{"en": enPlural, "zh": zhPlural},
+		{"en": enChartPlural, "zh": zhChartPlural},
+	} {
+		for lang, forms := range parts {
+			if plurals[lang] == nil {
+				plurals[lang] = map[string]Form{}
+			}
+			for id, f := range forms {
+				if _, dup := plurals[lang][id]; dup {
+					panic(fmt.Sprintf("catalog: plural %q is defined twice in %s", id, lang))
+				}
+				plurals[lang][id] = f
 			}
 		}
 	}
