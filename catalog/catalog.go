@@ -1,5 +1,8 @@
 // Package catalog holds every message of the Lamplighter conversation, once
-// per language (zh and en), keyed by message id.
+// per language (zh and en), keyed by message id: the handlers' replies, the
+// texts the Telegram adapter writes itself (bot.go) and the chart's labels
+// (report.go). It imports only the standard library, so every package that
+// shows text can import it.
 //
 // A message is a fmt format. Arguments may be reordered in a translation with
 // explicit indexes (%[2]s before %[1]d); both languages of a message take the
