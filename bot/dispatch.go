@@ -4,17 +4,24 @@ import (
 	"context"
 	"log/slog"
 	"runtime/debug"
+	"slices"
 	"strings"
 
 	"github.com/go-telegram/bot/models"
 
 	"github.com/lamplighter-bot/lamplighter"
+	"github.com/lamplighter-bot/lamplighter/catalog"
 )
 
-// apology is what a user gets when handling their update panicked.
-var apology = map[string]string{
-	"zh": "抱歉，处理您的消息时出错了，请稍后再试。",
-	"en": "Sorry, something went wrong with your message. Please try again later.",
+// ownText returns the adapter's own text (an apology, the flood notice, a
+// button label): catalog message id in lang, or in
+// lamplighter.DefaultLanguage when lang is not a catalog language. These
+// messages take no arguments and have no markup.
+func ownText(lang, id string) string {
+	if !slices.Contains(catalog.Languages, lang) {
+		lang = lamplighter.DefaultLanguage
+	}
+	return catalog.Text(lang, id)
 }
 
 // language maps Telegram's language_code to "zh" or "en", falling back to
@@ -104,7 +111,7 @@ func (t *Telegram) process(ctx context.Context, u *models.Update) {
 	}
 	if panicked {
 		if _, err := t.send(ctx, outgoing{chatID: req.ChatID, lang: language(req.LanguageCode),
-			reply: lamplighter.Reply{Text: apology[language(req.LanguageCode)]}}, true); err != nil {
+			reply: lamplighter.Reply{Text: ownText(language(req.LanguageCode), "bot.apology")}}, true); err != nil {
 			t.stats.sendErrors.Add(1)
 			log.Warn("send apology", "err", t.clean(err))
 		}

@@ -19,13 +19,6 @@ const (
 	DefaultFloodUsers  = 10000
 )
 
-// floodNotice is the one answer a user gets when the flood limit first
-// refuses one of their updates in a window.
-var floodNotice = map[string]string{
-	"zh": "您发送得太快了，请等几秒钟再试。",
-	"en": "You are sending too fast. Please wait a few seconds and try again.",
-}
-
 // floodVerdict is what the flood limit decides about one update.
 type floodVerdict int
 
@@ -182,12 +175,12 @@ func (t *Telegram) floodRefused(ctx context.Context, u *models.Update, log *slog
 	case u.CallbackQuery != nil:
 		text := ""
 		if verdict == floodWarn {
-			text = floodNotice[lang]
+			text = ownText(lang, "bot.flood")
 		}
 		t.answerCallback(ctx, u.CallbackQuery.ID, text)
 	case verdict == floodWarn:
 		if chat := chatKey(u); chat != 0 {
-			if _, err := t.send(ctx, outgoing{chatID: chat, lang: lang, reply: lamplighter.Reply{Text: floodNotice[lang]}}, true); err != nil {
+			if _, err := t.send(ctx, outgoing{chatID: chat, lang: lang, reply: lamplighter.Reply{Text: ownText(lang, "bot.flood")}}, true); err != nil {
 				t.stats.sendErrors.Add(1)
 				log.Warn("send flood notice", "user_id", user, "err", t.clean(err))
 			}

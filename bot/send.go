@@ -134,10 +134,7 @@ func (t *Telegram) send(ctx context.Context, o outgoing, waitAll bool) (int, err
 			// without the method): say so in text instead of leaving the
 			// person waiting for a file that never comes.
 			t.log.Warn("send file refused; telling the chat in text", "chat_id", o.chatID, "err", t.clean(err))
-			note := fileRefused[o.lang]
-			if note == "" {
-				note = fileRefused[lamplighter.DefaultLanguage]
-			}
+			note := ownText(o.lang, "bot.file_refused")
 			if caption != "" {
 				note = caption + "\n\n" + note
 			}
@@ -221,12 +218,6 @@ func (t *Telegram) edit(ctx context.Context, chatID int64, messageID int, text s
 func editFallsBack(err error) bool {
 	return badRequest(err, "message can't be edited") || badRequest(err, "message to edit not found") ||
 		badRequest(err, "no text in the message")
-}
-
-// fileRefused follows a photo or document that Telegram refused.
-var fileRefused = map[string]string{
-	"zh": "⚠️ 文件未能发送（Telegram 拒绝了它）。请稍后重试；若仍不行，请告诉社区管理员。",
-	"en": "⚠️ The file could not be sent (Telegram refused it). Please try again later; if it keeps failing, tell the committee.",
 }
 
 // sendFile sends a photo or a document. The upload reader is made afresh for
@@ -381,12 +372,6 @@ type removeKeyboard struct {
 	RemoveKeyboard bool `json:"remove_keyboard"`
 }
 
-// locationLabel is the text of the "share location" keyboard button.
-var locationLabel = map[string]string{
-	"zh": "📍 发送我的位置",
-	"en": "📍 Share my location",
-}
-
 // markups builds the inline keyboard (Buttons) and the reply keyboard
 // (RequestLocation, Choices, or RemoveKeyboard) of r; either may be nil.
 // Buttons with neither data nor URL are dropped.
@@ -413,11 +398,7 @@ func markups(r lamplighter.Reply, lang string) (*inlineKeyboard, any) {
 	case r.RequestLocation || len(r.Choices) > 0:
 		kb := &replyKeyboard{ResizeKeyboard: true, OneTimeKeyboard: true}
 		if r.RequestLocation {
-			label := locationLabel[lang]
-			if label == "" {
-				label = locationLabel[lamplighter.DefaultLanguage]
-			}
-			kb.Keyboard = append(kb.Keyboard, []keyboardButton{{Text: label, RequestLocation: true}})
+			kb.Keyboard = append(kb.Keyboard, []keyboardButton{{Text: ownText(lang, "button.share_location"), RequestLocation: true}})
 		}
 		kb.Keyboard = append(kb.Keyboard, choiceRows(r.Choices)...)
 		keyboard = kb

@@ -19,7 +19,10 @@ import (
 )
 
 // clock is the tests' injected clock: time moves only when a sender sleeps,
-// by the time it asked to sleep, and nothing really sleeps.
+// by the time it asked to sleep; a sleep really waits 20µs only, to let the
+// other goroutines run. testing/synctest's fake time does not fit here: the
+// senders talk to a real redis-server and an httptest Bot API over sockets,
+// which are not durably blocking, so time in a bubble would never move.
 type clock struct{ ns atomic.Int64 }
 
 func newClock() *clock {

@@ -1,5 +1,8 @@
 // Package catalog holds every message of the Lamplighter conversation, once
-// per language (zh and en), keyed by message id.
+// per language (zh and en), keyed by message id: the handlers' replies, the
+// texts the Telegram adapter writes itself (bot.go) and the chart's labels
+// (report.go). It imports only the standard library, so every package that
+// shows text can import it.
 //
 // A message is a fmt format. Arguments may be reordered in a translation with
 // explicit indexes (%[2]s before %[1]d); both languages of a message take the
@@ -37,16 +40,17 @@ type Form struct {
 var messages = map[string]map[string]string{}
 
 // plurals holds the messages with plural forms, by language then id.
-var plurals = map[string]map[string]Form{
-	"en": enPlural,
-	"zh": zhPlural,
-}
+var plurals = map[string]map[string]Form{}
 
+// The catalog's parts, one per file: every message and plural form is in
+// one of them, so the tests, which read messages and plurals, see them all.
 func init() {
 	for _, parts := range []map[string]map[string]string{
 		{"en": en, "zh": zh},
 		{"en": enDelivery, "zh": zhDelivery},
 		{"en": enLedger, "zh": zhLedger},
+		{"en": enBot, "zh": zhBot},
+		{"en": enChart, "zh": zhChart},
 	} {
 		for lang, msgs := range parts {
 			if messages[lang] == nil {
@@ -57,6 +61,22 @@ func init() {
 					panic(fmt.Sprintf("catalog: message %q is defined twice in %s", id, lang))
 				}
 				messages[lang][id] = msg
+			}
+		}
+	}
+	for _, parts := range []map[string]map[string]Form{
+		{"en": enPlural, "zh": zhPlural},
+		{"en": enChartPlural, "zh": zhChartPlural},
+	} {
+		for lang, forms := range parts {
+			if plurals[lang] == nil {
+				plurals[lang] = map[string]Form{}
+			}
+			for id, f := range forms {
+				if _, dup := plurals[lang][id]; dup {
+					panic(fmt.Sprintf("catalog: plural %q is defined twice in %s", id, lang))
+				}
+				plurals[lang][id] = f
 			}
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/image/math/fixed"
 
 	lamplighter "github.com/lamplighter-bot/lamplighter"
+	"github.com/lamplighter-bot/lamplighter/catalog"
 )
 
 // Chart size in pixels.
@@ -23,58 +24,6 @@ const (
 	ChartWidth  = 800
 	ChartHeight = 500
 )
-
-// chartText holds a chart's words in one language.
-type chartText struct {
-	title      func(name string, year int) string
-	asOf       func(date string) string
-	fullYear   string
-	byMonth    string
-	months     [12]string
-	compliance string
-	compliant  string
-	below      string
-	footer     func(minimum, postMinimum, members int) string
-}
-
-var chartTexts = map[string]chartText{
-	"en": {
-		title:    func(name string, year int) string { return fmt.Sprintf("%s: volunteer service in %d", name, year) },
-		asOf:     func(date string) string { return "as of " + date },
-		fullYear: "full year",
-		byMonth:  "Participations by month",
-		months:   [12]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"},
-
-		compliance: "Compliance",
-		compliant:  "Compliant",
-		below:      "Not compliant",
-		footer: func(minimum, postMinimum, members int) string {
-			return fmt.Sprintf("Minimum: %s and %s a year · %s",
-				plural(minimum, "participation"), plural(postMinimum, "post"), plural(members, "member"))
-		},
-	},
-	"zh": {
-		title:    func(name string, year int) string { return fmt.Sprintf("%s %d 年志愿服务", name, year) },
-		asOf:     func(date string) string { return "截至 " + date },
-		fullYear: "全年",
-		byMonth:  "每月参与次数",
-		months:   [12]string{"1月", "2月", "3月", "4月", "5月", "6月", "7月", "8月", "9月", "10月", "11月", "12月"},
-
-		compliance: "成员达标情况",
-		compliant:  "达标",
-		below:      "未达标",
-		footer: func(minimum, postMinimum, members int) string {
-			return fmt.Sprintf("最低要求：每年参与 %d 次，认领岗位 %d 个 · 成员 %d 人", minimum, postMinimum, members)
-		},
-	},
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return strconv.Itoa(n) + " " + word + "s"
-}
 
 // Chart colours.
 var (
@@ -138,26 +87,29 @@ func Chart(d CommunityData, year int, now time.Time, lang string) ([]byte, error
 			fonts = append(fonts, cjk)
 		}
 	}
-	tx := chartTexts[lang]
 	p := newPainter(fonts)
 	defer p.close()
 
 	name := c.Name
-	if name == "" || !p.drawable(tx.title(name, year)) {
+	if name == "" || !p.drawable(catalog.Text(lang, "chart.title", name, year)) {
 		name = c.ID
 	}
-	stand := tx.fullYear
+	stand := catalog.Text(lang, "chart.full_year")
 	if now.Before(lamplighter.YearEnd(year, loc)) {
-		stand = tx.asOf(now.In(loc).Format(time.DateOnly))
+		stand = catalog.Text(lang, "chart.as_of", now.In(loc).Format(time.DateOnly))
 	}
+	footer := catalog.Text(lang, "chart.footer",
+		catalog.Plural(lang, "chart.minimum_participations", c.Minimum, c.Minimum),
+		catalog.Plural(lang, "chart.minimum_posts", c.PostMinimum, c.PostMinimum),
+		catalog.Plural(lang, "chart.members", len(rows), len(rows)))
 
-	p.text(tx.title(name, year), ChartWidth/2, 38, titleSize, ink, alignCenter)
+	p.text(catalog.Text(lang, "chart.title", name, year), ChartWidth/2, 38, titleSize, ink, alignCenter)
 	p.text(stand, ChartWidth/2, 62, textSize, grey, alignCenter)
-	p.text(tx.footer(c.Minimum, c.PostMinimum, len(rows)), ChartWidth/2, ChartHeight-14, textSize, grey, alignCenter)
+	p.text(footer, ChartWidth/2, ChartHeight-14, textSize, grey, alignCenter)
 
 	// Left: participations by month.
 	plot := image.Rect(64, 118, 560, 430)
-	p.text(tx.byMonth, plot.Min.X, 98, headSize, ink, alignLeft)
+	p.text(catalog.Text(lang, "chart.by_month"), plot.Min.X, 98, headSize, ink, alignLeft)
 	top, step := niceScale(maxOf(months[:]))
 	for v := 0; v <= top; v += step {
 		y := plot.Max.Y - v*plot.Dy()/top
@@ -172,20 +124,23 @@ func Chart(d CommunityData, year int, now time.Time, lang string) ([]byte, error
 		if n > 0 {
 			p.text(strconv.Itoa(n), x+slot/2, plot.Max.Y-h-6, textSize, ink, alignCenter)
 		}
-		p.text(tx.months[i], x+slot/2, plot.Max.Y+20, textSize, ink, alignCenter)
+		p.text(catalog.Text(lang, "chart.month."+strconv.Itoa(i+1)), x+slot/2, plot.Max.Y+20, textSize, ink, alignCenter)
 	}
 	p.fill(image.Rect(plot.Min.X, plot.Max.Y, plot.Max.X, plot.Max.Y+1), axisGrey)
 
 	// Right: compliant and not compliant members, scaled to all members.
 	side := image.Rect(600, 118, 780, 430)
-	p.text(tx.compliance, side.Min.X+side.Dx()/2, 98, headSize, ink, alignCenter)
+	p.text(catalog.Text(lang, "chart.compliance"), side.Min.X+side.Dx()/2, 98, headSize, ink, alignCenter)
 	total := max(len(rows), 1)
 	half := side.Dx() / 2
 	for i, b := range []struct {
 		n     int
 		label string
 		col   color.Color
-	}{{compliant, tx.compliant, okGreen}, {len(rows) - compliant, tx.below, belowRed}} {
+	}{
+		{compliant, catalog.Text(lang, "chart.compliant"), okGreen},
+		{len(rows) - compliant, catalog.Text(lang, "chart.below"), belowRed},
+	} {
 		x := side.Min.X + i*half
 		h := b.n * side.Dy() / total
 		p.fill(image.Rect(x+18, side.Max.Y-h, x+half-18, side.Max.Y), b.col)

@@ -23,7 +23,10 @@ import (
 func TestMain(m *testing.M) { storagetest.Main(m) }
 
 // clock is an injected clock: it moves when the test sets it, or by what a
-// sender sleeps; nothing really sleeps.
+// sender sleeps. A sleep really waits 20µs only, to let the other goroutines
+// run. testing/synctest's fake time does not fit here: these tests talk to a
+// real redis-server and an httptest Bot API over sockets, which are not
+// durably blocking, so time in a bubble would never move.
 type clock struct{ ns atomic.Int64 }
 
 func (c *clock) Now() time.Time          { return time.Unix(0, c.ns.Load()) }
