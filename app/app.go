@@ -11,6 +11,7 @@ type Store interface {
 	DistrictStore
 	PostsStore
 	TeamsStore
+	ServicesStore
 }
 
 // App holds the feature services every front end calls. Committee actions
@@ -24,6 +25,7 @@ type App struct {
 	District *District
 	Posts    *Posts
 	Teams    *Teams
+	Services *Services
 }
 
 // New returns the services over store.
@@ -36,5 +38,6 @@ func New(store Store) *App {
 		District: &District{store: store},
 		Posts:    &Posts{store: store},
 		Teams:    &Teams{store: store},
+		Services: &Services{store: store},
 	}
 }
