@@ -12,6 +12,7 @@ type Store interface {
 	PostsStore
 	TeamsStore
 	ServicesStore
+	ReportsStore
 }
 
 // App holds the feature services every front end calls. Committee actions
@@ -26,6 +27,7 @@ type App struct {
 	Posts    *Posts
 	Teams    *Teams
 	Services *Services
+	Reports  *Reports
 }
 
 // New returns the services over store.
@@ -39,5 +41,6 @@ func New(store Store) *App {
 		Posts:    &Posts{store: store},
 		Teams:    &Teams{store: store},
 		Services: &Services{store: store},
+		Reports:  &Reports{store: store},
 	}
 }
