@@ -15,7 +15,9 @@ type Outbox = app.Outbox
 // ok ([Send] / [Cancel]). The pending broadcast (community, audience, text,
 // and the broadcast id that makes [Send] idempotent) is kept in the flow, so
 // a [Send] is honoured only by the flow's nonce and step, and only after the
-// caller's committee role is checked again.
+// caller's committee role is checked again. app.Broadcasts resolves the
+// audience, checks the text, queues the messages and audits the broadcast;
+// the flow and the wording stay here.
 const (
 	flowBroadcast  = "bcast"
 	stepBcAudience = "aud"

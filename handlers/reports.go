@@ -17,7 +17,9 @@ import (
 // sends the ledger as a workbook, /report the figures and a chart, /notice
 // the public notice (公示) to the community's notice chat. All count every
 // member who was active at any time in the year, including those who have
-// since moved away or been forgotten (package report decides who and how).
+// since moved away or been forgotten (package record decides who and how).
+// app.Reports gathers the figures and writes the audit entries; the
+// handlers word them and draw the files through the Renderer.
 
 // Where a long public notice becomes a file.
 const (

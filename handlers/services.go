@@ -10,8 +10,9 @@ import (
 
 // Service records (SPEC section 2): a member reports a service done with
 // /log; it counts once a committee member other than its author approves
-// it. The Store makes the decision atomic and refuses self-approval; the
-// handlers check it first too, to say so plainly, and tell the author.
+// it. app.Services owns the rules (the date range and text limits, who may
+// decide, the audit entry, the refusals); the handlers word its answers,
+// show the buttons and tell the author.
 
 // flowReject is the reason asked for after [Reject]: one step, "reason".
 const flowReject = "rj"
