@@ -11,30 +11,39 @@ type Store interface {
 	DistrictStore
 	PostsStore
 	TeamsStore
+	ServicesStore
+	ReportsStore
+	BroadcastsStore
 }
 
 // App holds the feature services every front end calls. Committee actions
 // take a *Scope from Access.Committee (the proof that the role check passed;
 // a service checks any stricter role itself); member actions take the Actor.
 type App struct {
-	Access   *Access
-	Settings *Settings
-	Members  *Members
-	Invites  *Invites
-	District *District
-	Posts    *Posts
-	Teams    *Teams
+	Access     *Access
+	Settings   *Settings
+	Members    *Members
+	Invites    *Invites
+	District   *District
+	Posts      *Posts
+	Teams      *Teams
+	Services   *Services
+	Reports    *Reports
+	Broadcasts *Broadcasts
 }
 
 // New returns the services over store.
 func New(store Store) *App {
 	return &App{
-		Access:   &Access{store: store},
-		Settings: &Settings{store: store},
-		Members:  &Members{store: store},
-		Invites:  &Invites{store: store},
-		District: &District{store: store},
-		Posts:    &Posts{store: store},
-		Teams:    &Teams{store: store},
+		Access:     &Access{store: store},
+		Settings:   &Settings{store: store},
+		Members:    &Members{store: store},
+		Invites:    &Invites{store: store},
+		District:   &District{store: store},
+		Posts:      &Posts{store: store},
+		Teams:      &Teams{store: store},
+		Services:   &Services{store: store},
+		Reports:    &Reports{store: store},
+		Broadcasts: &Broadcasts{store: store},
 	}
 }

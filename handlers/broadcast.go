@@ -1,31 +1,23 @@
 package handlers
 
 import (
-	"context"
-	"crypto/rand"
-	"fmt"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	ll "github.com/lamplighter-bot/lamplighter"
+	"github.com/lamplighter-bot/lamplighter/app"
 )
 
-// Outbox is where a broadcast goes: one message per recipient and a
-// progress message, delivered later at the bot's shared rate.
-// *storage.Store implements it.
-type Outbox interface {
-	// EnqueueBroadcast stores the broadcast and its messages; it is
-	// idempotent by broadcast and message id (a double tap on [Send] adds
-	// nothing). created is true for the call that created it.
-	EnqueueBroadcast(ctx context.Context, b ll.Broadcast, msgs []ll.OutMessage) (created bool, added int, err error)
-}
+// Outbox is where a broadcast goes (app.Outbox); *storage.Store implements it.
+type Outbox = app.Outbox
 
 // The /broadcast flow: aud (audience buttons, or a typed audience) → text →
 // ok ([Send] / [Cancel]). The pending broadcast (community, audience, text,
 // and the broadcast id that makes [Send] idempotent) is kept in the flow, so
 // a [Send] is honoured only by the flow's nonce and step, and only after the
-// caller's committee role is checked again.
+// caller's committee role is checked again. app.Broadcasts resolves the
+// audience, checks the text, queues the messages and audits the broadcast;
+// the flow and the wording stay here.
 const (
 	flowBroadcast  = "bcast"
 	stepBcAudience = "aud"
@@ -33,75 +25,12 @@ const (
 	stepBcConfirm  = "ok"
 )
 
-// maxBroadcastLen leaves room for the header within one Telegram message.
-const maxBroadcastLen = 3500
-
-// Audience kinds (SPEC section 3).
+// The audiences offered as buttons.
 const (
-	audAll      = "all"
-	audTeam     = "team"
-	audBuilding = "building"
-	audSkill    = "skill"
-	audActivity = "activity"
-	audBelow    = "below-minimum"
-	audNoPost   = "no-post"
-	audUnit     = "unit"
+	audAll    = app.AudienceAll
+	audBelow  = app.AudienceBelow
+	audNoPost = app.AudienceNoPost
 )
-
-// audience is whom a broadcast goes to.
-type audience struct {
-	kind string
-	arg  string // team:T2, building:19, skill:law, activity:A7, unit:<unit>
-}
-
-// String is the canonical form, as shown and audited: "team:T2".
-func (a audience) String() string {
-	if a.arg == "" {
-		return a.kind
-	}
-	return a.kind + ":" + a.arg
-}
-
-// parseAudience reads all, team:<id>, building:<b>, skill:<s>,
-// activity:<id>, below-minimum, no-post or unit:<unit> (also with "：" and a
-// few Chinese and shorter names).
-func parseAudience(s string) (audience, error) {
-	s = strings.TrimSpace(strings.Replace(s, "：", ":", 1))
-	kind, arg, _ := strings.Cut(s, ":")
-	kind, arg = strings.ToLower(strings.TrimSpace(kind)), strings.TrimSpace(arg)
-	bad := ll.Invalid("audience", "unknown audience %q", s)
-	switch kind {
-	case "all", "全部", "所有":
-		kind = audAll
-	case "below-minimum", "below", "belowminimum", "未达标":
-		kind = audBelow
-	case "no-post", "nopost", "未认领":
-		kind = audNoPost
-	case "team", "服务队":
-		kind, arg = audTeam, ll.NormalizeID('T', arg)
-	case "activity", "活动":
-		kind, arg = audActivity, ll.NormalizeID('A', arg)
-	case "building", "bldg", "楼栋":
-		kind = audBuilding
-	case "skill", "技能":
-		kind = audSkill
-	case "unit", "单位":
-		kind = audUnit
-	default:
-		return audience{}, bad
-	}
-	switch kind {
-	case audAll, audBelow, audNoPost:
-		if arg != "" {
-			return audience{}, bad
-		}
-	default:
-		if arg == "" || utf8.RuneCountInString(arg) > ll.MaxUnitLen || strings.ContainsAny(arg, "\n\r") {
-			return audience{}, bad
-		}
-	}
-	return audience{kind: kind, arg: arg}, nil
-}
 
 // broadcast answers /broadcast: with an audience and a text it shows the
 // recipient count with [Send] / [Cancel]; with less it guides.
@@ -111,7 +40,7 @@ func (c *call) broadcast() []ll.Reply {
 		return c.startBroadcastFlow()
 	}
 	audText, text := splitAudience(args)
-	aud, err := parseAudience(audText)
+	aud, err := app.ParseAudience(audText)
 	if err != nil {
 		return []ll.Reply{{Text: c.t("invalid.audience") + "\n\n" + c.t("usage.broadcast")}}
 	}
@@ -169,42 +98,37 @@ func (c *call) askBroadcastText(f *ll.Flow) ll.Reply {
 	return ll.Reply{Text: c.t("broadcast.ask_text", f.Data["aud"]) + "\n" + c.t("flow.cancel_hint")}
 }
 
-// checkBroadcastText validates the text to broadcast.
-func (c *call) checkBroadcastText(text string) []ll.Reply {
-	text = strings.TrimSpace(text)
-	switch n := utf8.RuneCountInString(text); {
+// textRefused answers a broadcast text that Broadcasts refused.
+func (c *call) textRefused(text string, err error) []ll.Reply {
+	switch n := utf8.RuneCountInString(strings.TrimSpace(text)); {
 	case n == 0:
 		return c.say("broadcast.no_text")
-	case n > maxBroadcastLen:
-		return c.say("broadcast.too_long", n, maxBroadcastLen)
+	case n > app.MaxBroadcastLen:
+		return c.say("broadcast.too_long", n, app.MaxBroadcastLen)
 	}
-	if err := checkFreeText("text", text, maxBroadcastLen, true); err != nil {
-		return c.fail(err, "")
-	}
-	return nil
+	return c.fail(err, "")
 }
 
 // confirmBroadcast counts the recipients and, if there are any, keeps the
 // pending broadcast in the flow f (a new one when nil) and asks to confirm.
-func (c *call) confirmBroadcast(f *ll.Flow, aud audience, text string) []ll.Reply {
-	text = strings.TrimSpace(text)
-	if rs := c.checkBroadcastText(text); rs != nil {
-		return rs
-	}
+func (c *call) confirmBroadcast(f *ll.Flow, aud app.Audience, text string) []ll.Reply {
 	sc := c.scope
-	to, skipped, err := c.recipients(sc.Community, aud)
-	if err != nil {
-		return c.fail(err, aud.arg)
+	d, err := c.h.app.Broadcasts.Prepare(c.ctx, sc, aud, text)
+	switch {
+	case ll.ErrorCode(err) == ll.EINVALID && ll.ErrorDetail(err) == "text":
+		return c.textRefused(text, err)
+	case err != nil:
+		return c.fail(err, aud.Arg)
 	}
-	if len(to) == 0 {
+	if len(d.To) == 0 {
 		if f != nil {
 			if err := c.endFlow(); err != nil {
 				return c.fail(err, "")
 			}
 		}
-		return c.say("broadcast.nobody", aud.String(), skipped)
+		return c.say("broadcast.nobody", aud.String(), d.Skipped)
 	}
-	data := map[string]string{"c": sc.Community.ID, "aud": aud.String(), "text": text, "bid": broadcastID(sc.Community.ID)}
+	data := map[string]string{"c": sc.Community.ID, "aud": aud.String(), "text": d.Text, "bid": d.ID}
 	if f == nil {
 		if f, err = c.startFlow(flowBroadcast, stepBcConfirm, data); err != nil {
 			return c.fail(err, "")
@@ -217,26 +141,15 @@ func (c *call) confirmBroadcast(f *ll.Flow, aud audience, text string) []ll.Repl
 		}
 	}
 	var b strings.Builder
-	b.WriteString(c.t("broadcast.confirm", aud.String(), len(to)))
-	if skipped > 0 {
-		b.WriteString("\n" + c.t("broadcast.skipped", skipped))
+	b.WriteString(c.t("broadcast.confirm", aud.String(), len(d.To)))
+	if d.Skipped > 0 {
+		b.WriteString("\n" + c.t("broadcast.skipped", d.Skipped))
 	}
-	b.WriteString("\n\n" + c.t("broadcast.preview") + "\n" + c.t("broadcast.header", sc.Community.Name) + "\n" + escape(text))
+	b.WriteString("\n\n" + c.t("broadcast.preview") + "\n" + c.t("broadcast.header", sc.Community.Name) + "\n" + escape(d.Text))
 	return []ll.Reply{{Text: b.String(), Buttons: [][]ll.Button{{
 		flowButton(f, c.label("button.send"), "send"),
 		flowButton(f, c.label("button.cancel"), "cancel"),
 	}}}}
-}
-
-// broadcastID is a new broadcast id: the community and 10 random characters.
-func broadcastID(community string) string {
-	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
-	var b [10]byte
-	_, _ = rand.Read(b[:])
-	for i := range b {
-		b[i] = alphabet[int(b[i])%len(alphabet)]
-	}
-	return community + "-" + string(b[:])
 }
 
 // broadcastText passes a typed answer to the /broadcast flow.
@@ -246,7 +159,7 @@ func (c *call) broadcastText(f *ll.Flow) []ll.Reply {
 	}
 	switch f.Step {
 	case stepBcAudience:
-		aud, err := parseAudience(c.req.Text)
+		aud, err := app.ParseAudience(c.req.Text)
 		if err != nil {
 			return c.say("invalid.audience")
 		}
@@ -256,7 +169,7 @@ func (c *call) broadcastText(f *ll.Flow) []ll.Reply {
 		}
 		return []ll.Reply{c.askBroadcastText(f)}
 	case stepBcText:
-		aud, err := parseAudience(f.Data["aud"])
+		aud, err := app.ParseAudience(f.Data["aud"])
 		if err != nil {
 			return c.abandonFlow(ll.ErrStale)
 		}
@@ -299,156 +212,41 @@ func (c *call) broadcastPress(f *ll.Flow, value string) []ll.Reply {
 // recipient as of now, and its progress message in the caller's chat.
 func (c *call) sendBroadcast(f *ll.Flow) []ll.Reply {
 	sc := c.scope
-	aud, err := parseAudience(f.Data["aud"])
+	aud, err := app.ParseAudience(f.Data["aud"])
 	if err != nil || f.Data["bid"] == "" {
 		return c.abandonFlow(ll.ErrStale)
 	}
-	to, skipped, err := c.recipients(sc.Community, aud)
-	if err != nil {
-		return c.toastErr(err, aud.arg)
-	}
-	if len(to) == 0 {
-		if err := c.endFlow(); err != nil {
-			return c.toastErr(err, "")
-		}
-		return []ll.Reply{{Text: c.t("broadcast.nobody", aud.String(), skipped), Edit: true}}
-	}
-	text := f.Data["text"]
-	id := f.Data["bid"]
 	header := map[string]string{}
-	msgs := make([]ll.OutMessage, 0, len(to))
-	var direct []ll.Reply
-	for _, m := range to {
+	out := app.Outgoing{ID: f.Data["bid"], Audience: aud, Text: f.Data["text"], ChatID: c.req.ChatID, Lang: c.lang}
+	sent, err := c.h.app.Broadcasts.Send(c.ctx, sc, c.h.cfg.Outbox, out, func(m ll.Member) (ll.Reply, string) {
 		lang := memberLanguage(m, sc.Community, c.h.cfg.DefaultLanguage)
 		if header[lang] == "" {
 			header[lang] = tr(lang, "broadcast.header", sc.Community.Name) + "\n\n"
 		}
-		r := ll.Reply{Text: header[lang] + escape(text)}
-		msgs = append(msgs, ll.OutMessage{ID: "bc:" + id + ":" + m.ID, ChatID: m.TelegramID, Reply: r,
-			Kind: ll.OutBroadcast, Community: sc.Community.ID, Member: m.ID, Lang: lang})
-		direct = append(direct, ll.Reply{ChatID: m.TelegramID, ToLabel: toLabel(m), Text: r.Text})
+		return ll.Reply{Text: header[lang] + escape(out.Text)}, lang
+	})
+	if err != nil {
+		return c.toastErr(err, aud.Arg)
 	}
-	b := ll.Broadcast{ID: id, Community: sc.Community.ID, By: sc.Actor, ChatID: c.req.ChatID, Lang: c.lang,
-		Audience: aud.String(), Total: len(msgs), Created: c.now}
-	if c.h.cfg.Outbox != nil {
-		if _, _, err := c.h.cfg.Outbox.EnqueueBroadcast(c.ctx, b, msgs); err != nil {
+	if len(sent.To) == 0 {
+		if err := c.endFlow(); err != nil {
 			return c.toastErr(err, "")
 		}
+		return []ll.Reply{{Text: c.t("broadcast.nobody", aud.String(), sent.Skipped), Edit: true}}
 	}
 	if err := c.endFlow(); err != nil {
 		c.h.log.Warn("end broadcast flow", "user", c.req.UserID, "err", err)
 	}
-	entry := sc.Audit("broadcast", id, fmt.Sprintf("%s: %d recipient(s)", aud, len(msgs)))
-	if err := c.h.store.Audit(c.ctx, *entry); err != nil {
-		c.h.log.Error("audit broadcast", "broadcast", id, "err", err)
+	if sent.AuditErr != nil {
+		c.h.log.Error("audit broadcast", "broadcast", out.ID, "err", sent.AuditErr)
 	}
-	rs := []ll.Reply{{Text: c.t("broadcast.sending", len(msgs), aud.String(), id), Edit: true, CallbackAnswer: "✓"}}
+	rs := []ll.Reply{{Text: c.t("broadcast.sending", len(sent.Messages), aud.String(), out.ID), Edit: true, CallbackAnswer: "✓"}}
 	if c.h.cfg.Outbox == nil {
 		// Without an outbox (the demo, the console) the messages are
 		// replies to their recipients, shown as "→ M3 (name): …".
-		rs = append(rs, direct...)
+		for i, m := range sent.To {
+			rs = append(rs, ll.Reply{ChatID: m.TelegramID, ToLabel: toLabel(m), Text: sent.Messages[i].Reply.Text})
+		}
 	}
 	return rs
-}
-
-// recipients returns the community's active members in the audience who can
-// be reached on Telegram, and how many more are in it but cannot be.
-func (c *call) recipients(comm ll.Community, aud audience) (to []ll.Member, skipped int, err error) {
-	all, err := c.h.store.Members(c.ctx, comm.ID)
-	if err != nil {
-		return nil, 0, fmt.Errorf("members of %s: %w", comm.ID, err)
-	}
-	var in func(m ll.Member) bool
-	switch aud.kind {
-	case audAll:
-		in = func(ll.Member) bool { return true }
-	case audBuilding:
-		in = func(m ll.Member) bool { return strings.EqualFold(strings.TrimSpace(m.Building), aud.arg) }
-	case audUnit:
-		in = func(m ll.Member) bool { return strings.EqualFold(strings.TrimSpace(m.Unit), aud.arg) }
-	case audSkill:
-		in = func(m ll.Member) bool {
-			for _, s := range m.Skills {
-				if strings.EqualFold(s, aud.arg) {
-					return true
-				}
-			}
-			return false
-		}
-	case audTeam:
-		t, err := c.h.store.Team(c.ctx, comm.ID, aud.arg)
-		if err != nil {
-			return nil, 0, err
-		}
-		in = setOf(t.Members)
-	case audActivity:
-		if _, err := c.h.store.Activity(c.ctx, comm.ID, aud.arg); err != nil {
-			return nil, 0, err
-		}
-		ids, err := c.h.store.SignedUp(c.ctx, comm.ID, aud.arg)
-		if err != nil {
-			return nil, 0, err
-		}
-		in = setOf(ids)
-	case audBelow, audNoPost:
-		st, err := c.standings(comm, all)
-		if err != nil {
-			return nil, 0, err
-		}
-		if aud.kind == audBelow {
-			in = func(m ll.Member) bool { s := st[m.ID]; return s.Total < s.Minimum }
-		} else {
-			in = func(m ll.Member) bool { s := st[m.ID]; return s.Posts < s.PostMinimum }
-		}
-	default:
-		return nil, 0, ll.Invalid("audience", "unknown audience")
-	}
-	for _, m := range all {
-		if !m.Active() || !in(m) {
-			continue
-		}
-		if m.TelegramID == 0 || m.Unreachable {
-			skipped++
-			continue
-		}
-		to = append(to, m)
-	}
-	return to, skipped, nil
-}
-
-// setOf is membership in a list of member ids.
-func setOf(ids []string) func(ll.Member) bool {
-	set := make(map[string]bool, len(ids))
-	for _, id := range ids {
-		set[id] = true
-	}
-	return func(m ll.Member) bool { return set[m.ID] }
-}
-
-// standings computes this year's standing of every active member of comm,
-// from the community's ledger in one read.
-func (c *call) standings(comm ll.Community, members []ll.Member) (map[string]ll.Standing, error) {
-	parts, claims, err := c.h.store.CommunityLedger(c.ctx, comm.ID)
-	if err != nil {
-		return nil, fmt.Errorf("ledger of %s: %w", comm.ID, err)
-	}
-	year := c.now.In(comm.Location()).Year()
-	prefix := strconv.Itoa(year) + "-"
-	byMember := map[string][]ll.Participation{}
-	for _, p := range parts {
-		if strings.HasPrefix(p.Date, prefix) {
-			byMember[p.Member] = append(byMember[p.Member], p)
-		}
-	}
-	claimsOf := map[string][]ll.Claim{}
-	for _, cl := range claims {
-		claimsOf[cl.Member] = append(claimsOf[cl.Member], cl)
-	}
-	out := make(map[string]ll.Standing, len(members))
-	for _, m := range members {
-		if m.Active() {
-			out[m.ID] = ll.ComputeStanding(byMember[m.ID], year, ll.PostsHeldAt(claimsOf[m.ID], c.now), comm)
-		}
-	}
-	return out, nil
 }

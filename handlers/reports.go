@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"encoding/csv"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	ll "github.com/lamplighter-bot/lamplighter"
+	"github.com/lamplighter-bot/lamplighter/app"
 	"github.com/lamplighter-bot/lamplighter/record"
 )
 
@@ -17,7 +17,9 @@ import (
 // sends the ledger as a workbook, /report the figures and a chart, /notice
 // the public notice (公示) to the community's notice chat. All count every
 // member who was active at any time in the year, including those who have
-// since moved away or been forgotten (package report decides who and how).
+// since moved away or been forgotten (package record decides who and how).
+// app.Reports gathers the figures and writes the audit entries; the
+// handlers word them and draw the files through the Renderer.
 
 // Where a long public notice becomes a file.
 const (
@@ -26,74 +28,20 @@ const (
 	xlsxMIME          = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 )
 
-// parseYear reads the optional year of /export, /report and /notice: the
-// current year in the community's zone when empty, else 2000 to that year.
-func parseYear(arg string, now time.Time) (int, error) {
-	arg = strings.TrimSpace(arg)
-	if arg == "" {
-		return now.Year(), nil
-	}
-	y, err := strconv.Atoi(strings.TrimSuffix(arg, "年"))
-	if err != nil || y < 2000 || y > now.Year() {
-		return 0, ll.Invalid("year", "not a year")
-	}
-	return y, nil
-}
-
-// communityData gathers what the reports need about one community.
-func (c *call) communityData(comm ll.Community) (record.CommunityData, error) {
-	members, err := c.h.store.Members(c.ctx, comm.ID)
-	if err != nil {
-		return record.CommunityData{}, fmt.Errorf("list members of %s: %w", comm.ID, err)
-	}
-	ps, claims, err := c.h.store.CommunityLedger(c.ctx, comm.ID)
-	if err != nil {
-		return record.CommunityData{}, fmt.Errorf("ledger of %s: %w", comm.ID, err)
-	}
-	return record.CommunityData{Community: comm, Members: members, Participations: ps, Claims: claims}, nil
-}
-
-// yearData parses the year argument and gathers the scope community's data.
-func (c *call) yearData() (int, record.CommunityData, error) {
-	sc := c.scope
-	year, err := parseYear(c.req.Args, c.now.In(sc.Community.Location()))
-	if err != nil {
-		return 0, record.CommunityData{}, err
-	}
-	d, err := c.communityData(sc.Community)
-	return year, d, err
-}
-
-// writeAudit writes an audit entry for an action that changes nothing in
-// storage (an export, a notice); the action does not go ahead without it.
-func (c *call) writeAudit(e *ll.AuditEntry) error {
-	if err := c.h.store.Audit(c.ctx, *e); err != nil {
-		return fmt.Errorf("audit %s: %w", e.Action, err)
-	}
-	return nil
-}
-
 // export sends the year's ledger as an XLSX workbook with a members sheet
 // and a ledger sheet.
 func (c *call) export() []ll.Reply {
 	sc := c.scope
-	year, d, err := c.yearData()
+	var buf bytes.Buffer
+	ex, err := c.h.app.Reports.Export(c.ctx, sc, c.req.Args, func(ex app.Export) error {
+		return c.h.render.WriteXLSX(&buf, ex.Members, ex.Ledger)
+	})
 	if err != nil {
 		return c.fail(err, "")
 	}
-	members := record.MemberRows(d, year, c.now)
-	ledger := record.LedgerRows(d, year)
-	var buf bytes.Buffer
-	if err := c.h.render.WriteXLSX(&buf, members, ledger); err != nil {
-		return c.fail(err, "")
-	}
-	detail := fmt.Sprintf("%d members, %d entries", len(members), len(ledger))
-	if err := c.writeAudit(sc.Audit("export", strconv.Itoa(year), detail)); err != nil {
-		return c.fail(err, "")
-	}
 	return []ll.Reply{{
-		Text: c.t("export.caption", year, len(members), len(ledger)),
-		File: &ll.File{Name: fmt.Sprintf("lamplighter-%s-%d.xlsx", sc.Community.ID, year), MIME: xlsxMIME, Data: buf.Bytes()},
+		Text: c.t("export.caption", ex.Year, len(ex.Members), len(ex.Ledger)),
+		File: &ll.File{Name: fmt.Sprintf("lamplighter-%s-%d.xlsx", sc.Community.ID, ex.Year), MIME: xlsxMIME, Data: buf.Bytes()},
 	}}
 }
 
@@ -101,63 +49,42 @@ func (c *call) export() []ll.Reply {
 // (by name), posts filled, unreachable members, and the chart.
 func (c *call) report() []ll.Reply {
 	sc := c.scope
-	year, d, err := c.yearData()
+	rep, err := c.h.app.Reports.Report(c.ctx, sc, c.req.Args)
 	if err != nil {
 		return c.fail(err, "")
 	}
+	year := rep.Year.Year
 	loc := sc.Community.Location()
-	rows := record.MemberRows(d, year, c.now)
-	compliant := 0
-	var below []string
-	for _, r := range rows {
-		if r.Compliant {
-			compliant++
+	below := make([]string, 0, len(rep.Below))
+	for _, r := range rep.Below {
+		line := "• " + escape(r.ID+" "+r.Name) + " — " + strconv.Itoa(r.Total) + "/" + strconv.Itoa(r.Minimum)
+		if r.Status != ll.StatusActive {
+			line += " (" + c.t("status."+r.Status) + ")"
 		}
-		if r.Total < r.Minimum {
-			line := "• " + escape(r.ID+" "+r.Name) + " — " + strconv.Itoa(r.Total) + "/" + strconv.Itoa(r.Minimum)
-			if r.Status != ll.StatusActive {
-				line += " (" + c.t("status."+r.Status) + ")"
-			}
-			below = append(below, line)
-		}
-	}
-	posts, err := c.h.store.Posts(c.ctx, sc.Community.ID)
-	if err != nil {
-		return c.fail(err, "")
-	}
-	open, filled := 0, 0
-	for _, p := range posts {
-		if !p.Closed {
-			open++
-			if p.Claims > 0 {
-				filled++
-			}
-		}
+		below = append(below, line)
 	}
 	var unreachable []string
-	for _, m := range d.Members {
-		if m.Active() && m.Unreachable {
-			unreachable = append(unreachable, "• "+escape(m.DisplayName()))
-		}
+	for _, m := range rep.Unreachable {
+		unreachable = append(unreachable, "• "+escape(m.DisplayName()))
 	}
 	percent := 0
-	if len(rows) > 0 {
-		percent = compliant * 100 / len(rows)
+	if len(rep.Members) > 0 {
+		percent = rep.Compliant * 100 / len(rep.Members)
 	}
 	lines := []string{
-		c.t("report.members", len(rows), year),
-		c.t("report.compliant", compliant, percent),
+		c.t("report.members", len(rep.Members), year),
+		c.t("report.compliant", rep.Compliant, percent),
 		c.t("report.below", sc.Community.Minimum, len(below)),
 	}
 	lines = append(lines, below...)
-	lines = append(lines, c.t("report.posts", filled, open), c.t("report.unreachable", len(unreachable)))
+	lines = append(lines, c.t("report.posts", rep.FilledPosts, rep.OpenPosts), c.t("report.unreachable", len(unreachable)))
 	lines = append(lines, unreachable...)
 	header := c.t("report.title", year, c.now.In(loc).Format(time.DateOnly)) + "\n"
 	var rs []ll.Reply
 	for _, chunk := range chunks(header, lines) {
 		rs = append(rs, ll.Reply{Text: chunk})
 	}
-	png, err := c.h.render.Chart(d, year, c.now, c.lang)
+	png, err := c.h.render.Chart(rep.Data, year, c.now, c.lang)
 	if err != nil {
 		c.h.log.Error("draw the report chart", "community", sc.Community.ID, "err", err)
 		return rs
@@ -175,87 +102,46 @@ func (c *call) report() []ll.Reply {
 func (c *call) notice() []ll.Reply {
 	sc := c.scope
 	comm := sc.Community
-	if comm.NoticeChat == 0 {
-		return c.say("notice.no_chat")
-	}
-	year, d, err := c.yearData()
-	if err != nil {
-		return c.fail(err, "")
-	}
-	posts, err := c.h.store.Posts(c.ctx, comm.ID)
-	if err != nil {
-		return c.fail(err, "")
-	}
 	lang := memberLanguage(ll.Member{}, comm, c.h.cfg.DefaultLanguage)
 	loc := comm.Location()
-	rows := record.MemberRows(d, year, c.now)
-	at := ll.YearEnd(year, loc)
-	if c.now.Before(at) {
-		at = c.now
-	}
-	held := heldAt(d.Claims, at)
-	titles := map[string]string{}
-	for _, p := range posts {
-		titles[p.ID] = p.ID + " " + truncate(p.Title, 20)
-	}
-	compliant := 0
-	lines := make([]string, 0, len(rows))
-	for _, r := range rows {
-		if r.Compliant {
-			compliant++
-		}
-		lines = append(lines, noticeLine(lang, r, held[r.ID], titles))
-	}
-	header := tr(lang, "notice.header", comm.Name, year, c.now.In(loc).Format(time.DateOnly), comm.Minimum, len(rows), compliant) + "\n"
-	msgs := chunks(header, lines)
-	to := "notice " + strconv.FormatInt(comm.NoticeChat, 10)
 	var out []ll.Reply
-	if len(msgs) > maxNoticeMessages {
-		data, err := noticeCSV(lang, rows, held, titles)
-		if err != nil {
-			return c.fail(err, "")
+	n, err := c.h.app.Reports.Notice(c.ctx, sc, c.req.Args, func(n app.Notice) (int, error) {
+		titles := map[string]string{}
+		for _, p := range n.Posts {
+			titles[p.ID] = p.ID + " " + truncate(p.Title, 20)
 		}
-		out = []ll.Reply{{ChatID: comm.NoticeChat, ToLabel: to, Text: header + tr(lang, "notice.file_caption", len(rows)),
-			File: &ll.File{Name: fmt.Sprintf("notice-%s-%d.csv", comm.ID, year), MIME: "text/csv", Data: data}}}
-	} else {
-		for _, m := range msgs {
-			out = append(out, ll.Reply{ChatID: comm.NoticeChat, ToLabel: to, Text: m})
+		lines := make([]string, 0, len(n.Members))
+		for _, r := range n.Members {
+			lines = append(lines, noticeLine(lang, r, n.Held[r.ID], titles))
 		}
-	}
-	detail := fmt.Sprintf("%d members to chat %d in %d message(s)", len(rows), comm.NoticeChat, len(out))
-	if err := c.writeAudit(sc.Audit("notice", strconv.Itoa(year), detail)); err != nil {
+		header := tr(lang, "notice.header", comm.Name, n.Year.Year, c.now.In(loc).Format(time.DateOnly), comm.Minimum, len(n.Members), n.Compliant) + "\n"
+		msgs := chunks(header, lines)
+		to := "notice " + strconv.FormatInt(n.Chat, 10)
+		if len(msgs) > maxNoticeMessages {
+			data, err := noticeCSV(lang, n.Members, n.Held, titles)
+			if err != nil {
+				return 0, err
+			}
+			out = []ll.Reply{{ChatID: n.Chat, ToLabel: to, Text: header + tr(lang, "notice.file_caption", len(n.Members)),
+				File: &ll.File{Name: fmt.Sprintf("notice-%s-%d.csv", comm.ID, n.Year.Year), MIME: "text/csv", Data: data}}}
+		} else {
+			for _, m := range msgs {
+				out = append(out, ll.Reply{ChatID: n.Chat, ToLabel: to, Text: m})
+			}
+		}
+		return len(out), nil
+	})
+	switch {
+	case ll.ErrorCode(err) == ll.EINVALID && ll.ErrorDetail(err) == "notice":
+		return c.say("notice.no_chat")
+	case err != nil:
 		return c.fail(err, "")
 	}
-	confirm := c.t("notice.sent", year, len(rows), len(out))
+	confirm := c.t("notice.sent", n.Year.Year, len(n.Members), len(out))
 	if out[0].File != nil {
-		confirm = c.t("notice.sent_file", year, len(rows))
+		confirm = c.t("notice.sent_file", n.Year.Year, len(n.Members))
 	}
 	return append([]ll.Reply{{Text: confirm}}, out...)
-}
-
-// heldAt maps each member to the posts they held at instant t, in id order.
-func heldAt(claims []ll.Claim, t time.Time) map[string][]string {
-	out := map[string][]string{}
-	for _, cl := range claims {
-		if cl.Claimed.After(t) || !(cl.Released.IsZero() || cl.Released.After(t)) {
-			continue
-		}
-		if !slices.Contains(out[cl.Member], cl.Post) {
-			out[cl.Member] = append(out[cl.Member], cl.Post)
-		}
-	}
-	for _, ids := range out {
-		slices.SortFunc(ids, compareIDs)
-	}
-	return out
-}
-
-// compareIDs orders short ids by number: P2 before P10.
-func compareIDs(a, b string) int {
-	if len(a) != len(b) {
-		return len(a) - len(b)
-	}
-	return strings.Compare(a, b)
 }
 
 // noticePosts names up to maxNoticePosts posts.
@@ -313,15 +199,9 @@ func noticeCSV(lang string, rows []record.MemberRow, held map[string][]string, t
 // compliance counts a community's members active this year (in its zone)
 // and those compliant, for the district overview.
 func (c *call) compliance(comm ll.Community) (compliant, total int, err error) {
-	d, err := c.communityData(comm)
+	co, err := c.h.app.Reports.Compliance(c.ctx, c.actor(), comm)
 	if err != nil {
 		return 0, 0, err
 	}
-	rows := record.MemberRows(d, c.now.In(comm.Location()).Year(), c.now)
-	for _, r := range rows {
-		if r.Compliant {
-			compliant++
-		}
-	}
-	return compliant, len(rows), nil
+	return co.Compliant, co.Total, nil
 }

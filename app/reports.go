@@ -1,0 +1,272 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	ll "github.com/lamplighter-bot/lamplighter"
+	"github.com/lamplighter-bot/lamplighter/record"
+)
+
+// ReportsStore is what Reports reads and writes.
+type ReportsStore interface {
+	// Members returns every member of the community (any status) by id order.
+	Members(ctx context.Context, community string) ([]ll.Member, error)
+	// CommunityLedger returns every participation and every claim (history)
+	// of the community.
+	CommunityLedger(ctx context.Context, community string) ([]ll.Participation, []ll.Claim, error)
+	// Posts returns all posts of a community (open and closed) by id order.
+	Posts(ctx context.Context, community string) ([]ll.Post, error)
+	// Audit appends an entry to the community's audit log.
+	Audit(ctx context.Context, e ll.AuditEntry) error
+}
+
+// Reports are the year's figures of a community (SPEC sections 3, 6 and 7):
+// the committee's report, the ledger export and the public notice (公示),
+// and the district's compliance overview. They count every member who was
+// active at any time in the year, including those who have since moved away
+// or been forgotten (package record decides who and how). Reports gives the
+// data and writes the audit entries; front ends draw and word it.
+type Reports struct {
+	store ReportsStore
+}
+
+// ParseYear reads a typed year (2026, 2026年): the year of now (the
+// current time in the community's zone) when empty, else 2000 to that year.
+// Errors: EINVALID Field "year".
+func ParseYear(typed string, now time.Time) (int, error) {
+	typed = strings.TrimSpace(typed)
+	if typed == "" {
+		return now.Year(), nil
+	}
+	y, err := strconv.Atoi(strings.TrimSuffix(typed, "年"))
+	if err != nil || y < 2000 || y > now.Year() {
+		return 0, ll.Invalid("year", "not a year")
+	}
+	return y, nil
+}
+
+// Year is one community's figures for one year.
+type Year struct {
+	Year int
+	// Data is what the figures are drawn from (for a chart).
+	Data record.CommunityData
+	// Members are the members' rows (record.MemberRows), by member id.
+	Members []record.MemberRow
+	// Compliant counts the compliant rows of Members.
+	Compliant int
+}
+
+// year reads the typed year and gathers the scope community's figures.
+func (s *Reports) year(ctx context.Context, sc *Scope, typed string) (Year, error) {
+	y, err := ParseYear(typed, sc.Now.In(sc.Community.Location()))
+	if err != nil {
+		return Year{}, err
+	}
+	return s.figures(ctx, sc.Community, y, sc.Now)
+}
+
+// figures gathers the figures of comm for year as of now.
+func (s *Reports) figures(ctx context.Context, comm ll.Community, year int, now time.Time) (Year, error) {
+	members, err := s.store.Members(ctx, comm.ID)
+	if err != nil {
+		return Year{}, fmt.Errorf("list members of %s: %w", comm.ID, err)
+	}
+	ps, claims, err := s.store.CommunityLedger(ctx, comm.ID)
+	if err != nil {
+		return Year{}, fmt.Errorf("ledger of %s: %w", comm.ID, err)
+	}
+	d := record.CommunityData{Community: comm, Members: members, Participations: ps, Claims: claims}
+	y := Year{Year: year, Data: d, Members: record.MemberRows(d, year, now)}
+	for _, r := range y.Members {
+		if r.Compliant {
+			y.Compliant++
+		}
+	}
+	return y, nil
+}
+
+// Report is the committee's view of a year: the figures, who is below the
+// minimum, the posts filled and the members the bot cannot reach.
+type Report struct {
+	Year
+	// Below are the rows below the participation minimum, by member id,
+	// whatever the member's status now.
+	Below []record.MemberRow
+	// OpenPosts counts the posts not closed; FilledPosts those of them
+	// held by someone.
+	OpenPosts, FilledPosts int
+	// Unreachable are the active members the bot cannot message.
+	Unreachable []ll.Member
+}
+
+// Report gathers the scope community's report for the typed year (as
+// ParseYear reads it). It changes nothing and writes no audit entry.
+// Errors: EINVALID Field "year"; the store's.
+func (s *Reports) Report(ctx context.Context, sc *Scope, year string) (Report, error) {
+	y, err := s.year(ctx, sc, year)
+	if err != nil {
+		return Report{}, err
+	}
+	rep := Report{Year: y}
+	for _, r := range y.Members {
+		if r.Total < r.Minimum {
+			rep.Below = append(rep.Below, r)
+		}
+	}
+	posts, err := s.store.Posts(ctx, sc.Community.ID)
+	if err != nil {
+		return Report{}, fmt.Errorf("list posts of %s: %w", sc.Community.ID, err)
+	}
+	for _, p := range posts {
+		if !p.Closed {
+			rep.OpenPosts++
+			if p.Claims > 0 {
+				rep.FilledPosts++
+			}
+		}
+	}
+	for _, m := range y.Data.Members {
+		if m.Active() && m.Unreachable {
+			rep.Unreachable = append(rep.Unreachable, m)
+		}
+	}
+	return rep, nil
+}
+
+// Export is the year's ledger as the members and ledger sheets.
+type Export struct {
+	Year    int
+	Members []record.MemberRow
+	Ledger  []record.LedgerRow
+}
+
+// Export gathers the scope community's export for the typed year and hands
+// it to write (which draws and keeps the file); once write succeeded it is
+// audited as "export <year>" with the row counts, and the export may go out
+// only then. Errors: EINVALID Field "year"; write's; the store's (the audit
+// entry included: the export does not go ahead without it).
+func (s *Reports) Export(ctx context.Context, sc *Scope, year string, write func(Export) error) (Export, error) {
+	y, err := s.year(ctx, sc, year)
+	if err != nil {
+		return Export{}, err
+	}
+	ex := Export{Year: y.Year, Members: y.Members, Ledger: record.LedgerRows(y.Data, y.Year)}
+	if err := write(ex); err != nil {
+		return Export{}, err
+	}
+	detail := fmt.Sprintf("%d members, %d entries", len(ex.Members), len(ex.Ledger))
+	if err := s.audit(ctx, sc.Audit("export", strconv.Itoa(y.Year), detail)); err != nil {
+		return Export{}, err
+	}
+	return ex, nil
+}
+
+// Notice is the public notice (公示) of a year: each member's
+// participations and the posts they held, for the community's notice chat.
+type Notice struct {
+	Year
+	// Chat is the community's notice chat.
+	Chat int64
+	// At is the instant posts are counted at: the year's end, or now for
+	// the current year.
+	At time.Time
+	// Held maps each member id to the posts they held at At, by id.
+	Held map[string][]string
+	// Posts are all posts of the community (to name those held).
+	Posts []ll.Post
+}
+
+// Notice gathers the scope community's public notice for the typed year and
+// hands it to post, which words it and says in how many messages it goes
+// out; it is then audited as "notice <year>" (members, chat, messages), and
+// the messages may go out only then. Errors: EINVALID Field "notice" (no
+// notice chat is set); EINVALID Field "year"; post's; the store's (the
+// audit entry included).
+func (s *Reports) Notice(ctx context.Context, sc *Scope, year string, post func(Notice) (messages int, err error)) (Notice, error) {
+	comm := sc.Community
+	if comm.NoticeChat == 0 {
+		return Notice{}, ll.Invalid("notice", "no notice chat is set")
+	}
+	y, err := s.year(ctx, sc, year)
+	if err != nil {
+		return Notice{}, err
+	}
+	posts, err := s.store.Posts(ctx, comm.ID)
+	if err != nil {
+		return Notice{}, fmt.Errorf("list posts of %s: %w", comm.ID, err)
+	}
+	at := ll.YearEnd(y.Year, comm.Location())
+	if sc.Now.Before(at) {
+		at = sc.Now
+	}
+	n := Notice{Year: y, Chat: comm.NoticeChat, At: at, Held: heldAt(y.Data.Claims, at), Posts: posts}
+	messages, err := post(n)
+	if err != nil {
+		return Notice{}, err
+	}
+	detail := fmt.Sprintf("%d members to chat %d in %d message(s)", len(y.Members), comm.NoticeChat, messages)
+	if err := s.audit(ctx, sc.Audit("notice", strconv.Itoa(y.Year), detail)); err != nil {
+		return Notice{}, err
+	}
+	return n, nil
+}
+
+// Compliance is one community's compliance this year, for the district.
+type Compliance struct {
+	Year      int // the current year in the community's zone
+	Compliant int
+	Total     int // members active at some time this year
+}
+
+// Compliance counts comm's members active this year (in its zone, as of
+// a.Now) and those compliant, for the district overview. Errors: EFORBIDDEN
+// ReasonAdminOnly (a district admin's view); the store's.
+func (s *Reports) Compliance(ctx context.Context, a Actor, comm ll.Community) (Compliance, error) {
+	if !a.Admin {
+		return Compliance{}, ll.Refuse(ll.EFORBIDDEN, ll.ReasonAdminOnly)
+	}
+	y, err := s.figures(ctx, comm, a.Now.In(comm.Location()).Year(), a.Now)
+	if err != nil {
+		return Compliance{}, err
+	}
+	return Compliance{Year: y.Year, Compliant: y.Compliant, Total: len(y.Members)}, nil
+}
+
+// audit writes the entry of an action that changes nothing in storage (an
+// export, a notice).
+func (s *Reports) audit(ctx context.Context, e *ll.AuditEntry) error {
+	if err := s.store.Audit(ctx, *e); err != nil {
+		return fmt.Errorf("audit %s: %w", e.Action, err)
+	}
+	return nil
+}
+
+// heldAt maps each member to the posts they held at instant t, in id order.
+func heldAt(claims []ll.Claim, t time.Time) map[string][]string {
+	out := map[string][]string{}
+	for _, cl := range claims {
+		if cl.Claimed.After(t) || !(cl.Released.IsZero() || cl.Released.After(t)) {
+			continue
+		}
+		if !slices.Contains(out[cl.Member], cl.Post) {
+			out[cl.Member] = append(out[cl.Member], cl.Post)
+		}
+	}
+	for _, ids := range out {
+		slices.SortFunc(ids, compareShortIDs)
+	}
+	return out
+}
+
+// compareShortIDs orders short ids by number: P2 before P10.
+func compareShortIDs(a, b string) int {
+	if len(a) != len(b) {
+		return len(a) - len(b)
+	}
+	return strings.Compare(a, b)
+}
