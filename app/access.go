@@ -12,45 +12,56 @@ import (
 type AccessStore interface {
 	// Community returns one community; ErrNotFound if there is none.
 	Community(ctx context.Context, id string) (ll.Community, error)
+	// Membership reads a community and one of its members (any status) in
+	// one step; ErrNotFound if either is unknown.
+	Membership(ctx context.Context, community, memberID string) (ll.Community, ll.Member, error)
 }
 
 // Access decides who may act where: it resolves the community a committee
 // action acts on from the role stored now, never from anything the caller
-// sends.
+// sends, nor from the snapshot in the user record.
 type Access struct {
 	store AccessStore
 }
 
 // Committee resolves the scope of a committee action by the actor: an
 // admin's /use choice (or their own community), else the community where the
-// actor holds a committee role. Errors: ErrNotMember (no membership),
+// actor holds a committee role, read from the member record now (one round
+// trip). Errors: ErrNotMember (no active membership of the actor's),
 // ErrForbidden (no committee role), EFORBIDDEN with ReasonUseFirst (an admin
 // who chose no existing community).
 func (x *Access) Committee(ctx context.Context, a Actor) (Scope, error) {
-	var (
-		id   string
-		role ll.Role
-	)
-	switch {
-	case a.Admin && a.User.Use != "":
-		id, role = a.User.Use, ll.RoleAdmin
-	case a.Admin && a.Member != nil:
-		id, role = a.Member.Community, ll.RoleAdmin
-	case a.Admin:
-		return Scope{}, ll.Refuse(ll.EFORBIDDEN, ll.ReasonUseFirst)
-	case a.Member == nil:
-		return Scope{}, ll.ErrNotMember
-	case !a.Member.Role.IsCommittee():
-		return Scope{}, ll.ErrForbidden
-	default:
-		id, role = a.Member.Community, a.Member.Role
-	}
-	comm, err := x.store.Community(ctx, id)
-	if err != nil {
-		if a.Admin && errors.Is(err, ll.ErrNotFound) {
+	self := a.Self()
+	if a.Admin {
+		id := a.User.Use
+		if id == "" {
+			id = self.Community
+		}
+		if id == "" {
 			return Scope{}, ll.Refuse(ll.EFORBIDDEN, ll.ReasonUseFirst)
 		}
-		return Scope{}, fmt.Errorf("load community %s: %w", id, err)
+		comm, err := x.store.Community(ctx, id)
+		if errors.Is(err, ll.ErrNotFound) {
+			return Scope{}, ll.Refuse(ll.EFORBIDDEN, ll.ReasonUseFirst)
+		}
+		if err != nil {
+			return Scope{}, fmt.Errorf("load community %s: %w", id, err)
+		}
+		return Scope{Community: comm, Actor: a.AuditName(comm.ID), Role: ll.RoleAdmin, Channel: a.Channel, Now: a.Now}, nil
 	}
-	return Scope{Community: comm, Actor: a.AuditName(comm.ID), Role: role, Channel: a.Channel, Now: a.Now}, nil
+	if self.MemberID == "" {
+		return Scope{}, ll.ErrNotMember
+	}
+	comm, m, err := x.store.Membership(ctx, self.Community, self.MemberID)
+	switch {
+	case errors.Is(err, ll.ErrNotFound):
+		return Scope{}, ll.ErrNotMember
+	case err != nil:
+		return Scope{}, fmt.Errorf("load membership %s/%s: %w", self.Community, self.MemberID, err)
+	case !m.Active() || m.TelegramID != a.TelegramID:
+		return Scope{}, ll.ErrNotMember
+	case !m.Role.IsCommittee():
+		return Scope{}, ll.ErrForbidden
+	}
+	return Scope{Community: comm, Actor: m.ID, Role: m.Role, Channel: a.Channel, Now: a.Now, Member: &m}, nil
 }

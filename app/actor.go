@@ -55,6 +55,9 @@ type Scope struct {
 	Role      ll.Role // the caller's role there; RoleAdmin for a district admin
 	Channel   Channel
 	Now       time.Time
+	// Member is the actor's own member record as the check read it: set
+	// for a committee member, nil for an admin.
+	Member *ll.Member
 }
 
 // CanAppoint reports whether the scope may grant committee roles.

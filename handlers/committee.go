@@ -22,6 +22,9 @@ func (c *call) committee() (*app.Scope, error) {
 		return nil, err
 	}
 	c.scope = &sc
+	if c.member == nil && sc.Member != nil {
+		c.member = sc.Member // the check read it: no second read
+	}
 	return c.scope, nil
 }
 

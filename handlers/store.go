@@ -84,6 +84,12 @@ type Store interface {
 	// MemberByTelegram returns the community's member with that Telegram id
 	// (the active one if several); ErrNotFound if none.
 	MemberByTelegram(ctx context.Context, community string, tg int64) (ll.Member, error)
+	// Membership reads a community and one of its members (any status) in
+	// one round trip; ErrNotFound if either is unknown.
+	Membership(ctx context.Context, community, memberID string) (ll.Community, ll.Member, error)
+	// WriteSnapshot records the membership snapshot of user tg from the
+	// member m their pointer names, for a record written before snapshots.
+	WriteSnapshot(ctx context.Context, tg int64, m ll.Member) error
 	// Members returns every member of the community (any status) by id order.
 	Members(ctx context.Context, community string) ([]ll.Member, error)
 	// UpdateProfile replaces name, unit, building, skills and language of an

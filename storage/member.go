@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -441,4 +442,42 @@ func (s *Store) leave(ctx context.Context, verb string, sc *redis.Script, commun
 		_, _, err = s.run(ctx, op, dropPointerScript, []string{s.k.user(tg)}, ptr)
 	}
 	return err
+}
+
+// Membership reads, in one round trip, community and the member memberID
+// of it (any status): what a committee action checks the caller's role
+// against. ErrNotFound (Detail "community" or "member") when either is
+// unknown.
+func (s *Store) Membership(ctx context.Context, community, memberID string) (ll.Community, ll.Member, error) {
+	if err := checkCommunity(community); err != nil {
+		return ll.Community{}, ll.Member{}, err
+	}
+	if !validID('M', memberID) {
+		return ll.Community{}, ll.Member{}, notFound("member", memberID)
+	}
+	op := fmt.Sprintf("membership %s/%s", community, memberID)
+	var (
+		cv *redis.StringCmd
+		mh *redis.MapStringStringCmd
+	)
+	_, err := s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
+		cv = p.Get(ctx, s.k.community(community))
+		mh = p.HGetAll(ctx, s.k.member(community, memberID))
+		return nil
+	})
+	if errors.Is(err, redis.Nil) {
+		return ll.Community{}, ll.Member{}, notFound("community", community)
+	}
+	if err != nil {
+		return ll.Community{}, ll.Member{}, s.wrap(op, err)
+	}
+	var c ll.Community
+	if err := json.Unmarshal([]byte(cv.Val()), &c); err != nil {
+		return ll.Community{}, ll.Member{}, fmt.Errorf("%s: %w", op, err)
+	}
+	if len(mh.Val()) == 0 {
+		return c, ll.Member{}, notFound("member", memberID)
+	}
+	m, err := decodeMember(community, memberID, mh.Val())
+	return c, m, err
 }
