@@ -148,18 +148,19 @@ func (p *poller) loop(ctx context.Context) {
 			continue
 		}
 		took := 0
-		for _, u := range updates {
-			if offset > 0 && u.ID < offset {
+		for _, r := range updates {
+			id := r.id
+			if offset > 0 && id < offset {
 				// Telegram never returns a confirmed update: it restarted
 				// its numbering (it does after a week without updates).
-				t.log.Warn("getUpdates restarted update ids", "offset", offset, "update_id", u.ID)
-				p.restart(u.ID)
+				t.log.Warn("getUpdates restarted update ids", "offset", offset, "update_id", id)
+				p.restart(id)
 				offset = 0
 			}
-			if !p.take(u.ID) {
-				continue
+			if !p.take(id) {
+				continue // held already: not decoded again
 			}
-			id := u.ID
+			u := t.decodeUpdate(r)
 			it := item{u: u, key: chatKey(u), done: func() { p.handled(id) }}
 			if !p.enqueue(ctx, it) {
 				p.handled(id) // not taken after all: Telegram sends it again
@@ -223,10 +224,17 @@ func (p *poller) confirm(ctx context.Context) {
 	}
 }
 
-// getUpdates calls https://core.telegram.org/bots/api#getupdates. An update
-// that the library cannot decode is returned as a bare update (only its id),
-// which is then confirmed and ignored instead of blocking the queue.
-func (t *Telegram) getUpdates(ctx context.Context, offset int64, limit int, timeout time.Duration) ([]*models.Update, error) {
+// rawUpdate is one update of a getUpdates answer, decoded no further than
+// its id: while a window of updates is in progress Telegram sends the same
+// ones again on every call, and only those not taken yet are decoded.
+type rawUpdate struct {
+	id  int64
+	raw json.RawMessage
+}
+
+// getUpdates calls https://core.telegram.org/bots/api#getupdates and returns
+// the updates with only their ids read. An update without an id is an error.
+func (t *Telegram) getUpdates(ctx context.Context, offset int64, limit int, timeout time.Duration) ([]rawUpdate, error) {
 	params := struct {
 		Offset         int64    `json:"offset,omitempty"`
 		Limit          int      `json:"limit"`
@@ -274,29 +282,27 @@ func (t *Telegram) getUpdates(ctx context.Context, offset int64, limit int, time
 		}
 		return nil, &apiError{Method: "getUpdates", Code: code, Description: answer.Description, RetryAfter: answer.Parameters.RetryAfter}
 	}
-	updates := make([]*models.Update, 0, len(answer.Result))
+	updates := make([]rawUpdate, 0, len(answer.Result))
 	for _, r := range answer.Result {
-		u, err := decodeUpdate(r)
-		if err != nil {
-			var id struct {
-				ID int64 `json:"update_id"`
-			}
-			if json.Unmarshal(r, &id) != nil || id.ID == 0 {
-				return nil, fmt.Errorf("telegram getUpdates: update without id: %w", err)
-			}
-			t.log.Warn("undecodable update ignored", "update_id", id.ID, "err", err)
-			u = &models.Update{ID: id.ID}
+		var head struct {
+			ID int64 `json:"update_id"`
 		}
-		updates = append(updates, u)
+		if err := json.Unmarshal(r, &head); err != nil || head.ID == 0 {
+			return nil, fmt.Errorf("telegram getUpdates: update without id: %.80s", r)
+		}
+		updates = append(updates, rawUpdate{id: head.ID, raw: r})
 	}
 	return updates, nil
 }
 
-// decodeUpdate decodes one update.
-func decodeUpdate(raw []byte) (*models.Update, error) {
+// decodeUpdate decodes an update in full. One the library's models cannot
+// decode is logged and returned bare (only its id), so that it is confirmed
+// and ignored instead of blocking the queue.
+func (t *Telegram) decodeUpdate(r rawUpdate) *models.Update {
 	u := &models.Update{}
-	if err := json.Unmarshal(raw, u); err != nil {
-		return nil, err
+	if err := json.Unmarshal(r.raw, u); err != nil {
+		t.log.Warn("undecodable update ignored", "update_id", r.id, "err", err)
+		return &models.Update{ID: r.id}
 	}
-	return u, nil
+	return u
 }

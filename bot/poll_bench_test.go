@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"runtime"
 	"strconv"
 	"sync/atomic"
 	"syscall"
@@ -19,21 +20,29 @@ import (
 // handler is slow enough that the getUpdates window (100 updates, confirmed
 // only up to the oldest one in progress) stays full, so every getUpdates
 // answer carries mostly updates the poller already holds, as in a check-in
-// rush. It reports the updates handled per second and the process's CPU
-// time per update (the fake server's included):
+// rush. It reports the updates handled per second, and per update the
+// process's CPU time and bytes allocated (the fake server's included), and
+// the getUpdates calls per run:
 //
 //	go test -run '^$' -bench BenchmarkPoller -benchtime 5x ./bot/
 func BenchmarkPollerUpdates(b *testing.B) {
-	var updates int64
+	var updates, polls int64
+	var allocated uint64
 	var elapsed, cpu time.Duration
+	runs := 0
 	for b.Loop() {
 		f := runPollerBench(b, pollBenchUpdates)
 		elapsed += f.elapsed
 		cpu += f.cpu
+		allocated += f.allocated
 		updates += f.handled
+		polls += int64(f.polls)
+		runs++
 	}
 	b.ReportMetric(float64(updates)/elapsed.Seconds(), "updates/s")
 	b.ReportMetric(float64(cpu.Microseconds())/float64(updates), "cpu-µs/update")
+	b.ReportMetric(float64(allocated)/float64(updates), "B/update")
+	b.ReportMetric(float64(polls)/float64(runs), "getUpdates/run")
 }
 
 const (
@@ -44,10 +53,11 @@ const (
 
 // pollBenchFigures is what one run measured.
 type pollBenchFigures struct {
-	handled int64
-	elapsed time.Duration
-	cpu     time.Duration // user and system time of the whole process
-	polls   int           // getUpdates calls
+	handled   int64
+	elapsed   time.Duration
+	cpu       time.Duration // user and system time of the whole process
+	allocated uint64        // bytes allocated by the whole process
+	polls     int           // getUpdates calls
 }
 
 // checkinUpdate is the JSON of update i: a /checkin from one of users users.
@@ -106,7 +116,9 @@ func runPollerBench(tb testing.TB, n int) pollBenchFigures {
 	srv.Wait("deleteWebhook", func() bool { return len(srv.Calls("deleteWebhook")) == 1 })
 	polls0 := len(srv.Calls("getUpdates"))
 
-	start, cpu0 := time.Now(), processCPU(tb)
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	start, cpu0, alloc0 := time.Now(), processCPU(tb), ms.TotalAlloc
 	// Telegram holds what the bot has not confirmed: feed the fake server a
 	// batch at a time so that its own bookkeeping stays small.
 	var buf []byte
@@ -124,11 +136,13 @@ func runPollerBench(tb testing.TB, n int) pollBenchFigures {
 		}
 	}
 	srv.Wait("every update confirmed", func() bool { return srv.Pending() == 0 })
+	runtime.ReadMemStats(&ms)
 	f := pollBenchFigures{
-		handled: handled.Load(),
-		elapsed: time.Since(start),
-		cpu:     processCPU(tb) - cpu0,
-		polls:   len(srv.Calls("getUpdates")) - polls0,
+		allocated: ms.TotalAlloc - alloc0,
+		handled:   handled.Load(),
+		elapsed:   time.Since(start),
+		cpu:       processCPU(tb) - cpu0,
+		polls:     len(srv.Calls("getUpdates")) - polls0,
 	}
 	if f.handled != int64(n) {
 		tb.Errorf("handled %d updates, want %d", f.handled, n)
