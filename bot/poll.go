@@ -105,7 +105,7 @@ func (p *poller) loop(ctx context.Context) {
 	var backoff time.Duration
 	for ctx.Err() == nil {
 		if t.q.full() {
-			t.obs.pollPaused.Add(1)
+			t.stats.pollPaused.Add(1)
 			select {
 			case <-ctx.Done():
 				return
@@ -198,7 +198,7 @@ func (p *poller) enqueue(ctx context.Context, it item) bool {
 		if errors.Is(err, errQueueClosed) {
 			return false
 		}
-		p.t.obs.pollPaused.Add(1)
+		p.t.stats.pollPaused.Add(1)
 		select {
 		case <-ctx.Done():
 			return false

@@ -68,7 +68,7 @@ func (t *Telegram) serveWebhook(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 	case errors.Is(err, errQueueFull), errors.Is(err, errQueueClosed):
 		t.stats.rejected.Add(1)
-		t.obs.queueFull.Add(1)
+		t.stats.queueFull.Add(1)
 		t.log.Warn("webhook update refused", "update_id", u.ID, "reason", err)
 		w.Header().Set("Retry-After", "5")
 		http.Error(w, "busy", http.StatusServiceUnavailable)
