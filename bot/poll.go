@@ -9,8 +9,11 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/go-telegram/bot/models"
 )
@@ -33,6 +36,64 @@ type apiError struct {
 // Error describes the answer.
 func (e *apiError) Error() string {
 	return fmt.Sprintf("telegram %s: %d %s", e.Method, e.Code, e.Description)
+}
+
+// answerError is an answer to a call made without the library that is not
+// the Bot API's JSON: a proxy's HTML error page, plain text, some other
+// JSON. Its text carries the HTTP status and the start of the body.
+type answerError struct {
+	Method string
+	Status int    // HTTP status
+	Body   string // the body's first bytes, made fit for a log line (logSnippet)
+	Err    error  // the JSON decoding error; nil when the JSON is not Telegram's
+}
+
+// Error describes the answer.
+func (e *answerError) Error() string {
+	why := "not a Bot API answer"
+	if e.Err != nil {
+		why += " (" + e.Err.Error() + ")"
+	}
+	body := e.Body
+	if body == "" {
+		body = "(empty)"
+	}
+	return fmt.Sprintf("telegram %s: HTTP %d: %s: body: %s", e.Method, e.Status, why, body)
+}
+
+func (e *answerError) Unwrap() error { return e.Err }
+
+// snippetLen bounds, in bytes, the part of an unexpected body that is logged.
+const snippetLen = 200
+
+// logSnippet returns the start of body for a log line: the token removed,
+// invalid UTF-8 replaced by U+FFFD, newlines, tabs and other control
+// characters turned into spaces and runs of spaces collapsed, at most
+// snippetLen bytes cut at a character boundary ("…" marks a cut).
+func logSnippet(body []byte, token string) string {
+	var b strings.Builder
+	space := false
+	// Ranging over a string yields U+FFFD for each invalid byte.
+	for _, r := range redact(string(body), token) {
+		if unicode.IsSpace(r) || unicode.IsControl(r) {
+			space = b.Len() > 0
+			continue
+		}
+		n := utf8.RuneLen(r)
+		if space {
+			n++
+		}
+		if b.Len()+n > snippetLen {
+			b.WriteString("…")
+			break
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // poller runs the getUpdates loop.
@@ -273,7 +334,11 @@ func (t *Telegram) getUpdates(ctx context.Context, offset int64, limit int, time
 		} `json:"parameters"`
 	}
 	if err := json.Unmarshal(raw, &answer); err != nil {
-		return nil, fmt.Errorf("telegram getUpdates: HTTP %d: decode answer: %w", resp.StatusCode, err)
+		return nil, &answerError{Method: "getUpdates", Status: resp.StatusCode, Body: logSnippet(raw, t.cfg.Token), Err: err}
+	}
+	if !answer.OK && answer.ErrorCode == 0 && answer.Description == "" {
+		// Telegram describes every error it answers.
+		return nil, &answerError{Method: "getUpdates", Status: resp.StatusCode, Body: logSnippet(raw, t.cfg.Token)}
 	}
 	if !answer.OK {
 		code := answer.ErrorCode
