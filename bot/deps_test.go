@@ -7,7 +7,8 @@ import (
 )
 
 // TestNoMetricsDependency keeps the adapter free of a metrics library: it
-// shows its counters through Stats, and cmd/lamplighter exposes them.
+// shows its counters through Stats and tells an Observer of the rest;
+// cmd/lamplighter exposes them.
 func TestNoMetricsDependency(t *testing.T) {
 	out, err := exec.Command("go", "list", "-deps", "github.com/lamplighter-bot/lamplighter/bot").CombinedOutput()
 	if err != nil {

@@ -174,7 +174,7 @@ func (t *Telegram) handle(ctx context.Context, req lamplighter.Request, log *slo
 		}
 	}()
 	start := t.cfg.Now()
-	defer func() { t.obs.latency.observe(t.cfg.Now().Sub(start)) }()
+	defer func() { t.obs.HandlerDone(t.cfg.Now().Sub(start)) }()
 	if uh, ok := t.cfg.Handler.(UpdateHandler); ok {
 		replies, duplicate = uh.HandleUpdate(ctx, req)
 		return replies, duplicate, false

@@ -13,9 +13,10 @@
 // checks the webhook secret before it accepts anything. A per-user flood
 // limit (flood.go) refuses a user's excess updates before the handler.
 //
-// It depends on no metrics library: Telegram.Stats, Sender.Stats and their
-// latency histogram are read by cmd/lamplighter, which exposes them to
-// Prometheus.
+// It depends on no metrics library: it tells an Observer (implemented by
+// cmd/lamplighter with Prometheus) of each handler latency and Bot API
+// answer, and cmd/lamplighter reads Telegram.Stats and Sender.Stats when
+// /metrics is scraped.
 //
 // Bot API reference: https://core.telegram.org/bots/api
 package bot

@@ -169,7 +169,7 @@ func (t *Telegram) floodRefused(ctx context.Context, u *models.Update, log *slog
 	if verdict == floodAllow {
 		return false
 	}
-	t.obs.flooded.Add(1)
+	t.stats.flooded.Add(1)
 	lang := language(code)
 	switch {
 	case u.CallbackQuery != nil:

@@ -174,25 +174,3 @@ func TestFloodLimiterConcurrent(t *testing.T) {
 		t.Errorf("allowed, warned, dropped = %d, %d, %d; want 20, 1, 479", allowed.Load(), warned.Load(), dropped.Load())
 	}
 }
-
-func TestLatencyHistogram(t *testing.T) {
-	var h latencyHistogram
-	for _, d := range []time.Duration{time.Millisecond, 5 * time.Millisecond, 30 * time.Millisecond, 20 * time.Second, -time.Second} {
-		h.observe(d)
-	}
-	s := h.snapshot()
-	if s.Count != 5 {
-		t.Errorf("Count = %d, want 5", s.Count)
-	}
-	if want := 20.036; s.Sum < want-1e-9 || s.Sum > want+1e-9 {
-		t.Errorf("Sum = %v, want %v", s.Sum, want)
-	}
-	// Buckets: ≤0.005 holds 0 s (negative clamped), 1 ms and 5 ms; ≤0.05
-	// adds 30 ms; 20 s is above the last bound.
-	want := map[float64]uint64{0.005: 3, 0.01: 3, 0.025: 3, 0.05: 4, 10: 4}
-	for i, b := range s.Bounds {
-		if w, ok := want[b]; ok && s.Counts[i] != w {
-			t.Errorf("Counts[≤%v] = %d, want %d", b, s.Counts[i], w)
-		}
-	}
-}

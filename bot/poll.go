@@ -9,8 +9,11 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/go-telegram/bot/models"
 )
@@ -33,6 +36,64 @@ type apiError struct {
 // Error describes the answer.
 func (e *apiError) Error() string {
 	return fmt.Sprintf("telegram %s: %d %s", e.Method, e.Code, e.Description)
+}
+
+// answerError is an answer to a call made without the library that is not
+// the Bot API's JSON: a proxy's HTML error page, plain text, some other
+// JSON. Its text carries the HTTP status and the start of the body.
+type answerError struct {
+	Method string
+	Status int    // HTTP status
+	Body   string // the body's first bytes, made fit for a log line (logSnippet)
+	Err    error  // the JSON decoding error; nil when the JSON is not Telegram's
+}
+
+// Error describes the answer.
+func (e *answerError) Error() string {
+	why := "not a Bot API answer"
+	if e.Err != nil {
+		why += " (" + e.Err.Error() + ")"
+	}
+	body := e.Body
+	if body == "" {
+		body = "(empty)"
+	}
+	return fmt.Sprintf("telegram %s: HTTP %d: %s: body: %s", e.Method, e.Status, why, body)
+}
+
+func (e *answerError) Unwrap() error { return e.Err }
+
+// snippetLen bounds, in bytes, the part of an unexpected body that is logged.
+const snippetLen = 200
+
+// logSnippet returns the start of body for a log line: the token removed,
+// invalid UTF-8 replaced by U+FFFD, newlines, tabs and other control
+// characters turned into spaces and runs of spaces collapsed, at most
+// snippetLen bytes cut at a character boundary ("…" marks a cut).
+func logSnippet(body []byte, token string) string {
+	var b strings.Builder
+	space := false
+	// Ranging over a string yields U+FFFD for each invalid byte.
+	for _, r := range redact(string(body), token) {
+		if unicode.IsSpace(r) || unicode.IsControl(r) {
+			space = b.Len() > 0
+			continue
+		}
+		n := utf8.RuneLen(r)
+		if space {
+			n++
+		}
+		if b.Len()+n > snippetLen {
+			b.WriteString("…")
+			break
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // poller runs the getUpdates loop.
@@ -105,7 +166,7 @@ func (p *poller) loop(ctx context.Context) {
 	var backoff time.Duration
 	for ctx.Err() == nil {
 		if t.q.full() {
-			t.obs.pollPaused.Add(1)
+			t.stats.pollPaused.Add(1)
 			select {
 			case <-ctx.Done():
 				return
@@ -148,18 +209,19 @@ func (p *poller) loop(ctx context.Context) {
 			continue
 		}
 		took := 0
-		for _, u := range updates {
-			if offset > 0 && u.ID < offset {
+		for _, r := range updates {
+			id := r.id
+			if offset > 0 && id < offset {
 				// Telegram never returns a confirmed update: it restarted
 				// its numbering (it does after a week without updates).
-				t.log.Warn("getUpdates restarted update ids", "offset", offset, "update_id", u.ID)
-				p.restart(u.ID)
+				t.log.Warn("getUpdates restarted update ids", "offset", offset, "update_id", id)
+				p.restart(id)
 				offset = 0
 			}
-			if !p.take(u.ID) {
-				continue
+			if !p.take(id) {
+				continue // held already: not decoded again
 			}
-			id := u.ID
+			u := t.decodeUpdate(r)
 			it := item{u: u, key: chatKey(u), done: func() { p.handled(id) }}
 			if !p.enqueue(ctx, it) {
 				p.handled(id) // not taken after all: Telegram sends it again
@@ -197,7 +259,7 @@ func (p *poller) enqueue(ctx context.Context, it item) bool {
 		if errors.Is(err, errQueueClosed) {
 			return false
 		}
-		p.t.obs.pollPaused.Add(1)
+		p.t.stats.pollPaused.Add(1)
 		select {
 		case <-ctx.Done():
 			return false
@@ -223,10 +285,17 @@ func (p *poller) confirm(ctx context.Context) {
 	}
 }
 
-// getUpdates calls https://core.telegram.org/bots/api#getupdates. An update
-// that the library cannot decode is returned as a bare update (only its id),
-// which is then confirmed and ignored instead of blocking the queue.
-func (t *Telegram) getUpdates(ctx context.Context, offset int64, limit int, timeout time.Duration) ([]*models.Update, error) {
+// rawUpdate is one update of a getUpdates answer, decoded no further than
+// its id: while a window of updates is in progress Telegram sends the same
+// ones again on every call, and only those not taken yet are decoded.
+type rawUpdate struct {
+	id  int64
+	raw json.RawMessage
+}
+
+// getUpdates calls https://core.telegram.org/bots/api#getupdates and returns
+// the updates with only their ids read. An update without an id is an error.
+func (t *Telegram) getUpdates(ctx context.Context, offset int64, limit int, timeout time.Duration) ([]rawUpdate, error) {
 	params := struct {
 		Offset         int64    `json:"offset,omitempty"`
 		Limit          int      `json:"limit"`
@@ -265,7 +334,11 @@ func (t *Telegram) getUpdates(ctx context.Context, offset int64, limit int, time
 		} `json:"parameters"`
 	}
 	if err := json.Unmarshal(raw, &answer); err != nil {
-		return nil, fmt.Errorf("telegram getUpdates: HTTP %d: decode answer: %w", resp.StatusCode, err)
+		return nil, &answerError{Method: "getUpdates", Status: resp.StatusCode, Body: logSnippet(raw, t.cfg.Token), Err: err}
+	}
+	if !answer.OK && answer.ErrorCode == 0 && answer.Description == "" {
+		// Telegram describes every error it answers.
+		return nil, &answerError{Method: "getUpdates", Status: resp.StatusCode, Body: logSnippet(raw, t.cfg.Token)}
 	}
 	if !answer.OK {
 		code := answer.ErrorCode
@@ -274,29 +347,27 @@ func (t *Telegram) getUpdates(ctx context.Context, offset int64, limit int, time
 		}
 		return nil, &apiError{Method: "getUpdates", Code: code, Description: answer.Description, RetryAfter: answer.Parameters.RetryAfter}
 	}
-	updates := make([]*models.Update, 0, len(answer.Result))
+	updates := make([]rawUpdate, 0, len(answer.Result))
 	for _, r := range answer.Result {
-		u, err := decodeUpdate(r)
-		if err != nil {
-			var id struct {
-				ID int64 `json:"update_id"`
-			}
-			if json.Unmarshal(r, &id) != nil || id.ID == 0 {
-				return nil, fmt.Errorf("telegram getUpdates: update without id: %w", err)
-			}
-			t.log.Warn("undecodable update ignored", "update_id", id.ID, "err", err)
-			u = &models.Update{ID: id.ID}
+		var head struct {
+			ID int64 `json:"update_id"`
 		}
-		updates = append(updates, u)
+		if err := json.Unmarshal(r, &head); err != nil || head.ID == 0 {
+			return nil, fmt.Errorf("telegram getUpdates: update without id: %.80s", r)
+		}
+		updates = append(updates, rawUpdate{id: head.ID, raw: r})
 	}
 	return updates, nil
 }
 
-// decodeUpdate decodes one update.
-func decodeUpdate(raw []byte) (*models.Update, error) {
+// decodeUpdate decodes an update in full. One the library's models cannot
+// decode is logged and returned bare (only its id), so that it is confirmed
+// and ignored instead of blocking the queue.
+func (t *Telegram) decodeUpdate(r rawUpdate) *models.Update {
 	u := &models.Update{}
-	if err := json.Unmarshal(raw, u); err != nil {
-		return nil, err
+	if err := json.Unmarshal(r.raw, u); err != nil {
+		t.log.Warn("undecodable update ignored", "update_id", r.id, "err", err)
+		return &models.Update{ID: r.id}
 	}
-	return u, nil
+	return u
 }

@@ -299,7 +299,7 @@ func (t *Telegram) setChatMenu(ctx context.Context, chatID int64, menu, lang str
 func (t *Telegram) call(ctx context.Context, chatID int64, wait bool, f func(context.Context) error) error {
 	for attempt := 1; ; attempt++ {
 		err := f(ctx)
-		t.obs.call(err)
+		t.obs.APICall(apiResult(err))
 		if err == nil {
 			return nil
 		}

@@ -85,6 +85,10 @@ type TelegramConfig struct {
 	// time.Now when nil.
 	Now func() time.Time
 
+	// Observer is told of the handler's latency and of every Bot API call's
+	// answer, for metrics; nil: nobody is told (Stats counts the rest).
+	Observer Observer
+
 	// HTTPClient calls the Bot API. The default has a timeout of PollTimeout
 	// plus 15 s; a client given here must allow at least PollTimeout.
 	HTTPClient *http.Client
@@ -128,7 +132,7 @@ type Telegram struct {
 	username atomic.Pointer[string]
 	started  atomic.Bool
 	stats    counters
-	obs      observations
+	obs      Observer
 	flood    *floodLimiter // nil: no flood limit
 }
 
@@ -184,6 +188,9 @@ func NewTelegram(cfg TelegramConfig) (*Telegram, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Observer == nil {
+		cfg.Observer = nopObserver{}
+	}
 	if cfg.FloodLimit == 0 {
 		cfg.FloodLimit = DefaultFloodLimit
 	}
@@ -205,6 +212,7 @@ func NewTelegram(cfg TelegramConfig) (*Telegram, error) {
 		client: client,
 		log:    cfg.Logger,
 		sleep:  cfg.Sleep,
+		obs:    cfg.Observer,
 		q:      newQueue(cfg.QueueSize),
 		flood:  newFloodLimiter(cfg.FloodLimit, cfg.FloodWindow, cfg.FloodUsers, cfg.Now),
 	}
@@ -380,8 +388,9 @@ func botCommands(cmds []lamplighter.MenuCommand) []models.BotCommand {
 	return out
 }
 
-// Stats is a snapshot of the adapter's counters, for metrics. Counters only
-// grow, from 0 when the adapter is made.
+// Stats is a snapshot of the adapter's counters and gauges, for metrics.
+// Counters only grow, from 0 when the adapter is made. The handler's latency
+// and the answers to Bot API calls go to TelegramConfig.Observer instead.
 type Stats struct {
 	Queued      int   // updates held in memory now (waiting or being handled)
 	Received    int64 // updates taken from Telegram (polling) or accepted (webhook)
@@ -398,14 +407,15 @@ type Stats struct {
 	QueueFull  int64 // webhook updates answered 503 because the queue was full or closed (also in Rejected)
 	PollPaused int64 // times the poller stopped fetching because the queue was full
 	FloodUsers int   // users the flood limit tracks now
-
-	APICalls       APICalls  // Bot API calls that send something, by answer
-	HandlerLatency Histogram // time the Handler took per request
 }
 
 type counters struct {
 	received, handled, duplicates, panics, rejected atomic.Int64
 	sendErrors, rateLimited, unreachable            atomic.Int64
+
+	flooded    atomic.Int64 // updates refused by the flood limit
+	queueFull  atomic.Int64 // webhook updates refused because the queue was full or closed
+	pollPaused atomic.Int64 // times the poller stopped fetching for a full queue
 }
 
 // Stats returns the current counters; safe to call at any time.
@@ -421,13 +431,11 @@ func (t *Telegram) Stats() Stats {
 		RateLimited: t.stats.rateLimited.Load(),
 		Unreachable: t.stats.unreachable.Load(),
 
-		QueueSize:      t.cfg.QueueSize,
-		Flooded:        t.obs.flooded.Load(),
-		QueueFull:      t.obs.queueFull.Load(),
-		PollPaused:     t.obs.pollPaused.Load(),
-		FloodUsers:     t.flood.tracked(),
-		APICalls:       t.obs.apiCalls(),
-		HandlerLatency: t.obs.latency.snapshot(),
+		QueueSize:  t.cfg.QueueSize,
+		Flooded:    t.stats.flooded.Load(),
+		QueueFull:  t.stats.queueFull.Load(),
+		PollPaused: t.stats.pollPaused.Load(),
+		FloodUsers: t.flood.tracked(),
 	}
 }
 

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-
-	"github.com/go-telegram/bot/models"
 )
 
 // maxWebhookBody bounds the size of one update accepted by the webhook.
@@ -61,20 +59,16 @@ func (t *Telegram) serveWebhook(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "not a Telegram update", http.StatusBadRequest)
 		return
 	}
-	u, err := decodeUpdate(raw)
-	if err != nil {
-		// Valid JSON the library cannot read (a newer kind of update):
-		// accept it so Telegram does not redeliver it forever.
-		t.log.Warn("undecodable update ignored", "update_id", *head.ID, "err", err)
-		u = &models.Update{ID: *head.ID}
-	}
+	// Valid JSON the library cannot read (a newer kind of update) is
+	// accepted bare, so that Telegram does not redeliver it forever.
+	u := t.decodeUpdate(rawUpdate{id: *head.ID, raw: raw})
 	switch err := t.q.push(item{u: u, key: chatKey(u)}); {
 	case err == nil:
 		t.stats.received.Add(1)
 		w.WriteHeader(http.StatusOK)
 	case errors.Is(err, errQueueFull), errors.Is(err, errQueueClosed):
 		t.stats.rejected.Add(1)
-		t.obs.queueFull.Add(1)
+		t.stats.queueFull.Add(1)
 		t.log.Warn("webhook update refused", "update_id", u.ID, "reason", err)
 		w.Header().Set("Retry-After", "5")
 		http.Error(w, "busy", http.StatusServiceUnavailable)

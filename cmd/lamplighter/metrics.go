@@ -21,26 +21,30 @@ const metricsTimeout = 3 * time.Second
 
 // metricSources are what /metrics reads at each scrape. The Telegram
 // adapter, the outbox sender and the scheduler keep their own counters
-// (Stats); the outbox's state is read from Redis. Any source may be nil.
+// (Stats); the outbox's state is read from Redis. The adapter's handler
+// latency and Bot API calls are in its Observer, telegramEvents. Any source
+// may be nil.
 type metricSources struct {
-	telegram  func() bot.Stats
-	sender    func() bot.SenderStats
-	scheduler func() scheduler.Stats
-	outbox    func(ctx context.Context, now time.Time) (ll.OutboxStatus, error)
-	ping      func(ctx context.Context) error
-	now       func() time.Time
-	log       *slog.Logger
+	telegram       func() bot.Stats
+	telegramEvents *telegramMetrics
+	sender         func() bot.SenderStats
+	scheduler      func() scheduler.Stats
+	outbox         func(ctx context.Context, now time.Time) (ll.OutboxStatus, error)
+	ping           func(ctx context.Context) error
+	now            func() time.Time
+	log            *slog.Logger
 }
 
 // metricsHandler serves the Prometheus metrics of a running bot (README
 // "Metrics"), the Go runtime's and the process's included.
 func (s *server) metricsHandler(now func() time.Time) http.Handler {
 	src := metricSources{
-		telegram: s.tg.Stats,
-		outbox:   s.store.OutboxStatus,
-		ping:     s.store.Ping,
-		now:      now,
-		log:      s.log,
+		telegram:       s.tg.Stats,
+		telegramEvents: s.tgMetrics,
+		outbox:         s.store.OutboxStatus,
+		ping:           s.store.Ping,
+		now:            now,
+		log:            s.log,
 	}
 	if s.sender != nil {
 		src.sender = s.sender.Stats
@@ -51,8 +55,9 @@ func (s *server) metricsHandler(now func() time.Time) http.Handler {
 	return newMetricsHandler(src)
 }
 
-// newMetricsHandler registers a collector over src, and the Go and process
-// collectors, on a registry of its own and returns its HTTP handler.
+// newMetricsHandler registers a collector over src, src.telegramEvents,
+// and the Go and process collectors, on a registry of its own and returns
+// its HTTP handler.
 func newMetricsHandler(src metricSources) http.Handler {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
@@ -60,6 +65,9 @@ func newMetricsHandler(src metricSources) http.Handler {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
+	if src.telegramEvents != nil {
+		reg.MustRegister(src.telegramEvents)
+	}
 	opts := promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}
 	if src.log != nil {
 		opts.ErrorLog = slog.NewLogLogger(src.log.Handler(), slog.LevelWarn)
@@ -86,8 +94,6 @@ var (
 	mQueueCapacity   = desc("updates_queue_capacity", "The most updates held in memory; at this level polling pauses and the webhook answers 503.")
 	mPollPaused      = desc("poll_paused_total", "Times the poller stopped fetching because the update queue was full.")
 	mFloodUsers      = desc("flood_tracked_users", "Users the per-user flood limit tracks now (bounded; idle users are forgotten).")
-	mHandlerLatency  = desc("handler_duration_seconds", "Time the conversation took to answer one request.")
-	mTelegramCalls   = desc("telegram_calls_total", "Bot API calls that send something (replies, outbox deliveries, button answers, menus), by Telegram's answer: ok, 429, 403 (or chat not found), error.", "result")
 
 	mSenderDeliveries = desc("sender_deliveries_total", "Outbox deliveries attempted by this replica's sender, by result: sent, 429, 403, failed, deferred (quiet hours).", "result")
 	mSenderClaimed    = desc("sender_claimed_total", "Outbox messages claimed by this replica's sender.")
@@ -110,6 +116,72 @@ var (
 	mRedisPing = desc("redis_ping_seconds", "Time Redis took to answer PING at this scrape.")
 )
 
+// telegramMetrics is the Telegram adapter's bot.Observer: the handler
+// latency histogram and the Bot API call counter, updated as the adapter
+// tells them and registered on the /metrics registry as one collector.
+// It is safe for concurrent use.
+type telegramMetrics struct {
+	latency prometheus.Histogram
+	calls   *prometheus.CounterVec
+	// byResult holds calls' counter for each bot.APIResult, made at start
+	// so that every result is exposed, at 0 until it happens.
+	byResult map[bot.APIResult]prometheus.Counter
+}
+
+// apiResultLabels are the values of telegram_calls_total's result label.
+var apiResultLabels = map[bot.APIResult]string{
+	bot.APIOK:          "ok",
+	bot.APIRateLimited: "429",
+	bot.APIUnreachable: "403",
+	bot.APIFailed:      "error",
+}
+
+func newTelegramMetrics() *telegramMetrics {
+	m := &telegramMetrics{
+		latency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "lamplighter_handler_duration_seconds",
+			Help:    "Time the conversation took to answer one request.",
+			Buckets: prometheus.DefBuckets,
+		}),
+		calls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "lamplighter_telegram_calls_total",
+			Help: "Bot API calls that send something (replies, outbox deliveries, button answers, menus), by Telegram's answer: ok, 429, 403 (or chat not found), error.",
+		}, []string{"result"}),
+		byResult: make(map[bot.APIResult]prometheus.Counter, len(apiResultLabels)),
+	}
+	for r, label := range apiResultLabels {
+		m.byResult[r] = m.calls.WithLabelValues(label)
+	}
+	return m
+}
+
+// HandlerDone observes one request's handling time (a negative one as 0).
+func (m *telegramMetrics) HandlerDone(d time.Duration) {
+	m.latency.Observe(max(d, 0).Seconds())
+}
+
+// APICall counts one Bot API call by its answer; an unknown result counts
+// as an error.
+func (m *telegramMetrics) APICall(r bot.APIResult) {
+	c, ok := m.byResult[r]
+	if !ok {
+		c = m.byResult[bot.APIFailed]
+	}
+	c.Inc()
+}
+
+// Describe sends the histogram's and the counter's descriptions.
+func (m *telegramMetrics) Describe(ch chan<- *prometheus.Desc) {
+	m.latency.Describe(ch)
+	m.calls.Describe(ch)
+}
+
+// Collect sends the histogram and the counters.
+func (m *telegramMetrics) Collect(ch chan<- prometheus.Metric) {
+	m.latency.Collect(ch)
+	m.calls.Collect(ch)
+}
+
 // collector turns the sources' snapshots into metrics at each scrape.
 type collector struct{ src metricSources }
 
@@ -124,7 +196,7 @@ func newCollector(src metricSources) *collector {
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{
 		mUpdatesReceived, mUpdatesHandled, mUpdatesDup, mUpdatesRejected, mWebhookRefused, mUpdatesPanics, mUpdatesQueued,
-		mQueueCapacity, mPollPaused, mFloodUsers, mHandlerLatency, mTelegramCalls,
+		mQueueCapacity, mPollPaused, mFloodUsers,
 		mSenderDeliveries, mSenderClaimed,
 		mOutboxQueued, mOutboxInFlight, mOutboxDead, mOutboxChats, mOutboxOldest, mOutboxOverdue, mOutboxRate, mOutboxMessages,
 		mRemindersEnqueued, mRemindersDropped, mSchedulerRuns, mSchedulerErrors,
@@ -158,16 +230,6 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		gauge(mQueueCapacity, float64(st.QueueSize))
 		counter(mPollPaused, st.PollPaused)
 		gauge(mFloodUsers, float64(st.FloodUsers))
-		counter(mTelegramCalls, st.APICalls.OK, "ok")
-		counter(mTelegramCalls, st.APICalls.RateLimited, "429")
-		counter(mTelegramCalls, st.APICalls.Unreachable, "403")
-		counter(mTelegramCalls, st.APICalls.Failed, "error")
-		h := st.HandlerLatency
-		buckets := make(map[float64]uint64, len(h.Bounds))
-		for i, b := range h.Bounds {
-			buckets[b] = h.Counts[i]
-		}
-		ch <- prometheus.MustNewConstHistogram(mHandlerLatency, h.Count, h.Sum, buckets)
 	}
 	if c.src.sender != nil {
 		st := c.src.sender()

@@ -10,9 +10,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-telegram/bot/models"
 
+	"github.com/lamplighter-bot/lamplighter/bot"
 	"github.com/lamplighter-bot/lamplighter/bot/telegramtest"
 )
 
@@ -189,5 +191,50 @@ func TestMetricsRedisDown(t *testing.T) {
 	e.st.Close()
 	if body := get(); !strings.Contains(body, "\nlamplighter_redis_up 0\n") || strings.Contains(body, "lamplighter_outbox_queued ") {
 		t.Errorf("with Redis closed /metrics should show redis_up 0 and no outbox figures:\n%s", body)
+	}
+}
+
+// TestTelegramObserverMetrics checks that what the adapter tells its
+// Observer is exposed under the names, help texts, types and labels the
+// dashboards read, every result at 0 before it happens.
+func TestTelegramObserverMetrics(t *testing.T) {
+	m := newTelegramMetrics()
+	h := newMetricsHandler(metricSources{telegramEvents: m, log: slog.New(slog.DiscardHandler)})
+	get := func() string {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+		return w.Body.String()
+	}
+	if body := get(); !strings.Contains(body, "\nlamplighter_telegram_calls_total{result=\"429\"} 0\n") {
+		t.Errorf("before any call /metrics lacks telegram_calls_total{result=\"429\"} 0:\n%s", body)
+	}
+	m.HandlerDone(3 * time.Millisecond)
+	m.HandlerDone(200 * time.Millisecond)
+	m.HandlerDone(-time.Second) // a clock step back: 0
+	m.APICall(bot.APIOK)
+	m.APICall(bot.APIOK)
+	m.APICall(bot.APIRateLimited)
+	m.APICall(bot.APIUnreachable)
+	body := get()
+	for _, line := range []string{
+		"# HELP lamplighter_handler_duration_seconds Time the conversation took to answer one request.",
+		"# TYPE lamplighter_handler_duration_seconds histogram",
+		`lamplighter_handler_duration_seconds_bucket{le="0.005"} 2`,
+		`lamplighter_handler_duration_seconds_bucket{le="0.1"} 2`,
+		`lamplighter_handler_duration_seconds_bucket{le="0.25"} 3`,
+		`lamplighter_handler_duration_seconds_bucket{le="10"} 3`,
+		`lamplighter_handler_duration_seconds_bucket{le="+Inf"} 3`,
+		"lamplighter_handler_duration_seconds_sum 0.203",
+		"lamplighter_handler_duration_seconds_count 3",
+		"# HELP lamplighter_telegram_calls_total Bot API calls that send something (replies, outbox deliveries, button answers, menus), by Telegram's answer: ok, 429, 403 (or chat not found), error.",
+		"# TYPE lamplighter_telegram_calls_total counter",
+		`lamplighter_telegram_calls_total{result="ok"} 2`,
+		`lamplighter_telegram_calls_total{result="429"} 1`,
+		`lamplighter_telegram_calls_total{result="403"} 1`,
+		`lamplighter_telegram_calls_total{result="error"} 0`,
+	} {
+		if !strings.Contains(body, "\n"+line+"\n") {
+			t.Errorf("/metrics lacks the line %q:\n%s", line, body)
+		}
 	}
 }

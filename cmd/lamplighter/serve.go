@@ -68,6 +68,8 @@ type server struct {
 	http  *http.Server
 	ln    net.Listener
 
+	tgMetrics *telegramMetrics // the adapter's Observer, exposed on /metrics
+
 	tgCancel context.CancelFunc
 	tgDone   chan error // Telegram.Run's result
 	httpDone chan error // Serve's result
@@ -91,7 +93,7 @@ func (p *program) openServer(ctx context.Context, dl delivery) (*server, error) 
 	if err != nil {
 		return nil, err
 	}
-	s := &server{log: p.log, store: st, tgDone: make(chan error, 1), httpDone: make(chan error, 1)}
+	s := &server{log: p.log, store: st, tgMetrics: newTelegramMetrics(), tgDone: make(chan error, 1), httpDone: make(chan error, 1)}
 	outbox := &wakingOutbox{Store: st}
 
 	hs := &usernameHandlers{store: st, cfg: handlers.Config{Render: report.Renderer{},
@@ -114,6 +116,7 @@ func (p *program) openServer(ctx context.Context, dl delivery) (*server, error) 
 		Menus:         handlers.Menus(),
 		Logger:        p.log,
 		Sleep:         p.sleep,
+		Observer:      s.tgMetrics,
 	})
 	if err != nil {
 		st.Close()
