@@ -109,10 +109,13 @@ type poller struct {
 	mu      sync.Mutex
 	pending map[int64]struct{} // taken, not yet handled
 	maxSeen int64              // highest update id taken
+	done    int64              // updates handled so far
+
+	handledOne chan struct{} // signalled (without blocking) when an update is handled
 }
 
 func (t *Telegram) newPoller() *poller {
-	return &poller{t: t, pending: map[int64]struct{}{}}
+	return &poller{t: t, pending: map[int64]struct{}{}, handledOne: make(chan struct{}, 1)}
 }
 
 // offset is the getUpdates offset that confirms exactly the handled updates.
@@ -157,7 +160,43 @@ func (p *poller) restart(id int64) {
 func (p *poller) handled(id int64) {
 	p.mu.Lock()
 	delete(p.pending, id)
+	p.done++
 	p.mu.Unlock()
+	select {
+	case p.handledOne <- struct{}{}:
+	default:
+	}
+}
+
+// progress is how many updates are handled so far and how many are held.
+func (p *poller) progress() (done int64, held int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.done, len(p.pending)
+}
+
+// awaitProgress waits, after an answer that brought few new updates, until
+// a quarter of the updates held then are handled (at least one), or
+// idleRepoll passes. Telegram answers a getUpdates at once with every held
+// update above the offset, so polling again sooner would only fetch and
+// skip the same window again.
+func (p *poller) awaitProgress(ctx context.Context) {
+	since, held := p.progress()
+	want := max(int64(held/4), 1)
+	timer := time.NewTimer(idleRepoll)
+	defer timer.Stop()
+	for {
+		if done, _ := p.progress(); done-since >= want {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+			return
+		case <-p.handledOne:
+		}
+	}
 }
 
 // loop polls until ctx is done. It stops fetching while the queue is full.
@@ -235,16 +274,10 @@ func (p *poller) loop(ctx context.Context) {
 			t.stats.received.Add(1)
 			took++
 		}
-		if took == 0 && len(updates) > 0 {
-			// Telegram only had updates we hold: wait for one to be handled
-			// so the next offset moves on.
-			timer := time.NewTimer(idleRepoll)
-			select {
-			case <-ctx.Done():
-			case <-t.q.freed:
-			case <-timer.C:
-			}
-			timer.Stop()
+		if len(updates) > 0 && took < len(updates)/4+1 {
+			// Telegram had mostly updates we hold: let the handlers move the
+			// offset on before fetching the window again.
+			p.awaitProgress(ctx)
 		}
 	}
 }
