@@ -103,6 +103,7 @@ const (
 	ReasonLocation      = "location"       // the activity has no location to check in at
 	ReasonActivity      = "activity"       // (with EFULL) the activity's sign-ups are full
 	ReasonPost          = "post"           // (with EFULL) the post's claims are full
+	ReasonSignedUp      = "signed_up"      // (with ECONFLICT) more are signed up than the new capacity
 )
 
 // Refuse returns the *Error of code with reason as its Detail.

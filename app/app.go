@@ -11,30 +11,33 @@ type Store interface {
 	DistrictStore
 	PostsStore
 	TeamsStore
+	ActivitiesStore
 }
 
 // App holds the feature services every front end calls. Committee actions
 // take a *Scope from Access.Committee (the proof that the role check passed;
 // a service checks any stricter role itself); member actions take the Actor.
 type App struct {
-	Access   *Access
-	Settings *Settings
-	Members  *Members
-	Invites  *Invites
-	District *District
-	Posts    *Posts
-	Teams    *Teams
+	Access     *Access
+	Settings   *Settings
+	Members    *Members
+	Invites    *Invites
+	District   *District
+	Posts      *Posts
+	Teams      *Teams
+	Activities *Activities
 }
 
 // New returns the services over store.
 func New(store Store) *App {
 	return &App{
-		Access:   &Access{store: store},
-		Settings: &Settings{store: store},
-		Members:  &Members{store: store},
-		Invites:  &Invites{store: store},
-		District: &District{store: store},
-		Posts:    &Posts{store: store},
-		Teams:    &Teams{store: store},
+		Access:     &Access{store: store},
+		Settings:   &Settings{store: store},
+		Members:    &Members{store: store},
+		Invites:    &Invites{store: store},
+		District:   &District{store: store},
+		Posts:      &Posts{store: store},
+		Teams:      &Teams{store: store},
+		Activities: &Activities{store: store},
 	}
 }
