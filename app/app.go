@@ -12,6 +12,7 @@ type Store interface {
 	PostsStore
 	TeamsStore
 	ActivitiesStore
+	CheckInStore
 }
 
 // App holds the feature services every front end calls. Committee actions
@@ -26,6 +27,7 @@ type App struct {
 	Posts      *Posts
 	Teams      *Teams
 	Activities *Activities
+	CheckIns   *CheckIns
 }
 
 // New returns the services over store.
@@ -39,5 +41,6 @@ func New(store Store) *App {
 		Posts:      &Posts{store: store},
 		Teams:      &Teams{store: store},
 		Activities: &Activities{store: store},
+		CheckIns:   &CheckIns{store: store},
 	}
 }
