@@ -13,6 +13,7 @@ type Store interface {
 	TeamsStore
 	ActivitiesStore
 	CheckInStore
+	LedgerStore
 }
 
 // App holds the feature services every front end calls. Committee actions
@@ -28,6 +29,7 @@ type App struct {
 	Teams      *Teams
 	Activities *Activities
 	CheckIns   *CheckIns
+	Ledger     *Ledger
 }
 
 // New returns the services over store.
@@ -42,5 +44,6 @@ func New(store Store) *App {
 		Teams:      &Teams{store: store},
 		Activities: &Activities{store: store},
 		CheckIns:   &CheckIns{store: store},
+		Ledger:     &Ledger{store: store},
 	}
 }
