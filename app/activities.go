@@ -323,9 +323,17 @@ func (s *Activities) Roster(ctx context.Context, sc *Scope, id string) (Roster, 
 	return r, nil
 }
 
+// memberView is an activity as a member may see it: without its check-in
+// code, which the committee shows only at the activity (anyone who had it
+// could check in from anywhere).
+func memberView(a ll.Activity) ll.Activity {
+	a.Code = ""
+	return a
+}
+
 // Upcoming returns the actor's community and its activities that are not
-// cancelled and have not ended at the actor's now, by start. ErrNotMember
-// without a membership.
+// cancelled and have not ended at the actor's now, by start, without their
+// check-in codes. ErrNotMember without a membership.
 func (s *Activities) Upcoming(ctx context.Context, ac Actor) (ll.Community, []ll.Activity, error) {
 	if ac.Member == nil {
 		return ll.Community{}, nil, ll.ErrNotMember
@@ -342,7 +350,7 @@ func (s *Activities) Upcoming(ctx context.Context, ac Actor) (ll.Community, []ll
 	var out []ll.Activity
 	for _, a := range all {
 		if !a.Cancelled && a.End.After(ac.Now) {
-			out = append(out, a)
+			out = append(out, memberView(a))
 		}
 	}
 	slices.SortStableFunc(out, func(x, y ll.Activity) int { return x.Start.Compare(y.Start) })
@@ -363,14 +371,16 @@ func (s *Activities) IsSignedUp(ctx context.Context, ac Actor, id string) (bool,
 }
 
 // SignUp signs the actor up for an activity of their community, never
-// beyond its capacity; changed is false when they were signed up already.
+// beyond its capacity, and returns it without its check-in code; changed is
+// false when they were signed up already.
 // Errors: ErrNotMember; the store's ErrNotFound, EFULL with ReasonActivity,
 // ECONFLICT with ReasonCancelled or ReasonEnded.
 func (s *Activities) SignUp(ctx context.Context, ac Actor, id string) (ll.Activity, bool, error) {
 	if ac.Member == nil {
 		return ll.Activity{}, false, ll.ErrNotMember
 	}
-	return s.store.SignUp(ctx, ac.Member.Community, id, ac.Member.ID, ac.Now)
+	a, changed, err := s.store.SignUp(ctx, ac.Member.Community, id, ac.Member.ID, ac.Now)
+	return memberView(a), changed, err
 }
 
 // Withdraw takes the actor's sign-up for an activity back; changed is false

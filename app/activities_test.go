@@ -255,8 +255,8 @@ func TestSignUpWithdraw(t *testing.T) {
 	mem, sec, stranger := f.actor(3, false), f.actor(1, false), f.actor(99, false)
 
 	a, changed, err := f.app.Activities.SignUp(f.ctx, mem, one.ID)
-	if err != nil || !changed || a.Signups != 1 {
-		t.Fatalf("SignUp(%s) = %d sign-ups, changed %v, %v", one.ID, a.Signups, changed, err)
+	if err != nil || !changed || a.Signups != 1 || a.Code != "" {
+		t.Fatalf("SignUp(%s) = %d sign-ups, code %q, changed %v, %v; want 1, no code", one.ID, a.Signups, a.Code, changed, err)
 	}
 	if _, changed, err := f.app.Activities.SignUp(f.ctx, mem, one.ID); err != nil || changed {
 		t.Fatalf("SignUp(%s) again: changed %v, %v; want unchanged", one.ID, changed, err)
@@ -310,6 +310,9 @@ func TestSignUpWithdraw(t *testing.T) {
 	var ids []string
 	for _, a := range list {
 		ids = append(ids, a.ID)
+		if a.Code != "" {
+			t.Fatalf("Upcoming shows a member the check-in code of %s", a.ID)
+		}
 	}
 	if err != nil || comm.ID != "elm" || !slices.Equal(ids, []string{one.ID, open.ID}) {
 		t.Fatalf("Upcoming = %s, %v, %v; want elm, [%s %s] (not the ended or cancelled ones)", comm.ID, ids, err, one.ID, open.ID)

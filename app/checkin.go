@@ -45,6 +45,7 @@ type CheckIns struct {
 // ReasonTooManyCodes (the wrong-code limit is exhausted); ECONFLICT with
 // ReasonNotOpen or ReasonCancelled, then with the activity, to say when
 // check-in opens. ErrNotMember too for an actor with no membership at all.
+// The activity comes without its check-in code, as everywhere a member sees it.
 func (s *CheckIns) ByCode(ctx context.Context, ac Actor, code string) (a ll.Activity, changed bool, st ll.Standing, err error) {
 	u := ac.Self()
 	if u.MemberID == "" || u.Community == "" {
@@ -63,13 +64,15 @@ func (s *CheckIns) ByCode(ctx context.Context, ac Actor, code string) (a ll.Acti
 			}
 		}
 	}
-	return a, changed, st, err
+	return memberView(a), changed, st, err
 }
 
 // LocationCheckIn is the outcome of a check-in by location.
 type LocationCheckIn struct {
 	// Activity is the activity checked in to; with a refusal, the nearest
-	// open one (too far, or refused by the store) or the next to open.
+	// open one (too far, or refused by the store) or the next to open. It
+	// comes without its check-in code: checking in by location must not
+	// hand the member the code.
 	Activity ll.Activity
 	Distance float64 // meters from Activity's location, when one is open
 	Changed  bool    // recorded now (false: checked in before)
@@ -117,17 +120,17 @@ func (s *CheckIns) ByLocation(ctx context.Context, ac Actor, l ll.Location) (Loc
 	}
 	switch {
 	case best == nil && next != nil:
-		return LocationCheckIn{Activity: *next}, ll.Refuse(ll.ECONFLICT, ll.ReasonNotOpen)
+		return LocationCheckIn{Activity: memberView(*next)}, ll.Refuse(ll.ECONFLICT, ll.ReasonNotOpen)
 	case best == nil:
 		return LocationCheckIn{}, ll.Refuse(ll.ENOTFOUND, ll.ReasonNoPlace)
 	case bestDistance > best.Radius():
-		return LocationCheckIn{Activity: *best, Distance: bestDistance}, ll.Refuse(ll.ECONFLICT, ll.ReasonTooFar)
+		return LocationCheckIn{Activity: memberView(*best), Distance: bestDistance}, ll.Refuse(ll.ECONFLICT, ll.ReasonTooFar)
 	}
 	a, changed, st, err := s.store.CheckInAs(ctx, ac.Self(), ll.CheckIn{ActivityID: best.ID, Method: ll.MethodLocation}, ac.Now)
 	if err != nil && a.ID == "" {
 		a = *best
 	}
-	return LocationCheckIn{Activity: a, Distance: bestDistance, Changed: changed, Standing: st}, err
+	return LocationCheckIn{Activity: memberView(a), Distance: bestDistance, Changed: changed, Standing: st}, err
 }
 
 // WrongCodesLeft returns how many wrong codes the actor may still send this

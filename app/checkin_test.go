@@ -38,7 +38,7 @@ func TestCheckInByCode(t *testing.T) {
 	mem := f.actor(3, false)
 
 	a, changed, st, err := f.app.CheckIns.ByCode(f.ctx, mem, now.Code)
-	if err != nil || !changed || a.ID != now.ID || st.Total != 1 || st.Minimum != 2 {
+	if err != nil || !changed || a.ID != now.ID || a.Code != "" || st.Total != 1 || st.Minimum != 2 {
 		t.Fatalf("ByCode(%q) = %s, changed %v, standing %+v, %v; want %s recorded, 1/2", now.Code, a.ID, changed, st, err, now.ID)
 	}
 	if a, changed, _, err := f.app.CheckIns.ByCode(f.ctx, mem, now.Code); err != nil || changed || a.ID != now.ID {
@@ -141,6 +141,9 @@ func TestCheckInByLocation(t *testing.T) {
 		if res.Changed {
 			t.Fatalf("ByLocation(%s) changed", tc.name)
 		}
+		if res.Activity.Code != "" {
+			t.Fatalf("ByLocation(%s) hands the member the check-in code", tc.name)
+		}
 		if tc.reason == ll.ReasonTooFar && (res.Activity.ID != open.ID || res.Distance < 1000 || res.Distance > 1200) {
 			t.Fatalf("ByLocation(too far) = %s at %.0f m, want %s at about 1100 m", res.Activity.ID, res.Distance, open.ID)
 		}
@@ -150,7 +153,7 @@ func TestCheckInByLocation(t *testing.T) {
 	}
 
 	res, err = f.app.CheckIns.ByLocation(f.ctx, mem, live(near))
-	if err != nil || !res.Changed || res.Activity.ID != open.ID || res.Distance < 40 || res.Distance > 70 || res.Standing.Total != 1 {
+	if err != nil || !res.Changed || res.Activity.ID != open.ID || res.Activity.Code != "" || res.Distance < 40 || res.Distance > 70 || res.Standing.Total != 1 {
 		t.Fatalf("ByLocation(near) = %+v, %v; want %s recorded at about 56 m", res, err, open.ID)
 	}
 	if res, err := f.app.CheckIns.ByLocation(f.ctx, mem, live(gate)); err != nil || res.Changed || res.Activity.ID != open.ID {
