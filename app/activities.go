@@ -184,6 +184,24 @@ const (
 	ActivityLocation = "location"
 )
 
+// BelowSignUpsError refuses a capacity below the sign-ups an activity has
+// now: an EINVALID for the field "capacity" (ll.ErrorCode and
+// ll.ErrorDetail see it so), which a front end that names the sign-ups
+// finds with errors.As (as BelowHoldersError for a post).
+type BelowSignUpsError struct {
+	Activity string // the activity's id
+	SignUps  int    // its sign-ups now
+}
+
+func (e *BelowSignUpsError) Error() string {
+	return fmt.Sprintf("%s has %d sign-ups; its capacity cannot be lower", e.Activity, e.SignUps)
+}
+
+// Unwrap is the domain error: EINVALID, Field "capacity".
+func (e *BelowSignUpsError) Unwrap() error {
+	return ll.Invalid(ActivityCapacity, "%d sign-ups", e.SignUps)
+}
+
 // ActivityChange is one field of an activity to change, parsed.
 type ActivityChange struct {
 	Field    string        // one of the Activity... field names
@@ -200,16 +218,14 @@ type ActivityChange struct {
 // Errors: ErrNotFound; ECONFLICT with ReasonCancelled (a cancelled
 // activity); EINVALID for an unknown field (Field "activity_field"), a start
 // out of range, a duration or radius out of range, a malformed team id
-// (Field "team") or what Activity.Validate refuses; ErrNotFound for an
-// unknown team; ECONFLICT with ReasonSignedUp for a capacity below the
-// sign-ups already taken (the activity as stored is returned with it); the
-// store's errors.
+// (Field "team") or what Activity.Validate refuses; *BelowSignUpsError (an
+// EINVALID, Field "capacity") for a capacity below the sign-ups already
+// taken; ErrNotFound for an unknown team; the store's errors.
 func (s *Activities) Edit(ctx context.Context, sc *Scope, id string, ch ActivityChange) (ll.Activity, error) {
 	a, err := s.Editable(ctx, sc, id)
 	if err != nil {
 		return ll.Activity{}, err
 	}
-	stored := a
 	switch ch.Field {
 	case ActivityTitle:
 		a.Title = ch.Text
@@ -227,7 +243,7 @@ func (s *Activities) Edit(ctx context.Context, sc *Scope, id string, ch Activity
 		a.End = a.Start.Add(ch.Duration)
 	case ActivityCapacity:
 		if ch.Number > 0 && ch.Number < a.Signups {
-			return stored, ll.Refuse(ll.ECONFLICT, ll.ReasonSignedUp)
+			return ll.Activity{}, &BelowSignUpsError{Activity: a.ID, SignUps: a.Signups}
 		}
 		a.Capacity = ch.Number
 	case ActivityRadius:

@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"errors"
 	"reflect"
 	"slices"
 	"strings"
@@ -168,7 +169,7 @@ func TestActivitiesEdit(t *testing.T) {
 		{"radius too small", a.ID, app.ActivityChange{Field: app.ActivityRadius, Number: app.MinRadius - 1}, ll.EINVALID, "radius"},
 		{"radius too large", a.ID, app.ActivityChange{Field: app.ActivityRadius, Number: app.MaxRadius + 1}, ll.EINVALID, "radius"},
 		{"negative radius", a.ID, app.ActivityChange{Field: app.ActivityRadius, Number: -5}, ll.EINVALID, "radius"},
-		{"capacity below sign-ups", a.ID, app.ActivityChange{Field: app.ActivityCapacity, Number: 1}, ll.ECONFLICT, ll.ReasonSignedUp},
+		{"capacity below sign-ups", a.ID, app.ActivityChange{Field: app.ActivityCapacity, Number: 1}, ll.EINVALID, "capacity"},
 		{"capacity too large", a.ID, app.ActivityChange{Field: app.ActivityCapacity, Number: ll.MaxCapacity + 1}, ll.EINVALID, "capacity"},
 		{"malformed team", a.ID, app.ActivityChange{Field: app.ActivityTeam, Text: "lights"}, ll.EINVALID, "team"},
 		{"unknown team", a.ID, app.ActivityChange{Field: app.ActivityTeam, Text: "T9"}, ll.ENOTFOUND, ""},
@@ -185,10 +186,11 @@ func TestActivitiesEdit(t *testing.T) {
 	if after := len(f.audit()); after != beforeLog {
 		t.Fatalf("refused edits wrote %d audit entries", after-beforeLog)
 	}
-	// The refusal of a capacity below the sign-ups brings the activity, to say how many.
-	got, err := f.app.Activities.Edit(f.ctx, f.scope(2), a.ID, app.ActivityChange{Field: app.ActivityCapacity, Number: 1})
-	if ll.ErrorDetail(err) != ll.ReasonSignedUp || got.ID != a.ID || got.Signups != 2 {
-		t.Fatalf("Edit(capacity 1) = %s with %d sign-ups, %v; want %s with 2", got.ID, got.Signups, err, a.ID)
+	// The refusal of a capacity below the sign-ups says how many there are.
+	_, err := f.app.Activities.Edit(f.ctx, f.scope(2), a.ID, app.ActivityChange{Field: app.ActivityCapacity, Number: 1})
+	var below *app.BelowSignUpsError
+	if !errors.As(err, &below) || below.Activity != a.ID || below.SignUps != 2 {
+		t.Fatalf("Edit(capacity 1) with 2 sign-ups = %v, want BelowSignUpsError %s 2", err, a.ID)
 	}
 
 	// Editable says why an activity cannot be changed.

@@ -405,9 +405,10 @@ func (c *call) editActivity() []ll.Reply {
 		return c.fail(err, "")
 	}
 	a, err = c.h.app.Activities.Edit(c.ctx, sc, id, ch)
+	var below *app.BelowSignUpsError
 	switch {
-	case ll.ErrorCode(err) == ll.ECONFLICT && ll.ErrorDetail(err) == ll.ReasonSignedUp:
-		return c.say("activity.capacity_below", a.ID, a.Signups)
+	case errors.As(err, &below):
+		return c.say("activity.capacity_below", below.Activity, below.SignUps)
 	case err != nil && ch.Field == "team" && ll.ErrorCode(err) != ll.ECONFLICT:
 		return c.fail(err, ll.NormalizeID('T', value))
 	case err != nil && ll.ErrorCode(err) == ll.EINVALID:
