@@ -300,14 +300,14 @@ func (c *call) activityCreated(a ll.Activity, comm ll.Community, msg string) []l
 // activityFields maps what a committee member may type for a field of
 // /editactivity to the field.
 var activityFields = map[string]string{
-	"title": "title", "标题": "title", "名称": "title",
-	"place": "place", "地点": "place",
-	"start": "start", "time": "start", "开始": "start", "时间": "start",
-	"duration": "duration", "时长": "duration",
-	"capacity": "capacity", "名额": "capacity",
-	"radius": "radius", "半径": "radius",
-	"team": "team", "服务队": "team",
-	"location": "location", "loc": "location", "位置": "location", "定位": "location",
+	"title": app.ActivityTitle, "标题": app.ActivityTitle, "名称": app.ActivityTitle,
+	"place": app.ActivityPlace, "地点": app.ActivityPlace,
+	"start": app.ActivityStart, "time": app.ActivityStart, "开始": app.ActivityStart, "时间": app.ActivityStart,
+	"duration": app.ActivityDuration, "时长": app.ActivityDuration,
+	"capacity": app.ActivityCapacity, "名额": app.ActivityCapacity,
+	"radius": app.ActivityRadius, "半径": app.ActivityRadius,
+	"team": app.ActivityTeam, "服务队": app.ActivityTeam,
+	"location": app.ActivityLocation, "loc": app.ActivityLocation, "位置": app.ActivityLocation, "定位": app.ActivityLocation,
 }
 
 // activityChange reads one field of /editactivity from typed text: the
@@ -321,38 +321,38 @@ func (c *call) activityChange(typed, value string) (app.ActivityChange, error) {
 	}
 	ch := app.ActivityChange{Field: field, Typed: value}
 	switch field {
-	case "title":
+	case app.ActivityTitle:
 		ch.Text = value
-	case "place":
+	case app.ActivityPlace:
 		ch.Text = value
 		if value == "-" {
 			ch.Text = ""
 		}
-	case "start":
+	case app.ActivityStart:
 		start, err := parseStart(value, c.scope.Community.Location())
 		if err != nil {
 			return ch, err
 		}
 		ch.Start = start
-	case "duration":
+	case app.ActivityDuration:
 		d, err := parseDuration(value)
 		if err != nil {
 			return ch, err
 		}
 		ch.Duration = d
-	case "capacity":
+	case app.ActivityCapacity:
 		n, ok := parseCapacity(value)
 		if !ok {
 			return ch, ll.Invalid("capacity", "not a number")
 		}
 		ch.Number = n
-	case "radius":
+	case app.ActivityRadius:
 		n, err := parseRadius(value)
 		if err != nil {
 			return ch, err
 		}
 		ch.Number = n
-	case "team":
+	case app.ActivityTeam:
 		if value == "-" {
 			break
 		}
@@ -360,7 +360,7 @@ func (c *call) activityChange(typed, value string) (app.ActivityChange, error) {
 		if tid := ll.NormalizeID('T', value); tid != "" {
 			ch.Text = tid
 		}
-	case "location":
+	case app.ActivityLocation:
 		if value == "-" {
 			break
 		}
@@ -394,7 +394,7 @@ func (c *call) editActivity() []ll.Reply {
 	if err != nil {
 		return c.fail(err, id)
 	}
-	if activityFields[field] == "location" && value == "" {
+	if activityFields[field] == app.ActivityLocation && value == "" {
 		return c.startActivityLocationFlow(a)
 	}
 	if value == "" {
@@ -409,14 +409,14 @@ func (c *call) editActivity() []ll.Reply {
 	switch {
 	case errors.As(err, &below):
 		return c.say("activity.capacity_below", below.Activity, below.SignUps)
-	case err != nil && ch.Field == "team" && ll.ErrorCode(err) != ll.ECONFLICT:
+	case err != nil && ch.Field == app.ActivityTeam && ll.ErrorCode(err) != ll.ECONFLICT:
 		return c.fail(err, ll.NormalizeID('T', value))
 	case err != nil && ll.ErrorCode(err) == ll.EINVALID:
 		return c.fail(err, "")
 	case err != nil:
 		return c.fail(err, id)
 	}
-	tell := ch.Field == "title" || ch.Field == "place" || ch.Field == "start" || ch.Field == "duration"
+	tell := ch.Field == app.ActivityTitle || ch.Field == app.ActivityPlace || ch.Field == app.ActivityStart || ch.Field == app.ActivityDuration
 	card, err := c.activityCard(a, sc.Community, true)
 	if err != nil {
 		return c.fail(err, "")

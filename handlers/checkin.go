@@ -13,9 +13,10 @@ import (
 // Check-in (SPEC section 2): the activity's code while check-in is open
 // (from 30 minutes before the start to 2 hours after the end), or a live
 // location within the activity's radius in that window. A dropped pin or a
-// forwarded location never counts. The Store makes the check-in atomic and
-// once-only and counts wrong codes; the handlers pick the activity a live
-// location is at and say why a check-in is refused.
+// forwarded location never counts. app.CheckIns decides (the activity a live
+// location is at, the radius, pins and forwards); the Store makes the
+// check-in atomic and once-only and counts wrong codes; the handlers say why
+// a check-in is refused.
 
 // flowCheckIn is the guided /checkin: one step, "code", answered with a code
 // or a live location.
