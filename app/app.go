@@ -14,6 +14,9 @@ type Store interface {
 	ServicesStore
 	ReportsStore
 	BroadcastsStore
+	ActivitiesStore
+	CheckInStore
+	LedgerStore
 }
 
 // App holds the feature services every front end calls. Committee actions
@@ -30,6 +33,9 @@ type App struct {
 	Services   *Services
 	Reports    *Reports
 	Broadcasts *Broadcasts
+	Activities *Activities
+	CheckIns   *CheckIns
+	Ledger     *Ledger
 }
 
 // New returns the services over store.
@@ -45,5 +51,8 @@ func New(store Store) *App {
 		Services:   &Services{store: store},
 		Reports:    &Reports{store: store},
 		Broadcasts: &Broadcasts{store: store},
+		Activities: &Activities{store: store},
+		CheckIns:   &CheckIns{store: store},
+		Ledger:     &Ledger{store: store},
 	}
 }

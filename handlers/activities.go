@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	ll "github.com/lamplighter-bot/lamplighter"
+	"github.com/lamplighter-bot/lamplighter/app"
 )
 
 // Activities (SPEC sections 2 and 3): the committee creates them in one
@@ -17,15 +18,12 @@ import (
 // Sign-ups are in signups.go, the guided flows in activityflow.go and
 // check-in in checkin.go.
 
-// Limits on activities beyond what Activity.Validate checks.
+// The limits on activities are rules of package app; the messages name them.
 const (
-	maxActivityBackdate = 30 * 24 * time.Hour  // an activity may start this long ago (to record it, then /attend)
-	maxActivityAhead    = 366 * 24 * time.Hour // and this far ahead
-	minRadius           = 20                   // meters
-	maxRadius           = 5000
-	maxReasonLen        = 200 // a cancel, reject or void reason, an /attend note
-	qrSize              = 512 // pixels
-	duplicateWindow     = 10 * time.Minute
+	minRadius    = app.MinRadius // meters
+	maxRadius    = app.MaxRadius
+	maxReasonLen = app.MaxReasonLen // a cancel, reject or void reason, an /attend note
+	qrSize       = 512              // pixels
 )
 
 // startLayouts are the accepted ways to write an activity's start.
@@ -49,14 +47,6 @@ func parseStart(s string, loc *time.Location) (time.Time, error) {
 	return time.Time{}, ll.Invalid("start", "not a date and time")
 }
 
-// checkStart refuses a start too far in the past or the future.
-func checkStart(start, now time.Time) error {
-	if start.Before(now.Add(-maxActivityBackdate)) || start.After(now.Add(maxActivityAhead)) {
-		return ll.Invalid("start", "start out of range")
-	}
-	return nil
-}
-
 // parseDuration reads "2h", "90m", "1h30m", "1.5h", also with 小时 and 分钟,
 // in whole minutes from 1 minute to 7 days.
 func parseDuration(s string) (time.Duration, error) {
@@ -64,8 +54,11 @@ func parseDuration(s string) (time.Duration, error) {
 	s = strings.NewReplacer("小时", "h", "个钟头", "h", "钟头", "h", "分钟", "m", "分", "m", " ", "", "hours", "h", "hour", "h",
 		"hrs", "h", "hr", "h", "minutes", "m", "minute", "m", "mins", "m", "min", "m").Replace(s)
 	d, err := time.ParseDuration(s)
-	if err != nil || d < time.Minute || d > 7*24*time.Hour || d%time.Minute != 0 {
+	if err != nil {
 		return 0, ll.Invalid("duration", "not a duration")
+	}
+	if err := app.CheckDuration(d); err != nil {
+		return 0, err
 	}
 	return d, nil
 }
@@ -89,8 +82,11 @@ func parseRadius(s string) (int, error) {
 		return 0, nil
 	}
 	n, err := strconv.Atoi(strings.TrimSpace(s))
-	if err != nil || n < minRadius || n > maxRadius {
+	if err != nil || n == 0 {
 		return 0, ll.Invalid("radius", "not a radius")
+	}
+	if err := app.CheckRadius(n); err != nil {
+		return 0, err
 	}
 	return n, nil
 }
@@ -236,19 +232,19 @@ func (c *call) newActivity() []ll.Reply {
 	if len(parts) < 3 || len(parts) > 5 {
 		return c.usage("newactivity")
 	}
-	a := ll.Activity{Community: sc.Community.ID, Title: parts[0], CreatedBy: sc.Actor, Created: c.now}
+	a := app.NewActivity{Title: parts[0]}
 	start, err := parseStart(parts[1], sc.Community.Location())
 	if err != nil {
 		return c.fail(err, "")
 	}
-	if err := checkStart(start, c.now); err != nil {
+	if err := app.CheckStart(start, c.now); err != nil {
 		return c.fail(err, "")
 	}
 	d, err := parseDuration(parts[2])
 	if err != nil {
 		return c.fail(err, "")
 	}
-	a.Start, a.End = start, start.Add(d)
+	a.Start, a.Duration = start, d
 	if len(parts) > 3 {
 		a.Place = parts[3]
 	}
@@ -262,29 +258,18 @@ func (c *call) newActivity() []ll.Reply {
 	return c.createActivity(a)
 }
 
-// createActivity validates and stores a new activity and answers with its
-// card and a QR code of its check-in link. The same activity created again
-// by the same person within a few minutes (a double tap, a resent message)
-// is shown rather than created twice.
-func (c *call) createActivity(a ll.Activity) []ll.Reply {
+// createActivity creates a new activity (app.Activities.Create) and answers
+// with its card and a QR code of its check-in link. The same activity created
+// again by the same person within a few minutes (a double tap, a resent
+// message) is shown rather than created twice.
+func (c *call) createActivity(in app.NewActivity) []ll.Reply {
 	sc := c.scope
-	if err := a.Validate(); err != nil {
-		return c.fail(err, "")
-	}
-	all, err := c.h.store.Activities(c.ctx, a.Community)
+	a, existed, err := c.h.app.Activities.Create(c.ctx, sc, in)
 	if err != nil {
 		return c.fail(err, "")
 	}
-	for _, old := range all {
-		if !old.Cancelled && old.Title == a.Title && old.Start.Equal(a.Start) && old.CreatedBy == a.CreatedBy &&
-			c.now.Sub(old.Created) < duplicateWindow {
-			return c.activityCreated(old, sc.Community, "activity.exists")
-		}
-	}
-	detail := a.Title + " @ " + a.Start.In(sc.Community.Location()).Format("2006-01-02 15:04")
-	a, err = c.h.store.CreateActivity(c.ctx, a, sc.Audit("newactivity", "", detail))
-	if err != nil {
-		return c.fail(err, "")
+	if existed {
+		return c.activityCreated(a, sc.Community, "activity.exists")
 	}
 	return c.activityCreated(a, sc.Community, "activity.created")
 }
@@ -315,89 +300,77 @@ func (c *call) activityCreated(a ll.Activity, comm ll.Community, msg string) []l
 // activityFields maps what a committee member may type for a field of
 // /editactivity to the field.
 var activityFields = map[string]string{
-	"title": "title", "标题": "title", "名称": "title",
-	"place": "place", "地点": "place",
-	"start": "start", "time": "start", "开始": "start", "时间": "start",
-	"duration": "duration", "时长": "duration",
-	"capacity": "capacity", "名额": "capacity",
-	"radius": "radius", "半径": "radius",
-	"team": "team", "服务队": "team",
-	"location": "location", "loc": "location", "位置": "location", "定位": "location",
+	"title": app.ActivityTitle, "标题": app.ActivityTitle, "名称": app.ActivityTitle,
+	"place": app.ActivityPlace, "地点": app.ActivityPlace,
+	"start": app.ActivityStart, "time": app.ActivityStart, "开始": app.ActivityStart, "时间": app.ActivityStart,
+	"duration": app.ActivityDuration, "时长": app.ActivityDuration,
+	"capacity": app.ActivityCapacity, "名额": app.ActivityCapacity,
+	"radius": app.ActivityRadius, "半径": app.ActivityRadius,
+	"team": app.ActivityTeam, "服务队": app.ActivityTeam,
+	"location": app.ActivityLocation, "loc": app.ActivityLocation, "位置": app.ActivityLocation, "定位": app.ActivityLocation,
 }
 
-// errCapacityBelow refuses a capacity below the sign-ups already taken.
-var errCapacityBelow = errors.New("capacity below sign-ups")
-
-// setActivityField sets one field of a from typed text and returns the
-// field's name; "-" clears place, team and location and resets the radius.
-func (c *call) setActivityField(a *ll.Activity, typed, value string) (string, error) {
+// activityChange reads one field of /editactivity from typed text: the
+// field's name and the change; "-" clears place, team and location and
+// resets the radius. The rules (ranges, the sign-ups a capacity must hold,
+// the team) are app.Activities.Edit's.
+func (c *call) activityChange(typed, value string) (app.ActivityChange, error) {
 	field, ok := activityFields[typed]
 	if !ok {
-		return "", ll.Invalid("activity_field", "unknown field")
+		return app.ActivityChange{}, ll.Invalid("activity_field", "unknown field")
 	}
+	ch := app.ActivityChange{Field: field, Typed: value}
 	switch field {
-	case "title":
-		a.Title = value
-	case "place":
-		a.Place = value
+	case app.ActivityTitle:
+		ch.Text = value
+	case app.ActivityPlace:
+		ch.Text = value
 		if value == "-" {
-			a.Place = ""
+			ch.Text = ""
 		}
-	case "start":
+	case app.ActivityStart:
 		start, err := parseStart(value, c.scope.Community.Location())
 		if err != nil {
-			return "", err
+			return ch, err
 		}
-		if err := checkStart(start, c.now); err != nil {
-			return "", err
-		}
-		a.Start, a.End = start, start.Add(a.End.Sub(a.Start))
-	case "duration":
+		ch.Start = start
+	case app.ActivityDuration:
 		d, err := parseDuration(value)
 		if err != nil {
-			return "", err
+			return ch, err
 		}
-		a.End = a.Start.Add(d)
-	case "capacity":
+		ch.Duration = d
+	case app.ActivityCapacity:
 		n, ok := parseCapacity(value)
 		if !ok {
-			return "", ll.Invalid("capacity", "not a number")
+			return ch, ll.Invalid("capacity", "not a number")
 		}
-		if n > 0 && n < a.Signups {
-			return "", errCapacityBelow
-		}
-		a.Capacity = n
-	case "radius":
+		ch.Number = n
+	case app.ActivityRadius:
 		n, err := parseRadius(value)
 		if err != nil {
-			return "", err
+			return ch, err
 		}
-		a.RadiusMeters = n
-	case "team":
+		ch.Number = n
+	case app.ActivityTeam:
 		if value == "-" {
-			a.Team = ""
 			break
 		}
-		tid := ll.NormalizeID('T', value)
-		if tid == "" {
-			return "", ll.Invalid("team", "not a team id")
+		ch.Text = value
+		if tid := ll.NormalizeID('T', value); tid != "" {
+			ch.Text = tid
 		}
-		if _, err := c.h.store.Team(c.ctx, a.Community, tid); err != nil {
-			return "", err
-		}
-		a.Team = tid
-	case "location":
+	case app.ActivityLocation:
 		if value == "-" {
-			a.Location = nil
 			break
 		}
 		p, err := parsePoint(value)
 		if err != nil {
-			return "", err
+			return ch, err
 		}
-		a.Location = &p
+		ch.Location = &p
 	}
-	return field, nil
+	return ch, nil
 }
 
 // editActivity changes one field of an activity. Those signed up are told
@@ -417,36 +390,33 @@ func (c *call) editActivity() []ll.Reply {
 	if len(args) > 2 {
 		value = args[2]
 	}
-	a, err := c.h.store.Activity(c.ctx, sc.Community.ID, id)
+	a, err := c.h.app.Activities.Editable(c.ctx, sc, id)
 	if err != nil {
 		return c.fail(err, id)
 	}
-	if a.Cancelled {
-		return c.fail(&ll.Error{Code: ll.ECONFLICT, Detail: "cancelled"}, id)
-	}
-	if activityFields[field] == "location" && value == "" {
+	if activityFields[field] == app.ActivityLocation && value == "" {
 		return c.startActivityLocationFlow(a)
 	}
 	if value == "" {
 		return c.usage("editactivity")
 	}
-	typed := field
-	field, err = c.setActivityField(&a, typed, value)
+	ch, err := c.activityChange(field, value)
+	if err != nil {
+		return c.fail(err, "")
+	}
+	a, err = c.h.app.Activities.Edit(c.ctx, sc, id, ch)
+	var below *app.BelowSignUpsError
 	switch {
-	case errors.Is(err, errCapacityBelow):
-		return c.say("activity.capacity_below", a.ID, a.Signups)
-	case err != nil && activityFields[typed] == "team":
+	case errors.As(err, &below):
+		return c.say("activity.capacity_below", below.Activity, below.SignUps)
+	case err != nil && ch.Field == app.ActivityTeam && ll.ErrorCode(err) != ll.ECONFLICT:
 		return c.fail(err, ll.NormalizeID('T', value))
+	case err != nil && ll.ErrorCode(err) == ll.EINVALID:
+		return c.fail(err, "")
 	case err != nil:
-		return c.fail(err, "")
+		return c.fail(err, id)
 	}
-	if err := a.Validate(); err != nil {
-		return c.fail(err, "")
-	}
-	if err := c.h.store.SaveActivity(c.ctx, a, sc.Audit("editactivity", a.ID, field+"="+value)); err != nil {
-		return c.fail(err, a.ID)
-	}
-	tell := field == "title" || field == "place" || field == "start" || field == "duration"
+	tell := ch.Field == app.ActivityTitle || ch.Field == app.ActivityPlace || ch.Field == app.ActivityStart || ch.Field == app.ActivityDuration
 	card, err := c.activityCard(a, sc.Community, true)
 	if err != nil {
 		return c.fail(err, "")
@@ -471,7 +441,7 @@ func (c *call) editActivity() []ll.Reply {
 // tellSignedUp is a message to each member signed up for a (but the caller),
 // in their language.
 func (c *call) tellSignedUp(a ll.Activity, comm ll.Community, msg func(lang string) string) ([]ll.Reply, error) {
-	ids, err := c.h.store.SignedUp(c.ctx, comm.ID, a.ID)
+	ids, err := c.h.app.Activities.SignedUp(c.ctx, c.scope, a.ID)
 	if err != nil {
 		return nil, fmt.Errorf("signed up for %s/%s: %w", comm.ID, a.ID, err)
 	}
@@ -511,14 +481,10 @@ func (c *call) cancelActivity() []ll.Reply {
 	if len(args) > 1 {
 		reason = args[1]
 	}
-	if err := checkFreeText("reason", reason, maxReasonLen, false); err != nil {
+	a, signedUp, changed, err := c.h.app.Activities.Cancel(c.ctx, sc, id, reason)
+	if ll.ErrorCode(err) == ll.EINVALID {
 		return c.fail(err, "")
 	}
-	a, err := c.h.store.Activity(c.ctx, sc.Community.ID, id)
-	if err != nil {
-		return c.fail(err, id)
-	}
-	signedUp, changed, err := c.h.store.CancelActivity(c.ctx, sc.Community.ID, id, reason, sc.Audit("cancelactivity", id, reason))
 	if err != nil {
 		return c.fail(err, id)
 	}

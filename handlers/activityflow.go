@@ -7,6 +7,7 @@ import (
 	"time"
 
 	ll "github.com/lamplighter-bot/lamplighter"
+	"github.com/lamplighter-bot/lamplighter/app"
 )
 
 // The guided /newactivity: title → when → dur → place → cap → loc.
@@ -113,7 +114,7 @@ func (c *call) newActivityText(f *ll.Flow) []ll.Reply {
 	case stepWhen:
 		start, err := parseStart(v, c.scope.Community.Location())
 		if err == nil {
-			err = checkStart(start, c.now)
+			err = app.CheckStart(start, c.now)
 		}
 		if err != nil {
 			return retry(err)
@@ -220,7 +221,8 @@ func (c *call) finishNewActivity(f *ll.Flow) []ll.Reply {
 	if err := c.endFlow(); err != nil {
 		return c.fail(err, "")
 	}
-	return c.createActivity(a)
+	return c.createActivity(app.NewActivity{Title: a.Title, Place: a.Place, Start: a.Start,
+		Duration: a.End.Sub(a.Start), Capacity: a.Capacity, Location: a.Location})
 }
 
 // startActivityLocationFlow asks for the location of an existing activity
@@ -246,12 +248,9 @@ func (c *call) activityLocationText(f *ll.Flow) []ll.Reply {
 		return c.abandonFlow(err)
 	}
 	sc := c.scope
-	a, err := c.h.store.Activity(c.ctx, sc.Community.ID, f.Data["a"])
+	a, err := c.h.app.Activities.Editable(c.ctx, sc, f.Data["a"])
 	if err != nil {
 		return c.abandonFlow(err)
-	}
-	if a.Cancelled {
-		return c.abandonFlow(&ll.Error{Code: ll.ECONFLICT, Detail: "cancelled"})
 	}
 	ask := ll.Reply{Text: c.t("activity.ask_location", a.ID, a.Title) + "\n" + c.t("flow.cancel_hint"), RequestLocation: true}
 	var p ll.GeoPoint
@@ -260,13 +259,13 @@ func (c *call) activityLocationText(f *ll.Flow) []ll.Reply {
 	} else if p, err = parsePoint(c.req.Text); err != nil {
 		return []ll.Reply{ask}
 	}
-	a.Location = &p
-	if err := a.Validate(); err != nil {
+	value := strconv.FormatFloat(p.Latitude, 'f', 6, 64) + "," + strconv.FormatFloat(p.Longitude, 'f', 6, 64)
+	a, err = c.h.app.Activities.Edit(c.ctx, sc, a.ID, app.ActivityChange{Field: app.ActivityLocation, Location: &p, Typed: value})
+	if ll.ErrorCode(err) == ll.EINVALID {
 		return append(c.fail(err, ""), ask)
 	}
-	value := strconv.FormatFloat(p.Latitude, 'f', 6, 64) + "," + strconv.FormatFloat(p.Longitude, 'f', 6, 64)
-	if err := c.h.store.SaveActivity(c.ctx, a, sc.Audit("editactivity", a.ID, "location="+value)); err != nil {
-		return c.fail(err, a.ID)
+	if err != nil {
+		return c.fail(err, f.Data["a"])
 	}
 	if err := c.endFlow(); err != nil {
 		c.h.log.Warn("end activity location flow", "user", c.req.UserID, "err", err)

@@ -1,22 +1,22 @@
 package handlers
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 	"unicode"
 
 	ll "github.com/lamplighter-bot/lamplighter"
+	"github.com/lamplighter-bot/lamplighter/app"
 )
 
 // Check-in (SPEC section 2): the activity's code while check-in is open
 // (from 30 minutes before the start to 2 hours after the end), or a live
 // location within the activity's radius in that window. A dropped pin or a
-// forwarded location never counts. The Store makes the check-in atomic and
-// once-only and counts wrong codes; the handlers pick the activity a live
-// location is at and say why a check-in is refused.
+// forwarded location never counts. app.CheckIns decides (the activity a live
+// location is at, the radius, pins and forwards); the Store makes the
+// check-in atomic and once-only and counts wrong codes; the handlers say why
+// a check-in is refused.
 
 // flowCheckIn is the guided /checkin: one step, "code", answered with a code
 // or a live location.
@@ -25,10 +25,8 @@ const flowCheckIn = "ci"
 // WrongCodeCounter is implemented by a LedgerStore that can tell how many
 // wrong check-in codes a member may still send in the current hour. When the
 // store implements it, a refused code says how many tries are left;
-// otherwise it names the limit.
-type WrongCodeCounter interface {
-	WrongCodesLeft(ctx context.Context, community, memberID string, now time.Time) (int, error)
-}
+// otherwise it names the limit (app.CheckIns.WrongCodesLeft asks it).
+type WrongCodeCounter = app.WrongCodeCounter
 
 // cmdCheckIn checks in with the code in the arguments; without one it
 // starts the guided check-in.
@@ -78,7 +76,7 @@ func (c *call) checkInCode(typed string) (rs []ll.Reply, done bool) {
 	if !ok {
 		return c.say("checkin.bad_code"), false
 	}
-	a, changed, st, err := c.h.store.CheckInAs(c.ctx, c.caller(), CheckIn{Code: code, Method: ll.MethodCode}, c.now)
+	a, changed, st, err := c.h.app.CheckIns.ByCode(c.ctx, c.actor(), code)
 	if c.stalePointer(err) {
 		return c.notMember(), false
 	}
@@ -123,11 +121,6 @@ func (c *call) checkInRefused(err error, a ll.Activity, code string) []ll.Reply 
 	case e.Code == ll.EFORBIDDEN && e.Detail == "too_many_codes":
 		return c.say("checkin.too_many", ll.MaxWrongCodesPerHour)
 	case e.Code == ll.ECONFLICT && (e.Detail == "not_open" || e.Detail == "cancelled"):
-		if a.ID == "" && code != "" {
-			if found, ok := c.activityByCode(code); ok {
-				a = found
-			}
-		}
 		if a.ID == "" {
 			return c.fail(err, "")
 		}
@@ -153,36 +146,15 @@ func (c *call) windowRefusal(a ll.Activity) []ll.Reply {
 	return c.say("checkin.closed", a.ID, a.Title, closes.In(loc).Format("2006-01-02 15:04"))
 }
 
-// wrongCodesLeft asks the store, when it can tell, how many wrong codes the
+// wrongCodesLeft asks, when the store can tell, how many wrong codes the
 // member may still send this hour.
 func (c *call) wrongCodesLeft() (int, bool) {
-	wc, ok := c.h.store.(WrongCodeCounter)
-	if !ok {
+	n, ok, err := c.h.app.CheckIns.WrongCodesLeft(c.ctx, c.actor())
+	if err != nil {
+		c.h.log.Warn("wrong codes left", "member", c.actor().Self().MemberID, "err", err)
 		return 0, false
 	}
-	u := c.caller()
-	n, err := wc.WrongCodesLeft(c.ctx, u.Community, u.MemberID, c.now)
-	if err != nil {
-		c.h.log.Warn("wrong codes left", "member", u.MemberID, "err", err)
-		return 0, false
-	}
-	return n, true
-}
-
-// activityByCode finds the member's community's activity with a code.
-func (c *call) activityByCode(code string) (ll.Activity, bool) {
-	community := c.caller().Community
-	all, err := c.h.store.Activities(c.ctx, community)
-	if err != nil {
-		c.h.log.Warn("list activities", "community", community, "err", err)
-		return ll.Activity{}, false
-	}
-	for _, a := range all {
-		if a.Code == code {
-			return a, true
-		}
-	}
-	return ll.Activity{}, false
+	return n, ok
 }
 
 // onLocation answers a location sent outside any guided flow: a live
@@ -204,70 +176,32 @@ func (c *call) onLocation() []ll.Reply {
 // true when the member is checked in (now or before).
 func (c *call) checkInLocation() (rs []ll.Reply, done bool) {
 	l := c.req.Location
-	switch {
-	case c.member == nil && !c.admin:
-		return c.say("checkin.register_first"), false
-	case !l.Live && c.req.ReplyToMessageID != 0 && (c.isCommitteeMember() || c.admin):
+	if !l.Live && c.req.ReplyToMessageID != 0 && (c.isCommitteeMember() || c.admin) {
 		// Most likely meant for an activity's message; the Store cannot
 		// tell which activity a message showed, so point at the command.
 		return c.say("activity.location_by_reply"), false
-	case c.member == nil:
-		return c.say("checkin.register_first"), false
-	case l.Forwarded:
-		return c.say("checkin.forwarded"), false
-	case !l.Live:
-		return c.say("checkin.pin"), false
 	}
-	m := c.member
-	comm, err := c.h.store.Community(c.ctx, m.Community)
-	if err != nil {
-		return c.fail(err, ""), false
-	}
-	all, err := c.h.store.Activities(c.ctx, m.Community)
-	if err != nil {
-		return c.fail(err, ""), false
-	}
-	here := ll.GeoPoint{Latitude: l.Latitude, Longitude: l.Longitude}
-	var (
-		best, next   *ll.Activity
-		bestDistance float64
-	)
-	for i := range all {
-		a := &all[i]
-		if a.Cancelled || a.Location == nil {
-			continue
-		}
-		opens, _ := a.CheckInWindow()
-		switch {
-		case a.CheckInOpen(c.now):
-			if d := ll.DistanceMeters(here, *a.Location); best == nil || d < bestDistance {
-				best, bestDistance = a, d
-			}
-		case opens.After(c.now) && (next == nil || opens.Before(next.Start.Add(-ll.CheckInOpensBefore))):
-			next = a
-		}
-	}
-	loc := comm.Location()
+	res, err := c.h.app.CheckIns.ByLocation(c.ctx, c.actor(), *l)
+	a := res.Activity
 	switch {
-	case best == nil && next != nil:
-		opens, closes := next.CheckInWindow()
-		return c.say("checkin.not_yet", next.ID, next.Title, opens.In(loc).Format("2006-01-02 15:04"), closes.In(loc).Format("2006-01-02 15:04")), false
-	case best == nil:
+	case err == nil:
+	case ll.ErrorCode(err) == ll.ENOTMEMBER && c.member == nil:
+		return c.say("checkin.register_first"), false
+	case ll.ErrorDetail(err) == ll.ReasonNotLive && l.Forwarded:
+		return c.say("checkin.forwarded"), false
+	case ll.ErrorDetail(err) == ll.ReasonNotLive:
+		return c.say("checkin.pin"), false
+	case ll.ErrorDetail(err) == ll.ReasonNoPlace:
 		return c.say("checkin.no_place"), false
-	case bestDistance > best.Radius():
-		return c.say("checkin.too_far", best.ID, best.Title, int(bestDistance+0.5), int(best.Radius())), false
-	}
-	a, changed, st, err := c.h.store.CheckInAs(c.ctx, c.caller(), CheckIn{ActivityID: best.ID, Method: ll.MethodLocation}, c.now)
-	if err != nil {
-		if a.ID == "" {
-			a = *best
-		}
+	case ll.ErrorDetail(err) == ll.ReasonTooFar:
+		return c.say("checkin.too_far", a.ID, a.Title, int(res.Distance+0.5), int(a.Radius())), false
+	default:
 		return c.checkInRefused(err, a, ""), false
 	}
-	if !changed && l.Update {
+	if !res.Changed && l.Update {
 		return nil, true // already checked in: later positions say nothing more
 	}
-	return c.checkedIn(a, changed, st, ll.MethodLocation, int(bestDistance+0.5)), true
+	return c.checkedIn(a, res.Changed, res.Standing, ll.MethodLocation, int(res.Distance+0.5)), true
 }
 
 // startCheckInFlow starts the guided check-in: it explains how to share a live

@@ -2,10 +2,10 @@ package handlers
 
 import (
 	"errors"
-	"slices"
 	"strings"
 
 	ll "github.com/lamplighter-bot/lamplighter"
+	"github.com/lamplighter-bot/lamplighter/app"
 )
 
 // The ledger on a member's card, and the committee's corrections: a manual
@@ -105,22 +105,14 @@ func (c *call) attend() []ll.Reply {
 	if len(args) > 2 {
 		note = args[2]
 	}
-	if err := checkFreeText("note", note, maxReasonLen, false); err != nil {
+	if err := app.CheckReason("note", note, false); err != nil {
 		return c.fail(err, "")
 	}
 	m, err := c.resolveMember(sc.Community.ID, args[1])
 	if err != nil {
 		return c.fail(err, args[1])
 	}
-	a, err := c.h.store.Activity(c.ctx, sc.Community.ID, id)
-	if err != nil {
-		return c.fail(err, id)
-	}
-	detail := m.ID
-	if note != "" {
-		detail += ": " + note
-	}
-	changed, err := c.h.store.Attend(c.ctx, sc.Community.ID, id, m.ID, sc.Actor, note, c.now, sc.Audit("attend", id, detail))
+	a, changed, err := c.h.app.Ledger.Attend(c.ctx, sc, id, m.ID, note)
 	var e *ll.Error
 	if errors.As(err, &e) && e.Code == ll.ECONFLICT && e.Detail == "not_open" {
 		opens, _ := a.CheckInWindow()
@@ -159,23 +151,15 @@ func (c *call) void() []ll.Reply {
 		return c.fail(ll.Invalid("ref", "not an activity or service id"), "")
 	}
 	reason := args[2]
-	if err := checkFreeText("reason", reason, maxReasonLen, true); err != nil {
+	if err := app.CheckReason("reason", reason, true); err != nil {
 		return c.fail(err, "")
 	}
 	m, err := c.resolveMember(sc.Community.ID, args[1])
 	if err != nil {
 		return c.fail(err, args[1])
 	}
-	ps, err := c.h.store.Participations(c.ctx, sc.Community.ID, m.ID)
-	if err != nil {
-		return c.fail(err, "")
-	}
-	if !slices.ContainsFunc(ps, func(p ll.Participation) bool { return p.Ref == ref && !p.Voided }) {
-		return c.say("void.none", m.DisplayName(), ref)
-	}
-	err = c.h.store.Void(c.ctx, sc.Community.ID, ref, m.ID, sc.Actor, reason, c.now, sc.Audit("void", ref, m.ID+": "+reason))
-	if ll.ErrorCode(err) == ll.ENOTFOUND {
-		// Voided by someone else a moment ago.
+	err = c.h.app.Ledger.Void(c.ctx, sc, ref, m.ID, reason)
+	if ll.ErrorCode(err) == ll.ENOTFOUND && ll.ErrorDetail(err) == "participation" {
 		return c.say("void.none", m.DisplayName(), ref)
 	}
 	if err != nil {

@@ -12,23 +12,6 @@ import (
 // [Sign up] buttons, sign up and withdraw; the Store never lets an activity
 // take more sign-ups than its capacity. The committee sees the roster.
 
-// upcoming returns the community's activities that are not cancelled and
-// have not ended, by start.
-func (c *call) upcoming(community string) ([]ll.Activity, error) {
-	all, err := c.h.store.Activities(c.ctx, community)
-	if err != nil {
-		return nil, fmt.Errorf("list activities of %s: %w", community, err)
-	}
-	var out []ll.Activity
-	for _, a := range all {
-		if !a.Cancelled && a.End.After(c.now) {
-			out = append(out, a)
-		}
-	}
-	slices.SortStableFunc(out, func(x, y ll.Activity) int { return x.Start.Compare(y.Start) })
-	return out, nil
-}
-
 // activities lists the upcoming activities with [Sign up] buttons.
 func (c *call) activities() []ll.Reply {
 	r, err := c.activitiesPage(1)
@@ -40,12 +23,7 @@ func (c *call) activities() []ll.Reply {
 
 // activitiesPage renders one page of the upcoming activities for the member.
 func (c *call) activitiesPage(page int) (ll.Reply, error) {
-	m := *c.member
-	comm, err := c.h.store.Community(c.ctx, m.Community)
-	if err != nil {
-		return ll.Reply{}, fmt.Errorf("load community %s: %w", m.Community, err)
-	}
-	list, err := c.upcoming(m.Community)
+	comm, list, err := c.h.app.Activities.Upcoming(c.ctx, c.actor())
 	if err != nil {
 		return ll.Reply{}, err
 	}
@@ -60,13 +38,13 @@ func (c *call) activitiesPage(page int) (ll.Reply, error) {
 	)
 	b.WriteString(c.t("activities.title", len(list)))
 	for _, a := range list[from:to] {
-		ids, err := c.h.store.SignedUp(c.ctx, m.Community, a.ID)
+		mine, err := c.h.app.Activities.IsSignedUp(c.ctx, c.actor(), a.ID)
 		if err != nil {
-			return ll.Reply{}, fmt.Errorf("signed up for %s/%s: %w", m.Community, a.ID, err)
+			return ll.Reply{}, err
 		}
 		line := c.activityLine(a, loc)
 		switch {
-		case slices.Contains(ids, m.ID):
+		case mine:
 			line = markFirstLine(line, c.t("activities.yours"))
 			rows = append(rows, []ll.Button{{
 				Text: c.label("button.withdraw", a.ID, truncate(a.Title, 24)),
@@ -112,11 +90,11 @@ func (c *call) cmdWithdraw() []ll.Reply {
 
 // signUp signs the member up for activity id.
 func (c *call) signUp(id string) []ll.Reply {
-	m := c.member
-	a, changed, err := c.h.store.SignUp(c.ctx, m.Community, id, m.ID, c.now)
+	a, changed, err := c.h.app.Activities.SignUp(c.ctx, c.actor(), id)
 	if err != nil {
 		return c.fail(err, id)
 	}
+	m := c.member
 	if !changed {
 		return c.say("signup.already", a.ID, a.Title)
 	}
@@ -133,8 +111,7 @@ func (c *call) signUp(id string) []ll.Reply {
 
 // withdraw takes the member's sign-up for activity id back.
 func (c *call) withdraw(id string) []ll.Reply {
-	m := c.member
-	changed, err := c.h.store.Withdraw(c.ctx, m.Community, id, m.ID)
+	changed, err := c.h.app.Activities.Withdraw(c.ctx, c.actor(), id)
 	if err != nil {
 		return c.fail(err, id)
 	}
@@ -152,15 +129,10 @@ func (c *call) roster() []ll.Reply {
 	if err != nil {
 		return c.fail(err, "")
 	}
-	a, err := c.h.store.Activity(c.ctx, sc.Community.ID, id)
-	if err != nil {
+	r, err := c.h.app.Activities.Roster(c.ctx, sc, id)
+	if ll.ErrorCode(err) == ll.ENOTFOUND {
 		return c.fail(err, id)
 	}
-	signed, err := c.h.store.SignedUp(c.ctx, sc.Community.ID, id)
-	if err != nil {
-		return c.fail(err, "")
-	}
-	ps, _, err := c.h.store.CommunityLedger(c.ctx, sc.Community.ID)
 	if err != nil {
 		return c.fail(err, "")
 	}
@@ -169,17 +141,7 @@ func (c *call) roster() []ll.Reply {
 		return c.fail(err, "")
 	}
 	loc := sc.Community.Location()
-	checked := map[string]ll.Participation{}
-	var order []string
-	for _, p := range ps {
-		if p.Kind != ll.KindActivity || p.Ref != id || p.Voided {
-			continue
-		}
-		if _, ok := checked[p.Member]; !ok {
-			order = append(order, p.Member)
-		}
-		checked[p.Member] = p
-	}
+	a, signed, checked, order := r.Activity, r.SignedUp, r.Present, r.Order
 	how := func(p ll.Participation) string {
 		s := "✅ " + c.t("method."+p.Method) + " " + p.At.In(loc).Format("01-02 15:04")
 		if p.VerifiedBy != "" {

@@ -1,0 +1,101 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	ll "github.com/lamplighter-bot/lamplighter"
+)
+
+// LedgerStore is what Ledger reads and writes.
+type LedgerStore interface {
+	// Activity returns one activity; ErrNotFound if unknown.
+	Activity(ctx context.Context, community, id string) (ll.Activity, error)
+	// Attend records a manual participation (method manual, verified by by)
+	// with its audit entry; changed false (no audit entry) when the member
+	// already counts for the activity.
+	Attend(ctx context.Context, community, activityID, memberID, by, note string, now time.Time, audit *ll.AuditEntry) (changed bool, err error)
+	// Void marks the member's counting participation for ref voided with a
+	// reason, with its audit entry; ErrNotFound if there is none that counts.
+	Void(ctx context.Context, community, ref, memberID, by, reason string, now time.Time, audit *ll.AuditEntry) error
+	// Participations returns the member's participations (voided included).
+	Participations(ctx context.Context, community, memberID string) ([]ll.Participation, error)
+}
+
+// Ledger is the committee's corrections of the participation ledger: a
+// manual participation in an activity (attend) and voiding a wrong one, of
+// an activity or a service record (void). They live together, apart from
+// Activities, because a void corrects any entry of the ledger, a service
+// record's approval too, and both are verified and audited the same way.
+type Ledger struct {
+	store LedgerStore
+}
+
+// CheckReason checks a reason or a note (field names it: "reason", "note")
+// of a committee action: at most MaxReasonLen characters of text, no
+// control characters but newlines, not blank when required (EINVALID, Field
+// field). The services check it themselves; a front end may check first to
+// answer in the order it asks.
+func CheckReason(field, v string, required bool) error {
+	return freeText(field, v, MaxReasonLen, required)
+}
+
+// Attend records that a member of the scope's community took part in an
+// activity, verified by the scope's actor, with an optional note, audited
+// as "attend" on the activity with "<member>[: <note>]". changed is false
+// when the member already counts for it (a check-in or an earlier entry).
+// It returns the activity, with the refusals too. Errors: EINVALID (Field
+// "note"); ErrNotFound (activity or member); ECONFLICT with ReasonNotOpen
+// before its check-in window opens or ReasonCancelled; ErrNotMember for a
+// forgotten member; the store's errors.
+func (s *Ledger) Attend(ctx context.Context, sc *Scope, activityID, memberID, note string) (ll.Activity, bool, error) {
+	if err := CheckReason("note", note, false); err != nil {
+		return ll.Activity{}, false, err
+	}
+	a, err := s.store.Activity(ctx, sc.Community.ID, activityID)
+	if err != nil {
+		return ll.Activity{}, false, err
+	}
+	detail := memberID
+	if note != "" {
+		detail += ": " + note
+	}
+	changed, err := s.store.Attend(ctx, sc.Community.ID, activityID, memberID, sc.Actor, note, sc.Now, sc.Audit("attend", activityID, detail))
+	return a, changed, err
+}
+
+// Void voids a member's participation for ref (an activity A7 or a service
+// record S4) of the scope's community, with a reason, voided by the scope's
+// actor, audited as "void" on ref with "<member>: <reason>". Errors:
+// EINVALID (Field "ref" for anything but an activity or service id, Field
+// "reason"); ENOTFOUND with Detail "participation" when the member has no
+// participation for ref that counts (none, or voided a moment ago); the
+// store's errors.
+func (s *Ledger) Void(ctx context.Context, sc *Scope, ref, memberID, reason string) error {
+	if ll.NormalizeID('A', ref) != ref && ll.NormalizeID('S', ref) != ref {
+		return ll.Invalid("ref", "not an activity or service id")
+	}
+	if err := CheckReason("reason", reason, true); err != nil {
+		return err
+	}
+	ps, err := s.store.Participations(ctx, sc.Community.ID, memberID)
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(ps, func(p ll.Participation) bool { return p.Ref == ref && !p.Voided }) {
+		return noParticipation(ref, memberID)
+	}
+	err = s.store.Void(ctx, sc.Community.ID, ref, memberID, sc.Actor, reason, sc.Now, sc.Audit("void", ref, memberID+": "+reason))
+	if ll.ErrorCode(err) == ll.ENOTFOUND {
+		return noParticipation(ref, memberID) // voided by someone else a moment ago
+	}
+	return err
+}
+
+// noParticipation is the refusal of a void with nothing to void.
+func noParticipation(ref, memberID string) error {
+	return &ll.Error{Code: ll.ENOTFOUND, Detail: "participation",
+		Message: fmt.Sprintf("member %s has no participation for %s that counts", memberID, ref)}
+}
