@@ -13,6 +13,7 @@ import (
 
 // ActivitiesStore is what Activities reads and writes.
 type ActivitiesStore interface {
+	MemberReader
 	// Community returns one community; ErrNotFound if there is none.
 	Community(ctx context.Context, id string) (ll.Community, error)
 	// CreateActivity stores a new activity with the next id A<n> and a fresh
@@ -351,10 +352,11 @@ func memberView(a ll.Activity) ll.Activity {
 // cancelled and have not ended at the actor's now, by start, without their
 // check-in codes. ErrNotMember without a membership.
 func (s *Activities) Upcoming(ctx context.Context, ac Actor) (ll.Community, []ll.Activity, error) {
-	if ac.Member == nil {
-		return ll.Community{}, nil, ll.ErrNotMember
+	m, err := self(ctx, s.store, ac)
+	if err != nil {
+		return ll.Community{}, nil, err
 	}
-	community := ac.Member.Community
+	community := m.Community
 	comm, err := s.store.Community(ctx, community)
 	if err != nil {
 		return ll.Community{}, nil, fmt.Errorf("load community %s: %w", community, err)
@@ -376,14 +378,15 @@ func (s *Activities) Upcoming(ctx context.Context, ac Actor) (ll.Community, []ll
 // IsSignedUp reports whether the actor is signed up for an activity of
 // their community. ErrNotMember without a membership.
 func (s *Activities) IsSignedUp(ctx context.Context, ac Actor, id string) (bool, error) {
-	if ac.Member == nil {
-		return false, ll.ErrNotMember
-	}
-	ids, err := s.store.SignedUp(ctx, ac.Member.Community, id)
+	m, err := self(ctx, s.store, ac)
 	if err != nil {
-		return false, fmt.Errorf("signed up for %s/%s: %w", ac.Member.Community, id, err)
+		return false, err
 	}
-	return slices.Contains(ids, ac.Member.ID), nil
+	ids, err := s.store.SignedUp(ctx, m.Community, id)
+	if err != nil {
+		return false, fmt.Errorf("signed up for %s/%s: %w", m.Community, id, err)
+	}
+	return slices.Contains(ids, m.ID), nil
 }
 
 // SignUp signs the actor up for an activity of their community, never
@@ -392,18 +395,20 @@ func (s *Activities) IsSignedUp(ctx context.Context, ac Actor, id string) (bool,
 // Errors: ErrNotMember; the store's ErrNotFound, EFULL with ReasonActivity,
 // ECONFLICT with ReasonCancelled or ReasonEnded.
 func (s *Activities) SignUp(ctx context.Context, ac Actor, id string) (ll.Activity, bool, error) {
-	if ac.Member == nil {
-		return ll.Activity{}, false, ll.ErrNotMember
+	m, err := self(ctx, s.store, ac)
+	if err != nil {
+		return ll.Activity{}, false, err
 	}
-	a, changed, err := s.store.SignUp(ctx, ac.Member.Community, id, ac.Member.ID, ac.Now)
+	a, changed, err := s.store.SignUp(ctx, m.Community, id, m.ID, ac.Now)
 	return memberView(a), changed, err
 }
 
 // Withdraw takes the actor's sign-up for an activity back; changed is false
 // when there was none. Errors: ErrNotMember; the store's ErrNotFound.
 func (s *Activities) Withdraw(ctx context.Context, ac Actor, id string) (bool, error) {
-	if ac.Member == nil {
-		return false, ll.ErrNotMember
+	m, err := self(ctx, s.store, ac)
+	if err != nil {
+		return false, err
 	}
-	return s.store.Withdraw(ctx, ac.Member.Community, id, ac.Member.ID)
+	return s.store.Withdraw(ctx, m.Community, id, m.ID)
 }

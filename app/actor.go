@@ -19,20 +19,25 @@ const (
 )
 
 // Actor is the person making one request, read once per request: the
-// Telegram user, their active membership (nil when none), whether they are a
-// district admin, and the front end. Every service takes it and checks what
-// the action needs against it; callers never pass a role of their own.
+// Telegram user record (with its membership pointer and the snapshot of
+// that membership: community, member id, role), whether they are a district
+// admin, and the front end. Every service takes it and checks what the
+// action needs against it; callers never pass a role of their own. A
+// service whose rule needs the member record itself reads it (self), unless
+// the front end already holds it in Member; a committee action's role is
+// always checked against the member record (Access.Committee).
 type Actor struct {
 	TelegramID int64
 	User       ll.User
-	Member     *ll.Member // the active membership, nil when none
+	Member     *ll.Member // the active membership when already read; nil: not read, or none
 	Admin      bool
 	Channel    Channel
 	Now        time.Time
 }
 
-// IsMember reports whether the actor is an active member somewhere.
-func (a Actor) IsMember() bool { return a.Member != nil }
+// IsMember reports whether the actor has a membership, as the user record
+// says (the services check that it is still active where it matters).
+func (a Actor) IsMember() bool { return a.Self().MemberID != "" }
 
 // AuditName names the actor in audit entries of community: their member id
 // there, or tg:<id> for someone who is not a member of it ("cli" for the CLI).
@@ -40,8 +45,8 @@ func (a Actor) AuditName(community string) string {
 	if a.Channel == ChannelCLI && a.TelegramID == 0 {
 		return "cli"
 	}
-	if a.Member != nil && a.Member.Community == community {
-		return a.Member.ID
+	if p := a.Self(); p.MemberID != "" && p.Community == community {
+		return p.MemberID
 	}
 	return "tg:" + strconv.FormatInt(a.TelegramID, 10)
 }

@@ -9,6 +9,7 @@ import (
 
 // CheckInStore is what CheckIns reads and writes.
 type CheckInStore interface {
+	MemberReader
 	// CheckInAs records one participation of the member that u's membership
 	// pointer names, on behalf of u, in one atomic step (ErrNotMember unless
 	// that member is active and u's); changed false for a repeat. A wrong
@@ -88,13 +89,14 @@ type LocationCheckIn struct {
 // ReasonTooFar (the activity and distance) outside its radius; the store's
 // errors, unchanged.
 func (s *CheckIns) ByLocation(ctx context.Context, ac Actor, l ll.Location) (LocationCheckIn, error) {
-	if ac.Member == nil {
-		return LocationCheckIn{}, ll.ErrNotMember
+	m, err := self(ctx, s.store, ac)
+	if err != nil {
+		return LocationCheckIn{}, err
 	}
 	if l.Forwarded || !l.Live {
 		return LocationCheckIn{}, ll.Refuse(ll.EINVALID, ll.ReasonNotLive)
 	}
-	all, err := s.store.Activities(ctx, ac.Member.Community)
+	all, err := s.store.Activities(ctx, m.Community)
 	if err != nil {
 		return LocationCheckIn{}, err
 	}

@@ -84,7 +84,11 @@ func (s *Invites) Open(ctx context.Context, a Actor, code string) (Opened, error
 	if err != nil {
 		return Opened{}, err
 	}
-	o := Opened{Invite: inv, Community: comm, Rejoin: a.Member != nil && a.Member.Community == inv.Community}
+	me, err := self(ctx, s.store, a)
+	if err != nil && !errors.Is(err, ll.ErrNotMember) {
+		return Opened{}, err
+	}
+	o := Opened{Invite: inv, Community: comm, Rejoin: me != nil && me.Community == inv.Community}
 	if inv.Member != "" && !o.Rejoin {
 		pm, err := s.store.Member(ctx, inv.Community, inv.Member)
 		if err != nil {
@@ -102,12 +106,16 @@ func (s *Invites) Open(ctx context.Context, a Actor, code string) (Opened, error
 // that role. changed is false when the invite carries no role, the same
 // role, or is a personal invite of someone else (nothing to apply).
 func (s *Invites) ApplyRole(ctx context.Context, a Actor, o Opened) (m ll.Member, changed bool, err error) {
-	if a.Member == nil || a.Member.Community != o.Invite.Community {
+	me, err := self(ctx, s.store, a)
+	if err != nil {
+		return ll.Member{}, false, err
+	}
+	if me.Community != o.Invite.Community {
 		return ll.Member{}, false, ll.ErrStale
 	}
 	inv := o.Invite
-	if inv.Role == ll.RoleNone || inv.Role == a.Member.Role || (inv.Member != "" && inv.Member != a.Member.ID) {
-		return *a.Member, false, nil
+	if inv.Role == ll.RoleNone || inv.Role == me.Role || (inv.Member != "" && inv.Member != me.ID) {
+		return *me, false, nil
 	}
 	reg, err := s.store.Register(ctx, inv, ll.Member{TelegramID: a.TelegramID}, a.Now)
 	if err != nil {
@@ -139,7 +147,11 @@ func (s *Invites) Join(ctx context.Context, a Actor, code string, p ll.Member) (
 	if err := m.Validate(); err != nil {
 		return ll.Member{}, err
 	}
-	if old := a.Member; old != nil {
+	old, err := self(ctx, s.store, a)
+	if err != nil && !errors.Is(err, ll.ErrNotMember) {
+		return ll.Member{}, err
+	}
+	if old != nil {
 		if old.Community == inv.Community {
 			if inv.Member != "" && inv.Member != old.ID {
 				return *old, ll.Refuse(ll.ECONFLICT, ll.ReasonRegistered)

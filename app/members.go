@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -135,10 +136,11 @@ func (s *Members) Mine(ctx context.Context, a Actor) (ll.Card, error) {
 // as stored. ErrNotMember for someone who is not a member; EINVALID with the
 // field for a bad value.
 func (s *Members) UpdateProfile(ctx context.Context, a Actor, p ll.Member) (ll.Member, error) {
-	if a.Member == nil {
-		return ll.Member{}, ll.ErrNotMember
+	cur, err := self(ctx, s.store, a)
+	if err != nil {
+		return ll.Member{}, err
 	}
-	m := *a.Member
+	m := *cur
 	m.Name, m.Unit, m.Building, m.Skills = p.Name, p.Unit, p.Building, p.Skills
 	if err := m.Validate(); err != nil {
 		return ll.Member{}, err
@@ -208,7 +210,11 @@ func (s *Members) Remove(ctx context.Context, sc *Scope, ref string) (m ll.Membe
 // section 6): memberID must be the actor's active membership (the id the
 // confirmation was asked for), else ErrStale. Audited as "forgetme".
 func (s *Members) Forget(ctx context.Context, a Actor, community, memberID string) error {
-	if a.Member == nil || a.Member.ID != memberID || a.Member.Community != community {
+	me, err := self(ctx, s.store, a)
+	if err != nil && !errors.Is(err, ll.ErrNotMember) {
+		return err
+	}
+	if me == nil || me.ID != memberID || me.Community != community {
 		return ll.ErrStale
 	}
 	audit := &ll.AuditEntry{Time: a.Now, Community: community, Actor: memberID, Action: "forgetme", Object: memberID}

@@ -13,6 +13,7 @@ import (
 
 // PostsStore is what Posts reads and writes.
 type PostsStore interface {
+	MemberReader
 	// Posts returns all posts of a community (open and closed) by id order.
 	Posts(ctx context.Context, community string) ([]ll.Post, error)
 	// Post returns a post with Claims filled in; ErrNotFound if unknown.
@@ -54,9 +55,9 @@ type OpenPost struct {
 // holders and for the committee of that community, and emptied for everyone
 // else. Errors: ErrNotMember without an active membership; the store's.
 func (x *Posts) Open(ctx context.Context, a Actor) ([]OpenPost, error) {
-	m := a.Member
-	if m == nil {
-		return nil, ll.ErrNotMember
+	m, err := self(ctx, x.store, a)
+	if err != nil {
+		return nil, err
 	}
 	all, err := x.store.Posts(ctx, m.Community)
 	if err != nil {
@@ -90,6 +91,11 @@ func (x *Posts) Open(ctx context.Context, a Actor) ([]OpenPost, error) {
 // not held), those wanting more of the actor's skills first, else by id. A
 // suggestion never carries a target. Errors as for Open.
 func (x *Posts) Suggest(ctx context.Context, a Actor, n int) ([]ll.Post, error) {
+	m, err := self(ctx, x.store, a)
+	if err != nil {
+		return nil, err
+	}
+	a.Member = m // read once for Open too
 	open, err := x.Open(ctx, a)
 	if err != nil {
 		return nil, err

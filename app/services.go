@@ -14,6 +14,7 @@ import (
 
 // ServicesStore is what Services reads and writes.
 type ServicesStore interface {
+	MemberReader
 	// Community returns one community; ErrNotFound if there is none.
 	Community(ctx context.Context, id string) (ll.Community, error)
 	// LogService stores a pending service record with the next id S<n>.
@@ -98,9 +99,9 @@ func ServiceID(typed string) (string, error) {
 // longer than ll.MaxDescriptionLen, or not plain text); the store's errors.
 // A member's own report is not audited.
 func (s *Services) Log(ctx context.Context, a Actor, date, text string) (rec ll.ServiceRecord, existed bool, err error) {
-	m := a.Member
-	if m == nil {
-		return ll.ServiceRecord{}, false, ll.ErrNotMember
+	m, err := self(ctx, s.store, a)
+	if err != nil {
+		return ll.ServiceRecord{}, false, err
 	}
 	comm, err := s.store.Community(ctx, m.Community)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 
 // TeamsStore is what Teams reads and writes.
 type TeamsStore interface {
+	MemberReader
 	// Teams returns all teams of a community with Members filled in, by id.
 	Teams(ctx context.Context, community string) ([]ll.Team, error)
 	// Team returns a team with Members and Leaders; ErrNotFound if unknown.
@@ -44,12 +45,13 @@ type Teams struct {
 // members and leaders. Errors: ErrNotMember without an active membership;
 // the store's.
 func (x *Teams) List(ctx context.Context, a Actor) ([]ll.Team, error) {
-	if a.Member == nil {
-		return nil, ll.ErrNotMember
-	}
-	teams, err := x.store.Teams(ctx, a.Member.Community)
+	m, err := self(ctx, x.store, a)
 	if err != nil {
-		return nil, fmt.Errorf("list teams of %s: %w", a.Member.Community, err)
+		return nil, err
+	}
+	teams, err := x.store.Teams(ctx, m.Community)
+	if err != nil {
+		return nil, fmt.Errorf("list teams of %s: %w", m.Community, err)
 	}
 	return teams, nil
 }
@@ -72,9 +74,9 @@ func (x *Teams) Leave(ctx context.Context, a Actor, id string) (t ll.Team, chang
 // change runs a member's own join or leave.
 func (x *Teams) change(ctx context.Context, a Actor, id string,
 	step func(ctx context.Context, community, teamID, memberID string) (bool, error)) (ll.Team, bool, error) {
-	m := a.Member
-	if m == nil {
-		return ll.Team{}, false, ll.ErrNotMember
+	m, err := self(ctx, x.store, a)
+	if err != nil {
+		return ll.Team{}, false, err
 	}
 	tid, err := teamID(id)
 	if err != nil {

@@ -206,7 +206,7 @@ func (c *call) onCallback() []ll.Reply {
 	}
 	switch cb.kind {
 	case cbClaim, cbUnclaim, cbJoinTeam, cbLeaveTeam, cbSignUp, cbWithdraw:
-		if c.member == nil && !c.byPointer {
+		if !c.hasMembership() {
 			c.public = true
 			return c.toastErr(ll.ErrNotMember, "")
 		}
@@ -272,13 +272,13 @@ func (c *call) pagePress(cb callback) []ll.Reply {
 	)
 	switch cb.list {
 	case listPosts:
-		if c.member == nil {
+		if !c.hasMembership() {
 			c.public = true
 			return c.toastErr(ll.ErrNotMember, "")
 		}
 		r, err = c.postsPage(cb.page)
 	case listTeams:
-		if c.member == nil {
+		if !c.hasMembership() {
 			c.public = true
 			return c.toastErr(ll.ErrNotMember, "")
 		}
@@ -297,7 +297,7 @@ func (c *call) pagePress(cb callback) []ll.Reply {
 		}
 		r, err = c.communitiesPage(cb.page)
 	case listActivities:
-		if c.member == nil {
+		if !c.hasMembership() {
 			c.public = true
 			return c.toastErr(ll.ErrNotMember, "")
 		}

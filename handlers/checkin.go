@@ -40,7 +40,7 @@ func (c *call) cmdCheckIn() []ll.Reply {
 
 // checkInStart answers the ci_<code> deep link of an activity's QR code.
 func (c *call) checkInStart(code string) []ll.Reply {
-	if c.member == nil && !c.byPointer {
+	if !c.hasMembership() {
 		return c.say("checkin.register_first")
 	}
 	rs, _ := c.checkInCode(code)
@@ -210,7 +210,7 @@ func (c *call) checkInLocation() (rs []ll.Reply, done bool) {
 // one-off location, which cannot be told apart from a pin dropped anywhere on
 // the map, so it could never check anyone in (SPEC: only a live location counts).
 func (c *call) startCheckInFlow() []ll.Reply {
-	if _, err := c.startFlow(flowCheckIn, "code", map[string]string{"c": c.member.Community}); err != nil {
+	if _, err := c.startFlow(flowCheckIn, "code", map[string]string{"c": c.actor().Self().Community}); err != nil {
 		return c.fail(err, "")
 	}
 	return []ll.Reply{{Text: c.t("checkin.ask") + "\n" + c.t("flow.cancel_hint")}}
@@ -219,7 +219,7 @@ func (c *call) startCheckInFlow() []ll.Reply {
 // checkInFlowText takes a code or a location in the guided check-in. A
 // refusal keeps the flow for another try.
 func (c *call) checkInFlowText(f *ll.Flow) []ll.Reply {
-	if c.member == nil || c.member.Community != f.Data["c"] {
+	if !c.hasMembership() || c.actor().Self().Community != f.Data["c"] {
 		return c.abandonFlow(ll.ErrNotMember)
 	}
 	var (

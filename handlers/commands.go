@@ -115,7 +115,7 @@ func (c *call) onCommand() []ll.Reply {
 func (c *call) allowed(l level) error {
 	switch l {
 	case member:
-		if c.member == nil && !c.byPointer {
+		if !c.hasMembership() {
 			return ll.ErrNotMember
 		}
 	case committee:
@@ -138,6 +138,7 @@ func (c *call) usage(name string) []ll.Reply {
 func (c *call) help() []ll.Reply {
 	var b strings.Builder
 	b.WriteString(c.t("help.title"))
+	me, _ := c.self() // help shows what the member record says; none on any error
 	section := func(title string, l level) {
 		b.WriteString("\n\n<b>" + c.t(title) + "</b>")
 		for _, name := range commandOrder {
@@ -145,13 +146,13 @@ func (c *call) help() []ll.Reply {
 			if cmd.level != l && !(l == member && cmd.level == anyone) {
 				continue
 			}
-			if name == "start" || (c.member != nil && name == "join") {
+			if name == "start" || (me != nil && name == "join") {
 				continue
 			}
 			b.WriteString("\n/" + name + " — " + c.t("desc."+name))
 		}
 	}
-	if c.member == nil {
+	if me == nil {
 		b.WriteString("\n\n" + c.t("help.guest"))
 		b.WriteString("\n/join — " + c.t("desc.join"))
 		b.WriteString("\n/lang — " + c.t("desc.lang"))
@@ -159,9 +160,9 @@ func (c *call) help() []ll.Reply {
 	} else {
 		section("help.member", member)
 	}
-	if c.isCommitteeMember() || c.admin {
+	if (me != nil && me.Role.IsCommittee()) || c.admin {
 		section("help.committee", committee)
-		if !c.admin && c.member.Role != ll.RoleSecretary {
+		if !c.admin && me.Role != ll.RoleSecretary {
 			b.WriteString("\n" + c.t("help.secretary_only"))
 		}
 	}
@@ -174,8 +175,8 @@ func (c *call) help() []ll.Reply {
 	case !c.req.Private:
 	case c.admin:
 		r.SetMenu = menuFor(ll.RoleAdmin)
-	case c.member != nil:
-		r.SetMenu = menuFor(c.member.Role)
+	case me != nil:
+		r.SetMenu = menuFor(me.Role)
 	}
 	return []ll.Reply{r}
 }
@@ -224,8 +225,13 @@ func (c *call) start() []ll.Reply {
 	switch {
 	case payload != "":
 		intro = c.t("start.bad_link") + "\n\n"
-	case c.member != nil:
-		intro = c.t("start.member", c.member.Name, c.member.ID) + "\n\n"
+	case c.hasMembership():
+		m, err := c.self()
+		if err != nil {
+			intro = c.t("start.guest") + "\n\n"
+			break
+		}
+		intro = c.t("start.member", m.Name, m.ID) + "\n\n"
 	default:
 		intro = c.t("start.guest") + "\n\n"
 	}

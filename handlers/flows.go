@@ -97,8 +97,8 @@ func (c *call) flowText(f *ll.Flow) []ll.Reply {
 	case flowRegister:
 		return c.regText(f)
 	case flowProfile:
-		if c.member == nil {
-			return c.abandonFlow(ll.ErrNotMember)
+		if _, err := c.self(); err != nil {
+			return c.abandonFlow(err)
 		}
 		return c.profText(f)
 	case flowNewPost:
@@ -140,8 +140,8 @@ func (c *call) flowPress(cb callback) []ll.Reply {
 	case flowRegister:
 		rs = c.regPress(f, cb.value)
 	case flowProfile:
-		if c.member == nil {
-			return c.toastErr(ll.ErrNotMember, "")
+		if _, err := c.self(); err != nil {
+			return c.toastErr(err, "")
 		}
 		rs = c.profPress(f, cb.value)
 	case flowNewPost:

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"errors"
+
 	ll "github.com/lamplighter-bot/lamplighter"
 )
 
@@ -13,7 +15,10 @@ const flowForget = "fg"
 
 // forgetMe asks the member to confirm that their personal data be deleted.
 func (c *call) forgetMe() []ll.Reply {
-	m := c.member
+	m, err := c.self()
+	if err != nil {
+		return c.fail(err, "")
+	}
 	f, err := c.startFlow(flowForget, "confirm", map[string]string{"c": m.Community, "m": m.ID})
 	if err != nil {
 		return c.fail(err, "")
@@ -34,7 +39,10 @@ func (c *call) forgetText(f *ll.Flow) []ll.Reply {
 
 // forgetPress deletes the member's personal data, or keeps it.
 func (c *call) forgetPress(f *ll.Flow, value string) []ll.Reply {
-	m := c.member
+	m, err := c.self()
+	if err != nil && !errors.Is(err, ll.ErrNotMember) {
+		return c.toastErr(err, "")
+	}
 	if m == nil || m.ID != f.Data["m"] || m.Community != f.Data["c"] {
 		if err := c.endFlow(); err != nil {
 			return c.toastErr(err, "")
@@ -57,7 +65,7 @@ func (c *call) forgetPress(f *ll.Flow, value string) []ll.Reply {
 	if err := c.endFlow(); err != nil {
 		c.h.log.Warn("end forget flow", "user", c.req.UserID, "err", err)
 	}
-	c.member = nil
+	c.member, c.user.MemberID = nil, ""
 	r := ll.Reply{Text: c.t("forget.done", m.ID), Edit: true}
 	if m.Role.IsCommittee() && !c.admin {
 		r.SetMenu = "member"

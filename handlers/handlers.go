@@ -90,12 +90,12 @@ type call struct {
 	req    ll.Request
 	now    time.Time
 	user   ll.User
-	member *ll.Member // the user's active membership, nil when none (or not read: byPointer)
-	// byPointer is set when the request acts straight through the user's
-	// membership pointer without reading the member first (actsByPointer):
-	// member stays nil until something reads it, and the Store's script
-	// checks that the member is active and the user's (ErrNotMember otherwise).
-	byPointer bool
+	// member is the caller's active member record once something read it
+	// (self, or the committee check); nil until then. Who the caller is
+	// comes from the one read of the user record (its membership snapshot);
+	// the member record is data, read by what needs it.
+	member     *ll.Member
+	memberRead bool // self looked it up (member stays nil when there is none)
 	duplicate bool // the update was begun before: no reply, no effect
 	admin     bool
 	lang      string
@@ -194,10 +194,12 @@ func (c *call) handle() []ll.Reply {
 	return c.onText()
 }
 
-// load reads the user (beginning the update, when the request has one),
-// their active membership and their language, and marks a member who writes
-// again reachable. For a request that acts by pointer (actsByPointer) it
-// reads only the user: one round trip.
+// load reads the user record (beginning the update, when the request has
+// one): one round trip that tells who the caller is (the membership
+// snapshot: community, member id, role), their language and reachability.
+// Nothing else is read up front, whatever the command. A user record
+// written before snapshots existed has its member read once here and the
+// snapshot written.
 func (c *call) load() error {
 	var (
 		u   ll.User
@@ -218,32 +220,15 @@ func (c *call) load() error {
 		return fmt.Errorf("load user %d: %w", c.req.UserID, err)
 	}
 	c.user = u
-	// The store gives a user the member's language when they have none of
-	// their own (Register, ImportMembers), or notes that the member has none
-	// (NoMemberLanguage): then language() would pick the Telegram client's.
-	// User records from before that note take the longer way.
-	if u.Community != "" && u.MemberID != "" && c.actsByPointer() {
-		if ll.ValidLanguage(u.Language) {
-			c.byPointer = true
-			c.lang = u.Language // what language() picks first
-			return nil
-		}
-		if l := hintLanguage(c.req.LanguageCode, ""); l != "" && u.NoMemberLanguage {
-			c.byPointer = true
-			c.lang = l // what language() picks for a member without a language
-			return nil
-		}
-	}
-	if u.Community != "" && u.MemberID != "" {
-		m, err := c.h.store.Member(c.ctx, u.Community, u.MemberID)
+	if u.MemberID != "" && !u.HasSnapshot {
+		m, err := c.self()
 		switch {
 		case err == nil:
-			if m.Active() && m.TelegramID == c.req.UserID {
-				c.member = &m
+			if err := c.h.store.WriteSnapshot(c.ctx, c.req.UserID, *m); err != nil {
+				c.h.log.Warn("write membership snapshot", "user", c.req.UserID, "err", err)
 			}
-		case errors.Is(err, ll.ErrNotFound):
-		default:
-			return fmt.Errorf("load member %s/%s: %w", u.Community, u.MemberID, err)
+		case !errors.Is(err, ll.ErrNotMember):
+			return err
 		}
 	}
 	c.lang = c.language()
@@ -251,41 +236,46 @@ func (c *call) load() error {
 	return nil
 }
 
-// actsByPointer tells the requests that go straight to one Store step on
-// behalf of the user's membership pointer, which checks the member itself:
-// /claim and /unclaim of a post and their buttons, /checkin with a code
-// (typed or from an activity's ci_ deep link), and /me, whose one read
-// brings the member.
-// They skip reading the member, which is most of what they would cost.
-func (c *call) actsByPointer() bool {
-	if c.req.Callback != "" {
-		cb, ok := decodeCallback(c.req.Callback)
-		return ok && (cb.kind == cbClaim || cb.kind == cbUnclaim)
-	}
-	if c.req.Command == "" || c.req.ForwardedFromChat != 0 || c.req.CallbackID != "" {
-		return false
-	}
-	switch c.req.Command {
-	case "me":
-		return true
-	case "claim", "unclaim", "checkin":
-		return c.req.Args != ""
-	case "start":
-		return strings.HasPrefix(c.req.Args, "ci_")
-	}
-	return false
+// hasMembership reports whether the user record names a membership of the
+// caller's. The store steps that act through it (ClaimAs, CheckInAs, Card)
+// and self check that it is still active and theirs.
+func (c *call) hasMembership() bool {
+	return c.member != nil || c.user.MemberID != ""
 }
 
-// stalePointer reports whether err is the Store refusing a request that
-// acted by pointer because the pointer names no active member of the user's.
+// self returns the caller's active member record, reading it on first use:
+// ErrNotMember when the user record names none, or one that left or is
+// someone else's (a stale pointer).
+func (c *call) self() (*ll.Member, error) {
+	if c.member != nil {
+		return c.member, nil
+	}
+	if c.memberRead || c.user.MemberID == "" {
+		return nil, ll.ErrNotMember
+	}
+	c.memberRead = true
+	m, err := c.h.store.Member(c.ctx, c.user.Community, c.user.MemberID)
+	switch {
+	case errors.Is(err, ll.ErrNotFound):
+		return nil, ll.ErrNotMember
+	case err != nil:
+		return nil, fmt.Errorf("load member %s/%s: %w", c.user.Community, c.user.MemberID, err)
+	case !m.Active() || m.TelegramID != c.req.UserID:
+		return nil, ll.ErrNotMember
+	}
+	c.member = &m
+	return c.member, nil
+}
+
+// stalePointer reports whether err is the Store refusing a step that acted
+// through the user's membership pointer (ClaimAs, CheckInAs, Card) because
+// it names no active member of the user's, when the member was not read.
 func (c *call) stalePointer(err error) bool {
-	return c.byPointer && c.member == nil && ll.ErrorCode(err) == ll.ENOTMEMBER
+	return c.member == nil && ll.ErrorCode(err) == ll.ENOTMEMBER
 }
 
-// notMember answers a request that acted by pointer on a stale pointer the
-// way it answers the same request from a user who is no member: the check
-// it skipped (commands.go allowed, callbacks.go onCallback, start) moved
-// into the Store.
+// notMember answers a request whose membership pointer turned out stale the
+// way it answers the same request from a user who is no member.
 func (c *call) notMember() []ll.Reply {
 	switch {
 	case c.req.Callback != "":
@@ -295,15 +285,6 @@ func (c *call) notMember() []ll.Reply {
 		return c.say("checkin.register_first")
 	}
 	return c.fail(ll.ErrNotMember, "")
-}
-
-// caller is the user acting through their membership: the member read, or
-// (byPointer) the one their pointer names, for the Store's ...As methods.
-func (c *call) caller() ll.User {
-	if c.member != nil {
-		return ll.User{TelegramID: c.req.UserID, Community: c.member.Community, MemberID: c.member.ID}
-	}
-	return ll.User{TelegramID: c.req.UserID, Community: c.user.Community, MemberID: c.user.MemberID}
 }
 
 // actor is the caller as the application layer sees them.
@@ -328,7 +309,7 @@ func (c *call) channel() app.Channel {
 
 // markReachable records that a member who writes to the bot is reachable again.
 func (c *call) markReachable() {
-	if c.member != nil && c.member.Unreachable {
+	if c.user.Unreachable || (c.member != nil && c.member.Unreachable) {
 		if err := c.h.store.SetReachable(c.ctx, c.req.UserID, true); err != nil {
 			c.h.log.Warn("mark user reachable", "user", c.req.UserID, "err", err)
 		}
@@ -341,6 +322,11 @@ func (c *call) language() string {
 	if ll.ValidLanguage(c.user.Language) {
 		return c.user.Language
 	}
+	if c.member == nil && c.user.MemberID != "" && !c.user.NoMemberLanguage {
+		// The snapshot says the member has a language, the user record none
+		// of its own: read the member for it.
+		_, _ = c.self()
+	}
 	if c.member != nil && ll.ValidLanguage(c.member.Language) {
 		return c.member.Language
 	}
@@ -348,8 +334,8 @@ func (c *call) language() string {
 		return l
 	}
 	community := c.user.Use
-	if c.member != nil {
-		community = c.member.Community
+	if c.user.Community != "" {
+		community = c.user.Community
 	}
 	if community != "" {
 		if comm, err := c.h.store.Community(c.ctx, community); err == nil && ll.ValidLanguage(comm.Language) {
@@ -391,7 +377,7 @@ func (c *call) onText() []ll.Reply {
 	if c.req.Location != nil {
 		return c.onLocation()
 	}
-	if c.member == nil {
+	if !c.hasMembership() {
 		return c.say("text.hint_guest")
 	}
 	return c.say("text.hint")
@@ -479,10 +465,7 @@ func (c *call) communityLabel(comm ll.Community) string {
 // actorFor names the caller in audit entries of a community: their member id
 // there, or tg:<id> for an admin who is not a member of it.
 func (c *call) actorFor(community string) string {
-	if c.member != nil && c.member.Community == community {
-		return c.member.ID
-	}
-	return "tg:" + strconv.FormatInt(c.req.UserID, 10)
+	return c.actor().AuditName(community)
 }
 
 // resolveMember finds a member of community by M id or Telegram user id.
@@ -507,9 +490,19 @@ func toLabel(m ll.Member) string {
 }
 
 // isCommitteeMember reports whether the caller holds a committee role in
-// their own community.
+// their own community, as the user record's snapshot says: for what a reply
+// offers (help, menus), never for what a command may do (Access.Committee).
 func (c *call) isCommitteeMember() bool {
-	return c.member != nil && c.member.Role.IsCommittee()
+	return c.hasMembership() && c.role().IsCommittee()
+}
+
+// role is the caller's role in their community: the member record's once
+// read, else the user record's snapshot.
+func (c *call) role() ll.Role {
+	if c.member != nil {
+		return c.member.Role
+	}
+	return c.user.Role
 }
 
 // splitArgs splits arguments on whitespace into at most n fields; the last

@@ -117,7 +117,11 @@ func (c *call) profile() []ll.Reply {
 	if len(args) == 1 {
 		return c.startProfileFlow(step)
 	}
-	m := *c.member
+	cur, err := c.self()
+	if err != nil {
+		return c.fail(err, "")
+	}
+	m := *cur
 	switch step {
 	case stepName:
 		m.Name = args[1]
@@ -148,7 +152,10 @@ func (c *call) saveProfile(m ll.Member) (rs []ll.Reply, ok bool) {
 // startProfileFlow starts the guided /profile: the field buttons, or the
 // given field's step directly.
 func (c *call) startProfileFlow(step string) []ll.Reply {
-	m := c.member
+	m, err := c.self()
+	if err != nil {
+		return c.fail(err, "")
+	}
 	data := map[string]string{
 		"c": m.Community, stepName: m.Name, stepUnit: m.Unit, stepBuilding: m.Building,
 		stepSkills: strings.Join(m.Skills, listSep),
@@ -225,7 +232,11 @@ func (c *call) profPress(f *ll.Flow, value string) []ll.Reply {
 
 // finishProfile stores the field the guided /profile asked for.
 func (c *call) finishProfile(f *ll.Flow) []ll.Reply {
-	m := *c.member
+	cur, err := c.self()
+	if err != nil {
+		return c.fail(err, "")
+	}
+	m := *cur
 	switch f.Step {
 	case stepName:
 		m.Name = f.Data[stepName]

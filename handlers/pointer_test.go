@@ -8,22 +8,41 @@ import (
 	ll "github.com/lamplighter-bot/lamplighter"
 )
 
-// The hot commands (/claim, /unclaim, their buttons, /checkin <code>,
-// /start ci_<code>, /me) act straight through the user's membership pointer
-// without reading the member first; the Store's one script checks the member
-// instead. These tests pin that the shortcut changes nothing a user sees.
+// Every update reads only the user record: its membership pointer and the
+// snapshot of that membership say who the caller is. The hot commands
+// (/claim, /unclaim, their buttons, /checkin <code>, /start ci_<code>, /me)
+// act straight through the pointer, the Store's one script checking the
+// member; the others read the member record where they need it. These
+// tests pin that a stale or forged pointer acts for nobody, whichever way.
 
 // setPointer points Telegram user p at member id of dongan, with a reply
-// language, as a stale or forged user record would.
+// language and a membership snapshot, as a stale or forged user record
+// would.
 func (e *env) setPointer(p person, id string) {
 	e.t.Helper()
 	key := e.prefix + "{u:" + strconv.FormatInt(p.id, 10) + "}:user"
-	if err := e.rdb.HSet(e.ctx, key, "m", "dongan/"+id, "lang", "en").Err(); err != nil {
+	if err := e.rdb.HSet(e.ctx, key, "m", "dongan/"+id, "lang", "en", "r", "").Err(); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// setOldPointer is setPointer as a version before membership snapshots
+// wrote the record: a pointer without a snapshot.
+func (e *env) setOldPointer(p person, id string) {
+	e.t.Helper()
+	e.setPointer(p, id)
+	key := e.prefix + "{u:" + strconv.FormatInt(p.id, 10) + "}:user"
+	if err := e.rdb.HDel(e.ctx, key, "r").Err(); err != nil {
 		e.t.Fatal(err)
 	}
 }
 
 func TestStalePointerNeverActsForSomeoneElse(t *testing.T) {
+	t.Run("snapshot", func(t *testing.T) { testStalePointer(t, (*env).setPointer) })
+	t.Run("old record", func(t *testing.T) { testStalePointer(t, (*env).setOldPointer) })
+}
+
+func testStalePointer(t *testing.T, setPointer func(*env, person, string)) {
 	e := dongan(t)
 	e.post(ll.Post{Community: "dongan", Title: "Street lamps"})
 	a := e.activity(ll.Activity{Start: e.now, Location: &gate})
@@ -32,16 +51,17 @@ func TestStalePointerNeverActsForSomeoneElse(t *testing.T) {
 	}
 	// stranger's record points at alice's membership (M3), mou's at no
 	// member, bob's at his own membership, which he left.
-	e.setPointer(stranger, "M3")
-	e.setPointer(mou, "M99")
+	setPointer(e, stranger, "M3")
+	setPointer(e, mou, "M99")
 	if err := e.store.RemoveMember(e.ctx, "dongan", "M4", e.now, nil); err != nil {
 		t.Fatal(err)
 	}
-	e.setPointer(bob, "M4")
+	setPointer(e, bob, "M4")
 
 	before := e.snapshot()
 	for _, p := range []person{stranger, mou, bob} {
-		for _, cmd := range []string{"/claim P1", "/unclaim P1", "/checkin " + a.Code, "/me"} {
+		for _, cmd := range []string{"/claim P1", "/unclaim P1", "/checkin " + a.Code, "/me",
+			"/profile unit Bank", "/signup " + a.ID, "/withdraw " + a.ID, "/forgetme", "/log today swept the yard"} {
 			rs := e.send(p, cmd)
 			wantIn(t, cmd, rs, "You are not a registered member")
 			wantNotIn(t, cmd, rs, "Alice", "Bob", "Bank of China", "P1", "A1")

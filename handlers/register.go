@@ -69,8 +69,8 @@ func (c *call) join(code string) []ll.Reply {
 	if inv.Role != ll.RoleNone {
 		intro += "\n" + c.t("join.role", c.roleName(inv.Role))
 	}
-	if c.member != nil {
-		old := c.member.Community
+	if me, _ := c.self(); me != nil {
+		old := me.Community
 		if oc, err := c.h.store.Community(c.ctx, old); err == nil {
 			old = oc.Name
 		}

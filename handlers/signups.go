@@ -90,11 +90,14 @@ func (c *call) cmdWithdraw() []ll.Reply {
 
 // signUp signs the member up for activity id.
 func (c *call) signUp(id string) []ll.Reply {
+	m, err := c.self() // read here, the service takes it from the actor
+	if err != nil {
+		return c.fail(err, id)
+	}
 	a, changed, err := c.h.app.Activities.SignUp(c.ctx, c.actor(), id)
 	if err != nil {
 		return c.fail(err, id)
 	}
-	m := c.member
 	if !changed {
 		return c.say("signup.already", a.ID, a.Title)
 	}

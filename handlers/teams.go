@@ -19,11 +19,15 @@ func (c *call) teams() []ll.Reply {
 
 // teamsPage renders one page of the teams for the member.
 func (c *call) teamsPage(page int) (ll.Reply, error) {
+	me, err := c.self()
+	if err != nil {
+		return ll.Reply{}, err
+	}
 	teams, err := c.h.app.Teams.List(c.ctx, c.actor())
 	if err != nil {
 		return ll.Reply{}, err
 	}
-	m := *c.member
+	m := *me
 	if len(teams) == 0 {
 		return ll.Reply{Text: c.t("teams.none")}, nil
 	}
