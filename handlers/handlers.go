@@ -85,22 +85,22 @@ func New(store Store, cfg Config) *Handlers {
 // call is one request being answered: who asks, in which language, and the
 // community a committee command acts on once it is resolved.
 type call struct {
-	h      *Handlers
-	ctx    context.Context
-	req    ll.Request
-	now    time.Time
-	user   ll.User
+	h    *Handlers
+	ctx  context.Context
+	req  ll.Request
+	now  time.Time
+	user ll.User
 	// member is the caller's active member record once something read it
 	// (self, or the committee check); nil until then. Who the caller is
 	// comes from the one read of the user record (its membership snapshot);
 	// the member record is data, read by what needs it.
 	member     *ll.Member
 	memberRead bool // self looked it up (member stays nil when there is none)
-	duplicate bool // the update was begun before: no reply, no effect
-	admin     bool
-	lang      string
-	scope     *app.Scope // set once a committee command resolved its community
-	public    bool       // the answer may stay in a group chat
+	duplicate  bool // the update was begun before: no reply, no effect
+	admin      bool
+	lang       string
+	scope      *app.Scope // set once a committee command resolved its community
+	public     bool       // the answer may stay in a group chat
 }
 
 // Handle answers one request. It never panics (a panic is recovered, logged
