@@ -100,7 +100,7 @@ const (
 	ReasonDecided       = "decided"        // the record was already decided otherwise
 	ReasonSelf          = "self"           // nobody verifies their own participation
 	ReasonCode          = "code"           // no live activity has that code
-	ReasonLocation      = "location"       // the activity has no location to check in at
+	ReasonLocation      = "no_location"    // the activity has no location to check in at
 	ReasonActivity      = "activity"       // (with EFULL) the activity's sign-ups are full
 	ReasonPost          = "post"           // (with EFULL) the post's claims are full
 	ReasonNotLive       = "not_live"       // a dropped pin or a forwarded location checks no one in

@@ -52,6 +52,8 @@ var enLedger = map[string]string{
 	"error.cancelled":     "%s is cancelled.",
 	"error.ended":         "%s has already ended.",
 	"error.not_open":      "Check-in is not open now.",
+	"error.too_far":       "You are outside the activity's check-in area.",
+	"error.no_location":   "This activity has no check-in place: type the code shown at the activity.",
 	"error.decided":       "%s was already decided.",
 
 	// Activities.
@@ -239,6 +241,8 @@ var zhLedger = map[string]string{
 	"error.cancelled":     "%s 已取消。",
 	"error.ended":         "%s 已经结束。",
 	"error.not_open":      "现在不在签到时间内。",
+	"error.too_far":       "您不在活动的签到范围内。",
+	"error.no_location":   "该活动没有设置签到地点，请输入活动现场公布的签到码。",
 	"error.decided":       "%s 已审核过。",
 
 	// Activities.

@@ -49,20 +49,25 @@ func (c *call) errorText(err error, subject string) string {
 	}
 	switch e.Code {
 	case ll.ENOTFOUND:
+		if e.Detail == ll.ReasonNoPlace {
+			return c.t("checkin.no_place")
+		}
 		if subject != "" {
 			return c.t("error.not_found_id", subject)
 		}
 		return c.t("error.not_found")
 	case ll.EFORBIDDEN:
 		switch e.Detail {
-		case "secretary":
+		case ll.ReasonSecretaryOnly:
 			return c.t("error.forbidden_secretary")
-		case "admin":
+		case ll.ReasonAdminOnly:
 			return c.t("error.forbidden_admin")
-		case "use":
+		case ll.ReasonUseFirst:
 			return c.t("error.use_first")
-		case "too_many_codes":
+		case ll.ReasonTooManyCodes:
 			return c.t("checkin.too_many", ll.MaxWrongCodesPerHour)
+		case ll.ReasonSelf:
+			return c.t("service.own", or(subject, "—"))
 		}
 		return c.t("error.forbidden")
 	case ll.EFULL:
@@ -75,28 +80,36 @@ func (c *call) errorText(err error, subject string) string {
 		return c.t("error.full")
 	case ll.ECONFLICT:
 		switch e.Detail {
-		case "closed":
+		case ll.ReasonClosed:
 			if subject != "" {
 				return c.t("error.closed_id", subject)
 			}
 			return c.t("error.closed")
-		case "used":
+		case ll.ReasonUsed:
 			return c.t("invite.used")
-		case "registered":
+		case ll.ReasonRegistered:
 			return c.t("error.registered")
-		case "inactive":
+		case ll.ReasonInactive:
 			return c.t("invite.invalid")
-		case "cancelled":
+		case ll.ReasonCancelled:
 			return c.t("error.cancelled", or(subject, "—"))
-		case "ended":
+		case ll.ReasonEnded:
 			return c.t("error.ended", or(subject, "—"))
-		case "not_open":
+		case ll.ReasonNotOpen:
 			return c.t("error.not_open")
-		case "decided":
+		case ll.ReasonDecided:
 			return c.t("error.decided", or(subject, "—"))
+		case ll.ReasonTooFar:
+			return c.t("error.too_far")
 		}
 		return c.t("error.conflict")
 	case ll.EINVALID:
+		switch e.Detail {
+		case ll.ReasonNotLive:
+			return c.t("checkin.pin")
+		case ll.ReasonLocation:
+			return c.t("error.no_location")
+		}
 		return c.invalidText(e.Detail)
 	case ll.ENOTMEMBER:
 		if c.member != nil {

@@ -1,7 +1,11 @@
 package handlers
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"log/slog"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -32,6 +36,20 @@ func TestEveryRefusalHasItsMessage(t *testing.T) {
 		ll.Refuse(ll.EINVALID, ll.ReasonCode),
 		ll.Refuse(ll.EFULL, ll.ReasonActivity),
 		ll.Refuse(ll.EFULL, ll.ReasonPost),
+		ll.Refuse(ll.EFORBIDDEN, ll.ReasonSelf),
+		ll.Refuse(ll.EINVALID, ll.ReasonLocation),
+		ll.Refuse(ll.EINVALID, ll.ReasonNotLive),
+		ll.Refuse(ll.ECONFLICT, ll.ReasonTooFar),
+		ll.Refuse(ll.ENOTFOUND, ll.ReasonNoPlace),
+	}
+	listed := map[string]bool{}
+	for _, e := range refusals {
+		listed[e.Detail] = true
+	}
+	for _, r := range domainReasons(t) {
+		if !listed[r] {
+			t.Errorf("the domain's Reason %q is missing from this table: add it with the code it comes with", r)
+		}
 	}
 	h := New(nil, Config{Logger: slog.New(slog.DiscardHandler)})
 	for _, lang := range []string{"zh", "en"} {
@@ -55,4 +73,40 @@ func TestEveryRefusalHasItsMessage(t *testing.T) {
 			}
 		}
 	}
+}
+
+// domainReasons reads every Reason constant of the domain package
+// (errors.go), so that a new one cannot miss its message.
+func domainReasons(t *testing.T) []string {
+	t.Helper()
+	f, err := parser.ParseFile(token.NewFileSet(), "../errors.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, d := range f.Decls {
+		g, ok := d.(*ast.GenDecl)
+		if !ok || g.Tok != token.CONST {
+			continue
+		}
+		for _, spec := range g.Specs {
+			vs := spec.(*ast.ValueSpec)
+			for i, name := range vs.Names {
+				if !strings.HasPrefix(name.Name, "Reason") || i >= len(vs.Values) {
+					continue
+				}
+				if lit, ok := vs.Values[i].(*ast.BasicLit); ok {
+					v, err := strconv.Unquote(lit.Value)
+					if err != nil {
+						t.Fatal(err)
+					}
+					out = append(out, v)
+				}
+			}
+		}
+	}
+	if len(out) < 15 {
+		t.Fatalf("found only %d Reason constants in errors.go", len(out))
+	}
+	return out
 }

@@ -119,7 +119,7 @@ func TestCheckIn(t *testing.T) {
 
 	// Location check-ins need an activity with a location.
 	_, _, err = s.CheckIn(ctx, "dongan", ms[2].ID, handlers.CheckIn{ActivityID: a.ID, Method: ll.MethodLocation}, t0)
-	wantError(t, "CheckIn(location, activity without one)", err, ll.EINVALID, "location")
+	wantError(t, "CheckIn(location, activity without one)", err, ll.EINVALID, ll.ReasonLocation)
 	at := a
 	at.Location = &ll.GeoPoint{Latitude: 41.8, Longitude: 123.4}
 	if err := s.SaveActivity(ctx, at, nil); err != nil {
