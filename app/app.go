@@ -17,6 +17,7 @@ type Store interface {
 	ActivitiesStore
 	CheckInStore
 	LedgerStore
+	LookupStore
 }
 
 // App holds the feature services every front end calls. Committee actions
@@ -36,6 +37,7 @@ type App struct {
 	Activities *Activities
 	CheckIns   *CheckIns
 	Ledger     *Ledger
+	Lookups    *Lookups
 }
 
 // New returns the services over store.
@@ -54,5 +56,6 @@ func New(store Store) *App {
 		Activities: &Activities{store: store},
 		CheckIns:   &CheckIns{store: store},
 		Ledger:     &Ledger{store: store},
+		Lookups:    &Lookups{store: store},
 	}
 }

@@ -185,7 +185,7 @@ func (c *call) activityCard(a ll.Activity, comm ll.Community, forCommittee bool)
 	b.WriteString("\n" + c.t("activity.capacity", rawHTML(c.signupsText(a))))
 	if a.Team != "" {
 		name := a.Team
-		if t, err := c.h.store.Team(c.ctx, comm.ID, a.Team); err == nil {
+		if t, err := c.h.app.Lookups.Team(c.ctx, comm.ID, a.Team); err == nil {
 			name = t.ID + " " + t.Name
 		} else if !errors.Is(err, ll.ErrNotFound) {
 			return "", fmt.Errorf("team %s/%s: %w", comm.ID, a.Team, err)
@@ -452,8 +452,12 @@ func (c *call) tellSignedUp(a ll.Activity, comm ll.Community, msg func(lang stri
 // (but the caller), in their language.
 func (c *call) tellMembers(comm ll.Community, ids []string, msg func(lang string) string) ([]ll.Reply, error) {
 	var out []ll.Reply
+	sc, err := c.committee()
+	if err != nil {
+		return nil, err
+	}
 	for _, id := range ids {
-		m, err := c.h.store.Member(c.ctx, comm.ID, id)
+		m, err := c.h.app.Lookups.Member(c.ctx, sc, id)
 		if errors.Is(err, ll.ErrNotFound) {
 			continue
 		}

@@ -84,35 +84,7 @@ func (c *call) communitiesPage(page int) (ll.Reply, error) {
 }
 
 // postFigures counts a community's active members and those holding at least
-// its post minimum. The Store has no per-community claim count, so it adds up
-// the holders of each post.
+// its post minimum.
 func (c *call) postFigures(comm ll.Community) (active, holding int, err error) {
-	members, err := c.h.store.Members(c.ctx, comm.ID)
-	if err != nil {
-		return 0, 0, fmt.Errorf("list members of %s: %w", comm.ID, err)
-	}
-	posts, err := c.h.store.Posts(c.ctx, comm.ID)
-	if err != nil {
-		return 0, 0, fmt.Errorf("list posts of %s: %w", comm.ID, err)
-	}
-	held := map[string]int{}
-	for _, p := range posts {
-		holders, err := c.h.store.Holders(c.ctx, comm.ID, p.ID)
-		if err != nil {
-			return 0, 0, fmt.Errorf("holders of %s/%s: %w", comm.ID, p.ID, err)
-		}
-		for _, h := range holders {
-			held[h.Member]++
-		}
-	}
-	for _, m := range members {
-		if !m.Active() {
-			continue
-		}
-		active++
-		if held[m.ID] >= comm.PostMinimum {
-			holding++
-		}
-	}
-	return active, holding, nil
+	return c.h.app.Lookups.PostFigures(c.ctx, c.actor(), comm)
 }

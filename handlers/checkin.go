@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 	"unicode"
 
@@ -250,13 +249,13 @@ func (c *call) checkInFlowText(f *ll.Flow) []ll.Reply {
 // standing is the member's standing for year: participations that count,
 // and posts held at the year's end (now, for the current year).
 func (c *call) standing(m ll.Member, comm ll.Community, year int) (ll.Standing, error) {
-	ps, err := c.h.store.Participations(c.ctx, comm.ID, m.ID)
+	sc, err := c.committee()
 	if err != nil {
-		return ll.Standing{}, fmt.Errorf("participations of %s/%s: %w", comm.ID, m.ID, err)
+		return ll.Standing{}, err
 	}
-	claims, err := c.h.store.ClaimsOf(c.ctx, comm.ID, m.ID)
+	ps, claims, err := c.h.app.Lookups.Standing(c.ctx, sc, m, year)
 	if err != nil {
-		return ll.Standing{}, fmt.Errorf("claims of %s/%s: %w", comm.ID, m.ID, err)
+		return ll.Standing{}, err
 	}
 	return c.standingFrom(ps, claims, comm, year), nil
 }

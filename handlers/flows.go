@@ -358,15 +358,9 @@ func validateField(step, v string) error {
 
 // knownUnits returns the community's most common units.
 func (c *call) knownUnits(community string) ([]string, error) {
-	members, err := c.h.store.Members(c.ctx, community)
+	counts, _, err := c.h.app.Lookups.Choices(c.ctx, community)
 	if err != nil {
-		return nil, fmt.Errorf("list members of %s: %w", community, err)
-	}
-	counts := map[string]int{}
-	for _, m := range members {
-		if m.Active() && m.Unit != "" {
-			counts[m.Unit]++
-		}
+		return nil, err
 	}
 	return mostCommon(counts, maxUnitOptions), nil
 }
@@ -374,28 +368,9 @@ func (c *call) knownUnits(community string) ([]string, error) {
 // knownSkills returns the skills already selected, then the community's most
 // common skills among members and wanted by posts.
 func (c *call) knownSkills(community string, selected []string) ([]string, error) {
-	members, err := c.h.store.Members(c.ctx, community)
+	_, counts, err := c.h.app.Lookups.Choices(c.ctx, community)
 	if err != nil {
-		return nil, fmt.Errorf("list members of %s: %w", community, err)
-	}
-	posts, err := c.h.store.Posts(c.ctx, community)
-	if err != nil {
-		return nil, fmt.Errorf("list posts of %s: %w", community, err)
-	}
-	counts := map[string]int{}
-	for _, m := range members {
-		if m.Active() {
-			for _, s := range m.Skills {
-				counts[s]++
-			}
-		}
-	}
-	for _, p := range posts {
-		if !p.Closed {
-			for _, s := range p.Skills {
-				counts[s]++
-			}
-		}
+		return nil, err
 	}
 	out := slices.Clone(selected)
 	for _, s := range mostCommon(counts, maxSkillOptions) {

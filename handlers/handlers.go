@@ -17,7 +17,6 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -38,7 +37,7 @@ type Config struct {
 	// console) they are answered as replies to their recipients.
 	Outbox Outbox
 	// App is the application layer the conversation calls; New builds one
-	// over the store when it is nil.
+	// over the store when it is nil and the store is all the services need.
 	App *app.App
 	// Render draws QR codes, charts and workbooks (report.Renderer).
 	Render Renderer
@@ -73,7 +72,7 @@ func New(store Store, cfg Config) *Handlers {
 	}
 	cfg.BotUsername = strings.TrimPrefix(strings.TrimSpace(cfg.BotUsername), "@")
 	if cfg.App == nil {
-		cfg.App = app.New(store)
+		cfg.App = appOver(store)
 	}
 	h := &Handlers{store: store, app: cfg.App, render: cfg.Render, cfg: cfg, admins: map[int64]bool{}, now: cfg.Now, log: cfg.Logger}
 	for _, id := range cfg.Admins {
@@ -466,18 +465,6 @@ func (c *call) communityLabel(comm ll.Community) string {
 // there, or tg:<id> for an admin who is not a member of it.
 func (c *call) actorFor(community string) string {
 	return c.actor().AuditName(community)
-}
-
-// resolveMember finds a member of community by M id or Telegram user id.
-func (c *call) resolveMember(community, arg string) (ll.Member, error) {
-	arg = strings.TrimSpace(arg)
-	if id := ll.NormalizeID('M', arg); id != "" {
-		return c.h.store.Member(c.ctx, community, id)
-	}
-	if tg, err := strconv.ParseInt(arg, 10, 64); err == nil && tg > 0 {
-		return c.h.store.MemberByTelegram(c.ctx, community, tg)
-	}
-	return ll.Member{}, ll.Invalid("member", "not a member id")
 }
 
 // toLabel names a member as the recipient of a message: "M3 (Li Wei)".

@@ -108,7 +108,7 @@ func (c *call) attend() []ll.Reply {
 	if err := app.CheckReason("note", note, false); err != nil {
 		return c.fail(err, "")
 	}
-	m, err := c.resolveMember(sc.Community.ID, args[1])
+	m, err := c.h.app.Members.Resolve(c.ctx, sc, args[1])
 	if err != nil {
 		return c.fail(err, args[1])
 	}
@@ -154,7 +154,7 @@ func (c *call) void() []ll.Reply {
 	if err := app.CheckReason("reason", reason, true); err != nil {
 		return c.fail(err, "")
 	}
-	m, err := c.resolveMember(sc.Community.ID, args[1])
+	m, err := c.h.app.Members.Resolve(c.ctx, sc, args[1])
 	if err != nil {
 		return c.fail(err, args[1])
 	}

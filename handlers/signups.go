@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 
@@ -193,13 +192,13 @@ func (ix memberIndex) display(id string) string {
 
 // memberNames indexes every member of a community by id.
 func (c *call) memberNames(community string) (memberIndex, error) {
-	all, err := c.h.store.Members(c.ctx, community)
+	sc, err := c.committee()
 	if err != nil {
-		return nil, fmt.Errorf("list members of %s: %w", community, err)
+		return nil, err
 	}
-	ix := make(memberIndex, len(all))
-	for _, m := range all {
-		ix[m.ID] = m
+	if sc.Community.ID != community {
+		return nil, ll.ErrStale
 	}
-	return ix, nil
+	ix, err := c.h.app.Lookups.Names(c.ctx, sc)
+	return memberIndex(ix), err
 }

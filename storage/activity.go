@@ -370,7 +370,7 @@ func (s *Store) SignedUp(ctx context.Context, community, activityID string) ([]s
 // and manual entries, not voided ones), by member number: who a roster shows
 // as present, and how. ErrNotFound if the activity is unknown. One round
 // trip, reading only the activity's participants whatever the community's
-// size. (Not part of handlers.LedgerStore: /roster can use it instead of
+// size. (Not part of the services' store interfaces: /roster can use it instead of
 // CommunityLedger.)
 func (s *Store) Attendance(ctx context.Context, community, activityID string) ([]ll.Participation, error) {
 	if err := checkActivityID(community, activityID); err != nil {
@@ -400,7 +400,7 @@ func (s *Store) Attendance(ctx context.Context, community, activityID string) ([
 
 // WrongCodesLeft returns how many wrong check-in codes the member may still
 // send before CheckIn refuses codes (see CheckIn), at now; an unknown member
-// has them all. One round trip. It implements handlers.WrongCodeCounter.
+// has them all. One round trip. It implements app.WrongCodeCounter.
 func (s *Store) WrongCodesLeft(ctx context.Context, community, memberID string, now time.Time) (int, error) {
 	if err := checkCommunity(community); err != nil {
 		return 0, err

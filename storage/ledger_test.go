@@ -8,13 +8,14 @@ import (
 	"time"
 
 	ll "github.com/lamplighter-bot/lamplighter"
+	"github.com/lamplighter-bot/lamplighter/app"
 	"github.com/lamplighter-bot/lamplighter/handlers"
 	"github.com/lamplighter-bot/lamplighter/storage"
 	"github.com/lamplighter-bot/lamplighter/storage/storagetest"
 )
 
 // The compiler checks that *storage.Store is the ledger the handlers need.
-var _ handlers.LedgerStore = (*storage.Store)(nil)
+var _ app.Store = (*storage.Store)(nil)
 
 func byCode(code string) handlers.CheckIn { return handlers.CheckIn{Code: code, Method: ll.MethodCode} }
 

@@ -15,7 +15,7 @@ import (
 
 	ll "github.com/lamplighter-bot/lamplighter"
 	"github.com/lamplighter-bot/lamplighter/app"
-	"github.com/lamplighter-bot/lamplighter/handlers"
+	"github.com/lamplighter-bot/lamplighter/storage"
 )
 
 // cliActor is the audit actor of every change made from the command line.
@@ -90,7 +90,7 @@ func (p *program) communityAdd(ctx context.Context, args []string) error {
 	if err := c.Validate(); err != nil {
 		return usagef("community add: %s", userMessage(err))
 	}
-	return p.withStore(ctx, func(st handlers.Store) error {
+	return p.withStore(ctx, func(st *storage.Store) error {
 		c, err := app.New(st).District.CreateCommunity(ctx, app.Operator("", p.now()), c)
 		if err != nil {
 			if errors.Is(err, ll.ErrConflict) {
@@ -118,7 +118,7 @@ func (p *program) communitySet(ctx context.Context, args []string) error {
 	if err := p.setup(false, slog.LevelWarn); err != nil {
 		return err
 	}
-	return p.withStore(ctx, func(st handlers.Store) error {
+	return p.withStore(ctx, func(st *storage.Store) error {
 		services := app.New(st)
 		sc, err := p.operatorScope(ctx, services, id)
 		if err != nil {
@@ -191,7 +191,7 @@ func (p *program) members(ctx context.Context, args []string) error {
 		}
 		return fmt.Errorf("%s: %d bad %s; nothing imported", file, len(bad), plural(len(bad), "row", "rows"))
 	}
-	return p.withStore(ctx, func(st handlers.Store) error {
+	return p.withStore(ctx, func(st *storage.Store) error {
 		return p.importMembers(ctx, st, community, file, rows)
 	})
 }
@@ -199,7 +199,7 @@ func (p *program) members(ctx context.Context, args []string) error {
 // importMembers stores the parsed rows in one ImportMembers call, creates a
 // personal invite for each member without a Telegram id and prints their
 // links as CSV on stdout.
-func (p *program) importMembers(ctx context.Context, st handlers.Store, community, file string, rows []importRow) error {
+func (p *program) importMembers(ctx context.Context, st *storage.Store, community, file string, rows []importRow) error {
 	services := app.New(st)
 	sc, err := p.operatorScope(ctx, services, community)
 	if err != nil {
@@ -281,7 +281,7 @@ func (p *program) invite(ctx context.Context, args []string) error {
 	if err := p.setup(false, slog.LevelWarn); err != nil {
 		return err
 	}
-	return p.withStore(ctx, func(st handlers.Store) error {
+	return p.withStore(ctx, func(st *storage.Store) error {
 		services := app.New(st)
 		sc, err := p.operatorScope(ctx, services, community)
 		if err != nil {
@@ -347,7 +347,7 @@ func (p *program) audit(ctx context.Context, args []string) error {
 	if err := p.setup(false, slog.LevelWarn); err != nil {
 		return err
 	}
-	return p.withStore(ctx, func(st handlers.Store) error {
+	return p.withStore(ctx, func(st *storage.Store) error {
 		services := app.New(st)
 		sc, err := p.operatorScope(ctx, services, community)
 		if err != nil {

@@ -13,6 +13,7 @@ import (
 	ll "github.com/lamplighter-bot/lamplighter"
 	"github.com/lamplighter-bot/lamplighter/bot"
 	"github.com/lamplighter-bot/lamplighter/handlers"
+	"github.com/lamplighter-bot/lamplighter/storage"
 )
 
 const consoleUsage = `Usage:
@@ -46,14 +47,14 @@ func (p *program) console(ctx context.Context, args []string) error {
 	if err := p.setup(false, slog.LevelWarn); err != nil {
 		return err
 	}
-	return p.withStore(ctx, func(st handlers.Store) error {
+	return p.withStore(ctx, func(st *storage.Store) error {
 		return p.chat(ctx, st, as, community, p.cfg.Admins)
 	})
 }
 
 // chat runs a terminal chat with the conversation on st as the user as, in
 // which "/as" accepts members of defCommunity by bare id.
-func (p *program) chat(ctx context.Context, st handlers.Store, as, defCommunity string, admins []int64) error {
+func (p *program) chat(ctx context.Context, st *storage.Store, as, defCommunity string, admins []int64) error {
 	h := handlers.New(st, handlers.Config{Render: report.Renderer{},
 		Admins:          admins,
 		BotUsername:     p.cfg.BotUsername,
@@ -88,7 +89,7 @@ func (p *program) chat(ctx context.Context, st handlers.Store, as, defCommunity 
 
 // resolver turns what follows "/as" into a Telegram user id and a label.
 type resolver struct {
-	store     handlers.Store
+	store     *storage.Store
 	community string // for bare member ids ("M3"); none when empty
 	admins    []int64
 }

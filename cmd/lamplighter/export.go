@@ -12,8 +12,8 @@ import (
 	"time"
 
 	ll "github.com/lamplighter-bot/lamplighter"
-	"github.com/lamplighter-bot/lamplighter/handlers"
 	"github.com/lamplighter-bot/lamplighter/report"
+	"github.com/lamplighter-bot/lamplighter/storage"
 )
 
 const exportUsage = `Usage:
@@ -94,7 +94,7 @@ func (p *program) export(ctx context.Context, args []string) error {
 	if o.out == "" && o.format == "xlsx" && isTerminal(p.stdout) {
 		return usagef("export: an XLSX file is not for a terminal: add --out <file> or redirect the output")
 	}
-	return p.withStore(ctx, func(st handlers.Store) error {
+	return p.withStore(ctx, func(st *storage.Store) error {
 		ds, err := p.exportData(ctx, st, o)
 		if err != nil {
 			return err
@@ -126,7 +126,7 @@ func (p *program) export(ctx context.Context, args []string) error {
 }
 
 // exportData reads the communities an export covers, in id order.
-func (p *program) exportData(ctx context.Context, st handlers.Store, o exportOptions) ([]report.CommunityData, error) {
+func (p *program) exportData(ctx context.Context, st *storage.Store, o exportOptions) ([]report.CommunityData, error) {
 	var comms []ll.Community
 	if o.all {
 		all, err := st.Communities(ctx)

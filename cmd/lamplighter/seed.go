@@ -6,7 +6,7 @@ import (
 	"time"
 
 	ll "github.com/lamplighter-bot/lamplighter"
-	"github.com/lamplighter-bot/lamplighter/handlers"
+	"github.com/lamplighter-bot/lamplighter/storage"
 )
 
 // The demo district: who is who, so the banner, the README and the tests
@@ -51,7 +51,7 @@ type demoDistrict struct {
 // that real use goes through: two communities, members with units, buildings,
 // skills and Telegram ids, a secretary and a committee member, posts in all
 // three modes, two teams, some claims and a community invite code each.
-func seedDemo(ctx context.Context, st handlers.Store, now time.Time) (demoDistrict, error) {
+func seedDemo(ctx context.Context, st *storage.Store, now time.Time) (demoDistrict, error) {
 	var d demoDistrict
 	d.Members = map[string][]ll.Member{}
 	comms := []struct {

@@ -281,7 +281,7 @@ func (s *server) healthz(w http.ResponseWriter, r *http.Request) {
 // Telegram adapter learned from getMe, which deep links need; it rebuilds
 // it (cheaply: Handlers keeps no state) if the username changes.
 type usernameHandlers struct {
-	store    handlers.Store
+	store    *storage.Store
 	cfg      handlers.Config
 	username func() string
 

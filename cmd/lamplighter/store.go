@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	ll "github.com/lamplighter-bot/lamplighter"
-	"github.com/lamplighter-bot/lamplighter/handlers"
 	"github.com/lamplighter-bot/lamplighter/storage"
 )
 
@@ -45,7 +44,7 @@ func (p *program) openStore(ctx context.Context) (*storage.Store, error) {
 }
 
 // withStore runs f with a store on the configured Redis and closes it after.
-func (p *program) withStore(ctx context.Context, f func(st handlers.Store) error) error {
+func (p *program) withStore(ctx context.Context, f func(st *storage.Store) error) error {
 	st, err := p.openStore(ctx)
 	if err != nil {
 		return err
