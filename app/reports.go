@@ -270,3 +270,24 @@ func compareShortIDs(a, b string) int {
 	}
 	return strings.Compare(a, b)
 }
+
+// Data is the scope community's members and ledger as stored, for a front
+// end that draws an export of its own (the command line's, which may span
+// every community).
+func (s *Reports) Data(ctx context.Context, sc *Scope) (record.CommunityData, error) {
+	members, err := s.store.Members(ctx, sc.Community.ID)
+	if err != nil {
+		return record.CommunityData{}, fmt.Errorf("list members of %s: %w", sc.Community.ID, err)
+	}
+	ps, claims, err := s.store.CommunityLedger(ctx, sc.Community.ID)
+	if err != nil {
+		return record.CommunityData{}, fmt.Errorf("read the ledger of %s: %w", sc.Community.ID, err)
+	}
+	return record.CommunityData{Community: sc.Community, Members: members, Participations: ps, Claims: claims}, nil
+}
+
+// Exported audits that the scope community's year was exported from Data
+// ("export <year>" with detail: what, how many rows, where).
+func (s *Reports) Exported(ctx context.Context, sc *Scope, year int, detail string) error {
+	return s.audit(ctx, sc.Audit("export", strconv.Itoa(year), detail))
+}

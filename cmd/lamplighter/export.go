@@ -8,10 +8,10 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strconv"
 	"time"
 
 	ll "github.com/lamplighter-bot/lamplighter"
+	"github.com/lamplighter-bot/lamplighter/app"
 	"github.com/lamplighter-bot/lamplighter/report"
 	"github.com/lamplighter-bot/lamplighter/storage"
 )
@@ -95,22 +95,30 @@ func (p *program) export(ctx context.Context, args []string) error {
 		return usagef("export: an XLSX file is not for a terminal: add --out <file> or redirect the output")
 	}
 	return p.withStore(ctx, func(st *storage.Store) error {
-		ds, err := p.exportData(ctx, st, o)
+		services := app.New(st)
+		scopes, err := p.exportScopes(ctx, services, o)
 		if err != nil {
 			return err
+		}
+		ds := make([]report.CommunityData, 0, len(scopes))
+		for _, sc := range scopes {
+			d, err := services.Reports.Data(ctx, sc)
+			if err != nil {
+				return err
+			}
+			ds = append(ds, d)
 		}
 		data, rows, err := exportFile(ds, o, p.now())
 		if err != nil {
 			return err
 		}
-		for _, d := range ds {
+		for _, sc := range scopes {
 			detail := fmt.Sprintf("%s %s, %d rows", o.kind, o.format, rows)
 			if o.out != "" {
 				detail += " to " + filepath.Base(o.out)
 			}
-			e := ll.AuditEntry{Time: p.now(), Community: d.Community.ID, Actor: cliActor, Action: "export", Object: strconv.Itoa(o.year), Detail: detail}
-			if err := st.Audit(ctx, e); err != nil {
-				return fmt.Errorf("audit the export of %s: %w", d.Community.ID, err)
+			if err := services.Reports.Exported(ctx, sc, o.year, detail); err != nil {
+				return fmt.Errorf("audit the export of %s: %w", sc.Community.ID, err)
 			}
 		}
 		if o.out == "" {
@@ -125,35 +133,29 @@ func (p *program) export(ctx context.Context, args []string) error {
 	})
 }
 
-// exportData reads the communities an export covers, in id order.
-func (p *program) exportData(ctx context.Context, st *storage.Store, o exportOptions) ([]report.CommunityData, error) {
-	var comms []ll.Community
+// exportScopes are the operator's scopes in the communities an export
+// covers, in id order.
+func (p *program) exportScopes(ctx context.Context, services *app.App, o exportOptions) ([]*app.Scope, error) {
+	ids := []string{o.community}
 	if o.all {
-		all, err := st.Communities(ctx)
+		all, err := services.District.Communities(ctx, app.Operator("", p.now()))
 		if err != nil {
 			return nil, fmt.Errorf("list communities: %w", err)
 		}
-		comms = all
-	} else {
-		c, err := st.Community(ctx, o.community)
-		if err != nil {
-			return nil, communityErr(o.community, err)
+		ids = ids[:0]
+		for _, c := range all {
+			ids = append(ids, c.ID)
 		}
-		comms = []ll.Community{c}
 	}
-	ds := make([]report.CommunityData, 0, len(comms))
-	for _, c := range comms {
-		members, err := st.Members(ctx, c.ID)
+	scopes := make([]*app.Scope, 0, len(ids))
+	for _, id := range ids {
+		sc, err := p.operatorScope(ctx, services, id)
 		if err != nil {
-			return nil, fmt.Errorf("list members of %s: %w", c.ID, err)
+			return nil, err
 		}
-		ps, claims, err := st.CommunityLedger(ctx, c.ID)
-		if err != nil {
-			return nil, fmt.Errorf("read the ledger of %s: %w", c.ID, err)
-		}
-		ds = append(ds, report.CommunityData{Community: c, Members: members, Participations: ps, Claims: claims})
+		scopes = append(scopes, sc)
 	}
-	return ds, nil
+	return scopes, nil
 }
 
 // exportFile renders the export and says how many rows it holds.
