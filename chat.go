@@ -42,6 +42,8 @@ type Location struct {
 	Longitude float64
 	Live      bool // a live location (live_period set), not a dropped pin
 	Forwarded bool
+	// Accuracy is Telegram's horizontal_accuracy in meters, 0 when it sent none.
+	Accuracy float64
 	// Update marks a later position of a live location already being shared
 	// (Telegram sends it as an edit of the first message). Handlers answer
 	// an update only when it changes something, so a member walking up to an

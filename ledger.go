@@ -15,12 +15,34 @@ const (
 	MaxServiceBackdate   = 30 // days a service date may lie in the past
 )
 
-// Participation methods.
+// Participation methods (SPEC section 9): how strongly a participation
+// was verified.
 const (
-	MethodCode     = "code"
-	MethodLocation = "location"
-	MethodApproval = "approval"
-	MethodManual   = "manual"
+	MethodRotating  = "rotating"  // a rotating code read at the activity (30–60 s valid)
+	MethodCode      = "code"      // a static code (printed posters; can be forwarded)
+	MethodLocation  = "location"  // a live location within the radius
+	MethodScan      = "scan"      // the organizer scanned the member's personal QR
+	MethodApproval  = "approval"  // a service record approved by the committee
+	MethodConfirmed = "confirmed" // a need's asker confirmed it solved (section 10)
+	MethodManual    = "manual"    // entered by a committee member (/attend)
+)
+
+// StrongMethod reports whether a participation by method was verified in a
+// way that cannot be forwarded or entered alone: the members export's
+// "strong" column counts these.
+func StrongMethod(method string) bool {
+	switch method {
+	case MethodRotating, MethodLocation, MethodScan, MethodConfirmed:
+		return true
+	}
+	return false
+}
+
+// Check-in modes of an activity (SPEC section 9).
+const (
+	CheckInRotating = "rotating" // the default for new activities: a TOTP code of the activity's secret
+	CheckInStatic   = "static"   // one fixed code (activities from before rotating codes, printed posters)
+	CheckInLocation = "location" // location only: no code is accepted
 )
 
 // Participation kinds (the ledger export's kind column).
@@ -54,12 +76,26 @@ type Activity struct {
 	Location     *GeoPoint `json:"loc,omitempty"`
 	RadiusMeters int       `json:"radius,omitempty"`
 	Team         string    `json:"team,omitempty"`
-	Code         string    `json:"code"` // check-in code, unique among the community's activities
+	Code         string    `json:"code"` // static check-in code, unique among the community's activities
+	// Mode is how members check in: CheckInRotating, CheckInStatic or
+	// CheckInLocation; "" (an activity stored before modes) reads as static.
+	Mode string `json:"mode,omitempty"`
+	// Secret is the rotating code's TOTP key (hex); never shown to members.
+	Secret       string    `json:"secret,omitempty"`
 	Cancelled    bool      `json:"cancelled,omitempty"`
 	CancelReason string    `json:"cancel_reason,omitempty"`
 	CreatedBy    string    `json:"created_by,omitempty"`
 	Created      time.Time `json:"created"`
 	Signups      int       `json:"signups"` // filled in by storage
+}
+
+// CheckInMode is a's check-in mode, CheckInStatic for one stored before
+// modes existed.
+func (a *Activity) CheckInMode() string {
+	if a.Mode == "" {
+		return CheckInStatic
+	}
+	return a.Mode
 }
 
 // CheckInWindow returns when check-in to a opens and closes.
