@@ -81,7 +81,11 @@ type Activity struct {
 	// CheckInLocation; "" (an activity stored before modes) reads as static.
 	Mode string `json:"mode,omitempty"`
 	// Secret is the rotating code's TOTP key (hex); never shown to members.
-	Secret       string    `json:"secret,omitempty"`
+	Secret string `json:"secret,omitempty"`
+	// PresentedBy is the member id of whoever last started presenting the
+	// activity's code (/present): its creator may check in by code only
+	// when someone else presents it.
+	PresentedBy  string    `json:"presented_by,omitempty"`
 	Cancelled    bool      `json:"cancelled,omitempty"`
 	CancelReason string    `json:"cancel_reason,omitempty"`
 	CreatedBy    string    `json:"created_by,omitempty"`
