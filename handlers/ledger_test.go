@@ -158,7 +158,7 @@ func TestExportSendsWorkbook(t *testing.T) {
 		t.Fatalf("/export = %+v", rs)
 	}
 	members, ledger := readXLSX(t, rs)
-	if strings.Join(members[0], ",") != "community,member_id,name,unit,building,joined,posts,activities,services,total,minimum,compliant,last_participation" {
+	if strings.Join(members[0], ",") != "community,member_id,name,unit,building,joined,posts,activities,services,total,minimum,compliant,last_participation,strong" {
 		t.Errorf("members header = %v", members[0])
 	}
 	if len(members) != 5 || len(ledger) != 3 {

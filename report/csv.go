@@ -3,9 +3,10 @@ package report
 import (
 	"encoding/csv"
 	"fmt"
-	"github.com/lamplighter-bot/lamplighter/record"
 	"io"
 	"strconv"
+
+	"github.com/lamplighter-bot/lamplighter/record"
 )
 
 // bom is the UTF-8 byte-order mark that makes Excel and WPS read the file as
@@ -15,7 +16,8 @@ const bom = "\uFEFF"
 // The export columns, SPEC section 7.
 var (
 	memberColumns = []string{"community", "member_id", "name", "unit", "building", "joined",
-		"posts", "activities", "services", "total", "minimum", "compliant", "last_participation"}
+		"posts", "activities", "services", "total", "minimum", "compliant", "last_participation",
+		"strong"} // strong: SPEC section 9, added last so that older column positions hold
 	ledgerColumns = []string{"community", "member_id", "name", "date", "kind", "ref",
 		"title", "method", "verified_by"}
 )
@@ -56,6 +58,7 @@ func memberRecord(r MemberRow) []string {
 		Neutralize(r.Community), r.MemberID, Neutralize(r.Name), Neutralize(r.Unit), Neutralize(r.Building),
 		r.Joined, strconv.Itoa(r.Posts), strconv.Itoa(r.Activities), strconv.Itoa(r.Services),
 		strconv.Itoa(r.Total), strconv.Itoa(r.Minimum), yesNo(r.Compliant), r.LastParticipation,
+		strconv.Itoa(r.Strong),
 	}
 }
 

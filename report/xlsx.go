@@ -25,10 +25,10 @@ const (
 
 var (
 	memberKinds = []cellKind{textCell, textCell, textCell, textCell, textCell, dateCell,
-		numberCell, numberCell, numberCell, numberCell, numberCell, textCell, dateCell}
+		numberCell, numberCell, numberCell, numberCell, numberCell, textCell, dateCell, numberCell}
 	ledgerKinds = []cellKind{textCell, textCell, textCell, dateCell, textCell, textCell,
 		textCell, textCell, textCell}
-	memberWidths = []float64{14, 14, 16, 24, 12, 12, 7, 10, 9, 7, 9, 10, 18}
+	memberWidths = []float64{14, 14, 16, 24, 12, 12, 7, 10, 9, 7, 9, 10, 18, 8}
 	ledgerWidths = []float64{14, 14, 16, 12, 10, 7, 40, 10, 12}
 )
 
@@ -68,7 +68,7 @@ func membersSheet(rows []MemberRow) sheet {
 	s := sheet{name: MembersSheet, header: memberColumns, kinds: memberKinds, widths: memberWidths}
 	for _, r := range rows {
 		s.rows = append(s.rows, []any{r.Community, r.MemberID, r.Name, r.Unit, r.Building, r.Joined,
-			r.Posts, r.Activities, r.Services, r.Total, r.Minimum, yesNo(r.Compliant), r.LastParticipation})
+			r.Posts, r.Activities, r.Services, r.Total, r.Minimum, yesNo(r.Compliant), r.LastParticipation, r.Strong})
 	}
 	return s
 }

@@ -38,14 +38,14 @@ func TestWriteXLSX(t *testing.T) {
 	if err != nil {
 		t.Fatalf("GetRows(members): %v", err)
 	}
-	if got, want := strings.Join(mrows[0], ","), "community,member_id,name,unit,building,joined,posts,activities,services,total,minimum,compliant,last_participation"; got != want {
+	if got, want := strings.Join(mrows[0], ","), "community,member_id,name,unit,building,joined,posts,activities,services,total,minimum,compliant,last_participation,strong"; got != want {
 		t.Errorf("members header = %s, want %s", got, want)
 	}
 	if len(mrows) != len(members)+1 {
 		t.Fatalf("members sheet has %d rows, want %d", len(mrows), len(members)+1)
 	}
 	// M5, with the formula-looking name, is on row 6: the name is plain text, unquoted.
-	if got, want := strings.Join(mrows[5], "|"), "dongan|1005|"+formulaName+"|+86 Trading|@roof|2025-12-20|2|1|1|2|2|yes|2026-12-31"; got != want {
+	if got, want := strings.Join(mrows[5], "|"), "dongan|1005|"+formulaName+"|+86 Trading|@roof|2025-12-20|2|1|1|2|2|yes|2026-12-31|0"; got != want {
 		t.Errorf("members row 6 = %s, want %s", got, want)
 	}
 	if formula, err := f.GetCellFormula("members", "C6"); err != nil || formula != "" {

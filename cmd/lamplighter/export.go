@@ -22,8 +22,9 @@ const exportUsage = `Usage:
 Writes the year's ledger (SPEC section 7) of one community, or of every
 community one after the other: --kind members is one row per member who was
 active at any time in the year (posts, activities, services, total, minimum,
-compliant, last participation); --kind ledger is one row per participation
-that counts. Dates are in each community's time zone; --year defaults to the
+compliant, last participation, and strong: those verified by a rotating
+code, live location, scan or confirmation); --kind ledger is one row per
+participation that counts, with its method. Dates are in each community's time zone; --year defaults to the
 current year in LAMPLIGHTER_TZ. CSV starts with a UTF-8 byte-order mark and
 neutralises cells a spreadsheet would run as a formula. The file goes to
 standard output unless --out names a file (written whole, or not at all);
