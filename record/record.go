@@ -74,7 +74,7 @@ type LedgerRow struct {
 	Ref        string // A7 or S40
 	Title      string // the activity's title or the service text
 	Method     string // one of Methods: rotating, code, location, scan, approval, confirmed or manual
-	VerifiedBy string // M id of who approved, scanned or entered it; "" for a check-in by the member alone (rotating, code, location)
+	VerifiedBy string // M id of who approved, scanned or entered it; "" for rotating, code, location and confirmed
 
 	ID string // the member's M id
 }
@@ -147,8 +147,9 @@ func MemberRows(d CommunityData, year int, now time.Time) []MemberRow {
 // non-voided participation whose date lies in that year, ordered by date,
 // then member number, then recording time. A participation of a member who
 // is not in d.Members still appears, under its M id with an empty name.
-// Method is as recorded; VerifiedBy is always empty for the methods by which
-// members check in alone (rotating, code and location).
+// Method is as recorded; VerifiedBy is always empty for the methods that
+// name no verifier: rotating, code and location (the member checked in
+// alone) and confirmed (the asker is never exported).
 func LedgerRows(d CommunityData, year int) []LedgerRow {
 	byID := make(map[string]*lamplighter.Member, len(d.Members))
 	for i := range d.Members {
@@ -190,7 +191,7 @@ func LedgerRows(d CommunityData, year int) []LedgerRow {
 		if m, ok := byID[p.Member]; ok {
 			r.MemberID, r.Name = exportedID(m), exportedName(m)
 		}
-		if selfCheckIn(p.Method) {
+		if noVerifier(p.Method) {
 			r.VerifiedBy = ""
 		}
 		rows = append(rows, r)
@@ -198,11 +199,13 @@ func LedgerRows(d CommunityData, year int) []LedgerRow {
 	return rows
 }
 
-// selfCheckIn reports whether method is one by which a member checks in
-// without anyone verifying it then: nobody is named as the verifier.
-func selfCheckIn(method string) bool {
+// noVerifier reports whether method names nobody as the verifier: a member
+// checks in alone by a rotating code, a code or a live location, and a
+// need's asker (who confirms) is not a member and never exported (SPEC
+// section 10).
+func noVerifier(method string) bool {
 	switch method {
-	case lamplighter.MethodRotating, lamplighter.MethodCode, lamplighter.MethodLocation:
+	case lamplighter.MethodRotating, lamplighter.MethodCode, lamplighter.MethodLocation, lamplighter.MethodConfirmed:
 		return true
 	}
 	return false

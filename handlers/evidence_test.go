@@ -1,0 +1,96 @@
+package handlers_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+
+	ll "github.com/lamplighter-bot/lamplighter"
+)
+
+// setMethod rewrites how a stored participation of member was verified, as
+// the check-in paths that record rotating, scan and confirmed will (SPEC
+// sections 9 and 10); by names the verifier ("" for none).
+func (e *env) setMethod(member, ref, method, by string) {
+	e.t.Helper()
+	key := e.prefix + "{c:dongan}:p:" + member
+	v, err := e.rdb.HGet(e.ctx, key, ref).Result()
+	if err != nil {
+		e.t.Fatalf("read participation %s/%s: %v", member, ref, err)
+	}
+	var stored map[string]any
+	if err := json.Unmarshal([]byte(v), &stored); err != nil {
+		e.t.Fatalf("participation %s/%s = %q: %v", member, ref, v, err)
+	}
+	stored["m"] = method
+	delete(stored, "by")
+	if by != "" {
+		stored["by"] = by
+	}
+	b, _ := json.Marshal(stored)
+	if err := e.rdb.HSet(e.ctx, key, ref, string(b)).Err(); err != nil {
+		e.t.Fatalf("write participation %s/%s: %v", member, ref, err)
+	}
+}
+
+// everyMethod gives alice (M3) one participation of each method of SPEC
+// section 9, in this order: code A1, manual A2, rotating A3, location A4,
+// scan A5, confirmed A6, approval S1.
+func everyMethod(e *env) {
+	e.t.Helper()
+	methods := []struct{ method, by string }{
+		{ll.MethodCode, ""}, {ll.MethodManual, "M2"}, {ll.MethodRotating, ""},
+		{ll.MethodLocation, ""}, {ll.MethodScan, "M2"}, {ll.MethodConfirmed, ""},
+	}
+	for i, m := range methods {
+		start := at(2026, 2, 20+i, 9, 0)
+		e.now = start
+		a := e.activity(ll.Activity{Title: fmt.Sprintf("Patrol %d", i+1), Start: start, Mode: ll.CheckInStatic})
+		e.send(alice, "/checkin "+a.Code)
+		e.setMethod("M3", a.ID, m.method, m.by)
+	}
+	e.now = testNow
+	e.send(alice, "/log Fixed lamps")
+	e.send(deputy, "/approve S1")
+}
+
+func TestEntriesShowEveryMethod(t *testing.T) {
+	e := dongan(t)
+	everyMethod(e)
+
+	// /me: the last five entries, strong evidence marked ✓, and the year's breakdown.
+	rs := e.send(alice, "/me")
+	wantIn(t, "/me", rs,
+		"2026: <b>7/2</b> participations",
+		"Evidence: 4 of 7 verified ✓ — ✓ rotating code 1 · code 1 · ✓ live location 1 · ✓ QR scanned by the organizer 1 · approved 1 · ✓ confirmed by the resident 1 · entered by the committee 1",
+		"Latest entries (5):",
+		"2026-02-22 · <b>A3</b> Patrol 3 · ✓ rotating code\n",
+		"2026-02-23 · <b>A4</b> Patrol 4 · ✓ live location\n",
+		"2026-02-24 · <b>A5</b> Patrol 5 · ✓ QR scanned by the organizer by M2\n",
+		"2026-02-25 · <b>A6</b> Patrol 6 · ✓ confirmed by the resident\n",
+		"2026-03-02 · <b>S1</b> Fixed lamps · approved by M2\n")
+	wantNotIn(t, "/me", rs, "Patrol 1 ", "Patrol 2 ")
+
+	// /member: every entry of the year.
+	rs = e.send(deputy, "/member M3")
+	wantIn(t, "/member M3", rs,
+		"Evidence: 4 of 7 verified ✓",
+		"Entries of M3 in 2026 (7)",
+		"2026-02-20 · <b>A1</b> Patrol 1 · code\n",
+		"2026-02-21 · <b>A2</b> Patrol 2 · entered by the committee by M2\n",
+		"2026-02-22 · <b>A3</b> Patrol 3 · ✓ rotating code\n")
+
+	// The same in Chinese.
+	wantIn(t, "/lang zh", e.send(alice, "/lang zh"), "语言已设为中文")
+	rs = e.send(alice, "/me")
+	wantIn(t, "/me zh", rs,
+		"核验：可靠核验 ✓ 4 次（共 7 次）——✓ 动态签到码 1 · 签到码 1 · ✓ 实时位置 1 · ✓ 组织者扫码 1 · 审核通过 1 · ✓ 居民确认解决 1 · 大党委补录 1",
+		"2026-02-22 · <b>A3</b> Patrol 3 · ✓ 动态签到码\n",
+		"2026-02-23 · <b>A4</b> Patrol 4 · ✓ 实时位置\n",
+		"2026-02-24 · <b>A5</b> Patrol 5 · ✓ 组织者扫码 （M2）\n",
+		"2026-02-25 · <b>A6</b> Patrol 6 · ✓ 居民确认解决\n",
+		"2026-03-02 · <b>S1</b> Fixed lamps · 审核通过 （M2）")
+
+	// No participation this year: no breakdown.
+	wantNotIn(t, "/me of bob", e.send(bob, "/me"), "Evidence:")
+}
