@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 
 	ll "github.com/lamplighter-bot/lamplighter"
@@ -93,4 +94,47 @@ func TestEntriesShowEveryMethod(t *testing.T) {
 
 	// No participation this year: no breakdown.
 	wantNotIn(t, "/me of bob", e.send(bob, "/me"), "Evidence:")
+}
+
+func TestReportBreaksDownByMethod(t *testing.T) {
+	e := dongan(t)
+	everyMethod(e)
+	start := at(2026, 3, 1, 9, 0)
+	e.now = start
+	a := e.activity(ll.Activity{Title: "Sweep", Start: start, Mode: ll.CheckInStatic})
+	e.send(bob, "/checkin "+a.Code)
+	e.now = testNow
+
+	rs := e.send(deputy, "/report")
+	block := []string{
+		"<b>Evidence</b>: 8 participations, 4 verified ✓ (50%), 4 other",
+		"• ✓ rotating code: 1\n• code: 2\n• ✓ live location: 1\n• ✓ QR scanned by the organizer: 1\n• approved: 1\n• ✓ confirmed by the resident: 1\n• entered by the committee: 1\n",
+		"<i>✓ verified: a rotating code, a live location",
+	}
+	// The existing figures stay, and the breakdown is one message.
+	wantIn(t, "/report", rs, append(block, "Members: 4", "Compliant: 0 (0%)", "Below the minimum of 2 participations: 3",
+		"• M4 Bob Sun — 1/2 · code 1\n", "• M1 Li Wei — 0/2\n")...)
+	one := false
+	for _, r := range rs {
+		all := true
+		for _, b := range block {
+			all = all && strings.Contains(r.Text, b)
+		}
+		one = one || all
+	}
+	if !one {
+		t.Errorf("/report = %q, want the breakdown by method in one message", texts(rs))
+	}
+
+	zh := lin2(e)
+	if err := e.store.SetRole(e.ctx, "dongan", "M5", ll.RoleCommittee, nil); err != nil {
+		t.Fatalf("SetRole(M5): %v", err)
+	}
+	wantIn(t, "/report zh", e.send(zh, "/report"),
+		"<b>核验方式</b>：参与 8 次，其中可靠核验 ✓ 4 次（50%），其他 4 次",
+		"• ✓ 动态签到码：1\n• 签到码：2\n• ✓ 实时位置：1\n• ✓ 组织者扫码：1\n• 审核通过：1\n• ✓ 居民确认解决：1\n• 大党委补录：1\n",
+		"• M4 Bob Sun — 1/2 · 签到码 1")
+
+	// A year with no participation shows the methods at 0.
+	wantIn(t, "/report 2025", e.send(deputy, "/report 2025"), "<b>Evidence</b>: 0 participations, 0 verified ✓ (0%), 0 other", "• ✓ rotating code: 0")
 }

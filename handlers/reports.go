@@ -45,8 +45,9 @@ func (c *call) export() []ll.Reply {
 	}}
 }
 
-// report shows the year's figures: members, compliant, below the minimum
-// (by name), posts filled, unreachable members, and the chart.
+// report shows the year's figures: members, compliant, how the year's
+// participations were verified, below the minimum (by name, with their
+// methods), posts filled, unreachable members, and the chart.
 func (c *call) report() []ll.Reply {
 	sc := c.scope
 	rep, err := c.h.app.Reports.Report(c.ctx, sc, c.req.Args)
@@ -61,6 +62,9 @@ func (c *call) report() []ll.Reply {
 		if r.Status != ll.StatusActive {
 			line += " (" + c.t("status."+r.Status) + ")"
 		}
+		if r.Total > 0 {
+			line += " · " + c.methodCounts(r.ByMethod)
+		}
 		below = append(below, line)
 	}
 	var unreachable []string
@@ -74,6 +78,7 @@ func (c *call) report() []ll.Reply {
 	lines := []string{
 		c.t("report.members", len(rep.Members), year),
 		c.t("report.compliant", rep.Compliant, percent),
+		c.reportMethods(rep.ByMethod),
 		c.t("report.below", sc.Community.Minimum, len(below)),
 	}
 	lines = append(lines, below...)
@@ -93,6 +98,23 @@ func (c *call) report() []ll.Reply {
 		Text: c.t("report.chart_caption", year),
 		File: &ll.File{Name: fmt.Sprintf("report-%s-%d.png", sc.Community.ID, year), MIME: "image/png", Data: png, Photo: true},
 	})
+}
+
+// reportMethods is the year's participations by method (SPEC section 9):
+// strong against other, then every method with its count, then what ✓
+// means. It is one line for chunks, so it never splits over two messages.
+func (c *call) reportMethods(by record.Breakdown) string {
+	total, strong := by.Total(), by.Strong()
+	percent := 0
+	if total > 0 {
+		percent = strong * 100 / total
+	}
+	lines := []string{c.t("report.methods", total, strong, percent, total-strong)}
+	for _, mc := range by.Listed() {
+		lines = append(lines, c.t("report.method_line", rawHTML(c.methodLabel(mc.Method)), mc.Count))
+	}
+	lines = append(lines, c.t("report.methods_note"))
+	return strings.Join(lines, "\n")
 }
 
 // notice posts the year's public notice (公示) to the community's notice
