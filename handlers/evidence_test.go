@@ -1,6 +1,8 @@
 package handlers_test
 
 import (
+	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -137,4 +139,44 @@ func TestReportBreaksDownByMethod(t *testing.T) {
 
 	// A year with no participation shows the methods at 0.
 	wantIn(t, "/report 2025", e.send(deputy, "/report 2025"), "<b>Evidence</b>: 0 participations, 0 verified ✓ (0%), 0 other", "• ✓ rotating code: 0")
+}
+
+func TestNoticeShowsVerified(t *testing.T) {
+	e := dongan(t)
+	everyMethod(e)
+	e.send(secretary, "/settings notice -1005555")
+	posted := to(e.send(deputy, "/notice"), -1005555)
+	wantIn(t, "the notice", posted, "可靠核验：通过动态签到码、实时位置、组织者扫码或居民确认解决记录的参与。",
+		"M3 Alice Chen — 7 次（其中可靠核验 4 次；活动 6，服务 1）· 岗位：无 · ❌",
+		"M4 Bob Sun — 0 次（其中可靠核验 0 次；活动 0，服务 0）")
+	// Still no personal data: no Telegram id, unit, verifier or method.
+	wantNotIn(t, "the notice", posted, "2001", "2002", "Bank of China", "（M2）", "动态签到码 1", "rotating")
+
+	e.send(secretary, "/settings language en")
+	posted = to(e.send(deputy, "/notice"), -1005555)
+	wantIn(t, "the notice in en", posted, "Verified: by a rotating code, a live location, the organizer's scan or the resident's confirmation.",
+		"M3 Alice Chen — 7 (4 verified; activities 6, services 1) · posts: none · ❌")
+
+	// As a file: the verified column follows participations.
+	var ms []ll.Member
+	for i := 0; i < 500; i++ {
+		ms = append(ms, ll.Member{Name: fmt.Sprintf("%s %03d", strings.Repeat("居民", 15), i)})
+	}
+	if _, err := e.store.ImportMembers(e.ctx, "dongan", ms, e.now, nil); err != nil {
+		t.Fatal(err)
+	}
+	posted = to(e.send(deputy, "/notice"), -1005555)
+	if len(posted) != 1 || posted[0].File == nil {
+		t.Fatalf("long /notice = %+v, want one CSV file", posted)
+	}
+	records, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(posted[0].File.Data, []byte("\ufeff")))).ReadAll()
+	if err != nil {
+		t.Fatalf("notice CSV: %v", err)
+	}
+	if got, want := strings.Join(records[0], ","), "member,name,participations,verified,activities,services,posts,compliant"; got != want {
+		t.Errorf("notice CSV header = %s, want %s", got, want)
+	}
+	if got, want := strings.Join(records[3], ","), "M3,Alice Chen,7,4,6,1,,no"; got != want {
+		t.Errorf("notice CSV row of M3 = %s, want %s", got, want)
+	}
 }

@@ -136,7 +136,8 @@ func (c *call) notice() []ll.Reply {
 		for _, r := range n.Members {
 			lines = append(lines, noticeLine(lang, r, n.Held[r.ID], titles))
 		}
-		header := tr(lang, "notice.header", comm.Name, n.Year.Year, c.now.In(loc).Format(time.DateOnly), comm.Minimum, len(n.Members), n.Compliant) + "\n"
+		header := tr(lang, "notice.header", comm.Name, n.Year.Year, c.now.In(loc).Format(time.DateOnly), comm.Minimum, len(n.Members), n.Compliant) +
+			"\n" + tr(lang, "notice.legend") + "\n"
 		msgs := chunks(header, lines)
 		to := "notice " + strconv.FormatInt(n.Chat, 10)
 		if len(msgs) > maxNoticeMessages {
@@ -182,17 +183,20 @@ func noticePosts(lang string, ids []string, titles map[string]string) string {
 	return s
 }
 
-// noticeLine is one member in the public notice.
+// noticeLine is one member in the public notice: their total, how many of
+// it strongly verified (SPEC section 9), activities and services, posts and
+// compliance; no personal data beyond the member id and name.
 func noticeLine(lang string, r record.MemberRow, posts []string, titles map[string]string) string {
 	verdict := tr(lang, "notice.compliant")
 	if !r.Compliant {
 		verdict = tr(lang, "notice.not_compliant")
 	}
-	return tr(lang, "notice.line", r.ID, r.Name, r.Total, r.Activities, r.Services, noticePosts(lang, posts, titles), rawHTML(verdict))
+	return tr(lang, "notice.line", r.ID, r.Name, r.Total, r.Strong, r.Activities, r.Services, noticePosts(lang, posts, titles), rawHTML(verdict))
 }
 
 // noticeCSV is the public notice as a CSV file: a byte-order mark, a header
-// in lang, one member a row; cells a spreadsheet would run are neutralised.
+// in lang, one member a row (the columns of noticeLine); cells a spreadsheet
+// would run are neutralised.
 func noticeCSV(lang string, rows []record.MemberRow, held map[string][]string, titles map[string]string) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.WriteString("\ufeff")
@@ -208,7 +212,7 @@ func noticeCSV(lang string, rows []record.MemberRow, held map[string][]string, t
 		if r.Compliant {
 			verdict = "yes"
 		}
-		_ = w.Write([]string{r.ID, record.Neutralize(r.Name), strconv.Itoa(r.Total), strconv.Itoa(r.Activities),
+		_ = w.Write([]string{r.ID, record.Neutralize(r.Name), strconv.Itoa(r.Total), strconv.Itoa(r.Strong), strconv.Itoa(r.Activities),
 			strconv.Itoa(r.Services), record.Neutralize(strings.Join(names, "; ")), verdict})
 	}
 	w.Flush()
