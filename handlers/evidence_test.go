@@ -137,8 +137,10 @@ func TestReportBreaksDownByMethod(t *testing.T) {
 		"• ✓ 动态签到码：1\n• 签到码：2\n• ✓ 实时位置：1\n• ✓ 组织者扫码：1\n• 审核通过：1\n• ✓ 居民确认解决：1\n• 大党委补录：1\n",
 		"• M4 Bob Sun — 1/2 · 签到码 1")
 
-	// A year with no participation shows the methods at 0.
-	wantIn(t, "/report 2025", e.send(deputy, "/report 2025"), "<b>Evidence</b>: 0 participations, 0 verified ✓ (0%), 0 other", "• ✓ rotating code: 0")
+	// A year with no participation says so in one line.
+	rs = e.send(deputy, "/report 2025")
+	wantIn(t, "/report 2025", rs, "<b>Evidence</b>: 0 participations, 0 verified ✓ (0%), 0 other")
+	wantNotIn(t, "/report 2025", rs, "rotating code: 0", "✓ verified:")
 }
 
 func TestNoticeShowsVerified(t *testing.T) {

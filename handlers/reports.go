@@ -101,8 +101,9 @@ func (c *call) report() []ll.Reply {
 }
 
 // reportMethods is the year's participations by method (SPEC section 9):
-// strong against other, then every method with its count, then what ✓
-// means. It is one line for chunks, so it never splits over two messages.
+// strong against other, then every method with its count (none when there
+// is no participation), then what ✓ means. It is one line for chunks, so it
+// never splits over two messages.
 func (c *call) reportMethods(by record.Breakdown) string {
 	total, strong := by.Total(), by.Strong()
 	percent := 0
@@ -110,6 +111,9 @@ func (c *call) reportMethods(by record.Breakdown) string {
 		percent = strong * 100 / total
 	}
 	lines := []string{c.t("report.methods", total, strong, percent, total-strong)}
+	if total == 0 {
+		return lines[0]
+	}
 	for _, mc := range by.Listed() {
 		lines = append(lines, c.t("report.method_line", rawHTML(c.methodLabel(mc.Method)), mc.Count))
 	}
