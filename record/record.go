@@ -47,7 +47,7 @@ type MemberRow struct {
 	Building          string
 	Joined            string // YYYY-MM-DD in the community's zone, "" if unknown
 	Posts             int    // posts held at the end of the year, or now for the current year
-	Activities        int    // activity participations (code, location, manual)
+	Activities        int    // activity participations, by any method but approval
 	Services          int    // approved service records
 	Total             int    // Activities + Services
 	Minimum           int    // the community's yearly participation minimum
