@@ -62,8 +62,8 @@ func TestMemberRowsStrongByMethod(t *testing.T) {
 			if r.Strong != want {
 				t.Errorf("MemberRows()[M1].Strong with two %s participations = %d, want %d", tt.method, r.Strong, want)
 			}
-			if got := r.ByMethod[tt.method]; got != 2 || len(r.ByMethod) != 1 {
-				t.Errorf("MemberRows()[M1].ByMethod = %v, want %s: 2 only", r.ByMethod, tt.method)
+			if got := r.ByMethod.Count(tt.method); got != 2 || r.ByMethod.Total() != 2 {
+				t.Errorf("MemberRows()[M1].ByMethod = %+v, want %s: 2 only", r.ByMethod.Listed(), tt.method)
 			}
 			if r.ByMethod.Total() != r.Total || r.ByMethod.Strong() != r.Strong {
 				t.Errorf("MemberRows()[M1] ByMethod total, strong = %d, %d; want the row's %d, %d",
@@ -98,20 +98,33 @@ func TestMemberRowsMixedMethods(t *testing.T) {
 		}
 	}
 	sum := record.Sum(rows)
-	if sum.Total() != 10 || sum.Strong() != 5 || sum[lamplighter.MethodCode] != 2 || sum[lamplighter.MethodRotating] != 2 {
-		t.Errorf("Sum(rows) = %v, want 10 in all, 5 strong, code 2, rotating 2", sum)
+	if sum.Total() != 10 || sum.Strong() != 5 || sum.Count(lamplighter.MethodCode) != 2 || sum.Count(lamplighter.MethodRotating) != 2 {
+		t.Errorf("Sum(rows) = %+v, want 10 in all, 5 strong, code 2, rotating 2", sum.Listed())
 	}
 	listed := sum.Listed()
 	if len(listed) != len(record.Methods) {
 		t.Fatalf("Sum(rows).Listed() = %v, want the %d methods", listed, len(record.Methods))
 	}
 	for i, mc := range listed {
-		if mc.Method != record.Methods[i] || mc.Count != sum[mc.Method] {
-			t.Errorf("Listed()[%d] = %+v, want %s: %d", i, mc, record.Methods[i], sum[record.Methods[i]])
+		if mc.Method != record.Methods[i] || mc.Count != sum.Count(mc.Method) {
+			t.Errorf("Listed()[%d] = %+v, want %s: %d", i, mc, record.Methods[i], sum.Count(record.Methods[i]))
 		}
 	}
-	if got := (record.Breakdown{"zzz": 1, lamplighter.MethodScan: 2}).Listed(); len(got) != 8 || got[7] != (record.MethodCount{Method: "zzz", Count: 1}) || got[3].Count != 2 {
+	odd := record.CountMethods([]lamplighter.Participation{
+		part("M1", "A1", "zzz", "2026-06-01"),
+		part("M1", "A2", lamplighter.MethodScan, "2026-06-01"),
+		part("M1", "A3", lamplighter.MethodScan, "2026-06-02"),
+		part("M1", "A4", lamplighter.MethodScan, "2026-13-02"), // not a date: counts for no year
+	}, 2026)
+	if got := odd.Listed(); len(got) != 8 || got[7] != (record.MethodCount{Method: "zzz", Count: 1}) || got[3].Count != 2 {
 		t.Errorf("Listed() with an unknown method = %v, want the 7 methods, scan 2, then zzz 1", got)
+	}
+	if odd.Total() != 3 || odd.Strong() != 2 || odd.Count("zzz") != 1 {
+		t.Errorf("CountMethods() with an unknown method: total, strong, zzz = %d, %d, %d; want 3, 2, 1", odd.Total(), odd.Strong(), odd.Count("zzz"))
+	}
+	sum.Add(odd)
+	if sum.Total() != 13 || sum.Count("zzz") != 1 || sum.Count(lamplighter.MethodScan) != 3 {
+		t.Errorf("Add(): total, zzz, scan = %d, %d, %d; want 13, 1, 3", sum.Total(), sum.Count("zzz"), sum.Count(lamplighter.MethodScan))
 	}
 }
 
