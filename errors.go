@@ -103,6 +103,8 @@ const (
 	ReasonLocation      = "no_location"    // the activity has no location to check in at
 	ReasonActivity      = "activity"       // (with EFULL) the activity's sign-ups are full
 	ReasonPost          = "post"           // (with EFULL) the post's claims are full
+	ReasonImported      = "imported"       // (with ECONFLICT) this very file was imported into the community before
+	ReasonImportRunning = "import_running" // (with ECONFLICT) another import into the community is unfinished
 	ReasonNotLive       = "not_live"       // a dropped pin or a forwarded location checks no one in
 	ReasonTooFar        = "too_far"        // (with ECONFLICT) outside the activity's check-in radius
 	ReasonNoPlace       = "no_place"       // (with ENOTFOUND) no activity open now to check in at by location

@@ -101,6 +101,10 @@ func (c *call) errorText(err error, subject string) string {
 			return c.t("error.decided", or(subject, "—"))
 		case ll.ReasonTooFar:
 			return c.t("error.too_far")
+		case ll.ReasonImported:
+			return c.t("error.imported")
+		case ll.ReasonImportRunning:
+			return c.t("error.import_running")
 		}
 		return c.t("error.conflict")
 	case ll.EINVALID:
