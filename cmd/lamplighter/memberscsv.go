@@ -15,7 +15,6 @@ import (
 // membersCSVHeader is the header row of a members import file.
 var membersCSVHeader = []string{"telegram_id", "name", "unit", "building", "skills", "role"}
 
-
 // rowError is one bad line of an import file.
 type rowError struct {
 	Line int // 1-based line number in the file
