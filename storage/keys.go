@@ -63,6 +63,9 @@ import (
 //	<b>wrong:<M>                    list    when (unix ms) the member's last wrong check-in codes were
 //	                                        sent, newest first, at most lamplighter.MaxWrongCodesPerHour;
 //	                                        expires an hour after the last
+//	<b>live:<M>                     hash    the member's last live position that was not a jump (TrackLive):
+//	                                        lat, lon, t (unix ms); expires the given ttl after t, so each
+//	                                        member holds at most one, for a few hours
 //	<b>svcs                         hash    service record id -> compact JSON {"m","x" (text),"d","c"
 //	                                        (created, unix ms),"st" (status),"by","at","r"}
 //	<b>pending                      zset    ids of the service records awaiting a decision, score = number
@@ -149,6 +152,7 @@ const (
 	sufAttended  = "att:"
 	sufParts     = "p:"
 	sufWrong     = "wrong:"
+	sufLive      = "live:"
 	sufServices  = "svcs"
 	sufPending   = "pending"
 )
@@ -184,6 +188,7 @@ func (k keys) signups(c, id string) string   { return k.base(c) + sufSignups + i
 func (k keys) attended(c, id string) string  { return k.base(c) + sufAttended + id }
 func (k keys) parts(c, member string) string { return k.base(c) + sufParts + member }
 func (k keys) wrong(c, member string) string { return k.base(c) + sufWrong + member }
+func (k keys) live(c, member string) string  { return k.base(c) + sufLive + member }
 func (k keys) services(c string) string      { return k.base(c) + sufServices }
 func (k keys) pending(c string) string       { return k.base(c) + sufPending }
 
