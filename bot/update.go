@@ -76,6 +76,7 @@ func toRequest(u *models.Update, botUsername string) (req lamplighter.Request, o
 			Latitude:  m.Location.Latitude,
 			Longitude: m.Location.Longitude,
 			Live:      true,
+			Accuracy:  m.Location.HorizontalAccuracy,
 			Update:    true,
 		}
 		return req, true
@@ -112,6 +113,7 @@ func toRequest(u *models.Update, botUsername string) (req lamplighter.Request, o
 				Longitude: m.Location.Longitude,
 				Live:      m.Location.LivePeriod > 0,
 				Forwarded: m.ForwardOrigin != nil,
+				Accuracy:  m.Location.HorizontalAccuracy,
 			}
 		}
 		if text != "" && m.ForwardOrigin == nil {
