@@ -109,6 +109,10 @@ func (c *call) errorText(err error, subject string) string {
 			return c.t("checkin.pin")
 		case ll.ReasonLocation:
 			return c.t("error.no_location")
+		case ll.ReasonInaccurate:
+			return c.t("error.inaccurate")
+		case ll.ReasonJump:
+			return c.t("error.location_jump")
 		}
 		return c.invalidText(e.Detail)
 	case ll.ENOTMEMBER:

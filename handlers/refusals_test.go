@@ -41,6 +41,8 @@ func TestEveryRefusalHasItsMessage(t *testing.T) {
 		ll.Refuse(ll.EINVALID, ll.ReasonNotLive),
 		ll.Refuse(ll.ECONFLICT, ll.ReasonTooFar),
 		ll.Refuse(ll.ENOTFOUND, ll.ReasonNoPlace),
+		ll.Refuse(ll.EINVALID, ll.ReasonInaccurate),
+		ll.Refuse(ll.EINVALID, ll.ReasonJump),
 	}
 	listed := map[string]bool{}
 	for _, e := range refusals {
