@@ -38,13 +38,21 @@ type LiveTracker interface {
 	TrackLive(ctx context.Context, community, memberID string, p ll.GeoPoint, at time.Time, maxSpeed float64, ttl time.Duration, audit *ll.AuditEntry) (speed float64, jumped bool, err error)
 }
 
-// trackLive judges member m's live position l at ac.Now against their
-// previous one: EINVALID with ReasonJump, audited by the store in the same
-// step, when it implies more than MaxLiveSpeed; speed is what it implies.
+// trackLive judges member m's live position l against their previous one:
+// EINVALID with ReasonJump, audited by the store in the same step, when it
+// implies more than MaxLiveSpeed; speed is what it implies. A position is
+// timed by when Telegram received it (l.At), when the front end knows, and
+// otherwise by ac.Now: updates that waited in Telegram's queue while the bot
+// was away arrive all at once, and timing them by their arrival would make
+// a walk look like a jump.
 func (s *CheckIns) trackLive(ctx context.Context, ac Actor, m *ll.Member, l ll.Location) (speed float64, err error) {
 	audit := &ll.AuditEntry{Time: ac.Now, Community: m.Community, Actor: m.ID, Action: auditLocationJump, Object: m.ID}
 	here := ll.GeoPoint{Latitude: l.Latitude, Longitude: l.Longitude}
-	speed, jumped, err := s.store.TrackLive(ctx, m.Community, m.ID, here, ac.Now, MaxLiveSpeed, LiveTrackTTL, audit)
+	at := ac.Now
+	if !l.At.IsZero() {
+		at = l.At
+	}
+	speed, jumped, err := s.store.TrackLive(ctx, m.Community, m.ID, here, at, MaxLiveSpeed, LiveTrackTTL, audit)
 	if err != nil {
 		return 0, err
 	}

@@ -135,3 +135,28 @@ func TestCheckInByLocationConcurrentPositions(t *testing.T) {
 			jumps, len(f.jumps()), f.counted("M3"))
 	}
 }
+
+// TestCheckInByLocationTimedByTelegram: positions that waited in Telegram's
+// queue arrive together; they are timed by when Telegram received them, so
+// a walk delivered late is not a jump, and a jump delivered late still is.
+func TestCheckInByLocationTimedByTelegram(t *testing.T) {
+	f := newFixture(t)
+	f.create(app.NewActivity{Title: "Now", Start: f.now.Add(-time.Hour), Duration: 2 * time.Hour, Location: &gate})
+	mem := f.actor(3, false)
+	mem.Now = f.now.Add(10 * time.Minute) // all delivered now
+	sent := func(p ll.GeoPoint, ago time.Duration) ll.Location {
+		l := liveAt(p, 0)
+		l.At = mem.Now.Add(-ago)
+		return l
+	}
+	_, err := f.app.CheckIns.ByLocation(f.ctx, mem, sent(north(gate, 900), 3*time.Minute))
+	wantRefusal(t, "ByLocation(900 m, 3 min ago)", err, ll.ECONFLICT, ll.ReasonTooFar)
+	_, err = f.app.CheckIns.ByLocation(f.ctx, mem, sent(north(gate, 5000), 150*time.Second))
+	wantRefusal(t, "ByLocation(5 km, 30 s later)", err, ll.EINVALID, ll.ReasonJump)
+	if res, err := f.app.CheckIns.ByLocation(f.ctx, mem, sent(gate, 2*time.Minute)); err != nil || !res.Changed {
+		t.Fatalf("ByLocation(900 m in 60 s, delivered late) = %+v, %v; want checked in", res, err)
+	}
+	if j := f.jumps(); len(j) != 1 || !j[0].Time.Equal(mem.Now) {
+		t.Fatalf("jumps = %+v, want one, audited when it arrived", j)
+	}
+}

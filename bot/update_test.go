@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-telegram/bot/models"
 
@@ -310,20 +311,20 @@ func TestToRequestLocationJSON(t *testing.T) {
 		{"live with accuracy", `{"update_id":501,"message":{"message_id":77,"from":{"id":1001,"is_bot":false,"first_name":"Alice","language_code":"en"},
 			"chat":{"id":1001,"first_name":"Alice","type":"private"},"date":1772672400,
 			"location":{"latitude":31.230412,"longitude":121.473719,"horizontal_accuracy":65,"live_period":900,"heading":12}}}`,
-			lamplighter.Location{Latitude: 31.230412, Longitude: 121.473719, Live: true, Accuracy: 65}},
+			lamplighter.Location{Latitude: 31.230412, Longitude: 121.473719, Live: true, Accuracy: 65, At: time.Unix(1772672400, 0).UTC()}},
 		{"live position update", `{"update_id":502,"edited_message":{"message_id":77,"from":{"id":1001,"is_bot":false,"first_name":"Alice"},
 			"chat":{"id":1001,"first_name":"Alice","type":"private"},"date":1772672400,"edit_date":1772672431,
 			"location":{"latitude":31.2306,"longitude":121.4738,"horizontal_accuracy":12.5,"live_period":900}}}`,
-			lamplighter.Location{Latitude: 31.2306, Longitude: 121.4738, Live: true, Accuracy: 12.5, Update: true}},
+			lamplighter.Location{Latitude: 31.2306, Longitude: 121.4738, Live: true, Accuracy: 12.5, At: time.Unix(1772672431, 0).UTC(), Update: true}},
 		{"pin without accuracy", `{"update_id":503,"message":{"message_id":78,"from":{"id":1001,"is_bot":false,"first_name":"Alice"},
 			"chat":{"id":1001,"first_name":"Alice","type":"private"},"date":1772672400,
 			"location":{"latitude":31.2,"longitude":121.4}}}`,
-			lamplighter.Location{Latitude: 31.2, Longitude: 121.4}},
+			lamplighter.Location{Latitude: 31.2, Longitude: 121.4, At: time.Unix(1772672400, 0).UTC()}},
 		{"forwarded live", `{"update_id":504,"message":{"message_id":79,"from":{"id":1001,"is_bot":false,"first_name":"Alice"},
 			"chat":{"id":1001,"first_name":"Alice","type":"private"},"date":1772672400,
 			"forward_origin":{"type":"user","sender_user":{"id":1002,"is_bot":false,"first_name":"Bob"},"date":1772672000},
 			"location":{"latitude":31.2,"longitude":121.4,"horizontal_accuracy":5,"live_period":3600}}}`,
-			lamplighter.Location{Latitude: 31.2, Longitude: 121.4, Live: true, Forwarded: true, Accuracy: 5}},
+			lamplighter.Location{Latitude: 31.2, Longitude: 121.4, Live: true, Forwarded: true, Accuracy: 5, At: time.Unix(1772672400, 0).UTC()}},
 	} {
 		var u models.Update
 		if err := json.Unmarshal([]byte(tt.json), &u); err != nil {
