@@ -27,7 +27,7 @@ const (
 )
 
 // LiveTracker keeps each member's last live position (one per member,
-// expiring ttl after it was taken) and judges the next one against it.
+// forgotten ttl after it was taken) and judges the next one against it.
 type LiveTracker interface {
 	// TrackLive, in one atomic step per member (two positions sent at
 	// once are judged one after the other), computes the speed from the

@@ -64,8 +64,9 @@ import (
 //	                                        sent, newest first, at most lamplighter.MaxWrongCodesPerHour;
 //	                                        expires an hour after the last
 //	<b>live:<M>                     hash    the member's last live position that was not a jump (TrackLive):
-//	                                        lat, lon, t (unix ms); expires the given ttl after t, so each
-//	                                        member holds at most one, for a few hours
+//	                                        lat, lon, t (unix ms, when it was taken); expires the given ttl
+//	                                        after it is written (and counts as none once t is older than
+//	                                        ttl), so each member holds at most one, for a few hours
 //	<b>svcs                         hash    service record id -> compact JSON {"m","x" (text),"d","c"
 //	                                        (created, unix ms),"st" (status),"by","at","r"}
 //	<b>pending                      zset    ids of the service records awaiting a decision, score = number

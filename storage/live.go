@@ -26,7 +26,7 @@ import (
 //     true. Otherwise p becomes the kept position, unless the kept one was
 //     taken after at (positions that arrive out of order).
 //
-// The kept position expires ttl after it was taken. TrackLive does not check
+// The kept position expires ttl after it is written. TrackLive does not check
 // the member; EINVALID for a point that is not on Earth or a ttl or
 // maxSpeed that is not positive.
 func (s *Store) TrackLive(ctx context.Context, community, memberID string, p ll.GeoPoint, at time.Time, maxSpeed float64, ttl time.Duration, audit *ll.AuditEntry) (speed float64, jumped bool, err error) {
