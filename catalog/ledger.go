@@ -54,8 +54,6 @@ var enLedger = map[string]string{
 	"error.not_open":      "Check-in is not open now.",
 	"error.too_far":       "You are outside the activity's check-in area.",
 	"error.no_location":   "This activity has no check-in place: type the code shown at the activity.",
-	"error.inaccurate":    "Your location is not accurate enough to check in: wait for a better GPS fix and share your live location again, or type the code shown on site.",
-	"error.location_jump": "This position is too far from your previous one to be real, so it was ignored.",
 	"error.decided":       "%s was already decided.",
 
 	// Activities.
@@ -127,6 +125,8 @@ var enLedger = map[string]string{
 	"checkin.too_far":            "📏 <b>%s</b> %s: you are %d m from its check-in place, and check-in needs you within %d m. Come closer and share your live location again, or type the code shown on site.",
 	"checkin.inaccurate":         "📡 <b>%s</b> %s: your location is accurate only to %d m, and check-in needs %d m or better. Wait a moment for a better GPS fix (outdoors, with precise location on) and share your live location again, or type the code shown on site.",
 	"checkin.jump":               "🚫 To get here from your previous position you would have moved at %d m/s, faster than anyone walks or rides (at most %d m/s), so this position was ignored. Keep sharing your live location from where you really are, or type the code shown on site.",
+	"error.inaccurate":           "Your location is not accurate enough to check in: wait for a better GPS fix and share your live location again, or type the code shown on site.",
+	"error.location_jump":        "This position is too far from your previous one to be real, so it was ignored.",
 	"standing.line":              "📒 %d: <b>%d/%d</b> participations · posts %d/%d · %s",
 	"standing.compliant":         "✅ compliant",
 	"standing.not_compliant":     "❌ not yet compliant",
@@ -247,8 +247,6 @@ var zhLedger = map[string]string{
 	"error.not_open":      "现在不在签到时间内。",
 	"error.too_far":       "您不在活动的签到范围内。",
 	"error.no_location":   "该活动没有设置签到地点，请输入活动现场公布的签到码。",
-	"error.inaccurate":    "您的位置精度不足，无法签到：请等待更准确的定位后重新共享实时位置，或输入现场公布的签到码。",
-	"error.location_jump": "这个位置与您上一个位置相距过远，不可能是真实移动，已忽略。",
 	"error.decided":       "%s 已审核过。",
 
 	// Activities.
@@ -320,6 +318,8 @@ var zhLedger = map[string]string{
 	"checkin.too_far":            "📏 您距 <b>%s</b> %s 的签到地点 %d 米，须在 %d 米内才能签到。请走近后重新共享实时位置，或输入现场公布的签到码。",
 	"checkin.inaccurate":         "📡 <b>%s</b> %s：您的位置精度只有 %d 米，签到需要 %d 米以内的精度。请稍候等待更准确的定位（在室外、开启精确位置）后重新共享实时位置，或输入现场公布的签到码。",
 	"checkin.jump":               "🚫 从您上一个位置到这里，相当于每秒移动 %d 米，超过了步行或乘车可能的速度（每秒最多 %d 米），这个位置已忽略。请在您真实所在的地方继续共享实时位置，或输入现场公布的签到码。",
+	"error.inaccurate":           "您的位置精度不足，无法签到：请等待更准确的定位后重新共享实时位置，或输入现场公布的签到码。",
+	"error.location_jump":        "这个位置与您上一个位置相距过远，不可能是真实移动，已忽略。",
 	"standing.line":              "📒 %d 年：参与 <b>%d/%d</b> 次 · 岗位 %d/%d · %s",
 	"standing.compliant":         "✅ 已达标",
 	"standing.not_compliant":     "❌ 尚未达标",
