@@ -106,8 +106,13 @@ const (
 	ReasonNotLive       = "not_live"       // a dropped pin or a forwarded location checks no one in
 	ReasonTooFar        = "too_far"        // (with ECONFLICT) outside the activity's check-in radius
 	ReasonNoPlace       = "no_place"       // (with ENOTFOUND) no activity open now to check in at by location
-	ReasonInaccurate    = "inaccurate"     // (with EINVALID) a live location less accurate than the activity's radius
-	ReasonJump          = "location_jump"  // (with EINVALID) a live position implausibly far from the member's previous one
+)
+
+// Reasons a live location checks no one in (SPEC section 9), besides
+// ReasonNotLive, ReasonTooFar and ReasonNoPlace above.
+const (
+	ReasonInaccurate = "inaccurate"    // (with EINVALID) a live location less accurate than the activity's radius
+	ReasonJump       = "location_jump" // (with EINVALID) a live position implausibly far from the member's previous one; ignored
 )
 
 // Refuse returns the *Error of code with reason as its Detail.

@@ -105,14 +105,14 @@ func (c *call) errorText(err error, subject string) string {
 		return c.t("error.conflict")
 	case ll.EINVALID:
 		switch e.Detail {
-		case ll.ReasonNotLive:
-			return c.t("checkin.pin")
-		case ll.ReasonLocation:
-			return c.t("error.no_location")
 		case ll.ReasonInaccurate:
 			return c.t("error.inaccurate")
 		case ll.ReasonJump:
 			return c.t("error.location_jump")
+		case ll.ReasonNotLive:
+			return c.t("checkin.pin")
+		case ll.ReasonLocation:
+			return c.t("error.no_location")
 		}
 		return c.invalidText(e.Detail)
 	case ll.ENOTMEMBER:

@@ -63,10 +63,6 @@ import (
 //	<b>wrong:<M>                    list    when (unix ms) the member's last wrong check-in codes were
 //	                                        sent, newest first, at most lamplighter.MaxWrongCodesPerHour;
 //	                                        expires an hour after the last
-//	<b>live:<M>                     hash    the member's last live position that was not a jump (TrackLive):
-//	                                        lat, lon, t (unix ms, when it was taken); expires the given ttl
-//	                                        after it is written (and counts as none once t is older than
-//	                                        ttl), so each member holds at most one, for a few hours
 //	<b>svcs                         hash    service record id -> compact JSON {"m","x" (text),"d","c"
 //	                                        (created, unix ms),"st" (status),"by","at","r"}
 //	<b>pending                      zset    ids of the service records awaiting a decision, score = number
@@ -76,6 +72,10 @@ import (
 //	                                        reminder) claimed by its scheduled time: "running" with a lease
 //	                                        (PX) while a replica sends it, then "done", kept well past the
 //	                                        catch-up window (schedule.go)
+//	<b>live:<M>                     hash    the member's last live position that was not a jump (TrackLive):
+//	                                        lat, lon, t (unix ms, when it was taken); expires the given ttl
+//	                                        after it is written (and counts as none once t is older than
+//	                                        ttl), so each member holds at most one, for a few hours
 //
 // Per Telegram user <u>: hash tag {u:<u>}.
 //
@@ -153,7 +153,6 @@ const (
 	sufAttended  = "att:"
 	sufParts     = "p:"
 	sufWrong     = "wrong:"
-	sufLive      = "live:"
 	sufServices  = "svcs"
 	sufPending   = "pending"
 )
@@ -189,7 +188,6 @@ func (k keys) signups(c, id string) string   { return k.base(c) + sufSignups + i
 func (k keys) attended(c, id string) string  { return k.base(c) + sufAttended + id }
 func (k keys) parts(c, member string) string { return k.base(c) + sufParts + member }
 func (k keys) wrong(c, member string) string { return k.base(c) + sufWrong + member }
-func (k keys) live(c, member string) string  { return k.base(c) + sufLive + member }
 func (k keys) services(c string) string      { return k.base(c) + sufServices }
 func (k keys) pending(c string) string       { return k.base(c) + sufPending }
 
@@ -198,6 +196,11 @@ func (k keys) flow(tg int64) string { return k.prefix + "{u:" + strconv.FormatIn
 func (k keys) userUpdate(tg, id int64) string {
 	return k.prefix + "{u:" + strconv.FormatInt(tg, 10) + "}:upd:" + strconv.FormatInt(id, 10)
 }
+
+// Suffix of the members' last live positions (live.go), shared with its script.
+const sufLive = "live:"
+
+func (k keys) live(c, member string) string { return k.base(c) + sufLive + member }
 
 // Suffixes of the scheduler's per-community keys.
 const (
