@@ -108,13 +108,6 @@ const (
 	ReasonNoPlace       = "no_place"       // (with ENOTFOUND) no activity open now to check in at by location
 )
 
-// Reasons a live location checks no one in (SPEC section 9), besides
-// ReasonNotLive, ReasonTooFar and ReasonNoPlace above.
-const (
-	ReasonInaccurate = "inaccurate"    // (with EINVALID) a live location less accurate than the activity's radius
-	ReasonJump       = "location_jump" // (with EINVALID) a live position implausibly far from the member's previous one; ignored
-)
-
 // Refuse returns the *Error of code with reason as its Detail.
 func Refuse(code, reason string) *Error { return &Error{Code: code, Detail: reason} }
 
@@ -127,3 +120,10 @@ func ErrorDetail(err error) string {
 	}
 	return ""
 }
+
+// Reasons a live location checks no one in (SPEC section 9), besides
+// ReasonNotLive, ReasonTooFar and ReasonNoPlace above.
+const (
+	ReasonInaccurate = "inaccurate"    // (with EINVALID) a live location less accurate than the activity's radius
+	ReasonJump       = "location_jump" // (with EINVALID) a live position implausibly far from the member's previous one; ignored
+)
