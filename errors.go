@@ -122,3 +122,10 @@ func ErrorDetail(err error) string {
 	}
 	return ""
 }
+
+// Reasons a live location checks no one in (SPEC section 9), besides
+// ReasonNotLive, ReasonTooFar and ReasonNoPlace above.
+const (
+	ReasonInaccurate = "inaccurate"    // (with EINVALID) a live location less accurate than the activity's radius
+	ReasonJump       = "location_jump" // (with EINVALID) a live position implausibly far from the member's previous one; ignored
+)

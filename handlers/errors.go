@@ -109,6 +109,10 @@ func (c *call) errorText(err error, subject string) string {
 		return c.t("error.conflict")
 	case ll.EINVALID:
 		switch e.Detail {
+		case ll.ReasonInaccurate:
+			return c.t("error.inaccurate")
+		case ll.ReasonJump:
+			return c.t("error.location_jump")
 		case ll.ReasonNotLive:
 			return c.t("checkin.pin")
 		case ll.ReasonLocation:

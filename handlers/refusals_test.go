@@ -38,6 +38,8 @@ func TestEveryRefusalHasItsMessage(t *testing.T) {
 		ll.Refuse(ll.EFULL, ll.ReasonPost),
 		ll.Refuse(ll.EFORBIDDEN, ll.ReasonSelf),
 		ll.Refuse(ll.EINVALID, ll.ReasonLocation),
+		ll.Refuse(ll.EINVALID, ll.ReasonInaccurate),
+		ll.Refuse(ll.EINVALID, ll.ReasonJump),
 		ll.Refuse(ll.EINVALID, ll.ReasonNotLive),
 		ll.Refuse(ll.ECONFLICT, ll.ReasonTooFar),
 		ll.Refuse(ll.ENOTFOUND, ll.ReasonNoPlace),

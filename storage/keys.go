@@ -72,6 +72,10 @@ import (
 //	                                        reminder) claimed by its scheduled time: "running" with a lease
 //	                                        (PX) while a replica sends it, then "done", kept well past the
 //	                                        catch-up window (schedule.go)
+//	<b>live:<M>                     hash    the member's last live position that was not a jump (TrackLive):
+//	                                        lat, lon, t (unix ms, when it was taken); expires the given ttl
+//	                                        after it is written (and counts as none once t is older than
+//	                                        ttl), so each member holds at most one, for a few hours
 //
 // Per Telegram user <u>: hash tag {u:<u>}.
 //
@@ -192,6 +196,11 @@ func (k keys) flow(tg int64) string { return k.prefix + "{u:" + strconv.FormatIn
 func (k keys) userUpdate(tg, id int64) string {
 	return k.prefix + "{u:" + strconv.FormatInt(tg, 10) + "}:upd:" + strconv.FormatInt(id, 10)
 }
+
+// Suffix of the members' last live positions (live.go), shared with its script.
+const sufLive = "live:"
+
+func (k keys) live(c, member string) string { return k.base(c) + sufLive + member }
 
 // Suffixes of the scheduler's per-community keys.
 const (
