@@ -101,6 +101,8 @@ func (c *call) errorText(err error, subject string) string {
 			return c.t("error.decided", or(subject, "—"))
 		case ll.ReasonTooFar:
 			return c.t("error.too_far")
+		case ll.ReasonLocationOnly:
+			return c.t("error.location_only")
 		}
 		return c.t("error.conflict")
 	case ll.EINVALID:
