@@ -6,10 +6,6 @@ import "time"
 // activity's check-in QR code, and the bot edits that message at each code
 // step while the check-in window is open.
 
-// PresentStop is the callback data of a presenter message's [Stop] button:
-// the message it stops is the one that carries the button.
-const PresentStop = "present:stop"
-
 // Presentation is one running presenter message.
 type Presentation struct {
 	ChatID    int64  // the chat of the message (the presenter's private chat, or a group)

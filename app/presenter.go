@@ -48,6 +48,7 @@ type Frame struct {
 	Changes   time.Time // when Code changes; zero for a static code
 	CheckedIn int       // members whose participation counts now
 	Opens     time.Time // when check-in opens
+	Closes    time.Time // when it closes
 	Closed    bool      // check-in closed (or the activity was cancelled): the screen ends
 }
 
@@ -146,7 +147,7 @@ func (s *Presenter) frame(ctx context.Context, a ll.Activity, now time.Time) (Fr
 		return Frame{}, err
 	}
 	opens, closes := a.CheckInWindow()
-	f := Frame{Community: a.Community, CheckedIn: n, Opens: opens, Closed: a.Cancelled || now.After(closes)}
+	f := Frame{Community: a.Community, CheckedIn: n, Opens: opens, Closes: closes, Closed: a.Cancelled || now.After(closes)}
 	switch {
 	case f.Closed || now.Before(opens) || a.CheckInMode() == ll.CheckInLocation:
 	case a.CheckInMode() == ll.CheckInRotating:
