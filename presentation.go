@@ -15,6 +15,9 @@ type Presentation struct {
 	Presenter int64  // Telegram id of whoever started it
 	Lang      string // "zh" or "en": the caption's language
 	Started   time.Time
+	// Due is when the screen as first sent changes (the first edit); zero:
+	// at once.
+	Due time.Time
 	// Stopped is set when [Stop] or /present again ended it: the next edit
 	// is the closing caption, then the presentation is gone.
 	Stopped bool

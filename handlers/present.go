@@ -38,10 +38,11 @@ func (c *call) present() []ll.Reply {
 		return c.fail(err, "")
 	}
 	p := ll.Presentation{Community: f.Community, Activity: id, Presenter: c.req.UserID, Lang: c.lang, Started: c.now}
-	r, _, _, err := c.frameReply(p, f, comm)
+	r, next, _, err := c.frameReply(p, f, comm)
 	if err != nil {
 		return c.fail(err, "")
 	}
+	p.Due = next
 	r.Present = &p
 	if c.channel() == app.ChannelConsole {
 		r.Text += "\n\n" + c.t("present.console")

@@ -198,8 +198,8 @@ func decodePresentation(j, stop string) (ll.Presentation, error) {
 	return p, nil
 }
 
-// RegisterPresentation records a running presenter message, due at once
-// (its first edit brings the caption up to date). A presentation of the same
+// RegisterPresentation records a running presenter message, due at p.Due
+// (at now when it is zero or earlier). A presentation of the same
 // activity running before in the same chat is stopped: one screen per
 // activity and chat. One round trip.
 func (s *Store) RegisterPresentation(ctx context.Context, p ll.Presentation, now time.Time) error {
@@ -207,13 +207,17 @@ func (s *Store) RegisterPresentation(ctx context.Context, p ll.Presentation, now
 		return ll.Invalid("presentation", "a presentation needs a chat, a message and an activity")
 	}
 	p.Stopped = false
+	due := now
+	if p.Due.After(now) {
+		due = p.Due
+	}
 	j, err := json.Marshal(p)
 	if err != nil {
 		return fmt.Errorf("encode presentation: %w", err)
 	}
 	op := "register presentation " + presentationID(p.ChatID, p.MessageID)
 	st, rest, err := s.run(ctx, op, prRegisterScript, []string{s.k.prDue()}, s.k.presenter(),
-		presentationID(p.ChatID, p.MessageID), string(j), now.UnixMilli(), presentationBy(p.ChatID, p.Community, p.Activity))
+		presentationID(p.ChatID, p.MessageID), string(j), due.UnixMilli(), presentationBy(p.ChatID, p.Community, p.Activity))
 	if err != nil || st == "ok" {
 		return err
 	}
