@@ -262,3 +262,30 @@ func mustFrame(s *stage) lamplighter.Reply {
 	r, _, _, _ := s.frame(s.ctx, lamplighter.Presentation{}, s.clock())
 	return r
 }
+
+// TestPresentReplyRegisters: a reply marked Present is sent as a photo and
+// registered with its chat and message id, so that a worker edits it.
+func TestPresentReplyRegisters(t *testing.T) {
+	s := newStage(t)
+	h := &recorder{reply: func(req lamplighter.Request) []lamplighter.Reply {
+		r := mustFrame(s)
+		r.Present = &lamplighter.Presentation{Community: "dongan", Activity: "A7", Presenter: req.UserID, Lang: "en"}
+		return []lamplighter.Reply{r}
+	}}
+	e := start(t, s.srv, nil, h, func(c *bot.TelegramConfig) { c.Presentations = s.store; c.Now = s.clock })
+	e.srv.PushText(presenterChat, "/present A7")
+	e.handled(1)
+	photos := e.srv.Calls("sendPhoto")
+	if len(photos) != 1 {
+		t.Fatalf("sendPhoto calls = %d, want 1", len(photos))
+	}
+	p, err := s.store.Presentation(s.ctx, presenterChat, photos[0].MessageID)
+	if err != nil || p.Activity != "A7" || p.Presenter != presenterChat {
+		t.Fatalf("registered presentation = %+v, %v", p, err)
+	}
+	s.set(s.clock().Add(lamplighter.CodeStep))
+	round(s.ctx, s.worker())
+	if edits := s.edits(); len(edits) != 1 || edits[0] != "code <b>"+lamplighter.CodeAt(s.secret, s.clock())+"</b>" {
+		t.Fatalf("edits = %q, want the next step's code", edits)
+	}
+}
