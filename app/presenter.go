@@ -29,6 +29,8 @@ type PresenterStore interface {
 	PresentationOf(ctx context.Context, chat int64, community, activity string) (ll.Presentation, error)
 	// StopPresentation marks a presentation stopped: its next edit closes it.
 	StopPresentation(ctx context.Context, chat int64, msg int) (p ll.Presentation, changed bool, err error)
+	// Audit appends one entry to a community's audit log.
+	Audit(ctx context.Context, e ll.AuditEntry) error
 }
 
 // Presenter is the presenter screen (SPEC section 9): the committee of an
@@ -54,7 +56,7 @@ type Frame struct {
 
 // Start begins presenting an activity in chat for the actor, or, when the
 // actor already presents it there, stops that presentation (stopped is then
-// set and the Frame is empty). Who may: the committee of the activity's
+// set and the Frame is empty; audited as "present" with detail "stop"). Who may: the committee of the activity's
 // community (Access.Committee's scope), or a member leading the activity's
 // team. It records Activity.PresentedBy = the actor's member id, audited as
 // "present". Errors: ErrNotMember; ErrForbidden (neither committee nor the
@@ -70,7 +72,7 @@ func (s *Presenter) Start(ctx context.Context, ac Actor, chat int64, id string) 
 			return Frame{}, nil, err
 		}
 		p.Stopped = true
-		return Frame{}, &p, nil
+		return Frame{}, &p, s.stopped(ctx, community, actor, id, ac.Now)
 	} else if err != nil && !errors.Is(err, ll.ErrNotFound) {
 		return Frame{}, nil, err
 	}
@@ -166,7 +168,8 @@ func (s *Presenter) frame(ctx context.Context, a ll.Activity, now time.Time) (Fr
 }
 
 // Stop stops the presentation of a message ([Stop]): the one who started
-// it, or the committee of its community, may. It returns the presentation;
+// it, or the committee of its community, may; audited as "present" with
+// detail "stop". It returns the presentation;
 // changed is false when it was stopped already. Errors: ErrNotFound (none
 // runs there); ErrForbidden; Access.Committee's errors for someone else.
 func (s *Presenter) Stop(ctx context.Context, ac Actor, chat int64, msg int) (p ll.Presentation, changed bool, err error) {
@@ -183,5 +186,15 @@ func (s *Presenter) Stop(ctx context.Context, ac Actor, chat int64, msg int) (p 
 			return ll.Presentation{}, false, ll.ErrForbidden
 		}
 	}
-	return s.store.StopPresentation(ctx, chat, msg)
+	p, changed, err = s.store.StopPresentation(ctx, chat, msg)
+	if err != nil || !changed {
+		return p, changed, err
+	}
+	return p, true, s.stopped(ctx, p.Community, ac.AuditName(p.Community), p.Activity, ac.Now)
+}
+
+// stopped audits that actor stopped presenting an activity: "present" with
+// detail "stop".
+func (s *Presenter) stopped(ctx context.Context, community, actor, id string, now time.Time) error {
+	return s.store.Audit(ctx, ll.AuditEntry{Time: now, Community: community, Actor: actor, Action: "present", Object: id, Detail: "stop"})
 }

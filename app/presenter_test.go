@@ -60,6 +60,7 @@ func TestPresenterWho(t *testing.T) {
 	if _, changed, err := f.app.Presenter.Stop(f.ctx, f.actor(1, false), 2, 51); !changed || err != nil {
 		t.Fatalf("Stop by the secretary = %v, %v", changed, err)
 	}
+	f.wantAudit("Stop", "present", a.ID, "stop", "M1")
 	// Ended and cancelled activities are refused.
 	f.now = a.End.Add(ll.CheckInClosesAfter + time.Minute)
 	_, _, err = f.app.Presenter.Start(f.ctx, f.actor(2, false), 2, a.ID)
