@@ -289,3 +289,44 @@ func TestPresentReplyRegisters(t *testing.T) {
 		t.Fatalf("edits = %q, want the next step's code", edits)
 	}
 }
+
+// TestPresenterGroupPace: two screens in one group are edited at a group's
+// pace (3 s apart, 20 a minute at most), and a chat that blocks the bot
+// ends its presentations.
+func TestPresenterGroupPace(t *testing.T) {
+	s := newStage(t)
+	const group = -1009
+	var ids []int
+	for _, act := range []string{"A7", "A8"} {
+		r := mustFrame(s)
+		id, err := s.tg.Deliver(s.ctx, bot.Outgoing{ChatID: group, Reply: r})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+		p := lamplighter.Presentation{ChatID: group, MessageID: id, Community: "dongan", Activity: act, Due: s.clock().Add(lamplighter.CodeStep)}
+		if err := s.store.RegisterPresentation(s.ctx, p, s.clock()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w1, w2 := s.worker(), s.worker()
+	t1 := s.clock().Add(lamplighter.CodeStep)
+	var at []time.Duration // when each edit came, after the step began
+	for d := time.Duration(0); d < 10*time.Second; d += time.Second {
+		s.set(t1.Add(d))
+		before := len(s.edits())
+		round(s.ctx, w1, w2)
+		for range len(s.edits()) - before {
+			at = append(at, d)
+		}
+	}
+	if len(at) != 2 || at[1]-at[0] < 3*time.Second {
+		t.Fatalf("edits in the group came at %v after the step, want two at least 3 s apart", at)
+	}
+	s.srv.FailNext(group, 1, telegramtest.Blocked)
+	s.set(t1.Add(lamplighter.CodeStep))
+	round(s.ctx, w1, w2)
+	if _, err := s.store.Presentation(s.ctx, group, ids[0]); lamplighter.ErrorCode(err) != lamplighter.ENOTFOUND {
+		t.Fatalf("presentation in a chat that blocked the bot: %v, want gone", err)
+	}
+}
