@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -97,5 +99,23 @@ func TestPresentEndToEnd(t *testing.T) {
 	}
 	if _, err := st.Presentation(ctx, secretary, photo.MessageID); ll.ErrorCode(err) != ll.ENOTFOUND {
 		t.Fatalf("presentation after [Stop]: %v, want gone", err)
+	}
+}
+
+// TestPresenterMetrics: the presenter's counters are on /metrics.
+func TestPresenterMetrics(t *testing.T) {
+	h := newMetricsHandler(metricSources{log: slog.New(slog.DiscardHandler),
+		presenter: func() bot.PresenterStats { return bot.PresenterStats{Edited: 7, RateLimited: 1, Ended: 2} }})
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	for _, line := range []string{
+		`lamplighter_presenter_edits_total{result="edited"} 7`,
+		`lamplighter_presenter_edits_total{result="429"} 1`,
+		`lamplighter_presenter_edits_total{result="ended"} 2`,
+		`lamplighter_presenter_edits_total{result="lost"} 0`,
+	} {
+		if !strings.Contains(w.Body.String(), "\n"+line+"\n") {
+			t.Errorf("/metrics lacks the line %q", line)
+		}
 	}
 }
