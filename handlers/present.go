@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -55,7 +56,11 @@ func (c *call) present() []ll.Reply {
 // the screen.
 func (c *call) presentStop() []ll.Reply {
 	c.public = true
-	if _, _, err := c.h.app.Presenter.Stop(c.ctx, c.actor(), c.req.ChatID, c.req.MessageID); err != nil {
+	_, _, err := c.h.app.Presenter.Stop(c.ctx, c.actor(), c.req.ChatID, c.req.MessageID)
+	switch {
+	case errors.Is(err, ll.ErrNotFound):
+		return c.stale() // the screen ended already
+	case err != nil:
 		return c.toastErr(err, "")
 	}
 	return []ll.Reply{{CallbackAnswer: c.label("present.stopped_toast")}}

@@ -48,6 +48,11 @@ func TestPresent(t *testing.T) {
 	if err != nil || !final || len(r2.Buttons) != 0 || !strings.Contains(r2.Text, "stopped") || r2.File == nil {
 		t.Fatalf("closing frame = %+v, final %v, %v", r2, final, err)
 	}
+	// [Stop] on a screen that ended: the button is stale, no message.
+	r.MessageID = 99
+	if rs := e.do(r); len(rs) != 1 || rs[0].Text != "" || rs[0].CallbackAnswer == "" {
+		t.Fatalf("[Stop] on an ended screen = %+v, want a toast only", rs)
+	}
 	// /present again while it runs stops it.
 	p.MessageID = 43
 	if err := e.store.RegisterPresentation(e.ctx, p, e.now); err != nil {
