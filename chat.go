@@ -79,6 +79,11 @@ type Reply struct {
 	// SetMenu, when "member" or "committee", asks the adapter to show that
 	// command menu in this chat from now on (Telegram setMyCommands, chat scope).
 	SetMenu string
+
+	// Present, when set, makes the message sent a presenter screen: the
+	// adapter registers it (with the chat and the id of the message sent)
+	// so that the presenter worker edits it at each code step.
+	Present *Presentation
 }
 
 // MenuCommand is one entry of a chat's command menu.

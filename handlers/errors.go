@@ -105,6 +105,8 @@ func (c *call) errorText(err error, subject string) string {
 			return c.t("error.imported")
 		case ll.ReasonImportRunning:
 			return c.t("error.import_running")
+		case ll.ReasonLocationOnly:
+			return c.t("error.location_only")
 		}
 		return c.t("error.conflict")
 	case ll.EINVALID:

@@ -45,6 +45,7 @@ func TestEveryRefusalHasItsMessage(t *testing.T) {
 		ll.Refuse(ll.ENOTFOUND, ll.ReasonNoPlace),
 		ll.Refuse(ll.ECONFLICT, ll.ReasonImported),
 		ll.Refuse(ll.ECONFLICT, ll.ReasonImportRunning),
+		ll.Refuse(ll.ECONFLICT, ll.ReasonLocationOnly),
 	}
 	listed := map[string]bool{}
 	for _, e := range refusals {
