@@ -68,6 +68,8 @@ func (c *call) errorText(err error, subject string) string {
 			return c.t("checkin.too_many", ll.MaxWrongCodesPerHour)
 		case ll.ReasonSelf:
 			return c.t("service.own", or(subject, "—"))
+		case ll.ReasonCreator:
+			return c.t("checkin.creator", or(subject, "—"), or(subject, "A1"))
 		}
 		return c.t("error.forbidden")
 	case ll.EFULL:
@@ -101,6 +103,8 @@ func (c *call) errorText(err error, subject string) string {
 			return c.t("error.decided", or(subject, "—"))
 		case ll.ReasonTooFar:
 			return c.t("error.too_far")
+		case ll.ReasonAmbiguous:
+			return c.t("checkin.ambiguous", or(subject, "—"))
 		}
 		return c.t("error.conflict")
 	case ll.EINVALID:
@@ -109,6 +113,8 @@ func (c *call) errorText(err error, subject string) string {
 			return c.t("checkin.pin")
 		case ll.ReasonLocation:
 			return c.t("error.no_location")
+		case ll.ReasonLocationOnly:
+			return c.t("checkin.location_only", or(subject, "—"))
 		}
 		return c.invalidText(e.Detail)
 	case ll.ENOTMEMBER:

@@ -41,6 +41,9 @@ func TestEveryRefusalHasItsMessage(t *testing.T) {
 		ll.Refuse(ll.EINVALID, ll.ReasonNotLive),
 		ll.Refuse(ll.ECONFLICT, ll.ReasonTooFar),
 		ll.Refuse(ll.ENOTFOUND, ll.ReasonNoPlace),
+		ll.Refuse(ll.ECONFLICT, ll.ReasonAmbiguous),
+		ll.Refuse(ll.EFORBIDDEN, ll.ReasonCreator),
+		ll.Refuse(ll.EINVALID, ll.ReasonLocationOnly),
 	}
 	listed := map[string]bool{}
 	for _, e := range refusals {

@@ -47,7 +47,9 @@ import (
 //	                                        zone when last saved: the date of its participations), cap,
 //	                                        lat and lon, r (radius m), team, code, cx ("1" when
 //	                                        cancelled), why (reason), by, cr (created, unix ms), q (last
-//	                                        sign-up sequence number). Empty fields are not stored.
+//	                                        sign-up sequence number), mode (check-in mode; absent: static,
+//	                                        an activity from before modes), sec (rotating code's secret,
+//	                                        hex), pb (member presenting it). Empty fields are not stored.
 //	<b>codes                        hash    check-in code -> activity id; kept after an activity ends or
 //	                                        is cancelled, so a code is never reused in the community
 //	<b>su:<A>                       zset    members signed up for the activity, score = sign-up sequence
@@ -63,6 +65,11 @@ import (
 //	<b>wrong:<M>                    list    when (unix ms) the member's last wrong check-in codes were
 //	                                        sent, newest first, at most lamplighter.MaxWrongCodesPerHour;
 //	                                        expires an hour after the last
+//	<b>wrongtg:<tg>                 list    the same for a person (Telegram id) checking in through their
+//	                                        membership: the limit follows the person across memberships
+//	<b>rot                          zset    ids of the rotating-code activities not cancelled, score = when
+//	                                        their check-in closes (unix ms); the check-in script drops
+//	                                        closed ones and computes the codes of the open ones
 //	<b>svcs                         hash    service record id -> compact JSON {"m","x" (text),"d","c"
 //	                                        (created, unix ms),"st" (status),"by","at","r"}
 //	<b>pending                      zset    ids of the service records awaiting a decision, score = number
@@ -149,6 +156,8 @@ const (
 	sufAttended  = "att:"
 	sufParts     = "p:"
 	sufWrong     = "wrong:"
+	sufWrongTG   = "wrongtg:"
+	sufRot       = "rot"
 	sufServices  = "svcs"
 	sufPending   = "pending"
 )
@@ -184,6 +193,8 @@ func (k keys) signups(c, id string) string   { return k.base(c) + sufSignups + i
 func (k keys) attended(c, id string) string  { return k.base(c) + sufAttended + id }
 func (k keys) parts(c, member string) string { return k.base(c) + sufParts + member }
 func (k keys) wrong(c, member string) string { return k.base(c) + sufWrong + member }
+func (k keys) wrongTG(c, tg string) string   { return k.base(c) + sufWrongTG + tg }
+func (k keys) rot(c string) string           { return k.base(c) + sufRot }
 func (k keys) services(c string) string      { return k.base(c) + sufServices }
 func (k keys) pending(c string) string       { return k.base(c) + sufPending }
 
