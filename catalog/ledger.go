@@ -34,6 +34,7 @@ var enLedger = map[string]string{
 	"usage.void":           "Usage: <code>/void &lt;activity or service id&gt; &lt;member&gt; &lt;reason&gt;</code>\nExample: <code>/void A7 M12 checked in for someone else</code>",
 
 	"invalid.activity":       "That is not an activity id. Activity ids look like A7.",
+	"invalid.checkin":        "The check-in mode is rotating (a code that changes every 30 seconds), static (one code, for posters) or location (live location only).",
 	"invalid.service":        "That is not a service record id. Service record ids look like S4.",
 	"invalid.ref":            "Name an activity (like A7) or a service record (like S4).",
 	"invalid.start":          "The start must be a date and time like <code>2026-03-14 09:00</code> in the community's time zone, from 30 days ago to a year ahead.",
@@ -229,6 +230,7 @@ var zhLedger = map[string]string{
 	"usage.void":           "用法：<code>/void &lt;活动或服务记录编号&gt; &lt;党员&gt; &lt;原因&gt;</code>\n示例：<code>/void A7 M12 代他人签到</code>",
 
 	"invalid.activity":       "这不是活动编号，活动编号形如 A7。",
+	"invalid.checkin":        "签到方式可以是 rotating（每 30 秒更换的动态码）、static（固定码，适合张贴）或 location（仅限实时位置）。",
 	"invalid.service":        "这不是服务记录编号，服务记录编号形如 S4。",
 	"invalid.ref":            "请指定活动（如 A7）或服务记录（如 S4）。",
 	"invalid.start":          "开始时间须为社区所在时区的日期和时间，如 <code>2026-03-14 09:00</code>，范围为 30 天前到一年后。",

@@ -160,6 +160,7 @@ var invalidFields = []string{
 	"postminimum", "member", "post", "team", "notice", "count", "search", "field", "status",
 	"activity", "service", "ref", "start", "duration", "date", "year", "text", "reason", "note",
 	"radius", "location", "code", "activity_field",
+	"checkin",
 }
 
 // invalidText names what is wrong with an input field.

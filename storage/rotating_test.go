@@ -259,11 +259,10 @@ func TestWrongCodesPerPerson(t *testing.T) {
 	if left, _ := s.WrongCodesLeft(ctx, "dongan", m.ID, t0.Add(time.Minute)); left != ll.MaxWrongCodesPerHour {
 		t.Errorf("member-keyed WrongCodesLeft = %d, want untouched", left)
 	}
-	a, key := newRotating(t, s, "dongan", t0, "")
+	_, key := newRotating(t, s, "dongan", t0, "")
 	if _, _, _, err := s.CheckInAs(ctx, u, byCode(ll.CodeAt(key, t0.Add(time.Minute))), t0.Add(time.Minute)); code(err) != ll.EFORBIDDEN {
 		t.Errorf("right code past the limit = %v, want refused", err)
 	}
-	_ = a
 }
 
 // TestRotatingCheckInRace: 200 members check in at once with one rotating
