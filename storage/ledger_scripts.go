@@ -38,39 +38,52 @@ local function indexRot(rkey, akey_, id)
   end
 end
 
--- fromhex is the bytes of a hex string.
+-- fromhex is the bytes of a lowercase hex string; its table of the 256
+-- pairs is built on first use (not by every script that loads the prelude).
+local HEXBYTE
 local function fromhex(h)
-  return (string.gsub(h, '..', function(x) return string.char(tonumber(x, 16)) end))
+  if not HEXBYTE then
+    HEXBYTE = {}
+    for i = 0, 255 do HEXBYTE[string.format('%02x', i)] = string.char(i) end
+  end
+  return (string.gsub(h, '..', HEXBYTE))
 end
 
--- hmacSHA1 is HMAC-SHA1(key, msg) as bytes (RFC 2104):
--- H((K xor opad) .. H((K xor ipad) .. msg)), K zero-padded to 64 bytes.
-local function hmacSHA1(key, msg)
+-- hmacPads are the inner and outer keys of HMAC-SHA1 (RFC 2104) for key
+-- (bytes): K xor ipad and K xor opad, K zero-padded to 64 bytes (hashed
+-- first when longer). A check-in computes them once per activity.
+local function hmacPads(key)
   if #key > 64 then key = fromhex(redis.sha1hex(key)) end
   local ipad, opad = {}, {}
   for i = 1, 64 do
     local k = string.byte(key, i) or 0
-    ipad[i] = string.char(bit.bxor(k, 0x36))
-    opad[i] = string.char(bit.bxor(k, 0x5c))
+    ipad[i] = bit.bxor(k, 0x36)
+    opad[i] = bit.bxor(k, 0x5c)
   end
-  local inner = fromhex(redis.sha1hex(table.concat(ipad) .. msg))
-  return fromhex(redis.sha1hex(table.concat(opad) .. inner))
+  return string.char(unpack(ipad)), string.char(unpack(opad))
 end
 
--- totp is the 6-digit code of step n for the secret key (bytes): RFC 4226
--- HOTP of the 8-byte big-endian counter n with dynamic truncation, as
+-- totpPads is the 6-digit code of step n for the HMAC pads of a secret:
+-- RFC 4226 HOTP of the 8-byte big-endian counter n,
+-- H(opad .. H(ipad .. n)), with dynamic truncation, as
 -- lamplighter.RotatingCode computes it.
-local function totp(key, n)
+local function totpPads(ipad, opad, n)
   local c = {}
   for i = 8, 1, -1 do
-    c[i] = string.char(n % 256)
+    c[i] = n % 256
     n = math.floor(n / 256)
   end
-  local d = hmacSHA1(key, table.concat(c))
-  local off = bit.band(string.byte(d, 20), 0x0f)
-  local b1, b2, b3, b4 = string.byte(d, off + 1, off + 4)
-  local v = bit.band(b1, 0x7f) * 16777216 + b2 * 65536 + b3 * 256 + b4
+  local inner = fromhex(redis.sha1hex(ipad .. string.char(unpack(c))))
+  local d = redis.sha1hex(opad .. inner) -- 40 hex digits: byte i is d[2i-1..2i]
+  local off = tonumber(string.sub(d, 40), 16) -- the low 4 bits of the last byte
+  local v = tonumber(string.sub(d, 2 * off + 1, 2 * off + 8), 16) % 2147483648 -- 4 bytes, top bit cleared
   return string.format('%06d', v % 1000000)
+end
+
+-- totp is the code of step n for the secret key (bytes).
+local function totp(key, n)
+  local ipad, opad = hmacPads(key)
+  return totpPads(ipad, opad, n)
 end
 
 local function fields(flat)
@@ -326,8 +339,8 @@ if code ~= '' then
   for _, rid in ipairs(redis.call('ZRANGEBYSCORE', KEYS[5], ARGV[5], '+inf')) do
     local x = redis.call('HMGET', akey(b, rid), 'mode', 's', 'e', 'cx', 'sec')
     if x[1] == 'rotating' and x[5] and live(x[2], x[3], x[4]) then
-      local key = fromhex(x[5])
-      if totp(key, step) == code or totp(key, step - 1) == code then
+      local ipad, opad = hmacPads(fromhex(x[5]))
+      if totpPads(ipad, opad, step) == code or totpPads(ipad, opad, step - 1) == code then
         found[#found + 1] = rid; methods[#found] = 'rotating'
       end
     end
