@@ -49,16 +49,40 @@ local function fromhex(h)
   return (string.gsub(h, '..', HEXBYTE))
 end
 
+-- xor8 is the bitwise xor of two bytes: bit.bxor where Redis has the bit
+-- library, in arithmetic where it has not (the in-memory store of the demo
+-- and the CLI tests, miniredis, which refuses to read a missing global).
+local function xor8arith(a, b)
+  local r, p = 0, 1
+  for _ = 1, 8 do
+    local x, y = a % 2, b % 2
+    if x ~= y then r = r + p end
+    a, b, p = (a - x) / 2, (b - y) / 2, p * 2
+  end
+  return r
+end
+local xor8
+local function xorFunc()
+  if not xor8 then
+    local ok, lib = pcall(function() return bit end)
+    xor8 = (ok and lib and lib.bxor) or xor8arith
+  end
+  return xor8
+end
+
 -- hmacPads are the inner and outer keys of HMAC-SHA1 (RFC 2104) for key
 -- (bytes): K xor ipad and K xor opad, K zero-padded to 64 bytes (hashed
 -- first when longer). A check-in computes them once per activity.
 local function hmacPads(key)
   if #key > 64 then key = fromhex(redis.sha1hex(key)) end
-  local ipad, opad = {}, {}
+  local ipad, opad, x = {}, {}, xorFunc()
   for i = 1, 64 do
-    local k = string.byte(key, i) or 0
-    ipad[i] = bit.bxor(k, 0x36)
-    opad[i] = bit.bxor(k, 0x5c)
+    local k = string.byte(key, i)
+    if k then
+      ipad[i], opad[i] = x(k, 0x36), x(k, 0x5c)
+    else
+      ipad[i], opad[i] = 0x36, 0x5c
+    end
   end
   return string.char(unpack(ipad)), string.char(unpack(opad))
 end

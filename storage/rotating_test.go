@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alicebob/miniredis/v2"
+
 	ll "github.com/lamplighter-bot/lamplighter"
 	"github.com/lamplighter-bot/lamplighter/storage"
 	"github.com/lamplighter-bot/lamplighter/storage/storagetest"
@@ -311,5 +313,40 @@ func TestRotatingCheckInRace(t *testing.T) {
 		if p.Method != ll.MethodRotating {
 			t.Errorf("participation %+v, want method %s", p, ll.MethodRotating)
 		}
+	}
+}
+
+// TestLuaTOTPOnMiniredis: the demo's in-memory store (miniredis, which has
+// no bit library) computes the same codes.
+func TestLuaTOTPOnMiniredis(t *testing.T) {
+	t.Parallel()
+	mr := miniredis.NewMiniRedis()
+	if err := mr.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer mr.Close()
+	s, err := storage.Connect(ctx, storage.Config{URL: "redis://" + mr.Addr() + "/0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for i := range 50 {
+		key := make([]byte, 16+i%49)
+		rand.Read(key)
+		n := int64(59_000_000 + i*7919)
+		got, err := s.LuaTOTP(ctx, hex.EncodeToString(key), n)
+		if want := ll.RotatingCode(key, n, ll.CodeDigits); err != nil || got != want {
+			t.Fatalf("miniredis LuaTOTP(%x, %d) = %q, %v; want %q", key, n, got, err, want)
+		}
+	}
+	if got, err := s.LuaTOTP(ctx, rfcSecret, 1); err != nil || got != "287082" {
+		t.Errorf("miniredis LuaTOTP(RFC key, T=59) = %q, %v; want 287082", got, err)
+	}
+	// And the check-in script checks in with it.
+	newCommunity(t, s, "dongan")
+	ms := importMembers(t, s, "dongan", 1)
+	a, key := newRotating(t, s, "dongan", t0, "")
+	if got, changed, err := s.CheckIn(ctx, "dongan", ms[0].ID, byCode(ll.CodeAt(key, t0)), t0); err != nil || !changed || got.ID != a.ID {
+		t.Errorf("miniredis CheckIn(rotating) = %s, %v, %v", got.ID, changed, err)
 	}
 }
