@@ -238,8 +238,10 @@ type ActivityChange struct {
 // Edit changes one field of an activity of the scope's community and
 // returns it as saved, audited as "editactivity" with "<field>=<typed>".
 // ActivityCheckIn switches the check-in mode (switching to rotating makes a
-// secret when it has none; location needs a location, else EINVALID with
-// ReasonLocation; an unknown mode is EINVALID, Field "checkin").
+// secret when it has none; an unknown mode is EINVALID, Field "checkin").
+// A location-only activity needs its location: switching to location
+// without one, or removing the location of one, is EINVALID with
+// ReasonLocation.
 // Errors: ErrNotFound; ECONFLICT with ReasonCancelled (a cancelled
 // activity); EINVALID for an unknown field (Field "activity_field"), a start
 // out of range, a duration or radius out of range, a malformed team id
@@ -290,11 +292,7 @@ func (s *Activities) Edit(ctx context.Context, sc *Scope, id string, ch Activity
 		a.Location = ch.Location
 	case ActivityCheckIn:
 		switch ch.Text {
-		case ll.CheckInStatic:
-		case ll.CheckInLocation:
-			if a.Location == nil {
-				return ll.Activity{}, ll.Refuse(ll.EINVALID, ll.ReasonLocation)
-			}
+		case ll.CheckInStatic, ll.CheckInLocation:
 		case ll.CheckInRotating:
 			if a.Secret == "" {
 				a.Secret = newSecret()
@@ -305,6 +303,10 @@ func (s *Activities) Edit(ctx context.Context, sc *Scope, id string, ch Activity
 		a.Mode = ch.Text
 	default:
 		return ll.Activity{}, ll.Invalid("activity_field", "unknown field %q", ch.Field)
+	}
+	if a.Mode == ll.CheckInLocation && a.Location == nil {
+		// Location only, without a place: no one could check in.
+		return ll.Activity{}, ll.Refuse(ll.EINVALID, ll.ReasonLocation)
 	}
 	if err := a.Validate(); err != nil {
 		return ll.Activity{}, err

@@ -113,6 +113,9 @@ func TestEditCheckInMode(t *testing.T) {
 	}
 	_, _, _, err := f.app.CheckIns.ByCode(f.ctx, f.actor(1, false), a.Code)
 	wantRefusal(t, "ByCode(location only)", err, ll.EINVALID, ll.ReasonLocationOnly)
+	// Its location cannot go while it checks in by location only.
+	_, err = f.app.Activities.Edit(f.ctx, sc, a.ID, app.ActivityChange{Field: app.ActivityLocation, Location: nil, Typed: "-"})
+	wantRefusal(t, "Edit(location -) of a location-only activity", err, ll.EINVALID, ll.ReasonLocation)
 	// A member cannot change it.
 	if _, err := f.app.Access.Committee(f.ctx, f.actor(3, false)); err == nil {
 		t.Errorf("a plain member got a committee scope")

@@ -58,6 +58,8 @@ func (c *call) errorText(err error, subject string) string {
 		return c.t("error.not_found")
 	case ll.EFORBIDDEN:
 		switch e.Detail {
+		case ll.ReasonCreator:
+			return c.t("checkin.creator", or(subject, "—"), or(subject, "A1"))
 		case ll.ReasonSecretaryOnly:
 			return c.t("error.forbidden_secretary")
 		case ll.ReasonAdminOnly:
@@ -68,8 +70,6 @@ func (c *call) errorText(err error, subject string) string {
 			return c.t("checkin.too_many", ll.MaxWrongCodesPerHour)
 		case ll.ReasonSelf:
 			return c.t("service.own", or(subject, "—"))
-		case ll.ReasonCreator:
-			return c.t("checkin.creator", or(subject, "—"), or(subject, "A1"))
 		}
 		return c.t("error.forbidden")
 	case ll.EFULL:
@@ -82,6 +82,8 @@ func (c *call) errorText(err error, subject string) string {
 		return c.t("error.full")
 	case ll.ECONFLICT:
 		switch e.Detail {
+		case ll.ReasonAmbiguous:
+			return c.t("checkin.ambiguous", or(subject, "—"))
 		case ll.ReasonClosed:
 			if subject != "" {
 				return c.t("error.closed_id", subject)
@@ -103,18 +105,16 @@ func (c *call) errorText(err error, subject string) string {
 			return c.t("error.decided", or(subject, "—"))
 		case ll.ReasonTooFar:
 			return c.t("error.too_far")
-		case ll.ReasonAmbiguous:
-			return c.t("checkin.ambiguous", or(subject, "—"))
 		}
 		return c.t("error.conflict")
 	case ll.EINVALID:
 		switch e.Detail {
+		case ll.ReasonLocationOnly:
+			return c.t("checkin.location_only", or(subject, "—"))
 		case ll.ReasonNotLive:
 			return c.t("checkin.pin")
 		case ll.ReasonLocation:
 			return c.t("error.no_location")
-		case ll.ReasonLocationOnly:
-			return c.t("checkin.location_only", or(subject, "—"))
 		}
 		return c.invalidText(e.Detail)
 	case ll.ENOTMEMBER:

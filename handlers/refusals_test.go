@@ -21,6 +21,9 @@ func TestEveryRefusalHasItsMessage(t *testing.T) {
 	refusals := []*ll.Error{
 		ll.ErrConflict, ll.ErrForbidden, ll.ErrFull, ll.ErrInvalid, ll.ErrNotFound,
 		ll.ErrNotMember, ll.ErrUnavailable, ll.ErrStale,
+		ll.Refuse(ll.ECONFLICT, ll.ReasonAmbiguous), // check-in modes (SPEC §9)
+		ll.Refuse(ll.EFORBIDDEN, ll.ReasonCreator),
+		ll.Refuse(ll.EINVALID, ll.ReasonLocationOnly),
 		ll.Refuse(ll.EFORBIDDEN, ll.ReasonUseFirst),
 		ll.Refuse(ll.EFORBIDDEN, ll.ReasonSecretaryOnly),
 		ll.Refuse(ll.EFORBIDDEN, ll.ReasonAdminOnly),
@@ -41,9 +44,6 @@ func TestEveryRefusalHasItsMessage(t *testing.T) {
 		ll.Refuse(ll.EINVALID, ll.ReasonNotLive),
 		ll.Refuse(ll.ECONFLICT, ll.ReasonTooFar),
 		ll.Refuse(ll.ENOTFOUND, ll.ReasonNoPlace),
-		ll.Refuse(ll.ECONFLICT, ll.ReasonAmbiguous),
-		ll.Refuse(ll.EFORBIDDEN, ll.ReasonCreator),
-		ll.Refuse(ll.EINVALID, ll.ReasonLocationOnly),
 	}
 	listed := map[string]bool{}
 	for _, e := range refusals {
