@@ -106,9 +106,14 @@ const (
 	ReasonNotLive       = "not_live"       // a dropped pin or a forwarded location checks no one in
 	ReasonTooFar        = "too_far"        // (with ECONFLICT) outside the activity's check-in radius
 	ReasonNoPlace       = "no_place"       // (with ENOTFOUND) no activity open now to check in at by location
-	ReasonAmbiguous     = "ambiguous"      // (with ECONFLICT) the code is the code of more than one live activity
-	ReasonCreator       = "creator"        // (with EFORBIDDEN) an activity's creator checks in by code only when someone else presents it
-	ReasonLocationOnly  = "location_only"  // (with EINVALID) the activity checks in by live location only, no code
+	ReasonLocationOnly  = "location_only"  // (with ECONFLICT) the activity takes location check-ins only: no code to present
+)
+
+// Reasons of check-in by code (SPEC section 9). ReasonLocationOnly comes
+// with EINVALID too, for a code sent to a location-only activity.
+const (
+	ReasonAmbiguous = "ambiguous" // (with ECONFLICT) the code is the code of more than one live activity
+	ReasonCreator   = "creator"   // (with EFORBIDDEN) an activity's creator checks in by code only when someone else presents it
 )
 
 // AmbiguousCodeError refuses a check-in code that is the code of more than

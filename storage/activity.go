@@ -154,8 +154,9 @@ func decodeActivity(community, id string, h map[string]string, signups int64) (l
 		ID: id, Community: community, Title: h["t"], Place: h["pl"],
 		Start: fromMS(h["s"]), End: fromMS(h["e"]), Team: h["team"], Code: h["code"],
 		Cancelled: h["cx"] != "", CancelReason: h["why"], CreatedBy: h["by"], Created: fromMS(h["cr"]),
-		Signups: int(signups), Mode: h["mode"], Secret: h["sec"], PresentedBy: h["pb"],
+		Signups: int(signups),
 	}
+	a.Mode, a.Secret = h["mode"], h["sec"] // check-in mode (SPEC section 9)
 	var err error
 	atoi := func(field string) int {
 		v := h[field]

@@ -47,11 +47,12 @@ import (
 //	                                        zone when last saved: the date of its participations), cap,
 //	                                        lat and lon, r (radius m), team, code, cx ("1" when
 //	                                        cancelled), why (reason), by, cr (created, unix ms), q (last
-//	                                        sign-up sequence number), mode (check-in mode; absent: static,
-//	                                        an activity from before modes), sec (rotating code's secret,
-//	                                        hex), pb (member presenting it). Empty fields are not stored.
+//	                                        sign-up sequence number). Empty fields are not stored.
 //	<b>codes                        hash    check-in code -> activity id; kept after an activity ends or
 //	                                        is cancelled, so a code is never reused in the community
+//	<b>a:<A> (check-in)             hash    more fields of the activity: mode (check-in mode; absent:
+//	                                        static, an activity from before modes), sec (the rotating
+//	                                        code's secret, hex), pby (who presents it: the creator rule)
 //	<b>su:<A>                       zset    members signed up for the activity, score = sign-up sequence
 //	<b>att:<A>                      set     numbers of the members whose participation in the activity
 //	                                        counts (M12 -> 12: an intset up to 512 members)

@@ -323,7 +323,7 @@ return out
 //
 // The creator of an activity with a check-in mode (field by, the member or
 // the same person by telegram id) checks in to it by code only while another
-// member presents it (field pb): otherwise forbidden creator, audited. An
+// member presents it (field pby): otherwise forbidden creator, audited. An
 // activity stored before modes (no field mode) keeps the rules it had.
 var checkInScript = ledgerScript(`
 local b, mid, code, aid, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
@@ -391,7 +391,7 @@ local f = fields(a)
 if f.cx then return {'conflict', 'cancelled', aid, a, n} end
 if not live(f.s, f.e, f.cx) then return {'conflict', 'not_open', aid, a, n} end
 if code == '' and not f.lat then return {'invalid', 'location', aid} end
-if code ~= '' and f.mode and f.by and f.by ~= '' and not (f.pb and f.pb ~= '' and f.pb ~= f.by) then
+if code ~= '' and f.mode and f.by and f.by ~= '' and not (f.pby and f.pby ~= '' and f.pby ~= f.by) then
   local creator = f.by == mid
   if not creator and ARGV[8] ~= '' then creator = redis.call('HGET', mkey(b, f.by), 'tg') == ARGV[8] end
   if creator then

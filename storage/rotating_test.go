@@ -225,13 +225,13 @@ func TestCreatorRule(t *testing.T) {
 		t.Errorf("AuditLog = %+v, %v; want the refusal audited", log, err)
 	}
 	// Presenting it themselves changes nothing; someone else presenting it
-	// (field pb, which /present sets) lets the creator check in.
+	// (field pby, which /present sets) lets the creator check in.
 	rc := storagetest.Client(t)
-	rc.HSet(ctx, prefix+"{c:dongan}:a:"+a.ID, "pb", creator.ID)
+	rc.HSet(ctx, prefix+"{c:dongan}:a:"+a.ID, "pby", creator.ID)
 	if _, _, _, err := s.CheckInAs(ctx, u, byCode(ll.CodeAt(key, t0)), t0); ll.ErrorDetail(err) != ll.ReasonCreator {
 		t.Errorf("CheckInAs(creator, presenting it) = %v, want refused", err)
 	}
-	if err := rc.HSet(ctx, prefix+"{c:dongan}:a:"+a.ID, "pb", other.ID).Err(); err != nil {
+	if err := rc.HSet(ctx, prefix+"{c:dongan}:a:"+a.ID, "pby", other.ID).Err(); err != nil {
 		t.Fatal(err)
 	}
 	if _, changed, _, err := s.CheckInAs(ctx, u, byCode(ll.CodeAt(key, t0)), t0); err != nil || !changed {
