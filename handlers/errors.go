@@ -109,12 +109,12 @@ func (c *call) errorText(err error, subject string) string {
 		return c.t("error.conflict")
 	case ll.EINVALID:
 		switch e.Detail {
-		case ll.ReasonLocationOnly:
-			return c.t("checkin.location_only", or(subject, "—"))
 		case ll.ReasonNotLive:
 			return c.t("checkin.pin")
 		case ll.ReasonLocation:
 			return c.t("error.no_location")
+		case ll.ReasonLocationOnly:
+			return c.t("checkin.location_only", or(subject, "—"))
 		}
 		return c.invalidText(e.Detail)
 	case ll.ENOTMEMBER:
