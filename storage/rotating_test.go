@@ -268,13 +268,18 @@ func TestWrongCodesPerPerson(t *testing.T) {
 }
 
 // TestRotatingCheckInRace: 200 members check in at once with one rotating
-// code: exactly one participation each; a wrong code records none.
+// code, each twice and once with a wrong code, through their own membership
+// (CheckInAs, the chat's path): exactly one participation each; a wrong code
+// records none.
 func TestRotatingCheckInRace(t *testing.T) {
 	t.Parallel()
 	const n = 200
 	s := storagetest.NewStore(t)
 	newCommunity(t, s, "dongan")
-	ms := importMembers(t, s, "dongan", n)
+	ms := make([]ll.Member, n)
+	for i := range ms {
+		ms[i] = register(t, s, "dongan", int64(50_000+i), "Member")
+	}
 	a, key := newRotating(t, s, "dongan", t0, "")
 	now := t0.Add(10 * time.Minute)
 	good := ll.CodeAt(key, now)
@@ -284,7 +289,8 @@ func TestRotatingCheckInRace(t *testing.T) {
 	for _, m := range ms {
 		for _, c := range []string{good, good, bad} {
 			wg.Go(func() {
-				got, changed, err := s.CheckIn(ctx, "dongan", m.ID, byCode(c), now)
+				u := ll.User{TelegramID: m.TelegramID, Community: "dongan", MemberID: m.ID}
+				got, changed, st, err := s.CheckInAs(ctx, u, byCode(c), now)
 				switch {
 				case c == bad && code(err) == ll.EINVALID:
 					wrong.Add(1)
@@ -292,6 +298,8 @@ func TestRotatingCheckInRace(t *testing.T) {
 					t.Errorf("CheckIn(%s, wrong code) = %s, %v", m.ID, got.ID, err)
 				case err != nil || got.ID != a.ID:
 					t.Errorf("CheckIn(%s) = %s, %v", m.ID, got.ID, err)
+				case changed && st.Total != 1:
+					t.Errorf("CheckInAs(%s) standing = %+v, want 1 participation", m.ID, st)
 				case changed:
 					recorded.Add(1)
 				}
