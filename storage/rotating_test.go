@@ -265,6 +265,24 @@ func TestWrongCodesPerPerson(t *testing.T) {
 	if _, _, _, err := s.CheckInAs(ctx, u, byCode(ll.CodeAt(key, t0.Add(time.Minute))), t0.Add(time.Minute)); code(err) != ll.EFORBIDDEN {
 		t.Errorf("right code past the limit = %v, want refused", err)
 	}
+	// Leaving and joining again (a new member id) changes nothing.
+	if err := s.RemoveMember(ctx, "dongan", m.ID, t0.Add(2*time.Minute), nil); err != nil {
+		t.Fatal(err)
+	}
+	again := register(t, s, "dongan", 301, "Wang")
+	if again.ID == m.ID {
+		t.Fatalf("rejoined as %s, want a new member id", again.ID)
+	}
+	u2 := ll.User{TelegramID: 301, Community: "dongan", MemberID: again.ID}
+	at := t0.Add(3 * time.Minute)
+	if _, changed, _, err := s.CheckInAs(ctx, u2, byCode(ll.CodeAt(key, at)), at); code(err) != ll.EFORBIDDEN || ll.ErrorDetail(err) != ll.ReasonTooManyCodes || changed {
+		t.Errorf("right code after rejoining = %v, %v; want still refused (%s)", changed, err, ll.ReasonTooManyCodes)
+	}
+	// An hour after the first wrong code the person may try again.
+	at = t0.Add(time.Hour + time.Second)
+	if _, changed, _, err := s.CheckInAs(ctx, u2, byCode(ll.CodeAt(key, at)), at); err != nil || !changed {
+		t.Errorf("right code an hour later = %v, %v; want recorded", changed, err)
+	}
 }
 
 // TestRotatingCheckInRace: 200 members check in at once with one rotating
