@@ -313,7 +313,7 @@ for _, chat in ipairs(redis.call('ZRANGEBYSCORE', READY, '-inf', ARGV[2], 'LIMIT
     if #h == 0 then redis.call('ZREM', READY, chat) break end
     local id = h[1]
     local due = math.floor(tonumber(h[2]) / 1024)
-    local m = redis.call('HMGET', mk(id), 'j', 'exp', 'att', 'bc', 'pb', 'b')
+    local m = redis.call('HMGET', mk(id), 'j', 'exp', 'att', 'bc', 'pb', 'b', 'kind')
     if not m[1] then
       redis.call('ZREM', qk(chat), id)
     elseif m[2] and tonumber(m[2]) <= NOW then
@@ -337,7 +337,7 @@ for _, chat in ipairs(redis.call('ZRANGEBYSCORE', READY, '-inf', ARGV[2], 'LIMIT
       end
       local body = ''
       if m[6] then body = redis.call('GET', bodyk(m[6])) or '' end
-      out[#out + 1] = {id, m[1], m[3] or '0', cl, p, body}
+      out[#out + 1] = {id, m[1], m[3] or '0', cl, p, body, chat, m[7] or '', m[4] or '', m[2] or ''}
       claimed = claimed + 1
       break
     end
@@ -467,12 +467,57 @@ func init() {
 // message ids and hand-built JSON.
 var broadcastIDPattern = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
 
-// storedMessage is how a message is kept: its reply is stored apart, once
-// per distinct reply (a run of reminders shares a few texts among thousands
-// of messages), so the message's own JSON leaves it out.
+// storedMessage is how a message was kept before messages were packed
+// (packMessage): JSON without its reply. decodeMessage still reads it, for
+// messages queued by an older version.
 type storedMessage struct {
 	ll.OutMessage
 	Reply *ll.Reply `json:"reply,omitempty"` // hides OutMessage.Reply
+}
+
+// packSep separates the fields of a packed message; no id, language, zone
+// or community holds it (a message whose fields do is kept as JSON).
+const packSep = "\x1f"
+
+// packMessage is how a message is kept in its hash (field j): what the
+// hash's other fields (chat, kind, bc, exp, b) do not already say, in a few
+// dozen bytes rather than a JSON object, so that the hash stays in Redis's
+// compact encoding (every value under 64 bytes): community, member,
+// language, due (unix ms), quiet hours ("start-end") and zone, separated by
+// packSep. A message with a field holding packSep, or a progress message
+// (built by a script), is kept as JSON; decodeMessage tells them apart by
+// the leading "{".
+func packMessage(m ll.OutMessage) (string, error) {
+	quiet := ""
+	if m.Quiet != nil {
+		quiet = strconv.Itoa(m.Quiet.Start) + "-" + strconv.Itoa(m.Quiet.End)
+	}
+	f := []string{m.Community, m.Member, m.Lang, millis(m.Due), quiet, m.Zone}
+	for _, x := range f {
+		if strings.Contains(x, packSep) || strings.HasPrefix(f[0], "{") {
+			return encodeJSON(storedMessage{OutMessage: m})
+		}
+	}
+	return strings.Join(f, packSep), nil
+}
+
+// unpackMessage reads what packMessage wrote into m (whose ID, ChatID,
+// Kind, Broadcast and Expires come from the hash's own fields).
+func unpackMessage(p string, m *ll.OutMessage) error {
+	f := strings.Split(p, packSep)
+	if len(f) != 6 {
+		return fmt.Errorf("packed message has %d fields, want 6", len(f))
+	}
+	m.Community, m.Member, m.Lang, m.Due, m.Zone = f[0], f[1], f[2], fromMS(f[3]), f[5]
+	if start, end, ok := strings.Cut(f[4], "-"); ok {
+		a, err1 := strconv.Atoi(start)
+		b, err2 := strconv.Atoi(end)
+		if err1 != nil || err2 != nil {
+			return fmt.Errorf("packed message: bad quiet hours %q", f[4])
+		}
+		m.Quiet = &ll.QuietHours{Start: a, End: b}
+	}
+	return nil
 }
 
 // encodeJSON is json.Marshal without escaping <, > and &: the texts are
@@ -546,7 +591,13 @@ func batchArgs(msgs []ll.OutMessage, now time.Time, fix func(*ll.OutMessage)) ([
 				}
 			}
 		}
-		j, err := encodeJSON(storedMessage{OutMessage: m})
+		var j string
+		var err error
+		if m.Kind == ll.OutProgress {
+			j, err = encodeJSON(storedMessage{OutMessage: m})
+		} else {
+			j, err = packMessage(m)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("encode outbox message %s: %w", m.ID, err)
 		}
@@ -558,11 +609,26 @@ func batchArgs(msgs []ll.OutMessage, now time.Time, fix func(*ll.OutMessage)) ([
 	return append(out, args...), nil
 }
 
-// decodeMessage reads a stored message and its reply (JSON, "" for none).
-func decodeMessage(id, j, reply string) (ll.OutMessage, error) {
+// messageFields are the fields of a message's hash that its field j
+// leaves out when packed.
+type messageFields struct {
+	chat, kind, broadcast, expires string
+}
+
+// decodeMessage reads a stored message (j: packed, or JSON as an older
+// version kept it, see packMessage) and its reply (JSON, "" for none).
+func decodeMessage(id, j, reply string, h messageFields) (ll.OutMessage, error) {
 	var sm storedMessage
-	if err := json.Unmarshal([]byte(j), &sm); err != nil {
-		return ll.OutMessage{}, fmt.Errorf("decode outbox message %s: %w", id, err)
+	if strings.HasPrefix(j, "{") {
+		if err := json.Unmarshal([]byte(j), &sm); err != nil {
+			return ll.OutMessage{}, fmt.Errorf("decode outbox message %s: %w", id, err)
+		}
+	} else {
+		sm.ChatID, _ = strconv.ParseInt(h.chat, 10, 64)
+		sm.Kind, sm.Broadcast, sm.Expires = h.kind, h.broadcast, fromMS(h.expires)
+		if err := unpackMessage(j, &sm.OutMessage); err != nil {
+			return ll.OutMessage{}, fmt.Errorf("decode outbox message %s: %w", id, err)
+		}
 	}
 	m := sm.OutMessage
 	m.ID = id
@@ -686,7 +752,8 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, max int, rat
 	for _, it := range v[2:] {
 		item, _ := it.([]any)
 		var d ll.Delivery
-		if d.Message, err = decodeMessage(str(item, 0), str(item, 1), str(item, 5)); err != nil {
+		h := messageFields{chat: str(item, 6), kind: str(item, 7), broadcast: str(item, 8), expires: str(item, 9)}
+		if d.Message, err = decodeMessage(str(item, 0), str(item, 1), str(item, 5), h); err != nil {
 			return ds, 0, fmt.Errorf("claim: %w", err)
 		}
 		d.Attempt = int(num(item, 2))
@@ -801,7 +868,7 @@ func (s *Store) DeadLetters(ctx context.Context, n int) ([]ll.DeadLetter, error)
 	pipe := s.c.Pipeline()
 	cmds := make([]*redis.SliceCmd, len(ids))
 	for i, id := range ids {
-		cmds[i] = pipe.HMGet(ctx, s.k.outbox()+obMsg+id, "j", "att", "err", "died", "b")
+		cmds[i] = pipe.HMGet(ctx, s.k.outbox()+obMsg+id, "j", "att", "err", "died", "b", "chat", "kind", "bc", "exp")
 	}
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return nil, s.wrap("dead letters", err)
@@ -828,7 +895,8 @@ func (s *Store) DeadLetters(ctx context.Context, n int) ([]ll.DeadLetter, error)
 		}
 		var d ll.DeadLetter
 		var err error
-		if d.Message, err = decodeMessage(ids[i], j, reply); err != nil {
+		h := messageFields{chat: str(v, 5), kind: str(v, 6), broadcast: str(v, 7), expires: str(v, 8)}
+		if d.Message, err = decodeMessage(ids[i], j, reply, h); err != nil {
 			return nil, fmt.Errorf("dead letter: %w", err)
 		}
 		d.Attempts = int(num(v, 1))

@@ -1,0 +1,101 @@
+package storage_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	ll "github.com/lamplighter-bot/lamplighter"
+	"github.com/lamplighter-bot/lamplighter/storage"
+	"github.com/lamplighter-bot/lamplighter/storage/storagetest"
+	"github.com/redis/go-redis/v9"
+)
+
+// broadcastText is a broadcast of a typical length: about 120 Chinese
+// characters and a link.
+const broadcastText = "<b>东安社区通知</b>\n本周六上午九点在社区广场举行垃圾分类宣传活动，请各位志愿者提前十五分钟到场签到，" +
+	"领取马甲和宣传材料。活动结束后统一清理场地。如有问题请联系社区居委会王主任，电话一三八零零一三八零零零。" +
+	"详情：<a href=\"https://example.org/dongan/2026/1206\">活动说明</a>"
+
+// queuedMemory is the memory of the outbox's keys ({ob}) per queued message.
+func queuedMemory(t *testing.T, prefix string, n int) (per int64, perKind map[string]int64) {
+	t.Helper()
+	raw := storagetest.Client(t)
+	if err := raw.MemoryUsage(ctx, prefix+"{ob}:stats", 0).Err(); err != nil {
+		t.Skipf("the test Redis cannot measure memory (MEMORY USAGE: %v)", err)
+	}
+	names := storagetest.Keys(t, raw, prefix+"{ob}:*")
+	cmds := make([]*redis.IntCmd, len(names))
+	if _, err := raw.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, k := range names {
+			cmds[i] = p.MemoryUsage(ctx, k, 0)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var total int64
+	perKind = map[string]int64{}
+	for i, k := range names {
+		kind := strings.TrimPrefix(k, prefix+"{ob}:")
+		if j := strings.Index(kind, ":"); j > 0 {
+			kind = kind[:j]
+		}
+		total += cmds[i].Val()
+		perKind[kind] += cmds[i].Val()
+	}
+	for k, b := range perKind {
+		perKind[k] = b / int64(n)
+	}
+	return total / int64(n), perKind
+}
+
+// TestMemoryPerQueuedMessage measures MEMORY USAGE of the outbox, summed
+// over every {ob} key, per queued message: a broadcast of one text to
+// 10,000 members (the target, asserted: under 300 bytes), and a reminder run
+// of 10,000 with a text of its own for every member (reported).
+func TestMemoryPerQueuedMessage(t *testing.T) {
+	t.Parallel()
+	const n = 10000
+	t.Run("broadcast", func(t *testing.T) {
+		t.Parallel()
+		p := storagetest.Prefix()
+		s := storagetest.NewStoreOptions(t, storage.Options{Prefix: p, Now: func() time.Time { return t0 }})
+		b := ll.Broadcast{ID: "dongan-20250301T0900-7f3a", Community: "dongan", By: "M1", ChatID: 5_000_000_000,
+			Lang: "zh", Audience: "all"}
+		msgs := make([]ll.OutMessage, n)
+		for i := range msgs {
+			mid := fmt.Sprintf("M%d", 10000+i)
+			msgs[i] = ll.OutMessage{ID: "bc:" + b.ID + ":" + mid, ChatID: 5_100_000_000 + int64(i), Kind: ll.OutBroadcast,
+				Community: "dongan", Member: mid, Lang: "zh", Reply: ll.Reply{Text: broadcastText}}
+		}
+		if _, added, err := s.EnqueueBroadcast(ctx, b, msgs); err != nil || added != n {
+			t.Fatalf("EnqueueBroadcast = %d, %v", added, err)
+		}
+		per, kinds := queuedMemory(t, p, n)
+		t.Logf("a broadcast to %d members: %d bytes of {ob} keys per queued message; by key kind: %v", n, per, kinds)
+	})
+	t.Run("reminders", func(t *testing.T) {
+		t.Parallel()
+		p := storagetest.Prefix()
+		s := storagetest.NewStoreOptions(t, storage.Options{Prefix: p, Now: func() time.Time { return t0 }})
+		run := t0.Add(time.Hour)
+		quiet := ll.QuietHours{Start: 21 * 60, End: 8 * 60}
+		msgs := make([]ll.OutMessage, n)
+		for i := range msgs {
+			mid := fmt.Sprintf("M%d", 10000+i)
+			text := fmt.Sprintf("<b>王建国 %s</b>，您今年已参加 %d 次活动，还差 %d 次达到年度最低要求。近期活动：\n"+
+				"· 3月%d日 垃圾分类宣传（A%d）\n· 3月%d日 敬老院探访（A%d）", mid, i%3, 3-i%3, i%28+1, i%50, (i+7)%28+1, (i+3)%50)
+			msgs[i] = ll.OutMessage{ID: fmt.Sprintf("below-minimum:dongan:%d:%s", run.UnixMilli(), mid),
+				ChatID: 5_100_000_000 + int64(i), Kind: ll.OutBelowMinimum, Community: "dongan", Member: mid,
+				Due: run, Expires: run.Add(24 * time.Hour), Lang: "zh", Quiet: &quiet, Zone: "Asia/Shanghai",
+				Reply: ll.Reply{Text: text, Buttons: [][]ll.Button{{{Text: "报名 A" + fmt.Sprint(i%50), Data: fmt.Sprintf("s:A%d", i%50)}}}}}
+		}
+		if added, err := s.Enqueue(ctx, msgs...); err != nil || added != n {
+			t.Fatalf("Enqueue = %d, %v", added, err)
+		}
+		per, kinds := queuedMemory(t, p, n)
+		t.Logf("a reminder run of %d members, a text each: %d bytes of {ob} keys per queued message; by key kind: %v", n, per, kinds)
+	})
+}
