@@ -69,6 +69,13 @@ const (
 	minRateFactor = 1.0 / 16
 	// enqueueBatch is how many messages one script call enqueues.
 	enqueueBatch = 500
+	// A broadcast's recipients wait in one hash (a few dozen bytes each)
+	// and become messages of their own (chat queue, ready entry, message
+	// hash: some 400 bytes more) only as the senders draw near them: a
+	// claim tops the chats ready up to materializeWindow, turning at most
+	// materializeBatch recipients into messages at a time.
+	materializeWindow = 2000
+	materializeBatch  = 500
 )
 
 // outboxPrelude holds the helpers of the outbox scripts. ARGV[1] is always
@@ -109,7 +116,7 @@ local function bodyk(b) return O .. '` + obBody + `' .. b end
 
 -- store adds one message unless its id is queued, dead or recently done;
 -- seq orders messages due at the same time in a chat. Answers 1 if added.
-local function store(id, chat, j, due, exp, kind, bc, pb, body, seq)
+local function store(id, chat, j, due, exp, kind, bc, pb, body, seq, refd)
   if redis.call('EXISTS', mk(id)) == 1 or redis.call('EXISTS', O .. '` + obDone + `' .. id) == 1 then return 0 end
   local sc = f0(due * 1024 + (seq % 1024))
   local f = {'j', j, 'chat', chat, 'sc', sc, 'kind', kind, 'att', 0, 'cl', 0}
@@ -118,7 +125,7 @@ local function store(id, chat, j, due, exp, kind, bc, pb, body, seq)
   if pb ~= '' then f[#f + 1] = 'pb'; f[#f + 1] = pb end
   if body ~= '' then
     f[#f + 1] = 'b'; f[#f + 1] = body
-    redis.call('HINCRBY', BODYREFS, body, 1)
+    if not refd then redis.call('HINCRBY', BODYREFS, body, 1) end
   end
   redis.call('HSET', mk(id), unpack(f))
   redis.call('ZADD', qk(chat), sc, id)
@@ -203,6 +210,38 @@ local function release(id, chat)
   redis.call('ZREM', INFLIGHT, id)
   if redis.call('HGET', BUSY, chat) == id then redis.call('HDEL', BUSY, chat) end
 end
+
+-- A broadcast's recipients wait in bp:<b> (message id -> chat, due, exp,
+-- kind, body id and packed message, tab-separated), broadcasts with
+-- waiting recipients in PEND by when they were queued, until the claim
+-- script turns up to room of them into messages (materialize).
+local PEND = O .. '` + obPend + `'
+local function pendk(b) return O .. '` + obPending + `' .. b end
+
+local function materialize(room)
+  while room > 0 do
+    local h = redis.call('ZRANGE', PEND, 0, 0)
+    if #h == 0 then return end
+    local b = h[1]
+    local pk = pendk(b)
+    local ids = redis.call('HRANDFIELD', pk, room)
+    if #ids == 0 then
+      redis.call('ZREM', PEND, b)
+    else
+      local vals = redis.call('HMGET', pk, unpack(ids))
+      local seq = nextSeq(#ids)
+      for k = 1, #ids do
+        local chat, due, exp, kind, body, j = string.match(vals[k] or '', '^([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)$')
+        if chat and store(ids[k], chat, j, tonumber(due), exp, kind, b, '', body, seq, true) == 0 then unref(body) end
+        seq = seq + 1
+      end
+      redis.call('HDEL', pk, unpack(ids))
+      redis.call('HINCRBY', STATS, 'pending', -#ids)
+      if redis.call('HLEN', pk) == 0 then redis.call('ZREM', PEND, b) end
+      room = room - #ids
+    end
+  end
+end
 `
 
 func ms(d time.Duration) string { return strconv.FormatInt(d.Milliseconds(), 10) }
@@ -241,7 +280,7 @@ if redis.call('EXISTS', key) == 0 then
 end
 redis.call('PEXPIRE', key, BC_TTL)
 local first = storeBodies(11)
-local seq = nextSeq(math.floor((#ARGV - first + 1) / 8) + 1)
+local seq = nextSeq(1)
 -- The progress message goes first in its chat, before the sender's own copy.
 if created == 1 and ARGV[5] ~= '0' then
   if store('bcp:' .. b .. ':0', ARGV[5], ARGV[10], NOW, '', 'progress', '', b, '', seq) == 1 then
@@ -249,10 +288,20 @@ if created == 1 and ARGV[5] ~= '0' then
     redis.call('HSET', key, 'pq', '1')
   end
 end
+-- The recipients wait in bp:<b> until the claim script materializes them.
 local n = 0
+local pk = pendk(b)
 for i = first, #ARGV, 8 do
-  seq = seq + 1
-  n = n + store(ARGV[i], ARGV[i+1], ARGV[i+2], tonumber(ARGV[i+3]), ARGV[i+4], ARGV[i+5], b, '', ARGV[i+7], seq)
+  local id, body = ARGV[i], ARGV[i+7]
+  if redis.call('EXISTS', mk(id)) == 0 and redis.call('EXISTS', O .. '` + obDone + `' .. id) == 0 and
+    redis.call('HSETNX', pk, id, ARGV[i+1] .. '\t' .. ARGV[i+3] .. '\t' .. ARGV[i+4] .. '\t' .. ARGV[i+5] .. '\t' .. body .. '\t' .. ARGV[i+2]) == 1 then
+    if body ~= '' then redis.call('HINCRBY', BODYREFS, body, 1) end
+    n = n + 1
+  end
+end
+if n > 0 then
+  redis.call('ZADD', PEND, 'NX', f0(NOW), b)
+  redis.call('HINCRBY', STATS, 'pending', n)
 end
 dropUnused(11)
 redis.call('HINCRBY', key, 'total', n)
@@ -278,6 +327,11 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', INFLIGHT, '-inf', ARGV[2], 'LIMI
     schedule(m[1])
   end
 end
+
+-- Keep up to ` + strconv.Itoa(materializeWindow) + ` chats ready or waiting for their pace, taken
+-- from the broadcasts' waiting recipients.
+local room = ` + strconv.Itoa(materializeWindow) + ` - redis.call('ZCARD', READY)
+if room > 0 and redis.call('EXISTS', PEND) == 1 then materialize(math.min(room, ` + strconv.Itoa(materializeBatch) + `)) end
 
 local b = redis.call('HMGET', BUCKET, 'tok', 'ts', 'f', 'slow')
 local f = tonumber(b[3]) or 1
@@ -446,7 +500,8 @@ return n
 `)
 
 // KEYS: stats. ARGV: o, now. Answers {stats..., queued+inflight, inflight,
-// dead, ready chats, busy chats, oldest, first ready, rate factor}.
+// dead, ready chats, busy chats, oldest, first ready, rate factor, oldest
+// broadcast with recipients not yet materialized}.
 var outboxStatusScript = outboxScript(`
 local first = redis.call('ZRANGE', ALL, 0, 0, 'WITHSCORES')
 local ready = redis.call('ZRANGE', READY, 0, 0, 'WITHSCORES')
@@ -454,7 +509,8 @@ return {
   redis.call('HGETALL', STATS),
   redis.call('ZCARD', ALL), redis.call('ZCARD', INFLIGHT), redis.call('ZCARD', DEAD),
   redis.call('ZCARD', READY), redis.call('HLEN', BUSY),
-  first[2] or '', ready[2] or '', redis.call('HGET', BUCKET, 'f') or '1'
+  first[2] or '', ready[2] or '', redis.call('HGET', BUCKET, 'f') or '1',
+  redis.call('ZRANGE', PEND, 0, 0, 'WITHSCORES')[2] or ''
 }
 `)
 
@@ -674,6 +730,13 @@ func (s *Store) Enqueue(ctx context.Context, msgs ...ll.OutMessage) (int, error)
 // for the call that created the broadcast; added counts the messages added.
 // Recipients are stored in batches; a failure midway leaves the earlier
 // batches queued and counted.
+//
+// The recipients wait in one hash of the broadcast, a few dozen bytes each
+// beside the reply they share (stored once), and become messages of their
+// own (queue, pace, lease) only as ClaimDeliveries draws near them, at most
+// a couple of thousand chats ahead; a chat found unreachable meanwhile
+// drops only its materialized messages, and a waiting one to it fails once
+// on its own. The order among a broadcast's recipients is not kept.
 func (s *Store) EnqueueBroadcast(ctx context.Context, b ll.Broadcast, msgs []ll.OutMessage) (created bool, added int, err error) {
 	if !broadcastIDPattern.MatchString(b.ID) {
 		return false, 0, ll.Invalid("broadcast", "broadcast id %q must be 1-64 of A-Z, a-z, 0-9, _, . and -", b.ID)
@@ -836,11 +899,16 @@ func (s *Store) OutboxStatus(ctx context.Context, now time.Time) (ll.OutboxStatu
 	st.Deferred, st.Reclaimed = stats["deferred"], stats["reclaimed"]
 	all := int(num(v, 1))
 	st.InFlight = int(num(v, 2))
-	st.Queued = max(0, all-st.InFlight)
+	// A broadcast's recipients not yet materialized are queued, each
+	// (as far as the outbox knows) to a chat of its own.
+	pending := int(max(0, stats["pending"]))
+	st.Queued = max(0, all-st.InFlight) + pending
 	st.Dead = int(num(v, 3))
-	st.Chats = int(num(v, 4)) + int(num(v, 5))
-	if t := str(v, 6); t != "" {
-		st.Oldest = max(0, now.Sub(fromMS(t)))
+	st.Chats = int(num(v, 4)) + int(num(v, 5)) + pending
+	for _, t := range []string{str(v, 6), str(v, 9)} {
+		if t != "" {
+			st.Oldest = max(st.Oldest, now.Sub(fromMS(t)))
+		}
 	}
 	if t := str(v, 7); t != "" {
 		st.Overdue = max(0, now.Sub(fromMS(t)))

@@ -75,6 +75,13 @@ func TestMemoryPerQueuedMessage(t *testing.T) {
 		}
 		per, kinds := queuedMemory(t, p, n)
 		t.Logf("a broadcast to %d members: %d bytes of {ob} keys per queued message; by key kind: %v", n, per, kinds)
+		limit := int64(300)
+		if storagetest.Mode() == storagetest.ModeCluster {
+			limit += 16 // a cluster node links each key into its slot's list (see TestMemoryPerMemberLedger)
+		}
+		if per > limit {
+			t.Errorf("memory per queued broadcast message = %d bytes, want at most %d", per, limit)
+		}
 	})
 	t.Run("reminders", func(t *testing.T) {
 		t.Parallel()
@@ -98,4 +105,59 @@ func TestMemoryPerQueuedMessage(t *testing.T) {
 		per, kinds := queuedMemory(t, p, n)
 		t.Logf("a reminder run of %d members, a text each: %d bytes of {ob} keys per queued message; by key kind: %v", n, per, kinds)
 	})
+}
+
+// TestOutboxBroadcastBeyondTheWindow queues a broadcast larger than the
+// chats the outbox materializes at a time: a second EnqueueBroadcast adds
+// nothing while its recipients wait, the status counts them queued, and
+// every recipient is delivered exactly once with the progress counters
+// exact.
+func TestOutboxBroadcastBeyondTheWindow(t *testing.T) {
+	t.Parallel()
+	const n = 4500
+	p := storagetest.Prefix()
+	s := storagetest.NewStoreOptions(t, storage.Options{Prefix: p, Now: func() time.Time { return t0 }})
+	b := ll.Broadcast{ID: "dongan-big", Community: "dongan", By: "M1", Lang: "en", Audience: "all"}
+	msgs := make([]ll.OutMessage, n)
+	for i := range msgs {
+		mid := fmt.Sprintf("M%d", i)
+		msgs[i] = ll.OutMessage{ID: "bc:" + b.ID + ":" + mid, ChatID: int64(1000 + i), Community: "dongan", Member: mid,
+			Lang: "zh", Reply: ll.Reply{Text: broadcastText}}
+	}
+	if _, added, err := s.EnqueueBroadcast(ctx, b, msgs); err != nil || added != n {
+		t.Fatalf("EnqueueBroadcast = %d, %v; want %d", added, err, n)
+	}
+	if _, added, err := s.EnqueueBroadcast(ctx, b, msgs); err != nil || added != 0 {
+		t.Fatalf("EnqueueBroadcast again = %d, %v; want 0", added, err)
+	}
+	if st := status(t, s, t0.Add(time.Second)); st.Queued != n || st.Chats != n || st.Oldest != time.Second {
+		t.Errorf("status with every recipient waiting = queued %d, chats %d, oldest %s; want %d, %d, 1s", st.Queued, st.Chats, st.Oldest, n, n)
+	}
+	seen := map[string]bool{}
+	for round := 0; len(seen) < n && round < 100; round++ {
+		for _, d := range claimAll(t, s, t0) {
+			if seen[d.Message.ID] {
+				t.Fatalf("%s claimed twice", d.Message.ID)
+			}
+			seen[d.Message.ID] = true
+			if d.Message.Broadcast != b.ID || d.Message.Kind != ll.OutBroadcast || d.Message.Reply.Text != broadcastText ||
+				d.Message.Member == "" || d.Message.Lang != "zh" || d.Message.Community != "dongan" {
+				t.Fatalf("claimed %+v", d.Message)
+			}
+			ack(t, s, d, ll.Ack{Status: ll.AckSent}, t0)
+		}
+	}
+	if len(seen) != n {
+		t.Fatalf("delivered %d of %d", len(seen), n)
+	}
+	pr, err := s.BroadcastProgress(ctx, b.ID)
+	if err != nil || pr.Total != n || pr.Sent != n {
+		t.Errorf("BroadcastProgress = %+v, %v; want %d sent of %d", pr, err, n, n)
+	}
+	if st := status(t, s, t0); st.Queued != 0 || st.Sent != n {
+		t.Errorf("status after delivery = %+v", st)
+	}
+	if keys := storagetest.Keys(t, storagetest.Client(t), p+"{ob}:b[cpo]*"); len(keys) != 1 { // bc:<b> stays, bp:<b> and body:<h> go
+		t.Errorf("keys left: %v; want only the broadcast's counters", keys)
+	}
 }
