@@ -309,12 +309,12 @@ redis.call('HINCRBY', STATS, 'enqueued', n)
 return {created, n}
 `)
 
-// KEYS: ready. ARGV: o, now, max, lease ms, rate (messages/s).
-// Puts back messages whose lease ran out, then claims up to max messages,
-// one per ready chat, as the token bucket allows. Answers {'wait', ms} when
+// KEYS: ready. ARGV: o, now, max, lease ms, rate (messages/s), paid rate
+// (0: none). Puts back messages whose lease ran out, then claims up to max
+// messages, one per ready chat, as the token buckets allow. Answers {'wait', ms} when
 // no token is left, else {'ok', hint ms (-1: nothing queued), items...}
 // with each item {id, json, attempts, token, broadcast fields (or empty), reply
-// JSON (or empty)}.
+// JSON (or empty), chat, kind, bc, exp, paid ("1": drawn on the paid bucket)}.
 var obClaimScript = outboxScript(`
 local maxn, lease, rate = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 
@@ -333,35 +333,50 @@ end
 local room = ` + strconv.Itoa(materializeWindow) + ` - redis.call('ZCARD', READY)
 if room > 0 and redis.call('EXISTS', PEND) == 1 then materialize(math.min(room, ` + strconv.Itoa(materializeBatch) + `)) end
 
-local b = redis.call('HMGET', BUCKET, 'tok', 'ts', 'f', 'slow')
+local prate = tonumber(ARGV[6]) or 0
+local b = redis.call('HMGET', BUCKET, 'tok', 'ts', 'f', 'slow', 'ptok', 'pts')
 local f = tonumber(b[3]) or 1
 local slow = tonumber(b[4]) or 0
 if f < 1 and NOW >= slow then
   f = math.min(1, f * 2)
   slow = NOW + ` + ms(rateRecovery) + `
 end
-local eff = rate * f
-local burst = math.max(1, eff * ` + strconv.FormatFloat(burstSeconds, 'f', -1, 64) + `)
-local ts = tonumber(b[2]) or NOW
-local tok = tonumber(b[1]) or burst
-if NOW > ts then
-  tok = tok + (NOW - ts) * eff / 1000
-  ts = NOW
+-- fill answers a bucket's tokens and time at now, for the rate eff.
+local function fill(tok, ts, eff)
+  local burst = math.max(1, eff * ` + strconv.FormatFloat(burstSeconds, 'f', -1, 64) + `)
+  ts = tonumber(ts) or NOW
+  tok = tonumber(tok) or burst
+  if NOW > ts then
+    tok = tok + (NOW - ts) * eff / 1000
+    ts = NOW
+  end
+  return math.min(tok, burst), ts
 end
-tok = math.min(tok, burst)
+-- The free bucket paces every message at rate; with a paid rate,
+-- broadcast messages (not their progress messages) draw on a bucket of
+-- their own instead and go with allow_paid_broadcast.
+local eff, peff = rate * f, prate * f
+local tok, ts = fill(b[1], b[2], eff)
+local ptok, pts = 0, NOW
+if prate > 0 then ptok, pts = fill(b[5], b[6], peff) end
 local function save()
   redis.call('HSET', BUCKET, 'tok', tostring(tok), 'ts', f0(ts), 'f', tostring(f), 'slow', f0(slow))
+  if prate > 0 then redis.call('HSET', BUCKET, 'ptok', tostring(ptok), 'pts', f0(pts)) end
 end
-if tok < 1 then
+local function tokenWait(t, e) return math.ceil((1 - t) * 1000 / e) end
+if tok < 1 and ptok < 1 then
   save()
-  return {'wait', f0(math.ceil((1 - tok) * 1000 / eff))}
+  local w = tokenWait(tok, eff)
+  if prate > 0 then w = math.min(w, tokenWait(ptok, peff)) end
+  return {'wait', f0(w)}
 end
 
-local n = math.min(maxn, math.floor(tok))
+local n = maxn
 local out = {'ok', 0}
 local claimed = 0
+local short = nil -- a bucket that held up a ready chat: wait for its next token
 for _, chat in ipairs(redis.call('ZRANGEBYSCORE', READY, '-inf', ARGV[2], 'LIMIT', 0, n + 50)) do
-  if claimed >= n then break end
+  if claimed >= n or (tok < 1 and ptok < 1) then break end
   while true do
     local h = redis.call('ZRANGE', qk(chat), 0, 0, 'WITHSCORES')
     if #h == 0 then redis.call('ZREM', READY, chat) break end
@@ -375,7 +390,17 @@ for _, chat in ipairs(redis.call('ZRANGEBYSCORE', READY, '-inf', ARGV[2], 'LIMIT
     elseif due > NOW then
       schedule(chat)
       break
+    elseif (prate > 0 and m[4] and not m[5] and ptok < 1) or (not (prate > 0 and m[4] and not m[5]) and tok < 1) then
+      if prate > 0 and m[4] and not m[5] then short = tokenWait(ptok, peff) else short = tokenWait(tok, eff) end
+      break
     else
+      local paid = '0'
+      if prate > 0 and m[4] and not m[5] then
+        paid = '1'
+        ptok = ptok - 1
+      else
+        tok = tok - 1
+      end
       redis.call('ZREM', qk(chat), id)
       redis.call('ZREM', READY, chat)
       redis.call('ZADD', INFLIGHT, f0(NOW + lease), id)
@@ -391,19 +416,19 @@ for _, chat in ipairs(redis.call('ZRANGEBYSCORE', READY, '-inf', ARGV[2], 'LIMIT
       end
       local body = ''
       if m[6] then body = redis.call('GET', bodyk(m[6])) or '' end
-      out[#out + 1] = {id, m[1], m[3] or '0', cl, p, body, chat, m[7] or '', m[4] or '', m[2] or ''}
+      out[#out + 1] = {id, m[1], m[3] or '0', cl, p, body, chat, m[7] or '', m[4] or '', m[2] or '', paid}
       claimed = claimed + 1
       break
     end
   end
 end
-tok = tok - claimed
 save()
 local first = redis.call('ZRANGE', READY, 0, 0, 'WITHSCORES')
 if #first == 0 then
   if redis.call('HLEN', BUSY) == 0 then out[2] = -1 end
 else
   out[2] = f0(math.max(0, tonumber(first[2]) - NOW))
+  if short and claimed == 0 then out[2] = f0(math.max(tonumber(out[2]), short)) end
 end
 return out
 `)
@@ -791,17 +816,30 @@ func (s *Store) EnqueueBroadcast(ctx context.Context, b ll.Broadcast, msgs []ll.
 // Expired messages met at the head of a queue are dropped and counted.
 // Safe for concurrent use by any number of senders and replicas.
 func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, max int, rate float64, lease time.Duration) (ds []ll.Delivery, wait time.Duration, err error) {
+	return s.ClaimDeliveriesPaid(ctx, now, max, rate, 0, lease)
+}
+
+// ClaimDeliveriesPaid is ClaimDeliveries with paid broadcasts: when
+// paidRate > 0, the messages of a broadcast (not its progress messages)
+// draw on a token bucket of their own at paidRate messages a second, shared
+// by all senders like the other, and are claimed with Delivery.Paid set (to
+// go with allow_paid_broadcast); every other message draws on rate's
+// bucket. Repeated 429s slow both alike.
+func (s *Store) ClaimDeliveriesPaid(ctx context.Context, now time.Time, max int, rate, paidRate float64, lease time.Duration) (ds []ll.Delivery, wait time.Duration, err error) {
 	if max <= 0 {
 		return nil, 0, nil
 	}
 	if rate <= 0 || math.IsInf(rate, 0) || math.IsNaN(rate) {
 		return nil, 0, ll.Invalid("rate", "the outbox rate must be a positive number")
 	}
+	if paidRate < 0 || math.IsInf(paidRate, 0) || math.IsNaN(paidRate) {
+		return nil, 0, ll.Invalid("rate", "the paid broadcast rate must be a positive number or 0")
+	}
 	if lease < time.Second {
 		lease = time.Second
 	}
 	v, err := obClaimScript.Run(ctx, s.c, []string{s.k.obReady()}, s.k.outbox(), now.UnixMilli(), max,
-		lease.Milliseconds(), strconv.FormatFloat(rate, 'f', -1, 64)).Slice()
+		lease.Milliseconds(), strconv.FormatFloat(rate, 'f', -1, 64), strconv.FormatFloat(paidRate, 'f', -1, 64)).Slice()
 	if err != nil {
 		return nil, 0, s.wrap("claim outbox messages", err)
 	}
@@ -820,6 +858,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, max int, rat
 			return ds, 0, fmt.Errorf("claim: %w", err)
 		}
 		d.Attempt = int(num(item, 2))
+		d.Paid = str(item, 10) == "1"
 		d.Token = num(item, 3)
 		if p, ok := item[4].([]any); ok && len(p) == 9 {
 			d.Progress = &ll.BroadcastProgress{

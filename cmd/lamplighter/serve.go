@@ -132,6 +132,7 @@ func (p *program) openServer(ctx context.Context, dl delivery) (*server, error) 
 		Queue:       st,
 		Deliverer:   tg,
 		Rate:        dl.rate,
+		PaidRate:    dl.paidRate,
 		Progress:    texts.Progress,
 		OnFailure:   noticeFailed(st, p.log),
 		MaxAttempts: storage.OutboxMaxAttempts,
