@@ -36,6 +36,10 @@ func TestPaidBroadcastConfig(t *testing.T) {
 		if err != nil || d.paidRate != tt.want || d.rate != 25 {
 			t.Errorf("parse(%v, %v) = paid rate %v, rate %v, %v; want %v, 25", tt.env, tt.args, d.paidRate, d.rate, err, tt.want)
 		}
+		// What /broadcast's confirmation divides by (handlers.Config.BroadcastRate).
+		if want := max(tt.want, 25); d.broadcastRate() != want {
+			t.Errorf("parse(%v, %v).broadcastRate() = %v, want %v", tt.env, tt.args, d.broadcastRate(), want)
+		}
 	}
 	if _, err := parse(map[string]string{"LAMPLIGHTER_PAID_BROADCAST": "sometimes"}); err == nil ||
 		!strings.Contains(err.Error(), "LAMPLIGHTER_PAID_BROADCAST (--paid-broadcast)") {

@@ -90,6 +90,15 @@ type delivery struct {
 	warnings  []string
 }
 
+// broadcastRate is how many of a broadcast's messages go out a second: the
+// paid rate with LAMPLIGHTER_PAID_BROADCAST, else LAMPLIGHTER_RATE.
+func (d delivery) broadcastRate() float64 {
+	if d.paidRate > 0 {
+		return d.paidRate
+	}
+	return d.rate
+}
+
 // parse checks every delivery variable; a bad value is a configuration
 // error naming it (exit status 2).
 func (d deliveryVars) parse() (delivery, error) {

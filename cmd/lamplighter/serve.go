@@ -103,6 +103,7 @@ func (p *program) openServer(ctx context.Context, dl delivery) (*server, error) 
 		Now:             p.now,
 		Logger:          p.log,
 		Outbox:          outbox,
+		BroadcastRate:   dl.broadcastRate(),
 	}}
 	tg, err := bot.NewTelegram(bot.TelegramConfig{
 		Token:         p.cfg.Token,
