@@ -375,8 +375,9 @@ local n = maxn
 local out = {'ok', 0}
 local claimed = 0
 local short = nil -- a bucket that held up a ready chat: wait for its next token
+local skipped = 0 -- ready chats held up so: some are worth looking past, not the whole window
 for _, chat in ipairs(redis.call('ZRANGEBYSCORE', READY, '-inf', ARGV[2], 'LIMIT', 0, n + 50)) do
-  if claimed >= n or (tok < 1 and ptok < 1) then break end
+  if claimed >= n or (tok < 1 and ptok < 1) or skipped >= 32 then break end
   while true do
     local h = redis.call('ZRANGE', qk(chat), 0, 0, 'WITHSCORES')
     if #h == 0 then redis.call('ZREM', READY, chat) break end
@@ -391,7 +392,13 @@ for _, chat in ipairs(redis.call('ZRANGEBYSCORE', READY, '-inf', ARGV[2], 'LIMIT
       schedule(chat)
       break
     elseif (prate > 0 and m[4] and not m[5] and ptok < 1) or (not (prate > 0 and m[4] and not m[5]) and tok < 1) then
-      if prate > 0 and m[4] and not m[5] then short = tokenWait(ptok, peff) else short = tokenWait(tok, eff) end
+      -- Come back when 10 ms of that bucket's tokens are there, not for each one.
+      if prate > 0 and m[4] and not m[5] then
+        short = tokenWait(ptok - math.max(0, peff / 100 - 1), peff)
+      else
+        short = tokenWait(tok - math.max(0, eff / 100 - 1), eff)
+      end
+      skipped = skipped + 1
       break
     else
       local paid = '0'
