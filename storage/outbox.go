@@ -620,6 +620,66 @@ func encodeJSON(v any) (string, error) {
 	return strings.TrimSuffix(b.String(), "\n"), nil
 }
 
+// storedReply is how a body keeps a reply: short names, empty fields left
+// out (a reply's JSON with Go's names and every field is some 200 bytes
+// longer; a reminder run with a text per member stores one body per
+// member). A reply with a file keeps the full form.
+type storedReply struct {
+	Compact        int              `json:"v"` // 1; tells this form from the full one
+	ToLabel        string           `json:"to,omitempty"`
+	Text           string           `json:"t,omitempty"`
+	Buttons        [][]storedButton `json:"b,omitempty"`
+	Choices        []string         `json:"c,omitempty"`
+	Location       bool             `json:"loc,omitempty"`
+	RemoveKeyboard bool             `json:"rm,omitempty"`
+	SetMenu        string           `json:"menu,omitempty"`
+}
+
+type storedButton struct {
+	Text string `json:"t,omitempty"`
+	Data string `json:"d,omitempty"`
+	URL  string `json:"u,omitempty"`
+}
+
+// encodeReply is the body of reply r: storedReply, or r's full JSON when
+// it has a file (or fields storedReply does not keep).
+func encodeReply(r ll.Reply) (string, error) {
+	if r.File != nil || r.Edit || r.CallbackAnswer != "" || r.ChatID != 0 {
+		return encodeJSON(r)
+	}
+	sr := storedReply{Compact: 1, ToLabel: r.ToLabel, Text: r.Text, Choices: r.Choices, Location: r.RequestLocation,
+		RemoveKeyboard: r.RemoveKeyboard, SetMenu: r.SetMenu}
+	for _, row := range r.Buttons {
+		out := make([]storedButton, len(row))
+		for i, b := range row {
+			out[i] = storedButton{Text: b.Text, Data: b.Data, URL: b.URL}
+		}
+		sr.Buttons = append(sr.Buttons, out)
+	}
+	return encodeJSON(sr)
+}
+
+// decodeReply reads a body in either form into r.
+func decodeReply(body string, r *ll.Reply) error {
+	if !strings.HasPrefix(body, `{"v":`) {
+		return json.Unmarshal([]byte(body), r)
+	}
+	var sr storedReply
+	if err := json.Unmarshal([]byte(body), &sr); err != nil {
+		return err
+	}
+	*r = ll.Reply{ToLabel: sr.ToLabel, Text: sr.Text, Choices: sr.Choices, RequestLocation: sr.Location,
+		RemoveKeyboard: sr.RemoveKeyboard, SetMenu: sr.SetMenu}
+	for _, row := range sr.Buttons {
+		out := make([]ll.Button, len(row))
+		for i, b := range row {
+			out[i] = ll.Button{Text: b.Text, Data: b.Data, URL: b.URL}
+		}
+		r.Buttons = append(r.Buttons, out)
+	}
+	return nil
+}
+
 // replyKey identifies a reply's content for sharing within a batch; "" for
 // one with a file, which is not compared.
 func replyKey(r ll.Reply) string {
@@ -667,7 +727,7 @@ func batchArgs(msgs []ll.OutMessage, now time.Time, fix func(*ll.OutMessage)) ([
 			if id, ok := ids[key]; ok && key != "" {
 				body = id
 			} else {
-				rj, err := encodeJSON(m.Reply)
+				rj, err := encodeReply(m.Reply)
 				if err != nil {
 					return nil, fmt.Errorf("encode reply of outbox message %s: %w", m.ID, err)
 				}
@@ -722,7 +782,7 @@ func decodeMessage(id, j, reply string, h messageFields) (ll.OutMessage, error) 
 	m.ID = id
 	switch {
 	case reply != "":
-		if err := json.Unmarshal([]byte(reply), &m.Reply); err != nil {
+		if err := decodeReply(reply, &m.Reply); err != nil {
 			return ll.OutMessage{}, fmt.Errorf("decode reply of outbox message %s: %w", id, err)
 		}
 	case sm.Reply != nil:
