@@ -110,7 +110,11 @@ import (
 //	<o>pace:<chat>                  string  the chat may not send before this time (1 s after the last
 //	                                        message to a private chat, 3 s to a group, or a 429's
 //	                                        retry_after); expires a minute after it
-//	<o>all                          zset    message ids waiting or in flight, score = enqueued
+//	<o>all                          zset    message ids waiting or in flight, score = enqueued: kept by
+//	                                        older versions, now only read and cleaned (messages carry
+//	                                        e, counted in en, eb and stats live instead)
+//	<o>en                           hash    enqueue ms -> messages queued then still waiting or in flight
+//	<o>eb                           zset    the same ms, score = itself: the oldest live message
 //	<o>dead                         zset    dead letters, score = when they died
 //	<o>done:<id>                    string  "1" for 72 h after a message was sent or dropped: enqueueing
 //	                                        that id again does nothing
@@ -229,6 +233,9 @@ const (
 	obBodyRefs = "bref"
 	obPending  = "bp:"
 	obPend     = "pend"
+	// Messages waiting or in flight, by when they were queued.
+	obLiveBatches = "eb"
+	obLiveCounts  = "en"
 )
 
 func (k keys) outbox() string     { return k.prefix + "{ob}:" }

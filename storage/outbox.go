@@ -114,12 +114,35 @@ end
 local BODYREFS = O .. '` + obBodyRefs + `'
 local function bodyk(b) return O .. '` + obBody + `' .. b end
 
+-- Messages waiting or in flight are counted in STATS live, and by when
+-- they were queued in LIVEN (enqueue ms -> count) and LIVEB (the same ms
+-- by time, for the oldest): a message's field e holds its ms while it is
+-- counted. (ALL, a zset of every such message id, is where an older version
+-- kept them: still read and cleaned.)
+local LIVEB, LIVEN = O .. '` + obLiveBatches + `', O .. '` + obLiveCounts + `'
+local function enter(e)
+  redis.call('HINCRBY', LIVEN, e, 1)
+  redis.call('ZADD', LIVEB, 'NX', e, e)
+  redis.call('HINCRBY', STATS, 'live', 1)
+end
+local function leave(id)
+  redis.call('ZREM', ALL, id)
+  local e = redis.call('HGET', mk(id), 'e')
+  if not e then return end
+  redis.call('HDEL', mk(id), 'e')
+  redis.call('HINCRBY', STATS, 'live', -1)
+  if redis.call('HINCRBY', LIVEN, e, -1) <= 0 then
+    redis.call('HDEL', LIVEN, e)
+    redis.call('ZREM', LIVEB, e)
+  end
+end
+
 -- store adds one message unless its id is queued, dead or recently done;
 -- seq orders messages due at the same time in a chat. Answers 1 if added.
 local function store(id, chat, j, due, exp, kind, bc, pb, body, seq, refd)
   if redis.call('EXISTS', mk(id)) == 1 or redis.call('EXISTS', O .. '` + obDone + `' .. id) == 1 then return 0 end
   local sc = f0(due * 1024 + (seq % 1024))
-  local f = {'j', j, 'chat', chat, 'sc', sc, 'kind', kind, 'att', 0, 'cl', 0}
+  local f = {'j', j, 'chat', chat, 'sc', sc, 'kind', kind, 'att', 0, 'cl', 0, 'e', f0(NOW)}
   if exp ~= '' then f[#f + 1] = 'exp'; f[#f + 1] = exp end
   if bc ~= '' then f[#f + 1] = 'bc'; f[#f + 1] = bc end
   if pb ~= '' then f[#f + 1] = 'pb'; f[#f + 1] = pb end
@@ -129,7 +152,7 @@ local function store(id, chat, j, due, exp, kind, bc, pb, body, seq, refd)
   end
   redis.call('HSET', mk(id), unpack(f))
   redis.call('ZADD', qk(chat), sc, id)
-  redis.call('ZADD', ALL, f0(NOW), id)
+  enter(f0(NOW))
   if redis.call('ZRANK', qk(chat), id) == 0 then schedule(chat) end
   return 1
 end
@@ -197,10 +220,10 @@ end
 -- finish removes a message for good and counts its end.
 local function finish(id, chat, bc, pb, field)
   unref(redis.call('HGET', mk(id), 'b'))
+  leave(id)
   redis.call('DEL', mk(id))
   redis.call('ZREM', qk(chat), id)
   redis.call('ZREM', INFLIGHT, id)
-  redis.call('ZREM', ALL, id)
   redis.call('SET', O .. '` + obDone + `' .. id, '1', 'PX', DONE_TTL)
   if pb and pb ~= '' then redis.call('HSET', bk(pb), 'pq', '0') end
   count(field, bc)
@@ -492,7 +515,7 @@ else
   redis.call('HSET', mk(id), 'err', ARGV[9])
   redis.call('HINCRBY', STATS, 'failed', 1)
   if att >= tonumber(ARGV[11]) then
-    redis.call('ZREM', ALL, id)
+    leave(id)
     redis.call('ZADD', DEAD, f0(NOW), id)
     redis.call('HSET', mk(id), 'died', f0(NOW))
     if pb then redis.call('HSET', bk(pb), 'pq', '0') end
@@ -519,10 +542,10 @@ for _, id in ipairs(redis.call('ZRANGE', DEAD, 0, -1)) do
   if m[1] then
     local seq = redis.call('HINCRBY', STATS, 'seq', 1)
     local sc = f0(NOW * 1024 + (seq % 1024))
-    redis.call('HSET', mk(id), 'att', 0, 'sc', sc)
+    redis.call('HSET', mk(id), 'att', 0, 'sc', sc, 'e', f0(NOW))
     redis.call('HDEL', mk(id), 'err', 'died')
     redis.call('ZADD', qk(m[1]), sc, id)
-    redis.call('ZADD', ALL, f0(NOW), id)
+    enter(f0(NOW))
     if m[2] then redis.call('HINCRBY', bk(m[2]), 'failed', -1) end
     schedule(m[1])
     n = n + 1
@@ -536,10 +559,12 @@ return n
 // broadcast with recipients not yet materialized}.
 var outboxStatusScript = outboxScript(`
 local first = redis.call('ZRANGE', ALL, 0, 0, 'WITHSCORES')
+local firstLive = redis.call('ZRANGE', LIVEB, 0, 0, 'WITHSCORES')
+if firstLive[2] and (not first[2] or tonumber(firstLive[2]) < tonumber(first[2])) then first = firstLive end
 local ready = redis.call('ZRANGE', READY, 0, 0, 'WITHSCORES')
 return {
   redis.call('HGETALL', STATS),
-  redis.call('ZCARD', ALL), redis.call('ZCARD', INFLIGHT), redis.call('ZCARD', DEAD),
+  redis.call('ZCARD', ALL) + (tonumber(redis.call('HGET', STATS, 'live')) or 0), redis.call('ZCARD', INFLIGHT), redis.call('ZCARD', DEAD),
   redis.call('ZCARD', READY), redis.call('HLEN', BUSY),
   first[2] or '', ready[2] or '', redis.call('HGET', BUCKET, 'f') or '1',
   redis.call('ZRANGE', PEND, 0, 0, 'WITHSCORES')[2] or ''
