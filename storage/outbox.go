@@ -606,12 +606,11 @@ func packMessage(m ll.OutMessage) (string, error) {
 		quiet = strconv.Itoa(m.Quiet.Start) + "-" + strconv.Itoa(m.Quiet.End)
 	}
 	f := []string{m.Community, m.Member, m.Lang, millis(m.Due), quiet, m.Zone}
-	for _, x := range f {
-		if strings.Contains(x, packSep) || strings.HasPrefix(f[0], "{") {
-			return encodeJSON(storedMessage{OutMessage: m})
-		}
+	p := strings.Join(f, packSep)
+	if strings.Count(p, packSep) != len(f)-1 || strings.HasPrefix(p, "{") {
+		return encodeJSON(storedMessage{OutMessage: m})
 	}
-	return strings.Join(f, packSep), nil
+	return p, nil
 }
 
 // unpackMessage reads what packMessage wrote into m (whose ID, ChatID,
