@@ -173,6 +173,9 @@ type Delivery struct {
 	Message OutMessage
 	Attempt int   // earlier failed attempts (not counting 429s)
 	Token   int64 // identifies this claim; a late ack of an older claim is ignored
+	// Paid is set for a broadcast's message claimed against the paid
+	// broadcast rate: it goes with allow_paid_broadcast.
+	Paid bool
 	// Progress holds the broadcast's counters at claim time for an
 	// OutProgress message, nil otherwise.
 	Progress *BroadcastProgress

@@ -57,6 +57,10 @@ type Outgoing struct {
 	// itself (the location button) and of a Reply.SetMenu menu.
 	// lamplighter.DefaultLanguage when empty.
 	Lang string
+	// Paid sends it with allow_paid_broadcast (a broadcast's message when
+	// LAMPLIGHTER_PAID_BROADCAST is on): Telegram then takes up to 1,000
+	// messages a second from the bot, for a fee per message.
+	Paid bool
 }
 
 // Deliver sends one message that is not an immediate reply (the outbox
@@ -76,7 +80,7 @@ func (t *Telegram) Deliver(ctx context.Context, m Outgoing) (int, error) {
 	if !lamplighter.ValidLanguage(lang) {
 		lang = lamplighter.DefaultLanguage
 	}
-	id, err := t.send(ctx, outgoing{chatID: m.ChatID, editID: m.EditMessageID, lang: lang, reply: m.Reply}, false)
+	id, err := t.send(ctx, outgoing{chatID: m.ChatID, editID: m.EditMessageID, lang: lang, reply: m.Reply, paid: m.Paid}, false)
 	if err != nil {
 		t.stats.sendErrors.Add(1)
 		return id, fmt.Errorf("telegram deliver to %d: %w", m.ChatID, err)
@@ -90,6 +94,7 @@ type outgoing struct {
 	editID int    // message to edit when reply.Edit
 	lang   string // "zh" or "en"
 	reply  lamplighter.Reply
+	paid   bool // allow_paid_broadcast (outbox broadcasts only, never replies)
 }
 
 // send delivers o and returns the id of the last message sent or edited.
@@ -125,7 +130,7 @@ func (t *Telegram) send(ctx context.Context, o outgoing, waitAll bool) (int, err
 		if len(chunks) == 0 {
 			markup = firstNonNil(inline, keyboard)
 		}
-		id, err := t.sendFile(ctx, o.chatID, r.File, caption, markup, wait())
+		id, err := t.sendFile(ctx, o.chatID, r.File, caption, markup, o.paid, wait())
 		if err != nil {
 			if unreachable(err) || ctx.Err() != nil {
 				return 0, err
@@ -168,6 +173,7 @@ func (t *Telegram) send(ctx context.Context, o outgoing, waitAll bool) (int, err
 				ParseMode:          models.ParseModeHTML,
 				LinkPreviewOptions: &models.LinkPreviewOptions{IsDisabled: tg.True()},
 				ReplyMarkup:        markup,
+				AllowPaidBroadcast: o.paid,
 			})
 			return err
 		})
@@ -222,7 +228,7 @@ func editFallsBack(err error) bool {
 
 // sendFile sends a photo or a document. The upload reader is made afresh for
 // each attempt: the library consumes it.
-func (t *Telegram) sendFile(ctx context.Context, chatID int64, f *lamplighter.File, caption string, markup any, wait bool) (int, error) {
+func (t *Telegram) sendFile(ctx context.Context, chatID int64, f *lamplighter.File, caption string, markup any, paid, wait bool) (int, error) {
 	name := f.Name
 	if name == "" {
 		name = "file"
@@ -236,10 +242,12 @@ func (t *Telegram) sendFile(ctx context.Context, chatID int64, f *lamplighter.Fi
 		if f.Photo {
 			msg, err = t.api.SendPhoto(ctx, &tg.SendPhotoParams{
 				ChatID: chatID, Photo: upload, Caption: caption, ParseMode: models.ParseModeHTML, ReplyMarkup: markup,
+				AllowPaidBroadcast: paid,
 			})
 		} else {
 			msg, err = t.api.SendDocument(ctx, &tg.SendDocumentParams{
 				ChatID: chatID, Document: upload, Caption: caption, ParseMode: models.ParseModeHTML, ReplyMarkup: markup,
+				AllowPaidBroadcast: paid,
 			})
 		}
 		return err

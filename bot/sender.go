@@ -14,7 +14,11 @@ import (
 
 // Defaults of SenderConfig.
 const (
-	DefaultRate          = 25.0 // messages a second for the whole bot (LAMPLIGHTER_RATE)
+	DefaultRate = 25.0 // messages a second for the whole bot (LAMPLIGHTER_RATE)
+	// PaidBroadcastRate is Telegram's limit for messages sent with
+	// allow_paid_broadcast: the rate of broadcasts when
+	// LAMPLIGHTER_PAID_BROADCAST is on.
+	PaidBroadcastRate    = 1000.0
 	DefaultSenderWorkers = 8
 	DefaultLease         = 2 * time.Minute
 	DefaultIdle          = time.Second
@@ -35,6 +39,15 @@ type Queue interface {
 	AckDelivery(ctx context.Context, d lamplighter.Delivery, a lamplighter.Ack, now time.Time) error
 }
 
+// PaidQueue is a Queue that can pace a broadcast's messages apart, at a
+// paid rate (allow_paid_broadcast). *storage.Store implements it.
+type PaidQueue interface {
+	Queue
+	// ClaimDeliveriesPaid is ClaimDeliveries where a broadcast's messages
+	// draw on a bucket of their own at paidRate and come with Paid set.
+	ClaimDeliveriesPaid(ctx context.Context, now time.Time, max int, rate, paidRate float64, lease time.Duration) (ds []lamplighter.Delivery, wait time.Duration, err error)
+}
+
 // Deliverer sends one message that is not an immediate reply. *Telegram
 // implements it (Deliver); tests wrap it.
 type Deliverer interface {
@@ -46,10 +59,15 @@ type SenderConfig struct {
 	Queue     Queue
 	Deliverer Deliverer
 
-	Rate    float64       // messages a second, shared by every replica; DefaultRate when 0
-	Workers int           // deliveries at once; DefaultSenderWorkers when 0
-	Lease   time.Duration // how long a claimed message is ours; DefaultLease when 0
-	Idle    time.Duration // longest wait between two looks at an idle outbox; DefaultIdle when 0
+	Rate float64 // messages a second, shared by every replica; DefaultRate when 0
+	// PaidRate, when > 0 (PaidBroadcastRate with LAMPLIGHTER_PAID_BROADCAST),
+	// sends a broadcast's messages, and only those, with
+	// allow_paid_broadcast at up to this many a second besides Rate; the
+	// Queue must then be a PaidQueue.
+	PaidRate float64
+	Workers  int           // deliveries at once; DefaultSenderWorkers when 0
+	Lease    time.Duration // how long a claimed message is ours; DefaultLease when 0
+	Idle     time.Duration // longest wait between two looks at an idle outbox; DefaultIdle when 0
 
 	// Progress renders a broadcast's progress message from its counters
 	// (handlers.ProgressReply); a terse language-neutral line when nil.
@@ -95,6 +113,12 @@ func NewSender(cfg SenderConfig) (*Sender, error) {
 	}
 	if cfg.Rate == 0 {
 		cfg.Rate = DefaultRate
+	}
+	if cfg.PaidRate < 0 {
+		return nil, fmt.Errorf("sender: paid rate %v must be positive", cfg.PaidRate)
+	}
+	if _, ok := cfg.Queue.(PaidQueue); cfg.PaidRate > 0 && !ok {
+		return nil, errors.New("sender: a paid rate needs a queue that paces paid broadcasts (PaidQueue)")
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = DefaultSenderWorkers
@@ -179,7 +203,7 @@ func (s *Sender) Run(ctx context.Context) error {
 			}
 			continue
 		}
-		ds, wait, err := s.cfg.Queue.ClaimDeliveries(ctx, s.cfg.Now(), free, s.cfg.Rate, s.cfg.Lease)
+		ds, wait, err := s.claim(ctx, free)
 		if err != nil {
 			if ctx.Err() != nil {
 				break
@@ -222,6 +246,14 @@ func (s *Sender) Run(ctx context.Context) error {
 	return nil
 }
 
+// claim leases up to max messages, at the paid rate too when there is one.
+func (s *Sender) claim(ctx context.Context, max int) ([]lamplighter.Delivery, time.Duration, error) {
+	if s.cfg.PaidRate > 0 {
+		return s.cfg.Queue.(PaidQueue).ClaimDeliveriesPaid(ctx, s.cfg.Now(), max, s.cfg.Rate, s.cfg.PaidRate, s.cfg.Lease)
+	}
+	return s.cfg.Queue.ClaimDeliveries(ctx, s.cfg.Now(), max, s.cfg.Rate, s.cfg.Lease)
+}
+
 // deliver sends one claimed message and acknowledges the outcome.
 func (s *Sender) deliver(ctx context.Context, d lamplighter.Delivery) {
 	m := d.Message
@@ -231,7 +263,7 @@ func (s *Sender) deliver(ctx context.Context, d lamplighter.Delivery) {
 		s.ack(ctx, d, lamplighter.Ack{Status: lamplighter.AckDeferred, Until: until}, log)
 		return
 	}
-	out := Outgoing{ChatID: m.ChatID, Reply: m.Reply, Lang: m.Lang}
+	out := Outgoing{ChatID: m.ChatID, Reply: m.Reply, Lang: m.Lang, Paid: d.Paid && m.Kind == lamplighter.OutBroadcast}
 	rendered := 0
 	if m.Kind == lamplighter.OutProgress {
 		p := lamplighter.BroadcastProgress{ID: m.Broadcast, Lang: m.Lang}

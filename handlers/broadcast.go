@@ -1,7 +1,10 @@
 package handlers
 
 import (
+	"math"
+	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	ll "github.com/lamplighter-bot/lamplighter"
@@ -145,6 +148,11 @@ func (c *call) confirmBroadcast(f *ll.Flow, aud app.Audience, text string) []ll.
 	if d.Skipped > 0 {
 		b.WriteString("\n" + c.t("broadcast.skipped", d.Skipped))
 	}
+	rate := c.h.cfg.BroadcastRate
+	if rate <= 0 {
+		rate = DefaultBroadcastRate
+	}
+	b.WriteString("\n" + c.t("broadcast.duration", c.duration(expectedDuration(len(d.To), rate)), strconv.FormatFloat(rate, 'f', -1, 64)))
 	b.WriteString("\n\n" + c.t("broadcast.preview") + "\n" + c.t("broadcast.header", sc.Community.Name) + "\n" + escape(d.Text))
 	return []ll.Reply{{Text: b.String(), Buttons: [][]ll.Button{{
 		flowButton(f, c.label("button.send"), "send"),
@@ -249,4 +257,25 @@ func (c *call) sendBroadcast(f *ll.Flow) []ll.Reply {
 		}
 	}
 	return rs
+}
+
+// expectedDuration is how long n messages take at rate messages a second.
+func expectedDuration(n int, rate float64) time.Duration {
+	return time.Duration(float64(n) / rate * float64(time.Second))
+}
+
+// duration words d for the confirmation in the caller's language.
+func (c *call) duration(d time.Duration) string { return durationText(c.lang, d) }
+
+// durationText words d in lang, rounded up: seconds under a minute,
+// minutes under an hour, else hours and minutes.
+func durationText(lang string, d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return tr(lang, "duration.seconds", max(1, int(math.Ceil(d.Seconds()))))
+	case d < time.Hour:
+		return tr(lang, "duration.minutes", int(math.Ceil(d.Minutes())))
+	}
+	m := int(math.Ceil(d.Minutes()))
+	return tr(lang, "duration.hours", m/60, m%60)
 }

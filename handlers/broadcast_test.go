@@ -211,3 +211,16 @@ func TestBroadcastWithoutOutbox(t *testing.T) {
 		t.Errorf("replies %+v, want one to bob", rs)
 	}
 }
+
+// TestBroadcastConfirmShowsDuration: the confirmation tells how long the
+// broadcast takes at the configured rate (LAMPLIGHTER_RATE by default, the
+// paid rate when set through Config.BroadcastRate).
+func TestBroadcastConfirmShowsDuration(t *testing.T) {
+	e := withOutbox(dongan(t))
+	rs := e.send(secretary, "/broadcast all Meeting moved to Friday")
+	wantIn(t, "/broadcast all at the default rate", rs, "<b>4</b> recipient", "About 1 s at 25 messages/s.")
+	e.h = handlers.New(e.store, handlers.Config{Render: report.Renderer{}, BotUsername: botName,
+		Now: func() time.Time { return e.now }, Logger: e.log, Outbox: e.store, BroadcastRate: 1000})
+	rs = e.send(secretary, "/broadcast all Meeting moved to Friday")
+	wantIn(t, "/broadcast all at the paid rate", rs, "About 1 s at 1000 messages/s.")
+}

@@ -41,7 +41,16 @@ type Config struct {
 	App *app.App
 	// Render draws QR codes, charts and workbooks (report.Renderer).
 	Render Renderer
+	// BroadcastRate is how many of a broadcast's messages go out a second
+	// (LAMPLIGHTER_RATE, or the paid rate with LAMPLIGHTER_PAID_BROADCAST):
+	// /broadcast's confirmation shows the expected duration at it.
+	// DefaultBroadcastRate when 0.
+	BroadcastRate float64
 }
+
+// DefaultBroadcastRate is Config.BroadcastRate when unset: the outbox's
+// default rate (bot.DefaultRate).
+const DefaultBroadcastRate = 25.0
 
 // Handlers answers requests. It keeps no state of its own between requests
 // (everything lives in the Store), so one value is safe for concurrent use by

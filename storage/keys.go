@@ -98,8 +98,9 @@ import (
 // The outbox (outbox.go): hash tag {ob}, so that every step is one script on
 // one slot. The base <p>{ob}: is written <o>; times are unix ms.
 //
-//	<o>m:<id>                       hash    one message: j (JSON lamplighter.OutMessage without its
-//	                                        reply), b (its body id), chat, sc (its score in q:<chat>),
+//	<o>m:<id>                       hash    one message: j (what the other fields leave out, packed:
+//	                                        community, member, language, due, quiet hours, zone, 0x1f
+//	                                        between; JSON from older versions), b (its body id), chat, sc (its score in q:<chat>),
 //	                                        kind, exp, bc (broadcast), pb (broadcast of a progress
 //	                                        message), att (failed attempts), cl (claim count, the lease
 //	                                        token), err and died (a dead letter's reason and time)
@@ -107,6 +108,11 @@ import (
 //	                                        h is a digest of the JSON
 //	<o>bref                         hash    body id -> number of messages referring to it (the body goes
 //	                                        with the last)
+//	<o>bp:<b>                       hash    broadcast b's recipients not yet materialized: message id ->
+//	                                        chat, due, exp, kind, body id and packed j, tab-separated; the
+//	                                        claim script makes up to 500 of them messages at a time while
+//	                                        fewer than 2,000 chats are in ready (storage.materializeWindow)
+//	<o>pend                         zset    broadcasts with recipients in bp:<b>, score = first queued
 //	<o>q:<chat>                     zset    the chat's waiting messages, score = due * 1024 + sequence
 //	                                        (FIFO among equal due times)
 //	<o>ready                        zset    chats with waiting messages and none in flight, score = when
@@ -116,7 +122,11 @@ import (
 //	<o>pace:<chat>                  string  the chat may not send before this time (1 s after the last
 //	                                        message to a private chat, 3 s to a group, or a 429's
 //	                                        retry_after); expires a minute after it
-//	<o>all                          zset    message ids waiting or in flight, score = enqueued
+//	<o>all                          zset    message ids waiting or in flight, score = enqueued: kept by
+//	                                        older versions, now only read and cleaned (messages carry
+//	                                        e, counted in en, eb and stats live instead)
+//	<o>en                           hash    enqueue ms -> messages queued then still waiting or in flight
+//	<o>eb                           zset    the same ms, score = itself: the oldest live message
 //	<o>dead                         zset    dead letters, score = when they died
 //	<o>done:<id>                    string  "1" for 72 h after a message was sent or dropped: enqueueing
 //	                                        that id again does nothing
@@ -124,7 +134,8 @@ import (
 //	                                        slow (when f may double again), l429 and lh (last 429 and last
 //	                                        halving)
 //	<o>stats                        hash    counters: enqueued, sent, unreachable, expired, failed, dead,
-//	                                        ratelimited, deferred, reclaimed; seq (message sequence)
+//	                                        ratelimited, deferred, reclaimed; seq (message sequence); pending
+//	                                        (recipients in every bp:<b>)
 //	<o>bc:<id>                      hash    one broadcast: comm, chat and lang (of its progress message),
 //	                                        aud, by, created, total, sent, failed, unreachable, expired,
 //	                                        msg (the progress message's Telegram id), pn, pq ("1" while a
@@ -253,6 +264,11 @@ const (
 	obBcast    = "bc:"
 	obBody     = "body:"
 	obBodyRefs = "bref"
+	obPending  = "bp:"
+	obPend     = "pend"
+	// Messages waiting or in flight, by when they were queued.
+	obLiveBatches = "eb"
+	obLiveCounts  = "en"
 )
 
 func (k keys) outbox() string     { return k.prefix + "{ob}:" }

@@ -69,6 +69,13 @@ const (
 	minRateFactor = 1.0 / 16
 	// enqueueBatch is how many messages one script call enqueues.
 	enqueueBatch = 500
+	// A broadcast's recipients wait in one hash (a few dozen bytes each)
+	// and become messages of their own (chat queue, ready entry, message
+	// hash: some 400 bytes more) only as the senders draw near them: a
+	// claim tops the chats ready up to materializeWindow, turning at most
+	// materializeBatch recipients into messages at a time.
+	materializeWindow = 2000
+	materializeBatch  = 500
 )
 
 // outboxPrelude holds the helpers of the outbox scripts. ARGV[1] is always
@@ -107,22 +114,45 @@ end
 local BODYREFS = O .. '` + obBodyRefs + `'
 local function bodyk(b) return O .. '` + obBody + `' .. b end
 
+-- Messages waiting or in flight are counted in STATS live, and by when
+-- they were queued in LIVEN (enqueue ms -> count) and LIVEB (the same ms
+-- by time, for the oldest): a message's field e holds its ms while it is
+-- counted. (ALL, a zset of every such message id, is where an older version
+-- kept them: still read and cleaned.)
+local LIVEB, LIVEN = O .. '` + obLiveBatches + `', O .. '` + obLiveCounts + `'
+local function enter(e)
+  redis.call('HINCRBY', LIVEN, e, 1)
+  redis.call('ZADD', LIVEB, 'NX', e, e)
+  redis.call('HINCRBY', STATS, 'live', 1)
+end
+local function leave(id)
+  redis.call('ZREM', ALL, id)
+  local e = redis.call('HGET', mk(id), 'e')
+  if not e then return end
+  redis.call('HDEL', mk(id), 'e')
+  redis.call('HINCRBY', STATS, 'live', -1)
+  if redis.call('HINCRBY', LIVEN, e, -1) <= 0 then
+    redis.call('HDEL', LIVEN, e)
+    redis.call('ZREM', LIVEB, e)
+  end
+end
+
 -- store adds one message unless its id is queued, dead or recently done;
 -- seq orders messages due at the same time in a chat. Answers 1 if added.
-local function store(id, chat, j, due, exp, kind, bc, pb, body, seq)
+local function store(id, chat, j, due, exp, kind, bc, pb, body, seq, refd)
   if redis.call('EXISTS', mk(id)) == 1 or redis.call('EXISTS', O .. '` + obDone + `' .. id) == 1 then return 0 end
   local sc = f0(due * 1024 + (seq % 1024))
-  local f = {'j', j, 'chat', chat, 'sc', sc, 'kind', kind, 'att', 0, 'cl', 0}
+  local f = {'j', j, 'chat', chat, 'sc', sc, 'kind', kind, 'att', 0, 'cl', 0, 'e', f0(NOW)}
   if exp ~= '' then f[#f + 1] = 'exp'; f[#f + 1] = exp end
   if bc ~= '' then f[#f + 1] = 'bc'; f[#f + 1] = bc end
   if pb ~= '' then f[#f + 1] = 'pb'; f[#f + 1] = pb end
   if body ~= '' then
     f[#f + 1] = 'b'; f[#f + 1] = body
-    redis.call('HINCRBY', BODYREFS, body, 1)
+    if not refd then redis.call('HINCRBY', BODYREFS, body, 1) end
   end
   redis.call('HSET', mk(id), unpack(f))
   redis.call('ZADD', qk(chat), sc, id)
-  redis.call('ZADD', ALL, f0(NOW), id)
+  enter(f0(NOW))
   if redis.call('ZRANK', qk(chat), id) == 0 then schedule(chat) end
   return 1
 end
@@ -190,10 +220,10 @@ end
 -- finish removes a message for good and counts its end.
 local function finish(id, chat, bc, pb, field)
   unref(redis.call('HGET', mk(id), 'b'))
+  leave(id)
   redis.call('DEL', mk(id))
   redis.call('ZREM', qk(chat), id)
   redis.call('ZREM', INFLIGHT, id)
-  redis.call('ZREM', ALL, id)
   redis.call('SET', O .. '` + obDone + `' .. id, '1', 'PX', DONE_TTL)
   if pb and pb ~= '' then redis.call('HSET', bk(pb), 'pq', '0') end
   count(field, bc)
@@ -202,6 +232,38 @@ end
 local function release(id, chat)
   redis.call('ZREM', INFLIGHT, id)
   if redis.call('HGET', BUSY, chat) == id then redis.call('HDEL', BUSY, chat) end
+end
+
+-- A broadcast's recipients wait in bp:<b> (message id -> chat, due, exp,
+-- kind, body id and packed message, tab-separated), broadcasts with
+-- waiting recipients in PEND by when they were queued, until the claim
+-- script turns up to room of them into messages (materialize).
+local PEND = O .. '` + obPend + `'
+local function pendk(b) return O .. '` + obPending + `' .. b end
+
+local function materialize(room)
+  while room > 0 do
+    local h = redis.call('ZRANGE', PEND, 0, 0)
+    if #h == 0 then return end
+    local b = h[1]
+    local pk = pendk(b)
+    local ids = redis.call('HRANDFIELD', pk, room)
+    if #ids == 0 then
+      redis.call('ZREM', PEND, b)
+    else
+      local vals = redis.call('HMGET', pk, unpack(ids))
+      local seq = nextSeq(#ids)
+      for k = 1, #ids do
+        local chat, due, exp, kind, body, j = string.match(vals[k] or '', '^([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)$')
+        if chat and store(ids[k], chat, j, tonumber(due), exp, kind, b, '', body, seq, true) == 0 then unref(body) end
+        seq = seq + 1
+      end
+      redis.call('HDEL', pk, unpack(ids))
+      redis.call('HINCRBY', STATS, 'pending', -#ids)
+      if redis.call('HLEN', pk) == 0 then redis.call('ZREM', PEND, b) end
+      room = room - #ids
+    end
+  end
 end
 `
 
@@ -241,7 +303,7 @@ if redis.call('EXISTS', key) == 0 then
 end
 redis.call('PEXPIRE', key, BC_TTL)
 local first = storeBodies(11)
-local seq = nextSeq(math.floor((#ARGV - first + 1) / 8) + 1)
+local seq = nextSeq(1)
 -- The progress message goes first in its chat, before the sender's own copy.
 if created == 1 and ARGV[5] ~= '0' then
   if store('bcp:' .. b .. ':0', ARGV[5], ARGV[10], NOW, '', 'progress', '', b, '', seq) == 1 then
@@ -249,10 +311,20 @@ if created == 1 and ARGV[5] ~= '0' then
     redis.call('HSET', key, 'pq', '1')
   end
 end
+-- The recipients wait in bp:<b> until the claim script materializes them.
 local n = 0
+local pk = pendk(b)
 for i = first, #ARGV, 8 do
-  seq = seq + 1
-  n = n + store(ARGV[i], ARGV[i+1], ARGV[i+2], tonumber(ARGV[i+3]), ARGV[i+4], ARGV[i+5], b, '', ARGV[i+7], seq)
+  local id, body = ARGV[i], ARGV[i+7]
+  if redis.call('EXISTS', mk(id)) == 0 and redis.call('EXISTS', O .. '` + obDone + `' .. id) == 0 and
+    redis.call('HSETNX', pk, id, ARGV[i+1] .. '\t' .. ARGV[i+3] .. '\t' .. ARGV[i+4] .. '\t' .. ARGV[i+5] .. '\t' .. body .. '\t' .. ARGV[i+2]) == 1 then
+    if body ~= '' then redis.call('HINCRBY', BODYREFS, body, 1) end
+    n = n + 1
+  end
+end
+if n > 0 then
+  redis.call('ZADD', PEND, 'NX', f0(NOW), b)
+  redis.call('HINCRBY', STATS, 'pending', n)
 end
 dropUnused(11)
 redis.call('HINCRBY', key, 'total', n)
@@ -260,12 +332,12 @@ redis.call('HINCRBY', STATS, 'enqueued', n)
 return {created, n}
 `)
 
-// KEYS: ready. ARGV: o, now, max, lease ms, rate (messages/s).
-// Puts back messages whose lease ran out, then claims up to max messages,
-// one per ready chat, as the token bucket allows. Answers {'wait', ms} when
+// KEYS: ready. ARGV: o, now, max, lease ms, rate (messages/s), paid rate
+// (0: none). Puts back messages whose lease ran out, then claims up to max
+// messages, one per ready chat, as the token buckets allow. Answers {'wait', ms} when
 // no token is left, else {'ok', hint ms (-1: nothing queued), items...}
 // with each item {id, json, attempts, token, broadcast fields (or empty), reply
-// JSON (or empty)}.
+// JSON (or empty), chat, kind, bc, exp, paid ("1": drawn on the paid bucket)}.
 var obClaimScript = outboxScript(`
 local maxn, lease, rate = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 
@@ -279,41 +351,62 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', INFLIGHT, '-inf', ARGV[2], 'LIMI
   end
 end
 
-local b = redis.call('HMGET', BUCKET, 'tok', 'ts', 'f', 'slow')
+-- Keep up to ` + strconv.Itoa(materializeWindow) + ` chats ready or waiting for their pace, taken
+-- from the broadcasts' waiting recipients.
+local room = ` + strconv.Itoa(materializeWindow) + ` - redis.call('ZCARD', READY)
+if room > 0 and redis.call('EXISTS', PEND) == 1 then materialize(math.min(room, ` + strconv.Itoa(materializeBatch) + `)) end
+
+local prate = tonumber(ARGV[6]) or 0
+local b = redis.call('HMGET', BUCKET, 'tok', 'ts', 'f', 'slow', 'ptok', 'pts')
 local f = tonumber(b[3]) or 1
 local slow = tonumber(b[4]) or 0
 if f < 1 and NOW >= slow then
   f = math.min(1, f * 2)
   slow = NOW + ` + ms(rateRecovery) + `
 end
-local eff = rate * f
-local burst = math.max(1, eff * ` + strconv.FormatFloat(burstSeconds, 'f', -1, 64) + `)
-local ts = tonumber(b[2]) or NOW
-local tok = tonumber(b[1]) or burst
-if NOW > ts then
-  tok = tok + (NOW - ts) * eff / 1000
-  ts = NOW
+-- fill answers a bucket's tokens and time at now, for the rate eff.
+local function fill(tok, ts, eff)
+  local burst = math.max(1, eff * ` + strconv.FormatFloat(burstSeconds, 'f', -1, 64) + `)
+  ts = tonumber(ts) or NOW
+  tok = tonumber(tok) or burst
+  if NOW > ts then
+    tok = tok + (NOW - ts) * eff / 1000
+    ts = NOW
+  end
+  return math.min(tok, burst), ts
 end
-tok = math.min(tok, burst)
+-- The free bucket paces every message at rate; with a paid rate,
+-- broadcast messages (not their progress messages) draw on a bucket of
+-- their own instead and go with allow_paid_broadcast.
+local eff, peff = rate * f, prate * f
+local tok, ts = fill(b[1], b[2], eff)
+local ptok, pts = 0, NOW
+if prate > 0 then ptok, pts = fill(b[5], b[6], peff) end
 local function save()
   redis.call('HSET', BUCKET, 'tok', tostring(tok), 'ts', f0(ts), 'f', tostring(f), 'slow', f0(slow))
+  if prate > 0 then redis.call('HSET', BUCKET, 'ptok', tostring(ptok), 'pts', f0(pts)) end
 end
-if tok < 1 then
+local function tokenWait(t, e) return math.ceil((1 - t) * 1000 / e) end
+if tok < 1 and ptok < 1 then
   save()
-  return {'wait', f0(math.ceil((1 - tok) * 1000 / eff))}
+  local w = tokenWait(tok, eff)
+  if prate > 0 then w = math.min(w, tokenWait(ptok, peff)) end
+  return {'wait', f0(w)}
 end
 
-local n = math.min(maxn, math.floor(tok))
+local n = maxn
 local out = {'ok', 0}
 local claimed = 0
+local short = nil -- a bucket that held up a ready chat: wait for its next token
+local skipped = 0 -- ready chats held up so: some are worth looking past, not the whole window
 for _, chat in ipairs(redis.call('ZRANGEBYSCORE', READY, '-inf', ARGV[2], 'LIMIT', 0, n + 50)) do
-  if claimed >= n then break end
+  if claimed >= n or (tok < 1 and ptok < 1) or skipped >= 32 then break end
   while true do
     local h = redis.call('ZRANGE', qk(chat), 0, 0, 'WITHSCORES')
     if #h == 0 then redis.call('ZREM', READY, chat) break end
     local id = h[1]
     local due = math.floor(tonumber(h[2]) / 1024)
-    local m = redis.call('HMGET', mk(id), 'j', 'exp', 'att', 'bc', 'pb', 'b')
+    local m = redis.call('HMGET', mk(id), 'j', 'exp', 'att', 'bc', 'pb', 'b', 'kind')
     if not m[1] then
       redis.call('ZREM', qk(chat), id)
     elseif m[2] and tonumber(m[2]) <= NOW then
@@ -321,7 +414,23 @@ for _, chat in ipairs(redis.call('ZRANGEBYSCORE', READY, '-inf', ARGV[2], 'LIMIT
     elseif due > NOW then
       schedule(chat)
       break
+    elseif (prate > 0 and m[4] and not m[5] and ptok < 1) or (not (prate > 0 and m[4] and not m[5]) and tok < 1) then
+      -- Come back when 10 ms of that bucket's tokens are there, not for each one.
+      if prate > 0 and m[4] and not m[5] then
+        short = tokenWait(ptok - math.max(0, peff / 100 - 1), peff)
+      else
+        short = tokenWait(tok - math.max(0, eff / 100 - 1), eff)
+      end
+      skipped = skipped + 1
+      break
     else
+      local paid = '0'
+      if prate > 0 and m[4] and not m[5] then
+        paid = '1'
+        ptok = ptok - 1
+      else
+        tok = tok - 1
+      end
       redis.call('ZREM', qk(chat), id)
       redis.call('ZREM', READY, chat)
       redis.call('ZADD', INFLIGHT, f0(NOW + lease), id)
@@ -337,19 +446,19 @@ for _, chat in ipairs(redis.call('ZRANGEBYSCORE', READY, '-inf', ARGV[2], 'LIMIT
       end
       local body = ''
       if m[6] then body = redis.call('GET', bodyk(m[6])) or '' end
-      out[#out + 1] = {id, m[1], m[3] or '0', cl, p, body}
+      out[#out + 1] = {id, m[1], m[3] or '0', cl, p, body, chat, m[7] or '', m[4] or '', m[2] or '', paid}
       claimed = claimed + 1
       break
     end
   end
 end
-tok = tok - claimed
 save()
 local first = redis.call('ZRANGE', READY, 0, 0, 'WITHSCORES')
 if #first == 0 then
   if redis.call('HLEN', BUSY) == 0 then out[2] = -1 end
 else
   out[2] = f0(math.max(0, tonumber(first[2]) - NOW))
+  if short and claimed == 0 then out[2] = f0(math.max(tonumber(out[2]), short)) end
 end
 return out
 `)
@@ -406,7 +515,7 @@ else
   redis.call('HSET', mk(id), 'err', ARGV[9])
   redis.call('HINCRBY', STATS, 'failed', 1)
   if att >= tonumber(ARGV[11]) then
-    redis.call('ZREM', ALL, id)
+    leave(id)
     redis.call('ZADD', DEAD, f0(NOW), id)
     redis.call('HSET', mk(id), 'died', f0(NOW))
     if pb then redis.call('HSET', bk(pb), 'pq', '0') end
@@ -433,10 +542,10 @@ for _, id in ipairs(redis.call('ZRANGE', DEAD, 0, -1)) do
   if m[1] then
     local seq = redis.call('HINCRBY', STATS, 'seq', 1)
     local sc = f0(NOW * 1024 + (seq % 1024))
-    redis.call('HSET', mk(id), 'att', 0, 'sc', sc)
+    redis.call('HSET', mk(id), 'att', 0, 'sc', sc, 'e', f0(NOW))
     redis.call('HDEL', mk(id), 'err', 'died')
     redis.call('ZADD', qk(m[1]), sc, id)
-    redis.call('ZADD', ALL, f0(NOW), id)
+    enter(f0(NOW))
     if m[2] then redis.call('HINCRBY', bk(m[2]), 'failed', -1) end
     schedule(m[1])
     n = n + 1
@@ -446,15 +555,19 @@ return n
 `)
 
 // KEYS: stats. ARGV: o, now. Answers {stats..., queued+inflight, inflight,
-// dead, ready chats, busy chats, oldest, first ready, rate factor}.
+// dead, ready chats, busy chats, oldest, first ready, rate factor, oldest
+// broadcast with recipients not yet materialized}.
 var outboxStatusScript = outboxScript(`
 local first = redis.call('ZRANGE', ALL, 0, 0, 'WITHSCORES')
+local firstLive = redis.call('ZRANGE', LIVEB, 0, 0, 'WITHSCORES')
+if firstLive[2] and (not first[2] or tonumber(firstLive[2]) < tonumber(first[2])) then first = firstLive end
 local ready = redis.call('ZRANGE', READY, 0, 0, 'WITHSCORES')
 return {
   redis.call('HGETALL', STATS),
-  redis.call('ZCARD', ALL), redis.call('ZCARD', INFLIGHT), redis.call('ZCARD', DEAD),
+  redis.call('ZCARD', ALL) + (tonumber(redis.call('HGET', STATS, 'live')) or 0), redis.call('ZCARD', INFLIGHT), redis.call('ZCARD', DEAD),
   redis.call('ZCARD', READY), redis.call('HLEN', BUSY),
-  first[2] or '', ready[2] or '', redis.call('HGET', BUCKET, 'f') or '1'
+  first[2] or '', ready[2] or '', redis.call('HGET', BUCKET, 'f') or '1',
+  redis.call('ZRANGE', PEND, 0, 0, 'WITHSCORES')[2] or ''
 }
 `)
 
@@ -467,12 +580,56 @@ func init() {
 // message ids and hand-built JSON.
 var broadcastIDPattern = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
 
-// storedMessage is how a message is kept: its reply is stored apart, once
-// per distinct reply (a run of reminders shares a few texts among thousands
-// of messages), so the message's own JSON leaves it out.
+// storedMessage is how a message was kept before messages were packed
+// (packMessage): JSON without its reply. decodeMessage still reads it, for
+// messages queued by an older version.
 type storedMessage struct {
 	ll.OutMessage
 	Reply *ll.Reply `json:"reply,omitempty"` // hides OutMessage.Reply
+}
+
+// packSep separates the fields of a packed message; no id, language, zone
+// or community holds it (a message whose fields do is kept as JSON).
+const packSep = "\x1f"
+
+// packMessage is how a message is kept in its hash (field j): what the
+// hash's other fields (chat, kind, bc, exp, b) do not already say, in a few
+// dozen bytes rather than a JSON object, so that the hash stays in Redis's
+// compact encoding (every value under 64 bytes): community, member,
+// language, due (unix ms), quiet hours ("start-end") and zone, separated by
+// packSep. A message with a field holding packSep, or a progress message
+// (built by a script), is kept as JSON; decodeMessage tells them apart by
+// the leading "{".
+func packMessage(m ll.OutMessage) (string, error) {
+	quiet := ""
+	if m.Quiet != nil {
+		quiet = strconv.Itoa(m.Quiet.Start) + "-" + strconv.Itoa(m.Quiet.End)
+	}
+	f := []string{m.Community, m.Member, m.Lang, millis(m.Due), quiet, m.Zone}
+	p := strings.Join(f, packSep)
+	if strings.Count(p, packSep) != len(f)-1 || strings.HasPrefix(p, "{") {
+		return encodeJSON(storedMessage{OutMessage: m})
+	}
+	return p, nil
+}
+
+// unpackMessage reads what packMessage wrote into m (whose ID, ChatID,
+// Kind, Broadcast and Expires come from the hash's own fields).
+func unpackMessage(p string, m *ll.OutMessage) error {
+	f := strings.Split(p, packSep)
+	if len(f) != 6 {
+		return fmt.Errorf("packed message has %d fields, want 6", len(f))
+	}
+	m.Community, m.Member, m.Lang, m.Due, m.Zone = f[0], f[1], f[2], fromMS(f[3]), f[5]
+	if start, end, ok := strings.Cut(f[4], "-"); ok {
+		a, err1 := strconv.Atoi(start)
+		b, err2 := strconv.Atoi(end)
+		if err1 != nil || err2 != nil {
+			return fmt.Errorf("packed message: bad quiet hours %q", f[4])
+		}
+		m.Quiet = &ll.QuietHours{Start: a, End: b}
+	}
+	return nil
 }
 
 // encodeJSON is json.Marshal without escaping <, > and &: the texts are
@@ -485,6 +642,66 @@ func encodeJSON(v any) (string, error) {
 		return "", err
 	}
 	return strings.TrimSuffix(b.String(), "\n"), nil
+}
+
+// storedReply is how a body keeps a reply: short names, empty fields left
+// out (a reply's JSON with Go's names and every field is some 200 bytes
+// longer; a reminder run with a text per member stores one body per
+// member). A reply with a file keeps the full form.
+type storedReply struct {
+	Compact        int              `json:"v"` // 1; tells this form from the full one
+	ToLabel        string           `json:"to,omitempty"`
+	Text           string           `json:"t,omitempty"`
+	Buttons        [][]storedButton `json:"b,omitempty"`
+	Choices        []string         `json:"c,omitempty"`
+	Location       bool             `json:"loc,omitempty"`
+	RemoveKeyboard bool             `json:"rm,omitempty"`
+	SetMenu        string           `json:"menu,omitempty"`
+}
+
+type storedButton struct {
+	Text string `json:"t,omitempty"`
+	Data string `json:"d,omitempty"`
+	URL  string `json:"u,omitempty"`
+}
+
+// encodeReply is the body of reply r: storedReply, or r's full JSON when
+// it has a file (or fields storedReply does not keep).
+func encodeReply(r ll.Reply) (string, error) {
+	if r.File != nil || r.Edit || r.CallbackAnswer != "" || r.ChatID != 0 {
+		return encodeJSON(r)
+	}
+	sr := storedReply{Compact: 1, ToLabel: r.ToLabel, Text: r.Text, Choices: r.Choices, Location: r.RequestLocation,
+		RemoveKeyboard: r.RemoveKeyboard, SetMenu: r.SetMenu}
+	for _, row := range r.Buttons {
+		out := make([]storedButton, len(row))
+		for i, b := range row {
+			out[i] = storedButton{Text: b.Text, Data: b.Data, URL: b.URL}
+		}
+		sr.Buttons = append(sr.Buttons, out)
+	}
+	return encodeJSON(sr)
+}
+
+// decodeReply reads a body in either form into r.
+func decodeReply(body string, r *ll.Reply) error {
+	if !strings.HasPrefix(body, `{"v":`) {
+		return json.Unmarshal([]byte(body), r)
+	}
+	var sr storedReply
+	if err := json.Unmarshal([]byte(body), &sr); err != nil {
+		return err
+	}
+	*r = ll.Reply{ToLabel: sr.ToLabel, Text: sr.Text, Choices: sr.Choices, RequestLocation: sr.Location,
+		RemoveKeyboard: sr.RemoveKeyboard, SetMenu: sr.SetMenu}
+	for _, row := range sr.Buttons {
+		out := make([]ll.Button, len(row))
+		for i, b := range row {
+			out[i] = ll.Button{Text: b.Text, Data: b.Data, URL: b.URL}
+		}
+		r.Buttons = append(r.Buttons, out)
+	}
+	return nil
 }
 
 // replyKey identifies a reply's content for sharing within a batch; "" for
@@ -534,7 +751,7 @@ func batchArgs(msgs []ll.OutMessage, now time.Time, fix func(*ll.OutMessage)) ([
 			if id, ok := ids[key]; ok && key != "" {
 				body = id
 			} else {
-				rj, err := encodeJSON(m.Reply)
+				rj, err := encodeReply(m.Reply)
 				if err != nil {
 					return nil, fmt.Errorf("encode reply of outbox message %s: %w", m.ID, err)
 				}
@@ -546,7 +763,13 @@ func batchArgs(msgs []ll.OutMessage, now time.Time, fix func(*ll.OutMessage)) ([
 				}
 			}
 		}
-		j, err := encodeJSON(storedMessage{OutMessage: m})
+		var j string
+		var err error
+		if m.Kind == ll.OutProgress {
+			j, err = encodeJSON(storedMessage{OutMessage: m})
+		} else {
+			j, err = packMessage(m)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("encode outbox message %s: %w", m.ID, err)
 		}
@@ -558,17 +781,32 @@ func batchArgs(msgs []ll.OutMessage, now time.Time, fix func(*ll.OutMessage)) ([
 	return append(out, args...), nil
 }
 
-// decodeMessage reads a stored message and its reply (JSON, "" for none).
-func decodeMessage(id, j, reply string) (ll.OutMessage, error) {
+// messageFields are the fields of a message's hash that its field j
+// leaves out when packed.
+type messageFields struct {
+	chat, kind, broadcast, expires string
+}
+
+// decodeMessage reads a stored message (j: packed, or JSON as an older
+// version kept it, see packMessage) and its reply (JSON, "" for none).
+func decodeMessage(id, j, reply string, h messageFields) (ll.OutMessage, error) {
 	var sm storedMessage
-	if err := json.Unmarshal([]byte(j), &sm); err != nil {
-		return ll.OutMessage{}, fmt.Errorf("decode outbox message %s: %w", id, err)
+	if strings.HasPrefix(j, "{") {
+		if err := json.Unmarshal([]byte(j), &sm); err != nil {
+			return ll.OutMessage{}, fmt.Errorf("decode outbox message %s: %w", id, err)
+		}
+	} else {
+		sm.ChatID, _ = strconv.ParseInt(h.chat, 10, 64)
+		sm.Kind, sm.Broadcast, sm.Expires = h.kind, h.broadcast, fromMS(h.expires)
+		if err := unpackMessage(j, &sm.OutMessage); err != nil {
+			return ll.OutMessage{}, fmt.Errorf("decode outbox message %s: %w", id, err)
+		}
 	}
 	m := sm.OutMessage
 	m.ID = id
 	switch {
 	case reply != "":
-		if err := json.Unmarshal([]byte(reply), &m.Reply); err != nil {
+		if err := decodeReply(reply, &m.Reply); err != nil {
 			return ll.OutMessage{}, fmt.Errorf("decode reply of outbox message %s: %w", id, err)
 		}
 	case sm.Reply != nil:
@@ -608,6 +846,13 @@ func (s *Store) Enqueue(ctx context.Context, msgs ...ll.OutMessage) (int, error)
 // for the call that created the broadcast; added counts the messages added.
 // Recipients are stored in batches; a failure midway leaves the earlier
 // batches queued and counted.
+//
+// The recipients wait in one hash of the broadcast, a few dozen bytes each
+// beside the reply they share (stored once), and become messages of their
+// own (queue, pace, lease) only as ClaimDeliveries draws near them, at most
+// a couple of thousand chats ahead; a chat found unreachable meanwhile
+// drops only its materialized messages, and a waiting one to it fails once
+// on its own. The order among a broadcast's recipients is not kept.
 func (s *Store) EnqueueBroadcast(ctx context.Context, b ll.Broadcast, msgs []ll.OutMessage) (created bool, added int, err error) {
 	if !broadcastIDPattern.MatchString(b.ID) {
 		return false, 0, ll.Invalid("broadcast", "broadcast id %q must be 1-64 of A-Z, a-z, 0-9, _, . and -", b.ID)
@@ -662,17 +907,30 @@ func (s *Store) EnqueueBroadcast(ctx context.Context, b ll.Broadcast, msgs []ll.
 // Expired messages met at the head of a queue are dropped and counted.
 // Safe for concurrent use by any number of senders and replicas.
 func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, max int, rate float64, lease time.Duration) (ds []ll.Delivery, wait time.Duration, err error) {
+	return s.ClaimDeliveriesPaid(ctx, now, max, rate, 0, lease)
+}
+
+// ClaimDeliveriesPaid is ClaimDeliveries with paid broadcasts: when
+// paidRate > 0, the messages of a broadcast (not its progress messages)
+// draw on a token bucket of their own at paidRate messages a second, shared
+// by all senders like the other, and are claimed with Delivery.Paid set (to
+// go with allow_paid_broadcast); every other message draws on rate's
+// bucket. Repeated 429s slow both alike.
+func (s *Store) ClaimDeliveriesPaid(ctx context.Context, now time.Time, max int, rate, paidRate float64, lease time.Duration) (ds []ll.Delivery, wait time.Duration, err error) {
 	if max <= 0 {
 		return nil, 0, nil
 	}
 	if rate <= 0 || math.IsInf(rate, 0) || math.IsNaN(rate) {
 		return nil, 0, ll.Invalid("rate", "the outbox rate must be a positive number")
 	}
+	if paidRate < 0 || math.IsInf(paidRate, 0) || math.IsNaN(paidRate) {
+		return nil, 0, ll.Invalid("rate", "the paid broadcast rate must be a positive number or 0")
+	}
 	if lease < time.Second {
 		lease = time.Second
 	}
 	v, err := obClaimScript.Run(ctx, s.c, []string{s.k.obReady()}, s.k.outbox(), now.UnixMilli(), max,
-		lease.Milliseconds(), strconv.FormatFloat(rate, 'f', -1, 64)).Slice()
+		lease.Milliseconds(), strconv.FormatFloat(rate, 'f', -1, 64), strconv.FormatFloat(paidRate, 'f', -1, 64)).Slice()
 	if err != nil {
 		return nil, 0, s.wrap("claim outbox messages", err)
 	}
@@ -686,10 +944,12 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, max int, rat
 	for _, it := range v[2:] {
 		item, _ := it.([]any)
 		var d ll.Delivery
-		if d.Message, err = decodeMessage(str(item, 0), str(item, 1), str(item, 5)); err != nil {
+		h := messageFields{chat: str(item, 6), kind: str(item, 7), broadcast: str(item, 8), expires: str(item, 9)}
+		if d.Message, err = decodeMessage(str(item, 0), str(item, 1), str(item, 5), h); err != nil {
 			return ds, 0, fmt.Errorf("claim: %w", err)
 		}
 		d.Attempt = int(num(item, 2))
+		d.Paid = str(item, 10) == "1"
 		d.Token = num(item, 3)
 		if p, ok := item[4].([]any); ok && len(p) == 9 {
 			d.Progress = &ll.BroadcastProgress{
@@ -769,11 +1029,16 @@ func (s *Store) OutboxStatus(ctx context.Context, now time.Time) (ll.OutboxStatu
 	st.Deferred, st.Reclaimed = stats["deferred"], stats["reclaimed"]
 	all := int(num(v, 1))
 	st.InFlight = int(num(v, 2))
-	st.Queued = max(0, all-st.InFlight)
+	// A broadcast's recipients not yet materialized are queued, each
+	// (as far as the outbox knows) to a chat of its own.
+	pending := int(max(0, stats["pending"]))
+	st.Queued = max(0, all-st.InFlight) + pending
 	st.Dead = int(num(v, 3))
-	st.Chats = int(num(v, 4)) + int(num(v, 5))
-	if t := str(v, 6); t != "" {
-		st.Oldest = max(0, now.Sub(fromMS(t)))
+	st.Chats = int(num(v, 4)) + int(num(v, 5)) + pending
+	for _, t := range []string{str(v, 6), str(v, 9)} {
+		if t != "" {
+			st.Oldest = max(st.Oldest, now.Sub(fromMS(t)))
+		}
 	}
 	if t := str(v, 7); t != "" {
 		st.Overdue = max(0, now.Sub(fromMS(t)))
@@ -801,7 +1066,7 @@ func (s *Store) DeadLetters(ctx context.Context, n int) ([]ll.DeadLetter, error)
 	pipe := s.c.Pipeline()
 	cmds := make([]*redis.SliceCmd, len(ids))
 	for i, id := range ids {
-		cmds[i] = pipe.HMGet(ctx, s.k.outbox()+obMsg+id, "j", "att", "err", "died", "b")
+		cmds[i] = pipe.HMGet(ctx, s.k.outbox()+obMsg+id, "j", "att", "err", "died", "b", "chat", "kind", "bc", "exp")
 	}
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return nil, s.wrap("dead letters", err)
@@ -828,7 +1093,8 @@ func (s *Store) DeadLetters(ctx context.Context, n int) ([]ll.DeadLetter, error)
 		}
 		var d ll.DeadLetter
 		var err error
-		if d.Message, err = decodeMessage(ids[i], j, reply); err != nil {
+		h := messageFields{chat: str(v, 5), kind: str(v, 6), broadcast: str(v, 7), expires: str(v, 8)}
+		if d.Message, err = decodeMessage(ids[i], j, reply, h); err != nil {
 			return nil, fmt.Errorf("dead letter: %w", err)
 		}
 		d.Attempts = int(num(v, 1))

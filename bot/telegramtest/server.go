@@ -90,6 +90,10 @@ type Server struct {
 	webhookKey  string
 	messages    map[msgKey]message
 	commands    map[string][]models.BotCommand
+	limits      [2]int       // messages a second: free, paid (allow_paid_broadcast); 0: no limit
+	tokens      [2]float64   // what the limits allow to go now, by class
+	filled      [2]time.Time // when tokens was last topped up
+	limited     [2]int       // sends refused by the limits, by class
 }
 
 type pending struct {
@@ -128,6 +132,55 @@ func NewServer(t testing.TB) *Server {
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.srv.Close)
 	return s
+}
+
+// LimitRates makes the server enforce Telegram's bulk limits on sent
+// messages (sendMessage, sendPhoto, sendDocument): free a second without
+// allow_paid_broadcast and paid a second with it (Telegram: about 30 and
+// 1,000), each a token bucket of its own that tolerates a short burst (a
+// fifth of a second's worth, at least one message); a message beyond is
+// answered 429 with retry_after 1. 0 leaves a class unlimited, as it is by
+// default.
+func (s *Server) LimitRates(free, paid int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.limits = [2]int{free, paid}
+	for i, l := range s.limits {
+		s.tokens[i], s.filled[i] = burst(l), time.Now()
+	}
+}
+
+// burst is how many messages at once a limit of l a second tolerates.
+func burst(l int) float64 { return max(1, float64(l)/5) }
+
+// RateLimited returns how many messages the limits of LimitRates refused,
+// without and with allow_paid_broadcast.
+func (s *Server) RateLimited() (free, paid int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.limited[0], s.limited[1]
+}
+
+// overLimit reports whether a message of call c goes beyond the limits,
+// and counts it in the window when it does not; the caller holds s.mu.
+func (s *Server) overLimit(c *Call) bool {
+	class := 0
+	if c.Params["allow_paid_broadcast"] == "true" {
+		class = 1
+	}
+	limit := s.limits[class]
+	if limit <= 0 {
+		return false
+	}
+	now := time.Now()
+	s.tokens[class] = min(burst(limit), s.tokens[class]+now.Sub(s.filled[class]).Seconds()*float64(limit))
+	s.filled[class] = now
+	if s.tokens[class] < 1 {
+		s.limited[class]++
+		return true
+	}
+	s.tokens[class]--
+	return false
 }
 
 // URL is the server's base URL, for bot.WithServerURL and TELEGRAM_API_URL.
@@ -476,6 +529,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		s.mu.Unlock()
+	}
+	switch name {
+	case "sendmessage", "sendphoto", "senddocument":
+		s.mu.Lock()
+		over := s.overLimit(c)
+		s.mu.Unlock()
+		if over {
+			s.fail(w, c, TooManyRequests(1))
+			return
+		}
 	}
 	h(s, w, r, c)
 }

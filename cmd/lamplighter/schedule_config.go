@@ -24,6 +24,7 @@ type deliverySetting struct {
 
 var deliverySettings = []deliverySetting{
 	{"LAMPLIGHTER_RATE", "rate", "outbox messages per second for the whole bot, shared by every replica", "25"},
+	{"LAMPLIGHTER_PAID_BROADCAST", "paid-broadcast", "send broadcasts with allow_paid_broadcast, up to 1000 messages per second (Telegram charges per message)", "false"},
 	{scheduler.EnvBelowMinimum, "cron-below-minimum", "schedules of the below-minimum reminder, ;-separated; empty: off", scheduler.DefaultBelowMinimum},
 	{scheduler.EnvNoPost, "cron-no-post", "schedules of the no-post reminder; empty: off", scheduler.DefaultNoPost},
 	{scheduler.EnvDigest, "cron-digest", "schedules of the committee digest; empty: off", scheduler.DefaultDigest},
@@ -84,8 +85,18 @@ func bindDeliveryFlags(fs *flag.FlagSet, d deliveryVars) {
 // delivery is the parsed outbox and scheduler configuration.
 type delivery struct {
 	rate      float64
+	paidRate  float64 // bot.PaidBroadcastRate with LAMPLIGHTER_PAID_BROADCAST, else 0
 	schedules scheduler.Schedules
 	warnings  []string
+}
+
+// broadcastRate is how many of a broadcast's messages go out a second: the
+// paid rate with LAMPLIGHTER_PAID_BROADCAST, else LAMPLIGHTER_RATE.
+func (d delivery) broadcastRate() float64 {
+	if d.paidRate > 0 {
+		return d.paidRate
+	}
+	return d.rate
 }
 
 // parse checks every delivery variable; a bad value is a configuration
@@ -105,6 +116,15 @@ func (d deliveryVars) parse() (delivery, error) {
 			return delivery{}, deliveryError("LAMPLIGHTER_RATE", "%q is not a positive number of messages per second (at most 1000)", v)
 		}
 		out.rate = r
+	}
+	if v, ok := lookup("LAMPLIGHTER_PAID_BROADCAST"); ok && v != "" {
+		paid, err := strconv.ParseBool(v)
+		if err != nil {
+			return delivery{}, deliveryError("LAMPLIGHTER_PAID_BROADCAST", "%q is not true or false", v)
+		}
+		if paid {
+			out.paidRate = bot.PaidBroadcastRate
+		}
 	}
 	s, warnings, err := scheduler.LoadSchedules(lookup)
 	if err != nil {

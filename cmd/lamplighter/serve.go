@@ -106,6 +106,7 @@ func (p *program) openServer(ctx context.Context, dl delivery) (*server, error) 
 		Now:             p.now,
 		Logger:          p.log,
 		Outbox:          outbox,
+		BroadcastRate:   dl.broadcastRate(),
 	}}
 	tg, err := bot.NewTelegram(bot.TelegramConfig{
 		Token:         p.cfg.Token,
@@ -136,6 +137,7 @@ func (p *program) openServer(ctx context.Context, dl delivery) (*server, error) 
 		Queue:       st,
 		Deliverer:   tg,
 		Rate:        dl.rate,
+		PaidRate:    dl.paidRate,
 		Progress:    texts.Progress,
 		OnFailure:   noticeFailed(st, p.log),
 		MaxAttempts: storage.OutboxMaxAttempts,
