@@ -22,6 +22,10 @@ type LedgerStore interface {
 	Void(ctx context.Context, community, ref, memberID, by, reason string, now time.Time, audit *ll.AuditEntry) error
 	// Participations returns the member's participations (voided included).
 	Participations(ctx context.Context, community, memberID string) ([]ll.Participation, error)
+	// Member returns a member by id (any status); ErrNotFound if unknown.
+	Member(ctx context.Context, community, id string) (ll.Member, error)
+	// Audit appends one entry to the community's audit log.
+	Audit(ctx context.Context, e ll.AuditEntry) error
 }
 
 // Ledger is the committee's corrections of the participation ledger: a
@@ -47,7 +51,9 @@ func CheckReason(field, v string, required bool) error {
 // as "attend" on the activity with "<member>[: <note>]". changed is false
 // when the member already counts for it (a check-in or an earlier entry).
 // It returns the activity, with the refusals too. Errors: EINVALID (Field
-// "note"); ErrNotFound (activity or member); ECONFLICT with ReasonNotOpen
+// "note"); ErrNotFound (activity or member); EFORBIDDEN ReasonOwnEntry when the
+// member is the person acting (any membership of theirs, by Telegram id),
+// audited as "refused"; ECONFLICT with ReasonNotOpen
 // before its check-in window opens or ReasonCancelled; ErrNotMember for a
 // forgotten member; the store's errors.
 func (s *Ledger) Attend(ctx context.Context, sc *Scope, activityID, memberID, note string) (ll.Activity, bool, error) {
@@ -57,6 +63,13 @@ func (s *Ledger) Attend(ctx context.Context, sc *Scope, activityID, memberID, no
 	a, err := s.store.Activity(ctx, sc.Community.ID, activityID)
 	if err != nil {
 		return ll.Activity{}, false, err
+	}
+	m, err := s.store.Member(ctx, sc.Community.ID, memberID)
+	if err != nil {
+		return ll.Activity{}, false, err
+	}
+	if sc.IsPerson(m) {
+		return a, false, sc.refusal(ctx, s.store, activityID, "attend "+memberID, "self", errSelf)
 	}
 	detail := memberID
 	if note != "" {
@@ -93,6 +106,10 @@ func (s *Ledger) Void(ctx context.Context, sc *Scope, ref, memberID, reason stri
 	}
 	return err
 }
+
+// errSelf refuses a committee member's verification of their own
+// participation.
+var errSelf = &ll.Error{Code: ll.EFORBIDDEN, Detail: ll.ReasonOwnEntry, Message: "nobody enters their own participation"}
 
 // noParticipation is the refusal of a void with nothing to void.
 func noParticipation(ref, memberID string) error {

@@ -68,11 +68,18 @@ func (c *call) errorText(err error, subject string) string {
 			return c.t("checkin.too_many", ll.MaxWrongCodesPerHour)
 		case ll.ReasonSelf:
 			return c.t("service.own", or(subject, "—"))
+		case ll.ReasonOwnEntry:
+			return c.t("error.own_entry")
+		case ll.ReasonVoider:
+			return c.t("error.voider")
 		}
 		return c.t("error.forbidden")
 	case ll.EFULL:
 		if e.Detail == ll.ReasonActivity { // the store says which object is full
 			return c.t("error.full_activity", subject)
+		}
+		if e.Detail == ll.ReasonTooManyPending {
+			return c.t("error.too_many_pending", ll.MaxPendingServices)
 		}
 		if subject != "" {
 			return c.t("error.full_id", subject)
@@ -101,6 +108,12 @@ func (c *call) errorText(err error, subject string) string {
 			return c.t("error.decided", or(subject, "—"))
 		case ll.ReasonTooFar:
 			return c.t("error.too_far")
+		case ll.ReasonCheckedIn:
+			return c.t("error.checked_in")
+		case ll.ReasonBackdated:
+			return c.t("error.backdated")
+		case ll.ReasonVoided:
+			return c.t("error.voided")
 		}
 		return c.t("error.conflict")
 	case ll.EINVALID:

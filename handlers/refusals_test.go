@@ -41,6 +41,12 @@ func TestEveryRefusalHasItsMessage(t *testing.T) {
 		ll.Refuse(ll.EINVALID, ll.ReasonNotLive),
 		ll.Refuse(ll.ECONFLICT, ll.ReasonTooFar),
 		ll.Refuse(ll.ENOTFOUND, ll.ReasonNoPlace),
+		ll.Refuse(ll.EFORBIDDEN, ll.ReasonOwnEntry),
+		ll.Refuse(ll.ECONFLICT, ll.ReasonCheckedIn),
+		ll.Refuse(ll.ECONFLICT, ll.ReasonBackdated),
+		ll.Refuse(ll.ECONFLICT, ll.ReasonVoided),
+		ll.Refuse(ll.EFORBIDDEN, ll.ReasonVoider),
+		ll.Refuse(ll.EFULL, ll.ReasonTooManyPending),
 	}
 	listed := map[string]bool{}
 	for _, e := range refusals {

@@ -285,7 +285,8 @@ func orElse(a, b string) string {
 // who left may be entered (the committee records what happened); a forgotten
 // one may not (ErrNotMember). ErrNotFound if the activity or member is
 // unknown; ErrConflict Detail "cancelled" for a cancelled activity, Detail
-// "not_open" before its check-in window opens; EINVALID without by. Like a
+// "not_open" before its check-in window opens; EINVALID without by (the
+// rule that nobody enters themselves is app.Ledger's). Like a
 // check-in, it is dated on the activity's date.
 func (s *Store) Attend(ctx context.Context, community, activityID, memberID, by, note string, now time.Time, audit *ll.AuditEntry) (changed bool, err error) {
 	if err := checkActivityMember(community, activityID, memberID); err != nil {

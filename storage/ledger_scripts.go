@@ -26,6 +26,26 @@ local function sukey(b, id) return b .. SUF_SIGNUPS .. id end
 local function attkey(b, id) return b .. SUF_ATTENDED .. id end
 local function pkey(b, mid) return b .. SUF_PARTS .. mid end
 
+-- person is the Telegram id of who (an audit name: a member id, or tg:<id>),
+-- nil when unknown (the operator, a forgotten member, one who never opened
+-- the bot).
+local function person(b, who)
+  if string.sub(who, 1, 3) == 'tg:' then return string.sub(who, 4) end
+  if string.sub(who, 1, 1) ~= 'M' then return nil end
+  local t = redis.call('HGET', mkey(b, who), 'tg')
+  if not t or t == '' or t == '0' then return nil end
+  return t
+end
+
+-- samePerson reports whether the audit names x and y are one person: the
+-- same member, or memberships with one Telegram id (a member who left and
+-- rejoined is still themselves).
+local function samePerson(b, x, y)
+  if x == y then return true end
+  local px = person(b, x)
+  return px ~= nil and px == person(b, y)
+end
+
 local function fields(flat)
   local f = {}
   for i = 1, #flat, 2 do f[flat[i]] = flat[i + 1] end
@@ -326,7 +346,7 @@ local b, id = ARGV[1], ARGV[2]
 local j = redis.call('HGET', KEYS[1], id)
 if not j then return {'notfound', 'service'} end
 local r = cjson.decode(j)
-if r.m == ARGV[3] then return {'forbidden', 'self'} end
+if samePerson(b, r.m, ARGV[3]) then return {'forbidden', 'self'} end
 local want = 'rejected'
 if ARGV[5] == '1' then want = 'approved' end
 if r.st ~= 'pending' then

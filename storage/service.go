@@ -165,7 +165,8 @@ func (s *Store) PendingServices(ctx context.Context, community string) ([]ll.Ser
 // approval adds exactly one participation for the author: kind service, ref
 // the record's id, dated on the record's service date, method approval,
 // verified by by at now (both read from the record). Errors: ErrNotFound if the record is unknown; EFORBIDDEN
-// Detail "self" if by is its author (checked first: an author never decides
+// Detail "self" if by is its author's person (the author's member id, or a
+// membership with the author's Telegram id; checked first: an author never decides
 // their own record); ErrConflict Detail "decided" if it was decided the
 // other way (r is then the record as decided); EINVALID without by. Deciding
 // it again the same way is a no-op: changed false, no audit entry, r as

@@ -1,0 +1,160 @@
+package handlers_test
+
+import (
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	ll "github.com/lamplighter-bot/lamplighter"
+	"github.com/lamplighter-bot/lamplighter/storage/storagetest"
+)
+
+// The rules that keep the ledger honest (SPEC §9), tried through the chat on
+// a real Redis: each refusal leaves the ledger (and so every export) as it
+// was, and the audit log says who tried.
+
+// ledgerState dumps every key of the env's store but the audit log and its
+// counter, so that a refusal that is audited still proves it wrote nothing
+// else.
+func (e *env) ledgerState() map[string]string {
+	e.t.Helper()
+	keys := storagetest.Keys(e.t, e.rdb, e.prefix+"*")
+	sort.Strings(keys)
+	out := map[string]string{}
+	for _, k := range keys {
+		switch {
+		case strings.HasSuffix(k, "}:audit"):
+			continue
+		case strings.HasSuffix(k, "}:seq"):
+			h, err := e.rdb.HGetAll(e.ctx, k).Result()
+			if err != nil {
+				e.t.Fatalf("hgetall %s: %v", k, err)
+			}
+			delete(h, "audit")
+			var fs []string
+			for f, v := range h {
+				fs = append(fs, f+"="+v)
+			}
+			sort.Strings(fs)
+			out[k] = strings.Join(fs, ",")
+			continue
+		}
+		v, err := e.rdb.Dump(e.ctx, k).Result()
+		if err != nil && err != redis.Nil {
+			e.t.Fatalf("dump %s: %v", k, err)
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// ledgerUnchanged fails if anything but the audit log differs from before.
+func (e *env) ledgerUnchanged(what string, before map[string]string) {
+	e.t.Helper()
+	after := e.ledgerState()
+	for k, v := range after {
+		if old, ok := before[k]; !ok {
+			e.t.Errorf("%s wrote new key %s", what, k)
+		} else if old != v {
+			e.t.Errorf("%s changed key %s", what, k)
+		}
+	}
+	for k := range before {
+		if _, ok := after[k]; !ok {
+			e.t.Errorf("%s deleted key %s", what, k)
+		}
+	}
+}
+
+// exports is the text of the members and participations exports of dongan
+// as the secretary downloads them.
+func (e *env) exports() string {
+	e.t.Helper()
+	t, ok := e.t.(*testing.T)
+	if !ok {
+		e.t.Fatalf("exports needs a *testing.T")
+	}
+	members, ledger := readXLSX(t, e.send(secretary, "/export"))
+	var b strings.Builder
+	for _, rows := range [][][]string{members, ledger} {
+		for _, r := range rows {
+			b.WriteString(strings.Join(r, "|") + "\n")
+		}
+		b.WriteString("--\n")
+	}
+	return b.String()
+}
+
+// auditDetails lists "actor:action:object:detail" of dongan's audit log.
+func (e *env) auditDetails() string {
+	e.t.Helper()
+	entries, err := e.store.AuditLog(e.ctx, "dongan", 200, time.Time{})
+	if err != nil {
+		e.t.Fatalf("AuditLog: %v", err)
+	}
+	var out []string
+	for _, en := range entries {
+		out = append(out, en.Actor+":"+en.Action+":"+en.Object+":"+en.Detail)
+	}
+	return strings.Join(out, "\n")
+}
+
+func wantAuditLine(t *testing.T, e *env, want ...string) {
+	t.Helper()
+	got := e.auditDetails()
+	for _, w := range want {
+		if !strings.Contains(got, w) {
+			t.Errorf("audit =\n%s\nwant %q", got, w)
+		}
+	}
+}
+
+// rejoin makes p leave dongan and join again as a new member with role.
+func (e *env) rejoin(p person, role ll.Role) ll.Member {
+	e.t.Helper()
+	old := e.storedMember("dongan", p)
+	if err := e.store.RemoveMember(e.ctx, "dongan", old.ID, e.now, nil); err != nil {
+		e.t.Fatalf("leave %s: %v", old.ID, err)
+	}
+	return e.member("dongan", p, role, "Street Office", "1")
+}
+
+func TestNoSelfDealingByThePerson(t *testing.T) {
+	e := dongan(t)
+	start := at(2026, 3, 1, 9, 0)
+	e.activity(ll.Activity{Title: "Lamps", Start: start})
+	e.send(secretary, "/log Fixed the gate")
+	e.send(deputy, "/log Swept the yard")
+	before, exp := e.ledgerState(), e.exports()
+
+	// The deputy enters themselves, by member id and by Telegram id.
+	wantIn(t, "/attend self", e.send(deputy, "/attend A1 M2"), "You cannot enter your own participation")
+	wantIn(t, "/attend self by tg", e.send(deputy, "/attend A1 1002"), "You cannot enter your own participation")
+	e.ledgerUnchanged("self-attend", before)
+	if got := e.exports(); got != exp {
+		t.Errorf("exports changed by a refused self-attend:\n%s\nwant\n%s", got, exp)
+	}
+	wantAuditLine(t, e, "M2:refused:A1:attend M2: self")
+
+	// A member who left and rejoined is the same person: the secretary's
+	// old membership M1 (her service record S1) and her entries as M1.
+	e.rejoin(secretary, ll.RoleSecretary) // now M5, the secretary again
+	before, exp = e.ledgerState(), e.exports()
+	wantIn(t, "/attend old self", e.send(secretary, "/attend A1 M1"), "You cannot enter your own participation")
+	wantIn(t, "/approve old own", e.send(secretary, "/approve S1"), "it is your own record")
+	wantIn(t, "/reject old own", e.send(secretary, "/reject S1 no"), "it is your own record")
+	wantIn(t, "approve button old own", e.press(secretary, "ap:S1"), "it is your own record")
+	e.ledgerUnchanged("self-dealing across memberships", before)
+	if got := e.exports(); got != exp {
+		t.Errorf("exports changed by refused self-dealing:\n%s\nwant\n%s", got, exp)
+	}
+	wantAuditLine(t, e, "M5:refused:A1:attend M1: self", "M5:refused:S1:approve M1: self", "M5:refused:S1:reject M1: self")
+
+	// Another committee member may.
+	wantIn(t, "deputy approves S1", e.send(deputy, "/approve S1"), "Approved <b>S1</b>")
+	wantIn(t, "secretary approves S2", e.send(secretary, "/approve S2"), "Approved <b>S2</b>")
+	wantIn(t, "secretary attends deputy", e.send(secretary, "/attend A1 M2"), "Recorded M2 Zhao Min")
+}
