@@ -158,3 +158,48 @@ func TestNoSelfDealingByThePerson(t *testing.T) {
 	wantIn(t, "secretary approves S2", e.send(secretary, "/approve S2"), "Approved <b>S2</b>")
 	wantIn(t, "secretary attends deputy", e.send(secretary, "/attend A1 M2"), "Recorded M2 Zhao Min")
 }
+
+func TestTheRecordDoesNotMove(t *testing.T) {
+	for _, lang := range []string{"en", "zh"} {
+		t.Run(lang, func(t *testing.T) {
+			e := dongan(t)
+			sec := secretary
+			if lang == "zh" {
+				sec = lin
+				e.member("dongan", lin, ll.RoleDeputy, "Hospital", "5")
+			}
+			// testNow is 18:00 in Shanghai: an activity from 17:00 would have
+			// its check-in open now.
+			before, exp := e.ledgerState(), e.exports()
+			want := map[string]string{"en": "cannot start in the past while its check-in is still open", "zh": "活动的开始时间已过而签到仍开放时不能创建"}[lang]
+			wantIn(t, "/newactivity backdated", e.send(sec, "/newactivity Lamps | 2026-03-02 17:00 | 2h | gate"), want)
+			wantIn(t, "/newactivity earlier today", e.send(sec, "/newactivity Lamps | 2026-03-02 09:00 | 8h | gate"), want)
+			e.ledgerUnchanged("a backdated /newactivity", before)
+			if got := e.exports(); got != exp {
+				t.Errorf("exports changed by a refused /newactivity:\n%s\nwant\n%s", got, exp)
+			}
+			// Wholly over (its window closed): it may be recorded, then /attend.
+			wantIn(t, "/newactivity over", e.send(sec, "/newactivity Old | 2026-03-01 09:00 | 2h | gate"), "A1")
+			wantIn(t, "/newactivity later today", e.send(sec, "/newactivity Later | 2026-03-02 19:00 | 2h | gate"), "A2")
+
+			// Someone checks in to A2: its time no longer moves.
+			a2, err := e.store.Activity(e.ctx, "dongan", "A2")
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.now = a2.Start.Add(10 * time.Minute)
+			e.send(bob, "/checkin "+a2.Code)
+			before, exp = e.ledgerState(), e.exports()
+			want = map[string]string{"en": "Cancel it and create a new one instead", "zh": "请取消该活动并新建一个"}[lang]
+			for _, cmd := range []string{"/editactivity A2 start 2026-03-01 19:00", "/editactivity A2 start 2026-03-05 10:00", "/editactivity A2 duration 3h"} {
+				wantIn(t, cmd, e.send(sec, cmd), want)
+			}
+			e.ledgerUnchanged("moving a checked-in activity", before)
+			if got := e.exports(); got != exp {
+				t.Errorf("exports changed by a refused /editactivity:\n%s\nwant\n%s", got, exp)
+			}
+			// Its title may change.
+			wantNotIn(t, "/editactivity title", e.send(sec, "/editactivity A2 title Later still"), want)
+		})
+	}
+}

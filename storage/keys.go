@@ -60,6 +60,10 @@ import (
 //	                                        "vt" (voided by, reason, unix ms) added, so field <ref>
 //	                                        exists exactly when a participation for ref counts. Kind,
 //	                                        title and date come from the activity or service record.
+//	<b>void:<A>                     hash    member number -> the audit name of who last voided that
+//	                                        member's participation in the activity, while it stays voided:
+//	                                        a check-in is refused, and so is an /attend by the voider;
+//	                                        another committee member's /attend re-admits (deletes the field)
 //	<b>wrong:<M>                    list    when (unix ms) the member's last wrong check-in codes were
 //	                                        sent, newest first, at most lamplighter.MaxWrongCodesPerHour;
 //	                                        expires an hour after the last
@@ -149,6 +153,7 @@ const (
 	sufAttended  = "att:"
 	sufParts     = "p:"
 	sufWrong     = "wrong:"
+	sufVoided    = "void:"
 	sufServices  = "svcs"
 	sufPending   = "pending"
 )
@@ -184,6 +189,7 @@ func (k keys) signups(c, id string) string   { return k.base(c) + sufSignups + i
 func (k keys) attended(c, id string) string  { return k.base(c) + sufAttended + id }
 func (k keys) parts(c, member string) string { return k.base(c) + sufParts + member }
 func (k keys) wrong(c, member string) string { return k.base(c) + sufWrong + member }
+func (k keys) voided(c, id string) string    { return k.base(c) + sufVoided + id }
 func (k keys) services(c string) string      { return k.base(c) + sufServices }
 func (k keys) pending(c string) string       { return k.base(c) + sufPending }
 

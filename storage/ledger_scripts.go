@@ -16,7 +16,7 @@ import (
 // prelude.
 var ledgerPrelude = `
 local SUF_ACT, SUF_SIGNUPS, SUF_ATTENDED, SUF_PARTS = '` + sufAct + `', '` + sufSignups + `', '` + sufAttended + `', '` + sufParts + `'
-local SUF_MEMBERS = '` + sufMembers + `'
+local SUF_MEMBERS, SUF_VOIDED = '` + sufMembers + `', '` + sufVoided + `'
 local OPENS_BEFORE, CLOSES_AFTER = ` + luaNum(ll.CheckInOpensBefore.Milliseconds()) + `, ` + luaNum(ll.CheckInClosesAfter.Milliseconds()) + `
 local WRONG_MAX, WRONG_WINDOW = ` + luaNum(ll.MaxWrongCodesPerHour) + `, 3600000
 local PENDING_SUFFIX = '` + pendingSuffix + `'
@@ -25,6 +25,13 @@ local function akey(b, id) return b .. SUF_ACT .. id end
 local function sukey(b, id) return b .. SUF_SIGNUPS .. id end
 local function attkey(b, id) return b .. SUF_ATTENDED .. id end
 local function pkey(b, mid) return b .. SUF_PARTS .. mid end
+local function vkey(b, id) return b .. SUF_VOIDED .. id end
+
+-- checkedIn reports whether anyone has a participation in the activity,
+-- counting or voided: then its time no longer moves (SPEC §9).
+local function checkedIn(b, id)
+  return redis.call('SCARD', attkey(b, id)) > 0 or redis.call('EXISTS', vkey(b, id)) == 1
+end
 
 -- person is the Telegram id of who (an audit name: a member id, or tg:<id>),
 -- nil when unknown (the operator, a forgotten member, one who never opened
@@ -137,11 +144,18 @@ return {'ok', id}
 `)
 
 // KEYS: activity, acts. ARGV: b, id, team, start, audit, score, then
-// field/value pairs (an empty value removes the field).
+// field/value pairs (an empty value removes the field). Answers conflict
+// checked_in when the start or end would change after someone checked in.
 var saveActivityScript = ledgerScript(`
 local b = ARGV[1]
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'notfound', 'activity'} end
 if not teamExists(b, ARGV[3]) then return {'notfound', 'team', ARGV[3]} end
+local cur = redis.call('HMGET', KEYS[1], 's', 'e')
+for i = 7, #ARGV, 2 do
+  if (ARGV[i] == 's' and ARGV[i + 1] ~= cur[1]) or (ARGV[i] == 'e' and ARGV[i + 1] ~= cur[2]) then
+    if checkedIn(b, ARGV[2]) then return {'conflict', 'checked_in'} end
+  end
+end
 for i = 7, #ARGV, 2 do hset(KEYS[1], ARGV[i], ARGV[i + 1]) end
 redis.call('ZADD', KEYS[2], ARGV[4], ARGV[2])
 audit(b, ARGV[5], ARGV[6])

@@ -22,6 +22,7 @@ var scriptReasons = map[string]string{
 	"used":       ll.ReasonUsed,
 	"self":       ll.ReasonSelf,
 	"location":   ll.ReasonLocation,
+	"checked_in": ll.ReasonCheckedIn,
 }
 
 // refusal is the domain error of a script's refusal: code, with the
