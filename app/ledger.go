@@ -53,7 +53,9 @@ func CheckReason(field, v string, required bool) error {
 // It returns the activity, with the refusals too. Errors: EINVALID (Field
 // "note"); ErrNotFound (activity or member); EFORBIDDEN ReasonOwnEntry when the
 // member is the person acting (any membership of theirs, by Telegram id),
-// audited as "refused"; ECONFLICT with ReasonNotOpen
+// audited as "refused"; EFORBIDDEN ReasonVoider when the scope's person
+// voided the member's participation in it (another committee member's entry
+// re-admits them), audited as "refused"; ECONFLICT with ReasonNotOpen
 // before its check-in window opens or ReasonCancelled; ErrNotMember for a
 // forgotten member; the store's errors.
 func (s *Ledger) Attend(ctx context.Context, sc *Scope, activityID, memberID, note string) (ll.Activity, bool, error) {
@@ -76,6 +78,9 @@ func (s *Ledger) Attend(ctx context.Context, sc *Scope, activityID, memberID, no
 		detail += ": " + note
 	}
 	changed, err := s.store.Attend(ctx, sc.Community.ID, activityID, memberID, sc.Actor, note, sc.Now, sc.Audit("attend", activityID, detail))
+	if ll.ErrorDetail(err) == ll.ReasonVoider {
+		return a, false, sc.refusal(ctx, s.store, activityID, "attend "+memberID, "voided by them", err)
+	}
 	return a, changed, err
 }
 

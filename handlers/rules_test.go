@@ -203,3 +203,34 @@ func TestTheRecordDoesNotMove(t *testing.T) {
 		})
 	}
 }
+
+func TestVoidsStick(t *testing.T) {
+	e := dongan(t)
+	a := e.activity(ll.Activity{Title: "Lamps", Start: at(2026, 3, 2, 17, 0)}) // open now (18:00)
+	wantIn(t, "bob checks in", e.send(bob, "/checkin "+a.Code), "A1")
+	wantIn(t, "/void", e.send(secretary, "/void A1 M4 was not there"), "Voided the participation of M4 Bob Sun")
+
+	before, exp := e.ledgerState(), e.exports()
+	wantIn(t, "bob checks in again", e.send(bob, "/checkin "+a.Code), "This participation was voided by the committee")
+	wantIn(t, "the voider re-admits", e.send(secretary, "/attend A1 M4"), "You voided this participation yourself")
+	e.ledgerUnchanged("check-in after a void, the voider's /attend", before)
+	if got := e.exports(); got != exp {
+		t.Errorf("exports changed by refused re-entries:\n%s\nwant\n%s", got, exp)
+	}
+	wantAuditLine(t, e, "M1:refused:A1:attend M4: voided by them")
+
+	// Another committee member re-admits; then a check-in is a no-op.
+	wantIn(t, "the deputy re-admits", e.send(deputy, "/attend A1 M4 was there after all"), "Recorded M4 Bob Sun")
+	wantIn(t, "bob checks in after", e.send(bob, "/checkin "+a.Code), "A1")
+	wantIn(t, "/member M4", e.send(deputy, "/member M4"), "2026: <b>1/2</b>")
+
+	// Voided again by the deputy: now the secretary may re-admit, not the deputy.
+	e.send(deputy, "/void A1 M4 left early")
+	wantIn(t, "bob again", e.send(bob, "/checkin "+a.Code), "This participation was voided")
+	wantIn(t, "deputy re-admits own void", e.send(deputy, "/attend A1 M4"), "You voided this participation yourself")
+	wantIn(t, "secretary re-admits", e.send(secretary, "/attend A1 M4"), "Recorded M4 Bob Sun")
+
+	// A voided participation keeps the activity's time from moving too.
+	e.send(secretary, "/void A1 M4 third time")
+	wantIn(t, "/editactivity after void", e.send(secretary, "/editactivity A1 duration 3h"), "Cancel it and create a new one instead")
+}

@@ -246,8 +246,9 @@ return out
 // check-in), activity id (location check-in), now, participation JSON,
 // member number, the caller's telegram id or "" (then the member is not
 // checked against a caller). Answers, with the activity's id, fields and
-// sign-up count: ok, held (already counted), or conflict with cancelled or
-// not_open; or toomany, badcode (+ tries left), invalid location, notfound,
+// sign-up count: ok, held (already counted), or conflict with cancelled,
+// not_open or voided (the member's participation was voided and nobody
+// re-admitted them); or toomany, badcode (+ tries left), invalid location, notfound,
 // notmember. With a caller, ok also carries what the member's standing needs:
 // the community's JSON, the member's claims, and the ref and date of each of
 // the member's participations that count (flat).
@@ -288,7 +289,9 @@ if now < tonumber(f.s) - OPENS_BEFORE or now > tonumber(f.e) + CLOSES_AFTER then
   return {'conflict', 'not_open', aid, a, n}
 end
 if code == '' and not f.lat then return {'invalid', 'location', aid} end
-if redis.call('HSETNX', KEYS[4], aid, ARGV[6]) == 0 then return {'held', aid, a, n} end
+if redis.call('HEXISTS', KEYS[4], aid) == 1 then return {'held', aid, a, n} end
+if redis.call('HEXISTS', vkey(b, aid), ARGV[7]) == 1 then return {'conflict', 'voided', aid, a, n} end
+redis.call('HSET', KEYS[4], aid, ARGV[6])
 redis.call('SADD', attkey(b, aid), ARGV[7])
 if ARGV[8] == '' then return {'ok', aid, a, n} end
 return {'ok', aid, a, n, redis.call('GET', KEYS[5]) or '', redis.call('LRANGE', KEYS[6], 0, -1),
@@ -296,7 +299,9 @@ return {'ok', aid, a, n, redis.call('GET', KEYS[5]) or '', redis.call('LRANGE', 
 `)
 
 // KEYS: member, participations. ARGV: b, activity id, now, participation
-// JSON, member number, audit, score. Answers ok or noop.
+// JSON, member number, audit, score, by. Answers ok or noop, or forbidden
+// voider when by's person voided the member's participation in it; an
+// entry by anyone else re-admits the member (the void marker goes).
 var attendScript = ledgerScript(`
 local b, aid = ARGV[1], ARGV[2]
 local st = redis.call('HGET', KEYS[1], 'status')
@@ -306,15 +311,20 @@ local a = redis.call('HMGET', akey(b, aid), 's', 'cx')
 if not a[1] then return {'notfound', 'activity'} end
 if a[2] then return {'conflict', 'cancelled'} end
 if tonumber(ARGV[3]) < tonumber(a[1]) - OPENS_BEFORE then return {'conflict', 'not_open'} end
-if redis.call('HSETNX', KEYS[2], aid, ARGV[4]) == 0 then return {'noop'} end
+if redis.call('HEXISTS', KEYS[2], aid) == 1 then return {'noop'} end
+local voider = redis.call('HGET', vkey(b, aid), ARGV[5])
+if voider and samePerson(b, voider, ARGV[8]) then return {'forbidden', 'voider'} end
+redis.call('HSET', KEYS[2], aid, ARGV[4])
+redis.call('HDEL', vkey(b, aid), ARGV[5])
 redis.call('SADD', attkey(b, aid), ARGV[5])
 audit(b, ARGV[6], ARGV[7])
 return {'ok'}
 `)
 
 // KEYS: member, participations. ARGV: b, ref, void JSON members (without
-// braces), member number, audit, score. Moves the counting participation for
-// ref to "<ref>~<n>" with the void added.
+// braces), member number, audit, score, by. Moves the counting participation
+// for ref to "<ref>~<n>" with the void added; for an activity, marks the
+// member voided there by by (void:<A>).
 var voidScript = ledgerScript(`
 local b, ref = ARGV[1], ARGV[2]
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'notfound', 'member'} end
@@ -324,7 +334,10 @@ local n = 1
 while redis.call('HEXISTS', KEYS[2], ref .. '~' .. n) == 1 do n = n + 1 end
 redis.call('HSET', KEYS[2], ref .. '~' .. n, string.sub(v, 1, -2) .. ',' .. ARGV[3] .. '}')
 redis.call('HDEL', KEYS[2], ref)
-if string.sub(ref, 1, 1) == 'A' then redis.call('SREM', attkey(b, ref), ARGV[4]) end
+if string.sub(ref, 1, 1) == 'A' then
+  redis.call('SREM', attkey(b, ref), ARGV[4])
+  redis.call('HSET', vkey(b, ref), ARGV[4], ARGV[7])
+end
 audit(b, ARGV[5], ARGV[6])
 return {'ok'}
 `)

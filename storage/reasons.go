@@ -23,6 +23,8 @@ var scriptReasons = map[string]string{
 	"self":       ll.ReasonSelf,
 	"location":   ll.ReasonLocation,
 	"checked_in": ll.ReasonCheckedIn,
+	"voided":     ll.ReasonVoided,
+	"voider":     ll.ReasonVoider,
 }
 
 // refusal is the domain error of a script's refusal: code, with the
