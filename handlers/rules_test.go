@@ -234,3 +234,31 @@ func TestVoidsStick(t *testing.T) {
 	e.send(secretary, "/void A1 M4 third time")
 	wantIn(t, "/editactivity after void", e.send(secretary, "/editactivity A1 duration 3h"), "Cancel it and create a new one instead")
 }
+
+func TestClosedYears(t *testing.T) {
+	e := dongan(t)
+	// 31 December 2025, 23:00 in Shanghai is still 2025 there (15:00 UTC).
+	old := e.activity(ll.Activity{Title: "New Year's Eve", Start: at(2025, 12, 31, 21, 0)})
+	e.activity(ll.Activity{Title: "This year", Start: at(2026, 3, 1, 9, 0)})
+	e.now = at(2025, 12, 31, 22, 0)
+	wantIn(t, "bob checks in in 2025", e.send(bob, "/checkin "+old.Code), "A1")
+	e.now = testNow
+
+	before, exp := e.ledgerState(), e.exports()
+	want := "Only the community secretary"
+	wantIn(t, "deputy /attend 2025", e.send(deputy, "/attend A1 M3"), want)
+	wantIn(t, "deputy /void 2025", e.send(deputy, "/void A1 M4 mistake"), want)
+	e.ledgerUnchanged("the deputy's corrections of 2025", before)
+	if got := e.exports(); got != exp {
+		t.Errorf("exports changed by refused corrections of a closed year:\n%s\nwant\n%s", got, exp)
+	}
+	wantAuditLine(t, e, "M2:refused:A1:attend M3: closed year 2025", "M2:refused:A1:void M4: closed year 2025")
+
+	// The secretary may; the audit entry says it was a closed year.
+	wantIn(t, "secretary /attend 2025", e.send(secretary, "/attend A1 M3"), "Recorded M3 Alice Chen")
+	wantIn(t, "secretary /void 2025", e.send(secretary, "/void A1 M4 mistake"), "Voided the participation of M4 Bob Sun")
+	wantAuditLine(t, e, "M1:attend:A1:M3 (closed year 2025)", "M1:void:A1:M4 (closed year 2025): mistake")
+
+	// This year the deputy corrects as before.
+	wantIn(t, "deputy /attend 2026", e.send(deputy, "/attend A2 M3"), "Recorded M3 Alice Chen")
+}
