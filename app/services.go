@@ -98,8 +98,10 @@ func ServiceID(typed string) (string, error) {
 // waiting for approval. The same report (same date and text) sent again
 // while the first waits is not recorded twice: existed is then true and rec
 // the first. Errors: ErrNotMember; EINVALID Field "date", or "text" (empty,
-// longer than ll.MaxDescriptionLen, or not plain text); the store's errors.
-// A member's own report is not audited.
+// longer than ll.MaxDescriptionLen, or not plain text); EFULL
+// ReasonTooManyPending when the member already has ll.MaxPendingServices
+// records awaiting a decision (the store checks it atomically); the store's
+// errors. A member's own report is not audited.
 func (s *Services) Log(ctx context.Context, a Actor, date, text string) (rec ll.ServiceRecord, existed bool, err error) {
 	m, err := self(ctx, s.store, a)
 	if err != nil {

@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 	"testing"
@@ -261,4 +262,28 @@ func TestClosedYears(t *testing.T) {
 
 	// This year the deputy corrects as before.
 	wantIn(t, "deputy /attend 2026", e.send(deputy, "/attend A2 M3"), "Recorded M3 Alice Chen")
+}
+
+func TestPendingServicesBoundedInChat(t *testing.T) {
+	for _, p := range []person{bob, lin} {
+		t.Run(p.lang, func(t *testing.T) {
+			e := dongan(t)
+			if p.id == lin.id {
+				e.member("dongan", lin, ll.RoleNone, "Hospital", "5")
+			}
+			for i := range ll.MaxPendingServices {
+				wantIn(t, "/log", e.send(p, fmt.Sprintf("/log Swept yard %d", i+1)), fmt.Sprintf("S%d", i+1))
+			}
+			before, exp := e.ledgerState(), e.exports()
+			want := map[int64]string{bob.id: "You already have 20 service records awaiting approval", lin.id: "您已有 20 条服务记录待审核"}[p.id]
+			wantIn(t, "/log 21st", e.send(p, "/log Swept yard once more"), want)
+			e.ledgerUnchanged("the 21st pending /log", before)
+			if got := e.exports(); got != exp {
+				t.Errorf("exports changed by a refused /log:\n%s\nwant\n%s", got, exp)
+			}
+			// A decision frees a place.
+			e.send(deputy, "/approve S1")
+			wantIn(t, "/log after a decision", e.send(p, "/log Swept yard once more"), "S21")
+		})
+	}
 }

@@ -70,6 +70,8 @@ import (
 //	<b>svcs                         hash    service record id -> compact JSON {"m","x" (text),"d","c"
 //	                                        (created, unix ms),"st" (status),"by","at","r"}
 //	<b>pending                      zset    ids of the service records awaiting a decision, score = number
+//	<b>mpend:<M>                    set     ids of the member's service records awaiting a decision: at
+//	                                        most lamplighter.MaxPendingServices (LogService refuses more)
 //	<b>sched:last                   hash    reminder job (below-minimum, no-post, digest, escalation) -> its
 //	                                        last finished run, unix ms: what a restart catches up from
 //	<b>sched:run:<job>:<ms>         string  one scheduled run (cron job, or act:<A>:<offset> for an activity
@@ -154,6 +156,7 @@ const (
 	sufParts     = "p:"
 	sufWrong     = "wrong:"
 	sufVoided    = "void:"
+	sufMPending  = "mpend:"
 	sufServices  = "svcs"
 	sufPending   = "pending"
 )
@@ -190,8 +193,11 @@ func (k keys) attended(c, id string) string  { return k.base(c) + sufAttended + 
 func (k keys) parts(c, member string) string { return k.base(c) + sufParts + member }
 func (k keys) wrong(c, member string) string { return k.base(c) + sufWrong + member }
 func (k keys) voided(c, id string) string    { return k.base(c) + sufVoided + id }
-func (k keys) services(c string) string      { return k.base(c) + sufServices }
-func (k keys) pending(c string) string       { return k.base(c) + sufPending }
+func (k keys) memberPending(c, member string) string {
+	return k.base(c) + sufMPending + member
+}
+func (k keys) services(c string) string { return k.base(c) + sufServices }
+func (k keys) pending(c string) string  { return k.base(c) + sufPending }
 
 func (k keys) user(tg int64) string { return k.prefix + "{u:" + strconv.FormatInt(tg, 10) + "}:user" }
 func (k keys) flow(tg int64) string { return k.prefix + "{u:" + strconv.FormatInt(tg, 10) + "}:flow" }

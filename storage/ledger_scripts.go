@@ -16,7 +16,8 @@ import (
 // prelude.
 var ledgerPrelude = `
 local SUF_ACT, SUF_SIGNUPS, SUF_ATTENDED, SUF_PARTS = '` + sufAct + `', '` + sufSignups + `', '` + sufAttended + `', '` + sufParts + `'
-local SUF_MEMBERS, SUF_VOIDED = '` + sufMembers + `', '` + sufVoided + `'
+local SUF_MEMBERS, SUF_VOIDED, SUF_MPENDING = '` + sufMembers + `', '` + sufVoided + `', '` + sufMPending + `'
+local PENDING_MAX = ` + luaNum(ll.MaxPendingServices) + `
 local OPENS_BEFORE, CLOSES_AFTER = ` + luaNum(ll.CheckInOpensBefore.Milliseconds()) + `, ` + luaNum(ll.CheckInClosesAfter.Milliseconds()) + `
 local WRONG_MAX, WRONG_WINDOW = ` + luaNum(ll.MaxWrongCodesPerHour) + `, 3600000
 local PENDING_SUFFIX = '` + pendingSuffix + `'
@@ -342,15 +343,18 @@ audit(b, ARGV[5], ARGV[6])
 return {'ok'}
 `)
 
-// KEYS: member, seq, services, pending. ARGV: record JSON. Answers ok with
-// the new id.
+// KEYS: member, seq, services, pending, the member's pending. ARGV: record
+// JSON. Answers ok with the new id, or toomany when the member has
+// PENDING_MAX records awaiting a decision.
 var logServiceScript = ledgerScript(`
 local st = redis.call('HGET', KEYS[1], 'status')
 if not st then return {'notfound', 'member'} end
 if st ~= 'active' then return {'notmember'} end
+if redis.call('SCARD', KEYS[5]) >= PENDING_MAX then return {'toomany'} end
 local n = redis.call('HINCRBY', KEYS[2], 'S', 1)
 redis.call('HSET', KEYS[3], 'S' .. n, ARGV[1])
 redis.call('ZADD', KEYS[4], n, 'S' .. n)
+redis.call('SADD', KEYS[5], 'S' .. n)
 return {'ok', 'S' .. n}
 `)
 
@@ -384,6 +388,7 @@ if string.sub(j, -#PENDING_SUFFIX) ~= PENDING_SUFFIX then return {'corrupt', j} 
 j = string.sub(j, 1, #j - #PENDING_SUFFIX) .. ARGV[4]
 redis.call('HSET', KEYS[1], id, j)
 redis.call('ZREM', KEYS[2], id)
+redis.call('SREM', b .. SUF_MPENDING .. r.m, id)
 if ARGV[5] == '1' then redis.call('HSETNX', pkey(b, r.m), id, ARGV[6]) end
 audit(b, ARGV[7], ARGV[8])
 return {'ok', j}

@@ -212,8 +212,27 @@ func (s *Store) unclaim(ctx context.Context, community, postID, memberID, tg str
 		return false, err
 	}
 	op := fmt.Sprintf("unclaim %s/%s for %s", community, postID, memberID)
-	st, rest, err := s.run(ctx, op, unclaimScript, s.claimKeys(community, postID, memberID), postID, memberID, s.millis(now), tg)
+	lo, hi := yearInterior(msTime(s.clock(now)))
+	st, rest, err := s.run(ctx, op, unclaimScript, s.claimKeys(community, postID, memberID), postID, memberID, s.millis(now), tg,
+		ReleasedClaimsKept, lo.UnixMilli(), hi.UnixMilli())
 	return changedResult(op, st, rest, err, map[string]string{"post": postID, "member": memberID})
+}
+
+// ReleasedClaimsKept bounds a member's claim history (SPEC §9, bounded per
+// person): an unclaim keeps the newest ReleasedClaimsKept released claims
+// that no total counts (claimed and released within one year, in every time
+// zone) and drops older ones of those. A claim held across any year's end
+// stays, so every year's totals (posts held at its end, or now) and every
+// standing are unchanged; the history grows by at most this many entries a
+// year, whatever one account does.
+const ReleasedClaimsKept = 200
+
+// yearInterior is the part of now's UTC year that lies inside the year in
+// every time zone (UTC-12 to UTC+14): from 1 January 12:00 UTC to 31
+// December 10:00 UTC. Before its start nothing is ever trimmed.
+func yearInterior(now time.Time) (lo, hi time.Time) {
+	y := now.UTC().Year()
+	return time.Date(y, 1, 1, 12, 0, 0, 0, time.UTC), time.Date(y+1, 1, 1, -14, 0, 0, 0, time.UTC)
 }
 
 func (s *Store) checkClaimIDs(community, postID, memberID string) error {

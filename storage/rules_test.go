@@ -1,10 +1,13 @@
 package storage_test
 
 import (
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	ll "github.com/lamplighter-bot/lamplighter"
+	"github.com/lamplighter-bot/lamplighter/storage"
 	"github.com/lamplighter-bot/lamplighter/storage/storagetest"
 )
 
@@ -87,4 +90,91 @@ func shanghai(t *testing.T) *time.Location {
 		t.Fatal(err)
 	}
 	return l
+}
+
+// TestPendingServicesBoundedPerMember: at most MaxPendingServices records of
+// one member await a decision, under concurrency; a decision frees a place.
+func TestPendingServicesBoundedPerMember(t *testing.T) {
+	t.Parallel()
+	s := storagetest.NewStore(t)
+	newCommunity(t, s, "dongan")
+	ms := importMembers(t, s, "dongan", 2)
+	var wg sync.WaitGroup
+	var ok, full atomic.Int32
+	for range ll.MaxPendingServices + 10 {
+		wg.Go(func() {
+			_, err := s.LogService(ctx, ll.ServiceRecord{Community: "dongan", Member: ms[0].ID, Text: "Swept the yard", Created: t0})
+			switch {
+			case err == nil:
+				ok.Add(1)
+			case ll.ErrorCode(err) == ll.EFULL && ll.ErrorDetail(err) == ll.ReasonTooManyPending:
+				full.Add(1)
+			default:
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if ok.Load() != ll.MaxPendingServices || full.Load() != 10 {
+		t.Fatalf("LogService x%d = %d stored, %d refused; want %d and 10", ll.MaxPendingServices+10, ok.Load(), full.Load(), ll.MaxPendingServices)
+	}
+	// Another member is not limited by the first; a decision frees a place.
+	if _, err := s.LogService(ctx, ll.ServiceRecord{Community: "dongan", Member: ms[1].ID, Text: "Visited Mrs Wang", Created: t0}); err != nil {
+		t.Fatalf("LogService(other member) = %v", err)
+	}
+	if _, _, err := s.Decide(ctx, "dongan", "S1", false, ms[1].ID, "duplicate", t0, nil); err != nil {
+		t.Fatalf("Decide(S1) = %v", err)
+	}
+	if _, err := s.LogService(ctx, ll.ServiceRecord{Community: "dongan", Member: ms[0].ID, Text: "Swept the yard", Created: t0}); err != nil {
+		t.Fatalf("LogService after a decision = %v", err)
+	}
+	_, err := s.LogService(ctx, ll.ServiceRecord{Community: "dongan", Member: ms[0].ID, Text: "Swept the yard", Created: t0})
+	wantError(t, "LogService(21st)", err, ll.EFULL, ll.ReasonTooManyPending)
+}
+
+// TestClaimHistoryBounded: claiming and releasing over and over keeps the
+// newest ReleasedClaimsKept claims that no total counts; a claim held across
+// a year's end stays, and the totals do not change.
+func TestClaimHistoryBounded(t *testing.T) {
+	t.Parallel()
+	s := storagetest.NewStore(t)
+	newCommunity(t, s, "dongan")
+	m := importMembers(t, s, "dongan", 1)[0].ID
+	p := newPost(t, s, "dongan", 0)
+	q := newPost(t, s, "dongan", 0)
+	across := time.Date(2024, 12, 20, 9, 0, 0, 0, time.UTC)
+	if _, _, err := s.Claim(ctx, "dongan", q.ID, m, across); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Unclaim(ctx, "dongan", q.ID, m, across.AddDate(0, 0, 60)); err != nil { // 18 Feb 2025
+		t.Fatal(err)
+	}
+	at := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
+	n := storage.ReleasedClaimsKept + 30
+	for i := range n {
+		c := at.Add(time.Duration(i) * time.Hour)
+		if _, _, err := s.Claim(ctx, "dongan", p.ID, m, c); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Unclaim(ctx, "dongan", p.ID, m, c.Add(30*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cs, err := s.ClaimsOf(ctx, "dongan", m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cs) != storage.ReleasedClaimsKept+1 || cs[0].Post != q.ID {
+		t.Fatalf("ClaimsOf = %d claims (first %+v), want %d with the claim across 2024's end first", len(cs), cs[0], storage.ReleasedClaimsKept+1)
+	}
+	if last := cs[len(cs)-1]; !last.Claimed.Equal(at.Add(time.Duration(n-1) * time.Hour)) {
+		t.Errorf("newest claim kept = %+v, want the last one", last)
+	}
+	loc := shanghai(t)
+	if got := ll.PostsHeldAt(cs, ll.YearEnd(2024, loc)); got != 1 {
+		t.Errorf("posts held at the end of 2024 = %d, want 1", got)
+	}
+	if got := ll.PostsHeldAt(cs, at.AddDate(0, 1, 0)); got != 0 {
+		t.Errorf("posts held now = %d, want 0", got)
+	}
 }

@@ -353,8 +353,10 @@ redis.call('RPUSH', KEYS[4], ARGV[1] .. '|' .. ARGV[3] .. '|')
 return {'ok', pj, n + 1}
 `)
 
-// KEYS: posts, member, holders, claims. ARGV: post id, member id, now, and
-// the caller's telegram id or "" (as for claimScript).
+// KEYS: posts, member, holders, claims. ARGV: post id, member id, now, the
+// caller's telegram id or "" (as for claimScript), how many released claims
+// of the year to keep, and the bounds (unix ms) of the instants no zone's
+// year end can be in around now.
 var unclaimScript = script(`
 if ARGV[4] ~= '' then
   local e = caller(KEYS[2], ARGV[4])
@@ -368,8 +370,24 @@ for i = #l, 1, -1 do
   local p, c, r = string.match(l[i], '^([^|]*)|([^|]*)|(.*)$')
   if p == ARGV[1] and r == '' then
     redis.call('LSET', KEYS[4], i - 1, p .. '|' .. c .. '|' .. ARGV[3])
+    l[i] = p .. '|' .. c .. '|' .. ARGV[3]
     break
   end
+end
+-- Keep the newest ARGV[5] released claims that lie wholly between the
+-- possible year ends around now (ARGV[6], ARGV[7]): no total counts them
+-- (a year's posts are those held at its end, or now). Older ones go.
+local keep, lo, hi = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local drop = {}
+for i = #l, 1, -1 do
+  local c, r = string.match(l[i], '^[^|]*|([^|]*)|(.*)$')
+  if r ~= '' and tonumber(c) >= lo and tonumber(r) < hi then
+    if keep > 0 then keep = keep - 1 else drop[#drop + 1] = i end
+  end
+end
+if #drop > 0 then
+  for _, i in ipairs(drop) do redis.call('LSET', KEYS[4], i - 1, '~') end
+  redis.call('LREM', KEYS[4], 0, '~')
 end
 return {'ok'}
 `)
