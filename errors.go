@@ -112,6 +112,8 @@ const (
 	ReasonVoided         = "voided"           // (with ECONFLICT) the member's participation was voided: no check-in again
 	ReasonVoider         = "voider"           // (with EFORBIDDEN) who voided a participation cannot re-admit the member
 	ReasonTooManyPending = "too_many_pending" // (with EFULL) the member has MaxPendingServices records awaiting approval
+	ReasonNotPaired      = "not_paired"       // (with ECONFLICT) the post is not a paired one (nothing to confirm)
+	ReasonAwaiting       = "awaiting"         // (with ECONFLICT) a paired post's claim waits for a committee member's confirmation
 )
 
 // MaxPendingServices is how many service records one member may have

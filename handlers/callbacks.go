@@ -18,6 +18,8 @@ import (
 //	wd:A7             withdraw from activity A7
 //	ap:S4             approve service record S4 (committee)
 //	rj:S4             reject service record S4: asks for the reason (committee)
+//	pc:P3:M7          confirm M7's waiting claim of the paired post P3 (committee)
+//	pd:P3:M7          decline M7's waiting claim of the paired post P3 (committee)
 //	pg:p:2            page 2 of the open posts
 //	pg:t:2            page 2 of the teams
 //	pg:cm:2           page 2 of the communities (admin)
@@ -47,6 +49,8 @@ const (
 	cbWithdraw  = "wd"
 	cbApprove   = "ap"
 	cbReject    = "rj"
+	cbConfirm   = "pc"
+	cbDecline   = "pd"
 	cbPage      = "pg"
 	cbFlow      = "f"
 )
@@ -64,7 +68,8 @@ const (
 // callback is decoded button data.
 type callback struct {
 	kind  string
-	id    string // c, u, jt, lt, su, wd, ap, rj: the post, team, activity or service record id
+	id    string // c, u, jt, lt, su, wd, ap, rj, pc, pd: the post, team, activity or service record id
+	who   string // pc, pd: the member whose claim it is
 	list  string // pg
 	page  int    // pg, from 1
 	query string // pg:m
@@ -84,6 +89,8 @@ func (cb callback) encode() string {
 		return s
 	case cbFlow:
 		return cbFlow + ":" + cb.nonce + ":" + cb.step + ":" + cb.value
+	case cbConfirm, cbDecline:
+		return cb.kind + ":" + cb.id + ":" + cb.who
 	}
 	return cb.kind + ":" + cb.id
 }
@@ -120,6 +127,12 @@ func decodeCallback(s string) (callback, bool) {
 			return callback{}, false
 		}
 		cb.id = rest
+	case cbConfirm, cbDecline:
+		post, who, ok := strings.Cut(rest, ":")
+		if !ok || ll.NormalizeID('P', post) != post || ll.NormalizeID('M', who) != who {
+			return callback{}, false
+		}
+		cb.id, cb.who = post, who
 	case cbPage:
 		parts := strings.SplitN(rest, ":", 3)
 		if len(parts) < 2 {
@@ -235,6 +248,12 @@ func (c *call) onCallback() []ll.Reply {
 			return c.startRejectFlow(cb.id)
 		}
 		return withToast(c.decide(cb.id, true, ""))
+	case cbConfirm, cbDecline:
+		if _, err := c.committee(); err != nil {
+			c.public = true
+			return c.toastErr(err, "")
+		}
+		return withToast(c.decideClaim(cb.id, cb.who, cb.kind == cbConfirm))
 	case cbPage:
 		return c.pagePress(cb)
 	case cbFlow:

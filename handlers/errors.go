@@ -114,6 +114,10 @@ func (c *call) errorText(err error, subject string) string {
 			return c.t("error.backdated")
 		case ll.ReasonVoided:
 			return c.t("error.voided")
+		case ll.ReasonAwaiting:
+			return c.t("error.awaiting")
+		case ll.ReasonNotPaired:
+			return c.t("error.not_paired")
 		}
 		return c.t("error.conflict")
 	case ll.EINVALID:

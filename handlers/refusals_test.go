@@ -47,6 +47,8 @@ func TestEveryRefusalHasItsMessage(t *testing.T) {
 		ll.Refuse(ll.ECONFLICT, ll.ReasonVoided),
 		ll.Refuse(ll.EFORBIDDEN, ll.ReasonVoider),
 		ll.Refuse(ll.EFULL, ll.ReasonTooManyPending),
+		ll.Refuse(ll.ECONFLICT, ll.ReasonNotPaired),
+		ll.Refuse(ll.ECONFLICT, ll.ReasonAwaiting),
 	}
 	listed := map[string]bool{}
 	for _, e := range refusals {

@@ -287,3 +287,77 @@ func TestPendingServicesBoundedInChat(t *testing.T) {
 		})
 	}
 }
+
+func TestPairingTargetsSafeguarded(t *testing.T) {
+	e := dongan(t)
+	e.post(ll.Post{Community: "dongan", Title: "Pair with Grandma Wu", Mode: ll.ModePaired, Capacity: 2, Target: "Wu Lan, bldg 3 room 401"})
+	const target = "Wu Lan"
+	noTarget := func(what string, rs []ll.Reply) {
+		t.Helper()
+		for _, r := range rs {
+			if strings.Contains(r.Text, target) {
+				t.Errorf("%s sent the target to chat %d: %q", what, r.ChatID, r.Text)
+			}
+		}
+	}
+	exp := e.exports()
+
+	// A claim waits; each committee member is asked, nobody told the target.
+	rs := e.send(bob, "/claim P1")
+	wantIn(t, "bob /claim", rs, "waits for a committee member's confirmation")
+	noTarget("bob /claim", rs)
+	for _, p := range []person{secretary, deputy} {
+		if asked := to(rs, p.id); len(asked) != 1 || !hasButtonData(asked, "pc:P1:M4") || !hasButtonData(asked, "pd:P1:M4") {
+			t.Errorf("%s asked = %+v, want [Confirm] / [Decline]", p.name, asked)
+		}
+	}
+	rs = e.send(bob, "/claim P1")
+	wantIn(t, "bob /claim again", rs, "waits for a committee member's confirmation")
+	if len(rs) != 1 {
+		t.Errorf("a second /claim asked the committee again: %+v", rs)
+	}
+	noTarget("pending bob /posts", e.send(bob, "/posts"))
+	noTarget("pending bob /unclaim", e.send(bob, "/unclaim P1"))
+	noTarget("pending bob presses claim", e.press(bob, "c:P1"))
+	if got := e.exports(); got != exp {
+		t.Errorf("a waiting claim changed the exports:\n%s\nwant\n%s", got, exp)
+	}
+	// Only the committee decides; nobody decides their own claim.
+	wantIn(t, "alice presses confirm", e.press(alice, "pc:P1:M4"), "Only the community committee can do this.")
+
+	// Declined: bob is told, without the target.
+	rs = e.press(deputy, "pd:P1:M4")
+	noTarget("decline", rs)
+	if told := to(rs, bob.id); len(told) != 1 || !strings.Contains(told[0].Text, "declined your claim") {
+		t.Errorf("bob told = %+v", rs)
+	}
+	noTarget("declined bob /posts", e.send(bob, "/posts"))
+	wantIn(t, "confirm after decline", e.press(secretary, "pc:P1:M4"), "was not found")
+
+	// Asked again and confirmed: only now bob sees the target, audited.
+	e.send(bob, "/claim P1")
+	rs = e.press(secretary, "pc:P1:M4")
+	wantIn(t, "confirm", rs, "now holds <b>P1</b>")
+	if told := to(rs, bob.id); len(told) != 1 || !strings.Contains(told[0].Text, target) {
+		t.Errorf("bob told = %+v, want the target", rs)
+	}
+	wantIn(t, "confirmed bob /posts", e.send(bob, "/posts"), target)
+	wantIn(t, "deputy /posts", e.send(deputy, "/posts"), target)
+	wantAuditLine(t, e, "M2:declineclaim:P1:M4", "M1:confirmclaim:P1:M4", "M4:target:P1:confirmed claim", "M4:target:P1:posts", "M2:target:P1:posts")
+	noTarget("bob /unclaim", e.send(bob, "/unclaim P1"))
+	noTarget("bob /posts after", e.send(bob, "/posts"))
+
+	// The deputy's own claim goes to the secretary only; the deputy cannot confirm it.
+	rs = e.send(deputy, "/claim P1")
+	if len(to(rs, secretary.id)) != 1 || len(to(rs, deputy.id)) != 0 {
+		t.Errorf("deputy's claim asked %+v, want the secretary only", rs)
+	}
+	before := e.ledgerState()
+	wantIn(t, "deputy confirms own", e.press(deputy, "pc:P1:M2"), "it is your own record")
+	e.ledgerUnchanged("confirming one's own claim", before)
+	wantAuditLine(t, e, "M2:refused:P1:confirmclaim M2: self")
+	// Never in a group.
+	for _, text := range []string{"/posts", "/claim P1"} {
+		noTarget("group "+text, e.sendGroup(bob, text))
+	}
+}

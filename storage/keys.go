@@ -32,6 +32,8 @@ import (
 //	<b>holders:<P>                  zset    current holders of the post: member id, score = claimed (unix ms)
 //	<b>claims:<M>                   list    the member's claims, oldest first, current and released:
 //	                                        "<post id>|<claimed unix ms>|<released unix ms or empty>"
+//	<b>pclaim:<P>                   hash    member id -> when (unix ms) they asked to claim the paired post:
+//	                                        claims waiting for a committee member's confirmation (pairing.go)
 //	<b>teams                        hash    team id -> JSON lamplighter.Team (id, name, created only)
 //	<b>team:<T>:members             set     member ids in the team
 //	<b>team:<T>:leaders             set     member ids leading the team (always also in members)
@@ -157,6 +159,7 @@ const (
 	sufWrong     = "wrong:"
 	sufVoided    = "void:"
 	sufMPending  = "mpend:"
+	sufPClaims   = "pclaim:"
 	sufServices  = "svcs"
 	sufPending   = "pending"
 )
@@ -185,14 +188,15 @@ func (k keys) teamLeaders(c, team string) string { return k.base(c) + sufTeam + 
 func (k keys) invite(c, code string) string      { return k.base(c) + sufInvite + code }
 func (k keys) audit(c string) string             { return k.base(c) + sufAudit }
 
-func (k keys) acts(c string) string          { return k.base(c) + sufActs }
-func (k keys) act(c, id string) string       { return k.base(c) + sufAct + id }
-func (k keys) codes(c string) string         { return k.base(c) + sufCodes }
-func (k keys) signups(c, id string) string   { return k.base(c) + sufSignups + id }
-func (k keys) attended(c, id string) string  { return k.base(c) + sufAttended + id }
-func (k keys) parts(c, member string) string { return k.base(c) + sufParts + member }
-func (k keys) wrong(c, member string) string { return k.base(c) + sufWrong + member }
-func (k keys) voided(c, id string) string    { return k.base(c) + sufVoided + id }
+func (k keys) acts(c string) string                { return k.base(c) + sufActs }
+func (k keys) act(c, id string) string             { return k.base(c) + sufAct + id }
+func (k keys) codes(c string) string               { return k.base(c) + sufCodes }
+func (k keys) signups(c, id string) string         { return k.base(c) + sufSignups + id }
+func (k keys) attended(c, id string) string        { return k.base(c) + sufAttended + id }
+func (k keys) parts(c, member string) string       { return k.base(c) + sufParts + member }
+func (k keys) wrong(c, member string) string       { return k.base(c) + sufWrong + member }
+func (k keys) voided(c, id string) string          { return k.base(c) + sufVoided + id }
+func (k keys) pendingClaims(c, post string) string { return k.base(c) + sufPClaims + post }
 func (k keys) memberPending(c, member string) string {
 	return k.base(c) + sufMPending + member
 }

@@ -162,7 +162,10 @@ func (s *Store) Claim(ctx context.Context, community, postID, memberID string, n
 // u.TelegramID's, and answers ErrNotMember otherwise (no member there, one
 // who left or was forgotten, or another user's: a stale pointer never acts
 // for someone else). The member is then marked reachable, as a user who
-// writes to the bot again is. Other errors and results as for Claim.
+// writes to the bot again is. A paired post is not claimed so: its claims
+// wait for a committee member's confirmation (ECONFLICT Detail "awaiting";
+// RequestClaimAs, DecideClaim), unless the member holds it already. Other
+// errors and results as for Claim.
 func (s *Store) ClaimAs(ctx context.Context, u ll.User, postID string, now time.Time) (p ll.Post, changed bool, err error) {
 	tg, err := callerID(u)
 	if err != nil {
@@ -181,6 +184,9 @@ func (s *Store) claim(ctx context.Context, community, postID, memberID, tg strin
 	st, rest, err := s.run(ctx, op, claimScript, s.claimKeys(community, postID, memberID), postID, memberID, s.millis(now), tg)
 	if err != nil {
 		return ll.Post{}, false, err
+	}
+	if st == "conflict" {
+		return ll.Post{}, false, refusal(op, ll.ECONFLICT, str(rest, 0), fmt.Sprintf("a claim of the paired post %s waits for a confirmation", postID))
 	}
 	if st != "ok" && st != "held" {
 		return ll.Post{}, false, statusError(op, st, rest, map[string]string{"post": postID, "member": memberID})

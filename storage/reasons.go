@@ -25,6 +25,8 @@ var scriptReasons = map[string]string{
 	"checked_in": ll.ReasonCheckedIn,
 	"voided":     ll.ReasonVoided,
 	"voider":     ll.ReasonVoider,
+	"not_paired": ll.ReasonNotPaired,
+	"awaiting":   ll.ReasonAwaiting,
 }
 
 // refusal is the domain error of a script's refusal: code, with the

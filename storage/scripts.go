@@ -329,7 +329,8 @@ return out
 // KEYS: posts, member, holders, claims. ARGV: post id, member id, now, and
 // the caller's telegram id or "" (then the member is checked after the post,
 // and an unknown one is notfound). Answers ok or held with the post's JSON
-// and holder count.
+// and holder count; with a caller, conflict awaiting for a paired post (its
+// claims wait for a confirmation: pairing.go).
 var claimScript = script(`
 if ARGV[4] ~= '' then
   local e = caller(KEYS[2], ARGV[4])
@@ -345,6 +346,7 @@ end
 local n = redis.call('ZCARD', KEYS[3])
 if redis.call('ZSCORE', KEYS[3], ARGV[2]) then return {'held', pj, n} end
 local p = cjson.decode(pj)
+if ARGV[4] ~= '' and p.mode == 'paired' then return {'conflict', 'awaiting'} end
 if p.closed == true then return {'closed'} end
 local cap = tonumber(p.capacity) or 0
 if cap > 0 and n >= cap then return {'full'} end
