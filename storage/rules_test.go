@@ -178,3 +178,73 @@ func TestClaimHistoryBounded(t *testing.T) {
 		t.Errorf("posts held now = %d, want 0", got)
 	}
 }
+
+// TestPairedClaimsWaitForConfirmation: ClaimAs does not claim a paired
+// post; RequestClaimAs records the wish; DecideClaim, racing confirmations
+// of more claimers than places, gives exactly the capacity.
+func TestPairedClaimsWaitForConfirmation(t *testing.T) {
+	t.Parallel()
+	s := storagetest.NewStore(t)
+	newCommunity(t, s, "dongan")
+	var in []ll.Member
+	for i := range 6 {
+		in = append(in, ll.Member{TelegramID: int64(100 + i), Name: "Member"})
+	}
+	ms, err := s.ImportMembers(ctx, "dongan", in, t0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.CreatePost(ctx, ll.Post{Community: "dongan", Title: "Pair", Mode: ll.ModePaired, Capacity: 2, Target: "Wu Lan", Created: t0}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	user := func(m ll.Member) ll.User {
+		return ll.User{TelegramID: m.TelegramID, Community: "dongan", MemberID: m.ID}
+	}
+	_, _, err = s.ClaimAs(ctx, user(ms[1]), p.ID, t0)
+	wantConflict(t, "ClaimAs(paired)", err, ll.ReasonAwaiting)
+	for _, m := range ms[1:] {
+		if _, changed, held, err := s.RequestClaimAs(ctx, user(m), p.ID, t0); err != nil || !changed || held {
+			t.Fatalf("RequestClaimAs(%s) = %v, %v, %v", m.ID, changed, held, err)
+		}
+	}
+	if _, changed, _, err := s.RequestClaimAs(ctx, user(ms[1]), p.ID, t0); err != nil || changed {
+		t.Errorf("RequestClaimAs again = %v, %v; want unchanged", changed, err)
+	}
+	if hs, _ := s.Holders(ctx, "dongan", p.ID); len(hs) != 0 {
+		t.Fatalf("holders before any confirmation = %+v", hs)
+	}
+	_, _, err = s.DecideClaim(ctx, "dongan", p.ID, ms[1].ID, true, "tg:101", t0, nil)
+	wantError(t, "DecideClaim(by the claimer)", err, ll.EFORBIDDEN, ll.ReasonSelf)
+	var wg sync.WaitGroup
+	var ok, full atomic.Int32
+	for _, m := range ms[1:] {
+		wg.Go(func() {
+			_, _, err := s.DecideClaim(ctx, "dongan", p.ID, m.ID, true, ms[0].ID, t0, nil)
+			switch {
+			case err == nil:
+				ok.Add(1)
+			case ll.ErrorCode(err) == ll.EFULL:
+				full.Add(1)
+			default:
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if ok.Load() != 2 || full.Load() != 3 {
+		t.Fatalf("confirmations = %d, full %d; want 2 and 3", ok.Load(), full.Load())
+	}
+	if hs, _ := s.Holders(ctx, "dongan", p.ID); len(hs) != 2 {
+		t.Fatalf("holders = %+v, want 2", hs)
+	}
+	waiting, err := s.PendingClaims(ctx, "dongan", p.ID)
+	if err != nil || len(waiting) != 3 {
+		t.Fatalf("PendingClaims = %+v, %v; want the 3 that found it full", waiting, err)
+	}
+	if _, _, err := s.DecideClaim(ctx, "dongan", p.ID, waiting[0].Member, false, ms[0].ID, t0, nil); err != nil {
+		t.Fatalf("DecideClaim(decline) = %v", err)
+	}
+	_, _, err = s.DecideClaim(ctx, "dongan", p.ID, waiting[0].Member, true, ms[0].ID, t0, nil)
+	wantError(t, "DecideClaim(after decline)", err, ll.ENOTFOUND, "claim")
+}
