@@ -334,7 +334,11 @@ func (x *Posts) Edit(ctx context.Context, sc *Scope, id, field, value string) (l
 	if err := p.Validate(); err != nil {
 		return ll.Post{}, err
 	}
-	if err := x.store.SavePost(ctx, p, sc.Audit("editpost", p.ID, name+"="+value)); err != nil {
+	detail := name + "=" + value
+	if name == PostTarget && cleared != "" {
+		detail = name + " set" // a pairing target is personal data: never in the audit log
+	}
+	if err := x.store.SavePost(ctx, p, sc.Audit("editpost", p.ID, detail)); err != nil {
 		return ll.Post{}, err
 	}
 	// The post card shows the target: that view is audited (and without

@@ -360,4 +360,11 @@ func TestPairingTargetsSafeguarded(t *testing.T) {
 	for _, text := range []string{"/posts", "/claim P1"} {
 		noTarget("group "+text, e.sendGroup(bob, text))
 	}
+	// The post card shows the target to the committee: audited, and the
+	// target itself never goes into the audit log.
+	wantIn(t, "/editpost target", e.send(secretary, "/editpost P1 target Zhou Ming, bldg 5"), "Zhou Ming")
+	wantAuditLine(t, e, "M1:editpost:P1:target set", "M1:target:P1:post card")
+	if got := e.auditDetails(); strings.Contains(got, "Zhou Ming") {
+		t.Errorf("audit log holds the target:\n%s", got)
+	}
 }
