@@ -86,39 +86,30 @@ func ErrorCode(err error) string {
 // constant each, so no front end decides anything by matching text. Each has
 // a message in every language (the catalog's table test checks it).
 const (
-	ReasonUseFirst       = "use"              // an admin must choose a community with /use first
-	ReasonSecretaryOnly  = "secretary"        // only the secretary or an admin may do this
-	ReasonAdminOnly      = "admin"            // only a district admin may do this
-	ReasonTooManyCodes   = "too_many_codes"   // the wrong-code limit is exhausted
-	ReasonClosed         = "closed"           // the post is closed
-	ReasonUsed           = "used"             // the invite was used by someone else
-	ReasonRegistered     = "registered"       // already registered there
-	ReasonInactive       = "inactive"         // the invite's community or member is no longer active
-	ReasonCancelled      = "cancelled"        // the activity was cancelled
-	ReasonEnded          = "ended"            // the activity has ended
-	ReasonNotOpen        = "not_open"         // outside the check-in window
-	ReasonDecided        = "decided"          // the record was already decided otherwise
-	ReasonSelf           = "self"             // nobody verifies their own participation
-	ReasonCode           = "code"             // no live activity has that code
-	ReasonLocation       = "no_location"      // the activity has no location to check in at
-	ReasonActivity       = "activity"         // (with EFULL) the activity's sign-ups are full
-	ReasonPost           = "post"             // (with EFULL) the post's claims are full
-	ReasonNotLive        = "not_live"         // a dropped pin or a forwarded location checks no one in
-	ReasonTooFar         = "too_far"          // (with ECONFLICT) outside the activity's check-in radius
-	ReasonNoPlace        = "no_place"         // (with ENOTFOUND) no activity open now to check in at by location
-	ReasonOwnEntry       = "own_entry"        // (with EFORBIDDEN) nobody enters their own participation (/attend)
-	ReasonCheckedIn      = "checked_in"       // (with ECONFLICT) someone checked in: the activity's time no longer moves
-	ReasonBackdated      = "backdated"        // (with ECONFLICT) a new activity cannot start in the past with its check-in open
-	ReasonVoided         = "voided"           // (with ECONFLICT) the member's participation was voided: no check-in again
-	ReasonVoider         = "voider"           // (with EFORBIDDEN) who voided a participation cannot re-admit the member
-	ReasonTooManyPending = "too_many_pending" // (with EFULL) the member has MaxPendingServices records awaiting approval
-	ReasonNotPaired      = "not_paired"       // (with ECONFLICT) the post is not a paired one (nothing to confirm)
-	ReasonAwaiting       = "awaiting"         // (with ECONFLICT) a paired post's claim waits for a committee member's confirmation
+	ReasonUseFirst      = "use"            // an admin must choose a community with /use first
+	ReasonSecretaryOnly = "secretary"      // only the secretary or an admin may do this
+	ReasonAdminOnly     = "admin"          // only a district admin may do this
+	ReasonTooManyCodes  = "too_many_codes" // the wrong-code limit is exhausted
+	ReasonClosed        = "closed"         // the post is closed
+	ReasonUsed          = "used"           // the invite was used by someone else
+	ReasonRegistered    = "registered"     // already registered there
+	ReasonInactive      = "inactive"       // the invite's community or member is no longer active
+	ReasonCancelled     = "cancelled"      // the activity was cancelled
+	ReasonEnded         = "ended"          // the activity has ended
+	ReasonNotOpen       = "not_open"       // outside the check-in window
+	ReasonDecided       = "decided"        // the record was already decided otherwise
+	ReasonSelf          = "self"           // nobody verifies their own participation
+	ReasonCode          = "code"           // no live activity has that code
+	ReasonLocation      = "no_location"    // the activity has no location to check in at
+	ReasonActivity      = "activity"       // (with EFULL) the activity's sign-ups are full
+	ReasonPost          = "post"           // (with EFULL) the post's claims are full
+	ReasonImported      = "imported"       // (with ECONFLICT) this very file was imported into the community before
+	ReasonImportRunning = "import_running" // (with ECONFLICT) another import into the community is unfinished
+	ReasonNotLive       = "not_live"       // a dropped pin or a forwarded location checks no one in
+	ReasonTooFar        = "too_far"        // (with ECONFLICT) outside the activity's check-in radius
+	ReasonNoPlace       = "no_place"       // (with ENOTFOUND) no activity open now to check in at by location
+	ReasonLocationOnly  = "location_only"  // (with ECONFLICT) the activity takes location check-ins only: no code to present
 )
-
-// MaxPendingServices is how many service records one member may have
-// awaiting approval at once (SPEC §9, bounded per person).
-const MaxPendingServices = 20
 
 // Refuse returns the *Error of code with reason as its Detail.
 func Refuse(code, reason string) *Error { return &Error{Code: code, Detail: reason} }
@@ -132,3 +123,28 @@ func ErrorDetail(err error) string {
 	}
 	return ""
 }
+
+// Reasons a live location checks no one in (SPEC section 9), besides
+// ReasonNotLive, ReasonTooFar and ReasonNoPlace above.
+const (
+	ReasonInaccurate = "inaccurate"    // (with EINVALID) a live location less accurate than the activity's radius
+	ReasonJump       = "location_jump" // (with EINVALID) a live position implausibly far from the member's previous one; ignored
+)
+
+// Reasons of the rules that keep the ledger honest (SPEC §9: no
+// self-dealing, the record does not move, voids stick, bounded per person,
+// pairing targets safeguarded), in a block of their own.
+const (
+	ReasonOwnEntry       = "own_entry"        // (with EFORBIDDEN) nobody enters their own participation (/attend)
+	ReasonCheckedIn      = "checked_in"       // (with ECONFLICT) someone checked in: the activity's time no longer moves
+	ReasonBackdated      = "backdated"        // (with ECONFLICT) a new activity cannot start in the past with its check-in open
+	ReasonVoided         = "voided"           // (with ECONFLICT) the member's participation was voided: no check-in again
+	ReasonVoider         = "voider"           // (with EFORBIDDEN) who voided a participation cannot re-admit the member
+	ReasonTooManyPending = "too_many_pending" // (with EFULL) the member has MaxPendingServices records awaiting approval
+	ReasonNotPaired      = "not_paired"       // (with ECONFLICT) the post is not a paired one (nothing to confirm)
+	ReasonAwaiting       = "awaiting"         // (with ECONFLICT) a paired post's claim waits for a committee member's confirmation
+)
+
+// MaxPendingServices is how many service records one member may have
+// awaiting approval at once (SPEC §9, bounded per person).
+const MaxPendingServices = 20

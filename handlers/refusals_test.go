@@ -38,6 +38,8 @@ func TestEveryRefusalHasItsMessage(t *testing.T) {
 		ll.Refuse(ll.EFULL, ll.ReasonPost),
 		ll.Refuse(ll.EFORBIDDEN, ll.ReasonSelf),
 		ll.Refuse(ll.EINVALID, ll.ReasonLocation),
+		ll.Refuse(ll.EINVALID, ll.ReasonInaccurate),
+		ll.Refuse(ll.EINVALID, ll.ReasonJump),
 		ll.Refuse(ll.EINVALID, ll.ReasonNotLive),
 		ll.Refuse(ll.ECONFLICT, ll.ReasonTooFar),
 		ll.Refuse(ll.ENOTFOUND, ll.ReasonNoPlace),
@@ -49,6 +51,9 @@ func TestEveryRefusalHasItsMessage(t *testing.T) {
 		ll.Refuse(ll.EFULL, ll.ReasonTooManyPending),
 		ll.Refuse(ll.ECONFLICT, ll.ReasonNotPaired),
 		ll.Refuse(ll.ECONFLICT, ll.ReasonAwaiting),
+		ll.Refuse(ll.ECONFLICT, ll.ReasonImported),
+		ll.Refuse(ll.ECONFLICT, ll.ReasonImportRunning),
+		ll.Refuse(ll.ECONFLICT, ll.ReasonLocationOnly),
 	}
 	listed := map[string]bool{}
 	for _, e := range refusals {
