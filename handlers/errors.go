@@ -52,6 +52,9 @@ func (c *call) errorText(err error, subject string) string {
 		if e.Detail == ll.ReasonNoPlace {
 			return c.t("checkin.no_place")
 		}
+		if e.Detail == "claim" { // app.Posts.DecideClaim: decided already, or withdrawn
+			return c.t("error.no_claim", or(subject, "—"))
+		}
 		if subject != "" {
 			return c.t("error.not_found_id", subject)
 		}

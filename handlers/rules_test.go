@@ -332,7 +332,7 @@ func TestPairingTargetsSafeguarded(t *testing.T) {
 		t.Errorf("bob told = %+v", rs)
 	}
 	noTarget("declined bob /posts", e.send(bob, "/posts"))
-	wantIn(t, "confirm after decline", e.press(secretary, "pc:P1:M4"), "was not found")
+	wantIn(t, "confirm after decline", e.press(secretary, "pc:P1:M4"), "No claim of P1 waits for a confirmation")
 
 	// Asked again and confirmed: only now bob sees the target, audited.
 	e.send(bob, "/claim P1")
