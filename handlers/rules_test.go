@@ -143,6 +143,11 @@ func TestNoSelfDealingByThePerson(t *testing.T) {
 	// A member who left and rejoined is the same person: the secretary's
 	// old membership M1 (her service record S1) and her entries as M1.
 	e.rejoin(secretary, ll.RoleSecretary) // now M5, the secretary again
+	rs := e.send(secretary, "/pending")
+	wantIn(t, "rejoined /pending", rs, "yours: another committee member decides")
+	if hasButtonData(rs, "ap:S1") || !hasButtonData(rs, "ap:S2") {
+		t.Errorf("rejoined secretary's /pending buttons = %s, want S2's only", dumpButtons(rs))
+	}
 	before, exp = e.ledgerState(), e.exports()
 	wantIn(t, "/attend old self", e.send(secretary, "/attend A1 M1"), "You cannot enter your own participation")
 	wantIn(t, "/approve old own", e.send(secretary, "/approve S1"), "it is your own record")
