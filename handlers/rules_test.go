@@ -194,7 +194,7 @@ func TestTheRecordDoesNotMove(t *testing.T) {
 				t.Fatal(err)
 			}
 			e.now = a2.Start.Add(10 * time.Minute)
-			e.send(bob, "/checkin "+a2.Code)
+			wantIn(t, "bob checks in", e.send(bob, "/checkin "+e.rotatingCode("A2")), "A2")
 			before, exp = e.ledgerState(), e.exports()
 			want = map[string]string{"en": "Cancel it and create a new one instead", "zh": "请取消该活动并新建一个"}[lang]
 			for _, cmd := range []string{"/editactivity A2 start 2026-03-01 19:00", "/editactivity A2 start 2026-03-05 10:00", "/editactivity A2 duration 3h"} {

@@ -22,6 +22,8 @@ var scriptReasons = map[string]string{
 	"used":       ll.ReasonUsed,
 	"self":       ll.ReasonSelf,
 	"location":   ll.ReasonLocation,
+	"creator":    ll.ReasonCreator,
+	"loc_only":   ll.ReasonLocationOnly,
 	"checked_in": ll.ReasonCheckedIn,
 	"voided":     ll.ReasonVoided,
 	"voider":     ll.ReasonVoider,
