@@ -154,3 +154,21 @@ const (
 	ReasonInaccurate = "inaccurate"    // (with EINVALID) a live location less accurate than the activity's radius
 	ReasonJump       = "location_jump" // (with EINVALID) a live position implausibly far from the member's previous one; ignored
 )
+
+// Reasons of the rules that keep the ledger honest (SPEC §9: no
+// self-dealing, the record does not move, voids stick, bounded per person,
+// pairing targets safeguarded), in a block of their own.
+const (
+	ReasonOwnEntry       = "own_entry"        // (with EFORBIDDEN) nobody enters their own participation (/attend)
+	ReasonCheckedIn      = "checked_in"       // (with ECONFLICT) someone checked in: the activity's time no longer moves
+	ReasonBackdated      = "backdated"        // (with ECONFLICT) a new activity cannot start in the past with its check-in open
+	ReasonVoided         = "voided"           // (with ECONFLICT) the member's participation was voided: no check-in again
+	ReasonVoider         = "voider"           // (with EFORBIDDEN) who voided a participation cannot re-admit the member
+	ReasonTooManyPending = "too_many_pending" // (with EFULL) the member has MaxPendingServices records awaiting approval
+	ReasonNotPaired      = "not_paired"       // (with ECONFLICT) the post is not a paired one (nothing to confirm)
+	ReasonAwaiting       = "awaiting"         // (with ECONFLICT) a paired post's claim waits for a committee member's confirmation
+)
+
+// MaxPendingServices is how many service records one member may have
+// awaiting approval at once (SPEC §9, bounded per person).
+const MaxPendingServices = 20

@@ -47,7 +47,7 @@ func (x *Access) Committee(ctx context.Context, a Actor) (Scope, error) {
 		if err != nil {
 			return Scope{}, fmt.Errorf("load community %s: %w", id, err)
 		}
-		return Scope{Community: comm, Actor: a.AuditName(comm.ID), Role: ll.RoleAdmin, Channel: a.Channel, Now: a.Now}, nil
+		return Scope{Community: comm, Actor: a.AuditName(comm.ID), Role: ll.RoleAdmin, Channel: a.Channel, Now: a.Now, TelegramID: a.TelegramID}, nil
 	}
 	if self.MemberID == "" {
 		return Scope{}, ll.ErrNotMember
@@ -63,5 +63,5 @@ func (x *Access) Committee(ctx context.Context, a Actor) (Scope, error) {
 	case !m.Role.IsCommittee():
 		return Scope{}, ll.ErrForbidden
 	}
-	return Scope{Community: comm, Actor: m.ID, Role: m.Role, Channel: a.Channel, Now: a.Now, Member: &m}, nil
+	return Scope{Community: comm, Actor: m.ID, Role: m.Role, Channel: a.Channel, Now: a.Now, Member: &m, TelegramID: m.TelegramID}, nil
 }

@@ -71,6 +71,19 @@ func CheckStart(start, now time.Time) error {
 	return nil
 }
 
+// checkNotBackdated refuses (ECONFLICT ReasonBackdated) a new activity
+// that starts before now (to the minute the creator typed) while its check-in
+// window would still be open: created so, it would let people check in now
+// to what happened yesterday (SPEC §9). An activity wholly in the past (its
+// window closed) may be recorded, with /attend for who came.
+func checkNotBackdated(start, end, now time.Time) error {
+	if start.Before(now.Truncate(time.Minute)) && !now.After(end.Add(ll.CheckInClosesAfter)) {
+		return &ll.Error{Code: ll.ECONFLICT, Detail: ll.ReasonBackdated,
+			Message: "a new activity cannot start in the past while its check-in is open"}
+	}
+	return nil
+}
+
 // CheckDuration refuses a duration that is not whole minutes from
 // MinDuration to MaxDuration (EINVALID, Field "duration").
 func CheckDuration(d time.Duration) error {
@@ -127,14 +140,19 @@ type NewActivity struct {
 // same activity (title and start) created again by the same person within
 // DuplicateWindow is not created twice: Create returns the one created
 // before and existed true. Errors: EINVALID for a start out of range
-// (CheckStart), a duration out of range (CheckDuration), an unknown check-in
-// mode (Field "checkin"), location mode without a location (ReasonLocation)
-// or what Activity.Validate refuses; the store's errors.
+// (CheckStart); ECONFLICT ReasonBackdated for a start before now while its
+// check-in would be open now; EINVALID for a duration out of range
+// (CheckDuration), an unknown check-in mode (Field "checkin"), location
+// mode without a location (ReasonLocation) or what Activity.Validate
+// refuses; the store's errors.
 func (s *Activities) Create(ctx context.Context, sc *Scope, in NewActivity) (a ll.Activity, existed bool, err error) {
 	if err := CheckStart(in.Start, sc.Now); err != nil {
 		return ll.Activity{}, false, err
 	}
 	if err := CheckDuration(in.Duration); err != nil {
+		return ll.Activity{}, false, err
+	}
+	if err := checkNotBackdated(in.Start, in.Start.Add(in.Duration), sc.Now); err != nil {
 		return ll.Activity{}, false, err
 	}
 	a = ll.Activity{
@@ -243,7 +261,9 @@ type ActivityChange struct {
 // without one, or removing the location of one, is EINVALID with
 // ReasonLocation.
 // Errors: ErrNotFound; ECONFLICT with ReasonCancelled (a cancelled
-// activity); EINVALID for an unknown field (Field "activity_field"), a start
+// activity); ECONFLICT with ReasonCheckedIn for a start or duration once
+// anyone checked in (the store checks it atomically with the check-ins);
+// EINVALID for an unknown field (Field "activity_field"), a start
 // out of range, a duration or radius out of range, a malformed team id
 // (Field "team") or what Activity.Validate refuses; *BelowSignUpsError (an
 // EINVALID, Field "capacity") for a capacity below the sign-ups already

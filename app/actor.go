@@ -1,6 +1,8 @@
 package app
 
 import (
+	"context"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -63,6 +65,37 @@ type Scope struct {
 	// Member is the actor's own member record as the check read it: set
 	// for a committee member, nil for an admin.
 	Member *ll.Member
+	// TelegramID is the acting person's Telegram id (0 for the operator at
+	// the command line): the rules against self-dealing compare people, not
+	// member ids, so a member who left and rejoined is still themselves.
+	TelegramID int64
+}
+
+// IsPerson reports whether m is a membership of the person acting in the
+// scope: the actor's own member record, or any member record (of any
+// status, an old one too) with the actor's Telegram id.
+func (s Scope) IsPerson(m ll.Member) bool {
+	if s.Member != nil && m.ID == s.Member.ID && m.Community == s.Member.Community {
+		return true
+	}
+	return s.TelegramID != 0 && m.TelegramID == s.TelegramID
+}
+
+// refusal writes the audit entry of a refused committee action (action
+// "refused", detail "<what>: <why>") and returns err. The entry is written
+// on its own, since nothing else is; a failure to write it is returned
+// instead of err, so a refusal that should be audited never goes unaudited
+// silently.
+func (s Scope) refusal(ctx context.Context, a auditor, object, what, why string, err error) error {
+	if aerr := a.Audit(ctx, *s.Audit("refused", object, what+": "+why)); aerr != nil {
+		return fmt.Errorf("audit refusal of %s %s: %w", what, object, aerr)
+	}
+	return err
+}
+
+// auditor writes one audit entry on its own.
+type auditor interface {
+	Audit(ctx context.Context, e ll.AuditEntry) error
 }
 
 // CanAppoint reports whether the scope may grant committee roles.

@@ -31,6 +31,7 @@ type PostsStore interface {
 	// this member is active and u's (ErrNotMember otherwise).
 	ClaimAs(ctx context.Context, u ll.User, postID string, now time.Time) (p ll.Post, changed bool, err error)
 	UnclaimAs(ctx context.Context, u ll.User, postID string, now time.Time) (changed bool, err error)
+	PairingStore
 }
 
 // Posts is the community's standing service posts: members list, claim and
@@ -54,7 +55,13 @@ type OpenPost struct {
 // the actor holds marked. The target of a paired post is kept for its
 // holders and for the committee of that community, and emptied for everyone
 // else. Errors: ErrNotMember without an active membership; the store's.
+//
+// Each target it returns is audited as a view ("target", the post, "posts").
 func (x *Posts) Open(ctx context.Context, a Actor) ([]OpenPost, error) {
+	return x.open(ctx, a, true)
+}
+
+func (x *Posts) open(ctx context.Context, a Actor, withTargets bool) ([]OpenPost, error) {
 	m, err := self(ctx, x.store, a)
 	if err != nil {
 		return nil, err
@@ -79,12 +86,23 @@ func (x *Posts) Open(ctx context.Context, a Actor) ([]OpenPost, error) {
 		if p.Closed {
 			continue
 		}
-		if !held[p.ID] && !committee {
+		if !held[p.ID] && !committee || !withTargets {
+			p.Target = ""
+		}
+		// Every view of a target is audited; one whose entry cannot be
+		// written is not shown.
+		if err := x.viewedTarget(ctx, a, p, "posts"); err != nil {
 			p.Target = ""
 		}
 		open = append(open, OpenPost{Post: p, Held: held[p.ID]})
 	}
 	return open, nil
+}
+
+// OpenWithoutTargets is Open with every target left out, for a place that
+// never shows one (a group chat, a suggestion); nothing is audited.
+func (x *Posts) OpenWithoutTargets(ctx context.Context, a Actor) ([]OpenPost, error) {
+	return x.open(ctx, a, false)
 }
 
 // Suggest returns up to n open posts the actor could claim now (not full,
@@ -96,7 +114,7 @@ func (x *Posts) Suggest(ctx context.Context, a Actor, n int) ([]ll.Post, error) 
 		return nil, err
 	}
 	a.Member = m // read once for Open too
-	open, err := x.Open(ctx, a)
+	open, err := x.open(ctx, a, false)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +144,11 @@ func (x *Posts) Suggest(ctx context.Context, a Actor, n int) ([]ll.Post, error) 
 // this member is active and the actor's. It needs no membership read: an
 // actor whose Member is nil acts by their user's pointer. changed is false
 // when they already hold it. p has Claims filled in and, the actor being a
-// holder now, its target. Errors: EINVALID (Field "post") for something that
+// holder now, its target (audited as a view). A paired post is not
+// claimed at once: the claim waits for a committee member's confirmation
+// (DecideClaim), and Claim answers *AwaitingError (ECONFLICT ReasonAwaiting:
+// the committee to ask, when the request is new) with the post without its
+// target. Errors: EINVALID (Field "post") for something that
 // is no post id; otherwise the store's error unchanged — ErrNotMember
 // (no active membership of the actor's: a stale pointer), ErrNotFound,
 // ECONFLICT with ReasonClosed, EFULL with ReasonPost.
@@ -135,7 +157,16 @@ func (x *Posts) Claim(ctx context.Context, a Actor, id string) (p ll.Post, chang
 	if err != nil {
 		return ll.Post{}, false, err
 	}
-	return x.store.ClaimAs(ctx, a.Self(), pid, a.Now)
+	p, changed, err = x.store.ClaimAs(ctx, a.Self(), pid, a.Now)
+	if ll.ErrorDetail(err) == ll.ReasonAwaiting {
+		return x.requestPaired(ctx, a, pid)
+	}
+	if err == nil && !changed {
+		if aerr := x.viewedTarget(ctx, a, p, "claim"); aerr != nil {
+			p.Target = ""
+		}
+	}
+	return p, changed, err
 }
 
 // Unclaim releases the actor's hold on post id, checked as Claim checks it;
@@ -303,8 +334,19 @@ func (x *Posts) Edit(ctx context.Context, sc *Scope, id, field, value string) (l
 	if err := p.Validate(); err != nil {
 		return ll.Post{}, err
 	}
-	if err := x.store.SavePost(ctx, p, sc.Audit("editpost", p.ID, name+"="+value)); err != nil {
+	detail := name + "=" + value
+	if name == PostTarget && cleared != "" {
+		detail = name + " set" // a pairing target is personal data: never in the audit log
+	}
+	if err := x.store.SavePost(ctx, p, sc.Audit("editpost", p.ID, detail)); err != nil {
 		return ll.Post{}, err
+	}
+	// The post card shows the target: that view is audited (and without
+	// its entry the target is left out).
+	if p.Mode == ll.ModePaired && p.Target != "" {
+		if err := x.store.Audit(ctx, *sc.Audit("target", p.ID, "post card")); err != nil {
+			p.Target = ""
+		}
 	}
 	return p, nil
 }

@@ -160,9 +160,19 @@ func TestPostsOpenShowsTargetToHoldersAndCommittee(t *testing.T) {
 	if ps := open(2); ps[0].Target != "Wu Lan, room 401" {
 		t.Fatalf("a committee member sees %+v, want the target", ps[0])
 	}
-	p, changed, err := f.app.Posts.Claim(f.ctx, f.actor(3, false), "P1")
-	if err != nil || !changed || p.Target != "Wu Lan, room 401" || p.Claims != 1 {
-		t.Fatalf("Claim(P1) = %+v, %v, %v; want the holder to get the target", p, changed, err)
+	// SPEC §9 (part two wins): the claim of a paired post waits for a
+	// committee member's confirmation; only then does the holder get the target.
+	p, _, err := f.app.Posts.Claim(f.ctx, f.actor(3, false), "P1")
+	var aw *app.AwaitingError
+	if !errors.As(err, &aw) || !aw.New || len(aw.Committee) != 2 || p.Target != "" {
+		t.Fatalf("Claim(P1) = %+v, %v; want it waiting, without the target, for the 2 committee members", p, err)
+	}
+	if ps := open(3); ps[0].Target != "" || ps[0].Held {
+		t.Fatalf("a pending claimer sees %+v, want no target", ps[0])
+	}
+	d, err := f.app.Posts.DecideClaim(f.ctx, f.scope(2), "P1", aw.Claimer.ID, true)
+	if err != nil || !d.Changed || d.Post.Target != "Wu Lan, room 401" || d.Post.Claims != 1 {
+		t.Fatalf("DecideClaim(P1) = %+v, %v; want the holder to get the target", d, err)
 	}
 	if ps := open(3); ps[0].Target != "Wu Lan, room 401" || !ps[0].Held || ps[1].Held {
 		t.Fatalf("the holder sees %+v", ps)

@@ -25,7 +25,7 @@ func (f *fixture) secretOf(id string) []byte {
 
 func TestRotatingByDefault(t *testing.T) {
 	f := newFixture(t)
-	a, _, err := f.app.Activities.Create(f.ctx, f.scope(2), app.NewActivity{Title: "Now", Start: f.now.Add(-time.Hour), Duration: 2 * time.Hour})
+	a, _, err := f.app.Activities.Create(f.ctx, f.scope(2), app.NewActivity{Title: "Now", Start: f.now.Add(20 * time.Minute), Duration: 2 * time.Hour})
 	if err != nil || a.Mode != ll.CheckInRotating {
 		t.Fatalf("Create = mode %q, %v; want %s", a.Mode, err, ll.CheckInRotating)
 	}

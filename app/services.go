@@ -21,6 +21,8 @@ type ServicesStore interface {
 	LogService(ctx context.Context, r ll.ServiceRecord) (ll.ServiceRecord, error)
 	// ServiceRecord returns one record; ErrNotFound if unknown.
 	ServiceRecord(ctx context.Context, community, id string) (ll.ServiceRecord, error)
+	// Audit appends one entry to the community's audit log.
+	Audit(ctx context.Context, e ll.AuditEntry) error
 	// PendingServices returns the records awaiting a decision, oldest first.
 	PendingServices(ctx context.Context, community string) ([]ll.ServiceRecord, error)
 	// Decide approves or rejects a pending record in one atomic step and
@@ -96,8 +98,10 @@ func ServiceID(typed string) (string, error) {
 // waiting for approval. The same report (same date and text) sent again
 // while the first waits is not recorded twice: existed is then true and rec
 // the first. Errors: ErrNotMember; EINVALID Field "date", or "text" (empty,
-// longer than ll.MaxDescriptionLen, or not plain text); the store's errors.
-// A member's own report is not audited.
+// longer than ll.MaxDescriptionLen, or not plain text); EFULL
+// ReasonTooManyPending when the member already has ll.MaxPendingServices
+// records awaiting a decision (the store checks it atomically); the store's
+// errors. A member's own report is not audited.
 func (s *Services) Log(ctx context.Context, a Actor, date, text string) (rec ll.ServiceRecord, existed bool, err error) {
 	m, err := self(ctx, s.store, a)
 	if err != nil {
@@ -139,14 +143,33 @@ func (s *Services) Pending(ctx context.Context, sc *Scope) ([]ll.ServiceRecord, 
 	return s.store.PendingServices(ctx, sc.Community.ID)
 }
 
-// MayDecide reports whether the scope may decide r: nobody decides their
-// own record.
+// MayDecide reports whether the scope may decide r by member id: nobody
+// decides their own record. Decidable and Decide also compare the person
+// (Telegram id), which needs the author's member record.
 func MayDecide(sc *Scope, r ll.ServiceRecord) bool {
 	return r.Member != sc.Actor
 }
 
 // errOwnRecord refuses a decision on the decider's own record.
 var errOwnRecord = ll.Refuse(ll.EFORBIDDEN, ll.ReasonSelf)
+
+// notOwn refuses (EFORBIDDEN ReasonSelf, audited as "refused" with what)
+// a decision on a record of the person acting: by member id, or by the
+// Telegram id of its author's membership, an old one too.
+func (s *Services) notOwn(ctx context.Context, sc *Scope, r ll.ServiceRecord, what string) error {
+	own := !MayDecide(sc, r)
+	if !own {
+		m, err := s.store.Member(ctx, sc.Community.ID, r.Member)
+		if err != nil && !errors.Is(err, ll.ErrNotFound) {
+			return fmt.Errorf("author of %s: %w", r.ID, err)
+		}
+		own = err == nil && sc.IsPerson(m)
+	}
+	if own {
+		return sc.refusal(ctx, s.store, r.ID, what+" "+r.Member, "self", errOwnRecord)
+	}
+	return nil
+}
 
 // Decidable returns the record id (as ServiceID reads it) if the scope may
 // decide it now, before asking for a reason. Errors: EINVALID Field
@@ -161,8 +184,8 @@ func (s *Services) Decidable(ctx context.Context, sc *Scope, id string) (ll.Serv
 	if err != nil {
 		return ll.ServiceRecord{}, err
 	}
-	if !MayDecide(sc, r) {
-		return r, errOwnRecord
+	if err := s.notOwn(ctx, sc, r, "decide"); err != nil {
+		return r, err
 	}
 	if r.Status != ll.ServicePending {
 		return r, ll.Refuse(ll.ECONFLICT, ll.ReasonDecided)
@@ -206,17 +229,17 @@ func (s *Services) Decide(ctx context.Context, sc *Scope, id string, approve boo
 	if err != nil {
 		return Decision{}, err
 	}
-	if !MayDecide(sc, r) {
-		return Decision{}, errOwnRecord
-	}
 	action := "reject"
 	if approve {
 		action = "approve"
 	}
+	if err := s.notOwn(ctx, sc, r, action); err != nil {
+		return Decision{}, err
+	}
 	r, changed, err := s.store.Decide(ctx, sc.Community.ID, id, approve, sc.Actor, reason, sc.Now, sc.Audit(action, id, reason))
 	switch {
 	case errors.Is(err, ll.ErrForbidden):
-		return Decision{}, errOwnRecord
+		return Decision{}, sc.refusal(ctx, s.store, id, action+" "+r.Member, "self", errOwnRecord)
 	case ll.ErrorCode(err) == ll.ECONFLICT:
 		if r.ID == "" {
 			if cur, rerr := s.store.ServiceRecord(ctx, sc.Community.ID, id); rerr == nil {

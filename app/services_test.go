@@ -133,8 +133,10 @@ func TestServicesDecide(t *testing.T) {
 			t.Errorf("Decide(%s) = %+v, want the record as decided", tc.name, d)
 		}
 	}
-	if after := len(f.audit()); after != before {
-		t.Fatalf("refused decisions wrote %d audit entries", after-before)
+	// SPEC §9: a decision on one's own record is refused and audited; the
+	// other refusals write nothing.
+	if log := f.audit(); len(log)-before != 2 || log[0].Action != "refused" || log[1].Action != "refused" {
+		t.Fatalf("refused decisions wrote %d audit entries (%+v), want the 2 refused own-record ones", len(log)-before, log[:len(log)-before])
 	}
 	if recs := f.pending(); len(recs) != 1 || recs[0].ID != s2.ID {
 		t.Fatalf("pending after refusals = %+v, want only %s", recs, s2.ID)

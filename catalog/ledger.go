@@ -59,6 +59,14 @@ var enLedger = map[string]string{
 	"error.no_location":    "This activity has no check-in place: type the code shown at the activity.",
 	"error.decided":        "%s was already decided.",
 
+	// The rules that keep the ledger honest (SPEC §9).
+	"error.own_entry":        "You cannot enter your own participation: another committee member must.",
+	"error.checked_in":       "Someone has already checked in to this activity: its start, end and duration can no longer change. Cancel it and create a new one instead.",
+	"error.backdated":        "An activity cannot start in the past while its check-in is still open: that would let people check in to what is over. Give a start from now on.",
+	"error.voided":           "This participation was voided by the committee: checking in again is refused. If it was a mistake, another committee member can enter it with /attend.",
+	"error.voider":           "You voided this participation yourself: another committee member must re-admit the member.",
+	"error.too_many_pending": "You already have %d service records awaiting approval. Wait until the committee decides some of them.",
+
 	// Activities.
 	"activities.title":           "<b>Upcoming activities (%d)</b>",
 	"activities.none":            "There are no upcoming activities.",
@@ -268,6 +276,14 @@ var zhLedger = map[string]string{
 	"error.import_running": "本社区另有一次导入尚未完成：请先再次运行它以完成导入。",
 	"error.no_location":    "该活动没有设置签到地点，请输入活动现场公布的签到码。",
 	"error.decided":        "%s 已审核过。",
+
+	// The rules that keep the ledger honest (SPEC §9).
+	"error.own_entry":        "您不能为自己登记参与记录，须由其他大党委成员登记。",
+	"error.checked_in":       "该活动已有人签到，开始时间、结束时间和时长不能再修改。请取消该活动并新建一个。",
+	"error.backdated":        "活动的开始时间已过而签到仍开放时不能创建：否则可以为已结束的活动签到。请填写从现在起的开始时间。",
+	"error.voided":           "该参与记录已被大党委作废，不能再次签到。如有误，可由其他大党委成员用 /attend 登记。",
+	"error.voider":           "该参与记录是您作废的，须由其他大党委成员重新登记。",
+	"error.too_many_pending": "您已有 %d 条服务记录待审核，请等大党委审核部分记录后再提交。",
 
 	// Activities.
 	"activities.title":           "<b>近期活动（%d）</b>",

@@ -19,6 +19,8 @@ import (
 //	ps:A7             stop the presenter screen of A7 that carries the button
 //	ap:S4             approve service record S4 (committee)
 //	rj:S4             reject service record S4: asks for the reason (committee)
+//	pc:P3:M7          confirm M7's waiting claim of the paired post P3 (committee)
+//	pd:P3:M7          decline M7's waiting claim of the paired post P3 (committee)
 //	pg:p:2            page 2 of the open posts
 //	pg:t:2            page 2 of the teams
 //	pg:cm:2           page 2 of the communities (admin)
@@ -49,6 +51,8 @@ const (
 	cbPresent   = "ps"
 	cbApprove   = "ap"
 	cbReject    = "rj"
+	cbConfirm   = "pc"
+	cbDecline   = "pd"
 	cbPage      = "pg"
 	cbFlow      = "f"
 )
@@ -66,7 +70,8 @@ const (
 // callback is decoded button data.
 type callback struct {
 	kind  string
-	id    string // c, u, jt, lt, su, wd, ap, rj: the post, team, activity or service record id
+	id    string // c, u, jt, lt, su, wd, ap, rj, pc, pd: the post, team, activity or service record id
+	who   string // pc, pd: the member whose claim it is
 	list  string // pg
 	page  int    // pg, from 1
 	query string // pg:m
@@ -86,6 +91,8 @@ func (cb callback) encode() string {
 		return s
 	case cbFlow:
 		return cbFlow + ":" + cb.nonce + ":" + cb.step + ":" + cb.value
+	case cbConfirm, cbDecline:
+		return cb.kind + ":" + cb.id + ":" + cb.who
 	}
 	return cb.kind + ":" + cb.id
 }
@@ -122,6 +129,12 @@ func decodeCallback(s string) (callback, bool) {
 			return callback{}, false
 		}
 		cb.id = rest
+	case cbConfirm, cbDecline:
+		post, who, ok := strings.Cut(rest, ":")
+		if !ok || ll.NormalizeID('P', post) != post || ll.NormalizeID('M', who) != who {
+			return callback{}, false
+		}
+		cb.id, cb.who = post, who
 	case cbPage:
 		parts := strings.SplitN(rest, ":", 3)
 		if len(parts) < 2 {
@@ -239,6 +252,12 @@ func (c *call) onCallback() []ll.Reply {
 			return c.startRejectFlow(cb.id)
 		}
 		return withToast(c.decide(cb.id, true, ""))
+	case cbConfirm, cbDecline:
+		if _, err := c.committee(); err != nil {
+			c.public = true
+			return c.toastErr(err, "")
+		}
+		return withToast(c.decideClaim(cb.id, cb.who, cb.kind == cbConfirm))
 	case cbPage:
 		return c.pagePress(cb)
 	case cbFlow:

@@ -52,6 +52,9 @@ func (c *call) errorText(err error, subject string) string {
 		if e.Detail == ll.ReasonNoPlace {
 			return c.t("checkin.no_place")
 		}
+		if e.Detail == "claim" { // app.Posts.DecideClaim: decided already, or withdrawn
+			return c.t("error.no_claim", or(subject, "—"))
+		}
 		if subject != "" {
 			return c.t("error.not_found_id", subject)
 		}
@@ -70,11 +73,18 @@ func (c *call) errorText(err error, subject string) string {
 			return c.t("checkin.too_many", ll.MaxWrongCodesPerHour)
 		case ll.ReasonSelf:
 			return c.t("service.own", or(subject, "—"))
+		case ll.ReasonOwnEntry:
+			return c.t("error.own_entry")
+		case ll.ReasonVoider:
+			return c.t("error.voider")
 		}
 		return c.t("error.forbidden")
 	case ll.EFULL:
 		if e.Detail == ll.ReasonActivity { // the store says which object is full
 			return c.t("error.full_activity", subject)
+		}
+		if e.Detail == ll.ReasonTooManyPending {
+			return c.t("error.too_many_pending", ll.MaxPendingServices)
 		}
 		if subject != "" {
 			return c.t("error.full_id", subject)
@@ -105,6 +115,16 @@ func (c *call) errorText(err error, subject string) string {
 			return c.t("error.decided", or(subject, "—"))
 		case ll.ReasonTooFar:
 			return c.t("error.too_far")
+		case ll.ReasonCheckedIn:
+			return c.t("error.checked_in")
+		case ll.ReasonBackdated:
+			return c.t("error.backdated")
+		case ll.ReasonVoided:
+			return c.t("error.voided")
+		case ll.ReasonAwaiting:
+			return c.t("error.awaiting")
+		case ll.ReasonNotPaired:
+			return c.t("error.not_paired")
 		case ll.ReasonImported:
 			return c.t("error.imported")
 		case ll.ReasonImportRunning:

@@ -1,9 +1,11 @@
 package handlers
 
 import (
+	"errors"
 	"strings"
 
 	ll "github.com/lamplighter-bot/lamplighter"
+	"github.com/lamplighter-bot/lamplighter/app"
 )
 
 // posts lists the open posts of the member's community with [Claim] buttons.
@@ -45,6 +47,10 @@ func (c *call) claim(id string) []ll.Reply {
 	if c.stalePointer(err) {
 		return c.notMember()
 	}
+	var aw *app.AwaitingError
+	if errors.As(err, &aw) {
+		return c.claimAwaiting(aw)
+	}
 	if err != nil {
 		return c.fail(err, id)
 	}
@@ -61,6 +67,59 @@ func (c *call) claim(id string) []ll.Reply {
 	}
 	b.WriteString("\n" + c.t("claim.hint", p.ID))
 	return text(b.String())
+}
+
+// claimAwaiting answers a claim of a paired post: it waits for a committee
+// member's confirmation. A new request goes to each committee member with
+// [Confirm] / [Decline]; nobody is told the target until confirmed.
+func (c *call) claimAwaiting(aw *app.AwaitingError) []ll.Reply {
+	p := aw.Post
+	rs := c.say("claim.awaiting", p.ID, p.Title)
+	if !aw.New {
+		return rs
+	}
+	for _, m := range aw.Committee {
+		lang := memberLanguage(m, ll.Community{}, c.h.cfg.DefaultLanguage)
+		rs = append(rs, ll.Reply{ChatID: m.TelegramID, ToLabel: toLabel(m),
+			Text: tr(lang, "claim.confirm_ask", aw.Claimer.DisplayName(), p.ID, p.Title),
+			Buttons: [][]ll.Button{{
+				{Text: tr(lang, "button.confirm"), Data: callback{kind: cbConfirm, id: p.ID, who: aw.Claimer.ID}.encode()},
+				{Text: tr(lang, "button.decline"), Data: callback{kind: cbDecline, id: p.ID, who: aw.Claimer.ID}.encode()},
+			}}})
+	}
+	return rs
+}
+
+// decideClaim confirms or declines a waiting claim of a paired post
+// (committee), and tells the claimer: the target after a confirmation, in
+// their private chat; never after a decline.
+func (c *call) decideClaim(postID, memberID string, confirm bool) []ll.Reply {
+	sc := c.scope
+	d, err := c.h.app.Posts.DecideClaim(c.ctx, sc, postID, memberID, confirm)
+	if err != nil {
+		return c.fail(err, postID)
+	}
+	m, p := d.Claimer, d.Post
+	if !d.Changed {
+		return c.say("claim.confirm_already", m.DisplayName(), p.ID)
+	}
+	done := "claim.declined"
+	if confirm {
+		done = "claim.confirmed"
+	}
+	rs := c.say(done, m.DisplayName(), p.ID, p.Title)
+	if m.TelegramID == 0 || !m.Active() {
+		return rs
+	}
+	lang := memberLanguage(m, sc.Community, c.h.cfg.DefaultLanguage)
+	msg := tr(lang, "claim.declined_told", p.ID, p.Title)
+	if confirm {
+		msg = tr(lang, "claim.confirmed_told", p.ID, p.Title)
+		if p.Target != "" {
+			msg += "\n" + tr(lang, "post.target", p.Target)
+		}
+	}
+	return append(rs, ll.Reply{ChatID: m.TelegramID, ToLabel: toLabel(m), Text: msg})
 }
 
 // unclaim releases the member's hold on post id.
@@ -90,7 +149,11 @@ func (c *call) holdersText(p ll.Post) string {
 // post's target comes only to its holders and the committee (Posts.Open
 // decides), and the chat shows it in a private chat only.
 func (c *call) postsPage(page int) (ll.Reply, error) {
-	open, err := c.h.app.Posts.Open(c.ctx, c.actor())
+	open_ := c.h.app.Posts.OpenWithoutTargets
+	if c.req.Private {
+		open_ = c.h.app.Posts.Open // each target shown is audited
+	}
+	open, err := open_(c.ctx, c.actor())
 	if err != nil {
 		return ll.Reply{}, err
 	}

@@ -179,6 +179,8 @@ func TestEditPost(t *testing.T) {
 	e.post(ll.Post{Community: "dongan", Title: "Legal aid desk", Capacity: 3, Mode: ll.ModePaired})
 	e.send(alice, "/claim P1")
 	e.send(bob, "/claim P1")
+	e.press(deputy, "pc:P1:M3") // a paired post's claims wait for a confirmation (SPEC §9)
+	e.press(deputy, "pc:P1:M4")
 	tests := []struct{ text, want string }{
 		{"/editpost P1 title Legal aid", "Post <b>P1</b> saved."},
 		{"/editpost p1 description Tuesdays & Thursdays", "Tuesdays &amp; Thursdays"},
@@ -222,7 +224,10 @@ func TestPairingTargetOnlyForHoldersAndCommittee(t *testing.T) {
 	const target = "Wu Lan"
 	wantNotIn(t, "bob /posts", e.send(bob, "/posts"), target)
 	wantIn(t, "deputy /posts", e.send(deputy, "/posts"), target)
-	wantIn(t, "alice /claim", e.send(alice, "/claim P1"), target)
+	// SPEC §9 (part two wins): the claim waits for a committee member's
+	// confirmation; only then does alice see the target.
+	wantNotIn(t, "alice /claim", e.send(alice, "/claim P1"), target)
+	wantIn(t, "deputy confirms", e.press(deputy, "pc:P1:M3"), target)
 	wantIn(t, "alice /posts", e.send(alice, "/posts"), target)
 	wantNotIn(t, "bob /posts", e.send(bob, "/posts"), target)
 	// Never in a group, not even for the holder.

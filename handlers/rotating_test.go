@@ -25,7 +25,7 @@ func (e *env) rotatingCode(id string) string {
 func TestRotatingCodeCheckIn(t *testing.T) {
 	e := dongan(t)
 	e.member("dongan", lin, ll.RoleNone, "Hospital", "5")
-	wantIn(t, "/newactivity", e.send(secretary, "/newactivity Lamps | 2026-03-02 17:30 | 2h"), "Created activity <b>A1</b>", "/present A1")
+	wantIn(t, "/newactivity", e.send(secretary, "/newactivity Lamps | 2026-03-02 18:20 | 2h"), "Created activity <b>A1</b>", "/present A1")
 	code := e.rotatingCode("A1")
 
 	wantIn(t, "/checkin rotating", e.send(alice, "/checkin "+code), "✅ Checked in to <b>A1</b> Lamps", "2026: <b>1/2</b>")
@@ -48,8 +48,8 @@ func TestRotatingCodeCheckIn(t *testing.T) {
 
 func TestAmbiguousCodeAnswer(t *testing.T) {
 	e := dongan(t)
-	e.send(secretary, "/newactivity Lamps | 2026-03-02 17:30 | 2h")
-	e.send(secretary, "/newactivity Tea | 2026-03-02 17:45 | 1h")
+	e.send(secretary, "/newactivity Lamps | 2026-03-02 18:20 | 2h")
+	e.send(secretary, "/newactivity Tea | 2026-03-02 18:25 | 1h")
 	// Give A2 A1's secret: every code of one is the other's.
 	a1, _ := e.store.Activity(e.ctx, "dongan", "A1")
 	if err := e.rdb.HSet(e.ctx, e.prefix+"{c:dongan}:a:A2", "sec", a1.Secret).Err(); err != nil {
@@ -72,7 +72,7 @@ func TestAmbiguousCodeAnswer(t *testing.T) {
 
 func TestEditActivityCheckInMode(t *testing.T) {
 	e := dongan(t)
-	e.send(secretary, "/newactivity Lamps | 2026-03-02 17:30 | 2h")
+	e.send(secretary, "/newactivity Lamps | 2026-03-02 18:20 | 2h")
 	tests := []struct {
 		who  person
 		text string

@@ -80,7 +80,7 @@ func (c *call) pendingPage(page int) (ll.Reply, error) {
 	b.WriteString(c.t("pending.title", len(recs)))
 	for _, r := range recs[from:to] {
 		b.WriteString("\n\n<b>" + r.ID + "</b> " + r.Date + " · " + escape(names.display(r.Member)) + "\n" + escape(truncate(r.Text, 300)))
-		if !app.MayDecide(sc, r) {
+		if !app.MayDecide(sc, r) || sc.IsPerson(names[r.Member]) { // any membership of theirs
 			b.WriteString("\n" + c.t("pending.yours"))
 			continue
 		}

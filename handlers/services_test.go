@@ -35,8 +35,9 @@ func TestLogApproveReject(t *testing.T) {
 		t.Errorf("the secretary is offered to approve her own S3")
 	}
 
-	// Nobody approves their own record, by command or by button.
-	before = e.snapshot()
+	// Nobody approves their own record, by command or by button; the
+	// attempts are audited (SPEC §9) and change nothing else.
+	before = e.ledgerState()
 	wantIn(t, "self-approval", e.send(secretary, "/approve S3"), "You cannot decide S3: it is your own record.")
 	wantIn(t, "self-approval button", e.press(secretary, "ap:S3"), "it is your own record")
 	wantIn(t, "self-rejection", e.send(secretary, "/reject S3 no"), "it is your own record")
@@ -44,7 +45,8 @@ func TestLogApproveReject(t *testing.T) {
 	wantIn(t, "member approves", e.send(bob, "/approve S1"), "Only the community committee can do this.")
 	wantIn(t, "member presses approve", e.press(bob, "ap:S1"), "Only the community committee can do this.")
 	wantIn(t, "member presses reject", e.press(bob, "rj:S1"), "Only the community committee can do this.")
-	e.unchanged("refused decisions", before)
+	e.ledgerUnchanged("refused decisions", before)
+	wantAuditLine(t, e, "M1:refused:S3:approve M1: self", "M1:refused:S3:reject M1: self")
 
 	// Approval: the author is told, once, whatever the double taps.
 	rs = e.press(deputy, "ap:S1")

@@ -283,11 +283,13 @@ func (s *Store) Activities(ctx context.Context, community string) ([]ll.Activity
 // SaveActivity replaces an activity's editable fields (title, place, start,
 // end, capacity, location, radius, team) with its audit entry (Object
 // defaults to the id). The code, sign-ups, participations, cancellation and
-// creation stay. The date of its participations follows the start (the
-// start's date in the community's zone now): it reads the community first
-// (two round trips). Lowering the capacity below the sign-ups keeps them and
-// lets no one else sign up. ErrNotFound if the activity or team does not
-// exist; EINVALID if a does not validate.
+// creation stay. The start and end no longer change once anyone has a
+// participation in it, counting or voided (ECONFLICT Detail "checked_in",
+// checked in the same script as the check-ins), so a participation keeps its
+// date (the start's date in the community's zone, read first: two round
+// trips). Lowering the capacity below the sign-ups keeps them and lets no
+// one else sign up. ErrNotFound if the activity or team does not exist;
+// EINVALID if a does not validate.
 func (s *Store) SaveActivity(ctx context.Context, a ll.Activity, audit *ll.AuditEntry) error {
 	if err := checkActivity(&a); err != nil {
 		return err
@@ -306,6 +308,9 @@ func (s *Store) SaveActivity(ctx context.Context, a ll.Activity, audit *ll.Audit
 	st, rest, err := s.run(ctx, op, saveActivityScript, []string{s.k.act(c, a.ID), s.k.acts(c), s.k.rot(c)}, args...)
 	if err != nil || st == "ok" {
 		return err
+	}
+	if st == "conflict" {
+		return refusal(op, ll.ECONFLICT, str(rest, 0), fmt.Sprintf("someone checked in to %s: its time no longer changes", a.ID))
 	}
 	return statusError(op, st, rest, map[string]string{"activity": a.ID, "team": a.Team})
 }

@@ -32,6 +32,8 @@ import (
 //	<b>holders:<P>                  zset    current holders of the post: member id, score = claimed (unix ms)
 //	<b>claims:<M>                   list    the member's claims, oldest first, current and released:
 //	                                        "<post id>|<claimed unix ms>|<released unix ms or empty>"
+//	<b>pclaim:<P>                   hash    member id -> when (unix ms) they asked to claim the paired post:
+//	                                        claims waiting for a committee member's confirmation (pairing.go)
 //	<b>teams                        hash    team id -> JSON lamplighter.Team (id, name, created only)
 //	<b>team:<T>:members             set     member ids in the team
 //	<b>team:<T>:leaders             set     member ids leading the team (always also in members)
@@ -63,6 +65,10 @@ import (
 //	                                        "vt" (voided by, reason, unix ms) added, so field <ref>
 //	                                        exists exactly when a participation for ref counts. Kind,
 //	                                        title and date come from the activity or service record.
+//	<b>void:<A>                     hash    member number -> the audit name of who last voided that
+//	                                        member's participation in the activity, while it stays voided:
+//	                                        a check-in is refused, and so is an /attend by the voider;
+//	                                        another committee member's /attend re-admits (deletes the field)
 //	<b>wrong:<M>                    list    when (unix ms) the member's last wrong check-in codes were
 //	                                        sent, newest first, at most lamplighter.MaxWrongCodesPerHour;
 //	                                        expires an hour after the last
@@ -74,6 +80,8 @@ import (
 //	<b>svcs                         hash    service record id -> compact JSON {"m","x" (text),"d","c"
 //	                                        (created, unix ms),"st" (status),"by","at","r"}
 //	<b>pending                      zset    ids of the service records awaiting a decision, score = number
+//	<b>mpend:<M>                    set     ids of the member's service records awaiting a decision: at
+//	                                        most lamplighter.MaxPendingServices (LogService refuses more)
 //	<b>sched:last                   hash    reminder job (below-minimum, no-post, digest, escalation) -> its
 //	                                        last finished run, unix ms: what a restart catches up from
 //	<b>sched:run:<job>:<ms>         string  one scheduled run (cron job, or act:<A>:<offset> for an activity
@@ -190,6 +198,13 @@ const (
 	sufPending   = "pending"
 )
 
+// Suffixes of the keys of the rules that keep the ledger honest (SPEC §9).
+const (
+	sufVoided   = "void:"
+	sufMPending = "mpend:"
+	sufPClaims  = "pclaim:"
+)
+
 // keys builds key names under one prefix.
 type keys struct{ prefix string }
 
@@ -225,6 +240,13 @@ func (k keys) wrongTG(c, tg string) string   { return k.base(c) + sufWrongTG + t
 func (k keys) rot(c string) string           { return k.base(c) + sufRot }
 func (k keys) services(c string) string      { return k.base(c) + sufServices }
 func (k keys) pending(c string) string       { return k.base(c) + sufPending }
+
+// The keys of the rules that keep the ledger honest (SPEC §9).
+func (k keys) voided(c, id string) string          { return k.base(c) + sufVoided + id }
+func (k keys) pendingClaims(c, post string) string { return k.base(c) + sufPClaims + post }
+func (k keys) memberPending(c, member string) string {
+	return k.base(c) + sufMPending + member
+}
 
 func (k keys) user(tg int64) string { return k.prefix + "{u:" + strconv.FormatInt(tg, 10) + "}:user" }
 func (k keys) flow(tg int64) string { return k.prefix + "{u:" + strconv.FormatInt(tg, 10) + "}:flow" }

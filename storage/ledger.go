@@ -158,7 +158,9 @@ func decodeParts(community, member string, triples []string, acts map[string]act
 // activity under any concurrency. Sign-up is not required. The participation
 // is dated on the activity's date (its start's date in the community's zone,
 // see CreateActivity), not the day of the check-in. A participation voided
-// earlier does not count, so a new check-in records a new one.
+// earlier stays voided: a check-in of that member to that activity is
+// refused (ErrConflict, Detail "voided") until someone other than the voider
+// re-admits them with Attend.
 //
 // a is the activity with Signups filled in; it is also returned with the
 // ErrConflict errors, so that the caller can say when the window opens. in
@@ -322,7 +324,10 @@ func orElse(a, b string) string {
 // who left may be entered (the committee records what happened); a forgotten
 // one may not (ErrNotMember). ErrNotFound if the activity or member is
 // unknown; ErrConflict Detail "cancelled" for a cancelled activity, Detail
-// "not_open" before its check-in window opens; EINVALID without by. Like a
+// "not_open" before its check-in window opens; EFORBIDDEN Detail "voider"
+// when by's person voided the member's participation in it (by anyone else,
+// the entry re-admits them); EINVALID without by (the rule that nobody
+// enters themselves is app.Ledger's). Like a
 // check-in, it is dated on the activity's date.
 func (s *Store) Attend(ctx context.Context, community, activityID, memberID, by, note string, now time.Time, audit *ll.AuditEntry) (changed bool, err error) {
 	if err := checkActivityMember(community, activityID, memberID); err != nil {
@@ -340,7 +345,7 @@ func (s *Store) Attend(ctx context.Context, community, activityID, memberID, by,
 	st, rest, err := s.run(ctx, op, attendScript,
 		[]string{s.k.member(community, memberID), s.k.parts(community, memberID)},
 		s.k.base(community), activityID, at, storedPart{Method: ll.MethodManual, At: at, By: by, Note: note}.json(),
-		idNumber(memberID), aj, score)
+		idNumber(memberID), aj, score, by)
 	switch {
 	case err != nil:
 		return false, err
@@ -357,8 +362,9 @@ func (s *Store) Attend(ctx context.Context, community, activityID, memberID, by,
 // lamplighter.MaxDescriptionLen characters), with its audit entry (Object
 // defaults to "<ref>/<member>"), in one script. The voided participation
 // stays in the ledger (Voided set) and no longer counts. For an activity,
-// the member may then be recorded again by a check-in or Attend, which adds a
-// new participation beside the voided one. For a service record, the record
+// the member is marked voided there (keys.go, void:<A>): a check-in is then
+// refused, and so is an Attend by the voider's person; an Attend by anyone
+// else re-admits them, adding a new participation beside the voided one. For a service record, the record
 // stays approved and cannot be approved again: a voided service stays
 // voided. ErrNotFound (Detail "participation") if the member has no counting
 // participation for ref, or the member is unknown; EINVALID without by.
@@ -383,7 +389,7 @@ func (s *Store) Void(ctx context.Context, community, ref, memberID, by, reason s
 	op := fmt.Sprintf("void %s of %s/%s", ref, community, memberID)
 	st, rest, err := s.run(ctx, op, voidScript,
 		[]string{s.k.member(community, memberID), s.k.parts(community, memberID)},
-		s.k.base(community), ref, voidMembers(by, reason, at), idNumber(memberID), aj, score)
+		s.k.base(community), ref, voidMembers(by, reason, at), idNumber(memberID), aj, score, by)
 	if err != nil || st == "ok" {
 		return err
 	}

@@ -16,7 +16,8 @@ import (
 // prelude.
 var ledgerPrelude = `
 local SUF_ACT, SUF_SIGNUPS, SUF_ATTENDED, SUF_PARTS = '` + sufAct + `', '` + sufSignups + `', '` + sufAttended + `', '` + sufParts + `'
-local SUF_MEMBERS = '` + sufMembers + `'
+local SUF_MEMBERS, SUF_VOIDED, SUF_MPENDING = '` + sufMembers + `', '` + sufVoided + `', '` + sufMPending + `'
+local PENDING_MAX = ` + luaNum(ll.MaxPendingServices) + `
 local OPENS_BEFORE, CLOSES_AFTER = ` + luaNum(ll.CheckInOpensBefore.Milliseconds()) + `, ` + luaNum(ll.CheckInClosesAfter.Milliseconds()) + `
 local WRONG_MAX, WRONG_WINDOW = ` + luaNum(ll.MaxWrongCodesPerHour) + `, 3600000
 local PENDING_SUFFIX = '` + pendingSuffix + `'
@@ -25,6 +26,33 @@ local function akey(b, id) return b .. SUF_ACT .. id end
 local function sukey(b, id) return b .. SUF_SIGNUPS .. id end
 local function attkey(b, id) return b .. SUF_ATTENDED .. id end
 local function pkey(b, mid) return b .. SUF_PARTS .. mid end
+local function vkey(b, id) return b .. SUF_VOIDED .. id end
+
+-- checkedIn reports whether anyone has a participation in the activity,
+-- counting or voided: then its time no longer moves (SPEC §9).
+local function checkedIn(b, id)
+  return redis.call('SCARD', attkey(b, id)) > 0 or redis.call('EXISTS', vkey(b, id)) == 1
+end
+
+-- person is the Telegram id of who (an audit name: a member id, or tg:<id>),
+-- nil when unknown (the operator, a forgotten member, one who never opened
+-- the bot).
+local function person(b, who)
+  if string.sub(who, 1, 3) == 'tg:' then return string.sub(who, 4) end
+  if string.sub(who, 1, 1) ~= 'M' then return nil end
+  local t = redis.call('HGET', mkey(b, who), 'tg')
+  if not t or t == '' or t == '0' then return nil end
+  return t
+end
+
+-- samePerson reports whether the audit names x and y are one person: the
+-- same member, or memberships with one Telegram id (a member who left and
+-- rejoined is still themselves).
+local function samePerson(b, x, y)
+  if x == y then return true end
+  local px = person(b, x)
+  return px ~= nil and px == person(b, y)
+end
 
 -- indexRot keeps activity id in the zset rkey of rotating-code activities
 -- (score: when its check-in closes) exactly when its hash akey_ says it is
@@ -202,11 +230,18 @@ return {'ok', id}
 `)
 
 // KEYS: activity, acts, rot. ARGV: b, id, team, start, audit, score, then
-// field/value pairs (an empty value removes the field).
+// field/value pairs (an empty value removes the field). Answers conflict
+// checked_in when the start or end would change after someone checked in.
 var saveActivityScript = ledgerScript(`
 local b = ARGV[1]
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'notfound', 'activity'} end
 if not teamExists(b, ARGV[3]) then return {'notfound', 'team', ARGV[3]} end
+local cur = redis.call('HMGET', KEYS[1], 's', 'e')
+for i = 7, #ARGV, 2 do
+  if (ARGV[i] == 's' and ARGV[i + 1] ~= cur[1]) or (ARGV[i] == 'e' and ARGV[i + 1] ~= cur[2]) then
+    if checkedIn(b, ARGV[2]) then return {'conflict', 'checked_in'} end
+  end
+end
 for i = 7, #ARGV, 2 do hset(KEYS[1], ARGV[i], ARGV[i + 1]) end
 redis.call('ZADD', KEYS[2], ARGV[4], ARGV[2])
 indexRot(KEYS[3], KEYS[1], ARGV[2])
@@ -301,7 +336,8 @@ return out
 // member is not checked against a caller), the audit entry of a refusal by
 // the creator rule (object {{id}}) and its score. Answers, with the
 // activity's id, fields and sign-up count: ok, held (already counted), or
-// conflict with cancelled or not_open; or toomany, badcode (+ tries left),
+// conflict with cancelled, not_open or voided (the member's participation
+// was voided and nobody re-admitted them); or toomany, badcode (+ tries left),
 // ambiguous (+ the ids of the live activities whose code it is), invalid
 // location or loc_only (+ id), forbidden creator (+ id), notfound, notmember.
 // With a caller, ok also carries what the member's standing needs: the
@@ -399,7 +435,9 @@ if code ~= '' and f.mode and f.by and f.by ~= '' and not (f.pby and f.pby ~= '' 
     return {'forbidden', 'creator', aid}
   end
 end
-if redis.call('HSETNX', KEYS[4], aid, pj) == 0 then return {'held', aid, a, n, method} end
+if redis.call('HEXISTS', KEYS[4], aid) == 1 then return {'held', aid, a, n, method} end
+if redis.call('HEXISTS', vkey(b, aid), ARGV[7]) == 1 then return {'conflict', 'voided', aid, a, n} end
+redis.call('HSET', KEYS[4], aid, pj)
 redis.call('SADD', attkey(b, aid), ARGV[7])
 if ARGV[8] == '' then return {'ok', aid, a, n, method} end
 return {'ok', aid, a, n, method, redis.call('GET', KEYS[6]) or '', redis.call('LRANGE', KEYS[7], 0, -1),
@@ -407,7 +445,9 @@ return {'ok', aid, a, n, method, redis.call('GET', KEYS[6]) or '', redis.call('L
 `)
 
 // KEYS: member, participations. ARGV: b, activity id, now, participation
-// JSON, member number, audit, score. Answers ok or noop.
+// JSON, member number, audit, score, by. Answers ok or noop, or forbidden
+// voider when by's person voided the member's participation in it; an
+// entry by anyone else re-admits the member (the void marker goes).
 var attendScript = ledgerScript(`
 local b, aid = ARGV[1], ARGV[2]
 local st = redis.call('HGET', KEYS[1], 'status')
@@ -417,15 +457,20 @@ local a = redis.call('HMGET', akey(b, aid), 's', 'cx')
 if not a[1] then return {'notfound', 'activity'} end
 if a[2] then return {'conflict', 'cancelled'} end
 if tonumber(ARGV[3]) < tonumber(a[1]) - OPENS_BEFORE then return {'conflict', 'not_open'} end
-if redis.call('HSETNX', KEYS[2], aid, ARGV[4]) == 0 then return {'noop'} end
+if redis.call('HEXISTS', KEYS[2], aid) == 1 then return {'noop'} end
+local voider = redis.call('HGET', vkey(b, aid), ARGV[5])
+if voider and samePerson(b, voider, ARGV[8]) then return {'forbidden', 'voider'} end
+redis.call('HSET', KEYS[2], aid, ARGV[4])
+redis.call('HDEL', vkey(b, aid), ARGV[5])
 redis.call('SADD', attkey(b, aid), ARGV[5])
 audit(b, ARGV[6], ARGV[7])
 return {'ok'}
 `)
 
 // KEYS: member, participations. ARGV: b, ref, void JSON members (without
-// braces), member number, audit, score. Moves the counting participation for
-// ref to "<ref>~<n>" with the void added.
+// braces), member number, audit, score, by. Moves the counting participation
+// for ref to "<ref>~<n>" with the void added; for an activity, marks the
+// member voided there by by (void:<A>).
 var voidScript = ledgerScript(`
 local b, ref = ARGV[1], ARGV[2]
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'notfound', 'member'} end
@@ -435,20 +480,26 @@ local n = 1
 while redis.call('HEXISTS', KEYS[2], ref .. '~' .. n) == 1 do n = n + 1 end
 redis.call('HSET', KEYS[2], ref .. '~' .. n, string.sub(v, 1, -2) .. ',' .. ARGV[3] .. '}')
 redis.call('HDEL', KEYS[2], ref)
-if string.sub(ref, 1, 1) == 'A' then redis.call('SREM', attkey(b, ref), ARGV[4]) end
+if string.sub(ref, 1, 1) == 'A' then
+  redis.call('SREM', attkey(b, ref), ARGV[4])
+  redis.call('HSET', vkey(b, ref), ARGV[4], ARGV[7])
+end
 audit(b, ARGV[5], ARGV[6])
 return {'ok'}
 `)
 
-// KEYS: member, seq, services, pending. ARGV: record JSON. Answers ok with
-// the new id.
+// KEYS: member, seq, services, pending, the member's pending. ARGV: record
+// JSON. Answers ok with the new id, or toomany when the member has
+// PENDING_MAX records awaiting a decision.
 var logServiceScript = ledgerScript(`
 local st = redis.call('HGET', KEYS[1], 'status')
 if not st then return {'notfound', 'member'} end
 if st ~= 'active' then return {'notmember'} end
+if redis.call('SCARD', KEYS[5]) >= PENDING_MAX then return {'toomany'} end
 local n = redis.call('HINCRBY', KEYS[2], 'S', 1)
 redis.call('HSET', KEYS[3], 'S' .. n, ARGV[1])
 redis.call('ZADD', KEYS[4], n, 'S' .. n)
+redis.call('SADD', KEYS[5], 'S' .. n)
 return {'ok', 'S' .. n}
 `)
 
@@ -471,7 +522,7 @@ local b, id = ARGV[1], ARGV[2]
 local j = redis.call('HGET', KEYS[1], id)
 if not j then return {'notfound', 'service'} end
 local r = cjson.decode(j)
-if r.m == ARGV[3] then return {'forbidden', 'self'} end
+if samePerson(b, r.m, ARGV[3]) then return {'forbidden', 'self'} end
 local want = 'rejected'
 if ARGV[5] == '1' then want = 'approved' end
 if r.st ~= 'pending' then
@@ -482,6 +533,7 @@ if string.sub(j, -#PENDING_SUFFIX) ~= PENDING_SUFFIX then return {'corrupt', j} 
 j = string.sub(j, 1, #j - #PENDING_SUFFIX) .. ARGV[4]
 redis.call('HSET', KEYS[1], id, j)
 redis.call('ZREM', KEYS[2], id)
+redis.call('SREM', b .. SUF_MPENDING .. r.m, id)
 if ARGV[5] == '1' then redis.call('HSETNX', pkey(b, r.m), id, ARGV[6]) end
 audit(b, ARGV[7], ARGV[8])
 return {'ok', j}

@@ -332,13 +332,19 @@ func TestAttendAndVoid(t *testing.T) {
 	}
 	err = s.Void(ctx, "dongan", a.ID, m, sec, "again", vat, nil)
 	wantError(t, "Void again", err, ll.ENOTFOUND, "participation")
-	if _, changed, err := s.CheckIn(ctx, "dongan", m, byCode(a.Code), t0.Add(time.Hour)); err != nil || !changed {
-		t.Errorf("CheckIn after Void = %v, %v; want recorded", changed, err)
+	// SPEC §9 (part two wins): a void sticks. A check-in again is refused,
+	// and so is the voider's entry, until someone else re-admits the member.
+	_, _, err = s.CheckIn(ctx, "dongan", m, byCode(a.Code), t0.Add(time.Hour))
+	wantConflict(t, "CheckIn after Void", err, "voided")
+	_, err = s.Attend(ctx, "dongan", a.ID, m, sec, "", vat, nil)
+	wantError(t, "Attend by the voider", err, ll.EFORBIDDEN, ll.ReasonVoider)
+	if changed, err := s.Attend(ctx, "dongan", a.ID, m, other, "", vat, nil); err != nil || !changed {
+		t.Errorf("Attend (re-admitted by another) after Void = %v, %v; want recorded", changed, err)
 	}
 	if err := s.Void(ctx, "dongan", a.ID, m, sec, "twice", vat, nil); err != nil {
-		t.Errorf("Void of the new check-in = %v", err)
+		t.Errorf("Void of the new entry = %v", err)
 	}
-	if changed, err := s.Attend(ctx, "dongan", a.ID, m, sec, "", vat, nil); err != nil || !changed {
+	if changed, err := s.Attend(ctx, "dongan", a.ID, m, other, "", vat, nil); err != nil || !changed {
 		t.Errorf("Attend after two voids = %v, %v", changed, err)
 	}
 	ps, _ = s.Participations(ctx, "dongan", m)

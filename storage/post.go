@@ -162,7 +162,10 @@ func (s *Store) Claim(ctx context.Context, community, postID, memberID string, n
 // u.TelegramID's, and answers ErrNotMember otherwise (no member there, one
 // who left or was forgotten, or another user's: a stale pointer never acts
 // for someone else). The member is then marked reachable, as a user who
-// writes to the bot again is. Other errors and results as for Claim.
+// writes to the bot again is. A paired post is not claimed so: its claims
+// wait for a committee member's confirmation (ECONFLICT Detail "awaiting";
+// RequestClaimAs, DecideClaim), unless the member holds it already. Other
+// errors and results as for Claim.
 func (s *Store) ClaimAs(ctx context.Context, u ll.User, postID string, now time.Time) (p ll.Post, changed bool, err error) {
 	tg, err := callerID(u)
 	if err != nil {
@@ -181,6 +184,9 @@ func (s *Store) claim(ctx context.Context, community, postID, memberID, tg strin
 	st, rest, err := s.run(ctx, op, claimScript, s.claimKeys(community, postID, memberID), postID, memberID, s.millis(now), tg)
 	if err != nil {
 		return ll.Post{}, false, err
+	}
+	if st == "conflict" {
+		return ll.Post{}, false, refusal(op, ll.ECONFLICT, str(rest, 0), fmt.Sprintf("a claim of the paired post %s waits for a confirmation", postID))
 	}
 	if st != "ok" && st != "held" {
 		return ll.Post{}, false, statusError(op, st, rest, map[string]string{"post": postID, "member": memberID})
@@ -212,8 +218,27 @@ func (s *Store) unclaim(ctx context.Context, community, postID, memberID, tg str
 		return false, err
 	}
 	op := fmt.Sprintf("unclaim %s/%s for %s", community, postID, memberID)
-	st, rest, err := s.run(ctx, op, unclaimScript, s.claimKeys(community, postID, memberID), postID, memberID, s.millis(now), tg)
+	lo, hi := yearInterior(msTime(s.clock(now)))
+	st, rest, err := s.run(ctx, op, unclaimScript, s.claimKeys(community, postID, memberID), postID, memberID, s.millis(now), tg,
+		ReleasedClaimsKept, lo.UnixMilli(), hi.UnixMilli())
 	return changedResult(op, st, rest, err, map[string]string{"post": postID, "member": memberID})
+}
+
+// ReleasedClaimsKept bounds a member's claim history (SPEC §9, bounded per
+// person): an unclaim keeps the newest ReleasedClaimsKept released claims
+// that no total counts (claimed and released within one year, in every time
+// zone) and drops older ones of those. A claim held across any year's end
+// stays, so every year's totals (posts held at its end, or now) and every
+// standing are unchanged; the history grows by at most this many entries a
+// year, whatever one account does.
+const ReleasedClaimsKept = 200
+
+// yearInterior is the part of now's UTC year that lies inside the year in
+// every time zone (UTC-12 to UTC+14): from 1 January 12:00 UTC to 31
+// December 10:00 UTC. Before its start nothing is ever trimmed.
+func yearInterior(now time.Time) (lo, hi time.Time) {
+	y := now.UTC().Year()
+	return time.Date(y, 1, 1, 12, 0, 0, 0, time.UTC), time.Date(y+1, 1, 1, -14, 0, 0, 0, time.UTC)
 }
 
 func (s *Store) checkClaimIDs(community, postID, memberID string) error {

@@ -24,6 +24,11 @@ var scriptReasons = map[string]string{
 	"location":   ll.ReasonLocation,
 	"creator":    ll.ReasonCreator,
 	"loc_only":   ll.ReasonLocationOnly,
+	"checked_in": ll.ReasonCheckedIn,
+	"voided":     ll.ReasonVoided,
+	"voider":     ll.ReasonVoider,
+	"not_paired": ll.ReasonNotPaired,
+	"awaiting":   ll.ReasonAwaiting,
 }
 
 // refusal is the domain error of a script's refusal: code, with the

@@ -330,7 +330,8 @@ return out
 // KEYS: posts, member, holders, claims. ARGV: post id, member id, now, and
 // the caller's telegram id or "" (then the member is checked after the post,
 // and an unknown one is notfound). Answers ok or held with the post's JSON
-// and holder count.
+// and holder count; with a caller, conflict awaiting for a paired post (its
+// claims wait for a confirmation: pairing.go).
 var claimScript = script(`
 if ARGV[4] ~= '' then
   local e = caller(KEYS[2], ARGV[4])
@@ -346,6 +347,7 @@ end
 local n = redis.call('ZCARD', KEYS[3])
 if redis.call('ZSCORE', KEYS[3], ARGV[2]) then return {'held', pj, n} end
 local p = cjson.decode(pj)
+if ARGV[4] ~= '' and p.mode == 'paired' then return {'conflict', 'awaiting'} end
 if p.closed == true then return {'closed'} end
 local cap = tonumber(p.capacity) or 0
 if cap > 0 and n >= cap then return {'full'} end
@@ -354,8 +356,10 @@ redis.call('RPUSH', KEYS[4], ARGV[1] .. '|' .. ARGV[3] .. '|')
 return {'ok', pj, n + 1}
 `)
 
-// KEYS: posts, member, holders, claims. ARGV: post id, member id, now, and
-// the caller's telegram id or "" (as for claimScript).
+// KEYS: posts, member, holders, claims. ARGV: post id, member id, now, the
+// caller's telegram id or "" (as for claimScript), how many released claims
+// of the year to keep, and the bounds (unix ms) of the instants no zone's
+// year end can be in around now.
 var unclaimScript = script(`
 if ARGV[4] ~= '' then
   local e = caller(KEYS[2], ARGV[4])
@@ -369,8 +373,24 @@ for i = #l, 1, -1 do
   local p, c, r = string.match(l[i], '^([^|]*)|([^|]*)|(.*)$')
   if p == ARGV[1] and r == '' then
     redis.call('LSET', KEYS[4], i - 1, p .. '|' .. c .. '|' .. ARGV[3])
+    l[i] = p .. '|' .. c .. '|' .. ARGV[3]
     break
   end
+end
+-- Keep the newest ARGV[5] released claims that lie wholly between the
+-- possible year ends around now (ARGV[6], ARGV[7]): no total counts them
+-- (a year's posts are those held at its end, or now). Older ones go.
+local keep, lo, hi = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local drop = {}
+for i = #l, 1, -1 do
+  local c, r = string.match(l[i], '^[^|]*|([^|]*)|(.*)$')
+  if r ~= '' and tonumber(c) >= lo and tonumber(r) < hi then
+    if keep > 0 then keep = keep - 1 else drop[#drop + 1] = i end
+  end
+end
+if #drop > 0 then
+  for _, i in ipairs(drop) do redis.call('LSET', KEYS[4], i - 1, '~') end
+  redis.call('LREM', KEYS[4], 0, '~')
 end
 return {'ok'}
 `)

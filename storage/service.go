@@ -60,7 +60,9 @@ func decodeService(community, id, j string) (ll.ServiceRecord, error) {
 // be a YYYY-MM-DD date from lamplighter.MaxServiceBackdate days before
 // Created's date to that date, in the community's zone; an empty Date is that
 // date (today). The text is required, at most lamplighter.MaxDescriptionLen
-// characters. Errors: EINVALID (Detail "text" or "date"); ErrNotFound if the
+// characters. A member has at most lamplighter.MaxPendingServices records
+// awaiting a decision (EFULL, Detail "too_many_pending", checked in the
+// script). Errors: EINVALID (Detail "text" or "date"); ErrNotFound if the
 // community or member does not exist; ErrNotMember if the member is not
 // active. Two round trips: the community's zone, then one script.
 func (s *Store) LogService(ctx context.Context, r ll.ServiceRecord) (ll.ServiceRecord, error) {
@@ -104,9 +106,13 @@ func (s *Store) LogService(ctx context.Context, r ll.ServiceRecord) (ll.ServiceR
 	}
 	op := fmt.Sprintf("log service of %s/%s", c, r.Member)
 	st, rest, err := s.run(ctx, op, logServiceScript,
-		[]string{s.k.member(c, r.Member), s.k.seq(c), s.k.services(c), s.k.pending(c)}, j)
+		[]string{s.k.member(c, r.Member), s.k.seq(c), s.k.services(c), s.k.pending(c), s.k.memberPending(c, r.Member)}, j)
 	if err != nil {
 		return ll.ServiceRecord{}, err
+	}
+	if st == "toomany" {
+		return ll.ServiceRecord{}, &ll.Error{Code: ll.EFULL, Detail: ll.ReasonTooManyPending,
+			Message: fmt.Sprintf("member %s has %d service records awaiting approval", r.Member, ll.MaxPendingServices)}
 	}
 	if st != "ok" {
 		return ll.ServiceRecord{}, statusError(op, st, rest, map[string]string{"member": r.Member})
@@ -165,7 +171,8 @@ func (s *Store) PendingServices(ctx context.Context, community string) ([]ll.Ser
 // approval adds exactly one participation for the author: kind service, ref
 // the record's id, dated on the record's service date, method approval,
 // verified by by at now (both read from the record). Errors: ErrNotFound if the record is unknown; EFORBIDDEN
-// Detail "self" if by is its author (checked first: an author never decides
+// Detail "self" if by is its author's person (the author's member id, or a
+// membership with the author's Telegram id; checked first: an author never decides
 // their own record); ErrConflict Detail "decided" if it was decided the
 // other way (r is then the record as decided); EINVALID without by. Deciding
 // it again the same way is a no-op: changed false, no audit entry, r as
