@@ -51,7 +51,7 @@ func (c *Community) Validate() error {
 	if !communityIDPattern.MatchString(c.ID) {
 		return Invalid("id", "community id must be 1-20 of a-z, 0-9 and -")
 	}
-	if err := checkText("name", c.Name, MaxNameLen, true); err != nil {
+	if err := CheckLine("name", c.Name, MaxNameLen, true); err != nil {
 		return err
 	}
 	if _, err := time.LoadLocation(c.TimeZone); err != nil || c.TimeZone == "" {
@@ -142,20 +142,20 @@ type Member struct {
 
 // Validate reports the first problem with m's user-editable fields.
 func (m *Member) Validate() error {
-	if err := checkText("name", m.Name, MaxNameLen, true); err != nil {
+	if err := CheckLine("name", m.Name, MaxNameLen, true); err != nil {
 		return err
 	}
-	if err := checkText("unit", m.Unit, MaxUnitLen, false); err != nil {
+	if err := CheckLine("unit", m.Unit, MaxUnitLen, false); err != nil {
 		return err
 	}
-	if err := checkText("building", m.Building, MaxBuildingLen, false); err != nil {
+	if err := CheckLine("building", m.Building, MaxBuildingLen, false); err != nil {
 		return err
 	}
 	if len(m.Skills) > MaxSkills {
 		return Invalid("skills", "at most %d skills", MaxSkills)
 	}
 	for _, s := range m.Skills {
-		if err := checkText("skills", s, MaxSkillLen, true); err != nil {
+		if err := CheckLine("skills", s, MaxSkillLen, true); err != nil {
 			return err
 		}
 	}
@@ -212,7 +212,7 @@ type Post struct {
 
 // Validate reports the first problem with p.
 func (p *Post) Validate() error {
-	if err := checkText("title", p.Title, MaxTitleLen, true); err != nil {
+	if err := CheckLine("title", p.Title, MaxTitleLen, true); err != nil {
 		return err
 	}
 	if err := checkText("description", p.Description, MaxDescriptionLen, false); err != nil {
@@ -231,6 +231,11 @@ func (p *Post) Validate() error {
 	}
 	if len(p.Skills) > MaxSkills {
 		return Invalid("skills", "at most %d skills", MaxSkills)
+	}
+	for _, s := range p.Skills {
+		if ForgesLine(s) {
+			return Invalid("skills", "skills must be one line, without invisible or direction-control characters")
+		}
 	}
 	return nil
 }
@@ -254,6 +259,12 @@ type Team struct {
 	Leaders   []string  `json:"leaders,omitempty"` // member ids
 	Members   []string  `json:"members,omitempty"` // member ids, filled in by storage
 	Created   time.Time `json:"created"`
+}
+
+// Validate reports the first problem with t's name (the rest is the
+// store's): required, at most MaxNameLen characters, one line.
+func (t *Team) Validate() error {
+	return CheckLine("name", t.Name, MaxNameLen, true)
 }
 
 // Invite lets people register with a community. A personal invite is bound to
@@ -354,6 +365,43 @@ func ParseSkills(s string) []string {
 		}
 	}
 	return out
+}
+
+// forgesLine reports whether r could make a line of text show as more than
+// one line, or as something else than what it says, in a list, a report or a
+// notice: a line break (CR, LF, NEL, LINE and PARAGRAPH SEPARATOR), a
+// bidirectional control (the embeddings, overrides and isolates, the
+// left-to-right, right-to-left and Arabic letter marks) or a zero-width
+// character (space, non-joiner, joiner, word joiner, byte-order mark).
+func forgesLine(r rune) bool {
+	switch {
+	case r == '\r', r == '\n', r == 0x85, r == 0x2028, r == 0x2029:
+		return true
+	case r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069, r == 0x200E, r == 0x200F, r == 0x061C:
+		return true
+	case r >= 0x200B && r <= 0x200D, r == 0x2060, r == 0xFEFF:
+		return true
+	}
+	return false
+}
+
+// ForgesLine reports whether s holds a character that a one-line field
+// (a name, unit, building, skill or title) refuses: see CheckLine.
+func ForgesLine(s string) bool { return strings.ContainsFunc(s, forgesLine) }
+
+// CheckLine checks a one-line field (a name, unit, building, skill, title)
+// like checkText and also refuses line breaks, bidirectional controls and
+// zero-width characters (SPEC section 9: text cannot forge a line), so that
+// a list, report or notice never shows a line a user typed as an entry of
+// its own. Errors: EINVALID with Detail field.
+func CheckLine(field, v string, max int, required bool) error {
+	if err := checkText(field, v, max, required); err != nil {
+		return err
+	}
+	if ForgesLine(v) {
+		return Invalid(field, "%s must be one line, without invisible or direction-control characters", field)
+	}
+	return nil
 }
 
 func checkText(field, v string, max int, required bool) error {

@@ -123,7 +123,7 @@ func (a *Activity) Radius() float64 {
 
 // Validate reports the first problem with a.
 func (a *Activity) Validate() error {
-	if err := checkText("title", a.Title, MaxTitleLen, true); err != nil {
+	if err := CheckLine("title", a.Title, MaxTitleLen, true); err != nil {
 		return err
 	}
 	if err := checkText("place", a.Place, MaxTitleLen, false); err != nil {
