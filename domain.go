@@ -1,8 +1,10 @@
 package lamplighter
 
 import (
+	"encoding/json"
 	"fmt"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -44,6 +46,149 @@ type Community struct {
 	PostMinimum int       `json:"post_minimum"` // posts each member should hold
 	NoticeChat  int64     `json:"notice_chat,omitempty"`
 	Created     time.Time `json:"created"`
+	// Years holds the minimums by the calendar year from which they apply
+	// (SPEC section 9: the rules that change the count belong to the
+	// year): a year uses the entry of the latest year at or before it, a
+	// year before every entry the earliest one, and with no entry at all
+	// Minimum and PostMinimum. Minimum and PostMinimum are always the
+	// values of the current year on; change them with SetMinimums.
+	Years YearMinimums `json:"years,omitempty"`
+}
+
+// Minimums are the two rules that decide compliance for a year.
+type Minimums struct {
+	Minimum     int `json:"minimum"`      // participations required in the year
+	PostMinimum int `json:"post_minimum"` // posts to hold
+}
+
+// YearMinimums is a community's minimums by the year from which they
+// apply. It is a string ("2025:2:1,2026:3:1", years ascending) so that a
+// Community stays comparable; its JSON is an object
+// {"2026":{"minimum":3,"post_minimum":1}}. The zero value has no entry.
+type YearMinimums string
+
+// yearEntry is one entry of a YearMinimums.
+type yearEntry struct {
+	year int
+	Minimums
+}
+
+// entries decodes y, years ascending; a malformed entry is skipped.
+func (y YearMinimums) entries() []yearEntry {
+	if y == "" {
+		return nil
+	}
+	var out []yearEntry
+	for _, e := range strings.Split(string(y), ",") {
+		f := strings.Split(e, ":")
+		if len(f) != 3 {
+			continue
+		}
+		yr, err1 := strconv.Atoi(f[0])
+		mn, err2 := strconv.Atoi(f[1])
+		pm, err3 := strconv.Atoi(f[2])
+		if err1 != nil || err2 != nil || err3 != nil {
+			continue
+		}
+		out = append(out, yearEntry{yr, Minimums{mn, pm}})
+	}
+	return out
+}
+
+// encodeYears is the canonical YearMinimums of entries by year.
+func encodeYears(m map[int]Minimums) YearMinimums {
+	years := make([]int, 0, len(m))
+	for y := range m {
+		years = append(years, y)
+	}
+	sort.Ints(years)
+	parts := make([]string, len(years))
+	for i, y := range years {
+		parts[i] = fmt.Sprintf("%d:%d:%d", y, m[y].Minimum, m[y].PostMinimum)
+	}
+	return YearMinimums(strings.Join(parts, ","))
+}
+
+// Map returns the entries of y by year (nil for none).
+func (y YearMinimums) Map() map[int]Minimums {
+	es := y.entries()
+	if len(es) == 0 {
+		return nil
+	}
+	m := make(map[int]Minimums, len(es))
+	for _, e := range es {
+		m[e.year] = e.Minimums
+	}
+	return m
+}
+
+// MarshalJSON writes y as an object from year to minimums.
+func (y YearMinimums) MarshalJSON() ([]byte, error) {
+	m := map[string]Minimums{}
+	for _, e := range y.entries() {
+		m[strconv.Itoa(e.year)] = e.Minimums
+	}
+	return json.Marshal(m)
+}
+
+// UnmarshalJSON reads the object MarshalJSON writes.
+func (y *YearMinimums) UnmarshalJSON(b []byte) error {
+	var m map[string]Minimums
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	byYear := make(map[int]Minimums, len(m))
+	for k, v := range m {
+		yr, err := strconv.Atoi(k)
+		if err != nil {
+			return fmt.Errorf("minimums: %q is not a year", k)
+		}
+		byYear[yr] = v
+	}
+	*y = encodeYears(byYear)
+	return nil
+}
+
+// MinimumsFor returns the minimums that apply to year (see Years).
+func (c *Community) MinimumsFor(year int) Minimums {
+	es := c.Years.entries()
+	if len(es) == 0 {
+		return Minimums{Minimum: c.Minimum, PostMinimum: c.PostMinimum}
+	}
+	got := es[0].Minimums
+	for _, e := range es {
+		if e.year <= year {
+			got = e.Minimums
+		}
+	}
+	return got
+}
+
+// ForYear returns a copy of c whose Minimum and PostMinimum are those of
+// year, for code that shows or counts one year.
+func (c Community) ForYear(year int) Community {
+	m := c.MinimumsFor(year)
+	c.Minimum, c.PostMinimum = m.Minimum, m.PostMinimum
+	return c
+}
+
+// SetMinimums makes m the minimums of year and every later year, and of
+// now on (Minimum and PostMinimum); every year before keeps the values it
+// had, recorded as an entry of the year before when none was stored.
+func (c *Community) SetMinimums(year int, m Minimums) {
+	before := c.MinimumsFor(year - 1)
+	years := map[int]Minimums{}
+	for _, e := range c.Years.entries() {
+		if e.year < year {
+			years[e.year] = e.Minimums
+		}
+	}
+	if len(years) == 0 {
+		years[year-1] = before
+	}
+	years[year] = m
+	c.Years = encodeYears(years)
+	c.Minimum, c.PostMinimum = m.Minimum, m.PostMinimum
 }
 
 // Validate reports the first problem with c as an EINVALID *Error.
@@ -65,6 +210,11 @@ func (c *Community) Validate() error {
 	}
 	if c.PostMinimum < 0 || c.PostMinimum > 50 {
 		return Invalid("postminimum", "post minimum must be between 0 and 50")
+	}
+	for y, m := range c.Years.Map() {
+		if y < 1 || y > 9999 || m.Minimum < 0 || m.Minimum > 365 || m.PostMinimum < 0 || m.PostMinimum > 50 {
+			return Invalid("minimum", "the minimums of %d are out of range", y)
+		}
 	}
 	return nil
 }

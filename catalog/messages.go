@@ -13,7 +13,7 @@ var en = map[string]string{
 	"help.member":         "Member",
 	"help.committee":      "Committee",
 	"help.admin":          "District admin",
-	"help.secretary_only": "(/role and /invite with a role: secretary only)",
+	"help.secretary_only": "(/role, /invite with a role and /settings minimum or postminimum: secretary only)",
 	"help.usage":          "Send a command without its arguments to see how to use it, with an example.",
 
 	"desc.start":        "welcome and help",
@@ -272,7 +272,7 @@ var zh = map[string]string{
 	"help.member":         "党员",
 	"help.committee":      "社区大党委",
 	"help.admin":          "区级管理员",
-	"help.secretary_only": "（/role 以及带角色的 /invite 仅限书记）",
+	"help.secretary_only": "（/role、带角色的 /invite、/settings minimum 和 postminimum 仅限书记）",
 	"help.usage":          "发送不带参数的命令，可查看用法和示例。",
 
 	"desc.start":        "欢迎与帮助",

@@ -84,3 +84,19 @@ func TestRegistrationRefusesForgedLines(t *testing.T) {
 		t.Errorf("registered member = %+v, want only the plain values", m)
 	}
 }
+
+// TestMinimumsAreTheSecretarys: a deputy cannot change the count (SPEC
+// section 9); the secretary can, from this year on.
+func TestMinimumsAreTheSecretarys(t *testing.T) {
+	e := dongan(t)
+	before := e.snapshot()
+	for _, text := range []string{"/settings minimum 5", "/settings postminimum 3"} {
+		wantIn(t, "deputy "+text, e.send(deputy, text), "Only the community secretary")
+	}
+	e.unchanged("a deputy's minimums", before)
+	wantIn(t, "secretary", e.send(secretary, "/settings minimum 5"), "Saved", "Yearly minimum: 5")
+	c, _ := e.store.Community(e.ctx, "dongan")
+	if c.MinimumsFor(2025).Minimum != 2 || c.MinimumsFor(2026).Minimum != 5 {
+		t.Errorf("minimums by year = %q, want 2 in 2025 and 5 from 2026", c.Years)
+	}
+}

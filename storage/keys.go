@@ -5,13 +5,14 @@ import (
 	"time"
 )
 
-// Key schema, version 1 (SchemaVersion). Every key starts with Options.Prefix
+// Key schema, version 2 (SchemaVersion; version 2 added the years of a
+// community's JSON, migrate.go). Every key starts with Options.Prefix
 // (written <p> below, "ll:" by default).
 //
 // Global keys, one cluster slot each:
 //
 //	<p>communities                  set     ids of every community (the index behind Communities)
-//	<p>schema                       string  schema version of the data ("1")
+//	<p>schema                       string  schema version of the data ("2")
 //	<p>upd:<update id>              string  "1" with a 48h TTL: that Telegram update was taken (MarkUpdate,
 //	                                        for updates that never reach the handlers; see Begin)
 //
@@ -19,7 +20,8 @@ import (
 // cluster slot, so every script below runs on one node of a Redis Cluster.
 // The base <p>{c:<c>}: is written <b>.
 //
-//	<b>community                    string  JSON lamplighter.Community
+//	<b>community                    string  JSON lamplighter.Community; "years" holds the minimums by the
+//	                                        year from which they apply: {"2026":{"minimum":2,"post_minimum":1}}
 //	<b>seq                          hash    counters: M, P, T, A, S (last id allocated), audit (audit sequence)
 //	<b>members                      zset    every member id, score = its number (M12 -> 12)
 //	<b>m:<M>                        hash    one member, fields: tg, name, unit, bldg, skills (JSON
