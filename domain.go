@@ -418,8 +418,10 @@ func (t *Team) Validate() error {
 }
 
 // Invite lets people register with a community. A personal invite is bound to
-// a member created by import and is used once; a community invite can be used
-// by anyone until it expires.
+// a member created by import and is used once; an invite with a committee
+// role binds the first person who registers with it and is then spent
+// (SPEC section 9); a member invite can be used by anyone until it expires.
+// Any invite can be revoked.
 type Invite struct {
 	Code      string    `json:"code"` // <community>-<random>, fits a deep link
 	Community string    `json:"community"`
@@ -429,7 +431,13 @@ type Invite struct {
 	Created   time.Time `json:"created"`
 	Expires   time.Time `json:"expires,omitempty"`
 	Used      bool      `json:"used,omitempty"`
+	UsedBy    int64     `json:"-"` // the Telegram id that used a personal or role invite; 0 if none
+	Revoked   bool      `json:"-"`
 }
+
+// Spent reports whether the invite can register no one but the person who
+// used it: a personal or role invite that was used.
+func (i *Invite) Spent() bool { return i.Used && (i.Member != "" || i.Role != RoleNone) }
 
 // CommunityOfInvite returns the community id carried in an invite code.
 func CommunityOfInvite(code string) (string, bool) {

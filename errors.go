@@ -106,6 +106,8 @@ const (
 	ReasonNotLive       = "not_live"       // a dropped pin or a forwarded location checks no one in
 	ReasonTooFar        = "too_far"        // (with ECONFLICT) outside the activity's check-in radius
 	ReasonNoPlace       = "no_place"       // (with ENOTFOUND) no activity open now to check in at by location
+	ReasonRevoked       = "revoked"        // (with ECONFLICT) the invite was revoked
+	ReasonRoleRejoin    = "role_rejoin"    // (with ECONFLICT) a member cannot take a role by re-joining with a role invite
 )
 
 // Refuse returns the *Error of code with reason as its Detail.

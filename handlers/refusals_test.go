@@ -41,6 +41,8 @@ func TestEveryRefusalHasItsMessage(t *testing.T) {
 		ll.Refuse(ll.EINVALID, ll.ReasonNotLive),
 		ll.Refuse(ll.ECONFLICT, ll.ReasonTooFar),
 		ll.Refuse(ll.ENOTFOUND, ll.ReasonNoPlace),
+		ll.Refuse(ll.ECONFLICT, ll.ReasonRevoked),
+		ll.Refuse(ll.ECONFLICT, ll.ReasonRoleRejoin),
 	}
 	listed := map[string]bool{}
 	for _, e := range refusals {

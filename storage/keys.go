@@ -39,8 +39,10 @@ import (
 //	<b>team:<T>:leaders             set     member ids leading the team (always also in members)
 //	<b>inv:<code>                   hash    invite: j (JSON lamplighter.Invite, Used not stored),
 //	                                        m (personal invite's member), r (role), exp (unix ms),
-//	                                        used (telegram id that used a personal invite);
-//	                                        Redis drops it a day after exp
+//	                                        used (telegram id that used a personal or role invite),
+//	                                        rev ("1" once revoked); Redis drops it a day after exp
+//	<b>invites                      zset    the community's invite codes, score = exp (unix ms, +inf for
+//	                                        none): what /invite list reads; an entry goes with its invite
 //	<b>audit                        zset    audit log: "<12-digit seq> <JSON lamplighter.AuditEntry>",
 //	                                        score = the entry's time (unix ms)
 //	<b>acts                         zset    every activity id, score = its start (unix ms)
@@ -143,6 +145,7 @@ const (
 	sufTeamMem   = ":members"
 	sufTeamLead  = ":leaders"
 	sufInvite    = "inv:"
+	sufInvites   = "invites"
 	sufAudit     = "audit"
 	sufActs      = "acts"
 	sufAct       = "a:"
@@ -177,6 +180,7 @@ func (k keys) teams(c string) string             { return k.base(c) + sufTeams }
 func (k keys) teamMembers(c, team string) string { return k.base(c) + sufTeam + team + sufTeamMem }
 func (k keys) teamLeaders(c, team string) string { return k.base(c) + sufTeam + team + sufTeamLead }
 func (k keys) invite(c, code string) string      { return k.base(c) + sufInvite + code }
+func (k keys) invites(c string) string           { return k.base(c) + sufInvites }
 func (k keys) audit(c string) string             { return k.base(c) + sufAudit }
 
 func (k keys) acts(c string) string          { return k.base(c) + sufActs }

@@ -13,15 +13,17 @@ import (
 // on the constants alone. reasons_internal_test.go checks that every reason
 // the scripts can answer is here.
 var scriptReasons = map[string]string{
-	"cancelled":  ll.ReasonCancelled,
-	"decided":    ll.ReasonDecided,
-	"ended":      ll.ReasonEnded,
-	"inactive":   ll.ReasonInactive,
-	"not_open":   ll.ReasonNotOpen,
-	"registered": ll.ReasonRegistered,
-	"used":       ll.ReasonUsed,
-	"self":       ll.ReasonSelf,
-	"location":   ll.ReasonLocation,
+	"cancelled":   ll.ReasonCancelled,
+	"decided":     ll.ReasonDecided,
+	"ended":       ll.ReasonEnded,
+	"inactive":    ll.ReasonInactive,
+	"not_open":    ll.ReasonNotOpen,
+	"registered":  ll.ReasonRegistered,
+	"used":        ll.ReasonUsed,
+	"self":        ll.ReasonSelf,
+	"location":    ll.ReasonLocation,
+	"revoked":     ll.ReasonRevoked,
+	"role_rejoin": ll.ReasonRoleRejoin,
 }
 
 // refusal is the domain error of a script's refusal: code, with the
