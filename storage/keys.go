@@ -80,7 +80,10 @@ import (
 // Per Telegram user <u>: hash tag {u:<u>}.
 //
 //	<p>{u:<u>}:user                 hash    lang, use (admin's current community), m ("<community>/<member id>",
-//	                                        the membership pointer); Register and ImportMembers set lang to
+//	                                        the membership pointer), ms (every membership the user had
+//	                                        through Register, comma-separated pointers, and the first an
+//	                                        import gave: what ForgetPerson finds them by, with each
+//	                                        community's tg hash); Register and ImportMembers set lang to
 //	                                        the member's language when the user has none, so the reply
 //	                                        language needs no read of the member
 //	<p>{u:<u>}:flow                 string  JSON lamplighter.Flow, expires with the flow
@@ -193,8 +196,9 @@ func (k keys) wrong(c, member string) string { return k.base(c) + sufWrong + mem
 func (k keys) services(c string) string      { return k.base(c) + sufServices }
 func (k keys) pending(c string) string       { return k.base(c) + sufPending }
 
-func (k keys) user(tg int64) string { return k.prefix + "{u:" + strconv.FormatInt(tg, 10) + "}:user" }
-func (k keys) flow(tg int64) string { return k.prefix + "{u:" + strconv.FormatInt(tg, 10) + "}:flow" }
+func (k keys) user(tg int64) string     { return k.prefix + "{u:" + strconv.FormatInt(tg, 10) + "}:user" }
+func (k keys) flow(tg int64) string     { return k.prefix + "{u:" + strconv.FormatInt(tg, 10) + "}:flow" }
+func (k keys) userSlot(tg int64) string { return k.prefix + "{u:" + strconv.FormatInt(tg, 10) + "}:" }
 func (k keys) userUpdate(tg, id int64) string {
 	return k.prefix + "{u:" + strconv.FormatInt(tg, 10) + "}:upd:" + strconv.FormatInt(id, 10)
 }

@@ -215,6 +215,7 @@ func (s *Store) ImportMembers(ctx context.Context, community string, ms []ll.Mem
 		for i, m := range out {
 			if m.TelegramID != 0 {
 				pointed[i] = p.HSetNX(ctx, s.k.user(m.TelegramID), "m", pointer(community, m.ID))
+				p.HSetNX(ctx, s.k.user(m.TelegramID), "ms", pointer(community, m.ID))
 			}
 		}
 		return nil

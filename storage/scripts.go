@@ -487,12 +487,19 @@ return {'ok'}
 `)
 
 // KEYS: user. ARGV: pointer, language ("" for none), role ("" for a plain
-// member), "nx" to leave a user who points at another member alone. Points
+// member), "nx" to leave a user who points at another member alone. Adds
+// the pointer to the user's memberships (ms) in any case. Points
 // the user at a member and snapshots what every update needs of it: the
 // role (r) and whether it has a language of its own (nml: it has none, so a
 // reply's language needs no read of the member); the user gets the
 // member's language if they have none.
 var pointUserScript = script(`
+local ms = redis.call('HGET', KEYS[1], 'ms')
+if not ms then
+  redis.call('HSET', KEYS[1], 'ms', ARGV[1])
+elseif not string.find(',' .. ms .. ',', ',' .. ARGV[1] .. ',', 1, true) then
+  redis.call('HSET', KEYS[1], 'ms', ms .. ',' .. ARGV[1])
+end
 local cur = redis.call('HGET', KEYS[1], 'm')
 if ARGV[4] == 'nx' and cur and cur ~= ARGV[1] then return {'noop'} end
 redis.call('HSET', KEYS[1], 'm', ARGV[1], 'r', ARGV[3])

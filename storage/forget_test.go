@@ -1,0 +1,72 @@
+package storage_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	ll "github.com/lamplighter-bot/lamplighter"
+	"github.com/lamplighter-bot/lamplighter/storage"
+	"github.com/lamplighter-bot/lamplighter/storage/storagetest"
+)
+
+// TestForgetPersonDropsTheirIndexes: the user's own keys (record, flow,
+// update markers) go, and so do the messages waiting for their chat and its
+// pace, while the messages of other chats stay.
+func TestForgetPersonDropsTheirIndexes(t *testing.T) {
+	t.Parallel()
+	p := storagetest.Prefix()
+	t0 := time.Now().UTC().Truncate(time.Millisecond)
+	s := storagetest.NewStoreOptions(t, storage.Options{Prefix: p, Now: func() time.Time { return t0 }})
+	raw := storagetest.Client(t)
+	const tg = 6624801357
+	if err := s.CreateCommunity(ctx, ll.Community{ID: "elm", Name: "Elm", TimeZone: "UTC", Language: "en", Minimum: 2, Created: t0}, nil); err != nil {
+		t.Fatal(err)
+	}
+	inv, err := s.CreateInvite(ctx, ll.Invite{Community: "elm", Role: ll.RoleCommittee, Created: t0, Expires: t0.Add(time.Hour)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := s.Register(ctx, inv, ll.Member{TelegramID: tg, Name: "Qiao Feng"}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Begin(ctx, 777, tg, t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetFlow(ctx, tg, ll.Flow{Kind: "register", Step: "name"}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	other := ll.OutMessage{ID: "keep", ChatID: 42, Kind: ll.OutDirect, Reply: ll.Reply{Text: "for someone else"}}
+	mine := []ll.OutMessage{
+		{ID: "a", ChatID: tg, Kind: ll.OutDirect, Reply: ll.Reply{Text: "hello Qiao Feng"}},
+		{ID: "b", ChatID: tg, Kind: ll.OutDirect, Reply: ll.Reply{Text: "again"}, Due: t0.Add(time.Hour)},
+	}
+	if _, err := s.Enqueue(ctx, append(mine, other)...); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ForgetPerson(ctx, tg, t0, nil)
+	if err != nil || len(got) != 1 || got[0] != "elm/"+m.ID {
+		t.Fatalf("ForgetPerson = %v, %v; want [elm/%s]", got, err, m.ID)
+	}
+	for _, k := range storagetest.Keys(t, raw, p+"*") {
+		if strings.Contains(k, "6624801357") {
+			t.Errorf("key %s remains", k)
+		}
+		if v, _ := raw.Dump(ctx, k).Result(); strings.Contains(v, "6624801357") || strings.Contains(v, "Qiao Feng") {
+			t.Errorf("key %s still holds them", k)
+		}
+	}
+	st, err := s.OutboxStatus(ctx, t0)
+	if err != nil || st.Queued != 1 {
+		t.Errorf("OutboxStatus = %+v, %v; want the other chat's message queued", st, err)
+	}
+	// Again: nothing of theirs is left to find, and no error.
+	if got, err := s.ForgetPerson(ctx, tg, t0, nil); err != nil || len(got) != 0 {
+		t.Errorf("ForgetPerson again = %v, %v; want nothing", got, err)
+	}
+	// The role invite stays spent.
+	if inv2, err := s.Invite(ctx, inv.Code); err != nil || !inv2.Used || inv2.UsedBy == tg {
+		t.Errorf("invite after forgetting = %+v, %v; want used, not by them", inv2, err)
+	}
+}
