@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	ll "github.com/lamplighter-bot/lamplighter"
+	"github.com/lamplighter-bot/lamplighter/record"
 	"github.com/lamplighter-bot/lamplighter/storage/storagetest"
 	"github.com/redis/go-redis/v9"
 )
@@ -91,6 +92,18 @@ func TestForgetMeIsComplete(t *testing.T) {
 	ps, _, err := e.store.CommunityLedger(e.ctx, "dongan")
 	if err != nil || len(ps) != 1 || ps[0].Member != first.ID {
 		t.Errorf("dongan ledger after forgetting = %+v, %v; want %s's approved service", ps, err, first.ID)
+	}
+	// The exports show "—" for the name and the service texts.
+	members, _ := e.store.Members(e.ctx, "dongan")
+	d := record.CommunityData{Members: members, Participations: ps}
+	d.Community, _ = e.store.Community(e.ctx, "dongan")
+	for _, r := range record.MemberRows(d, 2026, testNow) {
+		if (r.ID == first.ID || r.ID == second.ID) && (r.Name != record.ForgottenName || r.MemberID != r.ID || r.Unit != "" || r.Building != "") {
+			t.Errorf("members export row = %+v, want %s under its M id", r, record.ForgottenName)
+		}
+	}
+	if rows := record.LedgerRows(d, 2026); len(rows) != 1 || rows[0].Name != record.ForgottenName || rows[0].Title != "—" || rows[0].MemberID != first.ID {
+		t.Errorf("ledger export = %+v, want one row of %s with — for the name and the text", rows, first.ID)
 	}
 	// Forgetting is done once: the person is no member now.
 	wantIn(t, "again", e.send(zhou, "/forgetme"), "not a registered member")
