@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -68,5 +69,47 @@ func TestForgetPersonDropsTheirIndexes(t *testing.T) {
 	// The role invite stays spent.
 	if inv2, err := s.Invite(ctx, inv.Code); err != nil || !inv2.Used || inv2.UsedBy == tg {
 		t.Errorf("invite after forgetting = %+v, %v; want used, not by them", inv2, err)
+	}
+}
+
+// TestRoleInviteBindsOneUnderRace: many people register with one role
+// invite at once; exactly one becomes a member, with its role.
+func TestRoleInviteBindsOneUnderRace(t *testing.T) {
+	t.Parallel()
+	p := storagetest.Prefix()
+	t0 := time.Now().UTC().Truncate(time.Millisecond)
+	s := storagetest.NewStoreOptions(t, storage.Options{Prefix: p, Now: func() time.Time { return t0 }})
+	if err := s.CreateCommunity(ctx, ll.Community{ID: "elm", Name: "Elm", TimeZone: "UTC", Language: "en", Minimum: 2, Created: t0}, nil); err != nil {
+		t.Fatal(err)
+	}
+	inv, err := s.CreateInvite(ctx, ll.Invite{Community: "elm", Role: ll.RoleDeputy, Created: t0, Expires: t0.Add(time.Hour)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 20
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = s.Register(ctx, inv, ll.Member{TelegramID: int64(9000 + i), Name: "P"}, t0)
+		}()
+	}
+	wg.Wait()
+	ok, used := 0, 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case ll.ErrorDetail(err) == ll.ReasonUsed:
+			used++
+		default:
+			t.Errorf("Register = %v, want nil or ECONFLICT %s", err, ll.ReasonUsed)
+		}
+	}
+	ms, _ := s.Members(ctx, "elm")
+	if ok != 1 || used != n-1 || len(ms) != 1 || ms[0].Role != ll.RoleDeputy {
+		t.Errorf("%d registered, %d refused, members %+v; want 1 deputy and %d refused", ok, used, ms, n-1)
 	}
 }
