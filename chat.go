@@ -2,6 +2,7 @@ package lamplighter
 
 import (
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -44,6 +45,11 @@ type Location struct {
 	Forwarded bool
 	// Accuracy is Telegram's horizontal_accuracy in meters, 0 when it sent none.
 	Accuracy float64
+	// At is when Telegram received the position (the message's date, or the
+	// edit's for an Update), the zero time when unknown (the console). It
+	// times a live location's moves, which a backlog of updates delivered
+	// at once would not.
+	At time.Time
 	// Update marks a later position of a live location already being shared
 	// (Telegram sends it as an edit of the first message). Handlers answer
 	// an update only when it changes something, so a member walking up to an
@@ -73,6 +79,11 @@ type Reply struct {
 	// SetMenu, when "member" or "committee", asks the adapter to show that
 	// command menu in this chat from now on (Telegram setMyCommands, chat scope).
 	SetMenu string
+
+	// Present, when set, makes the message sent a presenter screen: the
+	// adapter registers it (with the chat and the id of the message sent)
+	// so that the presenter worker edits it at each code step.
+	Present *Presentation
 }
 
 // MenuCommand is one entry of a chat's command menu.

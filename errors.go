@@ -103,11 +103,14 @@ const (
 	ReasonLocation      = "no_location"    // the activity has no location to check in at
 	ReasonActivity      = "activity"       // (with EFULL) the activity's sign-ups are full
 	ReasonPost          = "post"           // (with EFULL) the post's claims are full
+	ReasonImported      = "imported"       // (with ECONFLICT) this very file was imported into the community before
+	ReasonImportRunning = "import_running" // (with ECONFLICT) another import into the community is unfinished
 	ReasonNotLive       = "not_live"       // a dropped pin or a forwarded location checks no one in
 	ReasonTooFar        = "too_far"        // (with ECONFLICT) outside the activity's check-in radius
 	ReasonNoPlace       = "no_place"       // (with ENOTFOUND) no activity open now to check in at by location
 	ReasonRevoked       = "revoked"        // (with ECONFLICT) the invite was revoked
 	ReasonRoleRejoin    = "role_rejoin"    // (with ECONFLICT) a member cannot take a role by re-joining with a role invite
+	ReasonLocationOnly  = "location_only"  // (with ECONFLICT) the activity takes location check-ins only: no code to present
 )
 
 // Refuse returns the *Error of code with reason as its Detail.
@@ -122,3 +125,10 @@ func ErrorDetail(err error) string {
 	}
 	return ""
 }
+
+// Reasons a live location checks no one in (SPEC section 9), besides
+// ReasonNotLive, ReasonTooFar and ReasonNoPlace above.
+const (
+	ReasonInaccurate = "inaccurate"    // (with EINVALID) a live location less accurate than the activity's radius
+	ReasonJump       = "location_jump" // (with EINVALID) a live position implausibly far from the member's previous one; ignored
+)

@@ -18,6 +18,7 @@ type Store interface {
 	CheckInStore
 	LedgerStore
 	LookupStore
+	PresenterStore
 }
 
 // App holds the feature services every front end calls. Committee actions
@@ -38,12 +39,14 @@ type App struct {
 	CheckIns   *CheckIns
 	Ledger     *Ledger
 	Lookups    *Lookups
+	Presenter  *Presenter
 }
 
 // New returns the services over store.
 func New(store Store) *App {
+	access := &Access{store: store}
 	return &App{
-		Access:     &Access{store: store},
+		Access:     access,
 		Settings:   &Settings{store: store},
 		Members:    &Members{store: store},
 		Invites:    &Invites{store: store},
@@ -57,5 +60,6 @@ func New(store Store) *App {
 		CheckIns:   &CheckIns{store: store},
 		Ledger:     &Ledger{store: store},
 		Lookups:    &Lookups{store: store},
+		Presenter:  &Presenter{store: store, access: access},
 	}
 }

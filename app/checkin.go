@@ -10,6 +10,7 @@ import (
 // CheckInStore is what CheckIns reads and writes.
 type CheckInStore interface {
 	MemberReader
+	LiveTracker
 	// CheckInAs records one participation of the member that u's membership
 	// pointer names, on behalf of u, in one atomic step (ErrNotMember unless
 	// that member is active and u's); changed false for a repeat. A wrong
@@ -78,16 +79,25 @@ type LocationCheckIn struct {
 	Distance float64 // meters from Activity's location, when one is open
 	Changed  bool    // recorded now (false: checked in before)
 	Standing ll.Standing
+	// Speed is, with ReasonJump, the speed in m/s that the position implied
+	// since the member's previous one.
+	Speed float64
 }
 
 // ByLocation checks the actor in at the nearest activity of their
 // community, with a location, whose check-in is open, if they are within its
-// radius. Errors: ErrNotMember without a membership; EINVALID with
-// ReasonNotLive for a dropped pin or a forwarded location; ECONFLICT with
+// radius (SPEC section 9, live.go). Errors: ErrNotMember without a
+// membership; EINVALID with ReasonNotLive for a dropped pin or a forwarded
+// location; EINVALID with ReasonJump (and the Speed) for a position implying
+// more than MaxLiveSpeed since the member's previous live one: it is
+// ignored (never the previous one for the next) and audited; ECONFLICT with
 // ReasonNotOpen (and the next activity to open) when none is open yet;
-// ENOTFOUND with ReasonNoPlace when none is open or to come; ECONFLICT with
-// ReasonTooFar (the activity and distance) outside its radius; the store's
-// errors, unchanged.
+// ENOTFOUND with ReasonNoPlace when none is open or to come; EINVALID with
+// ReasonInaccurate (the activity and distance) when the location's accuracy
+// is worse than the activity's radius; ECONFLICT with ReasonTooFar (the
+// activity and distance) outside its radius; the store's errors, unchanged.
+// Every live position that is not a jump becomes the member's previous one,
+// whether or not it checks them in.
 func (s *CheckIns) ByLocation(ctx context.Context, ac Actor, l ll.Location) (LocationCheckIn, error) {
 	m, err := self(ctx, s.store, ac)
 	if err != nil {
@@ -95,6 +105,9 @@ func (s *CheckIns) ByLocation(ctx context.Context, ac Actor, l ll.Location) (Loc
 	}
 	if l.Forwarded || !l.Live {
 		return LocationCheckIn{}, ll.Refuse(ll.EINVALID, ll.ReasonNotLive)
+	}
+	if speed, err := s.trackLive(ctx, ac, m, l); err != nil {
+		return LocationCheckIn{Speed: speed}, err
 	}
 	all, err := s.store.Activities(ctx, m.Community)
 	if err != nil {
@@ -125,6 +138,8 @@ func (s *CheckIns) ByLocation(ctx context.Context, ac Actor, l ll.Location) (Loc
 		return LocationCheckIn{Activity: memberView(*next)}, ll.Refuse(ll.ECONFLICT, ll.ReasonNotOpen)
 	case best == nil:
 		return LocationCheckIn{}, ll.Refuse(ll.ENOTFOUND, ll.ReasonNoPlace)
+	case inaccurate(l, best.Radius()):
+		return LocationCheckIn{Activity: memberView(*best), Distance: bestDistance}, ll.Refuse(ll.EINVALID, ll.ReasonInaccurate)
 	case bestDistance > best.Radius():
 		return LocationCheckIn{Activity: memberView(*best), Distance: bestDistance}, ll.Refuse(ll.ECONFLICT, ll.ReasonTooFar)
 	}

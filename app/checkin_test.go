@@ -125,6 +125,7 @@ func TestCheckInByLocation(t *testing.T) {
 	}
 
 	open := f.create(app.NewActivity{Title: "Now", Start: f.now.Add(-time.Hour), Duration: 2 * time.Hour, Location: &gate})
+	mem.Now = f.now.Add(time.Minute) // 1.1 km from the gate: not a jump a minute later
 	for _, tc := range []struct {
 		name         string
 		actor        app.Actor
@@ -152,10 +153,12 @@ func TestCheckInByLocation(t *testing.T) {
 		t.Fatalf("refused check-ins recorded %d participations", n)
 	}
 
+	mem.Now = f.now.Add(5 * time.Minute) // 1 km closer: not a jump
 	res, err = f.app.CheckIns.ByLocation(f.ctx, mem, live(near))
 	if err != nil || !res.Changed || res.Activity.ID != open.ID || res.Activity.Code != "" || res.Distance < 40 || res.Distance > 70 || res.Standing.Total != 1 {
 		t.Fatalf("ByLocation(near) = %+v, %v; want %s recorded at about 56 m", res, err, open.ID)
 	}
+	mem.Now = mem.Now.Add(time.Minute)
 	if res, err := f.app.CheckIns.ByLocation(f.ctx, mem, live(gate)); err != nil || res.Changed || res.Activity.ID != open.ID {
 		t.Fatalf("ByLocation again = %+v, %v; want unchanged", res, err)
 	}

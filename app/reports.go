@@ -91,7 +91,8 @@ func (s *Reports) figures(ctx context.Context, comm ll.Community, year int, now 
 }
 
 // Report is the committee's view of a year: the figures, who is below the
-// minimum, the posts filled and the members the bot cannot reach.
+// minimum, the posts filled, the members the bot cannot reach and how the
+// year's participations were verified.
 type Report struct {
 	Year
 	// Below are the rows below the participation minimum, by member id,
@@ -102,6 +103,9 @@ type Report struct {
 	OpenPosts, FilledPosts int
 	// Unreachable are the active members the bot cannot message.
 	Unreachable []ll.Member
+	// ByMethod breaks the year's participations (the Total of every row
+	// of Members) down by method (SPEC section 9).
+	ByMethod record.Breakdown
 }
 
 // Report gathers the scope community's report for the typed year (as
@@ -112,7 +116,7 @@ func (s *Reports) Report(ctx context.Context, sc *Scope, year string) (Report, e
 	if err != nil {
 		return Report{}, err
 	}
-	rep := Report{Year: y}
+	rep := Report{Year: y, ByMethod: record.Sum(y.Members)}
 	for _, r := range y.Members {
 		if r.Total < r.Minimum {
 			rep.Below = append(rep.Below, r)

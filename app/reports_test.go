@@ -80,6 +80,9 @@ func TestReportsReport(t *testing.T) {
 	if len(rep.Unreachable) != 1 || rep.Unreachable[0].ID != f.ms[0].ID {
 		t.Errorf("Unreachable = %+v, want M1", rep.Unreachable)
 	}
+	if by := rep.ByMethod; by.Total() != 3 || by.Count(ll.MethodApproval) != 3 || by.Strong() != 0 {
+		t.Errorf("ByMethod = %+v, want approval: 3 (the three approved services), none strong", by.Listed())
+	}
 	if rep, err := f.app.Reports.Report(f.ctx, f.scope(2), "2025年"); err != nil || rep.Year.Year != 2025 || len(rep.Members) != 0 {
 		t.Errorf("Report(2025年) = year %d, %d members, %v; want 2025 and nobody yet", rep.Year.Year, len(rep.Members), err)
 	}

@@ -43,8 +43,9 @@ type ConsoleConfig struct {
 //
 // Besides the bot's commands it understands:
 //   - /as <member>: continue as another user;
-//   - /location <lat> <lon> [pin|forwarded]: share a live location, or a
-//     dropped pin, or a forwarded live location;
+//   - /location <lat> <lon> [pin|forwarded] [acc=<meters>]: share a live
+//     location, or a dropped pin, or a forwarded live location, with a
+//     horizontal accuracy when acc is given;
 //   - a number: press that numbered button of the last reply (inline buttons
 //     and reply-keyboard choices are numbered [1], [2]…); a number that is
 //     not a button is sent as text;
@@ -332,11 +333,13 @@ func (c *Console) saveFile(f *lamplighter.File) string {
 	return path
 }
 
-// parseLocation reads "<lat> <lon> [pin|forwarded]".
+// parseLocation reads "<lat> <lon> [pin|forwarded] [acc=<meters>]": the
+// words after the coordinates in any order; acc is the location's
+// horizontal accuracy, as Telegram's horizontal_accuracy (0 to 1500 m).
 func parseLocation(args string) (*lamplighter.Location, error) {
-	const usage = "usage: /location <latitude> <longitude> [pin|forwarded], e.g. /location 39.9087 116.3975"
+	const usage = "usage: /location <latitude> <longitude> [pin|forwarded] [acc=<meters>], e.g. /location 39.9087 116.3975 acc=30"
 	f := strings.Fields(args)
-	if len(f) < 2 || len(f) > 3 {
+	if len(f) < 2 || len(f) > 4 {
 		return nil, errors.New(usage)
 	}
 	lat, err1 := strconv.ParseFloat(f[0], 64)
@@ -345,12 +348,21 @@ func parseLocation(args string) (*lamplighter.Location, error) {
 		return nil, errors.New(usage)
 	}
 	loc := &lamplighter.Location{Latitude: lat, Longitude: lon, Live: true}
-	if len(f) == 3 {
-		switch strings.ToLower(f[2]) {
-		case "pin":
-			loc.Live = false
-		case "forwarded":
-			loc.Forwarded = true
+	kind, acc := false, false
+	for _, w := range f[2:] {
+		w = strings.ToLower(w)
+		switch {
+		case (w == "pin" || w == "forwarded") && !kind:
+			kind = true
+			loc.Live = w != "pin"
+			loc.Forwarded = w == "forwarded"
+		case strings.HasPrefix(w, "acc=") && !acc:
+			acc = true
+			m, err := strconv.ParseFloat(strings.TrimPrefix(w, "acc="), 64)
+			if err != nil || !(m >= 0 && m <= 1500) {
+				return nil, errors.New(usage)
+			}
+			loc.Accuracy = m
 		default:
 			return nil, errors.New(usage)
 		}

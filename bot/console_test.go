@@ -206,3 +206,24 @@ func TestConsolePanicDoesNotEndIt(t *testing.T) {
 		t.Errorf("output:\n%s", out)
 	}
 }
+
+func TestConsoleLocationAccuracy(t *testing.T) {
+	h := &recorder{reply: func(req lamplighter.Request) []lamplighter.Reply { return []lamplighter.Reply{{Text: "ok"}} }}
+	out := runConsole(t, h, "/location 39.9 116.3 acc=30\n/location 39.9 116.3 forwarded acc=7.5\n/location 39.9 116.3 acc=-1\n/location 39.9 116.3 acc=30 acc=40\n")
+	if n := strings.Count(out, "usage: /location"); n != 2 {
+		t.Errorf("output:\n%s\nwant the usage twice (a negative accuracy, two accuracies)", out)
+	}
+	var locs []lamplighter.Location
+	for _, r := range h.requests() {
+		if r.Location != nil {
+			locs = append(locs, *r.Location)
+		}
+	}
+	want := []lamplighter.Location{
+		{Latitude: 39.9, Longitude: 116.3, Live: true, Accuracy: 30},
+		{Latitude: 39.9, Longitude: 116.3, Live: true, Forwarded: true, Accuracy: 7.5},
+	}
+	if len(locs) != len(want) || locs[0] != want[0] || locs[1] != want[1] {
+		t.Errorf("locations = %+v, want %+v", locs, want)
+	}
+}

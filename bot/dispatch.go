@@ -132,10 +132,13 @@ func (t *Telegram) process(ctx context.Context, u *models.Update) {
 		if r.Edit && req.CallbackID != "" && o.chatID == req.ChatID {
 			o.editID = req.MessageID
 		}
-		if _, err := t.send(ctx, o, true); err != nil {
+		id, err := t.send(ctx, o, true)
+		if err != nil {
 			t.stats.sendErrors.Add(1)
 			log.Warn("send reply", "to", o.chatID, "err", t.clean(err))
+			continue
 		}
+		t.registerPresentation(ctx, o.chatID, id, r, log)
 	}
 	t.finish(ctx, req, log)
 }
@@ -202,5 +205,18 @@ func (t *Telegram) memberChanged(ctx context.Context, m *models.ChatMemberUpdate
 	}
 	if err := t.cfg.Store.SetReachable(ctx, m.Chat.ID, reachable); err != nil {
 		t.log.Warn("record reachability", "chat_id", m.Chat.ID, "reachable", reachable, "err", err)
+	}
+}
+
+// registerPresentation records a presenter screen just sent (Reply.Present)
+// with its chat and message id, so that the presenter workers edit it.
+func (t *Telegram) registerPresentation(ctx context.Context, chatID int64, messageID int, r lamplighter.Reply, log *slog.Logger) {
+	if r.Present == nil || r.File == nil || messageID == 0 || t.cfg.Presentations == nil {
+		return
+	}
+	p := *r.Present
+	p.ChatID, p.MessageID = chatID, messageID
+	if err := t.cfg.Presentations.RegisterPresentation(ctx, p, t.cfg.Now()); err != nil {
+		log.Warn("register presentation; its screen will not renew", "message_id", messageID, "err", err)
 	}
 }

@@ -63,6 +63,11 @@ type TelegramConfig struct {
 	// of at once. Without one they are sent directly.
 	Outbox Outbox
 
+	// Presentations, when set, records every presenter screen sent
+	// (Reply.Present) for the presenter workers; without it /present sends
+	// the screen once.
+	Presentations PresentationRegistry
+
 	// Menus are the command menus, keyed "member" or "committee", then by
 	// language "zh" or "en" (handlers.Menus()).
 	Menus map[string]map[string][]lamplighter.MenuCommand

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/go-telegram/bot/models"
@@ -40,6 +41,12 @@ func chatKey(u *models.Update) int64 {
 // or, in a private chat, wherever it is ("请 /help"); entity offsets are
 // UTF-16 units and are converted, never compared with byte offsets. A
 // forwarded message is never a command: the sender did not type it.
+//
+// A location is live when Telegram set its live_period; its
+// horizontal_accuracy (meters, absent for most pins) becomes
+// Location.Accuracy and its date (an edit's edit_date) Location.At, for the
+// message and for each edited_message that carries a new position of a
+// live location.
 func toRequest(u *models.Update, botUsername string) (req lamplighter.Request, ok bool) {
 	req.UpdateID = u.ID
 	switch {
@@ -76,6 +83,8 @@ func toRequest(u *models.Update, botUsername string) (req lamplighter.Request, o
 			Latitude:  m.Location.Latitude,
 			Longitude: m.Location.Longitude,
 			Live:      true,
+			Accuracy:  m.Location.HorizontalAccuracy,
+			At:        telegramTime(m.EditDate, m.Date),
 			Update:    true,
 		}
 		return req, true
@@ -112,6 +121,8 @@ func toRequest(u *models.Update, botUsername string) (req lamplighter.Request, o
 				Longitude: m.Location.Longitude,
 				Live:      m.Location.LivePeriod > 0,
 				Forwarded: m.ForwardOrigin != nil,
+				Accuracy:  m.Location.HorizontalAccuracy,
+				At:        telegramTime(m.Date),
 			}
 		}
 		if text != "" && m.ForwardOrigin == nil {
@@ -120,6 +131,17 @@ func toRequest(u *models.Update, botUsername string) (req lamplighter.Request, o
 		return req, true
 	}
 	return req, false
+}
+
+// telegramTime is the first of Telegram's unix times that is set, in UTC;
+// the zero time when none is.
+func telegramTime(unix ...int) time.Time {
+	for _, t := range unix {
+		if t > 0 {
+			return time.Unix(int64(t), 0).UTC()
+		}
+	}
+	return time.Time{}
 }
 
 // setUser fills the sender and chat fields of req.

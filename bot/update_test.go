@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-telegram/bot/models"
 
@@ -297,4 +298,41 @@ func FuzzToRequest(f *testing.F) {
 			t.Fatalf("args %q without a command", req.Args)
 		}
 	})
+}
+
+// TestToRequestLocationJSON reads locations as Telegram sends them: a live
+// location's first message and a later position (an edited_message), both
+// with horizontal_accuracy, and a pin without it.
+func TestToRequestLocationJSON(t *testing.T) {
+	for _, tt := range []struct {
+		name, json string
+		want       lamplighter.Location
+	}{
+		{"live with accuracy", `{"update_id":501,"message":{"message_id":77,"from":{"id":1001,"is_bot":false,"first_name":"Alice","language_code":"en"},
+			"chat":{"id":1001,"first_name":"Alice","type":"private"},"date":1772672400,
+			"location":{"latitude":31.230412,"longitude":121.473719,"horizontal_accuracy":65,"live_period":900,"heading":12}}}`,
+			lamplighter.Location{Latitude: 31.230412, Longitude: 121.473719, Live: true, Accuracy: 65, At: time.Unix(1772672400, 0).UTC()}},
+		{"live position update", `{"update_id":502,"edited_message":{"message_id":77,"from":{"id":1001,"is_bot":false,"first_name":"Alice"},
+			"chat":{"id":1001,"first_name":"Alice","type":"private"},"date":1772672400,"edit_date":1772672431,
+			"location":{"latitude":31.2306,"longitude":121.4738,"horizontal_accuracy":12.5,"live_period":900}}}`,
+			lamplighter.Location{Latitude: 31.2306, Longitude: 121.4738, Live: true, Accuracy: 12.5, At: time.Unix(1772672431, 0).UTC(), Update: true}},
+		{"pin without accuracy", `{"update_id":503,"message":{"message_id":78,"from":{"id":1001,"is_bot":false,"first_name":"Alice"},
+			"chat":{"id":1001,"first_name":"Alice","type":"private"},"date":1772672400,
+			"location":{"latitude":31.2,"longitude":121.4}}}`,
+			lamplighter.Location{Latitude: 31.2, Longitude: 121.4, At: time.Unix(1772672400, 0).UTC()}},
+		{"forwarded live", `{"update_id":504,"message":{"message_id":79,"from":{"id":1001,"is_bot":false,"first_name":"Alice"},
+			"chat":{"id":1001,"first_name":"Alice","type":"private"},"date":1772672400,
+			"forward_origin":{"type":"user","sender_user":{"id":1002,"is_bot":false,"first_name":"Bob"},"date":1772672000},
+			"location":{"latitude":31.2,"longitude":121.4,"horizontal_accuracy":5,"live_period":3600}}}`,
+			lamplighter.Location{Latitude: 31.2, Longitude: 121.4, Live: true, Forwarded: true, Accuracy: 5, At: time.Unix(1772672400, 0).UTC()}},
+	} {
+		var u models.Update
+		if err := json.Unmarshal([]byte(tt.json), &u); err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		req, ok := toRequest(&u, "MyBot")
+		if !ok || req.Location == nil || *req.Location != tt.want || req.UserID != 1001 {
+			t.Errorf("%s: toRequest = %+v, location %+v (ok %v); want %+v from 1001", tt.name, req, req.Location, ok, tt.want)
+		}
+	}
 }

@@ -51,6 +51,7 @@ func init() {
 		{"en": enLedger, "zh": zhLedger},
 		{"en": enBot, "zh": zhBot},
 		{"en": enChart, "zh": zhChart},
+		{"en": enPresent, "zh": zhPresent},
 	} {
 		for lang, msgs := range parts {
 			if messages[lang] == nil {

@@ -16,6 +16,7 @@ import (
 //	lt:T2             leave team T2
 //	su:A7             sign up for activity A7
 //	wd:A7             withdraw from activity A7
+//	ps:A7             stop the presenter screen of A7 that carries the button
 //	ap:S4             approve service record S4 (committee)
 //	rj:S4             reject service record S4: asks for the reason (committee)
 //	pg:p:2            page 2 of the open posts
@@ -45,6 +46,7 @@ const (
 	cbLeaveTeam = "lt"
 	cbSignUp    = "su"
 	cbWithdraw  = "wd"
+	cbPresent   = "ps"
 	cbApprove   = "ap"
 	cbReject    = "rj"
 	cbPage      = "pg"
@@ -110,7 +112,7 @@ func decodeCallback(s string) (callback, bool) {
 			return callback{}, false
 		}
 		cb.id = rest
-	case cbSignUp, cbWithdraw:
+	case cbSignUp, cbWithdraw, cbPresent:
 		if ll.NormalizeID('A', rest) != rest {
 			return callback{}, false
 		}
@@ -205,6 +207,8 @@ func (c *call) onCallback() []ll.Reply {
 		return c.stale()
 	}
 	switch cb.kind {
+	case cbPresent:
+		return c.presentStop()
 	case cbClaim, cbUnclaim, cbJoinTeam, cbLeaveTeam, cbSignUp, cbWithdraw:
 		if !c.hasMembership() {
 			c.public = true

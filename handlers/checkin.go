@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"math"
 	"strings"
 	"unicode"
 
@@ -158,7 +159,9 @@ func (c *call) wrongCodesLeft() (int, bool) {
 
 // onLocation answers a location sent outside any guided flow: a live
 // location checks the member in; a pin or a forwarded location is refused
-// with how to share a live one.
+// with how to share a live one; so are a location less accurate than the
+// activity's radius (wait for a better fix) and a position too far from
+// the member's previous one to be real (ignored; app.CheckIns audits it).
 //
 // A later position of a live location (Location.Update) is answered only when
 // it checks the member in now: Telegram sends one every few seconds, and a
@@ -194,6 +197,10 @@ func (c *call) checkInLocation() (rs []ll.Reply, done bool) {
 		return c.say("checkin.no_place"), false
 	case ll.ErrorDetail(err) == ll.ReasonTooFar:
 		return c.say("checkin.too_far", a.ID, a.Title, int(res.Distance+0.5), int(a.Radius())), false
+	case ll.ErrorDetail(err) == ll.ReasonInaccurate:
+		return c.say("checkin.inaccurate", a.ID, a.Title, int(math.Ceil(l.Accuracy)), int(a.Radius())), false
+	case ll.ErrorDetail(err) == ll.ReasonJump:
+		return c.say("checkin.jump", int(res.Speed+0.5), int(app.MaxLiveSpeed)), false
 	default:
 		return c.checkInRefused(err, a, ""), false
 	}

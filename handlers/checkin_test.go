@@ -127,11 +127,16 @@ func TestCheckInByLocation(t *testing.T) {
 	wantIn(t, "pin zh", e.do(locationFrom(lin, gate, false, false)), "地图上选点的位置不能签到", "共享实时位置")
 	wantIn(t, "forwarded live", e.do(locationFrom(alice, gate, true, true)), "A forwarded location does not check you in")
 	wantIn(t, "forwarded zh", e.do(locationFrom(lin, gate, true, true)), "转发的位置不能签到")
-	wantIn(t, "outside", e.do(locationFrom(alice, near(gate, 150), true, false)),
-		"<b>A1</b> Lamps: you are 150 m from its check-in place, and check-in needs you within 100 m.")
 	wantIn(t, "stranger", e.do(locationFrom(stranger, gate, true, false)), "you need to be registered first")
 	e.unchanged("refused locations", before)
+	// A live position out of reach writes only the member's last live
+	// position, which the next one is judged by (SPEC section 9).
+	before = e.snapshot()
+	wantIn(t, "outside", e.do(locationFrom(alice, near(gate, 150), true, false)),
+		"<b>A1</b> Lamps: you are 150 m from its check-in place, and check-in needs you within 100 m.")
+	e.unchangedBut("a live location out of reach", before, e.prefix+"{c:dongan}:live:M3")
 
+	e.now = start.Add(time.Minute) // walking 90 m closer takes a while
 	rs := e.do(locationFrom(alice, near(gate, 60), true, false))
 	wantIn(t, "inside", rs, "✅ Checked in to <b>A1</b> Lamps (live location, 60 m from the place).")
 	ps, _ := e.store.Participations(e.ctx, "dongan", "M3")
@@ -223,6 +228,7 @@ func TestLiveLocationWalkUp(t *testing.T) {
 	first := e.do(locationFrom(alice, near(gate, 400), true, false))
 	wantIn(t, "first position, far", first, "you are 400 m from its check-in place")
 	update := func(meters float64) []ll.Reply {
+		e.now = e.now.Add(30 * time.Second) // a walk: at most 200 m in 30 s
 		r := locationFrom(alice, near(gate, meters), true, false)
 		r.Location.Update = true
 		return e.h.Handle(e.ctx, r)

@@ -66,6 +66,7 @@ func init() {
 		{name: "newactivity", level: committee, run: (*call).newActivity, menu: true},
 		{name: "editactivity", level: committee, run: (*call).editActivity, needArgs: true, menu: true},
 		{name: "cancelactivity", level: committee, run: (*call).cancelActivity, needArgs: true, menu: true},
+		{name: "present", level: member, run: (*call).present, needArgs: true, menu: true},
 		{name: "roster", level: committee, run: (*call).roster, needArgs: true, menu: true},
 		{name: "pending", level: committee, run: (*call).pending, menu: true},
 		{name: "approve", level: committee, run: (*call).cmdApprove, menu: true},

@@ -105,10 +105,20 @@ func (c *call) errorText(err error, subject string) string {
 			return c.t("error.decided", or(subject, "—"))
 		case ll.ReasonTooFar:
 			return c.t("error.too_far")
+		case ll.ReasonImported:
+			return c.t("error.imported")
+		case ll.ReasonImportRunning:
+			return c.t("error.import_running")
+		case ll.ReasonLocationOnly:
+			return c.t("error.location_only")
 		}
 		return c.t("error.conflict")
 	case ll.EINVALID:
 		switch e.Detail {
+		case ll.ReasonInaccurate:
+			return c.t("error.inaccurate")
+		case ll.ReasonJump:
+			return c.t("error.location_jump")
 		case ll.ReasonNotLive:
 			return c.t("checkin.pin")
 		case ll.ReasonLocation:

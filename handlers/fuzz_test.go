@@ -22,6 +22,7 @@ func FuzzDecodeCallback(f *testing.F) {
 		"pg:p:0", "pg:p:01", "pg:p:10000", "pg:x:1", "pg:m:1: x", "f:abc:name:keep", "f:ABCD:name:keep",
 		"f:ab12:name:keep:extra", "pg:m:1:\x00", "\xff\xfe", strings.Repeat("c:P1", 20),
 		"su:A7", "wd:A1", "ap:S4", "rj:S10", "pg:a:2", "pg:sv:3", "su:A07", "ap:A1", "rj:S", "pg:sv:1:x",
+		"ps:A7", "ps:a7", "ps:", "ps:S4",
 	} {
 		f.Add(s)
 	}

@@ -2,10 +2,12 @@ package handlers
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 
 	ll "github.com/lamplighter-bot/lamplighter"
 	"github.com/lamplighter-bot/lamplighter/app"
+	"github.com/lamplighter-bot/lamplighter/record"
 )
 
 // The ledger on a member's card, and the committee's corrections: a manual
@@ -18,12 +20,16 @@ const lastEntries = 5
 
 // cardLedger is the ledger part of a member's card: this year's
 // participations against the minimum, posts against the post minimum,
-// compliant or not, days left in the year (all in the community's zone),
-// and the last entries.
+// compliant or not, how this year's participations were verified (SPEC
+// section 9), days left in the year (all in the community's zone), and the
+// last entries, each with its method.
 func (c *call) cardLedger(cd ll.Card) string {
 	today := c.now.In(cd.Community.Location())
 	var b strings.Builder
 	b.WriteString("\n" + c.standingLine(c.standingFrom(cd.Participations, cd.Claims, cd.Community, today.Year())))
+	if by := record.CountMethods(cd.Participations, today.Year()); by.Total() > 0 {
+		b.WriteString("\n" + c.t("card.methods", by.Strong(), by.Total(), rawHTML(c.methodCounts(by))))
+	}
 	b.WriteString("\n" + c.t("card.days_left", today.Year(), daysLeft(today)))
 	ps := cd.Participations
 	if len(ps) == 0 {
@@ -39,9 +45,10 @@ func (c *call) cardLedger(cd ll.Card) string {
 }
 
 // entryLine is one participation: date, reference, title, how it was
-// verified and by whom, the note, and for a voided one who voided it and why.
+// verified (marked ✓ when strongly) and by whom, the note, and for a voided
+// one who voided it and why.
 func (c *call) entryLine(p ll.Participation) string {
-	line := p.Date + " · <b>" + escape(p.Ref) + "</b> " + escape(truncate(p.Title, 60)) + " · " + c.methodName(p.Method)
+	line := p.Date + " · <b>" + escape(p.Ref) + "</b> " + escape(truncate(p.Title, 60)) + " · " + c.methodLabel(p.Method)
 	if p.VerifiedBy != "" {
 		line += " " + c.t("entry.by", p.VerifiedBy)
 	}
@@ -54,19 +61,39 @@ func (c *call) entryLine(p ll.Participation) string {
 	return line
 }
 
-// methodName names a verification method.
+// methodName names a participation method (SPEC section 9) in the caller's
+// language; a method it does not know is shown as recorded.
 func (c *call) methodName(method string) string {
 	switch method {
-	case ll.MethodCode:
-		return c.t("method.code")
-	case ll.MethodLocation:
-		return c.t("method.location")
-	case ll.MethodApproval:
-		return c.t("method.approval")
-	case ll.MethodManual:
-		return c.t("method.manual")
+	case ll.MethodRotating, ll.MethodCode, ll.MethodLocation, ll.MethodScan,
+		ll.MethodApproval, ll.MethodConfirmed, ll.MethodManual:
+		return c.t("method." + method)
 	}
 	return escape(method)
+}
+
+// strongMark marks evidence that cannot be forwarded or entered alone
+// (ll.StrongMethod); weak evidence goes unmarked.
+const strongMark = "✓"
+
+// methodLabel is methodName, marked with strongMark when the method is strong.
+func (c *call) methodLabel(method string) string {
+	if ll.StrongMethod(method) {
+		return strongMark + " " + c.methodName(method)
+	}
+	return c.methodName(method)
+}
+
+// methodCounts is a breakdown's methods in use, in record.Methods order,
+// each labelled and counted: "✓ rotating code 2 · code 1".
+func (c *call) methodCounts(by record.Breakdown) string {
+	var parts []string
+	for _, mc := range by.Listed() {
+		if mc.Count > 0 {
+			parts = append(parts, c.methodLabel(mc.Method)+" "+strconv.Itoa(mc.Count))
+		}
+	}
+	return strings.Join(parts, " · ")
 }
 
 // yearEntries lists all of a member's entries of the current year for the

@@ -158,7 +158,7 @@ func TestExportSendsWorkbook(t *testing.T) {
 		t.Fatalf("/export = %+v", rs)
 	}
 	members, ledger := readXLSX(t, rs)
-	if strings.Join(members[0], ",") != "community,member_id,name,unit,building,joined,posts,activities,services,total,minimum,compliant,last_participation" {
+	if strings.Join(members[0], ",") != "community,member_id,name,unit,building,joined,posts,activities,services,total,minimum,compliant,last_participation,strong" {
 		t.Errorf("members header = %v", members[0])
 	}
 	if len(members) != 5 || len(ledger) != 3 {
@@ -217,8 +217,8 @@ func TestNotice(t *testing.T) {
 		t.Fatalf("/notice = %+v, want one message to the notice chat", rs)
 	}
 	// In the community's language (zh), naming no Telegram id.
-	wantIn(t, "the notice", posted, "东安社区 2026 年度党员志愿服务公示", "M3 Alice Chen — 0 次（活动 0，服务 0）· 岗位：P1 Legal &lt;aid&gt; · ❌",
-		"M4 Bob Sun — 1 次（活动 0，服务 1）· 岗位：无 · ❌")
+	wantIn(t, "the notice", posted, "东安社区 2026 年度党员志愿服务公示", "M3 Alice Chen — 0 次（其中可靠核验 0 次；活动 0，服务 0）· 岗位：P1 Legal &lt;aid&gt; · ❌",
+		"M4 Bob Sun — 1 次（其中可靠核验 0 次；活动 0，服务 1）· 岗位：无 · ❌")
 	wantNotIn(t, "the notice", posted, "2001", "2002", "Bank of China")
 	if got := e.auditActions("dongan"); !strings.Contains(got, "M2:notice:2026") {
 		t.Errorf("audit = %s, want M2:notice:2026", got)

@@ -38,11 +38,16 @@ func TestEveryRefusalHasItsMessage(t *testing.T) {
 		ll.Refuse(ll.EFULL, ll.ReasonPost),
 		ll.Refuse(ll.EFORBIDDEN, ll.ReasonSelf),
 		ll.Refuse(ll.EINVALID, ll.ReasonLocation),
+		ll.Refuse(ll.EINVALID, ll.ReasonInaccurate),
+		ll.Refuse(ll.EINVALID, ll.ReasonJump),
 		ll.Refuse(ll.EINVALID, ll.ReasonNotLive),
 		ll.Refuse(ll.ECONFLICT, ll.ReasonTooFar),
 		ll.Refuse(ll.ENOTFOUND, ll.ReasonNoPlace),
 		ll.Refuse(ll.ECONFLICT, ll.ReasonRevoked),
 		ll.Refuse(ll.ECONFLICT, ll.ReasonRoleRejoin),
+		ll.Refuse(ll.ECONFLICT, ll.ReasonImported),
+		ll.Refuse(ll.ECONFLICT, ll.ReasonImportRunning),
+		ll.Refuse(ll.ECONFLICT, ll.ReasonLocationOnly),
 	}
 	listed := map[string]bool{}
 	for _, e := range refusals {

@@ -45,8 +45,9 @@ func (c *call) export() []ll.Reply {
 	}}
 }
 
-// report shows the year's figures: members, compliant, below the minimum
-// (by name), posts filled, unreachable members, and the chart.
+// report shows the year's figures: members, compliant, how the year's
+// participations were verified, below the minimum (by name, with their
+// methods), posts filled, unreachable members, and the chart.
 func (c *call) report() []ll.Reply {
 	sc := c.scope
 	rep, err := c.h.app.Reports.Report(c.ctx, sc, c.req.Args)
@@ -61,6 +62,9 @@ func (c *call) report() []ll.Reply {
 		if r.Status != ll.StatusActive {
 			line += " (" + c.t("status."+r.Status) + ")"
 		}
+		if r.Total > 0 {
+			line += " · " + c.methodCounts(r.ByMethod)
+		}
 		below = append(below, line)
 	}
 	var unreachable []string
@@ -74,6 +78,7 @@ func (c *call) report() []ll.Reply {
 	lines := []string{
 		c.t("report.members", len(rep.Members), year),
 		c.t("report.compliant", rep.Compliant, percent),
+		c.reportMethods(rep.ByMethod),
 		c.t("report.below", sc.Community.MinimumsFor(year).Minimum, len(below)),
 	}
 	lines = append(lines, below...)
@@ -95,6 +100,27 @@ func (c *call) report() []ll.Reply {
 	})
 }
 
+// reportMethods is the year's participations by method (SPEC section 9):
+// strong against other, then every method with its count (none when there
+// is no participation), then what ✓ means. It is one line for chunks, so it
+// never splits over two messages.
+func (c *call) reportMethods(by record.Breakdown) string {
+	total, strong := by.Total(), by.Strong()
+	percent := 0
+	if total > 0 {
+		percent = strong * 100 / total
+	}
+	lines := []string{c.t("report.methods", total, strong, percent, total-strong)}
+	if total == 0 {
+		return lines[0]
+	}
+	for _, mc := range by.Listed() {
+		lines = append(lines, c.t("report.method_line", rawHTML(c.methodLabel(mc.Method)), mc.Count))
+	}
+	lines = append(lines, c.t("report.methods_note"))
+	return strings.Join(lines, "\n")
+}
+
 // notice posts the year's public notice (公示) to the community's notice
 // chat, in the community's language: each member's participations and posts.
 // It is split into several messages when long, and sent as a CSV file when
@@ -114,7 +140,8 @@ func (c *call) notice() []ll.Reply {
 		for _, r := range n.Members {
 			lines = append(lines, noticeLine(lang, r, n.Held[r.ID], titles))
 		}
-		header := tr(lang, "notice.header", comm.Name, n.Year.Year, c.now.In(loc).Format(time.DateOnly), comm.MinimumsFor(n.Year.Year).Minimum, len(n.Members), n.Compliant) + "\n"
+		header := tr(lang, "notice.header", comm.Name, n.Year.Year, c.now.In(loc).Format(time.DateOnly), comm.MinimumsFor(n.Year.Year).Minimum, len(n.Members), n.Compliant) +
+			"\n" + tr(lang, "notice.legend") + "\n"
 		msgs := chunks(header, lines)
 		to := "notice " + strconv.FormatInt(n.Chat, 10)
 		if len(msgs) > maxNoticeMessages {
@@ -160,17 +187,20 @@ func noticePosts(lang string, ids []string, titles map[string]string) string {
 	return s
 }
 
-// noticeLine is one member in the public notice.
+// noticeLine is one member in the public notice: their total, how many of
+// it strongly verified (SPEC section 9), activities and services, posts and
+// compliance; no personal data beyond the member id and name.
 func noticeLine(lang string, r record.MemberRow, posts []string, titles map[string]string) string {
 	verdict := tr(lang, "notice.compliant")
 	if !r.Compliant {
 		verdict = tr(lang, "notice.not_compliant")
 	}
-	return tr(lang, "notice.line", r.ID, r.Name, r.Total, r.Activities, r.Services, noticePosts(lang, posts, titles), rawHTML(verdict))
+	return tr(lang, "notice.line", r.ID, r.Name, r.Total, r.Strong, r.Activities, r.Services, noticePosts(lang, posts, titles), rawHTML(verdict))
 }
 
 // noticeCSV is the public notice as a CSV file: a byte-order mark, a header
-// in lang, one member a row; cells a spreadsheet would run are neutralised.
+// in lang, one member a row (the columns of noticeLine); cells a spreadsheet
+// would run are neutralised.
 func noticeCSV(lang string, rows []record.MemberRow, held map[string][]string, titles map[string]string) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.WriteString("\ufeff")
@@ -186,7 +216,7 @@ func noticeCSV(lang string, rows []record.MemberRow, held map[string][]string, t
 		if r.Compliant {
 			verdict = "yes"
 		}
-		_ = w.Write([]string{r.ID, record.Neutralize(r.Name), strconv.Itoa(r.Total), strconv.Itoa(r.Activities),
+		_ = w.Write([]string{r.ID, record.Neutralize(r.Name), strconv.Itoa(r.Total), strconv.Itoa(r.Strong), strconv.Itoa(r.Activities),
 			strconv.Itoa(r.Services), record.Neutralize(strings.Join(names, "; ")), verdict})
 	}
 	w.Flush()

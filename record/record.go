@@ -35,9 +35,10 @@ type CommunityData struct {
 
 // MemberRow is one line of the members export: a member's standing for one
 // year. The exported columns are, in order, Community, MemberID, Name, Unit,
-// Building, Joined, Posts, Activities, Services, Total, Minimum, Compliant
-// and LastParticipation; ID and Status are for callers that need them (the
-// report, the notice) and are not exported.
+// Building, Joined, Posts, Activities, Services, Total, Minimum, Compliant,
+// LastParticipation and Strong (SPEC section 9: added last); ByMethod, ID
+// and Status are for callers that need them (the report, the notice) and
+// are not exported.
 type MemberRow struct {
 	Community         string // community id
 	MemberID          string // Telegram user id, or the M id when there is none or the member was forgotten
@@ -46,12 +47,16 @@ type MemberRow struct {
 	Building          string
 	Joined            string // YYYY-MM-DD in the community's zone, "" if unknown
 	Posts             int    // posts held at the end of the year, or now for the current year
-	Activities        int    // activity participations (code, location, manual)
+	Activities        int    // activity participations, by any method but approval
 	Services          int    // approved service records
 	Total             int    // Activities + Services
 	Minimum           int    // the community's yearly participation minimum
 	Compliant         bool   // Total >= Minimum and Posts >= the community's post minimum
 	LastParticipation string // YYYY-MM-DD, "" if none that year
+	Strong            int    // participations of Total by a strong method (lamplighter.StrongMethod)
+
+	// ByMethod breaks Total down by method; its Strong() is Strong.
+	ByMethod Breakdown
 
 	ID     string // the member's M id, whatever MemberID shows
 	Status string // active, left or forgotten (now, not in that year)
@@ -68,8 +73,8 @@ type LedgerRow struct {
 	Kind       string // activity or service
 	Ref        string // A7 or S40
 	Title      string // the activity's title or the service text
-	Method     string // code, location, approval or manual
-	VerifiedBy string // M id of who approved or entered it; "" for code and location
+	Method     string // one of Methods: rotating, code, location, scan, approval, confirmed or manual
+	VerifiedBy string // M id of who approved, scanned or entered it; "" for rotating, code, location and confirmed
 
 	ID string // the member's M id
 }
@@ -108,6 +113,7 @@ func MemberRows(d CommunityData, year int, now time.Time) []MemberRow {
 			continue
 		}
 		s := lamplighter.ComputeStanding(parts[m.ID], year, lamplighter.PostsHeldAt(claims[m.ID], at), c)
+		by := CountMethods(parts[m.ID], year)
 		r := MemberRow{
 			Community:         c.ID,
 			MemberID:          exportedID(m),
@@ -121,6 +127,8 @@ func MemberRows(d CommunityData, year int, now time.Time) []MemberRow {
 			Minimum:           s.Minimum,
 			Compliant:         s.Compliant,
 			LastParticipation: s.Last,
+			Strong:            by.Strong(),
+			ByMethod:          by,
 			ID:                m.ID,
 			Status:            m.Status,
 		}
@@ -139,7 +147,9 @@ func MemberRows(d CommunityData, year int, now time.Time) []MemberRow {
 // non-voided participation whose date lies in that year, ordered by date,
 // then member number, then recording time. A participation of a member who
 // is not in d.Members still appears, under its M id with an empty name.
-// VerifiedBy is always empty for the code and location methods.
+// Method is as recorded; VerifiedBy is always empty for the methods that
+// name no verifier: rotating, code and location (the member checked in
+// alone) and confirmed (the asker is never exported).
 func LedgerRows(d CommunityData, year int) []LedgerRow {
 	byID := make(map[string]*lamplighter.Member, len(d.Members))
 	for i := range d.Members {
@@ -181,12 +191,24 @@ func LedgerRows(d CommunityData, year int) []LedgerRow {
 		if m, ok := byID[p.Member]; ok {
 			r.MemberID, r.Name = exportedID(m), exportedName(m)
 		}
-		if p.Method == lamplighter.MethodCode || p.Method == lamplighter.MethodLocation {
+		if noVerifier(p.Method) {
 			r.VerifiedBy = ""
 		}
 		rows = append(rows, r)
 	}
 	return rows
+}
+
+// noVerifier reports whether method names nobody as the verifier: a member
+// checks in alone by a rotating code, a code or a live location, and a
+// need's asker (who confirms) is not a member and never exported (SPEC
+// section 10).
+func noVerifier(method string) bool {
+	switch method {
+	case lamplighter.MethodRotating, lamplighter.MethodCode, lamplighter.MethodLocation, lamplighter.MethodConfirmed:
+		return true
+	}
+	return false
 }
 
 // AllMemberRows is MemberRows for several communities (export --all): each

@@ -52,14 +52,14 @@ func TestMembersCSV(t *testing.T) {
 		t.Fatalf("WriteMembersCSV: %v", err)
 	}
 	recs := readCSV(t, buf.Bytes())
-	if got, want := strings.Join(recs[0], ","), "community,member_id,name,unit,building,joined,posts,activities,services,total,minimum,compliant,last_participation"; got != want {
+	if got, want := strings.Join(recs[0], ","), "community,member_id,name,unit,building,joined,posts,activities,services,total,minimum,compliant,last_participation,strong"; got != want {
 		t.Errorf("members CSV header = %s, want %s", got, want)
 	}
 	if len(recs) != 7 {
 		t.Fatalf("members CSV has %d records, want a header and 6 members", len(recs))
 	}
 	m5 := recs[5]
-	if got, want := strings.Join(m5, "|"), "dongan|1005|'"+formulaName+"|'+86 Trading|'@roof|2025-12-20|2|1|1|2|2|yes|2026-12-31"; got != want {
+	if got, want := strings.Join(m5, "|"), "dongan|1005|'"+formulaName+"|'+86 Trading|'@roof|2025-12-20|2|1|1|2|2|yes|2026-12-31|0"; got != want {
 		t.Errorf("members CSV M5 = %s, want %s", got, want)
 	}
 	if got := recs[4][2]; got != "—" {

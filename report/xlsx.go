@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"time"
 
 	"github.com/xuri/excelize/v2"
@@ -25,10 +26,10 @@ const (
 
 var (
 	memberKinds = []cellKind{textCell, textCell, textCell, textCell, textCell, dateCell,
-		numberCell, numberCell, numberCell, numberCell, numberCell, textCell, dateCell}
+		numberCell, numberCell, numberCell, numberCell, numberCell, textCell, dateCell, numberCell}
 	ledgerKinds = []cellKind{textCell, textCell, textCell, dateCell, textCell, textCell,
 		textCell, textCell, textCell}
-	memberWidths = []float64{14, 14, 16, 24, 12, 12, 7, 10, 9, 7, 9, 10, 18}
+	memberWidths = []float64{14, 14, 16, 24, 12, 12, 7, 10, 9, 7, 9, 10, 18, 8}
 	ledgerWidths = []float64{14, 14, 16, 12, 10, 7, 40, 10, 12}
 )
 
@@ -37,52 +38,92 @@ var (
 // header row is bold and frozen and has an autofilter; counts are numbers,
 // dates are dates shown as yyyy-mm-dd, and every other cell, member_id
 // included, is a string cell, so text a person typed is shown as typed and
-// never run as a formula (no quote is added, unlike the CSV). It returns the
-// first error met, with context.
+// never run as a formula (no quote is added, unlike the CSV). The sheets are
+// streamed: the workbook never holds more than a few rows in memory. It
+// returns the first error met, with context.
 func WriteXLSX(w io.Writer, members []MemberRow, ledger []LedgerRow) error {
-	return writeXLSX(w, []sheet{membersSheet(members), ledgerSheet(ledger)})
+	_, err := writeXLSX(w, []sheet{membersSheet(oneMemberChunk(members)), ledgerSheet(oneLedgerChunk(ledger))})
+	return err
 }
 
 // WriteMembersXLSX writes a workbook whose only sheet, "members", is laid out
 // as in WriteXLSX (lamplighter export --kind members --format xlsx).
 func WriteMembersXLSX(w io.Writer, rows []MemberRow) error {
-	return writeXLSX(w, []sheet{membersSheet(rows)})
+	_, err := StreamMembersXLSX(w, oneMemberChunk(rows))
+	return err
 }
 
 // WriteLedgerXLSX writes a workbook whose only sheet, "ledger", is laid out
 // as in WriteXLSX (lamplighter export --kind ledger --format xlsx).
 func WriteLedgerXLSX(w io.Writer, rows []LedgerRow) error {
-	return writeXLSX(w, []sheet{ledgerSheet(rows)})
+	_, err := StreamLedgerXLSX(w, oneLedgerChunk(rows))
+	return err
 }
 
-// sheet is one sheet's content before it is written.
+// StreamMembersXLSX is WriteMembersXLSX over rows given a chunk at a time
+// (one community's, say), so that only one chunk is held at once; n is how
+// many rows it wrote.
+func StreamMembersXLSX(w io.Writer, chunks MemberChunks) (n int, err error) {
+	ns, err := writeXLSX(w, []sheet{membersSheet(chunks)})
+	return ns[0], err
+}
+
+// StreamLedgerXLSX is StreamMembersXLSX for the ledger.
+func StreamLedgerXLSX(w io.Writer, chunks LedgerChunks) (n int, err error) {
+	ns, err := writeXLSX(w, []sheet{ledgerSheet(chunks)})
+	return ns[0], err
+}
+
+// sheet is one sheet's layout and its rows, produced one at a time, so that
+// a large export is streamed to the workbook instead of held in it.
 type sheet struct {
 	name   string
 	header []string
 	kinds  []cellKind
 	widths []float64
-	rows   [][]any // string or int, matching kinds
+	// each calls emit with every row's values in order (string or int,
+	// matching kinds; emit may reuse nothing of the slice after it returns).
+	each func(emit func([]any) error) error
 }
 
-func membersSheet(rows []MemberRow) sheet {
-	s := sheet{name: MembersSheet, header: memberColumns, kinds: memberKinds, widths: memberWidths}
-	for _, r := range rows {
-		s.rows = append(s.rows, []any{r.Community, r.MemberID, r.Name, r.Unit, r.Building, r.Joined,
-			r.Posts, r.Activities, r.Services, r.Total, r.Minimum, yesNo(r.Compliant), r.LastParticipation})
-	}
-	return s
+func membersSheet(chunks MemberChunks) sheet {
+	return sheet{name: MembersSheet, header: memberColumns, kinds: memberKinds, widths: memberWidths,
+		each: func(emit func([]any) error) error {
+			vals := make([]any, len(memberColumns))
+			return chunks(func(rows []MemberRow) error {
+				for i := range rows {
+					r := &rows[i]
+					copy(vals, []any{r.Community, r.MemberID, r.Name, r.Unit, r.Building, r.Joined,
+						r.Posts, r.Activities, r.Services, r.Total, r.Minimum, yesNo(r.Compliant), r.LastParticipation, r.Strong})
+					if err := emit(vals); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		}}
 }
 
-func ledgerSheet(rows []LedgerRow) sheet {
-	s := sheet{name: LedgerSheet, header: ledgerColumns, kinds: ledgerKinds, widths: ledgerWidths}
-	for _, r := range rows {
-		s.rows = append(s.rows, []any{r.Community, r.MemberID, r.Name, r.Date, r.Kind, r.Ref,
-			r.Title, r.Method, r.VerifiedBy})
-	}
-	return s
+func ledgerSheet(chunks LedgerChunks) sheet {
+	return sheet{name: LedgerSheet, header: ledgerColumns, kinds: ledgerKinds, widths: ledgerWidths,
+		each: func(emit func([]any) error) error {
+			vals := make([]any, len(ledgerColumns))
+			return chunks(func(rows []LedgerRow) error {
+				for i := range rows {
+					r := &rows[i]
+					copy(vals, []any{r.Community, r.MemberID, r.Name, r.Date, r.Kind, r.Ref, r.Title, r.Method, r.VerifiedBy})
+					if err := emit(vals); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		}}
 }
 
-func writeXLSX(w io.Writer, sheets []sheet) (err error) {
+// writeXLSX writes the sheets as one workbook and says how many rows each had.
+func writeXLSX(w io.Writer, sheets []sheet) (rows []int, err error) {
+	rows = make([]int, len(sheets))
 	f := excelize.NewFile()
 	defer func() {
 		if cerr := f.Close(); err == nil && cerr != nil {
@@ -91,12 +132,12 @@ func writeXLSX(w io.Writer, sheets []sheet) (err error) {
 	}()
 	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
 	if err != nil {
-		return fmt.Errorf("xlsx header style: %w", err)
+		return rows, fmt.Errorf("xlsx header style: %w", err)
 	}
 	dateFormat := "yyyy-mm-dd"
 	date, err := f.NewStyle(&excelize.Style{CustomNumFmt: &dateFormat})
 	if err != nil {
-		return fmt.Errorf("xlsx date style: %w", err)
+		return rows, fmt.Errorf("xlsx date style: %w", err)
 	}
 	first := f.GetSheetName(0)
 	for i, s := range sheets {
@@ -106,59 +147,71 @@ func writeXLSX(w io.Writer, sheets []sheet) (err error) {
 			_, err = f.NewSheet(s.name)
 		}
 		if err != nil {
-			return fmt.Errorf("xlsx sheet %s: %w", s.name, err)
+			return rows, fmt.Errorf("xlsx sheet %s: %w", s.name, err)
 		}
-		if err := s.write(f, bold, date); err != nil {
-			return fmt.Errorf("xlsx sheet %s: %w", s.name, err)
+		if rows[i], err = s.write(f, bold, date); err != nil {
+			return rows, fmt.Errorf("xlsx sheet %s: %w", s.name, err)
 		}
 	}
 	if err := f.SetDocProps(&excelize.DocProperties{Creator: "Lamplighter"}); err != nil {
-		return fmt.Errorf("xlsx properties: %w", err)
+		return rows, fmt.Errorf("xlsx properties: %w", err)
 	}
 	if _, err := f.WriteTo(w); err != nil {
-		return fmt.Errorf("write xlsx: %w", err)
+		return rows, fmt.Errorf("write xlsx: %w", err)
 	}
-	return nil
+	return rows, nil
 }
 
-func (s sheet) write(f *excelize.File, bold, date int) error {
-	for c, h := range s.header {
-		if err := f.SetCellStr(s.name, cellName(c, 1), h); err != nil {
-			return err
-		}
-	}
-	last := cellName(len(s.header)-1, 1)
-	if err := f.SetCellStyle(s.name, "A1", last, bold); err != nil {
-		return err
-	}
-	for i, row := range s.rows {
-		for c, v := range row {
-			if err := setCell(f, s.name, cellName(c, i+2), s.kinds[c], v, date); err != nil {
-				return err
-			}
-		}
+// write streams the sheet (excelize's StreamWriter keeps a few rows in
+// memory and the rest in a temporary file): widths and the frozen header
+// first, then the rows in order, then the autofilter over them.
+func (s sheet) write(f *excelize.File, bold, date int) (n int, err error) {
+	sw, err := f.NewStreamWriter(s.name)
+	if err != nil {
+		return 0, err
 	}
 	for c, wd := range s.widths {
-		col := columnName(c)
-		if err := f.SetColWidth(s.name, col, col, wd); err != nil {
-			return err
+		if err := sw.SetColWidth(c+1, c+1, wd); err != nil {
+			return 0, err
 		}
 	}
-	if err := f.SetPanes(s.name, &excelize.Panes{
+	if err := sw.SetPanes(&excelize.Panes{
 		Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft",
 		Selection: []excelize.Selection{{SQRef: "A2", ActiveCell: "A2", Pane: "bottomLeft"}},
 	}); err != nil {
-		return err
+		return 0, err
 	}
-	return f.AutoFilter(s.name, "A1:"+cellName(len(s.header)-1, len(s.rows)+1), nil)
+	header := make([]any, len(s.header))
+	for c, h := range s.header {
+		header[c] = excelize.Cell{StyleID: bold, Value: h}
+	}
+	if err := sw.SetRow("A1", header); err != nil {
+		return 0, err
+	}
+	cells := make([]any, len(s.kinds))
+	err = s.each(func(vals []any) error {
+		for c, v := range vals {
+			cells[c] = cellValue(s.kinds[c], v, date)
+		}
+		n++
+		return sw.SetRow("A"+strconv.Itoa(n+1), cells)
+	})
+	if err != nil {
+		return n, err
+	}
+	if err := sw.Flush(); err != nil {
+		return n, err
+	}
+	return n, f.AutoFilter(s.name, "A1:"+cellName(len(s.header)-1, n+1), nil)
 }
 
-// setCell writes one value as its column's kind. An empty date or text leaves
-// the cell empty.
-func setCell(f *excelize.File, sh, cell string, k cellKind, v any, dateStyle int) error {
+// cellValue is one value as its column's kind for the stream writer: an int
+// for a number, a date styled yyyy-mm-dd, a string cell (shown as typed,
+// never run as a formula); nil (an empty cell) for an empty date or text.
+func cellValue(k cellKind, v any, dateStyle int) any {
 	switch k {
 	case numberCell:
-		return f.SetCellInt(sh, cell, int64(v.(int)))
+		return v.(int)
 	case dateCell:
 		s := v.(string)
 		if s == "" {
@@ -166,19 +219,14 @@ func setCell(f *excelize.File, sh, cell string, k cellKind, v any, dateStyle int
 		}
 		t, err := time.Parse(time.DateOnly, s)
 		if err != nil {
-			// Not a date we produced; keep the text rather than lose it.
-			return f.SetCellStr(sh, cell, s)
+			return s // not a date we produced; keep the text rather than lose it
 		}
-		if err := f.SetCellValue(sh, cell, t); err != nil {
-			return err
-		}
-		return f.SetCellStyle(sh, cell, cell, dateStyle)
+		return excelize.Cell{StyleID: dateStyle, Value: t}
 	default:
-		s := v.(string)
-		if s == "" {
-			return nil
+		if s := v.(string); s != "" {
+			return s
 		}
-		return f.SetCellStr(sh, cell, s)
+		return nil
 	}
 }
 

@@ -126,7 +126,7 @@ func decodeActivity(community, id string, h map[string]string, signups int64) (l
 		ID: id, Community: community, Title: h["t"], Place: h["pl"],
 		Start: fromMS(h["s"]), End: fromMS(h["e"]), Team: h["team"], Code: h["code"],
 		Cancelled: h["cx"] != "", CancelReason: h["why"], CreatedBy: h["by"], Created: fromMS(h["cr"]),
-		Signups: int(signups),
+		Signups: int(signups), PresentedBy: h["pby"],
 	}
 	var err error
 	atoi := func(field string) int {

@@ -68,6 +68,7 @@ for _, mid in ipairs(mids) do
       if not m[3] then redis.call('HSET', key, 'left', now) end
     end
     redis.call('HDEL', key, 'role', 'tg', 'name', 'unit', 'bldg', 'skills', 'lang', 'unreach')
+    redis.call('DEL', b .. '` + sufLive + `' .. mid)
   end
 end
 if redis.call('HGET', tgkey, tg) then redis.call('HDEL', tgkey, tg) end

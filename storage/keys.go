@@ -51,7 +51,7 @@ import (
 //	                                        zone when last saved: the date of its participations), cap,
 //	                                        lat and lon, r (radius m), team, code, cx ("1" when
 //	                                        cancelled), why (reason), by, cr (created, unix ms), q (last
-//	                                        sign-up sequence number). Empty fields are not stored.
+//	                                        sign-up sequence number), pby (PresentedBy). Empty fields are not stored.
 //	<b>codes                        hash    check-in code -> activity id; kept after an activity ends or
 //	                                        is cancelled, so a code is never reused in the community
 //	<b>su:<A>                       zset    members signed up for the activity, score = sign-up sequence
@@ -76,6 +76,10 @@ import (
 //	                                        reminder) claimed by its scheduled time: "running" with a lease
 //	                                        (PX) while a replica sends it, then "done", kept well past the
 //	                                        catch-up window (schedule.go)
+//	<b>live:<M>                     hash    the member's last live position that was not a jump (TrackLive):
+//	                                        lat, lon, t (unix ms, when it was taken); expires the given ttl
+//	                                        after it is written (and counts as none once t is older than
+//	                                        ttl), so each member holds at most one, for a few hours
 //
 // Per Telegram user <u>: hash tag {u:<u>}.
 //
@@ -125,6 +129,18 @@ import (
 //	                                        msg (the progress message's Telegram id), pn, pq ("1" while a
 //	                                        progress update is queued), plast (last update sent);
 //	                                        expires 30 days after its last change
+//
+// Presenter screens (presentation.go): hash tag {pr}. The base <p>{pr}: is
+// written <r>; times are unix ms; a presentation's id is "<chat>:<message id>".
+//
+//	<r>due                          zset    running presentations, score = when the next edit is due (while
+//	                                        one is claimed: its lease's expiry)
+//	<r>p:<chat>:<msg>               hash    one presentation: j (JSON lamplighter.Presentation), by (its
+//	                                        by: key), stop ("1" once stopped: the next edit closes it), cl
+//	                                        (claim count, the lease token)
+//	<r>pace:<chat>                  string  the chat's presenter edits wait until this time (1 s after the
+//	                                        last to a private chat, 3 s to a group, or a 429's retry_after)
+//	<r>by:<chat>:<community>/<A>    string  the id of the activity's latest presentation in the chat
 //
 // Lua scripts get the statically known keys in KEYS (so a cluster client routes
 // them to the right node) and build the keys they discover while running
@@ -203,6 +219,11 @@ func (k keys) userUpdate(tg, id int64) string {
 	return k.prefix + "{u:" + strconv.FormatInt(tg, 10) + "}:upd:" + strconv.FormatInt(id, 10)
 }
 
+// Suffix of the members' last live positions (live.go), shared with its script.
+const sufLive = "live:"
+
+func (k keys) live(c, member string) string { return k.base(c) + sufLive + member }
+
 // Suffixes of the scheduler's per-community keys.
 const (
 	sufSchedLast = "sched:last"
@@ -237,3 +258,14 @@ func (k keys) obStats() string    { return k.outbox() + obStats }
 func (k keys) obReady() string    { return k.outbox() + obReady }
 func (k keys) obDead() string     { return k.outbox() + obDead }
 func (k keys) obInFlight() string { return k.outbox() + obInFlight }
+
+// Suffixes of the presenter's keys under <p>{pr}:, shared with its Lua scripts.
+const (
+	prDue  = "due"
+	prPres = "p:"
+	prPace = "pace:"
+	prBy   = "by:"
+)
+
+func (k keys) presenter() string { return k.prefix + "{pr}:" }
+func (k keys) prDue() string     { return k.presenter() + prDue }

@@ -164,9 +164,7 @@ func (s *Store) ImportMembers(ctx context.Context, community string, ms []ll.Mem
 	if len(ms) == 0 {
 		return []ll.Member{}, nil
 	}
-	args := make([]any, 0, 4+7*len(ms))
-	a, score := s.auditArgs(audit, community, now, newID, "")
-	args = append(args, s.k.base(community), s.millis(now), a, score)
+	fields := make([][]any, 0, len(ms))
 	for i := range ms {
 		m := &ms[i]
 		if err := m.Validate(); err != nil {
@@ -182,25 +180,42 @@ func (s *Store) ImportMembers(ctx context.Context, community string, ms []ll.Mem
 		if m.TelegramID != 0 {
 			tg = strconv.FormatInt(m.TelegramID, 10)
 		}
-		args = append(args, tg, m.Name, m.Unit, m.Building, encodeSkills(m.Skills), m.Language, string(m.Role))
+		fields = append(fields, []any{tg, m.Name, m.Unit, m.Building, encodeSkills(m.Skills), m.Language, string(m.Role)})
 	}
-	op := fmt.Sprintf("import %d members into %s", len(ms), community)
-	st, rest, err := s.run(ctx, op, importMembersScript,
-		[]string{s.k.community(community), s.k.telegram(community), s.k.members(community), s.k.seq(community)}, args...)
-	if err != nil {
-		return nil, err
+	var ids []string
+	if len(fields) <= ImportBatch {
+		args := make([]any, 0, 4+7*len(ms))
+		a, score := s.auditArgs(audit, community, now, newID, "")
+		args = append(args, s.k.base(community), s.millis(now), a, score)
+		for _, f := range fields {
+			args = append(args, f...)
+		}
+		op := fmt.Sprintf("import %d members into %s", len(ms), community)
+		st, rest, err := s.run(ctx, op, importMembersScript,
+			[]string{s.k.community(community), s.k.telegram(community), s.k.members(community), s.k.seq(community)}, args...)
+		if err != nil {
+			return nil, err
+		}
+		switch st {
+		case "ok":
+		case "conflict":
+			return nil, importConflict(community, str(rest, 0))
+		default:
+			return nil, statusError(op, st, rest, map[string]string{"community": community})
+		}
+		for i := range ms {
+			ids = append(ids, str(rest, i))
+		}
+	} else {
+		var err error
+		if ids, err = s.importLarge(ctx, community, fields, now, audit); err != nil {
+			return nil, err
+		}
 	}
-	switch st {
-	case "ok":
-	case "conflict":
-		tg := str(rest, 0)
-		return nil, &ll.Error{Code: ll.ECONFLICT, Message: fmt.Sprintf("telegram id %s is already a member of %s or appears twice", tg, community), Detail: tg}
-	default:
-		return nil, statusError(op, st, rest, map[string]string{"community": community})
-	}
+	op := fmt.Sprintf("point the users of %d imported members of %s", len(ms), community)
 	out := make([]ll.Member, len(ms))
 	for i, m := range ms {
-		m.ID = str(rest, i)
+		m.ID = ids[i]
 		m.Community = community
 		m.Joined = fromMS(s.millis(now))
 		m.Status = ll.StatusActive
@@ -211,7 +226,7 @@ func (s *Store) ImportMembers(ctx context.Context, community string, ms []ll.Mem
 	// Point each user who points at no member yet at theirs (one pipeline),
 	// then write the snapshot of those now pointing here (a second one).
 	pointed := make([]*redis.BoolCmd, len(out))
-	_, err = s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
+	_, err := s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, m := range out {
 			if m.TelegramID != 0 {
 				pointed[i] = p.HSetNX(ctx, s.k.user(m.TelegramID), "m", pointer(community, m.ID))

@@ -274,6 +274,7 @@ release(b, KEYS[2], mid, now)
 leaveTeams(b, mid)
 withdrawFuture(b, mid, now)
 redis.call('HDEL', KEYS[1], 'role', 'tg', 'name', 'unit', 'bldg', 'skills', 'lang', 'unreach')
+redis.call('DEL', b .. '` + sufLive + `' .. mid)
 redis.call('HSET', KEYS[1], 'status', 'forgotten')
 if not m[3] then redis.call('HSET', KEYS[1], 'left', now) end
 if m[2] and redis.call('HGET', KEYS[3], m[2]) == mid then redis.call('HDEL', KEYS[3], m[2]) end

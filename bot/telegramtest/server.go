@@ -106,6 +106,9 @@ type message struct {
 	text     string
 	markup   string
 	fromUser bool
+	photo    bool   // a photo: editMessageMedia may replace it
+	caption  string // a photo's caption
+	media    string // a photo's content, to tell "message is not modified"
 }
 
 // NewServer starts a fake Bot API server that is closed when the test ends.
@@ -421,6 +424,7 @@ var methods = map[string]func(*Server, http.ResponseWriter, *http.Request, *Call
 	"sendphoto":           (*Server).sendFile,
 	"senddocument":        (*Server).sendFile,
 	"answercallbackquery": (*Server).answerCallbackQuery,
+	"editmessagemedia":    (*Server).editMessageMedia,
 }
 
 var canonical = map[string]string{
@@ -429,6 +433,7 @@ var canonical = map[string]string{
 	"setmycommands": "setMyCommands", "sendmessage": "sendMessage",
 	"editmessagetext": "editMessageText", "sendphoto": "sendPhoto",
 	"senddocument": "sendDocument", "answercallbackquery": "answerCallbackQuery",
+	"editmessagemedia": "editMessageMedia",
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
@@ -783,10 +788,73 @@ func (s *Server) sendFile(w http.ResponseWriter, _ *http.Request, c *Call) {
 	s.mu.Lock()
 	s.nextMessage++
 	c.MessageID = s.nextMessage
-	s.messages[msgKey{c.ChatID, c.MessageID}] = message{markup: c.ReplyMarkup}
+	s.messages[msgKey{c.ChatID, c.MessageID}] = message{markup: c.ReplyMarkup, photo: c.Method == "sendPhoto",
+		caption: c.Text, media: string(c.File)}
 	s.record(*c)
 	s.mu.Unlock()
 	writeOK(w, s.result(c))
+}
+
+// editMessageMedia replaces a photo message's photo, caption and inline
+// keyboard, as Telegram does: the media parameter is a JSON InputMedia
+// whose "media" names an uploaded part ("attach://<name>"); 400 for a
+// message that is gone, not the bot's, or exactly as it was ("message is
+// not modified").
+func (s *Server) editMessageMedia(w http.ResponseWriter, _ *http.Request, c *Call) {
+	c.MessageID, _ = strconv.Atoi(c.Params["message_id"])
+	var media struct {
+		Type      string `json:"type"`
+		Media     string `json:"media"`
+		Caption   string `json:"caption"`
+		ParseMode string `json:"parse_mode"`
+	}
+	if err := json.Unmarshal([]byte(c.Params["media"]), &media); err != nil || media.Type == "" || media.Media == "" {
+		s.fail(w, c, Failure{Code: http.StatusBadRequest, Description: "Bad Request: can't parse InputMedia: media not found"})
+		return
+	}
+	c.Text, c.ParseMode = media.Caption, media.ParseMode
+	if name, ok := strings.CutPrefix(media.Media, "attach://"); ok && (c.Params[name] == "" || len(c.File) == 0) {
+		s.fail(w, c, Failure{Code: http.StatusBadRequest, Description: "Bad Request: file must be non-empty"})
+		return
+	}
+	if c.Text != "" {
+		if f, bad := checkText(c.Text, c.ParseMode, 1024, "message caption"); bad {
+			s.fail(w, c, f)
+			return
+		}
+	}
+	if f, bad := checkMarkup(c.ReplyMarkup, true); bad {
+		s.fail(w, c, f)
+		return
+	}
+	s.mu.Lock()
+	key := msgKey{c.ChatID, c.MessageID}
+	m, found := s.messages[key]
+	s.mu.Unlock()
+	switch {
+	case !found:
+		s.fail(w, c, Failure{Code: http.StatusBadRequest, Description: "Bad Request: message to edit not found"})
+		return
+	case m.fromUser:
+		s.fail(w, c, CantEdit)
+		return
+	case m.photo && m.caption == c.Text && m.media == string(c.File) && m.markup == c.ReplyMarkup:
+		s.fail(w, c, Failure{Code: http.StatusBadRequest, Description: "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message"})
+		return
+	}
+	s.mu.Lock()
+	s.messages[key] = message{markup: c.ReplyMarkup, photo: media.Type == "photo", caption: c.Text, media: string(c.File)}
+	s.record(*c)
+	s.mu.Unlock()
+	writeOK(w, s.result(c))
+}
+
+// DeleteMessage forgets a message, as when its chat deleted it: an edit of
+// it is then answered "message to edit not found".
+func (s *Server) DeleteMessage(chatID int64, messageID int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.messages, msgKey{chatID, messageID})
 }
 
 func (s *Server) answerCallbackQuery(w http.ResponseWriter, _ *http.Request, c *Call) {

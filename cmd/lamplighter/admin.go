@@ -177,7 +177,7 @@ func (p *program) members(ctx context.Context, args []string) error {
 	var data []byte
 	var err error
 	if file == "-" {
-		data, err = io.ReadAll(io.LimitReader(p.stdin, 64<<20))
+		data, err = io.ReadAll(io.LimitReader(p.stdin, 1<<30))
 	} else {
 		data, err = os.ReadFile(file)
 	}
@@ -223,6 +223,14 @@ func (p *program) importMembers(ctx context.Context, st *storage.Store, communit
 				fmt.Fprintf(p.stderr, "%s:%d: telegram_id %d already belongs to a member of %s\n", file, line, tg, community)
 			}
 			return fmt.Errorf("%s: telegram_id %s already belongs to a member of %s; nothing imported", file, de.Detail, community)
+		}
+		switch {
+		case ll.ErrorDetail(err) == ll.ReasonImported:
+			return fmt.Errorf("%s was imported into %s already; nothing imported again", file, community)
+		case ll.ErrorDetail(err) == ll.ReasonImportRunning:
+			return fmt.Errorf("import into %s: %s", community, userMessage(err))
+		case ll.ErrorCode(err) == ll.EINTERNAL || ll.ErrorCode(err) == ll.EUNAVAILABLE:
+			return fmt.Errorf("import %d members into %s stopped: %w; run the same command again to finish it (nobody is created twice)", len(ms), community, err)
 		}
 		return fmt.Errorf("import %d members into %s: %w; nothing imported", len(ms), community, err)
 	}

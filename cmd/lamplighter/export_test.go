@@ -105,7 +105,7 @@ func TestExportCSV(t *testing.T) {
 	seedLedger(t, e)
 
 	out := e.mustRun("export", "--community", "dongan", "--year", "2026", "--kind", "members", "--format", "csv")
-	if !strings.HasPrefix(out, "\ufeffcommunity,member_id,name,unit,building,joined,posts,activities,services,total,minimum,compliant,last_participation\r\n") {
+	if !strings.HasPrefix(out, "\ufeffcommunity,member_id,name,unit,building,joined,posts,activities,services,total,minimum,compliant,last_participation,strong\r\n") {
 		t.Errorf("members CSV starts %q, want the BOM and the header", out[:min(len(out), 120)])
 	}
 	golden(t, "export_members.golden.csv", []byte(out))
@@ -207,5 +207,49 @@ func TestExportBadUsage(t *testing.T) {
 	out := e.mustRun("export", "--community", "dongan", "--kind", "ledger", "--format", "csv")
 	if !strings.Contains(out, "2026-02-20") {
 		t.Errorf("export without --year = %q, want 2026's rows", out)
+	}
+}
+
+// TestExportMembersStrong: a live-location check-in is strong evidence, and
+// the members export, CSV and XLSX, says so in its last column.
+func TestExportMembersStrong(t *testing.T) {
+	e := newTestEnv(t)
+	seedLedger(t, e)
+	ctx := context.Background()
+	start := time.Date(2026, 3, 1, 1, 0, 0, 0, time.UTC)
+	a, err := e.st.CreateActivity(ctx, ll.Activity{Community: "dongan", Title: "夜间巡逻", Start: start, End: start.Add(2 * time.Hour),
+		Location: &ll.GeoPoint{Latitude: 31.23, Longitude: 121.47}, Created: start.Add(-24 * time.Hour)}, nil)
+	if err != nil {
+		t.Fatalf("CreateActivity: %v", err)
+	}
+	if _, _, err := e.st.CheckIn(ctx, "dongan", "M1", handlers.CheckIn{ActivityID: a.ID, Method: ll.MethodLocation}, start.Add(10*time.Minute)); err != nil {
+		t.Fatalf("CheckIn by location: %v", err)
+	}
+	want := map[string]string{"10001": "1", "10003": "0", "M3": "0"} // member_id: strong
+
+	out := e.mustRun("export", "--community", "dongan", "--year", "2026", "--kind", "members", "--format", "csv")
+	recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(out, "\ufeff"))).ReadAll()
+	if err != nil {
+		t.Fatalf("read the members CSV: %v", err)
+	}
+	out = e.mustRun("export", "--community", "dongan", "--year", "2026", "--kind", "members", "--format", "xlsx")
+	x, err := excelize.OpenReader(strings.NewReader(out))
+	if err != nil {
+		t.Fatalf("excelize cannot open the members export: %v", err)
+	}
+	defer x.Close()
+	sheet, err := x.GetRows("members")
+	if err != nil {
+		t.Fatalf("members sheet: %v", err)
+	}
+	for format, rows := range map[string][][]string{"csv": recs, "xlsx": sheet} {
+		if len(rows) != 4 || rows[0][len(rows[0])-1] != "strong" || rows[0][len(rows[0])-2] != "last_participation" {
+			t.Fatalf("members %s = %q, want a header ending last_participation,strong and 3 members", format, rows)
+		}
+		for _, r := range rows[1:] {
+			if got := r[len(rows[0])-1]; len(r) != len(rows[0]) || got != want[r[1]] {
+				t.Errorf("members %s row %s: strong = %q (row %q), want %s", format, r[1], got, r, want[r[1]])
+			}
+		}
 	}
 }

@@ -15,9 +15,6 @@ import (
 // membersCSVHeader is the header row of a members import file.
 var membersCSVHeader = []string{"telegram_id", "name", "unit", "building", "skills", "role"}
 
-// maxImportRows bounds one import file; a larger one is refused whole.
-const maxImportRows = 10000
-
 // rowError is one bad line of an import file.
 type rowError struct {
 	Line int // 1-based line number in the file
@@ -78,10 +75,6 @@ func parseMembersCSV(data []byte) ([]importRow, []rowError) {
 			continue
 		}
 		dataRow++
-		if dataRow > maxImportRows {
-			errs = append(errs, rowError{line, fmt.Sprintf("too many rows: at most %d members per file", maxImportRows)})
-			break
-		}
 		m, err := parseMemberRecord(rec)
 		if err != nil {
 			errs = append(errs, rowError{line, err.Error()})

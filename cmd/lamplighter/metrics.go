@@ -28,6 +28,7 @@ type metricSources struct {
 	telegram       func() bot.Stats
 	telegramEvents *telegramMetrics
 	sender         func() bot.SenderStats
+	presenter      func() bot.PresenterStats
 	scheduler      func() scheduler.Stats
 	outbox         func(ctx context.Context, now time.Time) (ll.OutboxStatus, error)
 	ping           func(ctx context.Context) error
@@ -51,6 +52,9 @@ func (s *server) metricsHandler(now func() time.Time) http.Handler {
 	}
 	if s.sched != nil {
 		src.scheduler = s.sched.Stats
+	}
+	if s.presenter != nil {
+		src.presenter = s.presenter.Stats
 	}
 	return newMetricsHandler(src)
 }
@@ -97,6 +101,8 @@ var (
 
 	mSenderDeliveries = desc("sender_deliveries_total", "Outbox deliveries attempted by this replica's sender, by result: sent, 429, 403, failed, deferred (quiet hours).", "result")
 	mSenderClaimed    = desc("sender_claimed_total", "Outbox messages claimed by this replica's sender.")
+
+	mPresenterEdits = desc("presenter_edits_total", "Presenter screen (/present) edits by this replica's presenter, by result: edited (\"not modified\" included), 429, failed (a frame or an edit that failed; a deleted message or a blocked chat too), ended (presentations finished), lost (a lease that expired before the edit was finished).", "result")
 
 	mOutboxQueued   = desc("outbox_queued", "Outbox messages waiting (held ones included), whole bot.")
 	mOutboxInFlight = desc("outbox_in_flight", "Outbox messages claimed by a sender and not yet acknowledged, whole bot.")
@@ -197,7 +203,7 @@ func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{
 		mUpdatesReceived, mUpdatesHandled, mUpdatesDup, mUpdatesRejected, mWebhookRefused, mUpdatesPanics, mUpdatesQueued,
 		mQueueCapacity, mPollPaused, mFloodUsers,
-		mSenderDeliveries, mSenderClaimed,
+		mSenderDeliveries, mSenderClaimed, mPresenterEdits,
 		mOutboxQueued, mOutboxInFlight, mOutboxDead, mOutboxChats, mOutboxOldest, mOutboxOverdue, mOutboxRate, mOutboxMessages,
 		mRemindersEnqueued, mRemindersDropped, mSchedulerRuns, mSchedulerErrors,
 		mRedisUp, mRedisPing,
@@ -239,6 +245,14 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		counter(mSenderDeliveries, st.Unreachable, "403")
 		counter(mSenderDeliveries, st.Failed, "failed")
 		counter(mSenderDeliveries, st.Deferred, "deferred")
+	}
+	if c.src.presenter != nil {
+		st := c.src.presenter()
+		counter(mPresenterEdits, st.Edited, "edited")
+		counter(mPresenterEdits, st.RateLimited, "429")
+		counter(mPresenterEdits, st.Failed, "failed")
+		counter(mPresenterEdits, st.Ended, "ended")
+		counter(mPresenterEdits, st.Lost, "lost")
 	}
 	if c.src.scheduler != nil {
 		st := c.src.scheduler()

@@ -25,7 +25,8 @@ Runs the bot: long polling, or a webhook server at the path of
 LAMPLIGHTER_WEBHOOK_URL when it is set. Serves /healthz and Prometheus
 /metrics on LAMPLIGHTER_LISTEN.
 Every replica also runs the outbox sender (LAMPLIGHTER_RATE messages a second
-for the whole bot) and the reminder scheduler (LAMPLIGHTER_CRON_*,
+for the whole bot), the presenter (renews /present screens at each code
+step) and the reminder scheduler (LAMPLIGHTER_CRON_*,
 LAMPLIGHTER_ACTIVITY_REMINDERS, LAMPLIGHTER_QUIET_HOURS); they coordinate
 through Redis. SIGINT or SIGTERM stops taking updates, finishes those in
 hand, lets the sender finish the messages in flight and exits.`
@@ -77,12 +78,14 @@ type server struct {
 
 	// The outbox sender and the reminder scheduler, stopped after the
 	// adapter has drained its updates (which may queue messages).
-	sender       *bot.Sender
-	sched        *scheduler.Scheduler
-	senderCancel context.CancelFunc
-	senderDone   chan error
-	schedDone    chan error
-	schedCancel  context.CancelFunc
+	sender        *bot.Sender
+	presenter     *bot.Presenter // edits the presenter screens (/present) at each code step
+	sched         *scheduler.Scheduler
+	senderCancel  context.CancelFunc
+	senderDone    chan error
+	presenterDone chan error
+	schedDone     chan error
+	schedCancel   context.CancelFunc
 }
 
 // openServer connects to Redis, migrates the schema, builds the conversation,
@@ -113,6 +116,7 @@ func (p *program) openServer(ctx context.Context, dl delivery) (*server, error) 
 		Handler:       hs, // a bot.UpdateHandler: it marks each update as it reads the user (Store.Begin)
 		Store:         st,
 		Outbox:        outbox,
+		Presentations: st,
 		Menus:         handlers.Menus(),
 		Logger:        p.log,
 		Sleep:         p.sleep,
@@ -142,6 +146,16 @@ func (p *program) openServer(ctx context.Context, dl delivery) (*server, error) 
 		return nil, err
 	}
 	outbox.wake = s.sender.Wake
+	s.presenter, err = bot.NewPresenter(bot.PresenterConfig{
+		Queue:  st,
+		Editor: tg,
+		Frame:  hs.PresentationFrame,
+		Logger: p.log,
+	})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	s.sched, err = scheduler.New(scheduler.Config{
 		Store:     st,
 		Outbox:    outbox,
@@ -195,6 +209,8 @@ func (p *program) openServer(ctx context.Context, dl delivery) (*server, error) 
 	s.senderCancel, s.schedCancel = senderCancel, schedCancel
 	s.senderDone, s.schedDone = make(chan error, 1), make(chan error, 1)
 	go func() { s.senderDone <- s.sender.Run(senderCtx) }()
+	s.presenterDone = make(chan error, 1)
+	go func() { s.presenterDone <- s.presenter.Run(senderCtx) }()
 	go func() { s.schedDone <- s.sched.Run(schedCtx) }()
 
 	mode := "polling"
@@ -254,6 +270,9 @@ func (s *server) close() error {
 		if err := <-s.senderDone; err != nil {
 			errs = append(errs, fmt.Errorf("outbox sender: %w", err))
 		}
+		if err := <-s.presenterDone; err != nil {
+			errs = append(errs, fmt.Errorf("presenter: %w", err))
+		}
 		if err := s.store.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close redis: %w", err))
 		}
@@ -288,6 +307,12 @@ type usernameHandlers struct {
 	mu   sync.Mutex
 	name string
 	h    *handlers.Handlers
+}
+
+// PresentationFrame renders a presenter screen with handlers for the
+// current bot username (the presenter worker's FrameFunc).
+func (u *usernameHandlers) PresentationFrame(ctx context.Context, p ll.Presentation, now time.Time) (ll.Reply, time.Time, bool, error) {
+	return u.current().PresentationFrame(ctx, p, now)
 }
 
 // Handle answers req with handlers for the current bot username.
