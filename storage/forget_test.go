@@ -32,6 +32,9 @@ func TestForgetPersonDropsTheirIndexes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, _, err := s.TrackLive(ctx, "elm", m.ID, ll.GeoPoint{Latitude: 31.2, Longitude: 121.5}, t0, 50, time.Hour, nil); err != nil {
+		t.Fatal(err)
+	}
 	if _, _, err := s.Begin(ctx, 777, tg, t0); err != nil {
 		t.Fatal(err)
 	}
@@ -57,6 +60,9 @@ func TestForgetPersonDropsTheirIndexes(t *testing.T) {
 		if v, _ := raw.Dump(ctx, k).Result(); strings.Contains(v, "6624801357") || strings.Contains(v, "Qiao Feng") {
 			t.Errorf("key %s still holds them", k)
 		}
+	}
+	if keys := storagetest.Keys(t, raw, p+"{c:elm}:live:*"); len(keys) != 0 {
+		t.Errorf("live positions after ForgetPerson = %v, want none", keys)
 	}
 	st, err := s.OutboxStatus(ctx, t0)
 	if err != nil || st.Queued != 1 {
