@@ -113,6 +113,30 @@ const (
 	ReasonLocationOnly  = "location_only"  // (with ECONFLICT) the activity takes location check-ins only: no code to present
 )
 
+// Reasons of check-in by code (SPEC section 9). ReasonLocationOnly comes
+// with EINVALID too, for a code sent to a location-only activity.
+const (
+	ReasonAmbiguous = "ambiguous" // (with ECONFLICT) the code is the code of more than one live activity
+	ReasonCreator   = "creator"   // (with EFORBIDDEN) an activity's creator checks in by code only when someone else presents it
+)
+
+// AmbiguousCodeError refuses a check-in code that is the code of more than
+// one live activity of the community (ECONFLICT with ReasonAmbiguous, as
+// ErrorCode and ErrorDetail see it): no one is checked in to a guessed one.
+// Activities are their ids, for the member to pick by QR code or link.
+type AmbiguousCodeError struct {
+	Activities []string
+}
+
+func (e *AmbiguousCodeError) Error() string {
+	return fmt.Sprintf("the check-in code is the code of %d live activities: %v", len(e.Activities), e.Activities)
+}
+
+// Unwrap is the domain error: ECONFLICT with ReasonAmbiguous.
+func (e *AmbiguousCodeError) Unwrap() error {
+	return &Error{Code: ECONFLICT, Detail: ReasonAmbiguous, Message: "the code matches more than one live activity"}
+}
+
 // Refuse returns the *Error of code with reason as its Detail.
 func Refuse(code, reason string) *Error { return &Error{Code: code, Detail: reason} }
 

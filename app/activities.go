@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"strings"
@@ -113,15 +115,21 @@ type NewActivity struct {
 	Duration time.Duration
 	Capacity int          // 0 is unlimited
 	Location *ll.GeoPoint // where check-in by location counts, nil for none
+	// CheckIn is the check-in mode (ll.CheckInRotating, CheckInStatic or
+	// CheckInLocation); "" is rotating, the default.
+	CheckIn string
 }
 
 // Create stores a new activity in the scope's community, created by the
-// scope's actor now, audited as "newactivity" with "<title> @ <start>". The
+// scope's actor now, audited as "newactivity" with "<title> @ <start>". Its
+// check-in mode is in.CheckIn, by default rotating codes from a fresh random
+// secret (every activity also gets a static code, used only in static mode). The
 // same activity (title and start) created again by the same person within
 // DuplicateWindow is not created twice: Create returns the one created
 // before and existed true. Errors: EINVALID for a start out of range
-// (CheckStart), a duration out of range (CheckDuration) or what
-// Activity.Validate refuses; the store's errors.
+// (CheckStart), a duration out of range (CheckDuration), an unknown check-in
+// mode (Field "checkin"), location mode without a location (ReasonLocation)
+// or what Activity.Validate refuses; the store's errors.
 func (s *Activities) Create(ctx context.Context, sc *Scope, in NewActivity) (a ll.Activity, existed bool, err error) {
 	if err := CheckStart(in.Start, sc.Now); err != nil {
 		return ll.Activity{}, false, err
@@ -133,6 +141,18 @@ func (s *Activities) Create(ctx context.Context, sc *Scope, in NewActivity) (a l
 		Community: sc.Community.ID, Title: in.Title, Place: in.Place,
 		Start: in.Start, End: in.Start.Add(in.Duration), Capacity: in.Capacity, Location: in.Location,
 		CreatedBy: sc.Actor, Created: sc.Now,
+		Mode: in.CheckIn,
+	}
+	switch a.Mode {
+	case "", ll.CheckInRotating:
+		a.Mode, a.Secret = ll.CheckInRotating, newSecret()
+	case ll.CheckInStatic:
+	case ll.CheckInLocation:
+		if a.Location == nil {
+			return ll.Activity{}, false, ll.Refuse(ll.EINVALID, ll.ReasonLocation)
+		}
+	default:
+		return ll.Activity{}, false, ll.Invalid("checkin", "not a check-in mode")
 	}
 	if err := a.Validate(); err != nil {
 		return ll.Activity{}, false, err
@@ -183,6 +203,7 @@ const (
 	ActivityRadius   = "radius"
 	ActivityTeam     = "team"
 	ActivityLocation = "location"
+	ActivityCheckIn  = "checkin" // the check-in mode: Text is ll.CheckInStatic, CheckInRotating or CheckInLocation
 )
 
 // BelowSignUpsError refuses a capacity below the sign-ups an activity has
@@ -216,6 +237,11 @@ type ActivityChange struct {
 
 // Edit changes one field of an activity of the scope's community and
 // returns it as saved, audited as "editactivity" with "<field>=<typed>".
+// ActivityCheckIn switches the check-in mode (switching to rotating makes a
+// secret when it has none; an unknown mode is EINVALID, Field "checkin").
+// A location-only activity needs its location: switching to location
+// without one, or removing the location of one, is EINVALID with
+// ReasonLocation.
 // Errors: ErrNotFound; ECONFLICT with ReasonCancelled (a cancelled
 // activity); EINVALID for an unknown field (Field "activity_field"), a start
 // out of range, a duration or radius out of range, a malformed team id
@@ -264,8 +290,23 @@ func (s *Activities) Edit(ctx context.Context, sc *Scope, id string, ch Activity
 		a.Team = ch.Text
 	case ActivityLocation:
 		a.Location = ch.Location
+	case ActivityCheckIn:
+		switch ch.Text {
+		case ll.CheckInStatic, ll.CheckInLocation:
+		case ll.CheckInRotating:
+			if a.Secret == "" {
+				a.Secret = newSecret()
+			}
+		default:
+			return ll.Activity{}, ll.Invalid("checkin", "not a check-in mode")
+		}
+		a.Mode = ch.Text
 	default:
 		return ll.Activity{}, ll.Invalid("activity_field", "unknown field %q", ch.Field)
+	}
+	if a.Mode == ll.CheckInLocation && a.Location == nil {
+		// Location only, without a place: no one could check in.
+		return ll.Activity{}, ll.Refuse(ll.EINVALID, ll.ReasonLocation)
 	}
 	if err := a.Validate(); err != nil {
 		return ll.Activity{}, err
@@ -342,10 +383,18 @@ func (s *Activities) Roster(ctx context.Context, sc *Scope, id string) (Roster, 
 
 // memberView is an activity as a member may see it: without its check-in
 // code, which the committee shows only at the activity (anyone who had it
-// could check in from anywhere).
+// could check in from anywhere), nor its rotating code's secret.
 func memberView(a ll.Activity) ll.Activity {
-	a.Code = ""
+	a.Code, a.Secret = "", ""
 	return a
+}
+
+// newSecret is a fresh rotating-code secret: 20 random bytes (RFC 4226's
+// recommended length), hex.
+func newSecret() string {
+	var b [20]byte
+	rand.Read(b[:]) // never fails (crypto/rand since Go 1.24)
+	return hex.EncodeToString(b[:])
 }
 
 // Upcoming returns the actor's community and its activities that are not

@@ -22,11 +22,12 @@ type CheckInStore interface {
 }
 
 // WrongCodeCounter is implemented by a store that can tell how many wrong
-// check-in codes a member may still send in the current hour
-// (*storage.Store does). It is optional: CheckIns.WrongCodesLeft reports
-// when the store cannot tell.
+// check-in codes a person (Telegram id) may still send in a community in the
+// current hour (*storage.Store does): the limit is the person's, so leaving
+// and rejoining changes nothing. It is optional: CheckIns.WrongCodesLeft
+// reports when the store cannot tell.
 type WrongCodeCounter interface {
-	WrongCodesLeft(ctx context.Context, community, memberID string, now time.Time) (int, error)
+	PersonWrongCodesLeft(ctx context.Context, community string, tg int64, now time.Time) (int, error)
 }
 
 // CheckIns proves a member's presence at an activity (SPEC section 2): by
@@ -38,16 +39,23 @@ type CheckIns struct {
 	store CheckInStore
 }
 
-// ByCode checks the actor in with an activity's code, through their own
-// membership (Actor.Self: the store checks in the same step that it is
-// active and theirs). changed is false when they were checked in before;
-// st is their standing for the year when it is recorded now. The store's
-// errors are returned unchanged: ErrNotMember (a stale membership pointer);
-// EINVALID with ReasonCode (no live activity has the code); EFORBIDDEN with
-// ReasonTooManyCodes (the wrong-code limit is exhausted); ECONFLICT with
-// ReasonNotOpen or ReasonCancelled, then with the activity, to say when
-// check-in opens. ErrNotMember too for an actor with no membership at all.
-// The activity comes without its check-in code, as everywhere a member sees it.
+// ByCode checks the actor in with a code: the current or previous code of a
+// rotating-code activity of their community whose check-in is open, or the
+// static code of an activity (method MethodRotating or MethodCode), through
+// their own membership (Actor.Self: the store checks in the same step that
+// it is active and theirs, finds the activity and counts wrong codes per
+// person). changed is false when they were checked in before; st is their
+// standing for the year when it is recorded now. The store's errors are
+// returned unchanged: ErrNotMember (a stale membership pointer); EINVALID
+// with ReasonCode (no live activity has the code) or ReasonLocationOnly (the
+// activity takes no code); *ll.AmbiguousCodeError (ECONFLICT with
+// ReasonAmbiguous: the code of two live activities; no one is checked in);
+// EFORBIDDEN with ReasonTooManyCodes (the wrong-code limit is exhausted) or
+// ReasonCreator (the activity's creator, while no one else presents it;
+// audited); ECONFLICT with ReasonNotOpen or ReasonCancelled, then with the
+// activity, to say when check-in opens. ErrNotMember too for an actor with no
+// membership at all. The activity comes without its check-in code and
+// secret, as everywhere a member sees it.
 func (s *CheckIns) ByCode(ctx context.Context, ac Actor, code string) (a ll.Activity, changed bool, st ll.Standing, err error) {
 	u := ac.Self()
 	if u.MemberID == "" || u.Community == "" {
@@ -159,7 +167,7 @@ func (s *CheckIns) WrongCodesLeft(ctx context.Context, ac Actor) (left int, know
 		return 0, false, nil
 	}
 	u := ac.Self()
-	n, err := wc.WrongCodesLeft(ctx, u.Community, u.MemberID, ac.Now)
+	n, err := wc.PersonWrongCodesLeft(ctx, u.Community, u.TelegramID, ac.Now)
 	if err != nil {
 		return 0, false, err
 	}

@@ -173,7 +173,8 @@ func (c *call) activityLine(a ll.Activity, loc *time.Location) string {
 }
 
 // activityCard is an activity with all its details. The committee's view
-// adds the check-in code, link, window and location.
+// adds the check-in window, location and mode, and for a static code the
+// code and link (a rotating code is shown only by /present).
 func (c *call) activityCard(a ll.Activity, comm ll.Community, forCommittee bool) (string, error) {
 	loc := comm.Location()
 	var b strings.Builder
@@ -204,7 +205,15 @@ func (c *call) activityCard(a ll.Activity, comm ll.Community, forCommittee bool)
 	} else {
 		b.WriteString("\n" + c.t("activity.no_location", a.ID))
 	}
-	b.WriteString("\n" + c.t("activity.code", a.Code, c.checkInLink(a.Code)))
+	switch a.CheckInMode() {
+	case ll.CheckInRotating:
+		b.WriteString("\n" + c.t("activity.checkin_rotating", a.ID))
+	case ll.CheckInLocation:
+		b.WriteString("\n" + c.t("activity.checkin_location", a.ID))
+	default:
+		b.WriteString("\n" + c.t("activity.checkin_static", a.ID))
+		b.WriteString("\n" + c.t("activity.code", a.Code, c.checkInLink(a.Code)))
+	}
 	return b.String(), nil
 }
 
@@ -274,27 +283,35 @@ func (c *call) createActivity(in app.NewActivity) []ll.Reply {
 	return c.activityCreated(a, sc.Community, "activity.created")
 }
 
-// activityCreated is the answer to a new activity: its card, then the QR
-// code of its check-in link as a photo (when the bot's username is known, so
-// that there is a link a phone's camera can open).
+// activityCreated is the answer to a new activity: its card, then, for a
+// static code, the QR code of its check-in link as a photo (when the bot's
+// username is known, so that there is a link a phone's camera can open). A
+// rotating code's card says how to present it instead.
 func (c *call) activityCreated(a ll.Activity, comm ll.Community, msg string) []ll.Reply {
 	card, err := c.activityCard(a, comm, true)
 	if err != nil {
 		return c.fail(err, "")
 	}
 	rs := []ll.Reply{{Text: c.t(msg, a.ID) + "\n\n" + card, RemoveKeyboard: c.req.Private}}
-	if c.h.cfg.BotUsername == "" {
-		return rs
+	return append(rs, c.staticQR(a)...)
+}
+
+// staticQR is the QR code of a static-code activity's check-in link as a
+// photo to print, when the bot's username is known; nothing for a rotating
+// or location-only activity.
+func (c *call) staticQR(a ll.Activity) []ll.Reply {
+	if c.h.cfg.BotUsername == "" || a.CheckInMode() != ll.CheckInStatic {
+		return nil
 	}
 	png, err := c.h.render.QRCodePNG(c.checkInLink(a.Code), qrSize)
 	if err != nil {
 		c.h.log.Error("check-in QR code", "activity", a.ID, "err", err)
-		return rs
+		return nil
 	}
-	return append(rs, ll.Reply{
+	return []ll.Reply{{
 		Text: c.t("activity.qr_caption", a.ID, truncate(a.Title, 60), a.Code),
 		File: &ll.File{Name: "checkin-" + a.ID + ".png", MIME: "image/png", Data: png, Photo: true},
-	})
+	}}
 }
 
 // activityFields maps what a committee member may type for a field of
@@ -308,6 +325,14 @@ var activityFields = map[string]string{
 	"radius": app.ActivityRadius, "半径": app.ActivityRadius,
 	"team": app.ActivityTeam, "服务队": app.ActivityTeam,
 	"location": app.ActivityLocation, "loc": app.ActivityLocation, "位置": app.ActivityLocation, "定位": app.ActivityLocation,
+	"checkin": app.ActivityCheckIn, "签到": app.ActivityCheckIn, "签到方式": app.ActivityCheckIn,
+}
+
+// checkInModes maps what a committee member may type for the check-in mode.
+var checkInModes = map[string]string{
+	"rotating": ll.CheckInRotating, "动态": ll.CheckInRotating, "动态码": ll.CheckInRotating,
+	"static": ll.CheckInStatic, "固定": ll.CheckInStatic, "固定码": ll.CheckInStatic,
+	"location": ll.CheckInLocation, "位置": ll.CheckInLocation,
 }
 
 // activityChange reads one field of /editactivity from typed text: the
@@ -369,6 +394,12 @@ func (c *call) activityChange(typed, value string) (app.ActivityChange, error) {
 			return ch, err
 		}
 		ch.Location = &p
+	case app.ActivityCheckIn:
+		mode, ok := checkInModes[strings.ToLower(strings.TrimSpace(value))]
+		if !ok {
+			return ch, ll.Invalid("checkin", "not a check-in mode")
+		}
+		ch.Text = mode
 	}
 	return ch, nil
 }
@@ -422,6 +453,9 @@ func (c *call) editActivity() []ll.Reply {
 		return c.fail(err, "")
 	}
 	rs := text(c.t("activity.saved", a.ID) + "\n\n" + card)
+	if ch.Field == app.ActivityCheckIn {
+		rs = append(rs, c.staticQR(a)...) // a static code's poster to print
+	}
 	if tell {
 		loc := sc.Community.Location()
 		told, err := c.tellSignedUp(a, sc.Community, func(lang string) string {

@@ -79,9 +79,18 @@ func TestNewActivityOneLine(t *testing.T) {
 	rs := e.send(secretary, "/newactivity Street <lamp> check | 2026-03-05 09:00 | 1h30m | Block 19 gate | 2")
 	wantIn(t, "/newactivity", rs, "🏘 <b>东安社区</b>", "Created activity <b>A1</b>", "Street &lt;lamp&gt; check",
 		"2026-03-05 09:00–10:30 (1h30m)", "Block 19 gate", "Signed up: 0/2", "Check-in open: 2026-03-05 08:30–12:30",
-		"Check-in code: <code>", "https://t.me/lamplighter_bot?start=ci_", "/editactivity A1 location")
+		"/editactivity A1 location", "rotating code", "<code>/present A1</code>")
+	// A rotating code (the default, SPEC section 9) shows how to present it,
+	// no code, no link, no QR code.
+	wantNotIn(t, "/newactivity (rotating)", rs, "Check-in code: <code>", "start=ci_")
+	if len(rs) != 1 {
+		t.Fatalf("/newactivity replies = %+v, want the card only", rs)
+	}
+	// Switched to static, the card shows the code and link and a QR code to print.
+	rs = e.send(secretary, "/editactivity A1 checkin static")
+	wantIn(t, "/editactivity A1 checkin static", rs, "static code", "Check-in code: <code>", "https://t.me/lamplighter_bot?start=ci_")
 	if len(rs) != 2 || rs[1].File == nil || !rs[1].File.Photo || !bytes.HasPrefix(rs[1].File.Data, []byte("\x89PNG")) {
-		t.Fatalf("/newactivity replies = %+v, want the card and a QR code photo", rs)
+		t.Fatalf("/editactivity checkin static replies = %+v, want the card and a QR code photo", rs)
 	}
 	a, err := e.store.Activity(e.ctx, "dongan", "A1")
 	if err != nil {
@@ -92,8 +101,8 @@ func TestNewActivityOneLine(t *testing.T) {
 	}
 	wantIn(t, "the QR caption", rs[1:], "code <code>"+a.Code+"</code>")
 	wantIn(t, "the link", rs, "start=ci_"+a.Code)
-	if got := e.auditActions("dongan"); !strings.Contains(got, "M1:newactivity:A1") {
-		t.Errorf("audit = %s, want M1:newactivity:A1", got)
+	if got := e.auditActions("dongan"); !strings.Contains(got, "M1:newactivity:A1") || !strings.Contains(got, "M1:editactivity:A1") {
+		t.Errorf("audit = %s, want M1:newactivity:A1 and M1:editactivity:A1", got)
 	}
 
 	// The same message again (a resend, a double tap) does not create a second one.
@@ -107,7 +116,8 @@ func TestNewActivityOneLine(t *testing.T) {
 
 	// Without a bot username there is a /checkin command and no QR code.
 	h := newHandlersWithoutUsername(e)
-	rs = h.Handle(e.ctx, request(secretary, "/newactivity Night patrol | 2026-03-07 20:00 | 2h", true))
+	h.Handle(e.ctx, request(secretary, "/newactivity Night patrol | 2026-03-07 20:00 | 2h", true))
+	rs = h.Handle(e.ctx, request(secretary, "/editactivity A3 checkin static", true))
 	if len(rs) != 1 || !strings.Contains(rs[0].Text, "Check-in link: /checkin ") {
 		t.Errorf("without a username: %+v, want one reply with /checkin <code>", rs)
 	}

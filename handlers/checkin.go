@@ -83,7 +83,11 @@ func (c *call) checkInCode(typed string) (rs []ll.Reply, done bool) {
 	if err != nil {
 		return c.checkInRefused(err, a, code), false
 	}
-	return c.checkedIn(a, changed, st, ll.MethodCode, -1), true
+	method := ll.MethodCode
+	if a.CheckInMode() == ll.CheckInRotating {
+		method = ll.MethodRotating
+	}
+	return c.checkedIn(a, changed, st, method, -1), true
 }
 
 // checkedIn answers a check-in that the Store recorded (changed) or had
@@ -103,6 +107,10 @@ func (c *call) checkedIn(a ll.Activity, changed bool, st ll.Standing, method str
 // checkInRefused says why the Store refused a check-in. a is what the Store
 // returned with the error (it may be empty); code is the code tried, if any.
 func (c *call) checkInRefused(err error, a ll.Activity, code string) []ll.Reply {
+	var amb *ll.AmbiguousCodeError
+	if errors.As(err, &amb) {
+		return c.say("checkin.ambiguous", strings.Join(amb.Activities, ", "))
+	}
 	var e *ll.Error
 	if !errors.As(err, &e) {
 		return c.fail(err, "")

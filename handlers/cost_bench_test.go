@@ -2,6 +2,8 @@ package handlers_test
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"github.com/lamplighter-bot/lamplighter/report"
 	"strconv"
 	"strings"
@@ -91,6 +93,45 @@ func (cc *commandCost) activity() string {
 		cc.tb.Fatal(err)
 	}
 	return a.Code
+}
+
+// rotatingActivities creates n rotating-code activities open at testNow
+// and returns the code of the first at testNow: a check-in computes the codes
+// of all n in its one script.
+func (cc *commandCost) rotatingActivities(n int) string {
+	var code string
+	for i := range n {
+		key := make([]byte, 20)
+		rand.Read(key)
+		_, err := cc.store.CreateActivity(cc.ctx, ll.Activity{Community: "dongan", Title: "Lamps", Place: "Block 19",
+			Start: testNow, End: testNow.Add(2 * time.Hour), Mode: ll.CheckInRotating, Secret: hex.EncodeToString(key)}, nil)
+		if err != nil {
+			cc.tb.Fatal(err)
+		}
+		if i == 0 {
+			code = ll.CodeAt(key, testNow)
+		}
+	}
+	return code
+}
+
+// checkInEachRotating is checkInEach with the rotating code of the first of
+// n rotating activities open now.
+func (cc *commandCost) checkInEachRotating(n, activities int) func(int) (person, string) {
+	code := cc.rotatingActivities(activities)
+	people := make([]person, n+1)
+	for i := range people {
+		people[i] = person{id: 20_000 + int64(i), name: "Member " + strconv.Itoa(i), lang: "en"}
+		cc.register(people[i])
+	}
+	return func(i int) (person, string) { return people[i], "/checkin " + code }
+}
+
+// BenchmarkCommandCheckInRotating: /checkin <rotating code> with 10
+// rotating activities open now, each op by another member.
+func BenchmarkCommandCheckInRotating(b *testing.B) {
+	cc := newCommandCost(b)
+	cc.bench(b, cc.checkInEachRotating(b.N, 10))
 }
 
 // measure sends, for i = 0 (a warm-up, not counted) to n, text(i) as its
@@ -249,6 +290,9 @@ func TestCommandRoundTrips(t *testing.T) {
 		}},
 		{"/checkin <code> (repeat)", 3, func(cc *commandCost) func(int) (person, string) {
 			return always("/checkin " + cc.activity())
+		}},
+		{"/checkin <rotating code> (10 rotating activities open)", 3, func(cc *commandCost) func(int) (person, string) {
+			return cc.checkInEachRotating(n, 10)
 		}},
 		{"/start ci_<code>", 3, func(cc *commandCost) func(int) (person, string) {
 			return cc.checkInEach(n, "/start ci_")

@@ -58,6 +58,8 @@ func (c *call) errorText(err error, subject string) string {
 		return c.t("error.not_found")
 	case ll.EFORBIDDEN:
 		switch e.Detail {
+		case ll.ReasonCreator:
+			return c.t("checkin.creator", or(subject, "—"), or(subject, "A1"))
 		case ll.ReasonSecretaryOnly:
 			return c.t("error.forbidden_secretary")
 		case ll.ReasonAdminOnly:
@@ -80,6 +82,8 @@ func (c *call) errorText(err error, subject string) string {
 		return c.t("error.full")
 	case ll.ECONFLICT:
 		switch e.Detail {
+		case ll.ReasonAmbiguous:
+			return c.t("checkin.ambiguous", or(subject, "—"))
 		case ll.ReasonClosed:
 			if subject != "" {
 				return c.t("error.closed_id", subject)
@@ -123,6 +127,8 @@ func (c *call) errorText(err error, subject string) string {
 			return c.t("checkin.pin")
 		case ll.ReasonLocation:
 			return c.t("error.no_location")
+		case ll.ReasonLocationOnly:
+			return c.t("checkin.location_only", or(subject, "—"))
 		}
 		return c.invalidText(e.Detail)
 	case ll.ENOTMEMBER:
@@ -168,6 +174,7 @@ var invalidFields = []string{
 	"postminimum", "member", "post", "team", "notice", "count", "search", "field", "status",
 	"activity", "service", "ref", "start", "duration", "date", "year", "text", "reason", "note",
 	"radius", "location", "code", "activity_field",
+	"checkin",
 }
 
 // invalidText names what is wrong with an input field.

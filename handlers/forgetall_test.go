@@ -54,6 +54,7 @@ func TestForgetMeIsComplete(t *testing.T) {
 	third := e.storedMember("xiyuan", zhou)
 	wantIn(t, "/log in xiyuan", e.send(zhou, "/log painted railings of Tower Q-77"), "S1")
 	wantIn(t, "/profile", e.send(zhou, "/profile name Zhou Mingxuan"), "Saved")
+	e.send(zhou, "/checkin 000000") // a wrong code, counted for the person
 	if first.ID == second.ID || second.Community != "dongan" || third.Community != "xiyuan" {
 		t.Fatalf("memberships = %s, %s, %s/%s", first.ID, second.ID, third.Community, third.ID)
 	}

@@ -21,6 +21,9 @@ func TestEveryRefusalHasItsMessage(t *testing.T) {
 	refusals := []*ll.Error{
 		ll.ErrConflict, ll.ErrForbidden, ll.ErrFull, ll.ErrInvalid, ll.ErrNotFound,
 		ll.ErrNotMember, ll.ErrUnavailable, ll.ErrStale,
+		ll.Refuse(ll.ECONFLICT, ll.ReasonAmbiguous), // check-in modes (SPEC §9)
+		ll.Refuse(ll.EFORBIDDEN, ll.ReasonCreator),
+		ll.Refuse(ll.EINVALID, ll.ReasonLocationOnly),
 		ll.Refuse(ll.EFORBIDDEN, ll.ReasonUseFirst),
 		ll.Refuse(ll.EFORBIDDEN, ll.ReasonSecretaryOnly),
 		ll.Refuse(ll.EFORBIDDEN, ll.ReasonAdminOnly),

@@ -83,7 +83,34 @@ func checkActivity(a *ll.Activity) error {
 	if a.Team != "" && !validID('T', a.Team) {
 		return notFound("team", a.Team)
 	}
+	switch a.Mode {
+	case "", ll.CheckInStatic, ll.CheckInLocation:
+	case ll.CheckInRotating:
+		if !validSecret(a.Secret) {
+			return ll.Invalid("secret", "a rotating-code activity needs a secret of %d to %d hex bytes", minSecretBytes, maxSecretBytes)
+		}
+	default:
+		return ll.Invalid("checkin", "unknown check-in mode %q", a.Mode)
+	}
 	return nil
+}
+
+// The length of a rotating code's secret (RFC 4226 asks for at least 16
+// bytes and recommends 20; at most one SHA-1 block keeps the script simple).
+const minSecretBytes, maxSecretBytes = 16, 64
+
+// validSecret reports whether secret is lowercase hex of minSecretBytes to
+// maxSecretBytes bytes.
+func validSecret(secret string) bool {
+	if len(secret)%2 != 0 || len(secret) < 2*minSecretBytes || len(secret) > 2*maxSecretBytes {
+		return false
+	}
+	for i := range len(secret) {
+		if c := secret[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // activityDate is the date of a's start in its community's zone, which
@@ -117,6 +144,7 @@ func activityFields(a *ll.Activity, date string) []any {
 	return []any{
 		"t", a.Title, "pl", a.Place, "s", millis(a.Start), "e", millis(a.End), "d", date,
 		"cap", num(a.Capacity), "lat", lat, "lon", lon, "r", num(a.RadiusMeters), "team", a.Team,
+		"mode", a.Mode, "sec", a.Secret,
 	}
 }
 
@@ -128,6 +156,7 @@ func decodeActivity(community, id string, h map[string]string, signups int64) (l
 		Cancelled: h["cx"] != "", CancelReason: h["why"], CreatedBy: h["by"], Created: fromMS(h["cr"]),
 		Signups: int(signups), PresentedBy: h["pby"],
 	}
+	a.Mode, a.Secret = h["mode"], h["sec"] // check-in mode (SPEC section 9)
 	var err error
 	atoi := func(field string) int {
 		v := h[field]
@@ -186,7 +215,7 @@ func (s *Store) CreateActivity(ctx context.Context, a ll.Activity, audit *ll.Aud
 			activityFields(&a, date)...)
 		args = append(args, "by", a.CreatedBy, "cr", millis(a.Created))
 		st, rest, err := s.run(ctx, op, createActivityScript,
-			[]string{s.k.community(c), s.k.codes(c), s.k.seq(c), s.k.acts(c)}, args...)
+			[]string{s.k.community(c), s.k.codes(c), s.k.seq(c), s.k.acts(c), s.k.rot(c)}, args...)
 		switch {
 		case err != nil:
 			return ll.Activity{}, err
@@ -274,7 +303,7 @@ func (s *Store) SaveActivity(ctx context.Context, a ll.Activity, audit *ll.Audit
 	aj, score := s.auditArgs(audit, c, time.Time{}, a.ID, "")
 	args := append([]any{s.k.base(c), a.ID, a.Team, millis(a.Start), aj, score}, activityFields(&a, date)...)
 	op := fmt.Sprintf("save activity %s/%s", c, a.ID)
-	st, rest, err := s.run(ctx, op, saveActivityScript, []string{s.k.act(c, a.ID), s.k.acts(c)}, args...)
+	st, rest, err := s.run(ctx, op, saveActivityScript, []string{s.k.act(c, a.ID), s.k.acts(c), s.k.rot(c)}, args...)
 	if err != nil || st == "ok" {
 		return err
 	}
@@ -298,7 +327,7 @@ func (s *Store) CancelActivity(ctx context.Context, community, id, reason string
 	aj, score := s.auditArgs(audit, community, time.Time{}, id, "")
 	op := fmt.Sprintf("cancel activity %s/%s", community, id)
 	st, rest, err := s.run(ctx, op, cancelActivityScript,
-		[]string{s.k.act(community, id), s.k.signups(community, id)}, s.k.base(community), reason, aj, score)
+		[]string{s.k.act(community, id), s.k.signups(community, id), s.k.rot(community)}, s.k.base(community), reason, aj, score)
 	switch {
 	case err != nil:
 		return nil, false, err
@@ -411,9 +440,17 @@ func (s *Store) WrongCodesLeft(ctx context.Context, community, memberID string, 
 	if now.IsZero() {
 		now = s.now()
 	}
-	l, err := s.c.LRange(ctx, s.k.wrong(community, memberID), 0, ll.MaxWrongCodesPerHour-1).Result()
+	return s.wrongCodesLeft(ctx, s.k.wrong(community, memberID), now)
+}
+
+// wrongCodesLeft counts the wrong codes of the last hour in the list key.
+func (s *Store) wrongCodesLeft(ctx context.Context, key string, now time.Time) (int, error) {
+	if now.IsZero() {
+		now = s.now()
+	}
+	l, err := s.c.LRange(ctx, key, 0, ll.MaxWrongCodesPerHour-1).Result()
 	if err != nil {
-		return 0, s.wrap(fmt.Sprintf("wrong codes of %s/%s", community, memberID), err)
+		return 0, s.wrap("wrong codes "+key, err)
 	}
 	left := ll.MaxWrongCodesPerHour
 	for _, v := range l {
@@ -422,6 +459,20 @@ func (s *Store) WrongCodesLeft(ctx context.Context, community, memberID string, 
 		}
 	}
 	return max(left, 0), nil
+}
+
+// PersonWrongCodesLeft is WrongCodesLeft for a person checking in through
+// their membership (CheckInAs): the limit is counted by Telegram id, so
+// leaving and rejoining the community changes nothing. One round trip. It
+// implements app.WrongCodeCounter.
+func (s *Store) PersonWrongCodesLeft(ctx context.Context, community string, tg int64, now time.Time) (int, error) {
+	if err := checkCommunity(community); err != nil {
+		return 0, err
+	}
+	if tg <= 0 {
+		return 0, ll.Invalid("telegram_id", "not a telegram id")
+	}
+	return s.wrongCodesLeft(ctx, s.k.wrongTG(community, strconv.FormatInt(tg, 10)), now)
 }
 
 func checkActivityID(community, id string) error {

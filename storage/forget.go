@@ -72,6 +72,7 @@ for _, mid in ipairs(mids) do
   end
 end
 if redis.call('HGET', tgkey, tg) then redis.call('HDEL', tgkey, tg) end
+redis.call('DEL', b .. '` + sufWrongTG + `' .. tg)
 
 -- service texts
 local svcs = b .. '` + sufServices + `'

@@ -54,6 +54,9 @@ import (
 //	                                        sign-up sequence number), pby (PresentedBy). Empty fields are not stored.
 //	<b>codes                        hash    check-in code -> activity id; kept after an activity ends or
 //	                                        is cancelled, so a code is never reused in the community
+//	<b>a:<A> (check-in)             hash    more fields of the activity: mode (check-in mode; absent:
+//	                                        static, an activity from before modes), sec (the rotating
+//	                                        code's secret, hex), pby (who presents it: the creator rule)
 //	<b>su:<A>                       zset    members signed up for the activity, score = sign-up sequence
 //	<b>att:<A>                      set     numbers of the members whose participation in the activity
 //	                                        counts (M12 -> 12: an intset up to 512 members)
@@ -67,6 +70,11 @@ import (
 //	<b>wrong:<M>                    list    when (unix ms) the member's last wrong check-in codes were
 //	                                        sent, newest first, at most lamplighter.MaxWrongCodesPerHour;
 //	                                        expires an hour after the last
+//	<b>wrongtg:<tg>                 list    the same for a person (Telegram id) checking in through their
+//	                                        membership: the limit follows the person across memberships
+//	<b>rot                          zset    ids of the rotating-code activities not cancelled, score = when
+//	                                        their check-in closes (unix ms); the check-in script drops
+//	                                        closed ones and computes the codes of the open ones
 //	<b>svcs                         hash    service record id -> compact JSON {"m","x" (text),"d","c"
 //	                                        (created, unix ms),"st" (status),"by","at","r"}
 //	<b>pending                      zset    ids of the service records awaiting a decision, score = number
@@ -173,6 +181,8 @@ const (
 	sufAttended  = "att:"
 	sufParts     = "p:"
 	sufWrong     = "wrong:"
+	sufWrongTG   = "wrongtg:"
+	sufRot       = "rot"
 	sufServices  = "svcs"
 	sufPending   = "pending"
 )
@@ -209,6 +219,8 @@ func (k keys) signups(c, id string) string   { return k.base(c) + sufSignups + i
 func (k keys) attended(c, id string) string  { return k.base(c) + sufAttended + id }
 func (k keys) parts(c, member string) string { return k.base(c) + sufParts + member }
 func (k keys) wrong(c, member string) string { return k.base(c) + sufWrong + member }
+func (k keys) wrongTG(c, tg string) string   { return k.base(c) + sufWrongTG + tg }
+func (k keys) rot(c string) string           { return k.base(c) + sufRot }
 func (k keys) services(c string) string      { return k.base(c) + sufServices }
 func (k keys) pending(c string) string       { return k.base(c) + sufPending }
 

@@ -120,8 +120,16 @@ func decodeParts(community, member string, triples []string, acts map[string]act
 }
 
 // CheckIn records the member's participation in an activity in one script,
-// one round trip, by code (method code) or, for a live location the caller
-// checked against the activity's place, by activity id (method location).
+// one round trip, by code or, for a live location the caller checked against
+// the activity's place, by activity id (method location). A code is the
+// current or previous 30-second step's TOTP code of a rotating-code activity
+// whose check-in is open (method rotating; the script computes the codes of
+// the community's open rotating activities), or the static code of an
+// activity in static mode, or stored before modes (method code). A code that
+// is the code of more than one live activity is refused with
+// *lamplighter.AmbiguousCodeError (not counted as wrong); the static code of
+// a location-only activity with EINVALID, Detail "location_only" (a has its
+// id).
 // It checks, in order:
 //   - the member exists (ErrNotFound, Detail "member") and is active
 //     (ErrNotMember);
@@ -137,6 +145,11 @@ func decodeParts(community, member string, triples []string, acts map[string]act
 //     the millisecond (ErrConflict, Detail "not_open");
 //   - for a location check-in, the activity has a location (EINVALID, Detail
 //     "location");
+//   - with a code, the member is not the activity's creator (by member id,
+//     or with a caller by Telegram id) unless someone else presents it
+//     (PresentedBy): EFORBIDDEN, Detail "creator", a has its id, and the
+//     refusal is audited as "checkin_refused" in the same script. An
+//     activity stored before modes is exempt, as it was;
 //   - the member has no counting participation in it yet: otherwise changed
 //     is false and nothing is written (a retry, a double tap, a second code
 //     or location message).
@@ -150,7 +163,8 @@ func decodeParts(community, member string, triples []string, acts map[string]act
 // a is the activity with Signups filled in; it is also returned with the
 // ErrConflict errors, so that the caller can say when the window opens. in
 // must set exactly one of Code and ActivityID (EINVALID, Detail "checkin"),
-// and Method, when set, must match it (EINVALID, Detail "method").
+// and Method, when set, must match it (MethodCode or MethodRotating for a
+// code; EINVALID, Detail "method").
 func (s *Store) CheckIn(ctx context.Context, community, memberID string, in ll.CheckIn, now time.Time) (a ll.Activity, changed bool, err error) {
 	if err := checkCommunity(community); err != nil {
 		return ll.Activity{}, false, err
@@ -167,7 +181,9 @@ func (s *Store) CheckIn(ctx context.Context, community, memberID string, in ll.C
 // trip: it checks first that this member is active and is Telegram user
 // u.TelegramID's, and answers ErrNotMember otherwise (a stale pointer never
 // acts for someone else); the member is then marked reachable, as a user who
-// writes to the bot again is. Other checks, errors and results as for CheckIn.
+// writes to the bot again is. Wrong codes count against the person
+// (u.TelegramID, PersonWrongCodesLeft), not the member id. Other checks,
+// errors and results as for CheckIn.
 //
 // When it records the participation (changed), the same script also reads
 // what the member's standing needs, and st is that standing for the year of
@@ -195,7 +211,7 @@ func (s *Store) checkIn(ctx context.Context, community, memberID, tg string, in 
 	case aid != "" && method == "":
 		method = ll.MethodLocation
 	}
-	if (code != "" && method != ll.MethodCode) || (aid != "" && method != ll.MethodLocation) {
+	if (code != "" && method != ll.MethodCode && method != ll.MethodRotating) || (aid != "" && method != ll.MethodLocation) {
 		return ll.Activity{}, false, none, ll.Invalid("method", "check-in method %q does not match what was given", in.Method)
 	}
 	if aid != "" && !validID('A', aid) {
@@ -206,12 +222,21 @@ func (s *Store) checkIn(ctx context.Context, community, memberID, tg string, in 
 	}
 	at := s.clock(now)
 	op := fmt.Sprintf("check in %s to %s/%s", memberID, community, orElse(aid, "code"))
-	keys := []string{s.k.member(community, memberID), s.k.codes(community), s.k.wrong(community, memberID), s.k.parts(community, memberID)}
+	wrong := s.k.wrong(community, memberID)
+	if tg != "" {
+		wrong = s.k.wrongTG(community, tg) // the limit is the person's, whatever their membership
+	}
+	keys := []string{s.k.member(community, memberID), s.k.codes(community), wrong, s.k.parts(community, memberID), s.k.rot(community)}
 	if tg != "" {
 		keys = append(keys, s.k.community(community), s.k.claims(community, memberID), s.k.services(community))
 	}
+	if method == ll.MethodRotating {
+		method = ll.MethodCode // the script records rotating when the code is a rotating one
+	}
+	refusedAudit, score := s.auditArgs(&ll.AuditEntry{Actor: memberID, Action: "checkin_refused", Object: "{{id}}", Detail: ll.ReasonCreator},
+		community, msTime(at), "", "")
 	st, rest, err := s.run(ctx, op, checkInScript, keys,
-		s.k.base(community), memberID, code, aid, at, storedPart{Method: method, At: at}.json(), idNumber(memberID), tg)
+		s.k.base(community), memberID, code, aid, at, storedPart{Method: method, At: at}.json(), idNumber(memberID), tg, refusedAudit, score)
 	if err != nil {
 		return ll.Activity{}, false, none, err
 	}
@@ -222,7 +247,7 @@ func (s *Store) checkIn(ctx context.Context, community, memberID, tg string, in 
 		if err != nil || st == "held" || tg == "" {
 			return a, st == "ok", none, err
 		}
-		standing, err = decodeStanding(community, memberID, rest[3:], msTime(at))
+		standing, err = decodeStanding(community, memberID, rest[4:], msTime(at))
 		return a, true, standing, err
 	case "conflict":
 		ids["activity"] = str(rest, 1)
@@ -234,11 +259,23 @@ func (s *Store) checkIn(ctx context.Context, community, memberID, tg string, in 
 	case "toomany":
 		return ll.Activity{}, false, none, &ll.Error{Code: ll.EFORBIDDEN, Detail: ll.ReasonTooManyCodes,
 			Message: fmt.Sprintf("too many wrong check-in codes: at most %d an hour", ll.MaxWrongCodesPerHour)}
+	case "ambiguous":
+		found := strs(rest, 0)
+		slices.SortFunc(found, func(a, b string) int { return idNumber(a) - idNumber(b) })
+		return ll.Activity{}, false, none, &ll.AmbiguousCodeError{Activities: found}
+	case "forbidden":
+		ids["activity"] = str(rest, 1)
+		return ll.Activity{ID: str(rest, 1), Community: community}, false, none, refusal(op, ll.EFORBIDDEN, str(rest, 0),
+			fmt.Sprintf("the creator of activity %s checks in by code only when someone else presents it", str(rest, 1)))
 	case "badcode":
 		return ll.Activity{}, false, none, &ll.Error{Code: ll.EINVALID, Detail: ll.ReasonCode,
 			Message: fmt.Sprintf("no activity has this check-in code (%d tries left this hour)", num(rest, 0))}
 	case "invalid":
 		ids["activity"] = str(rest, 1)
+		if str(rest, 0) == "loc_only" {
+			a = ll.Activity{ID: str(rest, 1), Community: community}
+			return a, false, none, refusal(op, ll.EINVALID, "loc_only", fmt.Sprintf("activity %s checks in by location only", str(rest, 1)))
+		}
 	}
 	return ll.Activity{}, false, none, ledgerError(op, st, rest, ids)
 }

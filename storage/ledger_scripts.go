@@ -26,6 +26,90 @@ local function sukey(b, id) return b .. SUF_SIGNUPS .. id end
 local function attkey(b, id) return b .. SUF_ATTENDED .. id end
 local function pkey(b, mid) return b .. SUF_PARTS .. mid end
 
+-- indexRot keeps activity id in the zset rkey of rotating-code activities
+-- (score: when its check-in closes) exactly when its hash akey_ says it is
+-- rotating and not cancelled.
+local function indexRot(rkey, akey_, id)
+  local m = redis.call('HMGET', akey_, 'mode', 'e', 'cx')
+  if m[1] == 'rotating' and m[2] and not m[3] then
+    redis.call('ZADD', rkey, tonumber(m[2]) + CLOSES_AFTER, id)
+  else
+    redis.call('ZREM', rkey, id)
+  end
+end
+
+-- fromhex is the bytes of a lowercase hex string; its table of the 256
+-- pairs is built on first use (not by every script that loads the prelude).
+local HEXBYTE
+local function fromhex(h)
+  if not HEXBYTE then
+    HEXBYTE = {}
+    for i = 0, 255 do HEXBYTE[string.format('%02x', i)] = string.char(i) end
+  end
+  return (string.gsub(h, '..', HEXBYTE))
+end
+
+-- xor8 is the bitwise xor of two bytes: bit.bxor where Redis has the bit
+-- library, in arithmetic where it has not (the in-memory store of the demo
+-- and the CLI tests, miniredis, which refuses to read a missing global).
+local function xor8arith(a, b)
+  local r, p = 0, 1
+  for _ = 1, 8 do
+    local x, y = a % 2, b % 2
+    if x ~= y then r = r + p end
+    a, b, p = (a - x) / 2, (b - y) / 2, p * 2
+  end
+  return r
+end
+local xor8
+local function xorFunc()
+  if not xor8 then
+    local ok, lib = pcall(function() return bit end)
+    xor8 = (ok and lib and lib.bxor) or xor8arith
+  end
+  return xor8
+end
+
+-- hmacPads are the inner and outer keys of HMAC-SHA1 (RFC 2104) for key
+-- (bytes): K xor ipad and K xor opad, K zero-padded to 64 bytes (hashed
+-- first when longer). A check-in computes them once per activity.
+local function hmacPads(key)
+  if #key > 64 then key = fromhex(redis.sha1hex(key)) end
+  local ipad, opad, x = {}, {}, xorFunc()
+  for i = 1, 64 do
+    local k = string.byte(key, i)
+    if k then
+      ipad[i], opad[i] = x(k, 0x36), x(k, 0x5c)
+    else
+      ipad[i], opad[i] = 0x36, 0x5c
+    end
+  end
+  return string.char(unpack(ipad)), string.char(unpack(opad))
+end
+
+-- totpPads is the 6-digit code of step n for the HMAC pads of a secret:
+-- RFC 4226 HOTP of the 8-byte big-endian counter n,
+-- H(opad .. H(ipad .. n)), with dynamic truncation, as
+-- lamplighter.RotatingCode computes it.
+local function totpPads(ipad, opad, n)
+  local c = {}
+  for i = 8, 1, -1 do
+    c[i] = n % 256
+    n = math.floor(n / 256)
+  end
+  local inner = fromhex(redis.sha1hex(ipad .. string.char(unpack(c))))
+  local d = redis.sha1hex(opad .. inner) -- 40 hex digits: byte i is d[2i-1..2i]
+  local off = tonumber(string.sub(d, 40), 16) -- the low 4 bits of the last byte
+  local v = tonumber(string.sub(d, 2 * off + 1, 2 * off + 8), 16) % 2147483648 -- 4 bytes, top bit cleared
+  return string.format('%06d', v % 1000000)
+end
+
+-- totp is the code of step n for the secret key (bytes).
+local function totp(key, n)
+  local ipad, opad = hmacPads(key)
+  return totpPads(ipad, opad, n)
+end
+
 local function fields(flat)
   local f = {}
   for i = 1, #flat, 2 do f[flat[i]] = flat[i + 1] end
@@ -96,7 +180,7 @@ func init() {
 		logServiceScript, pendingServicesScript, decideScript, ledgerReadScript)
 }
 
-// KEYS: community, codes, seq, acts. ARGV: b, code, team, start, audit,
+// KEYS: community, codes, seq, acts, rot. ARGV: b, code, team, start, audit,
 // score, then field/value pairs of the activity hash (empty values skipped).
 // Answers ok with the new id, or exists when the code is taken.
 var createActivityScript = ledgerScript(`
@@ -112,11 +196,12 @@ end
 redis.call('HSET', akey(b, id), unpack(h))
 redis.call('HSET', KEYS[2], code, id)
 redis.call('ZADD', KEYS[4], ARGV[4], id)
+indexRot(KEYS[5], akey(b, id), id)
 audit(b, ARGV[5], ARGV[6], id)
 return {'ok', id}
 `)
 
-// KEYS: activity, acts. ARGV: b, id, team, start, audit, score, then
+// KEYS: activity, acts, rot. ARGV: b, id, team, start, audit, score, then
 // field/value pairs (an empty value removes the field).
 var saveActivityScript = ledgerScript(`
 local b = ARGV[1]
@@ -124,17 +209,19 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return {'notfound', 'activity'} end
 if not teamExists(b, ARGV[3]) then return {'notfound', 'team', ARGV[3]} end
 for i = 7, #ARGV, 2 do hset(KEYS[1], ARGV[i], ARGV[i + 1]) end
 redis.call('ZADD', KEYS[2], ARGV[4], ARGV[2])
+indexRot(KEYS[3], KEYS[1], ARGV[2])
 audit(b, ARGV[5], ARGV[6])
 return {'ok'}
 `)
 
-// KEYS: activity, signups. ARGV: b, reason, audit, score. Answers ok with
+// KEYS: activity, signups, rot. ARGV: b, reason, audit, score. Answers ok with
 // the members signed up, or noop.
 var cancelActivityScript = ledgerScript(`
 local a = redis.call('HMGET', KEYS[1], 's', 'cx')
 if not a[1] then return {'notfound', 'activity'} end
 if a[2] then return {'noop'} end
 redis.call('HSET', KEYS[1], 'cx', '1')
+redis.call('ZREM', KEYS[3], string.match(KEYS[1], '[^:]*$'))
 hsetNonEmpty(KEYS[1], 'why', ARGV[2])
 audit(ARGV[1], ARGV[3], ARGV[4])
 return {'ok', redis.call('ZRANGE', KEYS[2], 0, -1)}
@@ -207,22 +294,40 @@ end
 return out
 `)
 
-// KEYS: member, codes, wrong, participations, and with a caller also
+// KEYS: member, codes, wrong, participations, rot, and with a caller also
 // community, claims, services. ARGV: b, member id, code ("" for a location
-// check-in), activity id (location check-in), now, participation JSON,
-// member number, the caller's telegram id or "" (then the member is not
-// checked against a caller). Answers, with the activity's id, fields and
-// sign-up count: ok, held (already counted), or conflict with cancelled or
-// not_open; or toomany, badcode (+ tries left), invalid location, notfound,
-// notmember. With a caller, ok also carries what the member's standing needs:
-// the community's JSON, the member's claims, and the ref and date of each of
-// the member's participations that count (flat).
+// check-in), activity id (location check-in), now, participation JSON (method
+// code or location), member number, the caller's telegram id or "" (then the
+// member is not checked against a caller), the audit entry of a refusal by
+// the creator rule (object {{id}}) and its score. Answers, with the
+// activity's id, fields and sign-up count: ok, held (already counted), or
+// conflict with cancelled or not_open; or toomany, badcode (+ tries left),
+// ambiguous (+ the ids of the live activities whose code it is), invalid
+// location or loc_only (+ id), forbidden creator (+ id), notfound, notmember.
+// With a caller, ok also carries what the member's standing needs: the
+// community's JSON, the member's claims, and the ref and date of each of the
+// member's participations that count (flat). ok and held carry last the
+// method the code matched (rotating or code; location for a location
+// check-in).
+//
+// A code is the code of a live activity (not cancelled, check-in open now):
+// a static one's from the hash codes (an activity whose mode is absent or
+// static), or a rotating one's whose current or previous TOTP step's code it
+// is (the zset rot, pruned of closed activities here). More than one live
+// match refuses it (ambiguous); none, then a static code of an activity not
+// live answers conflict as before, anything else is a wrong code.
 //
 // A member who sent WRONG_MAX wrong codes within the last WRONG_WINDOW is
 // refused any code, right or wrong, until the oldest of them is an hour old
 // (a sliding window): refused attempts do not count.
+//
+// The creator of an activity with a check-in mode (field by, the member or
+// the same person by telegram id) checks in to it by code only while another
+// member presents it (field pby): otherwise forbidden creator, audited. An
+// activity stored before modes (no field mode) keeps the rules it had.
 var checkInScript = ledgerScript(`
 local b, mid, code, aid, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
+local method, pj = 'location', ARGV[6]
 if ARGV[8] ~= '' then
   local e = caller(KEYS[1], ARGV[8])
   if e then return e end
@@ -231,34 +336,74 @@ else
   if not st then return {'notfound', 'member', mid} end
   if st ~= 'active' then return {'notmember', mid} end
 end
+local function live(s, e, cx)
+  return s and not cx and now >= tonumber(s) - OPENS_BEFORE and now <= tonumber(e) + CLOSES_AFTER
+end
 if code ~= '' then
   local recent = 0
   for _, t in ipairs(redis.call('LRANGE', KEYS[3], 0, WRONG_MAX - 1)) do
     if tonumber(t) > now - WRONG_WINDOW then recent = recent + 1 end
   end
   if recent >= WRONG_MAX then return {'toomany'} end
-  aid = redis.call('HGET', KEYS[2], code)
-  if not aid then
+  local found, methods, other, loconly = {}, {}, nil, nil
+  local sid = redis.call('HGET', KEYS[2], code)
+  if sid then
+    local x = redis.call('HMGET', akey(b, sid), 'mode', 's', 'e', 'cx')
+    if x[1] == 'location' then loconly = sid end
+    if x[2] and (not x[1] or x[1] == 'static') then
+      if live(x[2], x[3], x[4]) then
+        found[#found + 1] = sid; methods[#found] = 'code'
+      else
+        other = sid
+      end
+    end
+  end
+  redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', '(' .. ARGV[5])
+  local step = math.floor(now / 30000)
+  for _, rid in ipairs(redis.call('ZRANGEBYSCORE', KEYS[5], ARGV[5], '+inf')) do
+    local x = redis.call('HMGET', akey(b, rid), 'mode', 's', 'e', 'cx', 'sec')
+    if x[1] == 'rotating' and x[5] and live(x[2], x[3], x[4]) then
+      local ipad, opad = hmacPads(fromhex(x[5]))
+      if totpPads(ipad, opad, step) == code or totpPads(ipad, opad, step - 1) == code then
+        found[#found + 1] = rid; methods[#found] = 'rotating'
+      end
+    end
+  end
+  if #found > 1 then return {'ambiguous', found} end
+  if #found == 1 then
+    aid, method = found[1], methods[1]
+  elseif loconly then
+    return {'invalid', 'loc_only', loconly}
+  elseif other then
+    aid, method = other, 'code'
+  else
     redis.call('LPUSH', KEYS[3], ARGV[5])
     redis.call('LTRIM', KEYS[3], 0, WRONG_MAX - 1)
     redis.call('PEXPIRE', KEYS[3], WRONG_WINDOW)
     return {'badcode', WRONG_MAX - recent - 1}
   end
+  if method == 'rotating' then pj = replace(pj, '"m":"code"', '"m":"rotating"') end
 end
 local a = redis.call('HGETALL', akey(b, aid))
 if #a == 0 then return {'notfound', 'activity', aid} end
 local n = redis.call('ZCARD', sukey(b, aid))
 local f = fields(a)
 if f.cx then return {'conflict', 'cancelled', aid, a, n} end
-if now < tonumber(f.s) - OPENS_BEFORE or now > tonumber(f.e) + CLOSES_AFTER then
-  return {'conflict', 'not_open', aid, a, n}
-end
+if not live(f.s, f.e, f.cx) then return {'conflict', 'not_open', aid, a, n} end
 if code == '' and not f.lat then return {'invalid', 'location', aid} end
-if redis.call('HSETNX', KEYS[4], aid, ARGV[6]) == 0 then return {'held', aid, a, n} end
+if code ~= '' and f.mode and f.by and f.by ~= '' and not (f.pby and f.pby ~= '' and f.pby ~= f.by) then
+  local creator = f.by == mid
+  if not creator and ARGV[8] ~= '' then creator = redis.call('HGET', mkey(b, f.by), 'tg') == ARGV[8] end
+  if creator then
+    audit(b, ARGV[9], ARGV[10], aid)
+    return {'forbidden', 'creator', aid}
+  end
+end
+if redis.call('HSETNX', KEYS[4], aid, pj) == 0 then return {'held', aid, a, n, method} end
 redis.call('SADD', attkey(b, aid), ARGV[7])
-if ARGV[8] == '' then return {'ok', aid, a, n} end
-return {'ok', aid, a, n, redis.call('GET', KEYS[5]) or '', redis.call('LRANGE', KEYS[6], 0, -1),
-  countingDates(b, KEYS[4], KEYS[7])}
+if ARGV[8] == '' then return {'ok', aid, a, n, method} end
+return {'ok', aid, a, n, method, redis.call('GET', KEYS[6]) or '', redis.call('LRANGE', KEYS[7], 0, -1),
+  countingDates(b, KEYS[4], KEYS[8])}
 `)
 
 // KEYS: member, participations. ARGV: b, activity id, now, participation

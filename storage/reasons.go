@@ -24,6 +24,8 @@ var scriptReasons = map[string]string{
 	"location":    ll.ReasonLocation,
 	"revoked":     ll.ReasonRevoked,
 	"role_rejoin": ll.ReasonRoleRejoin,
+	"creator":     ll.ReasonCreator,
+	"loc_only":    ll.ReasonLocationOnly,
 }
 
 // refusal is the domain error of a script's refusal: code, with the
