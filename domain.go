@@ -1,8 +1,10 @@
 package lamplighter
 
 import (
+	"encoding/json"
 	"fmt"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -44,6 +46,149 @@ type Community struct {
 	PostMinimum int       `json:"post_minimum"` // posts each member should hold
 	NoticeChat  int64     `json:"notice_chat,omitempty"`
 	Created     time.Time `json:"created"`
+	// Years holds the minimums by the calendar year from which they apply
+	// (SPEC section 9: the rules that change the count belong to the
+	// year): a year uses the entry of the latest year at or before it, a
+	// year before every entry the earliest one, and with no entry at all
+	// Minimum and PostMinimum. Minimum and PostMinimum are always the
+	// values of the current year on; change them with SetMinimums.
+	Years YearMinimums `json:"years,omitempty"`
+}
+
+// Minimums are the two rules that decide compliance for a year.
+type Minimums struct {
+	Minimum     int `json:"minimum"`      // participations required in the year
+	PostMinimum int `json:"post_minimum"` // posts to hold
+}
+
+// YearMinimums is a community's minimums by the year from which they
+// apply. It is a string ("2025:2:1,2026:3:1", years ascending) so that a
+// Community stays comparable; its JSON is an object
+// {"2026":{"minimum":3,"post_minimum":1}}. The zero value has no entry.
+type YearMinimums string
+
+// yearEntry is one entry of a YearMinimums.
+type yearEntry struct {
+	year int
+	Minimums
+}
+
+// entries decodes y, years ascending; a malformed entry is skipped.
+func (y YearMinimums) entries() []yearEntry {
+	if y == "" {
+		return nil
+	}
+	var out []yearEntry
+	for _, e := range strings.Split(string(y), ",") {
+		f := strings.Split(e, ":")
+		if len(f) != 3 {
+			continue
+		}
+		yr, err1 := strconv.Atoi(f[0])
+		mn, err2 := strconv.Atoi(f[1])
+		pm, err3 := strconv.Atoi(f[2])
+		if err1 != nil || err2 != nil || err3 != nil {
+			continue
+		}
+		out = append(out, yearEntry{yr, Minimums{mn, pm}})
+	}
+	return out
+}
+
+// encodeYears is the canonical YearMinimums of entries by year.
+func encodeYears(m map[int]Minimums) YearMinimums {
+	years := make([]int, 0, len(m))
+	for y := range m {
+		years = append(years, y)
+	}
+	sort.Ints(years)
+	parts := make([]string, len(years))
+	for i, y := range years {
+		parts[i] = fmt.Sprintf("%d:%d:%d", y, m[y].Minimum, m[y].PostMinimum)
+	}
+	return YearMinimums(strings.Join(parts, ","))
+}
+
+// Map returns the entries of y by year (nil for none).
+func (y YearMinimums) Map() map[int]Minimums {
+	es := y.entries()
+	if len(es) == 0 {
+		return nil
+	}
+	m := make(map[int]Minimums, len(es))
+	for _, e := range es {
+		m[e.year] = e.Minimums
+	}
+	return m
+}
+
+// MarshalJSON writes y as an object from year to minimums.
+func (y YearMinimums) MarshalJSON() ([]byte, error) {
+	m := map[string]Minimums{}
+	for _, e := range y.entries() {
+		m[strconv.Itoa(e.year)] = e.Minimums
+	}
+	return json.Marshal(m)
+}
+
+// UnmarshalJSON reads the object MarshalJSON writes.
+func (y *YearMinimums) UnmarshalJSON(b []byte) error {
+	var m map[string]Minimums
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	byYear := make(map[int]Minimums, len(m))
+	for k, v := range m {
+		yr, err := strconv.Atoi(k)
+		if err != nil {
+			return fmt.Errorf("minimums: %q is not a year", k)
+		}
+		byYear[yr] = v
+	}
+	*y = encodeYears(byYear)
+	return nil
+}
+
+// MinimumsFor returns the minimums that apply to year (see Years).
+func (c *Community) MinimumsFor(year int) Minimums {
+	es := c.Years.entries()
+	if len(es) == 0 {
+		return Minimums{Minimum: c.Minimum, PostMinimum: c.PostMinimum}
+	}
+	got := es[0].Minimums
+	for _, e := range es {
+		if e.year <= year {
+			got = e.Minimums
+		}
+	}
+	return got
+}
+
+// ForYear returns a copy of c whose Minimum and PostMinimum are those of
+// year, for code that shows or counts one year.
+func (c Community) ForYear(year int) Community {
+	m := c.MinimumsFor(year)
+	c.Minimum, c.PostMinimum = m.Minimum, m.PostMinimum
+	return c
+}
+
+// SetMinimums makes m the minimums of year and every later year, and of
+// now on (Minimum and PostMinimum); every year before keeps the values it
+// had, recorded as an entry of the year before when none was stored.
+func (c *Community) SetMinimums(year int, m Minimums) {
+	before := c.MinimumsFor(year - 1)
+	years := map[int]Minimums{}
+	for _, e := range c.Years.entries() {
+		if e.year < year {
+			years[e.year] = e.Minimums
+		}
+	}
+	if len(years) == 0 {
+		years[year-1] = before
+	}
+	years[year] = m
+	c.Years = encodeYears(years)
+	c.Minimum, c.PostMinimum = m.Minimum, m.PostMinimum
 }
 
 // Validate reports the first problem with c as an EINVALID *Error.
@@ -51,7 +196,7 @@ func (c *Community) Validate() error {
 	if !communityIDPattern.MatchString(c.ID) {
 		return Invalid("id", "community id must be 1-20 of a-z, 0-9 and -")
 	}
-	if err := checkText("name", c.Name, MaxNameLen, true); err != nil {
+	if err := CheckLine("name", c.Name, MaxNameLen, true); err != nil {
 		return err
 	}
 	if _, err := time.LoadLocation(c.TimeZone); err != nil || c.TimeZone == "" {
@@ -65,6 +210,11 @@ func (c *Community) Validate() error {
 	}
 	if c.PostMinimum < 0 || c.PostMinimum > 50 {
 		return Invalid("postminimum", "post minimum must be between 0 and 50")
+	}
+	for y, m := range c.Years.Map() {
+		if y < 1 || y > 9999 || m.Minimum < 0 || m.Minimum > 365 || m.PostMinimum < 0 || m.PostMinimum > 50 {
+			return Invalid("minimum", "the minimums of %d are out of range", y)
+		}
 	}
 	return nil
 }
@@ -142,20 +292,20 @@ type Member struct {
 
 // Validate reports the first problem with m's user-editable fields.
 func (m *Member) Validate() error {
-	if err := checkText("name", m.Name, MaxNameLen, true); err != nil {
+	if err := CheckLine("name", m.Name, MaxNameLen, true); err != nil {
 		return err
 	}
-	if err := checkText("unit", m.Unit, MaxUnitLen, false); err != nil {
+	if err := CheckLine("unit", m.Unit, MaxUnitLen, false); err != nil {
 		return err
 	}
-	if err := checkText("building", m.Building, MaxBuildingLen, false); err != nil {
+	if err := CheckLine("building", m.Building, MaxBuildingLen, false); err != nil {
 		return err
 	}
 	if len(m.Skills) > MaxSkills {
 		return Invalid("skills", "at most %d skills", MaxSkills)
 	}
 	for _, s := range m.Skills {
-		if err := checkText("skills", s, MaxSkillLen, true); err != nil {
+		if err := CheckLine("skills", s, MaxSkillLen, true); err != nil {
 			return err
 		}
 	}
@@ -212,7 +362,7 @@ type Post struct {
 
 // Validate reports the first problem with p.
 func (p *Post) Validate() error {
-	if err := checkText("title", p.Title, MaxTitleLen, true); err != nil {
+	if err := CheckLine("title", p.Title, MaxTitleLen, true); err != nil {
 		return err
 	}
 	if err := checkText("description", p.Description, MaxDescriptionLen, false); err != nil {
@@ -231,6 +381,11 @@ func (p *Post) Validate() error {
 	}
 	if len(p.Skills) > MaxSkills {
 		return Invalid("skills", "at most %d skills", MaxSkills)
+	}
+	for _, s := range p.Skills {
+		if ForgesLine(s) {
+			return Invalid("skills", "skills must be one line, without invisible or direction-control characters")
+		}
 	}
 	return nil
 }
@@ -256,9 +411,17 @@ type Team struct {
 	Created   time.Time `json:"created"`
 }
 
+// Validate reports the first problem with t's name (the rest is the
+// store's): required, at most MaxNameLen characters, one line.
+func (t *Team) Validate() error {
+	return CheckLine("name", t.Name, MaxNameLen, true)
+}
+
 // Invite lets people register with a community. A personal invite is bound to
-// a member created by import and is used once; a community invite can be used
-// by anyone until it expires.
+// a member created by import and is used once; an invite with a committee
+// role binds the first person who registers with it and is then spent
+// (SPEC section 9); a member invite can be used by anyone until it expires.
+// Any invite can be revoked.
 type Invite struct {
 	Code      string    `json:"code"` // <community>-<random>, fits a deep link
 	Community string    `json:"community"`
@@ -268,7 +431,13 @@ type Invite struct {
 	Created   time.Time `json:"created"`
 	Expires   time.Time `json:"expires,omitempty"`
 	Used      bool      `json:"used,omitempty"`
+	UsedBy    int64     `json:"-"` // the Telegram id that used a personal or role invite; 0 if none
+	Revoked   bool      `json:"-"`
 }
+
+// Spent reports whether the invite can register no one but the person who
+// used it: a personal or role invite that was used.
+func (i *Invite) Spent() bool { return i.Used && (i.Member != "" || i.Role != RoleNone) }
 
 // CommunityOfInvite returns the community id carried in an invite code.
 func CommunityOfInvite(code string) (string, bool) {
@@ -354,6 +523,43 @@ func ParseSkills(s string) []string {
 		}
 	}
 	return out
+}
+
+// forgesLine reports whether r could make a line of text show as more than
+// one line, or as something else than what it says, in a list, a report or a
+// notice: a line break (CR, LF, NEL, LINE and PARAGRAPH SEPARATOR), a
+// bidirectional control (the embeddings, overrides and isolates, the
+// left-to-right, right-to-left and Arabic letter marks) or a zero-width
+// character (space, non-joiner, joiner, word joiner, byte-order mark).
+func forgesLine(r rune) bool {
+	switch {
+	case r == '\r', r == '\n', r == 0x85, r == 0x2028, r == 0x2029:
+		return true
+	case r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069, r == 0x200E, r == 0x200F, r == 0x061C:
+		return true
+	case r >= 0x200B && r <= 0x200D, r == 0x2060, r == 0xFEFF:
+		return true
+	}
+	return false
+}
+
+// ForgesLine reports whether s holds a character that a one-line field
+// (a name, unit, building, skill or title) refuses: see CheckLine.
+func ForgesLine(s string) bool { return strings.ContainsFunc(s, forgesLine) }
+
+// CheckLine checks a one-line field (a name, unit, building, skill, title)
+// like checkText and also refuses line breaks, bidirectional controls and
+// zero-width characters (SPEC section 9: text cannot forge a line), so that
+// a list, report or notice never shows a line a user typed as an entry of
+// its own. Errors: EINVALID with Detail field.
+func CheckLine(field, v string, max int, required bool) error {
+	if err := checkText(field, v, max, required); err != nil {
+		return err
+	}
+	if ForgesLine(v) {
+		return Invalid(field, "%s must be one line, without invisible or direction-control characters", field)
+	}
+	return nil
 }
 
 func checkText(field, v string, max int, required bool) error {

@@ -108,6 +108,8 @@ const (
 	ReasonNotLive       = "not_live"       // a dropped pin or a forwarded location checks no one in
 	ReasonTooFar        = "too_far"        // (with ECONFLICT) outside the activity's check-in radius
 	ReasonNoPlace       = "no_place"       // (with ENOTFOUND) no activity open now to check in at by location
+	ReasonRevoked       = "revoked"        // (with ECONFLICT) the invite was revoked
+	ReasonRoleRejoin    = "role_rejoin"    // (with ECONFLICT) a member cannot take a role by re-joining with a role invite
 	ReasonLocationOnly  = "location_only"  // (with ECONFLICT) the activity takes location check-ins only: no code to present
 )
 

@@ -123,7 +123,7 @@ func (a *Activity) Radius() float64 {
 
 // Validate reports the first problem with a.
 func (a *Activity) Validate() error {
-	if err := checkText("title", a.Title, MaxTitleLen, true); err != nil {
+	if err := CheckLine("title", a.Title, MaxTitleLen, true); err != nil {
 		return err
 	}
 	if err := checkText("place", a.Place, MaxTitleLen, false); err != nil {
@@ -217,9 +217,10 @@ type Standing struct {
 }
 
 // ComputeStanding counts the member's non-voided participations dated in year
-// and decides compliance against the community's minimums.
+// and decides compliance against the community's minimums of that year.
 func ComputeStanding(ps []Participation, year, postsHeld int, c Community) Standing {
-	s := Standing{Year: year, Minimum: c.Minimum, Posts: postsHeld, PostMinimum: c.PostMinimum}
+	mins := c.MinimumsFor(year)
+	s := Standing{Year: year, Minimum: mins.Minimum, Posts: postsHeld, PostMinimum: mins.PostMinimum}
 	for i := range ps {
 		p := &ps[i]
 		if p.Voided || p.Year() != year {

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	ll "github.com/lamplighter-bot/lamplighter"
@@ -25,9 +26,16 @@ type InviteStore interface {
 	Community(ctx context.Context, id string) (ll.Community, error)
 	// Member returns a member by id (any status); ErrNotFound if unknown.
 	Member(ctx context.Context, community, id string) (ll.Member, error)
-	// Register makes the user an active member through inv (see
-	// storage.Store.Register).
-	Register(ctx context.Context, inv ll.Invite, m ll.Member, now time.Time) (ll.Member, error)
+	// RegisterAudited makes the user an active member through inv, with
+	// the audit entry of the join (see storage.Store.RegisterAudited).
+	RegisterAudited(ctx context.Context, inv ll.Invite, m ll.Member, now time.Time, audit *ll.AuditEntry) (ll.Member, error)
+	// Invites returns the community's invites not expired by now.
+	Invites(ctx context.Context, community string, now time.Time) ([]ll.Invite, error)
+	// RevokeInvite revokes an invite, audited; changed is false if it
+	// already was.
+	RevokeInvite(ctx context.Context, community, code string, audit *ll.AuditEntry) (changed bool, err error)
+	// Audit appends an entry to a community's audit log.
+	Audit(ctx context.Context, e ll.AuditEntry) error
 	// RemoveMember marks an active member left at now, audited.
 	RemoveMember(ctx context.Context, community, memberID string, now time.Time, audit *ll.AuditEntry) error
 }
@@ -73,12 +81,19 @@ type Opened struct {
 
 // Open looks up an invite code for the actor. Errors: ErrNotFound for an
 // unknown or expired code, or one of a community that is gone; ECONFLICT
-// ReasonUsed for a personal invite used by someone else (or whose member
-// left).
+// ReasonRevoked for a revoked one; ECONFLICT ReasonUsed for a personal
+// invite used by someone else (or whose member left), or a role invite that
+// someone else registered with (SPEC section 9: it is spent).
 func (s *Invites) Open(ctx context.Context, a Actor, code string) (Opened, error) {
 	inv, err := s.store.Invite(ctx, code)
 	if err != nil {
 		return Opened{}, err
+	}
+	if inv.Revoked {
+		return Opened{}, ll.Refuse(ll.ECONFLICT, ll.ReasonRevoked)
+	}
+	if inv.Member == "" && inv.Role != ll.RoleNone && inv.Used && inv.UsedBy != a.TelegramID {
+		return Opened{}, ll.Refuse(ll.ECONFLICT, ll.ReasonUsed)
 	}
 	comm, err := s.store.Community(ctx, inv.Community)
 	if err != nil {
@@ -102,9 +117,14 @@ func (s *Invites) Open(ctx context.Context, a Actor, code string) (Opened, error
 	return o, nil
 }
 
-// ApplyRole gives a member who opened a role invite of their own community
-// that role. changed is false when the invite carries no role, the same
-// role, or is a personal invite of someone else (nothing to apply).
+// ApplyRole answers a member who opened an invite of their own community.
+// A member cannot take a role by re-joining (SPEC section 9): a role invite
+// that would change their role is refused with ECONFLICT ReasonRoleRejoin
+// and the attempt is audited ("join-refused <member> invite <code> role
+// <role>"); a role comes with /role. changed is always false: nothing is
+// applied (m is the member as they are) when the invite carries no role,
+// their role already, is theirs (they registered with it), or is a
+// personal invite of someone else.
 func (s *Invites) ApplyRole(ctx context.Context, a Actor, o Opened) (m ll.Member, changed bool, err error) {
 	me, err := self(ctx, s.store, a)
 	if err != nil {
@@ -114,27 +134,46 @@ func (s *Invites) ApplyRole(ctx context.Context, a Actor, o Opened) (m ll.Member
 		return ll.Member{}, false, ll.ErrStale
 	}
 	inv := o.Invite
-	if inv.Role == ll.RoleNone || inv.Role == me.Role || (inv.Member != "" && inv.Member != me.ID) {
+	if inv.Role == ll.RoleNone || inv.Role == me.Role || (inv.Member != "" && inv.Member != me.ID) ||
+		(inv.Used && inv.UsedBy == a.TelegramID) {
 		return *me, false, nil
 	}
-	reg, err := s.store.Register(ctx, inv, ll.Member{TelegramID: a.TelegramID}, a.Now)
-	if err != nil {
-		return ll.Member{}, false, err
+	return *me, false, s.refuseRejoin(ctx, a, *me, inv)
+}
+
+// refuseRejoin audits a member's attempt to take a role by re-joining and
+// returns its refusal.
+func (s *Invites) refuseRejoin(ctx context.Context, a Actor, me ll.Member, inv ll.Invite) error {
+	e := ll.AuditEntry{Time: a.Now, Community: me.Community, Actor: me.ID, Action: "join-refused", Object: me.ID,
+		Detail: "invite " + inv.Code + " role " + RoleCode(inv.Role)}
+	if err := s.store.Audit(ctx, e); err != nil {
+		return err
 	}
-	return reg, true, nil
+	return ll.Refuse(ll.ECONFLICT, ll.ReasonRoleRejoin)
 }
 
 // Join registers the actor through the invite code with the profile p
 // (name, unit, building, skills, language; validated). A membership in
-// another community is left first (audited there as "move"). Errors:
-// ErrNotFound (the invite is gone or expired); ECONFLICT ReasonRegistered
-// when the actor is already a member of that community through another
-// personal invite; ECONFLICT from the store for a personal invite someone
-// else used; EINVALID for a bad profile.
+// another community is left first (audited there as "move"). The join is
+// audited in the same step: "join <member>" by the member, detail "invite
+// <code> role <role>". Errors: ErrNotFound (the invite is gone or
+// expired); ECONFLICT ReasonRevoked; ECONFLICT ReasonRegistered when the
+// actor is already a member of that community through another personal
+// invite; ECONFLICT ReasonUsed for a personal or role invite someone else
+// used; ECONFLICT ReasonRoleRejoin (audited) for a member of the community
+// with a role invite; EINVALID for a bad profile.
 func (s *Invites) Join(ctx context.Context, a Actor, code string, p ll.Member) (ll.Member, error) {
 	inv, err := s.store.Invite(ctx, code)
 	if err != nil {
 		return ll.Member{}, err
+	}
+	// Refused before a move leaves the old community (the store checks
+	// again in the registering step).
+	if inv.Revoked {
+		return ll.Member{}, ll.Refuse(ll.ECONFLICT, ll.ReasonRevoked)
+	}
+	if inv.Member == "" && inv.Role != ll.RoleNone && inv.Used && inv.UsedBy != a.TelegramID {
+		return ll.Member{}, ll.Refuse(ll.ECONFLICT, ll.ReasonUsed)
 	}
 	m := ll.Member{
 		TelegramID: a.TelegramID,
@@ -163,9 +202,93 @@ func (s *Invites) Join(ctx context.Context, a Actor, code string, p ll.Member) (
 			}
 		}
 	}
-	reg, err := s.store.Register(ctx, inv, m, a.Now)
-	if err != nil && errors.Is(err, ll.ErrNotFound) {
+	audit := &ll.AuditEntry{Time: a.Now, Community: inv.Community, Actor: "{{id}}", Action: "join", Object: "{{id}}",
+		Detail: "invite " + inv.Code + " role " + RoleCode(inv.Role)}
+	reg, err := s.store.RegisterAudited(ctx, inv, m, a.Now, audit)
+	switch {
+	case err != nil && errors.Is(err, ll.ErrNotFound):
 		return ll.Member{}, ll.ErrNotFound
+	case ll.ErrorDetail(err) == ll.ReasonRoleRejoin && old != nil:
+		return ll.Member{}, s.refuseRejoin(ctx, a, *old, inv)
 	}
 	return reg, err
+}
+
+// MaxInvitesListed bounds /invite list.
+const MaxInvitesListed = 50
+
+// List returns the scope's community's invites that have not expired,
+// revoked ones left out, soonest expiry first (at most MaxInvitesListed;
+// total is how many there are).
+func (s *Invites) List(ctx context.Context, sc *Scope) (invs []ll.Invite, total int, err error) {
+	all, err := s.store.Invites(ctx, sc.Community.ID, sc.Now)
+	if err != nil {
+		return nil, 0, err
+	}
+	for _, inv := range all {
+		if !inv.Revoked {
+			invs = append(invs, inv)
+		}
+	}
+	total = len(invs)
+	if len(invs) > MaxInvitesListed {
+		invs = invs[:MaxInvitesListed]
+	}
+	return invs, total, nil
+}
+
+// MinInvitePrefix is the fewest characters of an invite code's random part
+// that /invite revoke accepts (the list shows that many).
+const MinInvitePrefix = 4
+
+// Revoke revokes an invite of the scope's community by its code, or by a
+// prefix of it (the community id, "-", and at least MinInvitePrefix
+// characters: what /invite list shows) that only one live invite has. A
+// role invite is the secretary's and an admin's to revoke (EFORBIDDEN
+// ReasonSecretaryOnly). changed is false when it already was revoked.
+// Errors: EINVALID (Field "code") for a malformed or ambiguous code;
+// ErrNotFound for no such live invite of this community. Audited as
+// "invite-revoke <code> <role>".
+func (s *Invites) Revoke(ctx context.Context, sc *Scope, code string) (inv ll.Invite, changed bool, err error) {
+	code = strings.ToLower(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(code), "…")))
+	prefix := sc.Community.ID + "-"
+	random, ok := strings.CutPrefix(code, prefix)
+	if !ok || len(random) < MinInvitePrefix || len(random) > ll.InviteCodeRandomLen {
+		return ll.Invite{}, false, ll.Invalid("code", "not an invite code of %s", sc.Community.ID)
+	}
+	if len(random) == ll.InviteCodeRandomLen {
+		inv, err = s.store.Invite(ctx, code)
+		if err != nil {
+			return ll.Invite{}, false, err
+		}
+	} else {
+		all, err := s.store.Invites(ctx, sc.Community.ID, sc.Now)
+		if err != nil {
+			return ll.Invite{}, false, err
+		}
+		n := 0
+		for _, i := range all {
+			if strings.HasPrefix(i.Code, code) {
+				inv, n = i, n+1
+			}
+		}
+		switch {
+		case n == 0:
+			return ll.Invite{}, false, ll.ErrNotFound
+		case n > 1:
+			return ll.Invite{}, false, ll.Invalid("code", "%d invites start with %s", n, code)
+		}
+	}
+	if inv.Community != sc.Community.ID {
+		return ll.Invite{}, false, ll.ErrNotFound
+	}
+	if inv.Role != ll.RoleNone && !sc.CanAppoint() {
+		return inv, false, ll.Refuse(ll.EFORBIDDEN, ll.ReasonSecretaryOnly)
+	}
+	changed, err = s.store.RevokeInvite(ctx, sc.Community.ID, inv.Code, sc.Audit("invite-revoke", inv.Code, RoleCode(inv.Role)))
+	if err != nil {
+		return inv, false, err
+	}
+	inv.Revoked = true
+	return inv, changed, nil
 }

@@ -30,6 +30,10 @@ type MemberStore interface {
 	RemoveMember(ctx context.Context, community, memberID string, now time.Time, audit *ll.AuditEntry) error
 	// Forget deletes a member's personal data, keeping the ledger, audited.
 	Forget(ctx context.Context, community, memberID string, now time.Time, audit *ll.AuditEntry) error
+	// ForgetPerson deletes what is stored about a Telegram user in every
+	// membership they ever had, keeping member ids and counts (see
+	// storage.Store.ForgetPerson); audit is written in its community.
+	ForgetPerson(ctx context.Context, tg int64, now time.Time, audit *ll.AuditEntry) ([]string, error)
 	// ImportMembers creates all members of ms in one community, all or
 	// nothing, audited; ECONFLICT (Detail the Telegram id) for a Telegram id
 	// that is taken or appears twice.
@@ -206,9 +210,13 @@ func (s *Members) Remove(ctx context.Context, sc *Scope, ref string) (m ll.Membe
 	return m, true, nil
 }
 
-// Forget deletes the actor's own personal data in their community (SPEC
-// section 6): memberID must be the actor's active membership (the id the
-// confirmation was asked for), else ErrStale. Audited as "forgetme".
+// Forget deletes the actor's personal data (SPEC sections 6 and 9): their
+// name, Telegram id, unit, building, skills and service texts in every
+// membership they ever had, in every community, the audit details that
+// name them and every index of their Telegram id, keeping member ids and
+// counts (storage's ForgetPerson). memberID must be the actor's active
+// membership (the id the confirmation was asked for), else ErrStale.
+// Audited as "forgetme" in that community.
 func (s *Members) Forget(ctx context.Context, a Actor, community, memberID string) error {
 	me, err := self(ctx, s.store, a)
 	if err != nil && !errors.Is(err, ll.ErrNotMember) {
@@ -218,7 +226,8 @@ func (s *Members) Forget(ctx context.Context, a Actor, community, memberID strin
 		return ll.ErrStale
 	}
 	audit := &ll.AuditEntry{Time: a.Now, Community: community, Actor: memberID, Action: "forgetme", Object: memberID}
-	return s.store.Forget(ctx, community, memberID, a.Now, audit)
+	_, err = s.store.ForgetPerson(ctx, a.TelegramID, a.Now, audit)
+	return err
 }
 
 // Imported is the outcome of an import: the members created, in the order

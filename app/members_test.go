@@ -143,15 +143,17 @@ func TestInvitesAndJoin(t *testing.T) {
 	_, err = f.app.Invites.Join(f.ctx, f.actor(8, false), "elm-zzzzzzzzzz", ll.Member{Name: "X"})
 	wantRefusal(t, "unknown code", err, ll.ENOTFOUND, "")
 
-	// A member who opens a role invite of their own community gets the role.
+	// A member who opens a role invite of their own community does not get
+	// the role (SPEC section 9 changed this rule of part one).
 	o, err := f.app.Invites.Open(f.ctx, f.actor(7, false), role.Code)
 	if err != nil || !o.Rejoin {
 		t.Fatalf("Open(role invite) by a member = %+v, %v", o, err)
 	}
 	m, changed, err := f.app.Invites.ApplyRole(f.ctx, f.actor(7, false), o)
-	if err != nil || !changed || m.Role != ll.RoleCommittee {
-		t.Fatalf("ApplyRole = %+v, %v, %v", m, changed, err)
+	if changed || m.Role != ll.RoleNone {
+		t.Fatalf("ApplyRole = %+v, %v, %v; want no role", m, changed, err)
 	}
+	wantRefusal(t, "ApplyRole by a member", err, ll.ECONFLICT, ll.ReasonRoleRejoin)
 }
 
 func TestMoveBetweenCommunities(t *testing.T) {

@@ -48,6 +48,14 @@ func SettingName(key string) (string, bool) {
 // Set changes one setting of the scope's community to value and returns the
 // community as saved. value is what the person typed: a number for the
 // minimums, a zone name, zh or en, a chat id (or off) for the notice chat.
+//
+// The minimums change the count, so they are the secretary's and an
+// admin's only (EFORBIDDEN ReasonSecretaryOnly for anyone else on the
+// committee) and belong to the year (SPEC section 9): the new value applies
+// from the current year in the community's zone on, every earlier year
+// keeps the value it had (Community.SetMinimums), and the audit entry says
+// from which year: "settings minimum <value> from <year>".
+//
 // Errors: EINVALID for an unknown setting (Field "setting") or a bad value
 // (Field the setting's name); the store's errors. The change is audited as
 // "settings <name> <value>".
@@ -58,17 +66,25 @@ func (s *Settings) Set(ctx context.Context, sc *Scope, key, value string) (ll.Co
 	}
 	comm := sc.Community
 	value = strings.TrimSpace(value)
+	detail := value
 	switch name {
 	case SettingMinimum, SettingPostMinimum:
+		if !sc.CanAppoint() {
+			return ll.Community{}, ll.Refuse(ll.EFORBIDDEN, ll.ReasonSecretaryOnly)
+		}
 		n, err := strconv.Atoi(value)
 		if err != nil {
 			return ll.Community{}, ll.Invalid(name, "%q is not a whole number", value)
 		}
+		year := sc.Now.In(comm.Location()).Year()
+		mins := comm.MinimumsFor(year)
 		if name == SettingMinimum {
-			comm.Minimum = n
+			mins.Minimum = n
 		} else {
-			comm.PostMinimum = n
+			mins.PostMinimum = n
 		}
+		comm.SetMinimums(year, mins)
+		detail = strconv.Itoa(n) + " from " + strconv.Itoa(year)
 	case SettingTimeZone:
 		if strings.EqualFold(value, "Local") {
 			// time.LoadLocation accepts it, but it means the server's zone.
@@ -87,7 +103,7 @@ func (s *Settings) Set(ctx context.Context, sc *Scope, key, value string) (ll.Co
 	if err := comm.Validate(); err != nil {
 		return ll.Community{}, err
 	}
-	if err := s.store.SaveCommunity(ctx, comm, sc.Audit("settings", name, value)); err != nil {
+	if err := s.store.SaveCommunity(ctx, comm, sc.Audit("settings", name, detail)); err != nil {
 		return ll.Community{}, err
 	}
 	sc.Community = comm

@@ -8,7 +8,7 @@ import (
 
 func TestSettingsSet(t *testing.T) {
 	f := newFixture(t)
-	sc := f.scope(2)
+	sc := f.scope(1) // the minimums are the secretary's (SPEC section 9)
 	comm, err := f.app.Settings.Set(f.ctx, sc, "Minimum", " 3 ")
 	if err != nil || comm.Minimum != 3 || sc.Community.Minimum != 3 {
 		t.Fatalf("Set(minimum 3) = %+v, %v", comm, err)
@@ -18,8 +18,8 @@ func TestSettingsSet(t *testing.T) {
 		t.Fatalf("stored minimum = %d, %v; want 3", stored.Minimum, err)
 	}
 	log := f.audit()
-	if len(log) == 0 || log[0].Action != "settings" || log[0].Object != "minimum" || log[0].Detail != "3" || log[0].Actor != f.ms[1].ID {
-		t.Fatalf("audit = %+v, want settings minimum 3 by %s", log, f.ms[1].ID)
+	if len(log) == 0 || log[0].Action != "settings" || log[0].Object != "minimum" || log[0].Detail != "3 from 2026" || log[0].Actor != f.ms[0].ID {
+		t.Fatalf("audit = %+v, want settings minimum 3 from 2026 by %s", log, f.ms[0].ID)
 	}
 	if _, err := f.app.Settings.Set(f.ctx, sc, "tz", "Europe/Paris"); err != nil {
 		t.Fatalf("Set(tz): %v", err)
@@ -39,7 +39,7 @@ func TestSettingsSet(t *testing.T) {
 		{"notice", "chat", "notice"},
 		{"colour", "red", "setting"},
 	} {
-		_, err := f.app.Settings.Set(f.ctx, f.scope(2), tc.key, tc.value)
+		_, err := f.app.Settings.Set(f.ctx, f.scope(1), tc.key, tc.value)
 		wantRefusal(t, tc.key+" "+tc.value, err, ll.EINVALID, tc.field)
 	}
 	if after := len(f.audit()); after != before {

@@ -212,7 +212,7 @@ var enLedger = map[string]string{
 	"notice.sent_file":     "📢 Posted the %d notice (%d members) to the notice chat as a file.",
 
 	// Forget me.
-	"forget.ask":        "This deletes your name, Telegram id, unit, building and skills, and gives up your posts and teams. Your service record stays, under %s with no name, so the community's totals do not change. You will need a new invite to register again.\nDelete your personal data?",
+	"forget.ask":        "This deletes your name, Telegram id, unit, building and skills, and the texts of your service reports, in every community you were ever registered with, and gives up your posts and teams. Your service record stays, under %s with no name, so the community's totals do not change. You will need a new invite to register again.\nDelete your personal data?",
 	"button.forget_yes": "🗑 Yes, delete my data",
 	"button.forget_no":  "Keep my data",
 	"forget.done":       "Done: your personal data is deleted. Your service record stays as %s —.",
@@ -430,7 +430,7 @@ var zhLedger = map[string]string{
 	"notice.sent_file":     "📢 已将 %d 年公示（%d 名党员）以文件形式发布到公示群。",
 
 	// Forget me.
-	"forget.ask":        "此操作将删除您的姓名、Telegram ID、单位、楼栋和技能，并放弃您认领的岗位和加入的服务队。您的服务台账保留在编号 %s 下（不显示姓名），社区的统计数字不变。如需再次报到，须使用新的邀请。\n确定删除您的个人信息吗？",
+	"forget.ask":        "此操作将删除您在所有报到过的社区中的姓名、Telegram ID、单位、楼栋、技能和服务记录的内容，并放弃您认领的岗位和加入的服务队。您的服务台账保留在编号 %s 下（不显示姓名），社区的统计数字不变。如需再次报到，须使用新的邀请。\n确定删除您的个人信息吗？",
 	"button.forget_yes": "🗑 确定删除",
 	"button.forget_no":  "保留我的信息",
 	"forget.done":       "已完成：您的个人信息已删除。您的服务台账保留为 %s —。",

@@ -29,9 +29,22 @@ func (c *call) committee() (*app.Scope, error) {
 }
 
 // invite creates an invite link, for a plain member or (secretary and admin
-// only) with a committee role.
+// only) with a committee role; "/invite list" lists the live invites and
+// "/invite revoke <code>" revokes one.
 func (c *call) invite() []ll.Reply {
 	sc := c.scope
+	args := splitArgs(c.req.Args, 2)
+	if len(args) > 0 {
+		switch strings.ToLower(args[0]) {
+		case "list", "列表":
+			return c.inviteList()
+		case "revoke", "撤销":
+			if len(args) < 2 {
+				return c.usage("invite")
+			}
+			return c.inviteRevoke(args[1])
+		}
+	}
 	role, err := ll.ParseRole(c.req.Args)
 	if err != nil {
 		return c.fail(err, "")
@@ -42,6 +55,73 @@ func (c *call) invite() []ll.Reply {
 	}
 	expires := inv.Expires.In(sc.Community.Location()).Format("2006-01-02")
 	return c.say("invite.created", c.roleName(role), rawHTML(c.inviteLink(inv.Code)), expires)
+}
+
+// inviteList shows the community's live invites: the start of each code
+// (enough for /invite revoke), its role, who made it, when it expires and
+// whether it was used.
+func (c *call) inviteList() []ll.Reply {
+	sc := c.scope
+	invs, total, err := c.h.app.Invites.List(c.ctx, sc)
+	if err != nil {
+		return c.fail(err, "")
+	}
+	if total == 0 {
+		return text(c.communityLabel(sc.Community) + c.t("invite.list_empty"))
+	}
+	loc := sc.Community.Location()
+	lines := make([]string, 0, len(invs))
+	for _, inv := range invs {
+		role := c.roleName(inv.Role)
+		if inv.Member != "" {
+			role = c.t("invite.personal", inv.Member)
+		}
+		expires := c.t("invite.never")
+		if !inv.Expires.IsZero() {
+			expires = inv.Expires.In(loc).Format("2006-01-02 15:04")
+		}
+		used := c.t("invite.unused")
+		if inv.Used {
+			used = c.t("invite.was_used")
+		}
+		lines = append(lines, c.t("invite.list_line", invitePrefix(inv.Code), role, or(inv.CreatedBy, "—"), expires, used))
+	}
+	if total > len(invs) {
+		lines = append(lines, c.t("invite.list_more", total-len(invs)))
+	}
+	header := c.communityLabel(sc.Community) + c.t("invite.list_header", total)
+	var rs []ll.Reply
+	for _, chunk := range chunks(header, lines) {
+		rs = append(rs, ll.Reply{Text: chunk})
+	}
+	return rs
+}
+
+// invitePrefix is the start of an invite code that /invite list shows: the
+// community id and the first characters of the random part, with "…".
+func invitePrefix(code string) string {
+	i := strings.LastIndexByte(code, '-')
+	if i < 0 || len(code)-i-1 <= app.MinInvitePrefix {
+		return code
+	}
+	return code[:i+1+app.MinInvitePrefix] + "…"
+}
+
+// inviteRevoke revokes an invite by its code or the start /invite list shows.
+func (c *call) inviteRevoke(code string) []ll.Reply {
+	sc := c.scope
+	inv, changed, err := c.h.app.Invites.Revoke(c.ctx, sc, code)
+	switch {
+	case ll.ErrorCode(err) == ll.ENOTFOUND:
+		return text(c.communityLabel(sc.Community) + c.t("invite.revoke_unknown", code))
+	case ll.ErrorCode(err) == ll.EINVALID:
+		return text(c.communityLabel(sc.Community) + c.t("invite.revoke_bad", code))
+	case err != nil:
+		return c.fail(err, "")
+	case !changed:
+		return text(c.communityLabel(sc.Community) + c.t("invite.revoke_already", invitePrefix(inv.Code)))
+	}
+	return text(c.communityLabel(sc.Community) + c.t("invite.revoked_ok", invitePrefix(inv.Code), c.roleName(inv.Role)))
 }
 
 // inviteLink is the deep link of an invite, or the /join command when the

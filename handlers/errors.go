@@ -101,6 +101,10 @@ func (c *call) errorText(err error, subject string) string {
 			return c.t("error.closed")
 		case ll.ReasonUsed:
 			return c.t("invite.used")
+		case ll.ReasonRevoked:
+			return c.t("invite.revoked")
+		case ll.ReasonRoleRejoin:
+			return c.t("invite.role_rejoin")
 		case ll.ReasonRegistered:
 			return c.t("error.registered")
 		case ll.ReasonInactive:

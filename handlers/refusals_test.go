@@ -54,6 +54,8 @@ func TestEveryRefusalHasItsMessage(t *testing.T) {
 		ll.Refuse(ll.EFULL, ll.ReasonTooManyPending),
 		ll.Refuse(ll.ECONFLICT, ll.ReasonNotPaired),
 		ll.Refuse(ll.ECONFLICT, ll.ReasonAwaiting),
+		ll.Refuse(ll.ECONFLICT, ll.ReasonRevoked),
+		ll.Refuse(ll.ECONFLICT, ll.ReasonRoleRejoin),
 		ll.Refuse(ll.ECONFLICT, ll.ReasonImported),
 		ll.Refuse(ll.ECONFLICT, ll.ReasonImportRunning),
 		ll.Refuse(ll.ECONFLICT, ll.ReasonLocationOnly),

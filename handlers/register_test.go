@@ -143,12 +143,13 @@ func TestInviteRoleIsApplied(t *testing.T) {
 	}
 	wantIn(t, "/help of a new committee member", e.send(newbie, "/help"), "/newpost")
 
-	// An existing member who opens a role invite gets the role.
+	// An existing member who opens a role invite does not get the role
+	// (SPEC section 9 changed this rule of part one).
 	code = inviteCode(t, e.send(secretary, "/invite deputy"))
 	rs = e.send(alice, "/start join_"+code)
-	wantIn(t, "existing member, role invite", rs, "You are now <b>deputy secretary</b>")
-	if m := e.storedMember("dongan", alice); m.Role != ll.RoleDeputy || m.ID != "M3" {
-		t.Errorf("alice = %+v, want M3 deputy", m)
+	wantIn(t, "existing member, role invite", rs, "a role is not taken by joining again")
+	if m := e.storedMember("dongan", alice); m.Role != ll.RoleNone || m.ID != "M3" {
+		t.Errorf("alice = %+v, want M3 without a role", m)
 	}
 	// And a plain invite just says so.
 	code = inviteCode(t, e.send(secretary, "/invite"))

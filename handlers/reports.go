@@ -79,7 +79,7 @@ func (c *call) report() []ll.Reply {
 		c.t("report.members", len(rep.Members), year),
 		c.t("report.compliant", rep.Compliant, percent),
 		c.reportMethods(rep.ByMethod),
-		c.t("report.below", sc.Community.Minimum, len(below)),
+		c.t("report.below", sc.Community.MinimumsFor(year).Minimum, len(below)),
 	}
 	lines = append(lines, below...)
 	lines = append(lines, c.t("report.posts", rep.FilledPosts, rep.OpenPosts), c.t("report.unreachable", len(unreachable)))
@@ -140,7 +140,7 @@ func (c *call) notice() []ll.Reply {
 		for _, r := range n.Members {
 			lines = append(lines, noticeLine(lang, r, n.Held[r.ID], titles))
 		}
-		header := tr(lang, "notice.header", comm.Name, n.Year.Year, c.now.In(loc).Format(time.DateOnly), comm.Minimum, len(n.Members), n.Compliant) +
+		header := tr(lang, "notice.header", comm.Name, n.Year.Year, c.now.In(loc).Format(time.DateOnly), comm.MinimumsFor(n.Year.Year).Minimum, len(n.Members), n.Compliant) +
 			"\n" + tr(lang, "notice.legend") + "\n"
 		msgs := chunks(header, lines)
 		to := "notice " + strconv.FormatInt(n.Chat, 10)

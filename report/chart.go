@@ -54,7 +54,7 @@ const (
 // ever drawn as boxes. The same inputs and fonts give the same bytes. It is
 // safe for concurrent use; its only error is a font that cannot be sized.
 func Chart(d CommunityData, year int, now time.Time, lang string) ([]byte, error) {
-	c := d.Community
+	c := d.Community.ForYear(year)
 	loc := c.Location()
 
 	var months [12]int

@@ -56,6 +56,7 @@ func (sn *Snapshot) Standings(now time.Time) map[string]ll.Standing {
 func (sn *Snapshot) standings(now time.Time) (st []ll.Standing, active []bool) {
 	c := sn.Community
 	year := now.In(c.Location()).Year()
+	mins := c.MinimumsFor(year)
 	prefix := strconv.Itoa(year) + "-"
 	index := make(map[string]int, len(sn.Members))
 	st = make([]ll.Standing, len(sn.Members))
@@ -64,7 +65,7 @@ func (sn *Snapshot) standings(now time.Time) (st []ll.Standing, active []bool) {
 		if sn.Members[i].Active() {
 			index[sn.Members[i].ID] = i
 			active[i] = true
-			st[i] = ll.Standing{Year: year, Minimum: c.Minimum, PostMinimum: c.PostMinimum}
+			st[i] = ll.Standing{Year: year, Minimum: mins.Minimum, PostMinimum: mins.PostMinimum}
 		}
 	}
 	for i := range sn.Participations {
@@ -123,11 +124,16 @@ func (sn *Snapshot) pick(now time.Time, keep func(m *ll.Member, s *ll.Standing) 
 	return out
 }
 
+// minimums are the community's minimums of the year of now.
+func (sn *Snapshot) minimums(now time.Time) ll.Minimums {
+	return sn.Community.MinimumsFor(now.In(sn.Community.Location()).Year())
+}
+
 // BelowMinimum returns the members to remind that they are below the
 // year's participation minimum: active, reachable, fewer participations
 // than the minimum. In member order.
 func (sn *Snapshot) BelowMinimum(now time.Time) []ll.MemberStanding {
-	if sn.Community.Minimum <= 0 {
+	if sn.minimums(now).Minimum <= 0 {
 		return nil
 	}
 	return sn.pick(now, func(m *ll.Member, s *ll.Standing) bool { return recipient(m) && s.Total < s.Minimum })
@@ -136,7 +142,7 @@ func (sn *Snapshot) BelowMinimum(now time.Time) []ll.MemberStanding {
 // NoPost returns the members to remind that they hold fewer posts than the
 // post minimum: active and reachable.
 func (sn *Snapshot) NoPost(now time.Time) []ll.MemberStanding {
-	if sn.Community.PostMinimum <= 0 {
+	if sn.minimums(now).PostMinimum <= 0 {
 		return nil
 	}
 	return sn.pick(now, func(m *ll.Member, s *ll.Standing) bool { return recipient(m) && s.Posts < s.PostMinimum })

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -74,8 +75,8 @@ func (s *Store) CreateInvite(ctx context.Context, inv ll.Invite, audit *ll.Audit
 		}
 		a, score := s.auditArgs(audit, inv.Community, inv.Created, inv.Code, "")
 		st, rest, err := s.run(ctx, op, createInviteScript,
-			[]string{s.k.community(inv.Community), s.k.invite(inv.Community, inv.Code)},
-			s.k.base(inv.Community), j, inv.Member, string(inv.Role), millis(inv.Expires), ttl, a, score)
+			[]string{s.k.community(inv.Community), s.k.invite(inv.Community, inv.Code), s.k.invites(inv.Community)},
+			s.k.base(inv.Community), j, inv.Member, string(inv.Role), millis(inv.Expires), ttl, a, score, inv.Code)
 		switch {
 		case err != nil:
 			return ll.Invite{}, err
@@ -89,18 +90,34 @@ func (s *Store) CreateInvite(ctx context.Context, inv ll.Invite, audit *ll.Audit
 	}
 }
 
-// Invite returns an invite by code, Used set if a personal invite was used;
-// ErrNotFound if unknown or expired.
+// Invite returns an invite by code, Used and UsedBy set if a personal or
+// role invite was used, Revoked if it was revoked; ErrNotFound if unknown or
+// expired.
 func (s *Store) Invite(ctx context.Context, code string) (ll.Invite, error) {
 	c, ok := inviteCommunity(code)
 	if !ok {
 		return ll.Invite{}, notFound("invite", code)
 	}
-	vs, err := s.c.HMGet(ctx, s.k.invite(c, code), "j", "used").Result()
+	vs, err := s.c.HMGet(ctx, s.k.invite(c, code), "j", "used", "rev").Result()
 	if err != nil {
 		return ll.Invite{}, s.wrap("invite "+code, err)
 	}
 	j, _ := vs[0].(string)
+	used, _ := vs[1].(string)
+	rev, _ := vs[2].(string)
+	inv, err := decodeInvite(code, j, used, rev)
+	if err != nil {
+		return ll.Invite{}, err
+	}
+	if !inv.Expires.IsZero() && !s.now().Before(inv.Expires) {
+		return ll.Invite{}, notFound("invite", code)
+	}
+	return inv, nil
+}
+
+// decodeInvite reads a stored invite: j its JSON ("" for none: ErrNotFound),
+// used the Telegram id that used it, rev "1" when revoked.
+func decodeInvite(code, j, used, rev string) (ll.Invite, error) {
 	if j == "" {
 		return ll.Invite{}, notFound("invite", code)
 	}
@@ -108,11 +125,55 @@ func (s *Store) Invite(ctx context.Context, code string) (ll.Invite, error) {
 	if err := json.Unmarshal([]byte(j), &inv); err != nil {
 		return ll.Invite{}, fmt.Errorf("invite %s: %w", code, err)
 	}
-	if !inv.Expires.IsZero() && !s.now().Before(inv.Expires) {
-		return ll.Invite{}, notFound("invite", code)
-	}
-	inv.Used = vs[1] != nil
+	inv.Used = used != ""
+	inv.UsedBy, _ = strconv.ParseInt(used, 10, 64)
+	inv.Revoked = rev != ""
 	return inv, nil
+}
+
+// Invites returns the community's invites that have not expired by now
+// (revoked and used ones included, flagged), soonest expiry first, those
+// that never expire last. Invites created before the index existed (schema
+// 1) are not listed. One round trip.
+func (s *Store) Invites(ctx context.Context, community string, now time.Time) ([]ll.Invite, error) {
+	if err := checkCommunity(community); err != nil {
+		return nil, err
+	}
+	op := "invites of " + community
+	st, rest, err := s.run(ctx, op, listInvitesScript, []string{s.k.invites(community)}, s.k.base(community), s.millis(now))
+	if err != nil {
+		return nil, err
+	}
+	if st != "ok" {
+		return nil, statusError(op, st, rest, nil)
+	}
+	out := make([]ll.Invite, 0, len(rest))
+	for i := range rest {
+		f := strs(rest, i)
+		if len(f) != 4 {
+			continue
+		}
+		inv, err := decodeInvite(f[0], f[1], f[2], f[3])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, inv)
+	}
+	return out, nil
+}
+
+// RevokeInvite revokes an invite of community, with its audit entry: no one
+// registers with it from now on. changed is false when it already was
+// revoked. ErrNotFound for an unknown code.
+func (s *Store) RevokeInvite(ctx context.Context, community, code string, audit *ll.AuditEntry) (changed bool, err error) {
+	c, ok := inviteCommunity(code)
+	if !ok || c != community {
+		return false, notFound("invite", code)
+	}
+	a, score := s.auditArgs(audit, c, time.Time{}, code, "")
+	op := "revoke invite " + code
+	st, rest, err := s.run(ctx, op, revokeInviteScript, []string{s.k.invite(c, code)}, s.k.base(c), a, score)
+	return changedResult(op, st, rest, err, map[string]string{"invite": code})
 }
 
 // inviteCommunity returns the community of a well-formed invite code:

@@ -5,13 +5,14 @@ import (
 	"time"
 )
 
-// Key schema, version 1 (SchemaVersion). Every key starts with Options.Prefix
+// Key schema, version 2 (SchemaVersion; version 2 added the years of a
+// community's JSON, migrate.go). Every key starts with Options.Prefix
 // (written <p> below, "ll:" by default).
 //
 // Global keys, one cluster slot each:
 //
 //	<p>communities                  set     ids of every community (the index behind Communities)
-//	<p>schema                       string  schema version of the data ("1")
+//	<p>schema                       string  schema version of the data ("2")
 //	<p>upd:<update id>              string  "1" with a 48h TTL: that Telegram update was taken (MarkUpdate,
 //	                                        for updates that never reach the handlers; see Begin)
 //
@@ -19,7 +20,8 @@ import (
 // cluster slot, so every script below runs on one node of a Redis Cluster.
 // The base <p>{c:<c>}: is written <b>.
 //
-//	<b>community                    string  JSON lamplighter.Community
+//	<b>community                    string  JSON lamplighter.Community; "years" holds the minimums by the
+//	                                        year from which they apply: {"2026":{"minimum":2,"post_minimum":1}}
 //	<b>seq                          hash    counters: M, P, T, A, S (last id allocated), audit (audit sequence)
 //	<b>members                      zset    every member id, score = its number (M12 -> 12)
 //	<b>m:<M>                        hash    one member, fields: tg, name, unit, bldg, skills (JSON
@@ -39,8 +41,10 @@ import (
 //	<b>team:<T>:leaders             set     member ids leading the team (always also in members)
 //	<b>inv:<code>                   hash    invite: j (JSON lamplighter.Invite, Used not stored),
 //	                                        m (personal invite's member), r (role), exp (unix ms),
-//	                                        used (telegram id that used a personal invite);
-//	                                        Redis drops it a day after exp
+//	                                        used (telegram id that used a personal or role invite),
+//	                                        rev ("1" once revoked); Redis drops it a day after exp
+//	<b>invites                      zset    the community's invite codes, score = exp (unix ms, +inf for
+//	                                        none): what /invite list reads; an entry goes with its invite
 //	<b>audit                        zset    audit log: "<12-digit seq> <JSON lamplighter.AuditEntry>",
 //	                                        score = the entry's time (unix ms)
 //	<b>acts                         zset    every activity id, score = its start (unix ms)
@@ -96,7 +100,10 @@ import (
 // Per Telegram user <u>: hash tag {u:<u>}.
 //
 //	<p>{u:<u>}:user                 hash    lang, use (admin's current community), m ("<community>/<member id>",
-//	                                        the membership pointer); Register and ImportMembers set lang to
+//	                                        the membership pointer), ms (every membership the user had
+//	                                        through Register, comma-separated pointers, and the first an
+//	                                        import gave: what ForgetPerson finds them by, with each
+//	                                        community's tg hash); Register and ImportMembers set lang to
 //	                                        the member's language when the user has none, so the reply
 //	                                        language needs no read of the member
 //	<p>{u:<u>}:flow                 string  JSON lamplighter.Flow, expires with the flow
@@ -184,6 +191,7 @@ const (
 	sufTeamMem   = ":members"
 	sufTeamLead  = ":leaders"
 	sufInvite    = "inv:"
+	sufInvites   = "invites"
 	sufAudit     = "audit"
 	sufActs      = "acts"
 	sufAct       = "a:"
@@ -227,6 +235,7 @@ func (k keys) teams(c string) string             { return k.base(c) + sufTeams }
 func (k keys) teamMembers(c, team string) string { return k.base(c) + sufTeam + team + sufTeamMem }
 func (k keys) teamLeaders(c, team string) string { return k.base(c) + sufTeam + team + sufTeamLead }
 func (k keys) invite(c, code string) string      { return k.base(c) + sufInvite + code }
+func (k keys) invites(c string) string           { return k.base(c) + sufInvites }
 func (k keys) audit(c string) string             { return k.base(c) + sufAudit }
 
 func (k keys) acts(c string) string          { return k.base(c) + sufActs }
@@ -248,8 +257,9 @@ func (k keys) memberPending(c, member string) string {
 	return k.base(c) + sufMPending + member
 }
 
-func (k keys) user(tg int64) string { return k.prefix + "{u:" + strconv.FormatInt(tg, 10) + "}:user" }
-func (k keys) flow(tg int64) string { return k.prefix + "{u:" + strconv.FormatInt(tg, 10) + "}:flow" }
+func (k keys) user(tg int64) string     { return k.prefix + "{u:" + strconv.FormatInt(tg, 10) + "}:user" }
+func (k keys) flow(tg int64) string     { return k.prefix + "{u:" + strconv.FormatInt(tg, 10) + "}:flow" }
+func (k keys) userSlot(tg int64) string { return k.prefix + "{u:" + strconv.FormatInt(tg, 10) + "}:" }
 func (k keys) userUpdate(tg, id int64) string {
 	return k.prefix + "{u:" + strconv.FormatInt(tg, 10) + "}:upd:" + strconv.FormatInt(id, 10)
 }

@@ -96,6 +96,17 @@ func sortIDs(ids []string) {
 // that write is lost (Redis unreachable in between), the caller gets
 // ErrUnavailable and the retry, which is idempotent, writes it. Two round trips.
 func (s *Store) Register(ctx context.Context, inv ll.Invite, m ll.Member, now time.Time) (ll.Member, error) {
+	return s.RegisterAudited(ctx, inv, m, now, nil)
+}
+
+// RegisterAudited is Register with an audit entry, written in the same step
+// when a member is registered (not when the user already was that member):
+// its Actor and Object may be "{{id}}", filled with the member id. A role
+// invite binds the first user who registers with it: another user gets
+// ECONFLICT ReasonUsed; an active member of the community other than that
+// user gets ECONFLICT ReasonRoleRejoin. A revoked invite gives ECONFLICT
+// ReasonRevoked.
+func (s *Store) RegisterAudited(ctx context.Context, inv ll.Invite, m ll.Member, now time.Time, audit *ll.AuditEntry) (ll.Member, error) {
 	if m.TelegramID <= 0 {
 		return ll.Member{}, ll.Invalid("telegram", "registration needs a Telegram user id")
 	}
@@ -105,9 +116,10 @@ func (s *Store) Register(ctx context.Context, inv ll.Invite, m ll.Member, now ti
 	}
 	tg := strconv.FormatInt(m.TelegramID, 10)
 	op := fmt.Sprintf("register user %s in %s", tg, c)
+	a, score := s.auditArgs(audit, c, now, "", "")
 	st, rest, err := s.run(ctx, op, registerScript,
 		[]string{s.k.community(c), s.k.invite(c, inv.Code), s.k.telegram(c), s.k.members(c), s.k.seq(c)},
-		s.k.base(c), tg, s.millis(now), m.Name, m.Unit, m.Building, encodeSkills(m.Skills), m.Language)
+		s.k.base(c), tg, s.millis(now), m.Name, m.Unit, m.Building, encodeSkills(m.Skills), m.Language, a, score)
 	if err != nil {
 		return ll.Member{}, err
 	}
@@ -218,6 +230,7 @@ func (s *Store) ImportMembers(ctx context.Context, community string, ms []ll.Mem
 		for i, m := range out {
 			if m.TelegramID != 0 {
 				pointed[i] = p.HSetNX(ctx, s.k.user(m.TelegramID), "m", pointer(community, m.ID))
+				p.HSetNX(ctx, s.k.user(m.TelegramID), "ms", pointer(community, m.ID))
 			}
 		}
 		return nil

@@ -93,10 +93,11 @@ func TestRegisterCommunityInvite(t *testing.T) {
 	if u, _ := s.User(ctx, 1002); u.Community != "dongan" || u.MemberID != "M2" {
 		t.Errorf("User(1002) = %+v, want pointer dongan/M2", u)
 	}
-	// A committee invite gives its role, even to an existing member.
+	// A committee invite does not give its role to an existing member
+	// (SPEC section 9: part two changed this rule of part one).
 	cinv, _ := s.CreateInvite(ctx, ll.Invite{Community: "dongan", Role: ll.RoleDeputy}, nil)
-	if m, err := s.Register(ctx, cinv, ll.Member{TelegramID: 1002}, t0); err != nil || m.ID != "M2" || m.Role != ll.RoleDeputy {
-		t.Errorf("Register(deputy invite) = %+v, %v; want M2 deputy", m, err)
+	if m, err := s.Register(ctx, cinv, ll.Member{TelegramID: 1002}, t0); ll.ErrorDetail(err) != ll.ReasonRoleRejoin {
+		t.Errorf("Register(deputy invite) of member M2 = %+v, %v; want ECONFLICT %s", m, err, ll.ReasonRoleRejoin)
 	}
 	_, err = s.Register(ctx, inv, ll.Member{Name: "No id"}, t0)
 	wantCode(t, "Register without telegram id", err, ll.EINVALID)

@@ -33,7 +33,10 @@ end
 
 local function audit(b, entry, score, id, detail)
   if entry == nil or entry == '' then return end
-  if id then entry = replace(entry, '"object":"{{id}}"', '"object":"' .. id .. '"') end
+  if id then
+    entry = replace(entry, '"object":"{{id}}"', '"object":"' .. id .. '"')
+    entry = replace(entry, '"actor":"{{id}}"', '"actor":"' .. id .. '"')
+  end
   if detail then entry = replace(entry, '"detail":"{{detail}}"', '"detail":"' .. detail .. '"') end
   local n = redis.call('HINCRBY', b .. SUF_SEQ, 'audit', 1)
   redis.call('ZADD', b .. SUF_AUDIT, score, string.format('%012d', n) .. ' ' .. entry)
@@ -111,14 +114,17 @@ audit(ARGV[1], ARGV[3], ARGV[4])
 return {'ok'}
 `)
 
-// KEYS: community, invite. ARGV: b, json, member, role, exp, ttl (ms, or
-// "" to keep forever), audit, score.
+// KEYS: community, invite, invites. ARGV: b, json, member, role, exp, ttl
+// (ms, or "" to keep forever), audit, score, code.
 var createInviteScript = script(`
 local b = ARGV[1]
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'notfound', 'community'} end
 if ARGV[3] ~= '' and redis.call('EXISTS', mkey(b, ARGV[3])) == 0 then return {'notfound', 'member', ARGV[3]} end
 if redis.call('EXISTS', KEYS[2]) == 1 then return {'exists'} end
 redis.call('HSET', KEYS[2], 'j', ARGV[2])
+local exp = ARGV[5]
+if exp == '' then exp = '+inf' end
+redis.call('ZADD', KEYS[3], exp, ARGV[9])
 hsetNonEmpty(KEYS[2], 'm', ARGV[3])
 hsetNonEmpty(KEYS[2], 'r', ARGV[4])
 hsetNonEmpty(KEYS[2], 'exp', ARGV[5])
@@ -128,17 +134,27 @@ return {'ok'}
 `)
 
 // KEYS: community, invite, tg, members, seq.
-// ARGV: b, tg, now, name, unit, bldg, skills, lang.
+// ARGV: b, tg, now, name, unit, bldg, skills, lang, audit, score.
+// A role invite binds the first user who registers with it (used); another
+// user is refused (used), and so is a member of the community who is not
+// that user (role_rejoin: a role comes with /role, not by re-joining). The
+// audit entry ("join") is written when a member is registered, its actor
+// and object placeholders filled with the member id.
 var registerScript = script(`
 local b, tg, now = ARGV[1], ARGV[2], ARGV[3]
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'notfound', 'community'} end
 if redis.call('EXISTS', KEYS[2]) == 0 then return {'notfound', 'invite'} end
-local inv = redis.call('HMGET', KEYS[2], 'm', 'r', 'exp', 'used')
+local inv = redis.call('HMGET', KEYS[2], 'm', 'r', 'exp', 'used', 'rev')
 local exp = tonumber(inv[3])
 if exp and tonumber(now) >= exp then return {'notfound', 'invite'} end
+if inv[5] then return {'conflict', 'revoked'} end
 local cur = redis.call('HGET', KEYS[3], tg)
 local curActive = cur and redis.call('HGET', mkey(b, cur), 'status') == 'active'
 local mid
+if inv[2] and not inv[1] then
+  if inv[4] and inv[4] ~= tg then return {'conflict', 'used'} end
+  if curActive and inv[4] ~= tg then return {'conflict', 'role_rejoin'} end
+end
 if inv[1] then
   mid = inv[1]
   local m = redis.call('HMGET', mkey(b, mid), 'status', 'tg')
@@ -157,7 +173,9 @@ else
   redis.call('HSET', mkey(b, mid), 'tg', tg, 'joined', now, 'status', 'active')
   redis.call('ZADD', KEYS[4], n, mid)
   redis.call('HSET', KEYS[3], tg, mid)
+  if inv[2] then redis.call('HSET', KEYS[2], 'used', tg) end
 end
+if not curActive or cur ~= mid then audit(b, ARGV[9], ARGV[10], mid) end
 local key = mkey(b, mid)
 hsetNonEmpty(key, 'name', ARGV[4])
 hsetNonEmpty(key, 'unit', ARGV[5])
@@ -490,12 +508,19 @@ return {'ok'}
 `)
 
 // KEYS: user. ARGV: pointer, language ("" for none), role ("" for a plain
-// member), "nx" to leave a user who points at another member alone. Points
+// member), "nx" to leave a user who points at another member alone. Adds
+// the pointer to the user's memberships (ms) in any case. Points
 // the user at a member and snapshots what every update needs of it: the
 // role (r) and whether it has a language of its own (nml: it has none, so a
 // reply's language needs no read of the member); the user gets the
 // member's language if they have none.
 var pointUserScript = script(`
+local ms = redis.call('HGET', KEYS[1], 'ms')
+if not ms then
+  redis.call('HSET', KEYS[1], 'ms', ARGV[1])
+elseif not string.find(',' .. ms .. ',', ',' .. ARGV[1] .. ',', 1, true) then
+  redis.call('HSET', KEYS[1], 'ms', ms .. ',' .. ARGV[1])
+end
 local cur = redis.call('HGET', KEYS[1], 'm')
 if ARGV[4] == 'nx' and cur and cur ~= ARGV[1] then return {'noop'} end
 redis.call('HSET', KEYS[1], 'm', ARGV[1], 'r', ARGV[3])
@@ -542,6 +567,34 @@ redis.call('DEL', KEYS[1], KEYS[2])
 return {'ok'}
 `)
 
+// KEYS: invite. ARGV: b, audit, score. Revokes an invite: ok, or noop when
+// it already was.
+var revokeInviteScript = script(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'notfound', 'invite'} end
+if redis.call('HEXISTS', KEYS[1], 'rev') == 1 then return {'noop'} end
+redis.call('HSET', KEYS[1], 'rev', '1')
+audit(ARGV[1], ARGV[2], ARGV[3])
+return {'ok'}
+`)
+
+// KEYS: invites. ARGV: b, now. Drops the index entries of invites Redis has
+// dropped or that expired before now, then answers ok and, for each live
+// invite by expiry, its code, j, used and rev.
+var listInvitesScript = script(`
+local b = ARGV[1]
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[2])
+local out = {'ok'}
+for _, code in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  local v = redis.call('HMGET', b .. '` + sufInvite + `' .. code, 'j', 'used', 'rev')
+  if v[1] then
+    out[#out + 1] = {code, v[1], v[2] or '', v[3] or ''}
+  else
+    redis.call('ZREM', KEYS[1], code)
+  end
+end
+return out
+`)
+
 // allScripts is what LoadScripts loads.
 var allScripts = []*redis.Script{
 	createCommunityScript, saveCommunityScript, createInviteScript, registerScript,
@@ -551,5 +604,5 @@ var allScripts = []*redis.Script{
 	unclaimScript, claimsOfScript, holdersScript, createTeamScript, teamScript,
 	teamsScript, joinTeamScript, leaveTeamScript, toggleLeaderScript, auditScript,
 	dropPointerScript, forgetUserScript, pointUserScript, snapshotScript,
-	writeSnapshotScript,
+	writeSnapshotScript, revokeInviteScript, listInvitesScript,
 }

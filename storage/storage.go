@@ -34,7 +34,9 @@ import (
 const DefaultPrefix = "ll:"
 
 // CurrentSchema is the version of the key schema this code reads and writes.
-const CurrentSchema = 1
+// Version 2 adds the per-year minimums of each community (the "years" of
+// its JSON, see migrate.go).
+const CurrentSchema = 2
 
 // updateMarkerTTL is how long MarkUpdate remembers an update id. Telegram
 // keeps undelivered updates for 24 hours.
@@ -249,11 +251,14 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 }
 
 // Migrate brings the stored data to CurrentSchema and loads the Lua scripts.
-// It is safe to run from several replicas at once. Version 1 is the first
-// schema, so it only records the version when none is stored. It returns an
-// error, changing nothing, when the data is newer than this code.
+// It is safe to run from several replicas at once, and again after it was
+// interrupted: each step is idempotent, and the version is recorded only
+// once every step is done. Data without a recorded version is version 1
+// (the first schema; an empty Redis too). From 1 to 2 it seeds the per-year
+// minimums of every community (migrateYears). It returns an error, changing
+// nothing, when the data is newer than this code.
 func (s *Store) Migrate(ctx context.Context) error {
-	if err := s.c.SetNX(ctx, s.k.schema(), CurrentSchema, 0).Err(); err != nil {
+	if err := s.c.SetNX(ctx, s.k.schema(), 1, 0).Err(); err != nil {
 		return s.wrap("migrate", err)
 	}
 	v, err := s.SchemaVersion(ctx)
@@ -263,7 +268,20 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if v > CurrentSchema {
 		return fmt.Errorf("migrate: stored schema version %d is newer than this program's %d; run a newer lamplighter", v, CurrentSchema)
 	}
-	return s.LoadScripts(ctx)
+	if err := s.LoadScripts(ctx); err != nil {
+		return err
+	}
+	if v < 2 {
+		if err := s.migrateYears(ctx); err != nil {
+			return fmt.Errorf("migrate to schema 2: %w", err)
+		}
+	}
+	if v < CurrentSchema {
+		if _, _, err := s.run(ctx, "migrate", raiseSchemaScript, []string{s.k.schema()}, CurrentSchema); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 var routeRedisLog sync.Once

@@ -5,9 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	ll "github.com/lamplighter-bot/lamplighter"
 	"github.com/redis/go-redis/v9"
@@ -36,8 +34,8 @@ func (s *Store) CreateTeam(ctx context.Context, t ll.Team, audit *ll.AuditEntry)
 	if err := checkCommunity(c); err != nil {
 		return ll.Team{}, err
 	}
-	if strings.TrimSpace(t.Name) == "" || utf8.RuneCountInString(t.Name) > ll.MaxNameLen {
-		return ll.Team{}, ll.Invalid("name", "team name must be 1-%d characters", ll.MaxNameLen)
+	if err := t.Validate(); err != nil {
+		return ll.Team{}, err
 	}
 	if t.Created.IsZero() {
 		t.Created = s.now()
