@@ -365,7 +365,7 @@ func (p *Post) Validate() error {
 	if err := CheckLine("title", p.Title, MaxTitleLen, true); err != nil {
 		return err
 	}
-	if err := checkText("description", p.Description, MaxDescriptionLen, false); err != nil {
+	if err := CheckText("description", p.Description, MaxDescriptionLen, false); err != nil {
 		return err
 	}
 	if _, err := ParseMode(p.Mode); err != nil {
@@ -375,7 +375,7 @@ func (p *Post) Validate() error {
 		return Invalid("capacity", "capacity must be between 0 (unlimited) and %d", MaxCapacity)
 	}
 	for _, f := range []struct{ name, v string }{{"place", p.Place}, {"time", p.Time}, {"target", p.Target}} {
-		if err := checkText(f.name, f.v, MaxTitleLen, false); err != nil {
+		if err := CheckText(f.name, f.v, MaxTitleLen, false); err != nil {
 			return err
 		}
 	}
@@ -553,7 +553,7 @@ func ForgesLine(s string) bool { return strings.ContainsFunc(s, forgesLine) }
 // a list, report or notice never shows a line a user typed as an entry of
 // its own. Errors: EINVALID with Detail field.
 func CheckLine(field, v string, max int, required bool) error {
-	if err := checkText(field, v, max, required); err != nil {
+	if err := CheckText(field, v, max, required); err != nil {
 		return err
 	}
 	if ForgesLine(v) {
@@ -562,7 +562,11 @@ func CheckLine(field, v string, max int, required bool) error {
 	return nil
 }
 
-func checkText(field, v string, max int, required bool) error {
+// CheckText checks a short free text (a field, a reason, a note, a service
+// report, a broadcast): required when asked, valid UTF-8, at most max
+// characters (never cut), no control characters but line breaks. Errors:
+// EINVALID with Detail field.
+func CheckText(field, v string, max int, required bool) error {
 	if required && strings.TrimSpace(v) == "" {
 		return Invalid(field, "%s is required", field)
 	}
@@ -573,7 +577,7 @@ func checkText(field, v string, max int, required bool) error {
 		return Invalid(field, "%s is too long (%d characters, at most %d)", field, n, max)
 	}
 	for _, r := range v {
-		if r < 0x20 && r != '\n' {
+		if r < 0x20 && r != '\n' || r == 0x7f {
 			return Invalid(field, "%s contains control characters", field)
 		}
 	}

@@ -126,7 +126,7 @@ func (a *Activity) Validate() error {
 	if err := CheckLine("title", a.Title, MaxTitleLen, true); err != nil {
 		return err
 	}
-	if err := checkText("place", a.Place, MaxTitleLen, false); err != nil {
+	if err := CheckText("place", a.Place, MaxTitleLen, false); err != nil {
 		return err
 	}
 	if a.Start.IsZero() {

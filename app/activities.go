@@ -6,9 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	ll "github.com/lamplighter-bot/lamplighter"
 )
@@ -98,24 +96,6 @@ func CheckDuration(d time.Duration) error {
 func CheckRadius(n int) error {
 	if n != 0 && (n < MinRadius || n > MaxRadius) {
 		return ll.Invalid("radius", "not a radius")
-	}
-	return nil
-}
-
-// freeText checks a short free text (a reason, a note) the way the domain
-// checks its fields: valid UTF-8, no control characters but newlines, at
-// most max characters; never cut (EINVALID, Field field).
-func freeText(field, v string, max int, required bool) error {
-	if required && strings.TrimSpace(v) == "" {
-		return ll.Invalid(field, "%s is required", field)
-	}
-	if !utf8.ValidString(v) || utf8.RuneCountInString(v) > max {
-		return ll.Invalid(field, "%s is too long or not text", field)
-	}
-	for _, r := range v {
-		if r < 0x20 && r != '\n' || r == 0x7f {
-			return ll.Invalid(field, "%s contains control characters", field)
-		}
 	}
 	return nil
 }
@@ -344,7 +324,7 @@ func (s *Activities) Edit(ctx context.Context, sc *Scope, id string, ch Activity
 // cancelled already. Errors: EINVALID (Field "reason"); ErrNotFound; the
 // store's errors.
 func (s *Activities) Cancel(ctx context.Context, sc *Scope, id, reason string) (a ll.Activity, signedUp []string, changed bool, err error) {
-	if err := freeText("reason", reason, MaxReasonLen, false); err != nil {
+	if err := ll.CheckText("reason", reason, MaxReasonLen, false); err != nil {
 		return ll.Activity{}, nil, false, err
 	}
 	a, err = s.store.Activity(ctx, sc.Community.ID, id)

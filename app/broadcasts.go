@@ -120,7 +120,7 @@ func ParseAudience(s string) (Audience, error) {
 // CheckBroadcastText checks the text of a broadcast (trimmed): 1 to
 // MaxBroadcastLen characters of plain text. Errors: EINVALID Field "text".
 func CheckBroadcastText(text string) error {
-	return checkText("text", strings.TrimSpace(text), MaxBroadcastLen, true)
+	return ll.CheckText("text", strings.TrimSpace(text), MaxBroadcastLen, true)
 }
 
 // Recipients are the members a broadcast reaches.

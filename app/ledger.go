@@ -44,7 +44,7 @@ type Ledger struct {
 // field). The services check it themselves; a front end may check first to
 // answer in the order it asks.
 func CheckReason(field, v string, required bool) error {
-	return freeText(field, v, MaxReasonLen, required)
+	return ll.CheckText(field, v, MaxReasonLen, required)
 }
 
 // Attend records that a member of the scope's community took part in an

@@ -7,7 +7,6 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	ll "github.com/lamplighter-bot/lamplighter"
 )
@@ -116,7 +115,7 @@ func (s *Services) Log(ctx context.Context, a Actor, date, text string) (rec ll.
 		return ll.ServiceRecord{}, false, err
 	}
 	text = strings.TrimSpace(text)
-	if err := checkText("text", text, ll.MaxDescriptionLen, true); err != nil {
+	if err := ll.CheckText("text", text, ll.MaxDescriptionLen, true); err != nil {
 		return ll.ServiceRecord{}, false, err
 	}
 	pending, err := s.store.PendingServices(ctx, m.Community)
@@ -197,7 +196,7 @@ func (s *Services) Decidable(ctx context.Context, sc *Scope, id string) (ll.Serv
 // front ends that ask for it in a step of its own. Errors: EINVALID Field
 // "reason".
 func CheckRejectReason(reason string) error {
-	return checkText("reason", reason, MaxDecisionReasonLen, true)
+	return ll.CheckText("reason", reason, MaxDecisionReasonLen, true)
 }
 
 // Decision is the outcome of Decide.
@@ -222,7 +221,7 @@ func (s *Services) Decide(ctx context.Context, sc *Scope, id string, approve boo
 	if err != nil {
 		return Decision{}, err
 	}
-	if err := checkText("reason", reason, MaxDecisionReasonLen, !approve); err != nil {
+	if err := ll.CheckText("reason", reason, MaxDecisionReasonLen, !approve); err != nil {
 		return Decision{}, err
 	}
 	r, err := s.store.ServiceRecord(ctx, sc.Community.ID, id)
@@ -251,23 +250,4 @@ func (s *Services) Decide(ctx context.Context, sc *Scope, id string, approve boo
 		return Decision{}, fmt.Errorf("decide %s: %w", id, err)
 	}
 	return Decision{Record: r, Changed: changed}, nil
-}
-
-// checkText checks a short free text (a reason, a service report, a
-// broadcast) the way the domain checks its fields: valid UTF-8, no control
-// characters but newlines, at most max characters; never cut. Errors:
-// EINVALID Field field.
-func checkText(field, v string, max int, required bool) error {
-	if required && strings.TrimSpace(v) == "" {
-		return ll.Invalid(field, "%s is required", field)
-	}
-	if !utf8.ValidString(v) || utf8.RuneCountInString(v) > max {
-		return ll.Invalid(field, "%s is too long or not text", field)
-	}
-	for _, r := range v {
-		if r < 0x20 && r != '\n' || r == 0x7f {
-			return ll.Invalid(field, "%s contains control characters", field)
-		}
-	}
-	return nil
 }

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	ll "github.com/lamplighter-bot/lamplighter"
 	"github.com/lamplighter-bot/lamplighter/app"
@@ -103,24 +102,6 @@ func parsePoint(s string) (ll.GeoPoint, error) {
 		return ll.GeoPoint{}, ll.Invalid("location", "not lat,lon")
 	}
 	return ll.GeoPoint{Latitude: lat, Longitude: lon}, nil
-}
-
-// checkFreeText checks a short free text (a reason, a note, a service
-// report) the way the domain checks its fields: valid UTF-8, no control
-// characters but newlines, at most max characters; never cut.
-func checkFreeText(field, v string, max int, required bool) error {
-	if required && strings.TrimSpace(v) == "" {
-		return ll.Invalid(field, "%s is required", field)
-	}
-	if !utf8.ValidString(v) || utf8.RuneCountInString(v) > max {
-		return ll.Invalid(field, "%s is too long or not text", field)
-	}
-	for _, r := range v {
-		if r < 0x20 && r != '\n' || r == 0x7f {
-			return ll.Invalid(field, "%s contains control characters", field)
-		}
-	}
-	return nil
 }
 
 // whenText is an activity's time in the community's zone:

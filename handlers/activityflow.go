@@ -106,7 +106,7 @@ func (c *call) newActivityText(f *ll.Flow) []ll.Reply {
 	retry := func(err error) []ll.Reply { return append(c.fail(err, ""), c.newActivityPrompt(f)) }
 	switch f.Step {
 	case stepTitle:
-		if err := checkFreeText("title", v, ll.MaxTitleLen, true); err != nil {
+		if err := ll.CheckText("title", v, ll.MaxTitleLen, true); err != nil {
 			return retry(err)
 		}
 		f.Data[stepTitle] = v
@@ -132,7 +132,7 @@ func (c *call) newActivityText(f *ll.Flow) []ll.Reply {
 		if isSkip(v) {
 			v = ""
 		}
-		if err := checkFreeText("place", v, ll.MaxTitleLen, false); err != nil {
+		if err := ll.CheckText("place", v, ll.MaxTitleLen, false); err != nil {
 			return retry(err)
 		}
 		f.Data[stepPlace] = v
