@@ -81,14 +81,29 @@ func (c *call) report() []ll.Reply {
 		c.reportMethods(rep.ByMethod),
 		c.t("report.below", sc.Community.MinimumsFor(year).Minimum, len(below)),
 	}
-	lines = append(lines, below...)
-	lines = append(lines, c.t("report.posts", rep.FilledPosts, rep.OpenPosts), c.t("report.unreachable", len(unreachable)))
-	lines = append(lines, unreachable...)
-	header := c.t("report.title", year, c.now.In(loc).Format(time.DateOnly)) + "\n"
-	var rs []ll.Reply
-	for _, chunk := range chunks(header, lines) {
-		rs = append(rs, ll.Reply{Text: chunk})
+	// /report is one message whatever the size (SPEC section 13): a few
+	// names are listed in it, more go in a file of their own.
+	var files []ll.Reply
+	if len(below) <= maxReportNames {
+		lines = append(lines, below...)
+	} else {
+		data, err := belowCSV(rep.Below)
+		if err != nil {
+			return c.fail(err, "")
+		}
+		lines = append(lines, c.t("report.below_file", len(below)))
+		files = append(files, ll.Reply{Text: c.t("report.below_caption", len(below), year),
+			File: &ll.File{Name: fmt.Sprintf("below-minimum-%s-%d.csv", sc.Community.ID, year), MIME: "text/csv", Data: data}})
 	}
+	lines = append(lines, c.t("report.posts", rep.FilledPosts, rep.OpenPosts), c.t("report.unreachable", len(unreachable)))
+	if len(unreachable) <= maxReportNames {
+		lines = append(lines, unreachable...)
+	} else {
+		lines = append(lines, c.t("report.unreachable_more", strings.Join(unreachable[:maxReportNames], "\n"), len(unreachable)-maxReportNames))
+	}
+	header := c.t("report.title", year, c.now.In(loc).Format(time.DateOnly)) + "\n"
+	rs := []ll.Reply{{Text: header + strings.Join(lines, "\n")}}
+	rs = append(rs, files...)
 	png, err := c.h.render.Chart(rep.Data, year, c.now, c.lang)
 	if err != nil {
 		c.h.log.Error("draw the report chart", "community", sc.Community.ID, "err", err)
@@ -98,6 +113,29 @@ func (c *call) report() []ll.Reply {
 		Text: c.t("report.chart_caption", year),
 		File: &ll.File{Name: fmt.Sprintf("report-%s-%d.png", sc.Community.ID, year), MIME: "image/png", Data: png, Photo: true},
 	})
+}
+
+// maxReportNames is how many names /report lists in its message; more
+// below the minimum go in a CSV file, more unreachable are counted.
+const maxReportNames = 10
+
+// belowCSV is the members below the minimum as a CSV file for the
+// committee (byte-order mark, CRLF, names neutralised): member_id, name,
+// total, minimum, status.
+func belowCSV(rows []record.MemberRow) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.WriteString("\ufeff")
+	w := csv.NewWriter(&buf)
+	w.UseCRLF = true
+	_ = w.Write([]string{"member_id", "name", "total", "minimum", "status"})
+	for _, r := range rows {
+		_ = w.Write([]string{r.ID, record.Neutralize(r.Name), strconv.Itoa(r.Total), strconv.Itoa(r.Minimum), r.Status})
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		return nil, fmt.Errorf("write below-minimum csv: %w", err)
+	}
+	return buf.Bytes(), nil
 }
 
 // reportMethods is the year's participations by method (SPEC section 9):
