@@ -22,6 +22,10 @@ type LookupStore interface {
 	Participations(ctx context.Context, community, memberID string) ([]ll.Participation, error)
 	// ClaimsOf returns the member's claims, current and released, oldest first.
 	ClaimsOf(ctx context.Context, community, memberID string) ([]ll.Claim, error)
+	// Choices returns the n most common units of the community's active
+	// members and the n most common skills of its active members and open
+	// posts, with their counts (and any tied with the n-th, up to n more).
+	Choices(ctx context.Context, community string, n int) (units, skills map[string]int, err error)
 }
 
 // Lookups are the reads a front end words its answers with (names, a
@@ -71,37 +75,22 @@ func (s *Lookups) Standing(ctx context.Context, sc *Scope, m ll.Member, year int
 	return ps, claims, nil
 }
 
+// ChoicesLimit is how many units and how many skills Choices returns at
+// most (plus those tied with the last): more than registration offers as
+// buttons, so that a front end that drops some still has enough.
+const ChoicesLimit = 40
+
 // Choices counts what a community's active members typed as unit and
 // skills, and the skills its open posts want: the choices registration
-// offers as buttons. Counts only, never who typed them, so someone who is
-// not a member yet may see them.
+// offers as buttons. Only the ChoicesLimit most common of each come back
+// (every value counted more often than the last, and those tied with it
+// up to ChoicesLimit of them by name), read from counters the store keeps,
+// so it costs the same whatever the community's size. Counts only, never
+// who typed them, so someone who is not a member yet may see them.
 func (s *Lookups) Choices(ctx context.Context, community string) (units, skills map[string]int, err error) {
-	members, err := s.store.Members(ctx, community)
+	units, skills, err = s.store.Choices(ctx, community, ChoicesLimit)
 	if err != nil {
-		return nil, nil, fmt.Errorf("list members of %s: %w", community, err)
-	}
-	posts, err := s.store.Posts(ctx, community)
-	if err != nil {
-		return nil, nil, fmt.Errorf("list posts of %s: %w", community, err)
-	}
-	units, skills = map[string]int{}, map[string]int{}
-	for _, m := range members {
-		if !m.Active() {
-			continue
-		}
-		if m.Unit != "" {
-			units[m.Unit]++
-		}
-		for _, sk := range m.Skills {
-			skills[sk]++
-		}
-	}
-	for _, p := range posts {
-		if !p.Closed {
-			for _, sk := range p.Skills {
-				skills[sk]++
-			}
-		}
+		return nil, nil, fmt.Errorf("choices of %s: %w", community, err)
 	}
 	return units, skills, nil
 }

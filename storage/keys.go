@@ -5,8 +5,9 @@ import (
 	"time"
 )
 
-// Key schema, version 2 (SchemaVersion; version 2 added the years of a
-// community's JSON, migrate.go). Every key starts with Options.Prefix
+// Key schema, version 3 (SchemaVersion; version 2 added the years of a
+// community's JSON, version 3 the counters of registration's choices,
+// migrate.go). Every key starts with Options.Prefix
 // (written <p> below, "ll:" by default).
 //
 // Global keys, one cluster slot each:
@@ -22,7 +23,12 @@ import (
 //
 //	<b>community                    string  JSON lamplighter.Community; "years" holds the minimums by the
 //	                                        year from which they apply: {"2026":{"minimum":2,"post_minimum":1}}
-//	<b>seq                          hash    counters: M, P, T, A, S (last id allocated), audit (audit sequence)
+//	<b>seq                          hash    counters: M, P, T, A, S (last id allocated), audit (audit sequence),
+//	                                        cv (changes of the choice counters, for their migration)
+//	<b>cnt:unit                     zset    unit -> number of active members with that unit
+//	<b>cnt:skill                    zset    skill -> number of active members with it plus open posts
+//	                                        wanting it; both kept by the scripts that change members and
+//	                                        posts, members at 0 removed (what Choices reads)
 //	<b>members                      zset    every member id, score = its number (M12 -> 12)
 //	<b>m:<M>                        hash    one member, fields: tg, name, unit, bldg, skills (JSON
 //	                                        array), lang, role, status, joined and left (unix ms),
@@ -204,6 +210,9 @@ const (
 	sufRot       = "rot"
 	sufServices  = "svcs"
 	sufPending   = "pending"
+
+	sufUnitCounts  = "cnt:unit"
+	sufSkillCounts = "cnt:skill"
 )
 
 // Suffixes of the keys of the rules that keep the ledger honest (SPEC §9).
@@ -249,6 +258,8 @@ func (k keys) wrongTG(c, tg string) string   { return k.base(c) + sufWrongTG + t
 func (k keys) rot(c string) string           { return k.base(c) + sufRot }
 func (k keys) services(c string) string      { return k.base(c) + sufServices }
 func (k keys) pending(c string) string       { return k.base(c) + sufPending }
+func (k keys) unitCounts(c string) string    { return k.base(c) + sufUnitCounts }
+func (k keys) skillCounts(c string) string   { return k.base(c) + sufSkillCounts }
 
 // The keys of the rules that keep the ledger honest (SPEC §9).
 func (k keys) voided(c, id string) string          { return k.base(c) + sufVoided + id }

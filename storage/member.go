@@ -379,7 +379,7 @@ func (s *Store) UpdateProfile(ctx context.Context, m ll.Member) error {
 	}
 	op := fmt.Sprintf("update profile of %s/%s", m.Community, m.ID)
 	st, rest, err := s.run(ctx, op, updateProfileScript, []string{s.k.member(m.Community, m.ID)},
-		m.Name, m.Unit, m.Building, encodeSkills(m.Skills), m.Language)
+		m.Name, m.Unit, m.Building, encodeSkills(m.Skills), m.Language, s.k.base(m.Community), m.ID)
 	if err != nil || st == "ok" {
 		return err
 	}

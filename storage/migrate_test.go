@@ -41,8 +41,8 @@ func TestMigrateSeedsMinimumsByYear(t *testing.T) {
 	if err := s.Migrate(ctx); err != nil {
 		t.Fatalf("Migrate = %v", err)
 	}
-	if v, err := s.SchemaVersion(ctx); v != 2 || err != nil {
-		t.Fatalf("SchemaVersion after Migrate = %d, %v; want 2", v, err)
+	if v, err := s.SchemaVersion(ctx); v != storage.CurrentSchema || err != nil {
+		t.Fatalf("SchemaVersion after Migrate = %d, %v; want %d", v, err, storage.CurrentSchema)
 	}
 	want := map[string]struct{ year, min, post int }{"dongan": {2027, 3, 2}, "xiyuan": {2026, 2, 1}}
 	after := map[string]string{}

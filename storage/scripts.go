@@ -42,6 +42,49 @@ local function audit(b, entry, score, id, detail)
   redis.call('ZADD', b .. SUF_AUDIT, score, string.format('%012d', n) .. ' ' .. entry)
 end
 
+-- Counters of registration's choices (SPEC section 13): every script that
+-- changes an active member's unit or skills, or a member's status, or an open
+-- post's skills, takes the old values away and adds the new ones in the same
+-- step. seq's cv counts those changes, so that the migration that rebuilds
+-- the counters can tell whether it raced one.
+local SUF_UNITS, SUF_SKILLS = '` + sufUnitCounts + `', '` + sufSkillCounts + `'
+
+local function bump(key, v, d)
+  if tonumber(redis.call('ZINCRBY', key, d, v)) <= 0 then redis.call('ZREM', key, v) end
+end
+
+local function bumpSkills(b, l, d)
+  if type(l) ~= 'table' then return end
+  for _, sk in ipairs(l) do
+    if type(sk) == 'string' then bump(b .. SUF_SKILLS, sk, d) end
+  end
+end
+
+local function decoded(j)
+  if not j or j == '' then return nil end
+  local ok, v = pcall(cjson.decode, j)
+  if ok then return v end
+  return nil
+end
+
+-- counted adds (d = 1) or takes away (d = -1) the unit and skills of member
+-- mid if it is active: called before and after a change.
+local function counted(b, mid, d)
+  local m = redis.call('HMGET', mkey(b, mid), 'status', 'unit', 'skills')
+  if m[1] ~= 'active' then return end
+  redis.call('HINCRBY', b .. SUF_SEQ, 'cv', 1)
+  if m[2] then bump(b .. SUF_UNITS, m[2], d) end
+  bumpSkills(b, decoded(m[3]), d)
+end
+
+-- postCounted adds or takes away the skills of a post's JSON j if it is open.
+local function postCounted(b, j, d)
+  local p = decoded(j)
+  if type(p) ~= 'table' or p.closed == true then return end
+  redis.call('HINCRBY', b .. SUF_SEQ, 'cv', 1)
+  bumpSkills(b, p.skills, d)
+end
+
 local function hset(key, field, v)
   if v == '' then redis.call('HDEL', key, field) else redis.call('HSET', key, field, v) end
 end
@@ -176,12 +219,14 @@ else
   if inv[2] then redis.call('HSET', KEYS[2], 'used', tg) end
 end
 if not curActive or cur ~= mid then audit(b, ARGV[9], ARGV[10], mid) end
+counted(b, mid, -1)
 local key = mkey(b, mid)
 hsetNonEmpty(key, 'name', ARGV[4])
 hsetNonEmpty(key, 'unit', ARGV[5])
 hsetNonEmpty(key, 'bldg', ARGV[6])
 hsetNonEmpty(key, 'skills', ARGV[7])
 hsetNonEmpty(key, 'lang', ARGV[8])
+counted(b, mid, 1)
 if inv[2] then redis.call('HSET', key, 'role', inv[2]) end
 return {'ok', mid, redis.call('HGETALL', key)}
 `)
@@ -216,6 +261,7 @@ for i = 5, #ARGV, 7 do
   hsetNonEmpty(key, 'role', ARGV[i + 6])
   redis.call('ZADD', KEYS[3], n, mid)
   if ARGV[i] ~= '' then redis.call('HSET', KEYS[2], ARGV[i], mid) end
+  counted(b, mid, 1)
   ids[#ids + 1] = mid
 end
 local object = ids[2]
@@ -224,16 +270,18 @@ audit(b, ARGV[3], ARGV[4], object)
 return ids
 `)
 
-// KEYS: member. ARGV: name, unit, bldg, skills, lang.
+// KEYS: member. ARGV: name, unit, bldg, skills, lang, b, member id.
 var updateProfileScript = script(`
 local st = redis.call('HGET', KEYS[1], 'status')
 if not st then return {'notfound', 'member'} end
 if st == 'forgotten' then return {'notmember'} end
+counted(ARGV[6], ARGV[7], -1)
 hset(KEYS[1], 'name', ARGV[1])
 hset(KEYS[1], 'unit', ARGV[2])
 hset(KEYS[1], 'bldg', ARGV[3])
 hset(KEYS[1], 'skills', ARGV[4])
 hset(KEYS[1], 'lang', ARGV[5])
+counted(ARGV[6], ARGV[7], 1)
 return {'ok'}
 `)
 
@@ -254,6 +302,7 @@ local b, mid, now = ARGV[1], ARGV[2], ARGV[3]
 local m = redis.call('HMGET', KEYS[1], 'status', 'tg')
 if not m[1] then return {'notfound', 'member'} end
 if m[1] ~= 'active' then return {'noop'} end
+counted(b, mid, -1)
 release(b, KEYS[2], mid, now)
 leaveTeams(b, mid)
 withdrawFuture(b, mid, now)
@@ -270,6 +319,7 @@ local b, mid, now = ARGV[1], ARGV[2], ARGV[3]
 local m = redis.call('HMGET', KEYS[1], 'status', 'tg', 'left')
 if not m[1] then return {'notfound', 'member'} end
 if m[1] == 'forgotten' then return {'noop'} end
+counted(b, mid, -1)
 release(b, KEYS[2], mid, now)
 leaveTeams(b, mid)
 withdrawFuture(b, mid, now)
@@ -315,14 +365,18 @@ var createPostScript = script(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'notfound', 'community'} end
 local id = 'P' .. redis.call('HINCRBY', KEYS[3], 'P', 1)
 redis.call('HSET', KEYS[2], id, replace(ARGV[2], '"id":"{{id}}"', '"id":"' .. id .. '"'))
+postCounted(ARGV[1], ARGV[2], 1)
 audit(ARGV[1], ARGV[3], ARGV[4], id)
 return {'ok', id}
 `)
 
 // KEYS: posts. ARGV: b, id, json, audit, score.
 var savePostScript = script(`
-if redis.call('HEXISTS', KEYS[1], ARGV[2]) == 0 then return {'notfound', 'post'} end
+local old = redis.call('HGET', KEYS[1], ARGV[2])
+if not old then return {'notfound', 'post'} end
+postCounted(ARGV[1], old, -1)
 redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
+postCounted(ARGV[1], ARGV[3], 1)
 audit(ARGV[1], ARGV[4], ARGV[5])
 return {'ok'}
 `)

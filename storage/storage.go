@@ -35,8 +35,9 @@ const DefaultPrefix = "ll:"
 
 // CurrentSchema is the version of the key schema this code reads and writes.
 // Version 2 adds the per-year minimums of each community (the "years" of
-// its JSON, see migrate.go).
-const CurrentSchema = 2
+// its JSON, see migrate.go); version 3 the counters of registration's
+// choices (cnt:unit, cnt:skill; migrateChoices).
+const CurrentSchema = 3
 
 // updateMarkerTTL is how long MarkUpdate remembers an update id. Telegram
 // keeps undelivered updates for 24 hours.
@@ -255,7 +256,8 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 // interrupted: each step is idempotent, and the version is recorded only
 // once every step is done. Data without a recorded version is version 1
 // (the first schema; an empty Redis too). From 1 to 2 it seeds the per-year
-// minimums of every community (migrateYears). It returns an error, changing
+// minimums of every community (migrateYears); from 2 to 3 it builds the
+// counters of registration's choices (migrateChoices). It returns an error, changing
 // nothing, when the data is newer than this code.
 func (s *Store) Migrate(ctx context.Context) error {
 	if err := s.c.SetNX(ctx, s.k.schema(), 1, 0).Err(); err != nil {
@@ -274,6 +276,11 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if v < 2 {
 		if err := s.migrateYears(ctx); err != nil {
 			return fmt.Errorf("migrate to schema 2: %w", err)
+		}
+	}
+	if v < 3 {
+		if err := s.migrateChoices(ctx); err != nil {
+			return fmt.Errorf("migrate to schema 3: %w", err)
 		}
 	}
 	if v < CurrentSchema {
