@@ -20,6 +20,10 @@ type MemberStore interface {
 	MemberByTelegram(ctx context.Context, community string, tg int64) (ll.Member, error)
 	// Members returns every member of the community (any status) by id order.
 	Members(ctx context.Context, community string) ([]ll.Member, error)
+	// SearchMembers answers a page of Search from the store's index, in
+	// id order, with the number of matches in all; ok false when the index
+	// cannot answer q (then nothing was read).
+	SearchMembers(ctx context.Context, community, q string, offset, count int) (page []ll.Member, total int, ok bool, err error)
 	// Card reads a member's card in one step; ErrNotFound if unknown.
 	Card(ctx context.Context, community, memberID string) (ll.Card, error)
 	// UpdateProfile replaces name, unit, building, skills and language.
@@ -92,6 +96,30 @@ func (s *Members) Search(ctx context.Context, sc *Scope, q string) ([]ll.Member,
 		}
 	}
 	return found, nil
+}
+
+// SearchPage is one page of Search: count members from offset, and how
+// many match in all. It reads the store's search index, not every member,
+// except for a query with a letter outside ASCII that has another case
+// (then it filters every member, as Search does). Same errors as Search.
+func (s *Members) SearchPage(ctx context.Context, sc *Scope, q string, offset, count int) ([]ll.Member, int, error) {
+	q = strings.TrimSpace(q)
+	if len([]rune(q)) > MaxQueryLen || strings.ContainsAny(q, "\r\n") {
+		return nil, 0, ll.Invalid("search", "search too long")
+	}
+	page, total, ok, err := s.store.SearchMembers(ctx, sc.Community.ID, q, offset, count)
+	if err != nil {
+		return nil, 0, fmt.Errorf("search members of %s: %w", sc.Community.ID, err)
+	}
+	if ok {
+		return page, total, nil
+	}
+	all, err := s.Search(ctx, sc, q)
+	if err != nil {
+		return nil, 0, err
+	}
+	from := min(max(offset, 0), len(all))
+	return all[from:min(from+max(count, 0), len(all))], len(all), nil
 }
 
 // containsFold reports whether any of fields contains q, ignoring case.

@@ -235,24 +235,29 @@ func (c *call) members() []ll.Reply {
 // membersPage renders one page of a member search.
 func (c *call) membersPage(q string, page int) (ll.Reply, error) {
 	sc := c.scope
-	found, err := c.h.app.Members.Search(c.ctx, sc, q)
+	page = max(page, 1)
+	found, total, err := c.h.app.Members.SearchPage(c.ctx, sc, q, (page-1)*pageSize, pageSize)
+	if err == nil && len(found) == 0 && total > 0 { // past the last page: show the last
+		_, _, last, _ := pageBounds(total, page)
+		found, total, err = c.h.app.Members.SearchPage(c.ctx, sc, q, (last-1)*pageSize, pageSize)
+	}
 	if err != nil {
 		return ll.Reply{}, fmt.Errorf("search members of %s: %w", sc.Community.ID, err)
 	}
-	if len(found) == 0 {
+	if total == 0 {
 		if q == "" {
 			return ll.Reply{Text: c.t("members.empty")}, nil
 		}
 		return ll.Reply{Text: c.t("members.none", q)}, nil
 	}
-	from, to, shown, pages := pageBounds(len(found), page)
+	_, _, shown, pages := pageBounds(total, page)
 	var b strings.Builder
 	if q == "" {
-		b.WriteString(c.t("members.title", len(found)))
+		b.WriteString(c.t("members.title", total))
 	} else {
-		b.WriteString(c.t("members.found", q, len(found)))
+		b.WriteString(c.t("members.found", q, total))
 	}
-	for _, m := range found[from:to] {
+	for _, m := range found {
 		b.WriteString("\n" + c.memberLine(m))
 	}
 	b.WriteString(c.pageFooter(shown, pages))

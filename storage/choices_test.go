@@ -306,6 +306,12 @@ const largeCommunity = "bigcity"
 func largeStore(b *testing.B) *storage.Store {
 	b.Helper()
 	s := storagetest.NewStore(b)
+	buildLarge(b, s)
+	return s
+}
+
+func buildLarge(b *testing.B, s *storage.Store) {
+	b.Helper()
 	newCommunity(b, s, largeCommunity)
 	r := rand.New(rand.NewPCG(100, 0))
 	surnames := []string{"王", "李", "张", "刘", "陈", "杨", "Smith", "Garcia", "Wang", "Chen"}
@@ -325,7 +331,6 @@ func largeStore(b *testing.B) *storage.Store {
 	if _, err := s.ImportMembers(ctx, largeCommunity, ms, t0, nil); err != nil {
 		b.Fatalf("import 100,000 members: %v", err)
 	}
-	return s
 }
 
 // BenchmarkChoices100k compares registration's choices at 100,000

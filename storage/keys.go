@@ -29,6 +29,12 @@ import (
 //	<b>cnt:skill                    zset    skill -> number of active members with it plus open posts
 //	                                        wanting it; both kept by the scripts that change members and
 //	                                        posts, members at 0 removed (what Choices reads)
+//	<b>sx:<k>                       string  search index of the active members numbered 1024k to 1024k+1023:
+//	                                        "\n", then a line "<fields>\x01<number>\n" each (name, unit,
+//	                                        building and skills, lowered, tab-separated), in no order;
+//	                                        kept only while sx:on exists (set once a search finds more
+//	                                        than 1,000 members: SearchMembers)
+//	<b>sx:on                        string  "1": the community has the search index
 //	<b>members                      zset    every member id, score = its number (M12 -> 12)
 //	<b>m:<M>                        hash    one member, fields: tg, name, unit, bldg, skills (JSON
 //	                                        array), lang, role, status, joined and left (unix ms),
@@ -213,6 +219,7 @@ const (
 
 	sufUnitCounts  = "cnt:unit"
 	sufSkillCounts = "cnt:skill"
+	sufSearch      = "sx"
 )
 
 // Suffixes of the keys of the rules that keep the ledger honest (SPEC §9).

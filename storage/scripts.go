@@ -67,14 +67,57 @@ local function decoded(j)
   return nil
 end
 
+-- The search index (SPEC section 13): the active members' name, unit,
+-- building and skills, lowered and tab-separated, one line
+-- "<fields>\1<number>\n" a member, in strings sx:<k> of 1,024 member
+-- numbers each (k = number div 1024), each starting with "\n": about 40
+-- bytes a member, read by string.find. Lowering is ASCII's plus the two
+-- other characters Go lowers to ASCII (KELVIN SIGN, CAPITAL I WITH DOT
+-- ABOVE): the Go side uses the index only for a query whose other
+-- characters have no case (storage.indexable), so a line contains it
+-- exactly when strings.ToLower of a field does. Only a community with
+-- sx:on has the index (storage.indexThreshold).
+local SUF_SX = '` + sufSearch + `'
+
+local function lowered(s)
+  s = string.gsub(s, '\226\132\170', 'k')
+  s = string.gsub(s, '\196\176', 'i')
+  return string.lower(s)
+end
+
+-- indexed adds (d = 1) or takes away (d = -1) member mid's line in the
+-- search index, m being its fields status, unit, skills, name, bldg and
+-- skills its decoded skills.
+local function indexed(b, mid, m, skills, d)
+  if redis.call('EXISTS', b .. SUF_SX .. ':on') == 0 then return end
+  local n = tonumber(string.sub(mid, 2))
+  local key = b .. SUF_SX .. ':' .. math.floor(n / 1024)
+  if d < 0 then
+    local t = redis.call('GET', key)
+    if not t then return end
+    local i, e = string.find(t, '\n[^\n]*\1' .. n .. '\n')
+    if i then redis.call('SET', key, string.sub(t, 1, i) .. string.sub(t, e + 1)) end
+    return
+  end
+  local f = {lowered(m[4] or ''), lowered(m[2] or ''), lowered(m[5] or '')}
+  if type(skills) == 'table' then
+    for _, sk in ipairs(skills) do if type(sk) == 'string' then f[#f + 1] = lowered(sk) end end
+  end
+  if redis.call('EXISTS', key) == 0 then redis.call('SET', key, '\n') end
+  redis.call('APPEND', key, table.concat(f, '\t') .. '\1' .. n .. '\n')
+end
+
 -- counted adds (d = 1) or takes away (d = -1) the unit and skills of member
--- mid if it is active: called before and after a change.
+-- mid, and the member in the search index, if it is active: called before
+-- and after a change.
 local function counted(b, mid, d)
-  local m = redis.call('HMGET', mkey(b, mid), 'status', 'unit', 'skills')
+  local m = redis.call('HMGET', mkey(b, mid), 'status', 'unit', 'skills', 'name', 'bldg')
   if m[1] ~= 'active' then return end
   redis.call('HINCRBY', b .. SUF_SEQ, 'cv', 1)
   if m[2] then bump(b .. SUF_UNITS, m[2], d) end
-  bumpSkills(b, decoded(m[3]), d)
+  local skills = decoded(m[3])
+  bumpSkills(b, skills, d)
+  indexed(b, mid, m, skills, d)
 end
 
 -- postCounted adds or takes away the skills of a post's JSON j if it is open.

@@ -1,0 +1,220 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	ll "github.com/lamplighter-bot/lamplighter"
+)
+
+// The search index (keys.go: sx:<k>) is kept by the scripts that change
+// members (indexed in the prelude). SearchMembers finds the query in it
+// with string.find, in one script, and reads the members of one page.
+
+// KEYS: seq. ARGV: b, lowered query ("" for every active member), mode
+// ("page" or "all"), offset, count. Answers ok, the number of matches,
+// the ids of the page's (or all of them) in id order, then each one's
+// fields.
+var searchScript = script(`
+local b, lq, mode = ARGV[1], ARGV[2], ARGV[3]
+local maxn = tonumber(redis.call('HGET', KEYS[1], 'M') or '0')
+local nums = {}
+for c = 0, math.floor(maxn / 1024) do
+  local t = redis.call('GET', b .. SUF_SX .. ':' .. c)
+  if t then
+    local cn = {}
+    if lq == '' then
+      for n in string.gmatch(t, '\1(%d+)\n') do cn[#cn + 1] = tonumber(n) end
+    else
+      local pos = 1
+      while true do
+        local i = string.find(t, lq, pos, true)
+        if not i then break end
+        local j = string.find(t, '\1', i, true)
+        local e = string.find(t, '\n', i, true)
+        if j and j < e then cn[#cn + 1] = tonumber(string.sub(t, j + 1, e - 1)) end
+        pos = e + 1
+      end
+    end
+    table.sort(cn)
+    for _, n in ipairs(cn) do nums[#nums + 1] = n end
+  end
+end
+local from, to = 1, #nums
+if mode == 'page' then
+  from = tonumber(ARGV[4]) + 1
+  to = math.min(#nums, from + tonumber(ARGV[5]) - 1)
+end
+local ids = {}
+for k = from, to do ids[#ids + 1] = 'M' .. nums[k] end
+local out = {'ok', #nums, ids}
+for _, mid in ipairs(ids) do out[#out + 1] = redis.call('HGETALL', mkey(b, mid)) end
+return out
+`)
+
+// KEYS: members. ARGV: b, member ids. Writes the search index line of each
+// of them that is active, replacing any it had (idempotent: what the
+// migration to schema 3 runs).
+var indexMembersScript = script(`
+local b = ARGV[1]
+for i = 2, #ARGV do
+  local mid = ARGV[i]
+  local m = redis.call('HMGET', mkey(b, mid), 'status', 'unit', 'skills', 'name', 'bldg')
+  if m[1] == 'active' then
+    indexed(b, mid, m, nil, -1)
+    indexed(b, mid, m, decoded(m[3]), 1)
+  end
+end
+return {'ok'}
+`)
+
+func init() { allScripts = append(allScripts, searchScript, indexMembersScript) }
+
+var memberIDQuery = regexp.MustCompile(`^[mM][1-9][0-9]*$`)
+
+// indexable reports whether the index can answer q: each of its characters
+// is printable ASCII or has no other case (Chinese, digits, punctuation), so
+// that the index's lowering, ASCII's, agrees with strings.ToLower on what
+// matches it, and q cannot span two fields or lines.
+func indexable(q string) bool {
+	if !utf8.ValidString(q) {
+		return false
+	}
+	for _, r := range q {
+		if r < 0x20 || r == 0x7f || r >= utf8.RuneSelf && unicode.SimpleFold(r) != r {
+			return false
+		}
+	}
+	return true
+}
+
+// SearchMembers answers a page of a member search: the active members of
+// community whose id is q (case-insensitive), or whose name, unit, building
+// or a skill contains q, ignoring case (strings.ToLower on both), every
+// active member for an empty q, in member id order; count of them from
+// offset, and how many there are in all. ok is false, and nothing is read,
+// when the index cannot answer q (a letter outside ASCII that has another
+// case): the caller searches every member instead. One round trip for an
+// empty q or one of up to two characters (the index is the answer); else
+// one that reads the members the index names as candidates, each checked.
+func (s *Store) SearchMembers(ctx context.Context, community, q string, offset, count int) (page []ll.Member, total int, ok bool, err error) {
+	if err := checkCommunity(community); err != nil {
+		return nil, 0, false, err
+	}
+	if !indexable(q) {
+		return nil, 0, false, nil
+	}
+	offset, count = max(offset, 0), max(count, 0)
+	on, err := s.searchIndexed(ctx, community)
+	if err != nil || !on {
+		return nil, 0, false, err
+	}
+	lq := strings.ToLower(q)
+	idQuery := memberIDQuery.MatchString(q)
+	mode := "page"
+	if idQuery {
+		mode = "all"
+	}
+	op := "search members of " + community
+	st, rest, err := s.run(ctx, op, searchScript, []string{s.k.seq(community)}, s.k.base(community), lq, mode, offset, count)
+	if err != nil {
+		return nil, 0, false, err
+	}
+	if st != "ok" {
+		return nil, 0, false, statusError(op, st, rest, nil)
+	}
+	n, ids := int(num(rest, 0)), strs(rest, 1)
+	found := make([]ll.Member, 0, len(ids))
+	for i, id := range ids {
+		m, err := decodeMember(community, id, fieldMap(rest, i+2))
+		if err != nil {
+			return nil, 0, false, err
+		}
+		found = append(found, m)
+	}
+	if !idQuery {
+		return found, n, true, nil
+	}
+	id := "M" + q[1:]
+	if !slices.ContainsFunc(found, func(m ll.Member) bool { return m.ID == id }) {
+		m, err := s.Member(ctx, community, id)
+		switch {
+		case err == nil && m.Active():
+			found = append(found, m)
+			sortMembers(found)
+		case err != nil && ll.ErrorCode(err) != ll.ENOTFOUND:
+			return nil, 0, false, fmt.Errorf("%s: %w", op, err)
+		}
+	}
+	total = len(found)
+	from := min(offset, total)
+	return found[from:min(from+count, total)], total, true, nil
+}
+
+func sortMembers(ms []ll.Member) {
+	slices.SortFunc(ms, func(a, b ll.Member) int { return idNumber(a.ID) - idNumber(b.ID) })
+}
+
+// indexThreshold is the size above which a community gets the search
+// index: a smaller one is read whole in one script (Members), faster than
+// the index would save, and its members do not pay the index's 35 to 80
+// bytes each.
+const indexThreshold = membersBatch
+
+// searchIndexed reports whether community has the search index, building
+// it when it has more than indexThreshold members and none yet.
+func (s *Store) searchIndexed(ctx context.Context, community string) (bool, error) {
+	op := "search index of " + community
+	flag := s.k.base(community) + sufSearch + ":on"
+	on, err := s.c.Exists(ctx, flag).Result()
+	if err != nil {
+		return false, s.wrap(op, err)
+	}
+	if on == 1 {
+		return true, nil
+	}
+	n, err := s.c.ZCard(ctx, s.k.members(community)).Result()
+	if err != nil {
+		return false, s.wrap(op, err)
+	}
+	if n <= indexThreshold {
+		return false, nil
+	}
+	return true, s.EnableSearchIndex(ctx, community)
+}
+
+// EnableSearchIndex gives community the search index (keys.go: sx:on,
+// sx:<k>): from now on every script that changes a member keeps it, and
+// this writes the line of every active member, 500 a script. Safe to run
+// again, from several replicas at once, and concurrently with changes: each
+// member's line is written in one script from what it is then, and a change
+// replaces it. SearchMembers calls it for a community past indexThreshold
+// members.
+func (s *Store) EnableSearchIndex(ctx context.Context, community string) error {
+	if err := checkCommunity(community); err != nil {
+		return err
+	}
+	op := "index the members of " + community
+	if err := s.c.Set(ctx, s.k.base(community)+sufSearch+":on", "1", 0).Err(); err != nil {
+		return s.wrap(op, err)
+	}
+	ids, err := s.c.ZRange(ctx, s.k.members(community), 0, -1).Result()
+	if err != nil {
+		return s.wrap(op, err)
+	}
+	for i := 0; i < len(ids); i += 500 {
+		args := []any{s.k.base(community)}
+		for _, id := range ids[i:min(i+500, len(ids))] {
+			args = append(args, id)
+		}
+		if _, _, err := s.run(ctx, op, indexMembersScript, []string{s.k.members(community)}, args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
