@@ -199,11 +199,14 @@ func TestChoiceCounters(t *testing.T) {
 
 // TestChoiceCountersConcurrent registers, imports, edits, removes and
 // forgets from many goroutines at once: the counters still equal a full
-// count (run with -race).
+// count, and searches a full scan (run with -race).
 func TestChoiceCountersConcurrent(t *testing.T) {
 	t.Parallel()
 	s := storagetest.NewStore(t)
 	newCommunity(t, s, "dongan")
+	if err := s.EnableSearchIndex(ctx, "dongan"); err != nil {
+		t.Fatal(err)
+	}
 	inv, err := s.CreateInvite(ctx, ll.Invite{Community: "dongan"}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -249,6 +252,7 @@ func TestChoiceCountersConcurrent(t *testing.T) {
 		}
 	}
 	checkChoices(t, s, "dongan", "after concurrent changes")
+	checkSearch(t, s, "dongan", "after concurrent changes", rand.New(rand.NewPCG(5, 5)))
 }
 
 // TestMigrateBuildsChoiceCounters drops the counters, as schema 2 had none,
