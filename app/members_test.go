@@ -210,3 +210,46 @@ func TestDistrictIsTheAdmins(t *testing.T) {
 	_, err = f.app.District.AuditLog(f.ctx, f.scope(2), 51, time.Time{})
 	wantRefusal(t, "51 audit entries", err, ll.EINVALID, "count")
 }
+
+// TestSearchPage pages the same answers as Search, in a small community
+// (read whole) and past 1,000 members (the store's index).
+func TestSearchPage(t *testing.T) {
+	f := newFixture(t)
+	check := func(when string) {
+		t.Helper()
+		for _, q := range []string{"", "mem", "王", "Bank", "m2", "M1001", "Ärzte", "nobody"} {
+			all, err := f.app.Members.Search(f.ctx, f.scope(2), q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, off := range []int{0, 10, len(all) - 1} {
+				page, total, err := f.app.Members.SearchPage(f.ctx, f.scope(2), q, off, 10)
+				from := min(max(off, 0), len(all))
+				want := all[from:min(from+10, len(all))]
+				if err != nil || total != len(all) || len(page) != len(want) {
+					t.Fatalf("%s: SearchPage(%q, %d) = %d of %d, %v; want %d of %d", when, q, off, len(page), total, err, len(want), len(all))
+				}
+				for i := range page {
+					if page[i].ID != want[i].ID {
+						t.Errorf("%s: SearchPage(%q, %d)[%d] = %s, want %s", when, q, off, i, page[i].ID, want[i].ID)
+					}
+				}
+			}
+		}
+	}
+	check("3 members")
+	ms := make([]ll.Member, 1000)
+	for i := range ms {
+		ms[i] = ll.Member{Name: []string{"王芳", "Member", "Ärzte Wang"}[i%3], Unit: "Bank of China"}
+	}
+	if _, err := f.store.ImportMembers(f.ctx, "elm", ms, f.now, nil); err != nil {
+		t.Fatal(err)
+	}
+	check("1,003 members")
+	if _, _, ok, err := f.store.SearchMembers(f.ctx, "elm", "mem", 0, 1); !ok || err != nil {
+		t.Errorf("store's SearchMembers at 1,003 members = ok %v, %v; want the index", ok, err)
+	}
+	if _, _, err := f.app.Members.SearchPage(f.ctx, f.scope(2), "a\nb", 0, 10); ll.ErrorCode(err) != ll.EINVALID {
+		t.Errorf("SearchPage with a line break = %v, want EINVALID", err)
+	}
+}

@@ -19,9 +19,10 @@ import (
 // KEYS: seq. ARGV: b, lowered query ("" for every active member), mode
 // ("page" or "all"), offset, count. Answers ok, the number of matches,
 // the ids of the page's (or all of them) in id order, then each one's
-// fields.
+// fields; noindex when the community has no index.
 var searchScript = script(`
 local b, lq, mode = ARGV[1], ARGV[2], ARGV[3]
+if redis.call('EXISTS', b .. SUF_SX .. ':on') == 0 then return {'noindex'} end
 local maxn = tonumber(redis.call('HGET', KEYS[1], 'M') or '0')
 local nums = {}
 for c = 0, math.floor(maxn / 1024) do
@@ -97,11 +98,14 @@ func indexable(q string) bool {
 // community whose id is q (case-insensitive), or whose name, unit, building
 // or a skill contains q, ignoring case (strings.ToLower on both), every
 // active member for an empty q, in member id order; count of them from
-// offset, and how many there are in all. ok is false, and nothing is read,
-// when the index cannot answer q (a letter outside ASCII that has another
-// case): the caller searches every member instead. One round trip for an
-// empty q or one of up to two characters (the index is the answer); else
-// one that reads the members the index names as candidates, each checked.
+// offset, and how many there are in all. ok is false when the index cannot
+// answer q: a letter outside ASCII that has another case (nothing is read),
+// or a community of up to indexThreshold members, which has no index (one
+// script and a ZCARD are read); the caller then searches every member. The
+// first search of a larger community builds its index (EnableSearchIndex).
+// Then one round trip (one more to read the member a query like "m12" names
+// when no field contains it): the script scans the index's lines, about 40
+// bytes a member, and reads only the page's members.
 func (s *Store) SearchMembers(ctx context.Context, community, q string, offset, count int) (page []ll.Member, total int, ok bool, err error) {
 	if err := checkCommunity(community); err != nil {
 		return nil, 0, false, err
@@ -110,10 +114,6 @@ func (s *Store) SearchMembers(ctx context.Context, community, q string, offset, 
 		return nil, 0, false, nil
 	}
 	offset, count = max(offset, 0), max(count, 0)
-	on, err := s.searchIndexed(ctx, community)
-	if err != nil || !on {
-		return nil, 0, false, err
-	}
 	lq := strings.ToLower(q)
 	idQuery := memberIDQuery.MatchString(q)
 	mode := "page"
@@ -122,6 +122,13 @@ func (s *Store) SearchMembers(ctx context.Context, community, q string, offset, 
 	}
 	op := "search members of " + community
 	st, rest, err := s.run(ctx, op, searchScript, []string{s.k.seq(community)}, s.k.base(community), lq, mode, offset, count)
+	if err == nil && st == "noindex" {
+		var on bool
+		if on, err = s.searchIndexed(ctx, community); err != nil || !on {
+			return nil, 0, false, err
+		}
+		st, rest, err = s.run(ctx, op, searchScript, []string{s.k.seq(community)}, s.k.base(community), lq, mode, offset, count)
+	}
 	if err != nil {
 		return nil, 0, false, err
 	}
@@ -167,7 +174,8 @@ func sortMembers(ms []ll.Member) {
 const indexThreshold = membersBatch
 
 // searchIndexed reports whether community has the search index, building
-// it when it has more than indexThreshold members and none yet.
+// it when it has more than indexThreshold members and none yet (two round
+// trips, and the building's).
 func (s *Store) searchIndexed(ctx context.Context, community string) (bool, error) {
 	op := "search index of " + community
 	flag := s.k.base(community) + sufSearch + ":on"
