@@ -26,6 +26,9 @@ type LookupStore interface {
 	// members and the n most common skills of its active members and open
 	// posts, with their counts (and any tied with the n-th, up to n more).
 	Choices(ctx context.Context, community string, n int) (units, skills map[string]int, err error)
+	// ActiveMembers returns how many active members the community has,
+	// from a counter the store keeps.
+	ActiveMembers(ctx context.Context, community string) (int, error)
 }
 
 // Lookups are the reads a front end words its answers with (names, a
@@ -102,9 +105,12 @@ func (s *Lookups) PostFigures(ctx context.Context, a Actor, comm ll.Community) (
 	if !a.Admin {
 		return 0, 0, ll.Refuse(ll.EFORBIDDEN, ll.ReasonAdminOnly)
 	}
-	members, err := s.store.Members(ctx, comm.ID)
+	active, err = s.store.ActiveMembers(ctx, comm.ID)
 	if err != nil {
-		return 0, 0, fmt.Errorf("list members of %s: %w", comm.ID, err)
+		return 0, 0, fmt.Errorf("count members of %s: %w", comm.ID, err)
+	}
+	if comm.PostMinimum <= 0 {
+		return active, active, nil
 	}
 	posts, err := s.store.Posts(ctx, comm.ID)
 	if err != nil {
@@ -120,12 +126,9 @@ func (s *Lookups) PostFigures(ctx context.Context, a Actor, comm ll.Community) (
 			held[h.Member]++
 		}
 	}
-	for _, m := range members {
-		if !m.Active() {
-			continue
-		}
-		active++
-		if held[m.ID] >= comm.PostMinimum {
+	// Only active members hold posts: removing and forgetting release.
+	for _, n := range held {
+		if n >= comm.PostMinimum {
 			holding++
 		}
 	}

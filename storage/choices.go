@@ -34,16 +34,18 @@ end
 return {'ok', top(KEYS[1]), top(KEYS[2])}
 `)
 
-// KEYS: seq, units, skills. ARGV: cv read before counting, then the number
-// of units, unit-count pairs, skill-count pairs. Replaces both counters
-// unless a change was counted since (changed: the caller counts again).
+// KEYS: seq, units, skills. ARGV: cv read before counting, the number of
+// active members, the number of units, unit-count pairs, skill-count pairs.
+// Replaces the counters unless a change was counted since (changed: the
+// caller counts again).
 var swapChoicesScript = script(`
 if (redis.call('HGET', KEYS[1], 'cv') or '0') ~= ARGV[1] then return {'changed'} end
+redis.call('HSET', KEYS[1], 'act', ARGV[2])
 redis.call('DEL', KEYS[2], KEYS[3])
-local nu = tonumber(ARGV[2])
-for i = 3, #ARGV, 2 do
+local nu = tonumber(ARGV[3])
+for i = 4, #ARGV, 2 do
   local key = KEYS[3]
-  if i < 3 + 2 * nu then key = KEYS[2] end
+  if i < 4 + 2 * nu then key = KEYS[2] end
   redis.call('ZADD', key, ARGV[i + 1], ARGV[i])
 end
 return {'ok'}
@@ -98,19 +100,26 @@ func (s *Store) Choices(ctx context.Context, community string, n int) (units, sk
 // posts' skills. It is what the counters must equal, and what the
 // migration to schema 3 builds them from.
 func (s *Store) CountChoices(ctx context.Context, community string) (units, skills map[string]int, err error) {
+	_, units, skills, err = s.countChoices(ctx, community)
+	return units, skills, err
+}
+
+// countChoices is CountChoices with the number of active members.
+func (s *Store) countChoices(ctx context.Context, community string) (active int, units, skills map[string]int, err error) {
 	members, err := s.Members(ctx, community)
 	if err != nil {
-		return nil, nil, err
+		return 0, nil, nil, err
 	}
 	posts, err := s.Posts(ctx, community)
 	if err != nil {
-		return nil, nil, err
+		return 0, nil, nil, err
 	}
 	units, skills = map[string]int{}, map[string]int{}
 	for _, m := range members {
 		if !m.Active() {
 			continue
 		}
+		active++
 		if m.Unit != "" {
 			units[m.Unit]++
 		}
@@ -125,7 +134,24 @@ func (s *Store) CountChoices(ctx context.Context, community string) (units, skil
 			}
 		}
 	}
-	return units, skills, nil
+	return active, units, skills, nil
+}
+
+// ActiveMembers returns how many active members community has, from the
+// counter (seq's act) that the scripts which register, import, remove and
+// forget members keep; one round trip. 0 for an unknown community.
+func (s *Store) ActiveMembers(ctx context.Context, community string) (int, error) {
+	if err := checkCommunity(community); err != nil {
+		return 0, err
+	}
+	n, err := s.c.HGet(ctx, s.k.seq(community), "act").Int()
+	if errors.Is(err, redis.Nil) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, s.wrap("active members of "+community, err)
+	}
+	return n, nil
 }
 
 // migrateChoices (schema 2 to 3) builds the counters of every community
@@ -162,11 +188,11 @@ func (s *Store) RebuildChoices(ctx context.Context, community string) error {
 		if err != nil {
 			return s.wrap(op, err)
 		}
-		units, skills, err := s.CountChoices(ctx, community)
+		active, units, skills, err := s.countChoices(ctx, community)
 		if err != nil {
 			return fmt.Errorf("%s: %w", op, err)
 		}
-		args := []any{cv, len(units)}
+		args := []any{cv, active, len(units)}
 		for u, n := range units {
 			args = append(args, u, n)
 		}

@@ -41,6 +41,19 @@ func checkChoices(t *testing.T, s *storage.Store, community, when string) {
 	if err != nil {
 		t.Fatalf("%s: CountChoices = %v", when, err)
 	}
+	all, err := s.Members(ctx, community)
+	if err != nil {
+		t.Fatal(err)
+	}
+	active := 0
+	for _, m := range all {
+		if m.Active() {
+			active++
+		}
+	}
+	if n, err := s.ActiveMembers(ctx, community); n != active || err != nil {
+		t.Errorf("%s: ActiveMembers = %d, %v; want %d", when, n, err, active)
+	}
 	gotU, gotS, err := s.Choices(ctx, community, 1<<20)
 	if err != nil {
 		t.Fatalf("%s: Choices = %v", when, err)
@@ -281,6 +294,9 @@ func TestMigrateBuildsChoiceCounters(t *testing.T) {
 			t.Fatal(err)
 		}
 		if err := raw.Del(ctx, p+"{c:"+c+"}:cnt:unit", p+"{c:"+c+"}:cnt:skill").Err(); err != nil {
+			t.Fatal(err)
+		}
+		if err := raw.HDel(ctx, p+"{c:"+c+"}:seq", "act").Err(); err != nil {
 			t.Fatal(err)
 		}
 		if u, _, _ := s.Choices(ctx, c, 10); len(u) != 0 {

@@ -61,6 +61,7 @@ for _, mid in ipairs(mids) do
   if m[1] and (m[2] == tg or (not m[2] and m[1] == 'forgotten')) then
     mine[#mine + 1] = mid
     counted(b, mid, -1)
+    if m[1] == 'active' then redis.call('HINCRBY', b .. SUF_SEQ, 'act', -1) end
     if m[1] ~= 'forgotten' then
       release(b, b .. SUF_CLAIMS .. mid, mid, now)
       leaveTeams(b, mid)

@@ -86,6 +86,7 @@ for i = 4, #ARGV, 7 do
   hsetNonEmpty(key, 'role', ARGV[i + 6])
   redis.call('ZADD', KEYS[3], n, mid)
   if ARGV[i] ~= '' then redis.call('HSET', KEYS[2], ARGV[i], mid) end
+  redis.call('HINCRBY', KEYS[4], 'act', 1)
   counted(b, mid, 1)
 end
 redis.call('HSET', KEYS[5], 'b' .. k, first, 'next', tonumber(k) + 1)

@@ -24,7 +24,8 @@ import (
 //	<b>community                    string  JSON lamplighter.Community; "years" holds the minimums by the
 //	                                        year from which they apply: {"2026":{"minimum":2,"post_minimum":1}}
 //	<b>seq                          hash    counters: M, P, T, A, S (last id allocated), audit (audit sequence),
-//	                                        cv (changes of the choice counters, for their migration)
+//	                                        cv (changes of the choice counters, for their migration),
+//	                                        act (number of active members: ActiveMembers)
 //	<b>cnt:unit                     zset    unit -> number of active members with that unit
 //	<b>cnt:skill                    zset    skill -> number of active members with it plus open posts
 //	                                        wanting it; both kept by the scripts that change members and

@@ -257,6 +257,7 @@ else
   local n = redis.call('HINCRBY', KEYS[5], 'M', 1)
   mid = 'M' .. n
   redis.call('HSET', mkey(b, mid), 'tg', tg, 'joined', now, 'status', 'active')
+  redis.call('HINCRBY', KEYS[5], 'act', 1)
   redis.call('ZADD', KEYS[4], n, mid)
   redis.call('HSET', KEYS[3], tg, mid)
   if inv[2] then redis.call('HSET', KEYS[2], 'used', tg) end
@@ -304,6 +305,7 @@ for i = 5, #ARGV, 7 do
   hsetNonEmpty(key, 'role', ARGV[i + 6])
   redis.call('ZADD', KEYS[3], n, mid)
   if ARGV[i] ~= '' then redis.call('HSET', KEYS[2], ARGV[i], mid) end
+  redis.call('HINCRBY', KEYS[4], 'act', 1)
   counted(b, mid, 1)
   ids[#ids + 1] = mid
 end
@@ -346,6 +348,7 @@ local m = redis.call('HMGET', KEYS[1], 'status', 'tg')
 if not m[1] then return {'notfound', 'member'} end
 if m[1] ~= 'active' then return {'noop'} end
 counted(b, mid, -1)
+redis.call('HINCRBY', b .. SUF_SEQ, 'act', -1)
 release(b, KEYS[2], mid, now)
 leaveTeams(b, mid)
 withdrawFuture(b, mid, now)
@@ -363,6 +366,7 @@ local m = redis.call('HMGET', KEYS[1], 'status', 'tg', 'left')
 if not m[1] then return {'notfound', 'member'} end
 if m[1] == 'forgotten' then return {'noop'} end
 counted(b, mid, -1)
+if m[1] == 'active' then redis.call('HINCRBY', b .. SUF_SEQ, 'act', -1) end
 release(b, KEYS[2], mid, now)
 leaveTeams(b, mid)
 withdrawFuture(b, mid, now)
