@@ -29,7 +29,7 @@ func runMessages(n int, due time.Time) []ll.OutMessage {
 // delivery, adds nothing.
 func TestOutboxRunWaitsUntilDue(t *testing.T) {
 	t.Parallel()
-	const n = 1200 // more than one script's batch
+	const n = 1200 // several scripts' batches
 	p := storagetest.Prefix()
 	s := storagetest.NewStoreOptions(t, storage.Options{Prefix: p, Now: func() time.Time { return t0 }})
 	due := t0.Add(2 * time.Hour)
