@@ -71,6 +71,15 @@ type Outbox interface {
 	Enqueue(ctx context.Context, msgs ...ll.OutMessage) (added int, err error)
 }
 
+// RunOutbox is an Outbox that also takes a whole run's messages at once:
+// EnqueueRun, idempotent by message id like Enqueue, keeps them until they
+// are due at a few commands a message (*storage.Store implements it). The
+// scheduler queues the cron runs through it when the outbox has it.
+type RunOutbox interface {
+	Outbox
+	EnqueueRun(ctx context.Context, run string, msgs []ll.OutMessage) (added int, err error)
+}
+
 // Texts writes the reminders in a language ("zh" or "en"): Telegram HTML
 // with any buttons. handlers.Texts implements it, so that the reminders
 // share the conversation's catalog and its button encodings.
@@ -280,7 +289,7 @@ func (s *Scheduler) cronRun(ctx context.Context, sn *loader, job string, due, pr
 		msgs, err = s.escalation(sn, due)
 	}
 	if err == nil {
-		err = s.enqueue(ctx, msgs)
+		err = s.enqueueRun(ctx, job+":"+sn.c.ID+":"+runID(due), msgs)
 	}
 	if err != nil {
 		// The claim runs out after the lease; the next tick of any replica
@@ -298,6 +307,21 @@ func (s *Scheduler) enqueue(ctx context.Context, msgs []ll.OutMessage) error {
 		return nil
 	}
 	n, err := s.cfg.Outbox.Enqueue(ctx, msgs...)
+	s.messages.Add(int64(n))
+	return err
+}
+
+// enqueueRun puts the messages of the cron run named run in the outbox,
+// through EnqueueRun when the outbox has it.
+func (s *Scheduler) enqueueRun(ctx context.Context, run string, msgs []ll.OutMessage) error {
+	ro, ok := s.cfg.Outbox.(RunOutbox)
+	if !ok {
+		return s.enqueue(ctx, msgs)
+	}
+	if len(msgs) == 0 {
+		return nil
+	}
+	n, err := ro.EnqueueRun(ctx, run, msgs)
 	s.messages.Add(int64(n))
 	return err
 }

@@ -164,7 +164,7 @@ func (f *fixture) take() []ll.OutMessage {
 	return out
 }
 
-func specs(t *testing.T, s string) []scheduler.Spec {
+func specs(t testing.TB, s string) []scheduler.Spec {
 	t.Helper()
 	out, err := scheduler.ParseSpecs(s)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	ll "github.com/lamplighter-bot/lamplighter"
@@ -368,18 +369,28 @@ func (l *loader) activities() ([]ll.Activity, error) {
 	return l.acts, nil
 }
 
-// snapshot reads the members, the ledger and what else is asked for.
+// snapshot reads the members, the ledger and what else is asked for. The
+// members and the ledger, the two large reads, are read side by side: each
+// waits on its round trips and decodes while the other's are in flight.
 func (l *loader) snapshot(upcoming, posts, pending bool) (*Snapshot, error) {
+	var ledgerErr error
+	var wg sync.WaitGroup
+	if !l.ledger {
+		wg.Go(func() {
+			if l.parts, l.claims, ledgerErr = l.st.CommunityLedger(l.ctx, l.c.ID); ledgerErr != nil {
+				ledgerErr = fmt.Errorf("ledger: %w", ledgerErr)
+			}
+		})
+	}
 	ms, err := l.loadMembers()
+	wg.Wait()
 	if err != nil {
 		return nil, err
 	}
-	if !l.ledger {
-		if l.parts, l.claims, err = l.st.CommunityLedger(l.ctx, l.c.ID); err != nil {
-			return nil, fmt.Errorf("ledger: %w", err)
-		}
-		l.ledger = true
+	if ledgerErr != nil {
+		return nil, ledgerErr
 	}
+	l.ledger = true
 	sn := &Snapshot{Community: l.c, Members: ms, Participations: l.parts, Claims: l.claims}
 	if upcoming {
 		as, err := l.activities()

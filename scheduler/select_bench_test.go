@@ -1,8 +1,11 @@
 package scheduler_test
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -105,4 +108,128 @@ func BenchmarkBelowMinimumEnqueue100k(b *testing.B) {
 		b.ReportMetric(float64(selected.Milliseconds()), "select-ms")
 		b.ReportMetric(float64(n), "messages")
 	}
+}
+
+// BenchmarkBelowMinimumRun100k: one below-minimum run end to end, as a
+// replica's tick does it, on real Redis: claim the run, read the community
+// (members, ledger, upcoming activities), choose the members below the
+// minimum, write their reminders and queue them in the outbox. The
+// community has 100,000 members imported in batches, half of them below the
+// minimum of one (the other half checked in once this year). Each iteration
+// is the next minute's run of a schedule of every minute, so each queues
+// 50,000 new messages. It also reports, from Redis's SLOWLOG, the longest
+// any single command held Redis during the runs: everyone else waits that
+// long.
+func BenchmarkBelowMinimumRun100k(b *testing.B) {
+	storagetest.SkipUnless(b, "SLOWLOG of one server", "single")
+	const members100k = 100_000
+	now := time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC) // 10:00 in Shanghai
+	var clk clock
+	clk.Set(now)
+	st := storagetest.NewStoreOptions(b, storage.Options{Now: clk.Now})
+	ctx := b.Context()
+	c := ll.Community{ID: "big", Name: "大社区", TimeZone: "Asia/Shanghai", Language: "zh", Minimum: 1,
+		Created: now.Add(-30 * 24 * time.Hour)}
+	if err := st.CreateCommunity(ctx, c, nil); err != nil {
+		b.Fatal(err)
+	}
+	ms := make([]ll.Member, 0, members100k)
+	for len(ms) < members100k {
+		batch := make([]ll.Member, 5000)
+		for i := range batch {
+			k := len(ms) + i
+			batch[i] = ll.Member{TelegramID: 100_000 + int64(k), Name: "王建国", Unit: "中国工商银行东安支行",
+				Language: []string{"zh", "en"}[k%2]}
+		}
+		got, err := st.ImportMembers(ctx, c.ID, batch, now, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ms = append(ms, got...)
+	}
+	a, err := st.CreateActivity(ctx, ll.Activity{Community: c.ID, Title: "路灯检修", Place: "19 栋门口",
+		Start: now.Add(-time.Hour), End: now.Add(time.Hour), CreatedBy: "M1", Created: now.Add(-24 * time.Hour)}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range 3 {
+		start := now.Add(time.Duration(i+1) * 48 * time.Hour)
+		if _, err := st.CreateActivity(ctx, ll.Activity{Community: c.ID, Title: "社区义诊", Place: "活动中心",
+			Start: start, End: start.Add(2 * time.Hour), Capacity: 50, CreatedBy: "M1", Created: now}, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var (
+		wg   sync.WaitGroup
+		next atomic.Int64
+		errs = make(chan error, 16)
+	)
+	for range 16 {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(ms); i = int(next.Add(1) - 1) {
+				if i%2 == 1 {
+					continue
+				}
+				if _, _, err := st.CheckIn(ctx, c.ID, ms[i].ID, ll.CheckIn{Code: a.Code, Method: ll.MethodCode}, now); err != nil {
+					errs <- fmt.Errorf("check in %s: %w", ms[i].ID, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		b.Fatal(err)
+	}
+	sch := scheduler.Schedules{BelowMinimum: specs(b, "* * * * *")}
+	s, err := scheduler.New(scheduler.Config{Store: st, Outbox: st, Texts: handlers.Texts{}, Schedules: sch,
+		Now: clk.Now, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	// The first tick records the job's start; the runs come after it.
+	if err := s.Tick(ctx); err != nil {
+		b.Fatal(err)
+	}
+	raw := storagetest.Client(b)
+	if err := raw.ConfigSet(ctx, "slowlog-log-slower-than", "0").Err(); err != nil {
+		b.Skipf("CONFIG SET: %v", err)
+	}
+	raw.ConfigSet(ctx, "slowlog-max-len", "100000")
+	defer raw.ConfigSet(context.Background(), "slowlog-log-slower-than", "10000")
+	var (
+		longest    time.Duration
+		longestCmd string
+		queued     int64
+	)
+	b.ResetTimer()
+	for b.Loop() {
+		b.StopTimer()
+		clk.Advance(time.Minute)
+		raw.SlowLogReset(ctx)
+		before := s.Stats().Messages
+		b.StartTimer()
+		if err := s.Tick(ctx); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		if got := s.Stats().Messages - before; got != members100k/2 {
+			b.Fatalf("run queued %d messages, want %d", got, members100k/2)
+		}
+		queued += s.Stats().Messages - before
+		logs, err := raw.SlowLogGet(ctx, -1).Result()
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, l := range logs {
+			if l.Duration > longest {
+				longest, longestCmd = l.Duration, fmt.Sprint(l.Args[0])
+			}
+		}
+		b.StartTimer()
+	}
+	b.ReportMetric(longest.Seconds()*1e3, "longest-cmd-ms")
+	b.ReportMetric(float64(queued)/float64(b.N), "messages/op")
+	b.Logf("longest command: %s, %v", longestCmd, longest)
 }

@@ -3,12 +3,14 @@ package storage
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	ll "github.com/lamplighter-bot/lamplighter"
+	"github.com/redis/go-redis/v9"
 )
 
 // ledgerBatch is how many members CommunityLedger reads per script, so that
@@ -431,40 +433,128 @@ func (s *Store) Participations(ctx context.Context, community, memberID string) 
 // CommunityLedger returns every participation (voided ones included) and
 // every claim (current and released) of every member of the community,
 // whatever their status, ordered by member number, then participations by
-// date and claims by claim time. An unknown community has none. It reads
-// 1,000 members per script, one round trip each, so Redis is never held for
-// long; members are only ever added, so a concurrent registration is either
-// in the result or not, never half.
+// date and claims by claim time. An unknown community has none. One script
+// reads the first 1,000 members' (one round trip for a community of fewer),
+// then plain commands the rest, 1,000 members a page (ledgerPages), so
+// Redis is never held for long; members are only ever added, so a
+// concurrent registration is either in the result or not, never half.
 func (s *Store) CommunityLedger(ctx context.Context, community string) ([]ll.Participation, []ll.Claim, error) {
 	if err := checkCommunity(community); err != nil {
 		return nil, nil, err
 	}
 	op := "ledger of " + community
 	parts, claims := []ll.Participation{}, []ll.Claim{}
-	for from := 0; ; from += ledgerBatch {
-		st, rest, err := s.run(ctx, op, ledgerReadScript, []string{s.k.services(community)},
-			s.k.base(community), "range", from, ledgerBatch)
+	st, rest, err := s.run(ctx, op, ledgerReadScript, []string{s.k.services(community)},
+		s.k.base(community), "range", 0, ledgerBatch)
+	if err != nil {
+		return nil, nil, err
+	}
+	if st != "ok" {
+		return nil, nil, statusError(op, st, rest, nil)
+	}
+	acts := activityInfos(strs(rest, 1))
+	for i := 2; i+2 < len(rest); i += 3 {
+		mid := str(rest, i)
+		cs, err := decodeClaims(mid, strs(rest, i+1))
 		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", op, err)
+		}
+		claims = append(claims, cs...)
+		n := len(parts)
+		if parts, err = decodeParts(community, mid, strs(rest, i+2), acts, parts); err != nil {
 			return nil, nil, err
 		}
-		if st != "ok" {
-			return nil, nil, statusError(op, st, rest, nil)
+		ll.SortParticipations(parts[n:])
+	}
+	if num(rest, 0) < ledgerBatch {
+		return parts, claims, nil
+	}
+	return s.ledgerPages(ctx, community, ledgerBatch, acts, parts, claims)
+}
+
+// ledgerPages reads the ledger of the community's members from position
+// from on, ledgerBatch members at a time, with plain commands: a ZRANGE of
+// their ids, a pipeline of an LRANGE of the claims and an HGETALL of the
+// participations of each, and one of what those refer to (the title and
+// date of activities not seen yet, the service records), three round trips
+// and no script, so that each command is short however large the community
+// (a script per page spent 3-8 ms of Redis's time in Lua itself). acts holds
+// the activities already known.
+func (s *Store) ledgerPages(ctx context.Context, community string, from int, acts map[string]activityInfo,
+	parts []ll.Participation, claims []ll.Claim) ([]ll.Participation, []ll.Claim, error) {
+	op := "ledger of " + community
+	for ; ; from += ledgerBatch {
+		ids, err := s.c.ZRange(ctx, s.k.members(community), int64(from), int64(from+ledgerBatch-1)).Result()
+		if err != nil {
+			return nil, nil, s.wrap(op, err)
 		}
-		acts := activityInfos(strs(rest, 1))
-		for i := 2; i+2 < len(rest); i += 3 {
-			mid := str(rest, i)
-			cs, err := decodeClaims(mid, strs(rest, i+1))
+		if len(ids) == 0 {
+			return parts, claims, nil
+		}
+		// HKEYS and HVALS list a hash in the same order (the script's, which
+		// breaks ties in SortParticipations) when nothing writes between
+		// them: hence a transaction.
+		cls := make([]*redis.StringSliceCmd, len(ids))
+		keys := make([]*redis.StringSliceCmd, len(ids))
+		vals := make([]*redis.StringSliceCmd, len(ids))
+		if _, err := s.c.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			for i, id := range ids {
+				cls[i] = p.LRange(ctx, s.k.claims(community, id), 0, -1)
+				keys[i] = p.HKeys(ctx, s.k.parts(community, id))
+				vals[i] = p.HVals(ctx, s.k.parts(community, id))
+			}
+			return nil
+		}); err != nil {
+			return nil, nil, s.wrap(op, err)
+		}
+		actCmds := map[string]*redis.SliceCmd{}
+		svcCmds := map[string]*redis.StringCmd{}
+		if _, err := s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for _, c := range keys {
+				for _, field := range c.Val() {
+					ref, _, _ := strings.Cut(field, "~")
+					if strings.HasPrefix(ref, "A") {
+						if _, ok := acts[ref]; !ok && actCmds[ref] == nil {
+							actCmds[ref] = p.HMGet(ctx, s.k.act(community, ref), "t", "d")
+						}
+					} else if svcCmds[ref] == nil {
+						svcCmds[ref] = p.HGet(ctx, s.k.services(community), ref)
+					}
+				}
+			}
+			return nil
+		}); err != nil && !errors.Is(err, redis.Nil) {
+			return nil, nil, s.wrap(op, err)
+		}
+		for ref, c := range actCmds {
+			acts[ref] = activityInfo{str(c.Val(), 0), str(c.Val(), 1)}
+		}
+		for i, id := range ids {
+			cs, err := decodeClaims(id, cls[i].Val())
 			if err != nil {
 				return nil, nil, fmt.Errorf("%s: %w", op, err)
 			}
 			claims = append(claims, cs...)
 			n := len(parts)
-			if parts, err = decodeParts(community, mid, strs(rest, i+2), acts, parts); err != nil {
-				return nil, nil, err
+			vs := vals[i].Val()
+			if len(vs) != len(keys[i].Val()) {
+				return nil, nil, fmt.Errorf("%s: participations of %s: %d fields, %d values", op, id, len(keys[i].Val()), len(vs))
+			}
+			for k, field := range keys[i].Val() {
+				v := vs[k]
+				service := ""
+				if c := svcCmds[strings.SplitN(field, "~", 2)[0]]; c != nil {
+					service = c.Val()
+				}
+				p, err := decodePart(community, id, field, v, acts, service)
+				if err != nil {
+					return nil, nil, err
+				}
+				parts = append(parts, p)
 			}
 			ll.SortParticipations(parts[n:])
 		}
-		if num(rest, 0) < ledgerBatch {
+		if len(ids) < ledgerBatch {
 			return parts, claims, nil
 		}
 	}

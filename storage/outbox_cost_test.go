@@ -104,6 +104,15 @@ func TestMemoryPerQueuedMessage(t *testing.T) {
 		}
 		per, kinds := queuedMemory(t, p, n)
 		t.Logf("a reminder run of %d members, a text each: %d bytes of {ob} keys per queued message; by key kind: %v", n, per, kinds)
+		// The same run as the scheduler queues it: waiting in one hash of
+		// the run until due.
+		p2 := storagetest.Prefix() + "w"
+		s2 := storagetest.NewStoreOptions(t, storage.Options{Prefix: p2, Now: func() time.Time { return t0 }})
+		if added, err := s2.EnqueueRun(ctx, fmt.Sprintf("below-minimum:dongan:%d", run.UnixMilli()), msgs); err != nil || added != n {
+			t.Fatalf("EnqueueRun = %d, %v", added, err)
+		}
+		per, kinds = queuedMemory(t, p2, n)
+		t.Logf("the same run waiting (EnqueueRun): %d bytes of {ob} keys per queued message; by key kind: %v", per, kinds)
 	})
 }
 

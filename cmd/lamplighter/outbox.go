@@ -184,6 +184,16 @@ func (w *wakingOutbox) Enqueue(ctx context.Context, msgs ...ll.OutMessage) (int,
 	return n, err
 }
 
+// EnqueueRun queues a scheduled run's messages and wakes the sender (which
+// then waits, by the claim's hint, until they are due).
+func (w *wakingOutbox) EnqueueRun(ctx context.Context, run string, msgs []ll.OutMessage) (int, error) {
+	n, err := w.Store.EnqueueRun(ctx, run, msgs)
+	if n > 0 && w.wake != nil {
+		w.wake()
+	}
+	return n, err
+}
+
 // EnqueueBroadcast queues a broadcast and wakes the sender.
 func (w *wakingOutbox) EnqueueBroadcast(ctx context.Context, b ll.Broadcast, msgs []ll.OutMessage) (bool, int, error) {
 	created, n, err := w.Store.EnqueueBroadcast(ctx, b, msgs)
