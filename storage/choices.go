@@ -7,7 +7,6 @@ import (
 	"math"
 	"strconv"
 
-	ll "github.com/lamplighter-bot/lamplighter"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -157,19 +156,7 @@ func (s *Store) ActiveMembers(ctx context.Context, community string) (int, error
 // migrateChoices (schema 2 to 3) builds the counters of every community
 // from its members and posts.
 func (s *Store) migrateChoices(ctx context.Context) error {
-	ids, err := s.c.SMembers(ctx, s.k.communities()).Result()
-	if err != nil {
-		return s.wrap("communities", err)
-	}
-	for _, id := range ids {
-		if !ll.ValidCommunityID(id) {
-			continue
-		}
-		if err := s.RebuildChoices(ctx, id); err != nil {
-			return err
-		}
-	}
-	return nil
+	return s.eachCommunity(ctx, s.RebuildChoices)
 }
 
 // RebuildChoices replaces community's choice counters by a count of every

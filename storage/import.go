@@ -72,22 +72,8 @@ for i = 4, #ARGV, 7 do
 end
 local first
 for i = 4, #ARGV, 7 do
-  local n = redis.call('HINCRBY', KEYS[4], 'M', 1)
+  local n = importMember(b, now, KEYS[2], KEYS[3], KEYS[4], i)
   if not first then first = n end
-  local mid = 'M' .. n
-  local key = mkey(b, mid)
-  redis.call('HSET', key, 'joined', now, 'status', 'active')
-  hsetNonEmpty(key, 'tg', ARGV[i])
-  hsetNonEmpty(key, 'name', ARGV[i + 1])
-  hsetNonEmpty(key, 'unit', ARGV[i + 2])
-  hsetNonEmpty(key, 'bldg', ARGV[i + 3])
-  hsetNonEmpty(key, 'skills', ARGV[i + 4])
-  hsetNonEmpty(key, 'lang', ARGV[i + 5])
-  hsetNonEmpty(key, 'role', ARGV[i + 6])
-  redis.call('ZADD', KEYS[3], n, mid)
-  if ARGV[i] ~= '' then redis.call('HSET', KEYS[2], ARGV[i], mid) end
-  redis.call('HINCRBY', KEYS[4], 'act', 1)
-  counted(b, mid, 1)
 end
 redis.call('HSET', KEYS[5], 'b' .. k, first, 'next', tonumber(k) + 1)
 return {'ok', tostring(first)}

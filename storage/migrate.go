@@ -39,6 +39,12 @@ func init() { allScripts = append(allScripts, raiseSchemaScript, swapCommunitySc
 // since they counted with them until now. The rest of each community's JSON
 // is kept as it is, fields this code does not know included.
 func (s *Store) migrateYears(ctx context.Context) error {
+	return s.eachCommunity(ctx, s.seedYears)
+}
+
+// eachCommunity runs f for every stored community id, stopping at the
+// first error.
+func (s *Store) eachCommunity(ctx context.Context, f func(ctx context.Context, id string) error) error {
 	ids, err := s.c.SMembers(ctx, s.k.communities()).Result()
 	if err != nil {
 		return s.wrap("communities", err)
@@ -47,7 +53,7 @@ func (s *Store) migrateYears(ctx context.Context) error {
 		if !ll.ValidCommunityID(id) {
 			continue
 		}
-		if err := s.seedYears(ctx, id); err != nil {
+		if err := f(ctx, id); err != nil {
 			return err
 		}
 	}

@@ -136,6 +136,29 @@ local function hsetNonEmpty(key, field, v)
   if v ~= '' then redis.call('HSET', key, field, v) end
 end
 
+-- importMember creates the active member of an import whose 7 fields start
+-- at ARGV[i] (tg, name, unit, bldg, skills, lang, role), indexes and counts
+-- it, and returns its number and id. tgk, mk, seqk: the community's tg,
+-- members and seq keys.
+local function importMember(b, now, tgk, mk, seqk, i)
+  local n = redis.call('HINCRBY', seqk, 'M', 1)
+  local mid = 'M' .. n
+  local key = mkey(b, mid)
+  redis.call('HSET', key, 'joined', now, 'status', 'active')
+  hsetNonEmpty(key, 'tg', ARGV[i])
+  hsetNonEmpty(key, 'name', ARGV[i + 1])
+  hsetNonEmpty(key, 'unit', ARGV[i + 2])
+  hsetNonEmpty(key, 'bldg', ARGV[i + 3])
+  hsetNonEmpty(key, 'skills', ARGV[i + 4])
+  hsetNonEmpty(key, 'lang', ARGV[i + 5])
+  hsetNonEmpty(key, 'role', ARGV[i + 6])
+  redis.call('ZADD', mk, n, mid)
+  if ARGV[i] ~= '' then redis.call('HSET', tgk, ARGV[i], mid) end
+  redis.call('HINCRBY', seqk, 'act', 1)
+  counted(b, mid, 1)
+  return n, mid
+end
+
 local function release(b, ckey, mid, now)
   local l = redis.call('LRANGE', ckey, 0, -1)
   for i, e in ipairs(l) do
@@ -292,21 +315,7 @@ for i = 5, #ARGV, 7 do
 end
 local ids = {'ok'}
 for i = 5, #ARGV, 7 do
-  local n = redis.call('HINCRBY', KEYS[4], 'M', 1)
-  local mid = 'M' .. n
-  local key = mkey(b, mid)
-  redis.call('HSET', key, 'joined', now, 'status', 'active')
-  hsetNonEmpty(key, 'tg', ARGV[i])
-  hsetNonEmpty(key, 'name', ARGV[i + 1])
-  hsetNonEmpty(key, 'unit', ARGV[i + 2])
-  hsetNonEmpty(key, 'bldg', ARGV[i + 3])
-  hsetNonEmpty(key, 'skills', ARGV[i + 4])
-  hsetNonEmpty(key, 'lang', ARGV[i + 5])
-  hsetNonEmpty(key, 'role', ARGV[i + 6])
-  redis.call('ZADD', KEYS[3], n, mid)
-  if ARGV[i] ~= '' then redis.call('HSET', KEYS[2], ARGV[i], mid) end
-  redis.call('HINCRBY', KEYS[4], 'act', 1)
-  counted(b, mid, 1)
+  local n, mid = importMember(b, now, KEYS[2], KEYS[3], KEYS[4], i)
   ids[#ids + 1] = mid
 end
 local object = ids[2]
