@@ -191,9 +191,11 @@ type Verification struct {
 	Since time.Time
 	// Name is the member's name masked; "" once withdrawn.
 	Name string
-	// CommunityName and CommunityLanguage name the community.
+	// CommunityName, CommunityLanguage and CommunityZone describe the
+	// community (its name, language and time zone for the dates).
 	CommunityName     string
 	CommunityLanguage string
+	CommunityZone     *time.Location
 }
 
 // Verify checks a statement token as the public page does, at now: the
@@ -234,7 +236,7 @@ func (s *Statements) Verify(ctx context.Context, token string) (Verification, er
 	if err != nil {
 		return Verification{}, err
 	}
-	v := Verification{Statement: st, Status: ll.StatementValid, CommunityName: comm.Name, CommunityLanguage: comm.Language}
+	v := Verification{Statement: st, Status: ll.StatementValid, CommunityName: comm.Name, CommunityLanguage: comm.Language, CommunityZone: comm.Location()}
 	m, err := s.store.Member(ctx, community, st.Member)
 	if err != nil {
 		return Verification{}, err

@@ -15,8 +15,8 @@ import (
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/sfnt"
 
-	lamplighter "github.com/lamplighter-bot/lamplighter"
 	"github.com/lamplighter-bot/lamplighter/catalog"
+	"github.com/lamplighter-bot/lamplighter/record"
 )
 
 // Certificate size in pixels, and the side of its QR code.
@@ -32,19 +32,8 @@ var (
 	certPale   = color.RGBA{0xfa, 0xf6, 0xef, 0xff}
 )
 
-// CertificateData is what a statement's certificate prints (SPEC section
-// 11): the statement's facts, the member's name and unit and the
-// community's name as they are when it is issued, and the verify URL of its
-// QR code ("" when online verification is not configured: the certificate
-// then says so instead of carrying a code).
-type CertificateData struct {
-	Statement lamplighter.Statement
-	Name      string
-	Unit      string
-	Community string // the community's name
-	Location  *time.Location
-	URL       string
-}
+// CertificateData is record.Certificate.
+type CertificateData = record.Certificate
 
 // Certificate draws a statement's certificate as a CertificateWidth ×
 // CertificateHeight PNG in lang: title, name, community, unit, year,
