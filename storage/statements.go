@@ -181,7 +181,7 @@ func (s *Store) IssueStatement(ctx context.Context, tg int64, st ll.Statement, n
 	if st.ID == "" || strings.ContainsAny(st.ID, " ,") || st.KeyID == "" {
 		return ll.Statement{}, ll.Invalid("statement", "statement id and key id are required")
 	}
-	a, score := s.auditArgs(audit, st.Community, now, st.Member, "")
+	a, score := s.auditArgs(audit, st.Community, now, st.Member, auditDetail)
 	op := fmt.Sprintf("issue statement %s of %s/%s", st.ID, st.Community, st.Member)
 	status, rest, err := s.run(ctx, op, issueStatementScript,
 		[]string{s.k.member(st.Community, st.Member), s.k.memberStatements(st.Community, st.Member)},
