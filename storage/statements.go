@@ -38,7 +38,7 @@ return {'ok', tostring(n)}
 // KEYS: stkeys. ARGV: id. Deletes a key that is not the current one.
 var retireStatementKeyScript = redis.NewScript(`
 if not redis.call('HGET', KEYS[1], 'k:' .. ARGV[1]) then return {'notfound', 'key', ARGV[1]} end
-if redis.call('HGET', KEYS[1], 'cur') == ARGV[1] then return {'conflict', 'current'} end
+if redis.call('HGET', KEYS[1], 'cur') == ARGV[1] then return {'current'} end
 redis.call('HDEL', KEYS[1], 'k:' .. ARGV[1], 't:' .. ARGV[1])
 return {'ok'}
 `)
@@ -156,7 +156,7 @@ func (s *Store) RetireStatementKey(ctx context.Context, id string) error {
 	switch st {
 	case "ok":
 		return nil
-	case "conflict":
+	case "current":
 		return &ll.Error{Code: ll.ECONFLICT, Detail: "current", Message: "the current key is replaced by a rotation, not retired"}
 	}
 	return statusError("retire statement key "+id, st, rest, map[string]string{"key": id})
