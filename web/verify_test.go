@@ -38,7 +38,7 @@ func (v verifier) Verify(_ context.Context, token string) (app.Verification, err
 var issued = time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC)
 
 var statement = ll.Statement{ID: "x", KeyID: "1", Community: "dongan", Member: "M12", Year: 2026, Issued: issued, Grade: "good",
-	Parts: []ll.StatementPart{{"A1", ll.KindActivity, ll.MethodRotating}, {"S2", ll.KindService, ll.MethodApproval}}}
+	Parts: []ll.StatementPart{{Ref: "A1", Kind: ll.KindActivity, Method: ll.MethodRotating}, {Ref: "S2", Kind: ll.KindService, Method: ll.MethodApproval}}}
 
 var fake = verifier{
 	"ok":         {Statement: statement, Status: ll.StatementValid, Name: "王**", CommunityName: "东安社区", CommunityZone: time.UTC},
