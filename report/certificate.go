@@ -119,7 +119,10 @@ func Certificate(d CertificateData, lang string) ([]byte, error) {
 	y += 10
 	grade := t("cert.no_grade")
 	if st.Grade != "" {
-		grade = catalog.Text(lang, "statement.grade."+st.Grade)
+		grade = st.Grade // a grade the catalog does not name is shown as given
+		if msg, ok := catalog.Lookup(lang, "statement.grade."+st.Grade); ok {
+			grade = msg
+		}
 	}
 	line(t("cert.grade"), grade)
 

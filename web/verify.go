@@ -165,7 +165,11 @@ func verification(v app.Verification, lang string) page {
 			p.Facts = append(p.Facts, fact{t("verify.by_method"), joinCounts(lang, "method.", methods, order)})
 		}
 		if st.Grade != "" {
-			p.Facts = append(p.Facts, fact{t("verify.grade"), t("statement.grade." + st.Grade)})
+			grade := st.Grade // a grade the catalog does not name is shown as given
+			if msg, ok := catalog.Lookup(lang, "statement.grade."+st.Grade); ok {
+				grade = msg
+			}
+			p.Facts = append(p.Facts, fact{t("verify.grade"), grade})
 		}
 	}
 	p.Facts = append(p.Facts, fact{t("verify.issued"), st.Issued.In(loc).Format(time.DateOnly)})
