@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/lamplighter-bot/lamplighter/app"
@@ -23,7 +25,16 @@ func (p *program) newApp(st *storage.Store) *app.App {
 // newWeb builds the web pages over the application layer: the verify page,
 // rate-limited per client, trusting X-Forwarded-For only from the
 // configured proxies.
+//
+// An https public URL served by this plain-HTTP listener means a reverse
+// proxy in front (it holds the certificate); without
+// LAMPLIGHTER_TRUSTED_PROXIES every client then counts as that proxy's
+// address for the rate limit, which a warning at start says.
 func (p *program) newWeb(ap *app.App) *web.Handler {
+	if strings.HasPrefix(p.cfg.PublicURL, "https://") && len(p.cfg.TrustedProxies) == 0 && p.log != nil {
+		p.log.Warn("verify page: LAMPLIGHTER_TRUSTED_PROXIES is not set; behind a reverse proxy every client counts as the proxy's address for the rate limit (" +
+			strconv.Itoa(web.DefaultLimit) + " a minute)")
+	}
 	return web.New(web.Config{
 		Statements:      ap.Statements,
 		DefaultLanguage: p.cfg.Language,
