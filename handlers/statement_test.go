@@ -159,3 +159,22 @@ func TestStatementCommandWithoutPublicURL(t *testing.T) {
 	}
 	t.Fatalf("no certificate in %q", texts(rs))
 }
+
+// TestStatementInGroup: asked in the community group, the certificate goes
+// to the member's private chat, never to the group.
+func TestStatementInGroup(t *testing.T) {
+	e, _ := statementEnv(t)
+	files := 0
+	for _, r := range e.sendGroup(alice, "/statement") {
+		if r.File == nil {
+			continue
+		}
+		files++
+		if r.ChatID != alice.id {
+			t.Fatalf("the certificate went to chat %d, want alice's private chat %d", r.ChatID, alice.id)
+		}
+	}
+	if files != 1 {
+		t.Fatalf("/statement in the group sent %d files, want the certificate", files)
+	}
+}
