@@ -19,6 +19,7 @@ type Store interface {
 	LedgerStore
 	LookupStore
 	PresenterStore
+	StatementsStore
 }
 
 // App holds the feature services every front end calls. Committee actions
@@ -40,6 +41,9 @@ type App struct {
 	Ledger     *Ledger
 	Lookups    *Lookups
 	Presenter  *Presenter
+	// Statements issues and verifies members' statements (SPEC §11);
+	// set its Grades and PublicURL before use.
+	Statements *Statements
 }
 
 // New returns the services over store.
@@ -61,5 +65,6 @@ func New(store Store) *App {
 		Ledger:     &Ledger{store: store},
 		Lookups:    &Lookups{store: store},
 		Presenter:  &Presenter{store: store, access: access},
+		Statements: &Statements{store: store},
 	}
 }

@@ -50,6 +50,7 @@ func init() {
 		{name: "checkin", level: member, run: (*call).cmdCheckIn, menu: true},
 		{name: "log", level: member, run: (*call).logService, needArgs: true, menu: true},
 		{name: "forgetme", level: member, run: (*call).forgetMe, menu: true},
+		{name: "statement", level: member, run: (*call).statement, menu: true},
 		{name: "lang", level: anyone, run: (*call).setLang, needArgs: true, menu: true},
 		{name: "cancel", level: anyone, run: (*call).cancel, menu: true},
 		{name: "help", level: anyone, run: (*call).help, public: true, menu: true},

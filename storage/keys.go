@@ -338,3 +338,27 @@ const (
 
 func (k keys) presenter() string { return k.prefix + "{pr}:" }
 func (k keys) prDue() string     { return k.presenter() + prDue }
+
+// Verifiable statements (statements.go, SPEC section 11). One global key,
+// the signing keys:
+//
+//	<p>stkeys                       hash    cur (the current key's id), n (the last id given), k:<id> (the
+//	                                        key, hex), t:<id> (when it was made, unix ms); a retired key's
+//	                                        fields are gone
+//
+// and per community (<b> as above):
+//
+//	<b>st:<id>                      hash    one statement: m (member id), y (year), kid (signing key id),
+//	                                        at (issued, unix ms), p (the participations behind it,
+//	                                        "<ref> <kind> <method>" joined by ","), g (grade, absent when
+//	                                        none). No name, unit or Telegram id
+//	<b>stm:<M>                      hash    year -> id of the member's latest statement of that year: a
+//	                                        statement asked again with the same facts and key is the same
+const (
+	sufStatement        = "st:"
+	sufMemberStatements = "stm:"
+)
+
+func (k keys) statementKeys() string               { return k.prefix + "stkeys" }
+func (k keys) statement(c, id string) string       { return k.base(c) + sufStatement + id }
+func (k keys) memberStatements(c, m string) string { return k.base(c) + sufMemberStatements + m }

@@ -73,6 +73,7 @@ func decodePart(community, member, field, v string, acts map[string]activityInfo
 		Method: sp.Method, VerifiedBy: sp.By, At: msTime(sp.At), Note: sp.Note,
 		Voided: voided || sp.VoidedBy != "", VoidedBy: sp.VoidedBy, VoidReason: sp.VoidReason,
 	}
+	p.VoidedAt = msTime(sp.VoidedAt)
 	if !strings.HasPrefix(ref, "S") {
 		a := acts[ref]
 		p.Title, p.Date = a.title, a.date

@@ -38,6 +38,8 @@ Commands:
                                         the audit log, newest first
   outbox status [--dead <n>]            messages queued, in flight, dead letters and counters
   outbox requeue                        put the dead letters back in the outbox
+  statements keys|rotate-key|retire-key <id>
+                                        the keys that sign the statements' verify links
   help                                  this text
 
 Configuration comes from the environment; each variable is also a flag
@@ -137,6 +139,8 @@ func (p *program) main(ctx context.Context, args []string) error {
 		return p.audit(ctx, args)
 	case "outbox":
 		return p.outbox(ctx, args)
+	case "statements":
+		return p.statements(ctx, args)
 	case "help", "-h", "--help":
 		fmt.Fprint(p.stdout, usageText)
 		return nil
