@@ -26,6 +26,10 @@ type BroadcastsStore interface {
 	CommunityLedger(ctx context.Context, community string) ([]ll.Participation, []ll.Claim, error)
 	// Audit appends an entry to the community's audit log.
 	Audit(ctx context.Context, e ll.AuditEntry) error
+	// AttachStore: what a broadcast that acts reads (attach.go).
+	AttachStore
+	// AudienceCounter: the counters behind a broadcast's count (audience.go).
+	AudienceCounter
 }
 
 // Outbox is where a broadcast goes: one message per recipient and a
@@ -245,25 +249,55 @@ type Draft struct {
 	ID       string // empty when it reaches nobody
 	Audience Audience
 	Text     string // trimmed
+	// Recipients has only Skipped: a draft counts (Count), it does not
+	// list; Send resolves the recipients.
 	Recipients
+	// Attached is the object the broadcast carries (PrepareAttached), nil
+	// for none.
+	Attached *Attached
+	// Count is how many it reaches now and how many it skips, counted
+	// from the community's counters where the audience has them
+	// (CountAudience); To is then nil.
+	Count AudienceCount
 }
 
 // Prepare checks a broadcast of text to aud in the scope's community and
-// counts whom it reaches now. When it reaches somebody it gets a new id,
+// counts whom it reaches now (see PrepareAttached: from counters, Draft.To
+// stays nil). When it reaches somebody it gets a new id,
 // which makes sending it idempotent; the front end keeps the draft until
 // it is confirmed (Send). It changes nothing. Errors: EINVALID Field "text"
 // (see CheckBroadcastText); those of Recipients.
 func (s *Broadcasts) Prepare(ctx context.Context, sc *Scope, aud Audience, text string) (Draft, error) {
+	return s.PrepareAttached(ctx, sc, aud, text, "")
+}
+
+// PrepareAttached is Prepare of a broadcast that carries the object ref
+// (A7, P3; "" for none, see Attach), whose text may then be empty; a
+// refusal of the attachment comes as *AttachError. It
+// counts whom the broadcast reaches with CountAudience (counters, not a
+// read of the community, for the audiences that have them; Draft.To is
+// then nil and Draft.Count says how many). Errors: those of Prepare, of
+// Attach, of CountAudience.
+func (s *Broadcasts) PrepareAttached(ctx context.Context, sc *Scope, aud Audience, text, ref string) (Draft, error) {
 	text = strings.TrimSpace(text)
-	if err := CheckBroadcastText(text); err != nil {
+	d := Draft{Audience: aud, Text: text}
+	if ref != "" {
+		at, err := s.Attach(ctx, sc, ref)
+		if err != nil {
+			return Draft{}, &AttachError{Ref: ref, Err: err}
+		}
+		d.Attached = &at
+	}
+	if err := CheckBroadcastText(text); err != nil && (d.Attached == nil || text != "") {
 		return Draft{}, err
 	}
-	r, err := s.Recipients(ctx, sc, aud)
+	n, err := s.CountAudience(ctx, sc, aud)
 	if err != nil {
 		return Draft{}, err
 	}
-	d := Draft{Audience: aud, Text: text, Recipients: r}
-	if len(r.To) > 0 {
+	d.Count = n
+	d.Skipped = n.Skipped
+	if n.To > 0 {
 		d.ID = newBroadcastID(sc.Community.ID)
 	}
 	return d, nil
@@ -288,6 +322,9 @@ type Outgoing struct {
 	Text     string
 	ChatID   int64  // the chat of the progress message
 	Lang     string // the language of the progress message
+	// Attach is the object the broadcast carries (A7, P3), "" for none:
+	// checked again when sent (Attach), its text kept for its buttons.
+	Attach string
 }
 
 // Sent is what Send did.
@@ -317,8 +354,15 @@ func (s *Broadcasts) Send(ctx context.Context, sc *Scope, out Outbox, b Outgoing
 	if !strings.HasPrefix(b.ID, comm.ID+"-") || len(b.ID) == len(comm.ID)+1 {
 		return Sent{}, ll.Invalid("broadcast", "not a broadcast of %s", comm.ID)
 	}
-	if err := CheckBroadcastText(b.Text); err != nil {
+	if err := CheckBroadcastText(b.Text); err != nil && (b.Attach == "" || strings.TrimSpace(b.Text) != "") {
 		return Sent{}, err
+	}
+	if b.Attach != "" {
+		at, err := s.Attach(ctx, sc, b.Attach)
+		if err != nil {
+			return Sent{}, &AttachError{Ref: b.Attach, Err: err}
+		}
+		b.Attach = at.Ref
 	}
 	r, err := s.Recipients(ctx, sc, b.Audience)
 	if err != nil {
@@ -336,12 +380,21 @@ func (s *Broadcasts) Send(ctx context.Context, sc *Scope, out Outbox, b Outgoing
 	}
 	sent.Broadcast = ll.Broadcast{ID: b.ID, Community: comm.ID, By: sc.Actor, ChatID: b.ChatID, Lang: b.Lang,
 		Audience: b.Audience.String(), Total: len(sent.Messages), Created: sc.Now}
+	if b.Attach != "" {
+		if err := s.store.SaveBroadcastNote(ctx, comm.ID, b.ID, strings.TrimSpace(b.Text), BroadcastNoteTTL); err != nil {
+			return Sent{}, fmt.Errorf("keep the text of broadcast %s: %w", b.ID, err)
+		}
+	}
 	if out != nil {
 		if _, _, err := out.EnqueueBroadcast(ctx, sent.Broadcast, sent.Messages); err != nil {
 			return Sent{}, err
 		}
 	}
-	entry := sc.Audit("broadcast", b.ID, fmt.Sprintf("%s: %d recipient(s)", b.Audience, len(sent.Messages)))
+	what := b.Audience.String()
+	if b.Attach != "" {
+		what += " + " + b.Attach
+	}
+	entry := sc.Audit("broadcast", b.ID, fmt.Sprintf("%s: %d recipient(s)", what, len(sent.Messages)))
 	if err := s.store.Audit(ctx, *entry); err != nil {
 		sent.AuditErr = fmt.Errorf("audit broadcast %s: %w", b.ID, err)
 	}

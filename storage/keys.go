@@ -338,3 +338,19 @@ const (
 
 func (k keys) presenter() string { return k.prefix + "{pr}:" }
 func (k keys) prDue() string     { return k.presenter() + prDue }
+
+// Keys of the audience counters and of broadcasts that act (audience.go):
+//
+//	<b>aud                          hash    "a:" (all), "u:<unit>", "b:<building>", "s:<skill>" (lowered)
+//	                                        -> active members with it; "~" before a field: those of them
+//	                                        who cannot be reached (no Telegram id, or unreach); "_v" once
+//	                                        built (RebuildAudienceCounts). Kept by counted (scripts.go)
+//	<b>bx:<broadcast id>            string  the text of a broadcast that carries an object, for its
+//	                                        buttons' edits; expires after 30 days
+const (
+	sufAudience = "aud"
+	sufBcNote   = "bx:"
+)
+
+func (k keys) audience(c string) string          { return k.base(c) + sufAudience }
+func (k keys) bcNote(c, broadcast string) string { return k.base(c) + sufBcNote + broadcast }

@@ -1,0 +1,196 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	ll "github.com/lamplighter-bot/lamplighter"
+	"github.com/redis/go-redis/v9"
+)
+
+// Audience counts (SPEC section 13): the broadcast confirmation says how
+// many members an audience reaches without reading the community. The
+// counters (keys.go: aud) are kept by counted, which every script that
+// changes a member's status, unit, building or skills calls before and
+// after the change (scripts.go), and by the two places that change
+// reachability alone (caller, memberFieldScript). A team or an activity's
+// sign-ups are counted from their own set, reading only those members.
+
+// KEYS: aud, members. ARGV: b. Builds the counters from every member in
+// one step unless they are built ("_v").
+var rebuildAudienceScript = script(`
+local b = ARGV[1]
+if redis.call('HEXISTS', KEYS[1], '_v') == 1 then return {'ok', 0} end
+redis.call('DEL', KEYS[1])
+local n, away = {}, {}
+local count = 0
+for _, mid in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+  local f, out = audienceFields(b, mid)
+  if f then
+    count = count + 1
+    for _, field in ipairs(f) do
+      n[field] = (n[field] or 0) + 1
+      if out then away[field] = (away[field] or 0) + 1 end
+    end
+  end
+end
+local args = {'_v', '1'}
+for field, v in pairs(n) do args[#args + 1] = field; args[#args + 1] = v end
+for field, v in pairs(away) do args[#args + 1] = '~' .. field; args[#args + 1] = v end
+for i = 1, #args, 2000 do
+  redis.call('HSET', KEYS[1], unpack(args, i, math.min(i + 1999, #args)))
+end
+return {'ok', count}
+`)
+
+// KEYS: aud. ARGV: field. Answers ok with the reachable and unreachable
+// counts of field, or nocount before the counters are built.
+var audienceCountScript = script(`
+if redis.call('HEXISTS', KEYS[1], '_v') == 0 then return {'nocount'} end
+local r = redis.call('HMGET', KEYS[1], ARGV[1], '~' .. ARGV[1])
+local n, away = tonumber(r[1]) or 0, tonumber(r[2]) or 0
+return {'ok', n - away, away}
+`)
+
+// KEYS: the set of members (team:<T>:members or su:<A>), the object's key
+// (teams hash or a:<A>). ARGV: b, kind (team or activity), id. Counts the
+// active members of the set who can and cannot be reached.
+var audienceSetScript = script(`
+local b, kind, id = ARGV[1], ARGV[2], ARGV[3]
+local ids
+if kind == 'team' then
+  if redis.call('HEXISTS', KEYS[2], id) == 0 then return {'notfound', 'team', id} end
+  ids = redis.call('SMEMBERS', KEYS[1])
+else
+  if redis.call('EXISTS', KEYS[2]) == 0 then return {'notfound', 'activity', id} end
+  ids = redis.call('ZRANGE', KEYS[1], 0, -1)
+end
+local to, away = 0, 0
+for _, mid in ipairs(ids) do
+  local m = redis.call('HMGET', mkey(b, mid), 'status', 'tg', 'unreach')
+  if m[1] == 'active' then
+    if not m[2] or m[2] == '' or m[3] then away = away + 1 else to = to + 1 end
+  end
+end
+return {'ok', to, away}
+`)
+
+func init() {
+	allScripts = append(allScripts, rebuildAudienceScript, audienceCountScript, audienceSetScript)
+}
+
+// AudienceCount counts the active members of community in an audience of
+// SPEC section 3, by kind as app.ParseAudience names it (all, unit,
+// building, skill, team, activity) and its argument: to can be reached on
+// Telegram, skipped cannot (no Telegram id, or marked unreachable). A
+// unit, building or skill matches ignoring case, as app.Broadcasts'
+// Recipients matches it. One round trip (two the first time a community is
+// counted: RebuildAudienceCounts), whatever the community's size; a team
+// or activity reads only its own members.
+//
+// ok is false, with nothing read, for an audience the counters cannot
+// answer: below-minimum and no-post (they depend on each member's ledger
+// of the year), and a unit, building or skill with a letter outside ASCII
+// that has another case (the counters lower ASCII only). Errors:
+// ErrNotFound (Detail "team" or "activity"); the store's.
+func (s *Store) AudienceCount(ctx context.Context, community, kind, arg string) (to, skipped int, ok bool, err error) {
+	if err := checkCommunity(community); err != nil {
+		return 0, 0, false, err
+	}
+	op := fmt.Sprintf("count audience %s:%s of %s", kind, arg, community)
+	switch kind {
+	case "team", "activity":
+		var keys []string
+		if kind == "team" {
+			if !validID('T', arg) {
+				return 0, 0, false, notFound("team", arg)
+			}
+			keys = []string{s.k.teamMembers(community, arg), s.k.teams(community)}
+		} else {
+			if !validID('A', arg) {
+				return 0, 0, false, notFound("activity", arg)
+			}
+			keys = []string{s.k.signups(community, arg), s.k.act(community, arg)}
+		}
+		st, rest, err := s.run(ctx, op, audienceSetScript, keys, s.k.base(community), kind, arg)
+		if err != nil {
+			return 0, 0, false, err
+		}
+		if st != "ok" {
+			return 0, 0, false, statusError(op, st, rest, map[string]string{kind: arg})
+		}
+		return int(num(rest, 0)), int(num(rest, 1)), true, nil
+	}
+	var field string
+	switch kind {
+	case "all":
+		field = "a:"
+	case "unit", "building", "skill":
+		if !indexable(arg) || strings.ContainsAny(arg, "\t\n") {
+			return 0, 0, false, nil
+		}
+		field = kind[:1] + ":" + strings.ToLower(arg)
+	default:
+		return 0, 0, false, nil
+	}
+	for range 2 {
+		st, rest, err := s.run(ctx, op, audienceCountScript, []string{s.k.audience(community)}, field)
+		if err != nil {
+			return 0, 0, false, err
+		}
+		if st == "ok" {
+			return int(num(rest, 0)), int(num(rest, 1)), true, nil
+		}
+		if err := s.RebuildAudienceCounts(ctx, community); err != nil {
+			return 0, 0, false, err
+		}
+	}
+	return 0, 0, false, fmt.Errorf("%s: the counters are not built", op)
+}
+
+// RebuildAudienceCounts builds the audience counters of community from its
+// members, in one script, unless they are built already: a community from
+// before the counters gets them at its first count. Atomic, so safe
+// against concurrent changes and replicas; at 100,000 members it holds
+// Redis for some 100-300 ms, once.
+func (s *Store) RebuildAudienceCounts(ctx context.Context, community string) error {
+	if err := checkCommunity(community); err != nil {
+		return err
+	}
+	_, _, err := s.run(ctx, "count the audiences of "+community, rebuildAudienceScript,
+		[]string{s.k.audience(community), s.k.members(community)}, s.k.base(community))
+	return err
+}
+
+// SaveBroadcastNote keeps the text of broadcast id of community for ttl:
+// what a press on the button of its attached object shows again (the
+// recipients' messages hold it, the outbox shares it; this copy is the
+// only one a press can read). One round trip.
+func (s *Store) SaveBroadcastNote(ctx context.Context, community, id, text string, ttl time.Duration) error {
+	if err := checkCommunity(community); err != nil {
+		return err
+	}
+	if !broadcastIDPattern.MatchString(id) {
+		return ll.Invalid("broadcast", "bad broadcast id %q", id)
+	}
+	return s.wrap("keep the text of broadcast "+id, s.c.Set(ctx, s.k.bcNote(community, id), text, ttl).Err())
+}
+
+// BroadcastNote is the text SaveBroadcastNote kept. ErrNotFound (Detail
+// "broadcast") once it expired, or for an id never kept. One round trip.
+func (s *Store) BroadcastNote(ctx context.Context, community, id string) (string, error) {
+	if err := checkCommunity(community); err != nil {
+		return "", err
+	}
+	if !broadcastIDPattern.MatchString(id) {
+		return "", notFound("broadcast", id)
+	}
+	v, err := s.c.Get(ctx, s.k.bcNote(community, id)).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", notFound("broadcast", id)
+	}
+	return v, s.wrap("text of broadcast "+id, err)
+}
