@@ -19,31 +19,19 @@ import (
 // reachability alone (caller, memberFieldScript). A team or an activity's
 // sign-ups are counted from their own set, reading only those members.
 
-// KEYS: aud, members. ARGV: b. Builds the counters from every member in
-// one step unless they are built ("_v").
-var rebuildAudienceScript = script(`
-local b = ARGV[1]
-if redis.call('HEXISTS', KEYS[1], '_v') == 1 then return {'ok', 0} end
+// KEYS: aud. ARGV: the change count the counters were computed at, then
+// field and count pairs. Writes the counters unless they are built or a
+// change came since (raced).
+var writeAudienceScript = script(`
+if redis.call('HEXISTS', KEYS[1], '_v') == 1 then return {'ok'} end
+if (redis.call('HGET', KEYS[1], '_c') or '') ~= ARGV[1] then return {'raced'} end
 redis.call('DEL', KEYS[1])
-local n, away = {}, {}
-local count = 0
-for _, mid in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
-  local f, out = audienceFields(b, mid)
-  if f then
-    count = count + 1
-    for _, field in ipairs(f) do
-      n[field] = (n[field] or 0) + 1
-      if out then away[field] = (away[field] or 0) + 1 end
-    end
-  end
+for i = 2, #ARGV, 2000 do
+  redis.call('HSET', KEYS[1], unpack(ARGV, i, math.min(i + 1999, #ARGV)))
 end
-local args = {'_v', '1'}
-for field, v in pairs(n) do args[#args + 1] = field; args[#args + 1] = v end
-for field, v in pairs(away) do args[#args + 1] = '~' .. field; args[#args + 1] = v end
-for i = 1, #args, 2000 do
-  redis.call('HSET', KEYS[1], unpack(args, i, math.min(i + 1999, #args)))
-end
-return {'ok', count}
+redis.call('HSET', KEYS[1], '_v', '1')
+if ARGV[1] ~= '' then redis.call('HSET', KEYS[1], '_c', ARGV[1]) end
+return {'ok'}
 `)
 
 // KEYS: aud. ARGV: field. Answers ok with the reachable and unreachable
@@ -79,7 +67,7 @@ return {'ok', to, away}
 `)
 
 func init() {
-	allScripts = append(allScripts, rebuildAudienceScript, audienceCountScript, audienceSetScript)
+	allScripts = append(allScripts, writeAudienceScript, audienceCountScript, audienceSetScript)
 }
 
 // AudienceCount counts the active members of community in an audience of
@@ -87,8 +75,8 @@ func init() {
 // building, skill, team, activity) and its argument: to can be reached on
 // Telegram, skipped cannot (no Telegram id, or marked unreachable). A
 // unit, building or skill matches ignoring case, as app.Broadcasts'
-// Recipients matches it. One round trip (two the first time a community is
-// counted: RebuildAudienceCounts), whatever the community's size; a team
+// Recipients matches it. One round trip, whatever the community's size
+// (the first count of a community builds the counters: RebuildAudienceCounts); a team
 // or activity reads only its own members.
 //
 // ok is false, with nothing read, for an audience the counters cannot
@@ -152,17 +140,85 @@ func (s *Store) AudienceCount(ctx context.Context, community, kind, arg string) 
 }
 
 // RebuildAudienceCounts builds the audience counters of community from its
-// members, in one script, unless they are built already: a community from
-// before the counters gets them at its first count. Atomic, so safe
-// against concurrent changes and replicas; at 100,000 members it holds
-// Redis for some 100-300 ms, once.
+// members unless they are built already: a community from before the
+// counters gets them at its first count. It reads the members as Members
+// does (1,000 a round trip, so Redis is never held for long), counts them
+// here and writes the counters in one script only if no member changed
+// meanwhile (the counters' change count, _c), else it starts again, up to
+// 5 times. Safe against concurrent changes and replicas.
 func (s *Store) RebuildAudienceCounts(ctx context.Context, community string) error {
 	if err := checkCommunity(community); err != nil {
 		return err
 	}
-	_, _, err := s.run(ctx, "count the audiences of "+community, rebuildAudienceScript,
-		[]string{s.k.audience(community), s.k.members(community)}, s.k.base(community))
-	return err
+	op := "count the audiences of " + community
+	key := s.k.audience(community)
+	for range 5 {
+		v, err := s.c.HMGet(ctx, key, "_v", "_c").Result()
+		if err != nil {
+			return s.wrap(op, err)
+		}
+		if v[0] != nil {
+			return nil
+		}
+		at, _ := v[1].(string)
+		ms, err := s.Members(ctx, community)
+		if err != nil {
+			return err
+		}
+		n := map[string]int{}
+		for _, m := range ms {
+			if !m.Active() {
+				continue
+			}
+			fields := []string{"a:"}
+			if m.Unit != "" {
+				fields = append(fields, "u:"+luaLower(m.Unit))
+			}
+			if m.Building != "" {
+				fields = append(fields, "b:"+luaLower(m.Building))
+			}
+			seen := map[string]bool{}
+			for _, sk := range m.Skills {
+				if l := luaLower(sk); !seen[l] {
+					seen[l] = true
+					fields = append(fields, "s:"+l)
+				}
+			}
+			for _, f := range fields {
+				n[f]++
+				if m.TelegramID == 0 || m.Unreachable {
+					n["~"+f]++
+				}
+			}
+		}
+		args := make([]any, 0, 1+2*len(n))
+		args = append(args, at)
+		for f, c := range n {
+			args = append(args, f, c)
+		}
+		st, _, err := s.run(ctx, op, writeAudienceScript, []string{key}, args...)
+		if err != nil {
+			return err
+		}
+		if st == "ok" {
+			return nil
+		}
+	}
+	return fmt.Errorf("%s: members kept changing while they were counted", op)
+}
+
+// luaLower is the scripts' lowered (scripts.go): ASCII's lowering, and
+// KELVIN SIGN and CAPITAL I WITH DOT ABOVE as k and i.
+func luaLower(s string) string {
+	s = strings.ReplaceAll(s, "\u212a", "k")
+	s = strings.ReplaceAll(s, "\u0130", "i")
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + ('a' - 'A')
+		}
+	}
+	return string(b)
 }
 
 // SaveBroadcastNote keeps the text of broadcast id of community for ttl:

@@ -110,9 +110,10 @@ end
 -- The audience counters (SPEC section 13, audience.go): hash aud of field
 -- kind:value -> active members, and ~kind:value -> those of them who
 -- cannot be reached (no Telegram id, or unreach), for kinds a (all, no
--- value), u (unit), b (building) and s (skill; each lowered skill once).
--- counted keeps them with the others; a change of tg or unreach alone
--- calls audienceCounted around it.
+-- value), u (unit), b (building) and s (skill; each lowered skill once);
+-- _c counts the changes (for RebuildAudienceCounts). counted keeps them
+-- with the others; a change of tg or unreach alone calls audienceCounted
+-- around it.
 local SUF_AUD = '` + sufAudience + `'
 
 -- audienceFields are the counter fields of member mid and whether it is
@@ -140,6 +141,7 @@ local function audienceCounted(b, mid, d)
   local f, away = audienceFields(b, mid)
   if not f then return end
   local key = b .. SUF_AUD
+  redis.call('HINCRBY', key, '_c', 1)
   for _, field in ipairs(f) do
     if redis.call('HINCRBY', key, field, d) <= 0 then redis.call('HDEL', key, field) end
     if away and redis.call('HINCRBY', key, '~' .. field, d) <= 0 then redis.call('HDEL', key, '~' .. field) end
