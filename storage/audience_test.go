@@ -1,9 +1,12 @@
 package storage_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
+	ll "github.com/lamplighter-bot/lamplighter"
 	"github.com/lamplighter-bot/lamplighter/storage"
 	"github.com/lamplighter-bot/lamplighter/storage/storagetest"
 )
@@ -59,4 +62,44 @@ func BenchmarkAudienceCount100k(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestMemoryPerQueuedAttachedMessage: a broadcast that carries an object's
+// card and button to 10,000 members still costs under 300 bytes of outbox
+// per recipient: the card and the button are part of the one reply the
+// recipients of a language share (the button names the broadcast, not the
+// recipient), stored once.
+func TestMemoryPerQueuedAttachedMessage(t *testing.T) {
+	t.Parallel()
+	const n = 10000
+	p := storagetest.Prefix()
+	s := storagetest.NewStoreOptions(t, storage.Options{Prefix: p, Now: func() time.Time { return t0 }})
+	b := ll.Broadcast{ID: "dongan-k3j4h5g6f7", Community: "dongan", By: "M1", ChatID: 5_000_000_000, Lang: "zh", Audience: "all"}
+	card := "\n\n<b>A7</b> 垃圾分类宣传\n🕘 03-07 09:00–11:00 (2h)\n📍 社区广场\n报名：12/40"
+	msgs := make([]ll.OutMessage, n)
+	for i := range msgs {
+		mid := fmt.Sprintf("M%d", 10000+i)
+		lang := "zh"
+		if i%10 == 0 {
+			lang = "en"
+		}
+		msgs[i] = ll.OutMessage{ID: "bc:" + b.ID + ":" + mid, ChatID: 5_100_000_000 + int64(i), Kind: ll.OutBroadcast,
+			Community: "dongan", Member: mid, Lang: lang, Reply: ll.Reply{Text: "📢 <b>东安社区</b>\n\n" + broadcastText + card + lang,
+				Buttons: [][]ll.Button{{{Text: "✋ 报名 A7 垃圾分类宣传", Data: "ba:k3j4h5g6f7:A7"}}}}}
+	}
+	if _, added, err := s.EnqueueBroadcast(ctx, b, msgs); err != nil || added != n {
+		t.Fatalf("EnqueueBroadcast = %d, %v", added, err)
+	}
+	per, kinds := queuedMemory(t, p, n)
+	t.Logf("a broadcast with a card and its button to %d members: %d bytes of {ob} keys per queued message; by key kind: %v", n, per, kinds)
+	limit := int64(300)
+	if storagetest.Mode() == storagetest.ModeCluster {
+		limit += 16
+	}
+	if per > limit {
+		t.Errorf("memory per queued message = %d bytes, want at most %d", per, limit)
+	}
+	if bodies := storagetest.Keys(t, storagetest.Client(t), p+"{ob}:body:*"); len(bodies) != 2 {
+		t.Errorf("%d bodies stored, want 2 (one a language): the card is not stored once", len(bodies))
+	}
 }
