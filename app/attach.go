@@ -151,22 +151,21 @@ func (s *Broadcasts) AttachedNow(ctx context.Context, ac Actor, ref string) (Att
 }
 
 // Note is the text of the actor's community's broadcast whose id ends in
-// suffix (the part after "<community>-"), "" when it is no longer kept
-// (it expires after BroadcastNoteTTL). Errors: ErrNotMember without a
-// membership; the store's.
+// suffix (the part after "<community>-"): what a press on its button shows
+// again. Errors: ErrNotMember without a membership; ErrNotFound when the
+// broadcast is not one of the actor's community (a member who moved since,
+// forged data) or its text is no longer kept (after BroadcastNoteTTL); the
+// store's.
 func (s *Broadcasts) Note(ctx context.Context, ac Actor, suffix string) (string, error) {
 	p := ac.Self()
 	if p.MemberID == "" {
 		return "", ll.ErrNotMember
 	}
 	text, err := s.store.BroadcastNote(ctx, p.Community, p.Community+"-"+suffix)
-	if errors.Is(err, ll.ErrNotFound) {
-		return "", nil
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, ll.ErrNotFound) {
 		return "", fmt.Errorf("note of broadcast %s-%s: %w", p.Community, suffix, err)
 	}
-	return text, nil
+	return text, err
 }
 
 // BroadcastSuffix is the part of a broadcast id after "<community>-", what

@@ -155,15 +155,25 @@ func (c *call) attachedParts(lang string, at app.Attached, comm ll.Community, su
 
 // actsPress takes the press of an attached object's button: it does what
 // the command does and edits the presser's message with the broadcast's
-// text, the card as it is now and the outcome.
+// text, the card as it is now and the outcome. A broadcast that is not of
+// the presser's community now (or no longer kept) makes the button stale.
 func (c *call) actsPress(cb callback) []ll.Reply {
 	if !c.hasMembership() {
 		c.public = true
 		return c.toastErr(ll.ErrNotMember, "")
 	}
+	ac := c.actor()
+	// The broadcast must be one of the presser's community, still kept: a
+	// member who moved since, or forged data, does nothing.
+	note, err := c.h.app.Broadcasts.Note(c.ctx, ac, cb.value)
+	switch {
+	case ll.ErrorCode(err) == ll.ENOTFOUND:
+		return c.stale()
+	case err != nil:
+		return c.toastErr(err, "")
+	}
 	v := attachViews[cb.id[0]]
 	result, now, keep, extra := v.press(c, cb.id)
-	ac := c.actor()
 	if now == nil {
 		at, err := c.h.app.Broadcasts.AttachedNow(c.ctx, ac, cb.id)
 		switch {
@@ -178,9 +188,7 @@ func (c *call) actsPress(cb callback) []ll.Reply {
 	if err == nil {
 		b.WriteString(c.t("broadcast.header", comm.Name) + "\n\n")
 	}
-	if note, err := c.h.app.Broadcasts.Note(c.ctx, ac, cb.value); err != nil {
-		c.h.log.Warn("read broadcast text", "user", c.req.UserID, "broadcast", cb.value, "err", err)
-	} else if note != "" {
+	if note != "" {
 		b.WriteString(escape(note) + "\n\n")
 	}
 	r := ll.Reply{Edit: true, CallbackAnswer: truncate(plain(result), 200)}

@@ -183,6 +183,15 @@ func TestBroadcastAttachedStalePress(t *testing.T) {
 	e.unchanged("a press on a cancelled activity", before)
 	rs = e.press(stranger, b.Data)
 	wantIn(t, "a stranger's press", rs, "register")
+	// A member of another community (one who moved, or forged data) gets
+	// nothing from dongan's broadcast, not even their own community's A1.
+	e.community("xiyuan", "西苑社区")
+	e.member("xiyuan", lin, ll.RoleNone, "", "")
+	e.activity(ll.Activity{Community: "xiyuan", Start: testNow.Add(24 * time.Hour)})
+	wantIn(t, "a press from another community", e.press(lin, broadcastButton(t, qa, alice).Data), "此按钮已失效")
+	if ids, err := e.store.SignedUp(e.ctx, "xiyuan", "A1"); err != nil || len(ids) != 0 {
+		t.Errorf("xiyuan's A1 has sign-ups %v (%v) after a press on dongan's broadcast", ids, err)
+	}
 	for _, data := range []string{"ba:x:N4", "ba::A1", "ba:abc:A01", "ba:ABC:A1", "ba:abc"} {
 		wantIn(t, "press "+data, e.press(alice, data), "no longer applies")
 	}

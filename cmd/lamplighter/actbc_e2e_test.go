@@ -138,6 +138,11 @@ func TestEndToEndBroadcastAttachedPostRace(t *testing.T) {
 	if p, err := e.st.Post(ctx, "dongan", "P1"); err != nil || p.Claims != 3 {
 		t.Errorf("P1 holds %d claims (%v), want 3", p.Claims, err)
 	}
+	tg.Wait("the copies of the two who did not press", func() bool {
+		_, _, ok1 := attachedCopy(tg, 10001)
+		_, _, ok2 := attachedCopy(tg, 20002)
+		return ok1 && ok2
+	})
 	for _, chat := range []int64{10001, 20002} { // in the audience, did not press
 		if c, _, ok := attachedCopy(tg, chat); !ok || len(edits(tg, chat, c.MessageID)) != 0 {
 			t.Errorf("member %d: copy %v, edits %q; want the message, unedited", chat, ok, edits(tg, chat, c.MessageID))
