@@ -20,7 +20,9 @@ import (
 func TestAudienceCountsMatchScan(t *testing.T) {
 	f := newFixture(t)
 	sc := f.scope(1)
-	units := []string{"Bank of China", "bank of CHINA", "第一小学", "Police Station", ""}
+	// Letters outside ASCII that strings.EqualFold matches with ASCII ones
+	// (LONG S, KELVIN SIGN) or not (CAPITAL I WITH DOT ABOVE).
+	units := []string{"Bank of China", "bank of CHINA", "第一小学", "Police Station", "", "ſtation", "\u212Aindergarten", "İstanbul"}
 	bldgs := []string{"19", "19a", "19A", "3栋", ""}
 	skills := []string{"law", "Law", "电工", "teaching", "LAW"}
 	pick := func(r *rand.Rand, l []string) string { return l[r.IntN(len(l))] }
@@ -153,13 +155,13 @@ func TestAudienceCountsMatchScan(t *testing.T) {
 	}
 	t.Logf("after the operations: %d members, %d of them active and marked unreachable", len(everyone), unreachable)
 	auds := []app.Audience{{Kind: app.AudienceAll}, {Kind: app.AudienceTeam, Arg: "T1"}, {Kind: app.AudienceActivity, Arg: "A1"}}
-	for _, u := range append(units[:4], "BANK OF CHINA", "nobody") {
+	for _, u := range append(units[:4:4], "BANK OF CHINA", "nobody", "station", "STATION", "kindergarten", "istanbul", "İstanbul", "İSTANBUL") {
 		auds = append(auds, app.Audience{Kind: app.AudienceUnit, Arg: u})
 	}
-	for _, b := range append(bldgs[:4], "20") {
+	for _, b := range append(bldgs[:4:4], "20") {
 		auds = append(auds, app.Audience{Kind: app.AudienceBuilding, Arg: b})
 	}
-	for _, s := range append(skills, "plumbing") {
+	for _, s := range append(skills[:len(skills):len(skills)], "plumbing") {
 		auds = append(auds, app.Audience{Kind: app.AudienceSkill, Arg: s})
 	}
 	reached := 0

@@ -120,7 +120,7 @@ func (s *Store) AudienceCount(ctx context.Context, community, kind, arg string) 
 		if !indexable(arg) || strings.ContainsAny(arg, "\t\n") {
 			return 0, 0, false, nil
 		}
-		field = kind[:1] + ":" + strings.ToLower(arg)
+		field = kind[:1] + ":" + luaLower(arg)
 	default:
 		return 0, 0, false, nil
 	}
@@ -207,11 +207,12 @@ func (s *Store) RebuildAudienceCounts(ctx context.Context, community string) err
 	return fmt.Errorf("%s: members kept changing while they were counted", op)
 }
 
-// luaLower is the scripts' lowered (scripts.go): ASCII's lowering, and
-// KELVIN SIGN and CAPITAL I WITH DOT ABOVE as k and i.
+// luaLower is the scripts' audLower (scripts.go): ASCII's lowering, and
+// KELVIN SIGN and LONG S as k and s, the two letters outside ASCII that
+// strings.EqualFold matches with ASCII ones.
 func luaLower(s string) string {
 	s = strings.ReplaceAll(s, "\u212a", "k")
-	s = strings.ReplaceAll(s, "\u0130", "i")
+	s = strings.ReplaceAll(s, "\u017f", "s")
 	b := []byte(s)
 	for i, c := range b {
 		if c >= 'A' && c <= 'Z' {

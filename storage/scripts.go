@@ -116,20 +116,29 @@ end
 -- around it.
 local SUF_AUD = '` + sufAudience + `'
 
+-- audLower lowers as the counts compare, strings.EqualFold against an
+-- argument of ASCII and caseless characters: ASCII's lowering, and the
+-- two other letters that fold to ASCII ones, KELVIN SIGN and LONG S.
+local function audLower(s)
+  s = string.gsub(s, '\226\132\170', 'k')
+  s = string.gsub(s, '\197\191', 's')
+  return string.lower(s)
+end
+
 -- audienceFields are the counter fields of member mid and whether it is
 -- out of reach, nil for a member who is not active.
 local function audienceFields(b, mid)
   local m = redis.call('HMGET', mkey(b, mid), 'status', 'unit', 'bldg', 'skills', 'tg', 'unreach')
   if m[1] ~= 'active' then return nil end
   local f = {'a:'}
-  if m[2] then f[#f + 1] = 'u:' .. lowered(m[2]) end
-  if m[3] then f[#f + 1] = 'b:' .. lowered(m[3]) end
+  if m[2] then f[#f + 1] = 'u:' .. audLower(m[2]) end
+  if m[3] then f[#f + 1] = 'b:' .. audLower(m[3]) end
   local skills = decoded(m[4])
   if type(skills) == 'table' then
     local seen = {}
     for _, sk in ipairs(skills) do
       if type(sk) == 'string' then
-        local l = lowered(sk)
+        local l = audLower(sk)
         if not seen[l] then seen[l] = true; f[#f + 1] = 's:' .. l end
       end
     end
