@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"sync"
@@ -195,5 +196,35 @@ func TestAudienceCountsMatchScan(t *testing.T) {
 		if err != nil || !n.Scanned || n.To != len(r.To) || n.Skipped != r.Skipped {
 			t.Errorf("CountAudience(%s) = %+v, %v; want the scan's %d and %d", aud, n, err, len(r.To), r.Skipped)
 		}
+	}
+}
+
+// TestPrepareAttached: a draft that carries an object counts its audience
+// from the counters (To stays nil), may have no text, and refuses a need
+// (for now) or anything that is not an object's id as *AttachError.
+func TestPrepareAttached(t *testing.T) {
+	f := broadcastFixture(t)
+	sc := f.scope(2)
+	all := app.Audience{Kind: app.AudienceAll}
+	if _, err := f.store.CreatePost(f.ctx, ll.Post{Community: "elm", Title: "Desk", Mode: ll.ModeClaimed, Capacity: 2, Target: "x", Created: f.now}, nil); err != nil {
+		t.Fatal(err)
+	}
+	d, err := f.app.Broadcasts.PrepareAttached(f.ctx, sc, all, "", "p1")
+	if err != nil || d.Attached == nil || d.Attached.Ref != "P1" || d.Attached.Post == nil || d.Attached.Post.Target != "" ||
+		d.To != nil || d.Count.To != 2 || d.Count.Skipped != 1 || d.Count.Scanned || d.ID == "" {
+		t.Fatalf("PrepareAttached(all, P1) = %+v, %v", d, err)
+	}
+	for ref, detail := range map[string]string{"N4": ll.ReasonAttachLater, "P9": "post", "A9": "activity"} {
+		_, err := f.app.Broadcasts.PrepareAttached(f.ctx, sc, all, "hello", ref)
+		var ae *app.AttachError
+		if !errors.As(err, &ae) || ae.Ref != ref || ll.ErrorDetail(err) != detail {
+			t.Errorf("PrepareAttached(%s) = %v; want *AttachError with %s", ref, err, detail)
+		}
+	}
+	if _, err := f.app.Broadcasts.PrepareAttached(f.ctx, sc, all, " ", ""); ll.ErrorDetail(err) != "text" {
+		t.Errorf("PrepareAttached without text or object = %v; want EINVALID text", err)
+	}
+	if ref, ok := app.ParseAttachment("é7"); ok {
+		t.Errorf("ParseAttachment(é7) = %q", ref)
 	}
 }

@@ -249,8 +249,8 @@ type Draft struct {
 	ID       string // empty when it reaches nobody
 	Audience Audience
 	Text     string // trimmed
-	// Recipients has only Skipped: a draft counts (Count), it does not
-	// list; Send resolves the recipients.
+	// Recipients are whom it reaches now (Prepare); PrepareAttached only
+	// counts them (Count), and sets Skipped alone. Send resolves them again.
 	Recipients
 	// Attached is the object the broadcast carries (PrepareAttached), nil
 	// for none.
@@ -262,21 +262,34 @@ type Draft struct {
 }
 
 // Prepare checks a broadcast of text to aud in the scope's community and
-// counts whom it reaches now (see PrepareAttached: from counters, Draft.To
-// stays nil). When it reaches somebody it gets a new id,
+// lists whom it reaches now (Recipients: a read of every member; Draft.To
+// and Draft.Count both set). When it reaches somebody it gets a new id,
 // which makes sending it idempotent; the front end keeps the draft until
 // it is confirmed (Send). It changes nothing. Errors: EINVALID Field "text"
-// (see CheckBroadcastText); those of Recipients.
+// (see CheckBroadcastText); those of Recipients. A confirmation that only
+// needs the count calls PrepareAttached, which counts from counters.
 func (s *Broadcasts) Prepare(ctx context.Context, sc *Scope, aud Audience, text string) (Draft, error) {
-	return s.PrepareAttached(ctx, sc, aud, text, "")
+	text = strings.TrimSpace(text)
+	if err := CheckBroadcastText(text); err != nil {
+		return Draft{}, err
+	}
+	r, err := s.Recipients(ctx, sc, aud)
+	if err != nil {
+		return Draft{}, err
+	}
+	d := Draft{Audience: aud, Text: text, Recipients: r, Count: AudienceCount{To: len(r.To), Skipped: r.Skipped, Scanned: true}}
+	if len(r.To) > 0 {
+		d.ID = newBroadcastID(sc.Community.ID)
+	}
+	return d, nil
 }
 
 // PrepareAttached is Prepare of a broadcast that carries the object ref
 // (A7, P3; "" for none, see Attach), whose text may then be empty; a
 // refusal of the attachment comes as *AttachError. It
 // counts whom the broadcast reaches with CountAudience (counters, not a
-// read of the community, for the audiences that have them; Draft.To is
-// then nil and Draft.Count says how many). Errors: those of Prepare, of
+// read of the community, for the audiences that have them): Draft.To stays
+// nil and Draft.Count says how many. Errors: those of Prepare, of
 // Attach, of CountAudience.
 func (s *Broadcasts) PrepareAttached(ctx context.Context, sc *Scope, aud Audience, text, ref string) (Draft, error) {
 	text = strings.TrimSpace(text)
