@@ -228,3 +228,34 @@ func TestPrepareAttached(t *testing.T) {
 		t.Errorf("ParseAttachment(é7) = %q", ref)
 	}
 }
+
+// TestRecipientsPaged: sending reads the members a page at a time and
+// still finds each of a community larger than a page once.
+func TestRecipientsPaged(t *testing.T) {
+	f := newFixture(t)
+	ms := make([]ll.Member, 2345)
+	for i := range ms {
+		ms[i] = ll.Member{Name: fmt.Sprintf("V%d", i), TelegramID: int64(10_000 + i), Building: fmt.Sprint(i % 3)}
+	}
+	if _, err := f.store.ImportMembers(f.ctx, "elm", ms, f.now, nil); err != nil {
+		t.Fatal(err)
+	}
+	r, err := f.app.Broadcasts.Recipients(f.ctx, f.scope(1), app.Audience{Kind: app.AudienceBuilding, Arg: "2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, m := range r.To {
+		if seen[m.ID] || m.Building != "2" {
+			t.Fatalf("recipient %+v twice or not of building 2", m)
+		}
+		seen[m.ID] = true
+	}
+	if len(r.To) != 781 {
+		t.Errorf("Recipients(building:2) = %d members, want 781", len(r.To))
+	}
+	n, err := f.app.Broadcasts.CountAudience(f.ctx, f.scope(1), app.Audience{Kind: app.AudienceBuilding, Arg: "2"})
+	if err != nil || n.To != 781 {
+		t.Errorf("CountAudience(building:2) = %+v, %v; want 781", n, err)
+	}
+}

@@ -15,6 +15,9 @@ import (
 type BroadcastsStore interface {
 	// Members returns every member of the community (any status) by id order.
 	Members(ctx context.Context, community string) ([]ll.Member, error)
+	// MembersPage returns up to n members (any status) from the offset-th
+	// by id order, and how many there are in all.
+	MembersPage(ctx context.Context, community string, offset, n int) ([]ll.Member, int, error)
 	// Team returns a team with Members and Leaders filled in.
 	Team(ctx context.Context, community, id string) (ll.Team, error)
 	// Activity returns one activity; ErrNotFound if unknown.
@@ -137,15 +140,16 @@ type Recipients struct {
 	Skipped int
 }
 
-// Recipients resolves aud in the scope's community as of now. Errors:
-// EINVALID Field "audience" (an unknown kind); ErrNotFound (the team or
-// activity); the store's.
+// recipientsPage is how many members Recipients reads a round trip.
+const recipientsPage = 1000
+
+// Recipients resolves aud in the scope's community as of now, reading the
+// members recipientsPage at a time (never the whole community in one read,
+// and holding only the audience's members). Errors: EINVALID Field
+// "audience" (an unknown kind); ErrNotFound (the team or activity); the
+// store's.
 func (s *Broadcasts) Recipients(ctx context.Context, sc *Scope, aud Audience) (Recipients, error) {
 	comm := sc.Community
-	all, err := s.store.Members(ctx, comm.ID)
-	if err != nil {
-		return Recipients{}, fmt.Errorf("members of %s: %w", comm.ID, err)
-	}
 	var in func(m ll.Member) bool
 	switch aud.Kind {
 	case AudienceAll:
@@ -179,30 +183,39 @@ func (s *Broadcasts) Recipients(ctx context.Context, sc *Scope, aud Audience) (R
 		}
 		in = memberSet(ids)
 	case AudienceBelow, AudienceNoPost:
-		st, err := s.standings(ctx, sc, all)
+		st, err := s.standings(ctx, sc)
 		if err != nil {
 			return Recipients{}, err
 		}
 		if aud.Kind == AudienceBelow {
-			in = func(m ll.Member) bool { s := st[m.ID]; return s.Total < s.Minimum }
+			in = func(m ll.Member) bool { s := st(m); return s.Total < s.Minimum }
 		} else {
-			in = func(m ll.Member) bool { s := st[m.ID]; return s.Posts < s.PostMinimum }
+			in = func(m ll.Member) bool { s := st(m); return s.Posts < s.PostMinimum }
 		}
 	default:
 		return Recipients{}, ll.Invalid("audience", "unknown audience")
 	}
 	var r Recipients
-	for _, m := range all {
-		if !m.Active() || !in(m) {
-			continue
+	for offset := 0; ; {
+		page, total, err := s.store.MembersPage(ctx, comm.ID, offset, recipientsPage)
+		if err != nil {
+			return Recipients{}, fmt.Errorf("members of %s: %w", comm.ID, err)
 		}
-		if m.TelegramID == 0 || m.Unreachable {
-			r.Skipped++
-			continue
+		for _, m := range page {
+			if !m.Active() || !in(m) {
+				continue
+			}
+			if m.TelegramID == 0 || m.Unreachable {
+				r.Skipped++
+				continue
+			}
+			r.To = append(r.To, m)
 		}
-		r.To = append(r.To, m)
+		offset += len(page)
+		if len(page) == 0 || offset >= total {
+			return r, nil
+		}
 	}
-	return r, nil
 }
 
 // memberSet is membership in a list of member ids.
@@ -214,9 +227,9 @@ func memberSet(ids []string) func(ll.Member) bool {
 	return func(m ll.Member) bool { return set[m.ID] }
 }
 
-// standings computes this year's standing of every active member of the
-// scope's community, from the community's ledger in one read.
-func (s *Broadcasts) standings(ctx context.Context, sc *Scope, members []ll.Member) (map[string]ll.Standing, error) {
+// standings returns this year's standing of an active member of the
+// scope's community, from the community's ledger read once here.
+func (s *Broadcasts) standings(ctx context.Context, sc *Scope) (func(ll.Member) ll.Standing, error) {
 	comm := sc.Community
 	parts, claims, err := s.store.CommunityLedger(ctx, comm.ID)
 	if err != nil {
@@ -234,13 +247,9 @@ func (s *Broadcasts) standings(ctx context.Context, sc *Scope, members []ll.Memb
 	for _, cl := range claims {
 		claimsOf[cl.Member] = append(claimsOf[cl.Member], cl)
 	}
-	out := make(map[string]ll.Standing, len(members))
-	for _, m := range members {
-		if m.Active() {
-			out[m.ID] = ll.ComputeStanding(byMember[m.ID], year, ll.PostsHeldAt(claimsOf[m.ID], sc.Now), comm)
-		}
-	}
-	return out, nil
+	return func(m ll.Member) ll.Standing {
+		return ll.ComputeStanding(byMember[m.ID], year, ll.PostsHeldAt(claimsOf[m.ID], sc.Now), comm)
+	}, nil
 }
 
 // Draft is a broadcast to confirm: its new id, audience and text, and whom
