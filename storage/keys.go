@@ -344,7 +344,8 @@ func (k keys) prDue() string     { return k.presenter() + prDue }
 //	<b>aud                          hash    "a:" (all), "u:<unit>", "b:<building>", "s:<skill>" (lowered)
 //	                                        -> active members with it; "~" before a field: those of them
 //	                                        who cannot be reached (no Telegram id, or unreach); "_v" once
-//	                                        built (RebuildAudienceCounts). Kept by counted (scripts.go)
+//	                                        built, "_c" the number of changes (RebuildAudienceCounts).
+//	                                        Kept by counted and caller (scripts.go)
 //	<b>bx:<broadcast id>            string  the text of a broadcast that carries an object, for its
 //	                                        buttons' edits; expires after 30 days
 const (
