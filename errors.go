@@ -174,3 +174,9 @@ const (
 // MaxPendingServices is how many service records one member may have
 // awaiting approval at once (SPEC §9, bounded per person).
 const MaxPendingServices = 20
+
+// Reasons of broadcasts that act (SPEC section 10): a broadcast carrying an
+// activity, post or need.
+const (
+	ReasonAttachLater = "attach_later" // (with ECONFLICT) that kind of object cannot be attached to a broadcast yet (needs)
+)

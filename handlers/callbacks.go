@@ -28,6 +28,8 @@ import (
 //	pg:sv:2           page 2 of the service records awaiting approval (committee)
 //	pg:m:2:<query>    page 2 of the member search for <query> (committee)
 //	f:<n>:<step>:<v>  value v for step <step> of the guided flow with nonce <n>
+//	ba:<b>:A7         the button of activity A7 (or post P3) on the message of broadcast
+//	                  <community>-<b> (attach.go): sign up (claim), and edit that message
 //
 // Ids must be in canonical form (P3, not p3 or P03), so that decoding and
 // encoding again gives back the same text. Data is only ever a hint of what
@@ -55,6 +57,7 @@ const (
 	cbDecline   = "pd"
 	cbPage      = "pg"
 	cbFlow      = "f"
+	cbActs      = "ba" // a broadcast's attached object (attach.go)
 )
 
 // Paged lists.
@@ -93,6 +96,8 @@ func (cb callback) encode() string {
 		return cbFlow + ":" + cb.nonce + ":" + cb.step + ":" + cb.value
 	case cbConfirm, cbDecline:
 		return cb.kind + ":" + cb.id + ":" + cb.who
+	case cbActs:
+		return cbActs + ":" + cb.value + ":" + cb.id
 	}
 	return cb.kind + ":" + cb.id
 }
@@ -165,6 +170,8 @@ func decodeCallback(s string) (callback, bool) {
 			return callback{}, false
 		}
 		cb.nonce, cb.step, cb.value = parts[0], parts[1], parts[2]
+	case cbActs:
+		return decodeActs(rest)
 	default:
 		return callback{}, false
 	}
@@ -260,6 +267,8 @@ func (c *call) onCallback() []ll.Reply {
 		return withToast(c.decideClaim(cb.id, cb.who, cb.kind == cbConfirm))
 	case cbPage:
 		return c.pagePress(cb)
+	case cbActs:
+		return c.actsPress(cb)
 	case cbFlow:
 		return c.flowPress(cb)
 	}

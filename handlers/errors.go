@@ -135,6 +135,8 @@ func (c *call) errorText(err error, subject string) string {
 			return c.t("error.import_running")
 		case ll.ReasonLocationOnly:
 			return c.t("error.location_only")
+		case ll.ReasonAttachLater:
+			return c.t("actbc.attach_later")
 		}
 		return c.t("error.conflict")
 	case ll.EINVALID:

@@ -59,6 +59,7 @@ func TestEveryRefusalHasItsMessage(t *testing.T) {
 		ll.Refuse(ll.ECONFLICT, ll.ReasonImported),
 		ll.Refuse(ll.ECONFLICT, ll.ReasonImportRunning),
 		ll.Refuse(ll.ECONFLICT, ll.ReasonLocationOnly),
+		ll.Refuse(ll.ECONFLICT, ll.ReasonAttachLater), // broadcasts that act (SPEC §10)
 	}
 	listed := map[string]bool{}
 	for _, e := range refusals {

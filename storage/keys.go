@@ -362,3 +362,20 @@ const (
 func (k keys) statementKeys() string               { return k.prefix + "stkeys" }
 func (k keys) statement(c, id string) string       { return k.base(c) + sufStatement + id }
 func (k keys) memberStatements(c, m string) string { return k.base(c) + sufMemberStatements + m }
+
+// Keys of the audience counters and of broadcasts that act (audience.go):
+//
+//	<b>aud                          hash    "a:" (all), "u:<unit>", "b:<building>", "s:<skill>" (lowered)
+//	                                        -> active members with it; "~" before a field: those of them
+//	                                        who cannot be reached (no Telegram id, or unreach); "_v" once
+//	                                        built, "_c" the number of changes (RebuildAudienceCounts).
+//	                                        Kept by counted and caller (scripts.go)
+//	<b>bx:<broadcast id>            string  the text of a broadcast that carries an object, for its
+//	                                        buttons' edits; expires after 30 days
+const (
+	sufAudience = "aud"
+	sufBcNote   = "bx:"
+)
+
+func (k keys) audience(c string) string          { return k.base(c) + sufAudience }
+func (k keys) bcNote(c, broadcast string) string { return k.base(c) + sufBcNote + broadcast }

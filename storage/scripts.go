@@ -107,6 +107,61 @@ local function indexed(b, mid, m, skills, d)
   redis.call('APPEND', key, table.concat(f, '\t') .. '\1' .. n .. '\n')
 end
 
+-- The audience counters (SPEC section 13, audience.go): hash aud of field
+-- kind:value -> active members, and ~kind:value -> those of them who
+-- cannot be reached (no Telegram id, or unreach), for kinds a (all, no
+-- value), u (unit), b (building) and s (skill; each lowered skill once);
+-- _c counts the changes (for RebuildAudienceCounts). counted keeps them
+-- with the others; a change of tg or unreach alone calls audienceCounted
+-- around it.
+local SUF_AUD = '` + sufAudience + `'
+
+-- audLower lowers as the counts compare, strings.EqualFold against an
+-- argument of ASCII and caseless characters: ASCII's lowering, and the
+-- two other letters that fold to ASCII ones, KELVIN SIGN and LONG S.
+local function audLower(s)
+  s = string.gsub(s, '\226\132\170', 'k')
+  s = string.gsub(s, '\197\191', 's')
+  return string.lower(s)
+end
+
+-- audienceFields are the counter fields of member mid and whether it is
+-- out of reach, nil for a member who is not active.
+local function audienceFields(b, mid)
+  local m = redis.call('HMGET', mkey(b, mid), 'status', 'unit', 'bldg', 'skills', 'tg', 'unreach')
+  if m[1] ~= 'active' then return nil end
+  local f = {'a:'}
+  if m[2] then f[#f + 1] = 'u:' .. audLower(m[2]) end
+  if m[3] then f[#f + 1] = 'b:' .. audLower(m[3]) end
+  local skills = decoded(m[4])
+  if type(skills) == 'table' then
+    local seen = {}
+    for _, sk in ipairs(skills) do
+      if type(sk) == 'string' then
+        local l = audLower(sk)
+        if not seen[l] then seen[l] = true; f[#f + 1] = 's:' .. l end
+      end
+    end
+  end
+  return f, (not m[5]) or m[5] == '' or (m[6] and true or false)
+end
+
+local function audienceCounted(b, mid, d)
+  local f, away = audienceFields(b, mid)
+  if not f then return end
+  local key = b .. SUF_AUD
+  redis.call('HINCRBY', key, '_c', 1)
+  for _, field in ipairs(f) do
+    if redis.call('HINCRBY', key, field, d) <= 0 then redis.call('HDEL', key, field) end
+    if away and redis.call('HINCRBY', key, '~' .. field, d) <= 0 then redis.call('HDEL', key, '~' .. field) end
+  end
+end
+
+-- memberOf splits a member's key into the community's base and the id.
+local function memberOf(key)
+  return string.match(key, '^(.*)' .. SUF_MEMBER .. '(M%d+)$')
+end
+
 -- counted adds (d = 1) or takes away (d = -1) the unit and skills of member
 -- mid, and the member in the search index, if it is active: called before
 -- and after a change.
@@ -118,6 +173,7 @@ local function counted(b, mid, d)
   local skills = decoded(m[3])
   bumpSkills(b, skills, d)
   indexed(b, mid, m, skills, d)
+  audienceCounted(b, mid, d)
 end
 
 -- postCounted adds or takes away the skills of a post's JSON j if it is open.
@@ -200,7 +256,12 @@ end
 local function caller(key, tg)
   local m = redis.call('HMGET', key, 'status', 'tg', 'unreach')
   if m[1] ~= 'active' or m[2] ~= tg then return {'notmember'} end
-  if m[3] then redis.call('HDEL', key, 'unreach') end
+  if m[3] then
+    local b, mid = memberOf(key)
+    if b then audienceCounted(b, mid, -1) end
+    redis.call('HDEL', key, 'unreach')
+    if b then audienceCounted(b, mid, 1) end
+  end
   return nil
 end
 `
@@ -271,11 +332,13 @@ if inv[1] then
   if (inv[4] and inv[4] ~= tg) or (m[2] and m[2] ~= tg) then return {'conflict', 'used'} end
   if curActive and cur ~= mid then return {'conflict', 'registered'} end
   if m[1] ~= 'active' then return {'conflict', 'inactive'} end
+  counted(b, mid, -1)
   redis.call('HSET', mkey(b, mid), 'tg', tg)
   redis.call('HSET', KEYS[3], tg, mid)
   redis.call('HSET', KEYS[2], 'used', tg)
 elseif curActive then
   mid = cur
+  counted(b, mid, -1)
 else
   local n = redis.call('HINCRBY', KEYS[5], 'M', 1)
   mid = 'M' .. n
@@ -286,7 +349,6 @@ else
   if inv[2] then redis.call('HSET', KEYS[2], 'used', tg) end
 end
 if not curActive or cur ~= mid then audit(b, ARGV[9], ARGV[10], mid) end
-counted(b, mid, -1)
 local key = mkey(b, mid)
 hsetNonEmpty(key, 'name', ARGV[4])
 hsetNonEmpty(key, 'unit', ARGV[5])
@@ -392,7 +454,10 @@ return {'ok', m[2] or ''}
 // removes) a field of the member if the member belongs to that telegram user.
 var memberFieldScript = script(`
 if redis.call('HGET', KEYS[1], 'tg') ~= ARGV[1] then return {'noop'} end
+local b, mid = memberOf(KEYS[1])
+if b then audienceCounted(b, mid, -1) end
 hset(KEYS[1], ARGV[2], ARGV[3])
+if b then audienceCounted(b, mid, 1) end
 return {'ok'}
 `)
 
