@@ -174,3 +174,10 @@ const (
 // MaxPendingServices is how many service records one member may have
 // awaiting approval at once (SPEC §9, bounded per person).
 const MaxPendingServices = 20
+
+// Reasons of waitlists and confirm-or-release (SPEC section 10).
+const (
+	ReasonNoOffer     = "no_offer"      // (with ECONFLICT) the seat offer expired, was passed on or is not the member's
+	ReasonNotSignedUp = "not_signed_up" // (with ECONFLICT) the member is not signed up for the activity (confirm, can't come)
+	ReasonUnlimited   = "unlimited"     // (with ECONFLICT) the activity has no capacity limit: no waitlist, sign up instead
+)
