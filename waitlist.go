@@ -70,3 +70,33 @@ type WaitlistState struct {
 	Confirmed      map[string]time.Time // members signed up who answered "I'll come", and when
 	NoShowsCounted bool                 // the no-shows of the activity were counted (after its check-in closed)
 }
+
+// SeatOffered is the outcome of a sign-up by a member a seat is offered to
+// who has not taken it yet (JoinWaitlist): [Take the seat] takes it.
+const SeatOffered SignUpOutcome = "offered"
+
+// WaitStep is what one waitlist step in the store did: its Status (one of
+// the Step constants), the member's place on the waitlist when they have
+// one (from 1), the activity's sign-ups and capacity after the step, and
+// the seats it offered to others in the same step (to tell them).
+type WaitStep struct {
+	Status   string
+	Position int
+	Signups  int
+	Capacity int
+	Offers   []Offer
+}
+
+// Statuses of a WaitStep.
+const (
+	StepOK        = "ok"        // done: joined the waitlist, took the seat
+	StepHeld      = "held"      // nothing changed: on the waitlist, or signed up, already
+	StepSigned    = "signed"    // (join) signed up already
+	StepOffered   = "offered"   // (join) a seat is offered to them now
+	StepRoom      = "room"      // (join) the activity has a seat for them: sign up instead
+	StepUnlimited = "unlimited" // (join) no capacity limit: sign up instead
+	StepWithdrew  = "withdrew"  // (release) their sign-up went
+	StepPassed    = "passed"    // (release) they passed the seat offered to them
+	StepLeft      = "left"      // (release) they left the waitlist
+	StepNoop      = "noop"      // (release) they held nothing
+)

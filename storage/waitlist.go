@@ -308,21 +308,9 @@ func offers(community string, r []any, i int) []ll.Offer {
 	return out
 }
 
-// WaitResult is what a waitlist step did: the status of the script
-// (see each method), the member's place on the waitlist when it has one,
-// the activity's sign-ups and capacity after the step, and the seats it
-// offered to others (to tell them).
-type WaitResult struct {
-	Status   string
-	Position int
-	Signups  int
-	Capacity int
-	Offers   []ll.Offer
-}
-
-func (s *Store) waitStep(ctx context.Context, op string, sc *redis.Script, community, activityID, memberID string, now time.Time) (WaitResult, error) {
+func (s *Store) waitStep(ctx context.Context, op string, sc *redis.Script, community, activityID, memberID string, now time.Time) (ll.WaitStep, error) {
 	if err := checkActivityMember(community, activityID, memberID); err != nil {
-		return WaitResult{}, err
+		return ll.WaitStep{}, err
 	}
 	if now.IsZero() {
 		now = s.now()
@@ -330,15 +318,15 @@ func (s *Store) waitStep(ctx context.Context, op string, sc *redis.Script, commu
 	st, rest, err := s.run(ctx, op, sc, []string{s.k.act(community, activityID), s.k.member(community, memberID)},
 		s.settleArgs(community, activityID, memberID, now)...)
 	if err != nil {
-		return WaitResult{}, err
+		return ll.WaitStep{}, err
 	}
 	ids := map[string]string{"activity": activityID, "member": memberID}
 	switch st {
 	case "notfound", "notmember", "conflict":
-		return WaitResult{}, ledgerError(op, st, rest, ids)
+		return ll.WaitStep{}, ledgerError(op, st, rest, ids)
 	}
 	pos, _ := strconv.Atoi(str(rest, 0))
-	return WaitResult{Status: st, Position: pos, Signups: int(num(rest, 1)), Capacity: int(num(rest, 2)),
+	return ll.WaitStep{Status: st, Position: pos, Signups: int(num(rest, 1)), Capacity: int(num(rest, 2)),
 		Offers: offers(community, rest, 3)}, nil
 }
 
@@ -349,7 +337,7 @@ func (s *Store) waitStep(ctx context.Context, op string, sc *redis.Script, commu
 // sign up instead), "unlimited" (no capacity: sign up). Errors: ErrNotFound
 // (activity or member), ErrNotMember, ECONFLICT ReasonCancelled or
 // ReasonEnded.
-func (s *Store) JoinWaitlist(ctx context.Context, community, activityID, memberID string, now time.Time) (WaitResult, error) {
+func (s *Store) JoinWaitlist(ctx context.Context, community, activityID, memberID string, now time.Time) (ll.WaitStep, error) {
 	return s.waitStep(ctx, fmt.Sprintf("join waitlist of %s/%s for %s", community, activityID, memberID),
 		joinWaitlistScript, community, activityID, memberID, now)
 }
@@ -360,7 +348,7 @@ func (s *Store) JoinWaitlist(ctx context.Context, community, activityID, memberI
 // place on the waitlist) or "noop" (none of these). Offers are the seats
 // offered to others in the same step, each made exactly once. Errors:
 // ErrNotFound.
-func (s *Store) Release(ctx context.Context, community, activityID, memberID string, now time.Time) (WaitResult, error) {
+func (s *Store) Release(ctx context.Context, community, activityID, memberID string, now time.Time) (ll.WaitStep, error) {
 	return s.waitStep(ctx, fmt.Sprintf("release %s from %s/%s", memberID, community, activityID),
 		releaseScript, community, activityID, memberID, now)
 }
@@ -373,10 +361,10 @@ func (s *Store) Release(ctx context.Context, community, activityID, memberID str
 // ReasonCancelled, ReasonEnded; EFULL ReasonActivity when the capacity was
 // lowered below the seats held (the offer is gone); ErrNotFound,
 // ErrNotMember.
-func (s *Store) TakeSeat(ctx context.Context, community, activityID, memberID string, now time.Time) (WaitResult, error) {
+func (s *Store) TakeSeat(ctx context.Context, community, activityID, memberID string, now time.Time) (ll.WaitStep, error) {
 	op := fmt.Sprintf("take seat of %s/%s for %s", community, activityID, memberID)
 	if err := checkActivityMember(community, activityID, memberID); err != nil {
-		return WaitResult{}, err
+		return ll.WaitStep{}, err
 	}
 	if now.IsZero() {
 		now = s.now()
@@ -384,9 +372,9 @@ func (s *Store) TakeSeat(ctx context.Context, community, activityID, memberID st
 	st, rest, err := s.run(ctx, op, takeSeatScript, []string{s.k.act(community, activityID), s.k.member(community, memberID)},
 		s.settleArgs(community, activityID, memberID, now)...)
 	if err != nil {
-		return WaitResult{}, err
+		return ll.WaitStep{}, err
 	}
-	r := WaitResult{Status: st, Signups: int(num(rest, 1)), Capacity: int(num(rest, 2)), Offers: offers(community, rest, 3)}
+	r := ll.WaitStep{Status: st, Signups: int(num(rest, 1)), Capacity: int(num(rest, 2)), Offers: offers(community, rest, 3)}
 	switch st {
 	case "ok", "held":
 		return r, nil
@@ -395,7 +383,7 @@ func (s *Store) TakeSeat(ctx context.Context, community, activityID, memberID st
 	case "full":
 		return r, &ll.Error{Code: ll.EFULL, Detail: ll.ReasonActivity, Message: fmt.Sprintf("activity %s is full", activityID)}
 	}
-	return WaitResult{}, ledgerError(op, st, rest, map[string]string{"activity": activityID, "member": memberID})
+	return ll.WaitStep{}, ledgerError(op, st, rest, map[string]string{"activity": activityID, "member": memberID})
 }
 
 // SweepOffers settles, at now, every activity of the community with a

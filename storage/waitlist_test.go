@@ -28,7 +28,7 @@ func waitFixture(t *testing.T, n, capacity int) (*storage.Store, ll.Activity) {
 	return s, a
 }
 
-func join(t *testing.T, s *storage.Store, a ll.Activity, m string, at time.Time) storage.WaitResult {
+func join(t *testing.T, s *storage.Store, a ll.Activity, m string, at time.Time) ll.WaitStep {
 	t.Helper()
 	r, err := s.JoinWaitlist(ctx, "dongan", a.ID, m, at)
 	if err != nil {
