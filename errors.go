@@ -179,5 +179,4 @@ const MaxPendingServices = 20
 const (
 	ReasonNoOffer     = "no_offer"      // (with ECONFLICT) the seat offer expired, was passed on or is not the member's
 	ReasonNotSignedUp = "not_signed_up" // (with ECONFLICT) the member is not signed up for the activity (confirm, can't come)
-	ReasonUnlimited   = "unlimited"     // (with ECONFLICT) the activity has no capacity limit: no waitlist, sign up instead
 )

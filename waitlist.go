@@ -100,3 +100,11 @@ const (
 	StepLeft      = "left"      // (release) they left the waitlist
 	StepNoop      = "noop"      // (release) they held nothing
 )
+
+// Message is the outbox message of the offer, saying r: its id is
+// MessageID (queued once, whoever queues it), it is dropped undelivered
+// once the offer expires, and quiet hours do not hold it.
+func (o Offer) Message(r Reply) OutMessage {
+	return OutMessage{ID: o.MessageID(), ChatID: o.TelegramID, Reply: r, Kind: OutSeatOffer,
+		Community: o.Community, Member: o.Member, Expires: o.Expires, Lang: o.Language}
+}

@@ -19,6 +19,7 @@ type Store interface {
 	LedgerStore
 	LookupStore
 	PresenterStore
+	WaitlistStore
 }
 
 // App holds the feature services every front end calls. Committee actions
@@ -40,6 +41,7 @@ type App struct {
 	Ledger     *Ledger
 	Lookups    *Lookups
 	Presenter  *Presenter
+	Waitlist   *Waitlist // SPEC section 10
 }
 
 // New returns the services over store.
@@ -61,5 +63,6 @@ func New(store Store) *App {
 		Ledger:     &Ledger{store: store},
 		Lookups:    &Lookups{store: store},
 		Presenter:  &Presenter{store: store, access: access},
+		Waitlist:   &Waitlist{store: store},
 	}
 }

@@ -52,6 +52,7 @@ func init() {
 		{"en": enBot, "zh": zhBot},
 		{"en": enChart, "zh": zhChart},
 		{"en": enPresent, "zh": zhPresent},
+		{"en": enWaitlist, "zh": zhWaitlist},
 	} {
 		for lang, msgs := range parts {
 			if messages[lang] == nil {
