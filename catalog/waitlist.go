@@ -67,5 +67,5 @@ var zhWaitlist = map[string]string{
 	"roster.offered":          "🎟 名额保留至 %s",
 	"roster.waiting":          "%d. %s",
 	"error.no_offer":          "目前没有为您保留的 %s 名额：保留已过期或已顺延给下一位候补。发送 /waitlist %[1]s 可重新候补。",
-	"error.not_signed_up":     "您（已）未报名 %s。/activities 可查看可报名的活动。",
+	"error.not_signed_up":     "您未报名 %s（或已取消报名）。/activities 可查看可报名的活动。",
 }
