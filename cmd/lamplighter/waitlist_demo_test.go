@@ -14,13 +14,13 @@ func TestDemoWaitlist(t *testing.T) {
 		t.Fatalf("demo: exit %d, stderr:\n%s\nstdout:\n%s", code, stderr, stdout)
 	}
 	for _, want := range []string{
-		"/withdraw A1",   // the banner's hint
-		"3/3",            // A1 is full
-		"您已取消报名 A1",      // M1 withdrew
-		"→ M4",           // the offer, to M4
-		"空出一个名额：A1",      // its text
-		"名额已归您",          // M4 took it
-		"候补第 <b>1</b> 位", // M6 is first on the waitlist now
+		"/withdraw A1", // the banner's hint
+		"3/3",          // A1 is full
+		"您已取消报名 A1",    // M1 withdrew
+		"→ M4",         // the offer, to M4
+		"空出一个名额：A1",    // its text
+		"名额已归您",        // M4 took it
+		"候补第 1 位",      // M6 is first on the waitlist now
 	} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, stdout)
