@@ -189,15 +189,19 @@ func (w *Waitlist) Take(ctx context.Context, ac Actor, id string) (SignUpResult,
 	if st.Status == ll.StepHeld {
 		r.Outcome = ll.AlreadySignedUp
 	}
+	if err != nil && len(st.Offers) == 0 {
+		return r, err
+	}
+	// Signed up, or refused after passing an expired offer on: the
+	// activity words the result and the offers made.
+	a, aerr := w.store.Activity(ctx, m.Community, id)
+	if aerr == nil {
+		r.Activity = memberView(a)
+	}
 	if err != nil {
 		return r, err
 	}
-	a, err := w.store.Activity(ctx, m.Community, id)
-	if err != nil {
-		return r, err
-	}
-	r.Activity = memberView(a)
-	return r, nil
+	return r, aerr
 }
 
 // Confirm is [✅ I'll come] on the reminder: it records that the actor,

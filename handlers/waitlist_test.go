@@ -104,3 +104,23 @@ func TestRosterConfirmedNoShows(t *testing.T) {
 		t.Errorf("audit = %s, want the offer (by M4's can't come) and the no-shows (system)", got)
 	}
 }
+
+// TestExpiredOfferPressPassesOn: a press of [Take the seat] after the offer
+// expired (before any sweep) says so and offers the seat to the next one
+// waiting, in the same step.
+func TestExpiredOfferPressPassesOn(t *testing.T) {
+	e := waitEnv(t, 1)
+	e.send(alice, "/signup A1")
+	e.send(stranger, "/waitlist A1")
+	e.send(lin, "/waitlist A1")
+	if rs := e.send(alice, "/withdraw A1"); len(to(rs, stranger.id)) != 1 {
+		t.Fatalf("withdraw offered no seat to Stranger: %+v", rs)
+	}
+	e.now = e.now.Add(ll.OfferWindow)
+	rs := e.press(stranger, "ts:A1")
+	wantIn(t, "expired", rs, "No seat of A1 is offered to you now")
+	if offer := to(rs, lin.id); len(offer) != 1 || !hasButtonData(offer, "ts:A1") {
+		t.Fatalf("the expired offer was not passed on to Lin: %+v", rs)
+	}
+	wantIn(t, "lin takes", e.press(lin, "ts:A1"), "名额已归您", "1/1")
+}
