@@ -33,6 +33,7 @@ var enWaitlist = map[string]string{
 	"roster.offered":          "🎟 seat offered until %s",
 	"roster.waiting":          "%d. %s",
 	"error.no_offer":          "No seat of %s is offered to you now: the offer expired or was passed on to the next on the waitlist. /waitlist %[1]s puts you back on it.",
+	"waitlist.cancel_told":    "❌ <b>%s</b> %s (%s), which you were waiting for, is cancelled: the waitlist is closed.",
 	"error.not_signed_up":     "You are not signed up for %s (any more). /activities shows what you can sign up for.",
 }
 
@@ -67,5 +68,6 @@ var zhWaitlist = map[string]string{
 	"roster.offered":          "🎟 名额保留至 %s",
 	"roster.waiting":          "%d. %s",
 	"error.no_offer":          "目前没有为您保留的 %s 名额：保留已过期或已顺延给下一位候补。发送 /waitlist %[1]s 可重新候补。",
+	"waitlist.cancel_told":    "❌ 您候补的 <b>%s</b> %s（%s）已取消，候补随之结束。",
 	"error.not_signed_up":     "您未报名 %s（或已取消报名）。/activities 可查看可报名的活动。",
 }

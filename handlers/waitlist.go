@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -267,4 +268,41 @@ func (c *call) waitlistPress(cb callback) []ll.Reply {
 		rs = c.release(cb.id, true)
 	}
 	return withToast(rs)
+}
+
+// waitingFor is who waits for a seat of activity id, or holds an offer of
+// one, for a cancellation to tell; nil when it cannot be read (logged).
+func (c *call) waitingFor(id string) []string {
+	w, err := c.h.app.Waitlist.State(c.ctx, c.scope, id)
+	if err != nil {
+		if !errors.Is(err, ll.ErrNotFound) {
+			c.h.log.Warn("waitlist before a cancellation", "activity", id, "err", err)
+		}
+		return nil
+	}
+	ids := make([]string, 0, len(w.Offers)+len(w.Waiting))
+	for _, o := range w.Offers {
+		ids = append(ids, o.Member)
+	}
+	return append(ids, w.Waiting...)
+}
+
+// tellWaiting tells the members who waited for a seat of the cancelled
+// activity a.
+func (c *call) tellWaiting(a ll.Activity, ids []string, reason string) []ll.Reply {
+	if len(ids) == 0 {
+		return nil
+	}
+	loc := c.scope.Community.Location()
+	told, err := c.tellMembers(c.scope.Community, ids, func(lang string) string {
+		msg := tr(lang, "waitlist.cancel_told", a.ID, a.Title, whenText(a, loc))
+		if reason != "" {
+			msg += "\n" + tr(lang, "activity.reason", reason)
+		}
+		return msg
+	})
+	if err != nil {
+		c.h.log.Warn("tell the waitlist of a cancellation", "activity", a.ID, "err", err)
+	}
+	return told
 }

@@ -124,3 +124,20 @@ func TestExpiredOfferPressPassesOn(t *testing.T) {
 	}
 	wantIn(t, "lin takes", e.press(lin, "ts:A1"), "名额已归您", "1/1")
 }
+
+// TestCancelTellsTheWaitlist: cancelling a full activity tells those
+// signed up and those waiting (or offered a seat), and clears the waitlist.
+func TestCancelTellsTheWaitlist(t *testing.T) {
+	e := waitEnv(t, 1)
+	e.send(alice, "/signup A1")
+	e.send(stranger, "/waitlist A1")
+	rs := e.send(deputy, "/cancelactivity A1 rain")
+	if len(to(rs, alice.id)) != 1 {
+		t.Errorf("the signed-up member was not told: %+v", rs)
+	}
+	if w := to(rs, stranger.id); len(w) != 1 || !strings.Contains(w[0].Text, "which you were waiting for, is cancelled") {
+		t.Errorf("the waiting member was not told: %+v", rs)
+	}
+	wantIn(t, "cancel", rs, "1 member(s) signed up were told")
+	wantIn(t, "waitlist after", e.press(stranger, "wj:A1"), "cancelled")
+}
