@@ -161,7 +161,12 @@ func seedDemo(ctx context.Context, st *storage.Store, now time.Time) (demoDistri
 // M3 and M5 hold its three seats, M4 then M6 wait. The demo starts as M1:
 // /withdraw on it shows the seat offered to M4 ("→ M4: …").
 func seedWaitlist(ctx context.Context, st *storage.Store, now time.Time, d *demoDistrict) error {
-	start := now.Add(48 * time.Hour).Truncate(time.Hour)
+	loc, err := time.LoadLocation(ll.DefaultTimeZone)
+	if err != nil {
+		return fmt.Errorf("seed activity: %w", err)
+	}
+	day := now.In(loc)
+	start := time.Date(day.Year(), day.Month(), day.Day()+2, 9, 0, 0, 0, loc) // the day after tomorrow, 09:00
 	a, err := st.CreateActivity(ctx, ll.Activity{Community: demoCommunity, Title: "楼道灯检修", Place: "19栋楼下",
 		Start: start, End: start.Add(2 * time.Hour), Capacity: 3, CreatedBy: "M2", Created: now},
 		&ll.AuditEntry{Actor: "M2", Action: "newactivity"})
