@@ -55,6 +55,9 @@ type SignUpResult struct {
 	Position int         // the member's place on the waitlist (Waitlisted), from 1
 	// Offers are the seats offered to others in the same step (to tell them).
 	Offers []ll.Offer
+	// Owed (Full, Waitlisted) is how many seats offers hold or members wait
+	// for: a full activity may show fewer sign-ups than its capacity.
+	Owed int
 }
 
 // Seats is the activity's sign-ups and capacity after the step.
@@ -94,7 +97,7 @@ func (w *Waitlist) full(ctx context.Context, m ll.Member, id string) (SignUpResu
 	if err != nil {
 		return SignUpResult{}, err
 	}
-	r := SignUpResult{Outcome: ll.Full, Activity: memberView(a)}
+	r := SignUpResult{Outcome: ll.Full, Activity: memberView(a), Owed: len(st.Offers) + len(st.Waiting)}
 	if i := slices.Index(st.Waiting, m.ID); i >= 0 {
 		r.Outcome, r.Position = ll.Waitlisted, i+1
 	}

@@ -36,7 +36,11 @@ func (c *call) signUpResult(r app.SignUpResult) []ll.Reply {
 	case ll.AlreadySignedUp:
 		return c.say("signup.already", a.ID, a.Title)
 	case ll.Full:
-		return text(c.t("waitlist.full", a.ID, escape(a.Title), rawHTML(c.signupsText(a))),
+		msg := c.t("waitlist.full", a.ID, escape(a.Title), rawHTML(c.signupsText(a)))
+		if a.Capacity > 0 && a.Signups < a.Capacity {
+			msg = c.t("waitlist.full_owed", a.ID, escape(a.Title), rawHTML(c.signupsText(a)), r.Owed)
+		}
+		return text(msg,
 			[]ll.Button{{Text: c.label("button.waitlist", a.ID), Data: callback{kind: cbWaitJoin, id: a.ID}.encode()}})
 	case ll.Waitlisted:
 		return text(c.t("waitlist.on", a.ID, escape(a.Title), r.Position, ll.OfferWindow.Hours()),

@@ -48,7 +48,7 @@ func TestWaitlistSignUpOfferTake(t *testing.T) {
 	}
 	// Not Lin's offer; a newcomer finds it still full.
 	wantIn(t, "not lin's", e.press(lin, "ts:A1"), "没有为您保留的 A1 名额")
-	wantIn(t, "bob again", e.send(bob, "/signup A1"), "is full (1/2)")
+	wantIn(t, "bob again", e.send(bob, "/signup A1"), "has no seat for you (1/2): its free seats go first to the 2 member(s)")
 	// Stranger passes: Lin is offered it.
 	rs = e.press(stranger, "tp:A1")
 	wantIn(t, "pass", rs, "You passed the seat of A1")
