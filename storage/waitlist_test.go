@@ -327,3 +327,24 @@ func TestCancelClearsWaitlist(t *testing.T) {
 		t.Errorf("SweepOffers after cancel = %v", live)
 	}
 }
+
+// TestTakeSeatChecksCapacity: an offer whose seat the committee took away
+// (capacity lowered to the sign-ups) is refused as full, and goes.
+func TestTakeSeatChecksCapacity(t *testing.T) {
+	t.Parallel()
+	s, a := waitFixture(t, 4, 2)
+	join(t, s, a, "M3", t0)
+	if r, _ := s.Release(ctx, "dongan", a.ID, "M1", t0); len(r.Offers) != 1 {
+		t.Fatalf("Release offers %v, want one to M3", r.Offers)
+	}
+	a.Capacity = 1
+	if err := s.SaveActivity(ctx, a, nil); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := s.TakeSeat(ctx, "dongan", a.ID, "M3", t0); code(err) != ll.EFULL || r.Signups != 1 {
+		t.Errorf("TakeSeat after the capacity fell = %+v, %v; want EFULL with 1 sign-up", r, err)
+	}
+	if w, _ := s.Waitlist(ctx, "dongan", a.ID); len(w.Offers) != 0 {
+		t.Errorf("offers after a refused take = %v, want none", w.Offers)
+	}
+}
