@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -308,6 +309,8 @@ func offers(community string, r []any, i int) []ll.Offer {
 	return out
 }
 
+// waitStep runs one of the scripts that settle (KEYS activity and member,
+// the common ARGV) and decodes its answer.
 func (s *Store) waitStep(ctx context.Context, op string, sc *redis.Script, community, activityID, memberID string, now time.Time) (ll.WaitStep, error) {
 	if err := checkActivityMember(community, activityID, memberID); err != nil {
 		return ll.WaitStep{}, err
@@ -471,7 +474,7 @@ func (s *Store) Waitlist(ctx context.Context, community, activityID string) (ll.
 
 // splitOffer reads an offer's value "<seq>:<expiry ms>".
 func splitOffer(v string) (int, time.Time, bool) {
-	a, b, ok := cutString(v, ':')
+	a, b, ok := strings.Cut(v, ":")
 	if !ok {
 		return 0, time.Time{}, false
 	}
@@ -480,15 +483,6 @@ func splitOffer(v string) (int, time.Time, bool) {
 		return 0, time.Time{}, false
 	}
 	return seq, fromMS(b), true
-}
-
-func cutString(s string, sep byte) (string, string, bool) {
-	for i := 0; i < len(s); i++ {
-		if s[i] == sep {
-			return s[:i], s[i+1:], true
-		}
-	}
-	return s, "", false
 }
 
 // CountNoShows counts, once the activity's check-in has closed at now, each
