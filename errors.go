@@ -180,3 +180,9 @@ const MaxPendingServices = 20
 const (
 	ReasonAttachLater = "attach_later" // (with ECONFLICT) that kind of object cannot be attached to a broadcast yet (needs)
 )
+
+// Reasons of waitlists and confirm-or-release (SPEC section 10).
+const (
+	ReasonNoOffer     = "no_offer"      // (with ECONFLICT) the seat offer expired, was passed on or is not the member's
+	ReasonNotSignedUp = "not_signed_up" // (with ECONFLICT) the member is not signed up for the activity (confirm, can't come)
+)

@@ -20,6 +20,7 @@ type Store interface {
 	LookupStore
 	PresenterStore
 	StatementsStore
+	WaitlistStore
 }
 
 // App holds the feature services every front end calls. Committee actions
@@ -44,6 +45,7 @@ type App struct {
 	// Statements issues and verifies members' statements (SPEC §11);
 	// set its Grades and PublicURL before use.
 	Statements *Statements
+	Waitlist   *Waitlist // SPEC section 10
 }
 
 // New returns the services over store.
@@ -66,5 +68,6 @@ func New(store Store) *App {
 		Lookups:    &Lookups{store: store},
 		Presenter:  &Presenter{store: store, access: access},
 		Statements: &Statements{store: store},
+		Waitlist:   &Waitlist{store: store},
 	}
 }

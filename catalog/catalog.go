@@ -54,6 +54,7 @@ func init() {
 		{"en": enPresent, "zh": zhPresent},
 		{"en": enStatement, "zh": zhStatement},
 		{"en": enActBC, "zh": zhActBC},
+		{"en": enWaitlist, "zh": zhWaitlist},
 	} {
 		for lang, msgs := range parts {
 			if messages[lang] == nil {

@@ -48,15 +48,27 @@ var attachViews = map[byte]attachView{
 			return ll.Button{Text: c.label("button.signup", a.ID, truncate(a.Title, 24)), Data: actsData(suffix, a.ID)}
 		},
 		press: func(c *call, ref string) (string, *app.Attached, bool, []ll.Reply) {
-			a, changed, err := c.h.app.Activities.SignUp(c.ctx, c.actor(), ref)
+			// What /signup does: a full activity offers its waitlist.
+			r, err := c.h.app.Waitlist.SignUp(c.ctx, c.actor(), ref)
 			if err != nil {
 				return c.refusedLine(err, ref), nil, keepAfter(err), nil
 			}
+			a := r.Activity
 			now := &app.Attached{Ref: a.ID, Activity: &a}
-			if !changed {
+			switch r.Outcome {
+			case ll.AlreadySignedUp:
 				return c.t("actbc.already_in", c.signupsText(a)), now, false, nil
+			case ll.SignedUp:
+				return c.t("actbc.signed_up", c.signupsText(a)), now, false, nil
 			}
-			return c.t("actbc.signed_up", c.signupsText(a)), now, false, nil
+			// Full, waiting, or a seat offered to the presser: the edit says
+			// so, and the waitlist's own message carries its buttons.
+			extra := c.signUpResult(r)
+			line := ""
+			if len(extra) > 0 {
+				line = extra[0].Text
+			}
+			return line, now, r.Outcome == ll.Full, extra
 		},
 	},
 	'P': {

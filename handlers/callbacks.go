@@ -30,6 +30,11 @@ import (
 //	f:<n>:<step>:<v>  value v for step <step> of the guided flow with nonce <n>
 //	ba:<b>:A7         the button of activity A7 (or post P3) on the message of broadcast
 //	                  <community>-<b> (attach.go): sign up (claim), and edit that message
+//	wj:A7             join the waitlist of the full activity A7 (SPEC section 10)
+//	ts:A7             take the seat of A7 offered to the presser
+//	tp:A7             pass the seat of A7 offered to the presser on to the next waiting
+//	cy:A7             "I'll come" to A7 (the 24-hour reminder)
+//	cn:A7             "can't come" to A7: withdraws the presser's sign-up, the seat is offered on
 //
 // Ids must be in canonical form (P3, not p3 or P03), so that decoding and
 // encoding again gives back the same text. Data is only ever a hint of what
@@ -58,6 +63,15 @@ const (
 	cbPage      = "pg"
 	cbFlow      = "f"
 	cbActs      = "ba" // a broadcast's attached object (attach.go)
+)
+
+// Callback kinds of waitlists and confirm-or-release (SPEC section 10).
+const (
+	cbWaitJoin = "wj"
+	cbTakeSeat = "ts"
+	cbPassSeat = "tp"
+	cbComing   = "cy"
+	cbCantCome = "cn"
 )
 
 // Paged lists.
@@ -125,6 +139,11 @@ func decodeCallback(s string) (callback, bool) {
 		}
 		cb.id = rest
 	case cbSignUp, cbWithdraw, cbPresent:
+		if ll.NormalizeID('A', rest) != rest {
+			return callback{}, false
+		}
+		cb.id = rest
+	case cbWaitJoin, cbTakeSeat, cbPassSeat, cbComing, cbCantCome:
 		if ll.NormalizeID('A', rest) != rest {
 			return callback{}, false
 		}
@@ -265,6 +284,8 @@ func (c *call) onCallback() []ll.Reply {
 			return c.toastErr(err, "")
 		}
 		return withToast(c.decideClaim(cb.id, cb.who, cb.kind == cbConfirm))
+	case cbWaitJoin, cbTakeSeat, cbPassSeat, cbComing, cbCantCome:
+		return c.waitlistPress(cb)
 	case cbPage:
 		return c.pagePress(cb)
 	case cbActs:

@@ -47,6 +47,8 @@ func init() {
 		{name: "activities", level: member, run: (*call).activities, menu: true},
 		{name: "signup", level: member, run: (*call).cmdSignUp, menu: true},
 		{name: "withdraw", level: member, run: (*call).cmdWithdraw, needArgs: true, menu: true},
+		{name: "waitlist", level: member, run: (*call).cmdWaitlist, needArgs: true, menu: true},
+		{name: "take", level: member, run: (*call).cmdTake, needArgs: true},
 		{name: "checkin", level: member, run: (*call).cmdCheckIn, menu: true},
 		{name: "log", level: member, run: (*call).logService, needArgs: true, menu: true},
 		{name: "forgetme", level: member, run: (*call).forgetMe, menu: true},

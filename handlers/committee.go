@@ -299,7 +299,7 @@ func (c *call) memberCard() []ll.Reply {
 	if err != nil {
 		return c.fail(err, arg)
 	}
-	return append(text(c.card(cd, true)), c.yearEntries(cd)...)
+	return append(text(c.card(cd, true)+c.noShowLine(cd.Member.ID)), c.yearEntries(cd)...)
 }
 
 // audit shows the last n entries of the community's audit log.

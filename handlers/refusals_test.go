@@ -60,6 +60,8 @@ func TestEveryRefusalHasItsMessage(t *testing.T) {
 		ll.Refuse(ll.ECONFLICT, ll.ReasonImportRunning),
 		ll.Refuse(ll.ECONFLICT, ll.ReasonLocationOnly),
 		ll.Refuse(ll.ECONFLICT, ll.ReasonAttachLater), // broadcasts that act (SPEC §10)
+		ll.Refuse(ll.ECONFLICT, ll.ReasonNoOffer),     // waitlists (SPEC section 10)
+		ll.Refuse(ll.ECONFLICT, ll.ReasonNotSignedUp),
 	}
 	listed := map[string]bool{}
 	for _, e := range refusals {

@@ -288,6 +288,9 @@ func (s *Scheduler) community(ctx context.Context, c ll.Community, now time.Time
 			errs = append(errs, err)
 		}
 	}
+	if err := s.waitlists(ctx, sn); err != nil { // seat offers and no-shows (offers.go)
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 

@@ -379,3 +379,29 @@ const (
 
 func (k keys) audience(c string) string          { return k.base(c) + sufAudience }
 func (k keys) bcNote(c, broadcast string) string { return k.base(c) + sufBcNote + broadcast }
+
+// Waitlists, seat offers, confirmations and no-shows (SPEC section 10,
+// waitlist.go), under the community's base <b>:
+//
+//	<b>wl:<A>                       zset    members waiting for a seat, score = when they joined (unix ms)
+//	<b>off:<A>                      hash    member id -> "<seq>:<expiry unix ms>": the seats offered now;
+//	                                        an offer holds its seat (seats = sign-ups + offers ≤ cap);
+//	                                        seq numbers the activity's offers (field oq of a:<A>)
+//	<b>cf:<A>                       hash    member id -> when (unix ms) they answered "I'll come"; goes
+//	                                        with their sign-up
+//	<b>wlacts                       zset    ids of the activities with a waitlist or an offer (score 0):
+//	                                        what SweepOffers settles
+//	<b>noshows                      hash    member id -> number of activities they signed up for and
+//	                                        did not come to, counted once per activity
+//	<b>a:<A> (waitlist)             hash    more fields of the activity: oq (last offer's seq), ns ("1"
+//	                                        once its no-shows were counted)
+const (
+	sufWaitlist  = "wl:"
+	sufOffers    = "off:"
+	sufConfirmed = "cf:"
+	sufWaitActs  = "wlacts"
+	sufNoShows   = "noshows"
+)
+
+func (k keys) waitActs(c string) string { return k.base(c) + sufWaitActs }
+func (k keys) noShows(c string) string  { return k.base(c) + sufNoShows }

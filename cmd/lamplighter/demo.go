@@ -92,6 +92,7 @@ func demoBanner(d demoDistrict, who string) string {
 		{fmt.Sprintf("/as %d", demoAdminTG), "the district admin (/communities, /use xiyuan)"},
 		{"/lang en", "answers in English (/lang zh for Chinese)"},
 		{"/statement", "your certificate of the year: its QR code and link open the verify page in a browser"},
+		{"/withdraw " + d.Waitlisted.ID, "as M1: free your seat of the full " + d.Waitlisted.ID + "; M4, first on its waitlist, is offered it"},
 		{"/quit", "leave"},
 	} {
 		fmt.Fprintf(&b, "  %-12s %s\n", l[0], l[1])
