@@ -85,6 +85,26 @@ func TestBroadcastAttachedActivity(t *testing.T) {
 	wantIn(t, "bob's /signup after the press", rs, "already signed up")
 }
 
+// TestBroadcastAttachedFullActivity: a press on a full activity's button
+// does what /signup does: it offers the waitlist, and joining it from there
+// puts the presser on it.
+func TestBroadcastAttachedFullActivity(t *testing.T) {
+	e := withOutbox(dongan(t))
+	e.activity(ll.Activity{Title: "Lamp check", Place: "Gate", Start: testNow.Add(48 * time.Hour), Capacity: 1})
+	q := e.attachedBroadcast("all A1", "<b>4</b> recipient", "Lamp check", "Sign up A1")
+	b := broadcastButton(t, q, alice)
+	wantIn(t, "alice's press", e.press(alice, b.Data), "Signed up — 1/1")
+	rs := e.press(bob, b.Data)
+	if !rs[0].Edit || len(rs[0].Buttons) != 1 {
+		t.Errorf("bob's press on a full activity = %+v, want his message edited, [Sign up] kept", rs[0])
+	}
+	wantIn(t, "bob's press on a full activity", rs, "1/1")
+	join := button(t, rs, "waitlist")
+	rs = e.press(bob, join.Data)
+	wantIn(t, "bob joins the waitlist", rs, "<b>#1</b> on the waitlist of <b>A1</b>")
+	wantIn(t, "bob's /signup", e.send(bob, "/signup A1"), "waitlist")
+}
+
 // TestBroadcastAttachedPost: a post's card goes with [Claim]; a press
 // claims as /claim does, and a full post answers so with the count.
 func TestBroadcastAttachedPost(t *testing.T) {
