@@ -288,6 +288,9 @@ type Member struct {
 	Role        Role      `json:"role,omitempty"`
 	Unreachable bool      `json:"unreachable,omitempty"`
 	Left        time.Time `json:"left,omitempty"`
+	// UnitID is the district unit (U<n>) that Unit matched, "" when the
+	// typed unit matches none (SPEC section 11).
+	UnitID string `json:"unit_id,omitempty"`
 }
 
 // Validate reports the first problem with m's user-editable fields.

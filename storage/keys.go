@@ -338,3 +338,10 @@ const (
 
 func (k keys) presenter() string { return k.prefix + "{pr}:" }
 func (k keys) prDue() string     { return k.presenter() + prDue }
+
+// Units (SPEC section 11) are keyed in units.go: the district-wide units
+// under the hash tag {units} (<p>{units}:seq, u, names, lia, audit,
+// comms:<U>), and per community <b>um:<U>, the unit's members there, kept by
+// counted in the scripts above. Member hashes m:<M> gain the field uid (the
+// unit id their typed unit matched). Grades (evaluations.go) are
+// <b>grades:<year>.
