@@ -19,6 +19,8 @@ type Store interface {
 	LedgerStore
 	LookupStore
 	PresenterStore
+	UnitsStore
+	EvaluationsStore
 }
 
 // App holds the feature services every front end calls. Committee actions
@@ -40,26 +42,33 @@ type App struct {
 	Ledger     *Ledger
 	Lookups    *Lookups
 	Presenter  *Presenter
+	// Units and Evaluations: workplaces and the year-end grades (SPEC section 11).
+	Units       *Units
+	Evaluations *Evaluations
 }
 
 // New returns the services over store.
 func New(store Store) *App {
 	access := &Access{store: store}
-	return &App{
-		Access:     access,
-		Settings:   &Settings{store: store},
-		Members:    &Members{store: store},
-		Invites:    &Invites{store: store},
-		District:   &District{store: store},
-		Posts:      &Posts{store: store},
-		Teams:      &Teams{store: store},
-		Services:   &Services{store: store},
-		Reports:    &Reports{store: store},
-		Broadcasts: &Broadcasts{store: store},
-		Activities: &Activities{store: store},
-		CheckIns:   &CheckIns{store: store},
-		Ledger:     &Ledger{store: store},
-		Lookups:    &Lookups{store: store},
-		Presenter:  &Presenter{store: store, access: access},
+	a := &App{
+		Access:      access,
+		Settings:    &Settings{store: store},
+		Members:     &Members{store: store},
+		Invites:     &Invites{store: store},
+		District:    &District{store: store},
+		Posts:       &Posts{store: store},
+		Teams:       &Teams{store: store},
+		Services:    &Services{store: store},
+		Reports:     &Reports{store: store},
+		Broadcasts:  &Broadcasts{store: store},
+		Activities:  &Activities{store: store},
+		CheckIns:    &CheckIns{store: store},
+		Ledger:      &Ledger{store: store},
+		Lookups:     &Lookups{store: store},
+		Presenter:   &Presenter{store: store, access: access},
+		Units:       &Units{store: store},
+		Evaluations: &Evaluations{store: store, access: access},
 	}
+	a.Invites.units, a.Members.units = store, store
+	return a
 }

@@ -52,6 +52,9 @@ func (c *call) errorText(err error, subject string) string {
 		if e.Detail == ll.ReasonNoPlace {
 			return c.t("checkin.no_place")
 		}
+		if e.Detail == ll.ReasonNotGraded {
+			return c.t("eval.not_graded", or(subject, "—"))
+		}
 		if e.Detail == "claim" { // app.Posts.DecideClaim: decided already, or withdrawn
 			return c.t("error.no_claim", or(subject, "—"))
 		}
@@ -77,6 +80,8 @@ func (c *call) errorText(err error, subject string) string {
 			return c.t("error.own_entry")
 		case ll.ReasonVoider:
 			return c.t("error.voider")
+		case ll.ReasonLiaisonOnly:
+			return c.t("error.liaison_only")
 		}
 		return c.t("error.forbidden")
 	case ll.EFULL:
@@ -135,6 +140,8 @@ func (c *call) errorText(err error, subject string) string {
 			return c.t("error.import_running")
 		case ll.ReasonLocationOnly:
 			return c.t("error.location_only")
+		case ll.ReasonEvalClosed:
+			return c.t("eval.closed")
 		}
 		return c.t("error.conflict")
 	case ll.EINVALID:
@@ -185,6 +192,8 @@ var invalidArgs = map[string][]any{
 	"note":        {maxReasonLen},
 	"date":        {ll.MaxServiceBackdate},
 	"radius":      {minRadius, maxRadius},
+	"short_name":  {ll.MaxUnitShortLen},
+	"comment":     {ll.MaxGradeComment},
 }
 
 // invalidFields are the fields with a message of their own.
@@ -195,6 +204,7 @@ var invalidFields = []string{
 	"activity", "service", "ref", "start", "duration", "date", "year", "text", "reason", "note",
 	"radius", "location", "code", "activity_field",
 	"checkin",
+	"short_name", "liaison", "grade", "comment", "evalfrom", "unit_id",
 }
 
 // invalidText names what is wrong with an input field.

@@ -59,6 +59,9 @@ func TestEveryRefusalHasItsMessage(t *testing.T) {
 		ll.Refuse(ll.ECONFLICT, ll.ReasonImported),
 		ll.Refuse(ll.ECONFLICT, ll.ReasonImportRunning),
 		ll.Refuse(ll.ECONFLICT, ll.ReasonLocationOnly),
+		ll.Refuse(ll.EFORBIDDEN, ll.ReasonLiaisonOnly), // units and evaluations (SPEC §11)
+		ll.Refuse(ll.ECONFLICT, ll.ReasonEvalClosed),
+		ll.Refuse(ll.ENOTFOUND, ll.ReasonNotGraded),
 	}
 	listed := map[string]bool{}
 	for _, e := range refusals {

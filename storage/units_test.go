@@ -47,7 +47,9 @@ func TestUnitsIndex(t *testing.T) {
 	if ids, _ := s.LiaisonUnits(ctx, 900); !slices.Equal(ids, []string{"U1"}) {
 		t.Fatalf("LiaisonUnits(900) = %v", ids)
 	}
-	_, err := s.ChangeUnits(ctx, func([]ll.Unit) ([]ll.Unit, error) { return []ll.Unit{{Name: "Other", ShortName: "bank of  DONGAN"}}, nil }, t0, nil)
+	_, err := s.ChangeUnits(ctx, func([]ll.Unit) ([]ll.Unit, error) {
+		return []ll.Unit{{Name: "Other", ShortName: "bank of  DONGAN"}}, nil
+	}, t0, nil)
 	wantCode(t, "a short name that is another unit's name", err, ll.ECONFLICT)
 	if all, _ := s.Units(ctx); len(all) != 2 {
 		t.Fatalf("%d units after a refused change, want 2", len(all))
