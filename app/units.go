@@ -307,6 +307,13 @@ func matchUnit(ctx context.Context, store UnitMatcher, typed, chosen string) (un
 	return typed, u.ID, nil
 }
 
+// Count is how many units the district has: whether registration offers
+// them and marks a typed unit unmatched.
+func (s *Units) Count(ctx context.Context) (int, error) {
+	us, err := s.store.Units(ctx)
+	return len(us), err
+}
+
 // MaxUnitSearch is the longest text a unit search takes.
 const MaxUnitSearch = 40
 
