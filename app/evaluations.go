@@ -62,6 +62,12 @@ type Evaluations struct {
 	access *Access
 }
 
+func init() {
+	for _, k := range []string{"evalfrom", "eval_from", "eval-from"} {
+		settingAliases[k] = SettingEvalFrom
+	}
+}
+
 // mayGrade refuses anyone but the secretary or an admin, and a year whose
 // evaluation has not opened.
 func mayGrade(sc *Scope, year int) error {

@@ -38,7 +38,6 @@ var settingAliases = map[string]string{
 	"timezone": SettingTimeZone, "tz": SettingTimeZone,
 	"language": SettingLanguage, "lang": SettingLanguage,
 	"notice": SettingNotice,
-	"evalfrom": SettingEvalFrom, "eval_from": SettingEvalFrom, "eval-from": SettingEvalFrom,
 }
 
 // SettingName returns the setting a typed key names, false for none.
