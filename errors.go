@@ -118,6 +118,7 @@ const (
 	ReasonLiaisonOnly = "liaison_only" // (with EFORBIDDEN) only the unit's liaisons or a district admin see it
 	ReasonEvalClosed  = "eval_closed"  // (with ECONFLICT) the evaluation of the year has not opened yet
 	ReasonNotGraded   = "not_graded"   // (with ENOTFOUND) the member has no grade for the year
+	ReasonNotInYear   = "not_in_year"  // (with ECONFLICT) the member was not a member in that year (or was forgotten)
 )
 
 // Reasons of check-in by code (SPEC section 9). ReasonLocationOnly comes

@@ -120,7 +120,7 @@ type Proposal struct {
 }
 
 // Propose reads the member ref of the scope's community for grading year.
-// Errors: mayGrade's; Resolve's; ECONFLICT ReasonInactive for a member who
+// Errors: mayGrade's; Resolve's; ECONFLICT ReasonNotInYear for a member who
 // was not a member in that year or was forgotten.
 func (s *Evaluations) Propose(ctx context.Context, sc *Scope, ref string, year int) (Proposal, error) {
 	if err := mayGrade(sc, year); err != nil {
@@ -131,7 +131,7 @@ func (s *Evaluations) Propose(ctx context.Context, sc *Scope, ref string, year i
 		return Proposal{}, err
 	}
 	if m.Status == ll.StatusForgotten || !activeIn(m, year, sc.Community.Location()) {
-		return Proposal{}, ll.Refuse(ll.ECONFLICT, ll.ReasonInactive)
+		return Proposal{}, ll.Refuse(ll.ECONFLICT, ll.ReasonNotInYear)
 	}
 	return s.proposal(ctx, sc, m, year)
 }
@@ -221,7 +221,7 @@ func (s *Evaluations) SetGrade(ctx context.Context, sc *Scope, ref string, year 
 		return ll.Grade{}, false, err
 	}
 	if m.Status == ll.StatusForgotten || !activeIn(m, year, sc.Community.Location()) {
-		return ll.Grade{}, false, ll.Refuse(ll.ECONFLICT, ll.ReasonInactive)
+		return ll.Grade{}, false, ll.Refuse(ll.ECONFLICT, ll.ReasonNotInYear)
 	}
 	g := ll.Grade{Community: sc.Community.ID, MemberID: m.ID, Year: year, Value: v, Comment: comment, By: sc.Actor, At: sc.Now}
 	detail := fmt.Sprintf("%d %s", year, v)

@@ -142,6 +142,8 @@ func (c *call) errorText(err error, subject string) string {
 			return c.t("error.location_only")
 		case ll.ReasonEvalClosed:
 			return c.t("eval.closed")
+		case ll.ReasonNotInYear:
+			return c.t("eval.not_in_year", or(subject, "—"))
 		}
 		return c.t("error.conflict")
 	case ll.EINVALID:

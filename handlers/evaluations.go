@@ -88,7 +88,7 @@ func (c *call) evalPrompt(f *ll.Flow, p app.Proposal) (ll.Reply, error) {
 	}
 	st := p.Standing
 	var b strings.Builder
-	b.WriteString(c.t("eval.member", p.Member.ID, p.Member.DisplayName(), c.unitShown(p.Member.Unit, p.Member.UnitID, c.label("skills.none")),
+	b.WriteString(c.t("eval.member", p.Member.ID, or(p.Member.Name, "—"), c.unitShown(p.Member.Unit, p.Member.UnitID, c.label("skills.none")),
 		st.Total, st.Minimum, p.Strong, st.Posts, c.label(compliantKey(st.Compliant))))
 	b.WriteString("\n" + c.t("eval.proposed", gradeLabel(c.lang, p.Proposed)))
 	if p.Current != nil {
