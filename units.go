@@ -76,3 +76,11 @@ const (
 	ReceiptLeft   = "left"   // removed by the committee (moved away)
 	ReceiptForgot = "forgot" // left and had their data deleted (/forgetme): no name
 )
+
+// UnitLink links one member of a community to a unit: what `lamplighter
+// units match` decides for each member.
+type UnitLink struct {
+	MemberID string
+	Typed    string // the member's typed unit the link was decided on
+	UnitID   string // "" unlinks
+}

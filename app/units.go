@@ -40,6 +40,16 @@ type UnitsStore interface {
 	User(ctx context.Context, tg int64) (ll.User, error)
 	// Enqueue stores messages in the outbox, idempotent by message id.
 	Enqueue(ctx context.Context, msgs ...ll.OutMessage) (int, error)
+	// Communities returns every community, ordered by id.
+	Communities(ctx context.Context) ([]ll.Community, error)
+	// Members returns every member of the community (any status) by id order.
+	Members(ctx context.Context, community string) ([]ll.Member, error)
+	// LinkUnits stores the unit ids of links in one community step, for
+	// active members whose typed unit is still the one matched; it returns
+	// how many changed.
+	LinkUnits(ctx context.Context, community string, links []ll.UnitLink) (int, error)
+	// Audit appends an entry to the community's audit log.
+	Audit(ctx context.Context, e ll.AuditEntry) error
 }
 
 // Units are the district's workplaces: the admins' list, the liaisons,
@@ -585,4 +595,88 @@ func linkUnit(ctx context.Context, units UnitMatcher, typed, chosen string) (str
 		return typed, "", nil
 	}
 	return matchUnit(ctx, units, typed, chosen)
+}
+
+// MatchResult is what MatchAll did: active members with a typed unit,
+// those whose unit matches a unit (Matched, of which Linked changed now)
+// and those whose unit matches none.
+type MatchResult struct {
+	Communities int
+	Members     int
+	Matched     int
+	Linked      int
+	Unmatched   int
+}
+
+// MatchAll links the active members of every community whose typed unit
+// is a unit's name or short name to that unit (lamplighter units match),
+// for the operator or a district admin; a member whose unit matches no
+// unit keeps its link if it had one from a unit picked at registration.
+// It reads every community's members: a batch job for the command line,
+// never for someone waiting in the chat. Audited in each community where
+// members were linked ("units match").
+func (s *Units) MatchAll(ctx context.Context, a Actor) (MatchResult, error) {
+	if !a.Admin {
+		return MatchResult{}, ll.Refuse(ll.EFORBIDDEN, ll.ReasonAdminOnly)
+	}
+	all, err := s.store.Units(ctx)
+	if err != nil {
+		return MatchResult{}, err
+	}
+	byKey := map[string]string{}
+	for _, u := range all {
+		for _, k := range []string{ll.UnitKey(u.Name), ll.UnitKey(u.ShortName)} {
+			if k != "" {
+				byKey[k] = u.ID
+			}
+		}
+	}
+	comms, err := s.store.Communities(ctx)
+	if err != nil {
+		return MatchResult{}, err
+	}
+	var res MatchResult
+	for _, comm := range comms {
+		ms, err := s.store.Members(ctx, comm.ID)
+		if err != nil {
+			return res, err
+		}
+		res.Communities++
+		var links []ll.UnitLink
+		for _, m := range ms {
+			if !m.Active() || m.Unit == "" {
+				continue
+			}
+			res.Members++
+			id, ok := byKey[ll.UnitKey(m.Unit)]
+			if !ok {
+				if m.UnitID == "" {
+					res.Unmatched++
+				} else {
+					res.Matched++
+				}
+				continue
+			}
+			res.Matched++
+			if m.UnitID != id {
+				links = append(links, ll.UnitLink{MemberID: m.ID, Typed: m.Unit, UnitID: id})
+			}
+		}
+		linked := 0
+		for from := 0; from < len(links); from += 500 {
+			n, err := s.store.LinkUnits(ctx, comm.ID, links[from:min(from+500, len(links))])
+			if err != nil {
+				return res, err
+			}
+			linked += n
+		}
+		res.Linked += linked
+		if linked > 0 {
+			e := ll.AuditEntry{Time: a.Now, Community: comm.ID, Actor: adminName(a), Action: "units match", Detail: fmt.Sprintf("%d members linked to their units", linked)}
+			if err := s.store.Audit(ctx, e); err != nil {
+				return res, &auditError{err}
+			}
+		}
+	}
+	return res, nil
 }

@@ -349,12 +349,8 @@ func (s *Store) noteUnitCommunity(ctx context.Context, community string, ms ...l
 	return s.wrap("note the communities of units", err)
 }
 
-// UnitLink links one member to a unit (MatchUnits).
-type UnitLink struct {
-	MemberID string
-	Typed    string // the member's typed unit the link was decided on
-	UnitID   string // "" unlinks
-}
+// UnitLink links one member to a unit (lamplighter.UnitLink).
+type UnitLink = ll.UnitLink
 
 // LinkUnits stores the unit ids of links in community in one script: a
 // member is changed only while active and their typed unit is still Typed
