@@ -278,6 +278,9 @@ type SendResult struct {
 	Members     int // messages to members
 	NoUnit      int // graded members without a unit (or whose unit has no liaison)
 	NoChat      int // graded members the bot cannot write to (no Telegram id)
+	// Messages are the messages queued (a front end without a sender, the
+	// terminal demo, shows them).
+	Messages []ll.OutMessage
 }
 
 // Send queues, through the outbox, every grade of year not sent yet (only
@@ -402,6 +405,7 @@ func (s *Evaluations) Send(ctx context.Context, sc *Scope, year int, only string
 		if _, err := s.store.Enqueue(ctx, msgs...); err != nil {
 			return res, err
 		}
+		res.Messages = msgs
 	}
 	detail := fmt.Sprintf("%d grades (%d corrections) to %d units and %d members", res.Grades, res.Corrections, res.Units, res.Members)
 	if _, err := s.store.MarkGradesSent(ctx, comm.ID, year, versions, sc.Now, sc.Audit("evaluations send", strconv.Itoa(year), detail)); err != nil {

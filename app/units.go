@@ -515,8 +515,9 @@ type ReceiptEvent struct {
 // unit without liaisons. A move within one unit is one receipt. Each
 // message id names the event (community, member, event, its time) and the
 // liaison, so sending the same events again queues nothing twice. The
-// receipt names no Telegram id. It returns how many were queued.
-func (s *Units) SendReceipts(ctx context.Context, render func(lang string, r Receipt) ll.Reply, evs ...ReceiptEvent) (int, error) {
+// receipt names no Telegram id. It returns the messages it queued (a
+// front end without a sender, the terminal demo, shows them).
+func (s *Units) SendReceipts(ctx context.Context, render func(lang string, r Receipt) ll.Reply, evs ...ReceiptEvent) ([]ll.OutMessage, error) {
 	var rs []Receipt
 	for _, ev := range evs {
 		m := ev.Member
@@ -528,7 +529,7 @@ func (s *Units) SendReceipts(ctx context.Context, render func(lang string, r Rec
 		}
 		comm, err := s.store.Community(ctx, m.Community)
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
 		r := Receipt{Event: ev.Event, Community: comm, MemberID: m.ID, Name: m.Name, At: ev.At}
 		if ev.Event == ll.ReceiptForgot {
@@ -537,7 +538,7 @@ func (s *Units) SendReceipts(ctx context.Context, render func(lang string, r Rec
 		if ev.Event == ll.ReceiptMoved && ev.Now != nil {
 			to, err := s.store.Community(ctx, ev.Now.Community)
 			if err != nil {
-				return 0, err
+				return nil, err
 			}
 			r.To, r.ToMember = to, ev.Now.ID
 		}
@@ -546,7 +547,7 @@ func (s *Units) SendReceipts(ctx context.Context, render func(lang string, r Rec
 			continue
 		}
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
 		r.Unit = u
 		rs = append(rs, r)
@@ -575,9 +576,12 @@ func (s *Units) SendReceipts(ctx context.Context, render func(lang string, r Rec
 		}
 	}
 	if len(msgs) == 0 {
-		return 0, nil
+		return nil, nil
 	}
-	return s.store.Enqueue(ctx, msgs...)
+	if _, err := s.store.Enqueue(ctx, msgs...); err != nil {
+		return nil, err
+	}
+	return msgs, nil
 }
 
 // UnitMatcher is what linking a typed unit reads.

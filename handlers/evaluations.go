@@ -181,10 +181,13 @@ func (c *call) evaluateSave(f *ll.Flow, comment string) []ll.Reply {
 		return c.abandonFlow(err)
 	}
 	done := c.t("eval.saved", g.MemberID, gradeLabel(c.lang, g.Value))
+	var told []ll.Reply
 	if changed && g.SentVersion > 0 {
-		done += "\n" + c.correctionSent(sc, year, g.MemberID)
+		var s string
+		s, told = c.correctionSent(sc, year, g.MemberID)
+		done += "\n" + s
 	}
-	return c.evalNext(f, sc, year, done)
+	return append(c.evalNext(f, sc, year, done), told...)
 }
 
 // evalNext moves the flow to the member after the current one.
@@ -242,21 +245,20 @@ func (c *call) grade() []ll.Reply {
 	}
 	msg += c.t("grade.set", g.MemberID, year, gradeLabel(c.lang, g.Value), or(g.Comment, "—"))
 	if g.SentVersion > 0 {
-		msg += "\n" + c.correctionSent(sc, year, g.MemberID)
-	} else {
-		msg += "\n" + c.t("grade.unsent", year)
+		s, told := c.correctionSent(sc, year, g.MemberID)
+		return append(text(msg+"\n"+s), told...)
 	}
-	return text(msg)
+	return text(msg + "\n" + c.t("grade.unsent", year))
 }
 
 // correctionSent sends a changed grade that was sent before again, as a
-// correction, and says so.
-func (c *call) correctionSent(sc *app.Scope, year int, member string) string {
+// correction, and says so (with the messages to show when no outbox runs).
+func (c *call) correctionSent(sc *app.Scope, year int, member string) (string, []ll.Reply) {
 	res, err := c.h.app.Evaluations.Send(c.ctx, sc, year, member, evalWords{c.h})
 	if err != nil {
-		return c.errorText(err, "")
+		return c.errorText(err, ""), nil
 	}
-	return c.t("grade.correction", res.Liaisons, res.Members)
+	return c.t("grade.correction", res.Liaisons, res.Members), c.queuedReplies(res.Messages)
 }
 
 // evaluations is /evaluations send [year].
@@ -282,7 +284,8 @@ func (c *call) evaluations() []ll.Reply {
 	if res.Grades == 0 {
 		return text(msg + c.t("evals.nothing", year))
 	}
-	return text(msg + c.t("evals.sent", year, res.Grades, res.Corrections, res.Units, res.Liaisons, res.Members, res.NoUnit, res.NoChat))
+	return append(text(msg+c.t("evals.sent", year, res.Grades, res.Corrections, res.Units, res.Liaisons, res.Members, res.NoUnit, res.NoChat)),
+		c.queuedReplies(res.Messages)...)
 }
 
 // evalWords words what /evaluations send queues.

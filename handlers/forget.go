@@ -63,7 +63,7 @@ func (c *call) forgetPress(f *ll.Flow, value string) []ll.Reply {
 	if err := c.h.app.Members.Forget(c.ctx, c.actor(), f.Data["c"], f.Data["m"]); err != nil {
 		return c.toastErr(err, "")
 	}
-	c.sendReceipts(app.ReceiptEvent{Event: ll.ReceiptForgot, Member: *m, At: c.now})
+	receipts := c.sendReceipts(app.ReceiptEvent{Event: ll.ReceiptForgot, Member: *m, At: c.now})
 	if err := c.endFlow(); err != nil {
 		c.h.log.Warn("end forget flow", "user", c.req.UserID, "err", err)
 	}
@@ -72,5 +72,5 @@ func (c *call) forgetPress(f *ll.Flow, value string) []ll.Reply {
 	if m.Role.IsCommittee() && !c.admin {
 		r.SetMenu = "member"
 	}
-	return []ll.Reply{r}
+	return append([]ll.Reply{r}, receipts...)
 }

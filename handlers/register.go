@@ -220,7 +220,7 @@ func (c *call) completeRegistration(f *ll.Flow) []ll.Reply {
 		return c.fail(err, "")
 	}
 	c.member = &reg
-	c.joinReceipts(old, reg)
+	receipts := c.joinReceipts(old, reg)
 	if err := c.endFlow(); err != nil {
 		c.h.log.Warn("end registration flow", "user", c.req.UserID, "err", err)
 	}
@@ -236,5 +236,5 @@ func (c *call) completeRegistration(f *ll.Flow) []ll.Reply {
 		msg += "\n\n" + sugg
 	}
 	msg += "\n\n" + c.t("reg.next")
-	return []ll.Reply{{Text: msg, Buttons: rows, SetMenu: menuFor(reg.Role)}}
+	return append([]ll.Reply{{Text: msg, Buttons: rows, SetMenu: menuFor(reg.Role)}}, receipts...)
 }

@@ -138,20 +138,45 @@ func (c *call) linkTypedUnit(f *ll.Flow) {
 
 // joinReceipts tells the liaisons of the units concerned that the member
 // registered (reg) and, for a move, left old.
-func (c *call) joinReceipts(old *ll.Member, reg ll.Member) {
+func (c *call) joinReceipts(old *ll.Member, reg ll.Member) []ll.Reply {
 	evs := []app.ReceiptEvent{{Event: ll.ReceiptJoined, Member: reg, Now: &reg, At: reg.Joined}}
 	if old != nil && old.Community != reg.Community {
 		evs = append(evs, app.ReceiptEvent{Event: ll.ReceiptMoved, Member: *old, Now: &reg, At: c.now})
 	}
-	c.sendReceipts(evs...)
+	return c.sendReceipts(evs...)
 }
 
 // sendReceipts queues the receipts of evs; a failure is logged, not shown
-// (the member's own action took effect).
-func (c *call) sendReceipts(evs ...app.ReceiptEvent) {
-	if _, err := c.h.app.Units.SendReceipts(c.ctx, receiptText, evs...); err != nil {
+// (the member's own action took effect). Without an outbox (the demo, the
+// console) the receipts are also replies to the liaisons, shown as
+// "→ …: …" (see queuedReplies).
+func (c *call) sendReceipts(evs ...app.ReceiptEvent) []ll.Reply {
+	msgs, err := c.h.app.Units.SendReceipts(c.ctx, receiptText, evs...)
+	if err != nil {
 		c.h.log.Warn("registration receipts", "user", c.req.UserID, "err", err)
 	}
+	return c.queuedReplies(msgs)
+}
+
+// queuedReplies shows messages queued for others as replies to them when
+// no outbox sender runs (the terminal demo and console); nil otherwise.
+func (c *call) queuedReplies(msgs []ll.OutMessage) []ll.Reply {
+	if c.h.cfg.Outbox != nil {
+		return nil
+	}
+	var rs []ll.Reply
+	for _, m := range msgs {
+		r := m.Reply
+		r.ChatID = m.ChatID
+		if r.ToLabel == "" {
+			r.ToLabel = "tg:" + strconv.FormatInt(m.ChatID, 10)
+			if m.Member != "" {
+				r.ToLabel = m.Member
+			}
+		}
+		rs = append(rs, r)
+	}
+	return rs
 }
 
 // receiptText words a receipt for a liaison: the unit, the member by id and
@@ -271,7 +296,7 @@ func (c *call) unitPage(id string, page int) (ll.Reply, error) {
 		if m.AtRisk() {
 			mark = "⚠️"
 		}
-		b.WriteString("\n" + c.t("unitview.line", mark, m.Member.DisplayName(), m.Member.ID, m.Community.Name,
+		b.WriteString("\n" + c.t("unitview.line", mark, or(m.Member.Name, "—"), m.Member.ID, m.Community.Name,
 			m.Standing.Posts, m.Standing.Total, m.Standing.Minimum, c.label(compliantKey(m.Standing.Compliant)), m.DaysLeft))
 	}
 	if len(v.Mine) > 0 {

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	ll "github.com/lamplighter-bot/lamplighter"
 	"github.com/lamplighter-bot/lamplighter/app"
@@ -331,4 +332,34 @@ func writeFileAtomic(path string, data []byte) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// The demo's units (SPEC section 11): two workplaces with a liaison each
+// (demo users who are members nowhere), matched by the demo members'
+// typed units: U1 区人民法院 (dongan M3 张伟), U2 市自来水公司 (xiyuan M2
+// 吴刚). The demo communities open the evaluation on 1 January, so that
+// /evaluate, /grade and /evaluations send work whatever the month.
+const (
+	demoLiaisonTG  = 20001 // liaison of U1
+	demoLiaison2TG = 20002 // liaison of U2
+	demoEvalFrom   = "01-01"
+)
+
+// seedUnits creates the demo's units and returns their ids by
+// lamplighter.UnitKey of their names and short names.
+func seedUnits(ctx context.Context, st *storage.Store, now time.Time) (map[string]string, error) {
+	us, err := st.ChangeUnits(ctx, func([]ll.Unit) ([]ll.Unit, error) {
+		return []ll.Unit{
+			{Name: "区人民法院", ShortName: "法院", Liaisons: []int64{demoLiaisonTG}},
+			{Name: "市自来水公司", ShortName: "自来水", Liaisons: []int64{demoLiaison2TG}},
+		}, nil
+	}, now, &ll.AuditEntry{Actor: cliActor, Action: "units import", Detail: "2 demo units"})
+	if err != nil {
+		return nil, fmt.Errorf("seed units: %w", err)
+	}
+	out := map[string]string{}
+	for _, u := range us {
+		out[ll.UnitKey(u.Name)], out[ll.UnitKey(u.ShortName)] = u.ID, u.ID
+	}
+	return out, nil
 }
