@@ -45,7 +45,7 @@ const (
 	unitsLia    = "lia"
 	unitsAudit  = "audit"
 	unitsComms  = "comms:"
-	unitsMaxTry = 5
+	unitsMaxTry = 50 // units change rarely (an admin, an import): retries are cheap
 )
 
 // AuditDistrict is the Community of the audit entries of district-wide

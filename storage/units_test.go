@@ -137,3 +137,35 @@ func TestLinkUnits(t *testing.T) {
 		t.Fatalf("UnitMembers = %v", unitIDs(got))
 	}
 }
+
+// TestChangeUnitsRaces: admins creating units at the same time each get
+// one, with distinct ids, and every name keeps its unit.
+func TestChangeUnitsRaces(t *testing.T) {
+	s := storagetest.NewStore(t)
+	const n = 8
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		go func(i int) {
+			_, err := s.ChangeUnits(ctx, func([]ll.Unit) ([]ll.Unit, error) {
+				return []ll.Unit{{Name: "Unit " + string(rune('A'+i))}}, nil
+			}, t0, nil)
+			errs <- err
+		}(i)
+	}
+	for i := 0; i < n; i++ {
+		if err := <-errs; err != nil {
+			t.Errorf("ChangeUnits = %v", err)
+		}
+	}
+	us, _ := s.Units(ctx)
+	seen := map[string]bool{}
+	for _, u := range us {
+		seen[u.ID] = true
+		if m, ok, _ := s.MatchUnit(ctx, u.Name); !ok || m.ID != u.ID {
+			t.Errorf("MatchUnit(%s) = %v %v, want %s", u.Name, m.ID, ok, u.ID)
+		}
+	}
+	if len(us) != n || len(seen) != n {
+		t.Fatalf("%d units with %d ids, want %d", len(us), len(seen), n)
+	}
+}
