@@ -261,7 +261,23 @@ func (c *call) liaison() []ll.Reply {
 	case !changed:
 		key = "liaison.unchanged"
 	}
-	return c.say(key, u.Label(), len(u.Liaisons))
+	rs := c.say(key, u.Label(), len(u.Liaisons))
+	if changed && tg != c.req.UserID {
+		// The person is told (through the outbox when one runs).
+		lang := c.h.cfg.DefaultLanguage
+		if usr, err := c.h.store.User(c.ctx, tg); err == nil && ll.ValidLanguage(usr.Language) {
+			lang = usr.Language
+		}
+		if !ll.ValidLanguage(lang) {
+			lang = ll.DefaultLanguage
+		}
+		told := "liaison.told_added"
+		if remove {
+			told = "liaison.told_removed"
+		}
+		rs = append(rs, ll.Reply{ChatID: tg, ToLabel: "tg:" + strconv.FormatInt(tg, 10), Text: tr(lang, told, u.Label())})
+	}
+	return rs
 }
 
 // unit is the liaison's view (/unit, or /unit U3 for an admin or a liaison

@@ -287,7 +287,11 @@ func TestUnitsAdminCommands(t *testing.T) {
 	wantIn(t, "none", e.send(admin, "/units"), "No units yet")
 	wantIn(t, "/newunit", e.send(admin, "/newunit Bank of Dongan | BoD"), "Unit U1 Bank of Dongan (BoD) created")
 	wantIn(t, "taken", e.send(admin, "/newunit bod"), "already another unit's")
-	wantIn(t, "/liaison", e.send(admin, "/liaison u1 4001"), "Liaison added to U1", "liaisons: 1")
+	rs := e.send(admin, "/liaison u1 4001")
+	wantIn(t, "/liaison", rs, "Liaison added to U1", "liaisons: 1")
+	if len(rs) != 2 || rs[1].ChatID != liaisonA.id || !strings.Contains(rs[1].Text, "U1 Bank of Dongan") {
+		t.Errorf("/liaison told the liaison %+v", rs)
+	}
 	wantIn(t, "again", e.send(admin, "/liaison U1 4001"), "Nothing changed")
 	wantIn(t, "now a liaison", e.send(liaisonA, "/unit"), "U1 Bank of Dongan", "Members: 0")
 	wantIn(t, "remove", e.send(admin, "/liaison U1 -4001"), "Liaison removed", "liaisons: 0")
