@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	ll "github.com/lamplighter-bot/lamplighter"
@@ -134,7 +135,45 @@ func (s *Store) Units(ctx context.Context) ([]ll.Unit, error) {
 	return us, err
 }
 
+// unitsCache holds, per Store, the units as last read with their version:
+// registration's unit step searches them at every answer, and the version
+// (one HGET) tells whether they changed, so a search costs one small round
+// trip, not a read of every unit.
+var unitsCache sync.Map // *Store -> cachedUnits
+
+type cachedUnits struct {
+	version string
+	last    int
+	units   []ll.Unit
+}
+
 func (s *Store) readUnits(ctx context.Context) (us []ll.Unit, version string, last int, err error) {
+	v, err := s.c.HGet(ctx, s.k.units()+unitsSeq, "v").Result()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, "", 0, s.wrap("units", err)
+	}
+	if c, ok := unitsCache.Load(s); ok && v != "" && c.(cachedUnits).version == v {
+		c := c.(cachedUnits)
+		return cloneUnits(c.units), c.version, c.last, nil
+	}
+	us, version, last, err = s.readUnitsNow(ctx)
+	if err == nil {
+		unitsCache.Store(s, cachedUnits{version: version, last: last, units: cloneUnits(us)})
+	}
+	return us, version, last, err
+}
+
+func cloneUnits(us []ll.Unit) []ll.Unit {
+	out := make([]ll.Unit, len(us))
+	for i, u := range us {
+		u.Liaisons = slices.Clone(u.Liaisons)
+		out[i] = u
+	}
+	return out
+}
+
+// readUnitsNow reads every unit and the version they have, in one round trip.
+func (s *Store) readUnitsNow(ctx context.Context) (us []ll.Unit, version string, last int, err error) {
 	var (
 		all  *redis.MapStringStringCmd
 		meta *redis.SliceCmd
