@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
 	ll "github.com/lamplighter-bot/lamplighter"
 )
 
@@ -144,7 +146,12 @@ func TestExportEvaluationsColumns(t *testing.T) {
 			t.Errorf("row %d = %v, want %v", i, recs[i], want[i])
 		}
 	}
-	if x := e.mustRun("export", "--all", "--year", "2026", "--kind", "evaluations", "--format", "xlsx"); !strings.HasPrefix(x, "PK") {
-		t.Errorf("evaluations XLSX starts %q", x[:min(4, len(x))])
+	x, err := excelize.OpenReader(strings.NewReader(e.mustRun("export", "--all", "--year", "2026", "--kind", "evaluations", "--format", "xlsx")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := x.GetRows("evaluations")
+	if err != nil || len(rows) != 2 || strings.Join(rows[0], ",") != strings.Join(want[0], ",") || rows[1][8] != "=always there" || rows[1][3] != "U2" {
+		t.Errorf("evaluations XLSX = %v, %v (the comment as typed, never a formula)", rows, err)
 	}
 }
