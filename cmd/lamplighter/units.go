@@ -363,3 +363,17 @@ func seedUnits(ctx context.Context, st *storage.Store, now time.Time) (map[strin
 	}
 	return out, nil
 }
+
+// printLinked says how many imported members were linked to a unit (their
+// typed unit is a unit's name or short name), when any was.
+func printLinked(w io.Writer, ms []ll.Member) {
+	n := 0
+	for _, m := range ms {
+		if m.UnitID != "" {
+			n++
+		}
+	}
+	if n > 0 {
+		fmt.Fprintf(w, "%d of them linked to a unit by its name or short name\n", n)
+	}
+}

@@ -97,7 +97,9 @@ func TestUnitsMatchAndMembersImport(t *testing.T) {
 
 	// members import matches the same way.
 	file := writeTemp(t, "members.csv", "telegram_id,name,unit,building,skills,role\n20001,王芳,东银,3栋,,\n,赵强, water works ,4栋,,\n,钱多,Somewhere,5栋,,\n")
-	e.mustRun("members", "import", "--community", "xiyuan", file)
+	if code, _, stderr := e.run("", "members", "import", "--community", "xiyuan", file); code != 0 || !strings.Contains(stderr, "2 of them linked to a unit") {
+		t.Errorf("members import: exit %d, stderr %q", code, stderr)
+	}
 	for id, want := range map[string]string{"M2": "U1", "M3": "U3", "M4": ""} {
 		if m, _ := e.st.Member(ctx, "xiyuan", id); m.UnitID != want {
 			t.Errorf("imported %s (%s) unit id %q, want %q", id, m.Unit, m.UnitID, want)
