@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	ll "github.com/lamplighter-bot/lamplighter"
@@ -458,16 +459,23 @@ func (s *Units) View(ctx context.Context, a Actor, id string) (UnitView, error) 
 		if err != nil {
 			return UnitView{}, err
 		}
-		loc := comm.Location()
-		year := a.Now.In(loc).Year()
 		for _, m := range ms {
-			cd, err := s.store.Card(ctx, cid, m.ID)
-			if err != nil {
-				return UnitView{}, err
-			}
-			st := ll.ComputeStanding(cd.Participations, year, len(cd.Posts), comm)
-			v.Members = append(v.Members, UnitMember{Community: comm, Member: m, Standing: st, DaysLeft: ll.DaysLeftInYear(a.Now, loc)})
+			v.Members = append(v.Members, UnitMember{Community: comm, Member: m})
 		}
+	}
+	// Each member's card is one round trip; a few at a time.
+	if err := eachConcurrently(len(v.Members), viewReaders, func(i int) error {
+		um := &v.Members[i]
+		cd, err := s.store.Card(ctx, um.Community.ID, um.Member.ID)
+		if err != nil {
+			return err
+		}
+		loc := um.Community.Location()
+		um.Standing = ll.ComputeStanding(cd.Participations, a.Now.In(loc).Year(), len(cd.Posts), um.Community)
+		um.DaysLeft = ll.DaysLeftInYear(a.Now, loc)
+		return nil
+	}); err != nil {
+		return UnitView{}, err
 	}
 	slices.SortStableFunc(v.Members, func(x, y UnitMember) int {
 		if x.AtRisk() != y.AtRisk() {
@@ -683,4 +691,30 @@ func (s *Units) MatchAll(ctx context.Context, a Actor) (MatchResult, error) {
 		}
 	}
 	return res, nil
+}
+
+// viewReaders is how many member cards View reads at once.
+const viewReaders = 8
+
+// eachConcurrently calls f for 0..n-1, at most k at a time, and returns
+// the first error (by index) any call returned.
+func eachConcurrently(n, k int, f func(i int) error) error {
+	errs := make([]error, n)
+	sem := make(chan struct{}, k)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(i int) {
+			defer func() { <-sem; wg.Done() }()
+			errs[i] = f(i)
+		}(i)
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
