@@ -306,3 +306,22 @@ func TestUnitsAdminCommands(t *testing.T) {
 		t.Errorf("units audit = %+v, %v", log, err)
 	}
 }
+
+func TestLiaisonViewIsPaged(t *testing.T) {
+	e := withUnits(dongan(t))
+	e.community("xiguan", "西关社区")
+	for i := 0; i < 10; i++ {
+		e.unitMember("xiguan", person{id: int64(6000 + i), name: "Worker " + strconv.Itoa(i)}, "BoD", "U1")
+	}
+	rs := e.send(liaisonA, "/unit")
+	wantIn(t, "page 1", rs, "Members: 10", "Worker 0 (M1)")
+	wantNotIn(t, "page 1", rs, "Worker 9 (M10)")
+	next := button(t, rs, "›")
+	if next.Data != "pg:ul:2:U1" {
+		t.Fatalf("next page button = %q", next.Data)
+	}
+	rs = e.press(liaisonA, next.Data)
+	if len(rs) != 1 || !rs[0].Edit || !strings.Contains(rs[0].Text, "Worker 9 (M10)") {
+		t.Fatalf("page 2 = %+v", rs)
+	}
+}
