@@ -103,10 +103,10 @@ type Grade struct {
 }
 
 // Unsent reports whether the grade has a version not sent yet.
-func (g *Grade) Unsent() bool { return g.Version > g.SentVersion }
+func (g Grade) Unsent() bool { return g.Version > g.SentVersion }
 
 // Correction reports whether sending it now corrects a grade sent before.
-func (g *Grade) Correction() bool { return g.SentVersion > 0 && g.Unsent() }
+func (g Grade) Correction() bool { return g.SentVersion > 0 && g.Unsent() }
 
 // Validate checks the grade's value and comment.
 func (g *Grade) Validate() error {
