@@ -40,6 +40,7 @@ Commands:
   outbox requeue                        put the dead letters back in the outbox
   units import <file.csv>               the district's units: header name,short_name,liaison_telegram_id
   units match                           link members whose typed unit is a unit's name or short name
+  units audit [--limit <n>]             the units' audit log (creations, imports, liaisons)
   export --unit <U3> --year <y> --kind members --format csv|xlsx [--out <file>]
                                         a unit's members in every community, plus unit_id
   export --community <id>|--all --year <y> --kind evaluations --format csv|xlsx [--out <file>]

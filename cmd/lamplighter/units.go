@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -27,6 +28,7 @@ import (
 const unitsUsage = `Usage:
   lamplighter units import <file.csv>
   lamplighter units match
+  lamplighter units audit [--limit <n>]
 
 import creates the district's units from a file with the header
 name,short_name,liaison_telegram_id: one row per unit and liaison (a unit
@@ -37,7 +39,10 @@ with its line, and nothing is imported from a file that has one.
 
 match links every active member whose typed unit is a unit's name or short
 name (case and spaces aside) to that unit, and says how many matched and
-how many did not.`
+how many did not.
+
+audit prints the units' audit log (creations, imports, liaisons), newest
+first.`
 
 // unitsCSVHeader is the header row of a units import file.
 var unitsCSVHeader = []string{"name", "short_name", "liaison_telegram_id"}
@@ -51,13 +56,40 @@ func (p *program) units(ctx context.Context, args []string) error {
 	case "-h", "--help", "help":
 		fmt.Fprintln(p.stdout, unitsUsage)
 		return nil
-	case "import", "match":
+	case "import", "match", "audit":
 	default:
-		return usagef("units: want import <file.csv> or match, not %q", args[0])
+		return usagef("units: want import <file.csv>, match or audit, not %q", args[0])
 	}
-	fs := p.flagSet("units "+args[0], nil)
+	limit := 0
+	fs := p.flagSet("units "+args[0], func(fs *flag.FlagSet) {
+		if args[0] == "audit" {
+			fs.IntVar(&limit, "limit", 100, "at most this many entries")
+		}
+	})
 	if err := p.parse(fs, args[1:], unitsUsage); err != nil {
 		return err
+	}
+	if args[0] == "audit" {
+		if fs.NArg() != 0 || limit <= 0 {
+			return usagef("units audit: want [--limit <n>] with n > 0")
+		}
+		if err := p.setup(false, slog.LevelWarn); err != nil {
+			return err
+		}
+		loc, err := time.LoadLocation(p.cfg.TimeZone)
+		if err != nil {
+			loc = time.UTC
+		}
+		return p.withStore(ctx, func(st *storage.Store) error {
+			entries, err := st.UnitsAudit(ctx, min(limit, maxAuditLines))
+			if err != nil {
+				return fmt.Errorf("read the units' audit log: %w", err)
+			}
+			for _, e := range entries {
+				fmt.Fprintln(p.stdout, formatAudit(e, loc))
+			}
+			return nil
+		})
 	}
 	if args[0] == "match" {
 		if fs.NArg() != 0 {

@@ -76,6 +76,9 @@ func TestUnitsImport(t *testing.T) {
 	if log, _ := e.st.UnitsAudit(ctx, 5); len(log) != 1 || log[0].Actor != "cli" || log[0].Action != "units import" {
 		t.Errorf("units audit = %+v", log)
 	}
+	if out := e.mustRun("units", "audit"); !strings.Contains(out, "units import") || !strings.Contains(out, "cli") {
+		t.Errorf("units audit printed %q", out)
+	}
 }
 
 func TestUnitsMatchAndMembersImport(t *testing.T) {
