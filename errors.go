@@ -113,6 +113,14 @@ const (
 	ReasonLocationOnly  = "location_only"  // (with ECONFLICT) the activity takes location check-ins only: no code to present
 )
 
+// Reasons of units and the year-end evaluation (SPEC section 11).
+const (
+	ReasonLiaisonOnly = "liaison_only" // (with EFORBIDDEN) only the unit's liaisons or a district admin see it
+	ReasonEvalClosed  = "eval_closed"  // (with ECONFLICT) the evaluation of the year has not opened yet
+	ReasonNotGraded   = "not_graded"   // (with ENOTFOUND) the member has no grade for the year
+	ReasonNotInYear   = "not_in_year"  // (with ECONFLICT) the member was not a member in that year (or was forgotten)
+)
+
 // Reasons of check-in by code (SPEC section 9). ReasonLocationOnly comes
 // with EINVALID too, for a code sent to a location-only activity.
 const (

@@ -21,6 +21,8 @@ type Store interface {
 	PresenterStore
 	StatementsStore
 	WaitlistStore
+	UnitsStore
+	EvaluationsStore
 }
 
 // App holds the feature services every front end calls. Committee actions
@@ -46,28 +48,36 @@ type App struct {
 	// set its Grades and PublicURL before use.
 	Statements *Statements
 	Waitlist   *Waitlist // SPEC section 10
+	// Units and Evaluations: workplaces and the year-end grades (SPEC section 11).
+	Units       *Units
+	Evaluations *Evaluations
 }
 
 // New returns the services over store.
 func New(store Store) *App {
 	access := &Access{store: store}
-	return &App{
-		Access:     access,
-		Settings:   &Settings{store: store},
-		Members:    &Members{store: store},
-		Invites:    &Invites{store: store},
-		District:   &District{store: store},
-		Posts:      &Posts{store: store},
-		Teams:      &Teams{store: store},
-		Services:   &Services{store: store},
-		Reports:    &Reports{store: store},
-		Broadcasts: &Broadcasts{store: store},
-		Activities: &Activities{store: store},
-		CheckIns:   &CheckIns{store: store},
-		Ledger:     &Ledger{store: store},
-		Lookups:    &Lookups{store: store},
-		Presenter:  &Presenter{store: store, access: access},
-		Statements: &Statements{store: store},
-		Waitlist:   &Waitlist{store: store},
+	a := &App{
+		Access:      access,
+		Settings:    &Settings{store: store},
+		Members:     &Members{store: store},
+		Invites:     &Invites{store: store},
+		District:    &District{store: store},
+		Posts:       &Posts{store: store},
+		Teams:       &Teams{store: store},
+		Services:    &Services{store: store},
+		Reports:     &Reports{store: store},
+		Broadcasts:  &Broadcasts{store: store},
+		Activities:  &Activities{store: store},
+		CheckIns:    &CheckIns{store: store},
+		Ledger:      &Ledger{store: store},
+		Lookups:     &Lookups{store: store},
+		Presenter:   &Presenter{store: store, access: access},
+		Units:       &Units{store: store},
+		Evaluations: &Evaluations{store: store, access: access},
+		Statements:  &Statements{store: store},
+		Waitlist:    &Waitlist{store: store},
 	}
+	a.Invites.units, a.Members.units = store, store
+	a.Statements.Grades = evaluationGrades{a.Evaluations} // a statement states the year's grade
+	return a
 }

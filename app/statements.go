@@ -364,3 +364,16 @@ func randomBytes(n int) []byte {
 	_, _ = rand.Read(b)
 	return b
 }
+
+// evaluationGrades gives Statements the year-end grades of Evaluations
+// (app.New wires it): the grade's value and comment, and when it was set,
+// so a statement is superseded from the day its grade changed.
+type evaluationGrades struct{ e *Evaluations }
+
+func (g evaluationGrades) Grade(ctx context.Context, community, memberID string, year int) (string, string, time.Time, bool, error) {
+	gr, ok, err := g.e.Grade(ctx, community, memberID, year)
+	if err != nil || !ok {
+		return "", "", time.Time{}, false, err
+	}
+	return gr.Value, gr.Comment, gr.At, true, nil
+}

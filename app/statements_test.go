@@ -249,3 +249,31 @@ func TestStatementRefusals(t *testing.T) {
 		t.Fatalf("without a public URL Issue = URL %q token %q, want no URL and a token", is.URL, is.Token)
 	}
 }
+
+// TestStatementGradeFromEvaluations: app.New wires the year-end grades into
+// the statements: a grade set through the store shows on the statement, and
+// a new grade supersedes it from the day it was set.
+func TestStatementGradeFromEvaluations(t *testing.T) {
+	f, _ := statementFixture(t)
+	m3 := f.ms[2].ID
+	set := func(value string, at time.Time) {
+		t.Helper()
+		g := ll.Grade{Community: f.comm.ID, MemberID: m3, Year: 2026, Value: value, By: "M1", At: at}
+		if _, _, err := f.store.SetGrade(f.ctx, g, &ll.AuditEntry{Community: f.comm.ID, Actor: "M1", Action: "grade", Object: m3, Time: at}); err != nil {
+			t.Fatalf("SetGrade(%s): %v", value, err)
+		}
+	}
+	set("good", f.now.Add(-time.Hour))
+	is := f.issue(3, "")
+	if is.Statement.Grade != "good" {
+		t.Fatalf("statement grade = %q, want good from the evaluations", is.Statement.Grade)
+	}
+	if v := f.verify(is.Token); v.Status != ll.StatementValid {
+		t.Fatalf("Verify = %s, want valid", v.Status)
+	}
+	regraded := f.now.Add(time.Hour)
+	set("excellent", regraded)
+	if v := f.verify(is.Token); v.Status != ll.StatementSuperseded || !v.Since.Equal(regraded) {
+		t.Fatalf("after a new grade: %s since %v, want superseded since %v", v.Status, v.Since, regraded)
+	}
+}

@@ -55,6 +55,7 @@ func init() {
 		{"en": enStatement, "zh": zhStatement},
 		{"en": enActBC, "zh": zhActBC},
 		{"en": enWaitlist, "zh": zhWaitlist},
+		{"en": enUnits, "zh": zhUnits},
 	} {
 		for lang, msgs := range parts {
 			if messages[lang] == nil {

@@ -35,6 +35,8 @@ import (
 //	tp:A7             pass the seat of A7 offered to the presser on to the next waiting
 //	cy:A7             "I'll come" to A7 (the 24-hour reminder)
 //	cn:A7             "can't come" to A7: withdraws the presser's sign-up, the seat is offered on
+//	pg:us:2           page 2 of the units (admin)
+//	pg:ul:2:U3        page 2 of unit U3's members (its liaisons, admins)
 //
 // Ids must be in canonical form (P3, not p3 or P03), so that decoding and
 // encoding again gives back the same text. Data is only ever a hint of what
@@ -82,6 +84,8 @@ const (
 	listCommunities = "cm"
 	listActivities  = "a"
 	listPending     = "sv"
+	listUnits       = "us" // units.go
+	listUnit        = "ul"
 )
 
 // callback is decoded button data.
@@ -102,7 +106,7 @@ func (cb callback) encode() string {
 	switch cb.kind {
 	case cbPage:
 		s := cbPage + ":" + cb.list + ":" + strconv.Itoa(cb.page)
-		if cb.list == listMembers {
+		if cb.list == listMembers || cb.list == listUnit {
 			s += ":" + cb.query
 		}
 		return s
@@ -177,6 +181,15 @@ func decodeCallback(s string) (callback, bool) {
 			}
 		case listMembers:
 			if len(parts) != 3 || !validQuery(parts[2]) {
+				return callback{}, false
+			}
+			cb.query = parts[2]
+		case listUnits:
+			if len(parts) != 2 {
+				return callback{}, false
+			}
+		case listUnit:
+			if len(parts) != 3 || ll.NormalizeID('U', parts[2]) != parts[2] {
 				return callback{}, false
 			}
 			cb.query = parts[2]
@@ -361,6 +374,10 @@ func (c *call) pagePress(cb callback) []ll.Reply {
 			return c.toastErr(err, "")
 		}
 		r, err = c.pendingPage(cb.page)
+	case listUnits:
+		r, err = c.unitsPage(cb.page) // the app layer refuses anyone but an admin
+	case listUnit:
+		r, err = c.unitPage(cb.query, cb.page) // only the unit's liaisons and admins
 	default:
 		return c.stale()
 	}

@@ -86,6 +86,15 @@ func init() {
 		{name: "newcommunity", level: admin, run: (*call).newCommunity, needArgs: true},
 		{name: "use", level: admin, run: (*call).use, needArgs: true},
 		{name: "communities", level: admin, run: (*call).communities},
+
+		// Workplaces and the year-end evaluation (SPEC section 11): units.go, evaluations.go.
+		{name: "units", level: admin, run: (*call).unitsList},
+		{name: "newunit", level: admin, run: (*call).newUnit, needArgs: true},
+		{name: "liaison", level: admin, run: (*call).liaison, needArgs: true},
+		{name: "unit", level: anyone, run: (*call).unit},
+		{name: "evaluate", level: committee, run: (*call).evaluate, menu: true},
+		{name: "grade", level: committee, run: (*call).grade, needArgs: true, menu: true},
+		{name: "evaluations", level: committee, run: (*call).evaluations, needArgs: true, menu: true},
 	}
 	commands = make(map[string]*command, len(table))
 	for _, cmd := range table {

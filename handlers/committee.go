@@ -210,6 +210,7 @@ func (c *call) remove() []ll.Reply {
 		return c.say("remove.already", m.DisplayName())
 	}
 	rs := c.say("remove.done", m.DisplayName())
+	rs = append(rs, c.sendReceipts(app.ReceiptEvent{Event: ll.ReceiptLeft, Member: m, At: sc.Now})...)
 	if m.TelegramID != 0 && m.TelegramID != c.req.UserID {
 		lang := memberLanguage(m, sc.Community, c.h.cfg.DefaultLanguage)
 		rs = append(rs, ll.Reply{ChatID: m.TelegramID, ToLabel: toLabel(m),

@@ -52,6 +52,9 @@ func (c *call) errorText(err error, subject string) string {
 		if e.Detail == ll.ReasonNoPlace {
 			return c.t("checkin.no_place")
 		}
+		if e.Detail == ll.ReasonNotGraded {
+			return c.t("eval.not_graded", or(subject, "—"))
+		}
 		if e.Detail == "claim" { // app.Posts.DecideClaim: decided already, or withdrawn
 			return c.t("error.no_claim", or(subject, "—"))
 		}
@@ -77,6 +80,8 @@ func (c *call) errorText(err error, subject string) string {
 			return c.t("error.own_entry")
 		case ll.ReasonVoider:
 			return c.t("error.voider")
+		case ll.ReasonLiaisonOnly:
+			return c.t("error.liaison_only")
 		}
 		return c.t("error.forbidden")
 	case ll.EFULL:
@@ -141,6 +146,10 @@ func (c *call) errorText(err error, subject string) string {
 			return c.t("error.no_offer", or(subject, "—"))
 		case ll.ReasonNotSignedUp:
 			return c.t("error.not_signed_up", or(subject, "—"))
+		case ll.ReasonEvalClosed:
+			return c.t("eval.closed")
+		case ll.ReasonNotInYear:
+			return c.t("eval.not_in_year", or(subject, "—"))
 		}
 		return c.t("error.conflict")
 	case ll.EINVALID:
@@ -191,6 +200,8 @@ var invalidArgs = map[string][]any{
 	"note":        {maxReasonLen},
 	"date":        {ll.MaxServiceBackdate},
 	"radius":      {minRadius, maxRadius},
+	"short_name":  {ll.MaxUnitShortLen},
+	"comment":     {ll.MaxGradeComment},
 }
 
 // invalidFields are the fields with a message of their own.
@@ -201,6 +212,7 @@ var invalidFields = []string{
 	"activity", "service", "ref", "start", "duration", "date", "year", "text", "reason", "note",
 	"radius", "location", "code", "activity_field",
 	"checkin",
+	"short_name", "liaison", "grade", "comment", "evalfrom", "unit_id",
 }
 
 // invalidText names what is wrong with an input field.

@@ -405,3 +405,10 @@ const (
 
 func (k keys) waitActs(c string) string { return k.base(c) + sufWaitActs }
 func (k keys) noShows(c string) string  { return k.base(c) + sufNoShows }
+
+// Units (SPEC section 11) are keyed in units.go: the district-wide units
+// under the hash tag {units} (<p>{units}:seq, u, names, lia, audit,
+// comms:<U>), and per community <b>um:<U>, the unit's members there, kept by
+// counted in the scripts above. Member hashes m:<M> gain the field uid (the
+// unit id their typed unit matched). Grades (evaluations.go) are
+// <b>grades:<year>.

@@ -40,6 +40,7 @@ type exportOptions struct {
 	kind      string
 	format    string
 	out       string
+	unit      string // --unit U3: the unit's members in every community (units.go)
 }
 
 // parseExport parses and checks the flags of "export".
@@ -52,6 +53,7 @@ func (p *program) parseExport(args []string) (exportOptions, error) {
 		fs.StringVar(&o.kind, "kind", "", "members or ledger")
 		fs.StringVar(&o.format, "format", "", "csv or xlsx")
 		fs.StringVar(&o.out, "out", "", "file to write (default: standard output)")
+		fs.StringVar(&o.unit, "unit", "", "with --kind members: the members of this unit (U3) in every community, plus unit_id")
 	})
 	if err := p.parse(fs, args, exportUsage); err != nil {
 		return o, err
@@ -59,6 +61,8 @@ func (p *program) parseExport(args []string) (exportOptions, error) {
 	switch {
 	case fs.NArg() > 0:
 		return o, usagef("export: unexpected argument %q", fs.Arg(0))
+	case o.unit != "" || o.kind == "evaluations":
+		return o, checkUnitExport(o) // units.go
 	case (o.community == "") == !o.all:
 		return o, usagef("export: want either --community <id> or --all")
 	case o.kind != "members" && o.kind != "ledger":
@@ -105,6 +109,9 @@ func (p *program) export(ctx context.Context, args []string) error {
 	}
 	return p.withStore(ctx, func(st *storage.Store) error {
 		services := app.New(st)
+		if o.unit != "" || o.kind == "evaluations" {
+			return p.exportUnits(ctx, st, services, o) // units.go
+		}
 		scopes, err := p.exportScopes(ctx, services, o)
 		if err != nil {
 			return err

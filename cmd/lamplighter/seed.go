@@ -63,11 +63,16 @@ func seedDemo(ctx context.Context, st *storage.Store, now time.Time) (demoDistri
 		{demoCommunity, "东安社区", demoMembers, demoInviteCode},
 		{demoCommunity2, "西苑社区", demoMembers2, demoInviteCode2},
 	}
+	units, err := seedUnits(ctx, st, now) // units.go
+	if err != nil {
+		return d, err
+	}
 	for _, cm := range comms {
 		c := ll.Community{
 			ID: cm.id, Name: cm.name, TimeZone: ll.DefaultTimeZone, Language: ll.DefaultLanguage,
 			Minimum: ll.DefaultMinimum, PostMinimum: ll.DefaultPostMinimum, Created: now,
 		}
+		c.EvalFrom = demoEvalFrom // units.go: /evaluate works in the demo whatever the month
 		if err := st.CreateCommunity(ctx, c, &ll.AuditEntry{Actor: cliActor, Action: "newcommunity", Detail: c.Name}); err != nil {
 			return d, fmt.Errorf("seed community %s: %w", c.ID, err)
 		}
@@ -75,6 +80,7 @@ func seedDemo(ctx context.Context, st *storage.Store, now time.Time) (demoDistri
 		ms := make([]ll.Member, len(cm.members))
 		for i, m := range cm.members {
 			m.Community, m.Status, m.Joined = cm.id, ll.StatusActive, now
+			m.UnitID = units[ll.UnitKey(m.Unit)]
 			ms[i] = m
 		}
 		created, err := st.ImportMembers(ctx, cm.id, ms, now,

@@ -15,7 +15,7 @@ import (
 
 // newApp builds the application layer over st with the configuration its
 // services take: the public base of the statements' verify links.
-// Statements.Grades (the evaluations' grades) is wired here once they exist.
+// (app.New gives Statements the evaluations' grades.)
 func (p *program) newApp(st *storage.Store) *app.App {
 	ap := app.New(st)
 	ap.Statements.PublicURL = p.cfg.PublicURL
