@@ -174,3 +174,13 @@ const (
 // MaxPendingServices is how many service records one member may have
 // awaiting approval at once (SPEC §9, bounded per person).
 const MaxPendingServices = 20
+
+// Reasons of needs (SPEC section 10).
+const (
+	ReasonNeedLimit   = "need_limit"   // (with EFULL) the person has MaxOpenNeeds open needs in the community
+	ReasonNeedTaken   = "need_taken"   // (with EFULL) the need has all the helpers it wants
+	ReasonNeedState   = "need_state"   // (with ECONFLICT) the need is not in a status that allows this
+	ReasonNeedHelpers = "need_helpers" // (with ECONFLICT) fewer helpers wanted than the need has takers
+	ReasonNotTaker    = "not_taker"    // (with EFORBIDDEN) only a taker of the need may do this
+	ReasonNotAsker    = "not_asker"    // (with EFORBIDDEN) only the need's asker may do this
+)

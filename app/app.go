@@ -19,6 +19,7 @@ type Store interface {
 	LedgerStore
 	LookupStore
 	PresenterStore
+	NeedsStore
 }
 
 // App holds the feature services every front end calls. Committee actions
@@ -40,11 +41,13 @@ type App struct {
 	Ledger     *Ledger
 	Lookups    *Lookups
 	Presenter  *Presenter
+	Needs      *Needs // residents' needs (SPEC section 10)
 }
 
 // New returns the services over store.
 func New(store Store) *App {
 	access := &Access{store: store}
+	broadcasts := &Broadcasts{store: store}
 	return &App{
 		Access:     access,
 		Settings:   &Settings{store: store},
@@ -61,5 +64,6 @@ func New(store Store) *App {
 		Ledger:     &Ledger{store: store},
 		Lookups:    &Lookups{store: store},
 		Presenter:  &Presenter{store: store, access: access},
+		Needs:      &Needs{store: store, broadcasts: broadcasts},
 	}
 }

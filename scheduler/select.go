@@ -78,7 +78,7 @@ func (sn *Snapshot) standings(now time.Time) (st []ll.Standing, active []bool) {
 		if !ok {
 			continue
 		}
-		if p.Kind == ll.KindService {
+		if p.Kind == ll.KindService || p.Kind == ll.KindNeed {
 			st[j].Services++
 		} else {
 			st[j].Activities++

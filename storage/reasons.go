@@ -31,6 +31,12 @@ var scriptReasons = map[string]string{
 	"awaiting":    ll.ReasonAwaiting,
 	"revoked":     ll.ReasonRevoked,
 	"role_rejoin": ll.ReasonRoleRejoin,
+	// needs (needs.go)
+	"need_state":   ll.ReasonNeedState,
+	"need_helpers": ll.ReasonNeedHelpers,
+	"need_taken":   ll.ReasonNeedTaken,
+	"not_taker":    ll.ReasonNotTaker,
+	"not_asker":    ll.ReasonNotAsker,
 }
 
 // refusal is the domain error of a script's refusal: code, with the
