@@ -36,6 +36,8 @@ type NeedsStore interface {
 	AskerUnreachable(ctx context.Context, tg int64) (bool, error)
 	// SweepNeeds claims what is due about the needs at now, each once.
 	SweepNeeds(ctx context.Context, community string, now time.Time) (ll.NeedSweep, error)
+	// Members returns every member of the community (any status) by id order.
+	Members(ctx context.Context, community string) ([]ll.Member, error)
 	// Audit appends one entry to the community's audit log.
 	Audit(ctx context.Context, e ll.AuditEntry) error
 }
@@ -618,4 +620,36 @@ func idNum(id string) int {
 	}
 	n, _ := strconv.Atoi(id[1:])
 	return n
+}
+
+// Committee returns the community's active committee members who can be
+// messaged on Telegram: whom a need awaiting a decision is told to.
+func (x *Needs) Committee(ctx context.Context, community string) ([]ll.Member, error) {
+	all, err := x.store.Members(ctx, community)
+	if err != nil {
+		return nil, err
+	}
+	var out []ll.Member
+	for _, m := range all {
+		if m.Active() && m.Role.IsCommittee() && m.TelegramID != 0 && !m.Unreachable {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// Takers returns the member records of n's takers (those still known).
+func (x *Needs) Takers(ctx context.Context, n ll.Need) ([]ll.Member, error) {
+	var out []ll.Member
+	for _, mid := range n.Takers {
+		m, err := x.store.Member(ctx, n.Community, mid)
+		if errors.Is(err, ll.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
 }

@@ -52,6 +52,7 @@ func init() {
 		{"en": enBot, "zh": zhBot},
 		{"en": enChart, "zh": zhChart},
 		{"en": enPresent, "zh": zhPresent},
+		{"en": enNeeds, "zh": zhNeeds},
 	} {
 		for lang, msgs := range parts {
 			if messages[lang] == nil {

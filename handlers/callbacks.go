@@ -29,6 +29,16 @@ import (
 //	pg:m:2:<query>    page 2 of the member search for <query> (committee)
 //	f:<n>:<step>:<v>  value v for step <step> of the guided flow with nonce <n>
 //
+// Needs (SPEC section 10, needs.go):
+//
+//	nt:N4             take need N4 (a member of its community), on any message that carries the button
+//	np:N4             publish N4 with the defaults (committee)
+//	nd:N4             decline N4: asks for the reason (committee)
+//	na:N4             approve N4, done and awaiting the committee (committee)
+//	ns:<c>:N4         the asker confirms N4 of community <c> solved (checked against the need's asker)
+//	nn:<c>:N4         the asker says N4 of community <c> is not solved yet
+//	pg:nb:2           page 2 of the needs board (committee)
+//
 // Ids must be in canonical form (P3, not p3 or P03), so that decoding and
 // encoding again gives back the same text. Data is only ever a hint of what
 // the user wants: each press is checked again against storage, the user's
@@ -93,6 +103,8 @@ func (cb callback) encode() string {
 		return cbFlow + ":" + cb.nonce + ":" + cb.step + ":" + cb.value
 	case cbConfirm, cbDecline:
 		return cb.kind + ":" + cb.id + ":" + cb.who
+	case cbNeedSolved, cbNeedNotYet:
+		return cb.kind + ":" + cb.who + ":" + cb.id
 	}
 	return cb.kind + ":" + cb.id
 }
@@ -147,7 +159,7 @@ func decodeCallback(s string) (callback, bool) {
 		}
 		cb.page = page
 		switch cb.list {
-		case listPosts, listTeams, listCommunities, listActivities, listPending:
+		case listPosts, listTeams, listCommunities, listActivities, listPending, listNeeds:
 			if len(parts) != 2 {
 				return callback{}, false
 			}
@@ -165,6 +177,8 @@ func decodeCallback(s string) (callback, bool) {
 			return callback{}, false
 		}
 		cb.nonce, cb.step, cb.value = parts[0], parts[1], parts[2]
+	case cbNeedTake, cbNeedPublish, cbNeedDecline, cbNeedApprove, cbNeedSolved, cbNeedNotYet:
+		return decodeNeedCallback(kind, rest)
 	default:
 		return callback{}, false
 	}
@@ -262,6 +276,8 @@ func (c *call) onCallback() []ll.Reply {
 		return c.pagePress(cb)
 	case cbFlow:
 		return c.flowPress(cb)
+	case cbNeedTake, cbNeedPublish, cbNeedDecline, cbNeedApprove, cbNeedSolved, cbNeedNotYet:
+		return c.needCallback(cb)
 	}
 	return c.stale()
 }
@@ -331,6 +347,12 @@ func (c *call) pagePress(cb callback) []ll.Reply {
 			return c.toastErr(err, "")
 		}
 		r, err = c.pendingPage(cb.page)
+	case listNeeds:
+		if _, err := c.committee(); err != nil {
+			c.public = true
+			return c.toastErr(err, "")
+		}
+		r, err = c.needsPage(cb.page)
 	default:
 		return c.stale()
 	}

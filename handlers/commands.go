@@ -83,6 +83,16 @@ func init() {
 		{name: "newcommunity", level: admin, run: (*call).newCommunity, needArgs: true},
 		{name: "use", level: admin, run: (*call).use, needArgs: true},
 		{name: "communities", level: admin, run: (*call).communities},
+
+		// Needs (SPEC section 10, needs.go).
+		{name: "need", level: anyone, run: (*call).cmdNeed, menu: true},
+		{name: "reply", level: anyone, run: (*call).cmdReply, needArgs: true, menu: true},
+		{name: "done", level: member, run: (*call).cmdDone, needArgs: true, menu: true},
+		{name: "needs", level: committee, run: (*call).needs, menu: true},
+		{name: "needlink", level: committee, run: (*call).needLinkCmd, menu: true},
+		{name: "publish", level: committee, run: (*call).cmdPublish, needArgs: true, menu: true},
+		{name: "decline", level: committee, run: (*call).cmdDecline, needArgs: true, menu: true},
+		{name: "release", level: committee, run: (*call).cmdRelease, needArgs: true, menu: true},
 	}
 	commands = make(map[string]*command, len(table))
 	for _, cmd := range table {
@@ -221,6 +231,9 @@ func (c *call) start() []ll.Reply {
 	}
 	if code, ok := strings.CutPrefix(payload, "ci_"); ok {
 		return c.checkInStart(code)
+	}
+	if community, ok := strings.CutPrefix(payload, "need_"); ok {
+		return c.needStart(community)
 	}
 	var intro string
 	switch {

@@ -117,6 +117,10 @@ func (c *call) flowText(f *ll.Flow) []ll.Reply {
 		return c.forgetText(f)
 	case flowBroadcast:
 		return c.broadcastText(f)
+	case flowNeed:
+		return c.needFlowText(f)
+	case flowNeedDecline:
+		return c.needDeclineText(f)
 	}
 	return c.abandonFlow(ll.ErrStale)
 }
@@ -152,6 +156,8 @@ func (c *call) flowPress(cb callback) []ll.Reply {
 		rs = c.forgetPress(f, cb.value)
 	case flowBroadcast:
 		rs = c.broadcastPress(f, cb.value)
+	case flowNeed:
+		rs = c.needFlowPress(f, cb.value)
 	default:
 		return c.stale()
 	}
