@@ -115,6 +115,10 @@ type Config struct {
 	Lease       time.Duration // a run claimed by a replica that died is retried after; DefaultLease when 0
 	ReminderTTL time.Duration // a reminder undelivered this long after its due time is dropped; DefaultReminderTTL when 0
 
+	// Needs, when set, is asked on every tick what is due about each
+	// community's needs (SPEC section 10; needs.go).
+	Needs NeedSweeper
+
 	Now    func() time.Time                                 // time.Now when nil
 	Sleep  func(ctx context.Context, d time.Duration) error // a real sleep when nil
 	Logger *slog.Logger                                     // slog.Default() when nil
@@ -263,6 +267,9 @@ func (s *Scheduler) community(ctx context.Context, c ll.Community, now time.Time
 		if err := s.activityReminders(ctx, sn); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	if err := s.needs(ctx, c, now); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
