@@ -94,7 +94,7 @@ func (c *call) needFlowText(f *ll.Flow) []ll.Reply {
 			return c.say("need.text_first")
 		}
 		if err := app.CheckNeedText(text); err != nil {
-			return c.fail(err, "")
+			return c.say("need.text_invalid", ll.MaxNeedTextLen)
 		}
 		f.Step, f.Data["x"] = stepNeedExtra, text
 		if c.req.PhotoID != "" { // a photo with the text as its caption: done in one message
