@@ -754,3 +754,26 @@ func (c *call) needErrorText(e *ll.Error, subject string) (string, bool) {
 	}
 	return "", false
 }
+
+// needFiguresText words a year's needs figures with message id.
+func needFiguresText(lang, id string, year int, f ll.NeedFigures) string {
+	median := "—"
+	if f.MedianDays >= 0 {
+		median = strconv.FormatFloat(f.MedianDays, 'f', -1, 64)
+	}
+	return tr(lang, id, year, f.Received, f.Solved, median)
+}
+
+// needsReportLine is /report's line about the year's needs: received,
+// solved, median days to solve.
+func (c *call) needsReportLine(year int) string {
+	sc := c.scope
+	loc := sc.Community.Location()
+	from := time.Date(year, 1, 1, 0, 0, 0, 0, loc)
+	f, err := c.h.app.Needs.Figures(c.ctx, sc.Community.ID, from, from.AddDate(1, 0, 0))
+	if err != nil {
+		c.h.log.Warn("needs figures", "community", sc.Community.ID, "err", err)
+		return ""
+	}
+	return needFiguresText(c.lang, "report.needs", year, f)
+}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	ll "github.com/lamplighter-bot/lamplighter"
+	"github.com/lamplighter-bot/lamplighter/handlers"
 )
 
 // replyTo returns the replies addressed to chat.
@@ -184,6 +185,11 @@ func TestNeedAskerWhoNeverAnswersGoesToPending(t *testing.T) {
 	if len(ps) != 1 || ps[0].Method != ll.MethodApproval || ps[0].VerifiedBy != sec.ID || ps[0].Kind != ll.KindNeed {
 		t.Errorf("alice's ledger = %+v, want one need participation approved by %s", ps, sec.ID)
 	}
+	// /report counts it: received, solved, median days (3 days and a minute: 4).
+	wantIn(t, "report", e.send(secretary, "/report"), "Residents' needs 2026: 1 received, 1 solved, median 4 day(s)")
+	d := handlers.Texts{}.Digest("en", ll.Digest{Community: ll.Community{ID: "dongan", Name: "东安社区", TimeZone: ll.DefaultTimeZone},
+		Year: 2026, Needs: &ll.NeedFigures{Received: 5, Solved: 2, MedianDays: 1.5}, NewNeeds: 3})
+	wantIn(t, "digest", []ll.Reply{d}, "5 received, 2 solved, median 1.5 day(s)", "Waiting for the committee: 3")
 	// The asker's late answer changes nothing.
 	rs = e.press(stranger, "ns:dongan:"+id)
 	wantIn(t, "late answer", rs, "solved")

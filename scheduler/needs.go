@@ -33,3 +33,31 @@ func (s *Scheduler) needs(ctx context.Context, c ll.Community, now time.Time) er
 	}
 	return nil
 }
+
+// NeedsReader lists a community's needs; *storage.Store implements it. The
+// digest counts them when the Store has it.
+type NeedsReader interface {
+	Needs(ctx context.Context, community string) ([]ll.Need, error)
+}
+
+// digestNeeds adds the year's needs figures to the digest d.
+func (s *Scheduler) digestNeeds(l *loader, d *ll.Digest) error {
+	nr, ok := s.cfg.Store.(NeedsReader)
+	if !ok {
+		return nil
+	}
+	needs, err := nr.Needs(l.ctx, l.c.ID)
+	if err != nil {
+		return fmt.Errorf("needs of %s: %w", l.c.ID, err)
+	}
+	loc := l.c.Location()
+	from := time.Date(d.Year, 1, 1, 0, 0, 0, 0, loc)
+	f := ll.CountNeeds(needs, from, from.AddDate(1, 0, 0))
+	d.Needs = &f
+	for _, n := range needs {
+		if n.Status == ll.NeedNew || n.Pending {
+			d.NewNeeds++
+		}
+	}
+	return nil
+}
