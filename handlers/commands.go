@@ -88,6 +88,7 @@ func init() {
 		{name: "need", level: anyone, run: (*call).cmdNeed, menu: true},
 		{name: "reply", level: anyone, run: (*call).cmdReply, needArgs: true, menu: true},
 		{name: "done", level: member, run: (*call).cmdDone, needArgs: true, menu: true},
+		{name: "take", level: member, run: (*call).cmdTake, needArgs: true, menu: true},
 		{name: "needs", level: committee, run: (*call).needs, menu: true},
 		{name: "needlink", level: committee, run: (*call).needLinkCmd, menu: true},
 		{name: "publish", level: committee, run: (*call).cmdPublish, needArgs: true, menu: true},

@@ -80,6 +80,7 @@ func demoBanner(d demoDistrict, who string) string {
 		{"/as M3", "become member M3 of " + demoCommunity + " (also /as xiyuan:M1, or a Telegram id: /as 10003)"},
 		{fmt.Sprintf("/as %d", demoNewcomerTG), "a newcomer, not registered anywhere; then /join " + demoInviteCode},
 		{fmt.Sprintf("/as %d", demoAdminTG), "the district admin (/communities, /use xiyuan)"},
+		{fmt.Sprintf("/as %d", demoResidentTG), "a resident with two needs (/reply N2 …; /start need_dongan asks again); /as M1: /needs, /publish N1; /as M5: /take N2"},
 		{"/lang en", "answers in English (/lang zh for Chinese)"},
 		{"/quit", "leave"},
 	} {

@@ -150,5 +150,8 @@ func seedDemo(ctx context.Context, st *storage.Store, now time.Time) (demoDistri
 		}
 		d.Teams = append(d.Teams, team)
 	}
+	if err := seedDemoNeeds(ctx, st, now); err != nil { // residents' needs (seed_needs.go)
+		return d, err
+	}
 	return d, nil
 }
