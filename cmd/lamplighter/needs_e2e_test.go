@@ -177,3 +177,46 @@ func TestEndToEndNeedLifeCycle(t *testing.T) {
 	}
 	r.stop()
 }
+
+// TestEndToEndNeedBlockedAsker: the resident blocked the bot after asking;
+// Telegram answers 403 when they are told help is coming, which marks them
+// unreachable; the helper's /done then goes to the committee instead of
+// waiting for an answer that cannot come, and the committee approves it.
+func TestEndToEndNeedBlockedAsker(t *testing.T) {
+	e := newTestEnv(t)
+	setupDistrict(t, e)
+	ctx := context.Background()
+	tg := telegramtest.NewServer(t)
+	r := startBot(t, e, tg, map[string]string{"LAMPLIGHTER_RATE": "1000"})
+	const secretary, member, resident = 10001, 20002, 90002
+
+	say(t, tg, resident, "/start need_dongan", "您需要什么帮助")
+	ask := say(t, tg, resident, "帮忙搬一下旧家具", "跳过")
+	n := len(tg.Sent(resident))
+	tg.PushCallback(resident, ask.MessageID, firstButton(t, ask))
+	expect(t, tg, resident, n, "N1")
+	say(t, tg, secretary, "/publish N1 all", "已发布给 2")
+	ann := expect(t, tg, member, 0, "居民需要帮助")
+
+	tg.FailNext(resident, 1, telegramtest.Blocked)
+	n = len(tg.Sent(member))
+	tg.PushCallback(member, ann.MessageID, "nt:N1")
+	expect(t, tg, member, n, "N1 由您认领")
+	tg.Wait("the resident marked unreachable after the 403", func() bool {
+		u, err := e.st.User(ctx, resident)
+		return err == nil && u.Unreachable
+	})
+	n = len(tg.Sent(secretary))
+	say(t, tg, member, "/done N1", "将由社区大党委确认")
+	expect(t, tg, secretary, n, "N1 已完成，待大党委确认")
+	say(t, tg, secretary, "/approve N1", "N1 已确认")
+	m, err := e.st.MemberByTelegram(ctx, "dongan", member)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, err := e.st.Participations(ctx, "dongan", m.ID)
+	if err != nil || len(ps) != 1 || ps[0].Method != ll.MethodApproval || ps[0].VerifiedBy != "M1" {
+		t.Errorf("participations = %+v, %v; want one approved by M1", ps, err)
+	}
+	r.stop()
+}
