@@ -35,14 +35,20 @@ func TestNeedLimitIsPerPersonAndCommunity(t *testing.T) {
 	// Ten concurrent intakes by one person: exactly MaxOpenNeeds are created.
 	var wg sync.WaitGroup
 	var created, full atomic.Int32
+	var mu sync.Mutex
+	tokens := map[string]string{} // token -> need created
 	for i := range 10 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, ok, err := s.CreateNeed(ctx, ll.Need{Community: "dongan", Text: "help", AskerID: 900, Created: t0}, fmt.Sprintf("t%03d", i))
+			token := fmt.Sprintf("t%03d", i)
+			n, ok, err := s.CreateNeed(ctx, ll.Need{Community: "dongan", Text: "help", AskerID: 900, Created: t0}, token)
 			switch {
 			case err == nil && ok:
 				created.Add(1)
+				mu.Lock()
+				tokens[token] = n.ID
+				mu.Unlock()
 			case ll.ErrorDetail(err) == ll.ReasonNeedLimit:
 				full.Add(1)
 			default:
@@ -55,9 +61,11 @@ func TestNeedLimitIsPerPersonAndCommunity(t *testing.T) {
 		t.Fatalf("created %d, refused %d; want %d and %d", created.Load(), full.Load(), ll.MaxOpenNeeds, 10-ll.MaxOpenNeeds)
 	}
 	// The same token again gives back the same need, not a refusal.
-	again, ok, err := s.CreateNeed(ctx, ll.Need{Community: "dongan", Text: "help", AskerID: 900}, "t000")
-	if err != nil || ok || again.ID == "" {
-		t.Errorf("CreateNeed(same token) = %+v, %v, %v; want the first need, not created", again, ok, err)
+	for token, id := range tokens {
+		again, ok, err := s.CreateNeed(ctx, ll.Need{Community: "dongan", Text: "help", AskerID: 900}, token)
+		if err != nil || ok || again.ID != id {
+			t.Errorf("CreateNeed(same token %s) = %+v, %v, %v; want %s, not created", token, again, ok, err, id)
+		}
 	}
 	// Another community has its own limit; another person too.
 	askNeed(t, s, "xiyuan", 900, "x1")
