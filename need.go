@@ -175,4 +175,5 @@ type NeedSweep struct {
 	Remind  []Need // with takers, not done, due within a day: remind the takers
 	Overdue []Need // with takers, not done, past the due date: tell the committee
 	Waited  []Need // done, unanswered by the asker for NeedConfirmDays days: now awaiting the committee
+	Expired []Need // published, nobody took it by its due date: now expired (tell the asker)
 }

@@ -30,7 +30,7 @@ type NeedsStore interface {
 	DoneNeedAs(ctx context.Context, u ll.User, id, note string, toCommittee bool, now time.Time) (bool, error)
 	SolveNeed(ctx context.Context, community, id string, asker int64, by string, byTG int64, date string, now time.Time, audit *ll.AuditEntry) (bool, error)
 	NotYetNeed(ctx context.Context, community, id string, asker int64, now time.Time) (bool, error)
-	ReleaseNeed(ctx context.Context, community, id string, now time.Time, audit *ll.AuditEntry) ([]string, error)
+	ReleaseNeed(ctx context.Context, community, id string, due, now time.Time, audit *ll.AuditEntry) ([]string, error)
 	SetNeedCommunity(ctx context.Context, tg int64, community string) error
 	NeedCommunity(ctx context.Context, tg int64) (string, error)
 	AskerUnreachable(ctx context.Context, tg int64) (bool, error)
@@ -469,7 +469,8 @@ func (x *Needs) Approve(ctx context.Context, sc *Scope, id string) (n ll.Need, c
 }
 
 // Release takes a need from its takers (overdue, or they cannot do it): it
-// is published again, its buttons take it again, audited; the front end
+// is published again, its buttons take it again, due DefaultNeedDueDays
+// from today at the earliest, audited; the front end
 // tells the old takers (returned with their member records). Errors:
 // EINVALID Field "need"; ErrNotFound; ECONFLICT ReasonNeedState.
 func (x *Needs) Release(ctx context.Context, sc *Scope, id string) (n ll.Need, old []ll.Member, err error) {
@@ -477,7 +478,10 @@ func (x *Needs) Release(ctx context.Context, sc *Scope, id string) (n ll.Need, o
 	if err != nil {
 		return ll.Need{}, nil, err
 	}
-	ids, err := x.store.ReleaseNeed(ctx, sc.Community.ID, nid, sc.Now, sc.Audit("need_release", nid, ""))
+	loc := sc.Community.Location()
+	now := sc.Now.In(loc)
+	due := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc).AddDate(0, 0, ll.DefaultNeedDueDays+1).Add(-time.Millisecond)
+	ids, err := x.store.ReleaseNeed(ctx, sc.Community.ID, nid, due, sc.Now, sc.Audit("need_release", nid, ""))
 	if err != nil {
 		return ll.Need{}, nil, err
 	}

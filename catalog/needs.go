@@ -90,6 +90,7 @@ var enNeeds = map[string]string{
 	"need.remind":           "⏰ Reminder: %s you took is due %s. When it is done, send /done %s.",
 	"need.overdue":          "⚠️ %s is past its due date (%s) and not done. /release %s publishes it again.",
 	"need.waited":           "%s is done but its resident has not answered in %d days: it awaits the committee in /pending.",
+	"need.expired_told":     "Nobody could take your need %s by its due date, sorry. You may ask again with /need, or write to the committee.",
 
 	"error.need_limit":   "You already have %d open needs here. Wait until one is solved, or write to the committee.",
 	"error.need_taken":   "%s is already taken.",
@@ -192,6 +193,7 @@ var zhNeeds = map[string]string{
 	"need.remind":           "⏰ 提醒：您认领的 %s 将于 %s 到期。完成后请发送 /done %s。",
 	"need.overdue":          "⚠️ %s 已过截止日期（%s）仍未完成。/release %s 可重新发布。",
 	"need.waited":           "%s 已完成，但居民 %d 天未回复，已转入 /pending 待大党委确认。",
+	"need.expired_told":     "很抱歉，您的心愿 %s 到期前无人认领。您可以用 /need 重新提出，或联系社区大党委。",
 
 	"error.need_limit":   "您在这里已有 %d 项未完成的心愿。请等其中一项解决，或联系社区大党委。",
 	"error.need_taken":   "%s 已被认领。",

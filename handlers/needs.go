@@ -697,6 +697,15 @@ func (h *Handlers) NeedSweep(ctx context.Context, comm ll.Community, now time.Ti
 				Reply: ll.Reply{Text: tr(lang, "need.remind", n.ID, n.Due.In(loc).Format(time.DateOnly), n.ID)}})
 		}
 	}
+	for _, n := range sw.Expired {
+		lang := n.AskerLang
+		if !ll.ValidLanguage(lang) {
+			lang = memberLanguage(ll.Member{}, comm, h.cfg.DefaultLanguage)
+		}
+		out = append(out, ll.OutMessage{ID: fmt.Sprintf("need-expired:%s:%s", comm.ID, n.ID), ChatID: n.AskerID,
+			Kind: ll.OutDirect, Community: comm.ID, Lang: lang,
+			Reply: ll.Reply{Text: tr(lang, "need.expired_told", n.ID)}})
+	}
 	if len(sw.Overdue) == 0 && len(sw.Waited) == 0 {
 		return out, nil
 	}

@@ -225,6 +225,10 @@ func TestNeedReminderReleaseAndRepublish(t *testing.T) {
 	if r := replyTo(rs, bob.id); len(r) != 1 || !strings.Contains(r[0].Text, "released") {
 		t.Fatalf("release = %+v, want bob told", rs)
 	}
+	// Released because it was overdue, it does not expire at the next sweep.
+	if msgs, _ := e.h.NeedSweep(e.ctx, comm, e.now); len(msgs) != 0 {
+		t.Errorf("sweep after release = %+v, want nothing", msgs)
+	}
 	// Published again: the old buttons take it, and /publish announces it anew.
 	rs = e.send(secretary, "/publish "+id+" all due=2026-03-10")
 	wantIn(t, "republish", rs, "published to")

@@ -359,6 +359,8 @@ func (k keys) prDue() string     { return k.presenter() + prDue }
 //	<b>ndone                        zset    done needs awaiting their asker, score = done (unix ms): the sweep
 //	                                        moves those older than NeedConfirmDays to npend
 //	<b>npend                        zset    done needs awaiting the committee (/pending), score = number
+//	<b>npub                         zset    published needs nobody took, score = due (unix ms): the sweep
+//	                                        expires those past it
 //	<b>ntok:<tg>:<nonce>            string  the need an intake flow (asker, flow nonce) created, for a day:
 //	                                        a retried or double-tapped intake creates one need
 //	<b>p:<M> field N<n>             a need's participation: {"m":"confirmed" or "approval","t","by","d"

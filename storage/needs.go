@@ -29,6 +29,7 @@ const (
 	sufNeedDone  = "ndone"  // zset of done needs awaiting their asker, score = done (ms)
 	sufNeedPend  = "npend"  // zset of done needs awaiting the committee, score = number
 	sufNeedToken = "ntok:"  // string: the need an intake (asker and flow nonce) created
+	sufNeedPub   = "npub"   // zset of published needs nobody took, score = due (ms)
 )
 
 func (k keys) needs(c string) string    { return k.base(c) + sufNeeds }
@@ -46,7 +47,7 @@ func (k keys) needToken(c string, tg int64, token string) string {
 // needPrelude holds the needs scripts' helpers.
 var needPrelude = `
 local SUF_NEED, SUF_NOPEN, SUF_NDUE, SUF_NDONE, SUF_NPEND = '` + sufNeed + `', '` + sufNeedOpen + `', '` + sufNeedDue + `', '` + sufNeedDone + `', '` + sufNeedPend + `'
-local SUF_PARTS = '` + sufParts + `'
+local SUF_PARTS, SUF_NPUB = '` + sufParts + `', '` + sufNeedPub + `'
 
 local function split(s)
   local out = {}
@@ -61,6 +62,7 @@ local function closeNeed(b, id, ask)
   redis.call('ZREM', b .. SUF_NDUE, id)
   redis.call('ZREM', b .. SUF_NDONE, id)
   redis.call('ZREM', b .. SUF_NPEND, id)
+  redis.call('ZREM', b .. SUF_NPUB, id)
 end
 `
 
@@ -247,6 +249,12 @@ if #split(cur[2]) > h then return {'conflict', 'need_helpers'} end
 redis.call('HSET', KEYS[1], 'st', 'published', 'h', h, 'sk', ARGV[4], 'due', ARGV[5], 'pub', ARGV[6])
 redis.call('HDEL', KEYS[1], 'rem', 'ovd')
 local rd = redis.call('HINCRBY', KEYS[1], 'rd', 1)
+local id = string.match(KEYS[1], '[^:]*$')
+if #split(cur[2]) == 0 then
+  redis.call('ZADD', ARGV[1] .. SUF_NPUB, ARGV[5], id)
+else
+  redis.call('ZADD', ARGV[1] .. SUF_NDUE, ARGV[5], id)
+end
 audit(ARGV[1], ARGV[7], ARGV[8])
 return {'ok', rd}
 `)
@@ -353,7 +361,11 @@ tk[#tk + 1] = ARGV[2]
 local fields = {'tk', table.concat(tk, ',')}
 if #tk >= h then fields[#fields + 1] = 'st'; fields[#fields + 1] = 'taken' end
 redis.call('HSET', KEYS[1], unpack(fields))
-if #tk == 1 and cur[5] then redis.call('ZADD', ARGV[1] .. SUF_NDUE, cur[5], string.match(KEYS[1], '[^:]*$')) end
+if #tk == 1 and cur[5] then
+  local id = string.match(KEYS[1], '[^:]*$')
+  redis.call('ZADD', ARGV[1] .. SUF_NDUE, cur[5], id)
+  redis.call('ZREM', ARGV[1] .. SUF_NPUB, id)
+end
 return {'ok', '1', #tk, h, cur[4], who[1] or '', who[2] or '', cur[6]}
 `)
 
@@ -572,7 +584,7 @@ func (s *Store) NotYetNeed(ctx context.Context, community, id string, asker int6
 	return str(rest, 0) == "1", nil
 }
 
-// KEYS: need. ARGV: b, audit, score.
+// KEYS: need. ARGV: b, audit, score, due (ms: the least due date it keeps).
 var releaseNeedScript = needScript(`
 local cur = redis.call('HMGET', KEYS[1], 'st', 'tk')
 if not cur[1] then return {'notfound', 'need'} end
@@ -582,6 +594,12 @@ local id = string.match(KEYS[1], '[^:]*$')
 redis.call('HSET', KEYS[1], 'st', 'published')
 redis.call('HDEL', KEYS[1], 'tk', 'rem', 'ovd')
 redis.call('ZREM', ARGV[1] .. SUF_NDUE, id)
+local due = tonumber(redis.call('HGET', KEYS[1], 'due') or '0') or 0
+if due < tonumber(ARGV[4]) then
+  due = tonumber(ARGV[4])
+  redis.call('HSET', KEYS[1], 'due', ARGV[4])
+end
+redis.call('ZADD', ARGV[1] .. SUF_NPUB, due, id)
 audit(ARGV[1], ARGV[2], ARGV[3])
 return {'ok', cur[2]}
 `)
@@ -589,9 +607,11 @@ return {'ok', cur[2]}
 // ReleaseNeed takes a published or taken need from its takers, in one
 // script with the audit entry: it is published again (its buttons take it
 // again) and the old takers are returned, to be told. None is returned,
-// nothing audited, when it had no takers. Errors: ErrNotFound; ECONFLICT
-// ReasonNeedState (done, solved, declined, expired or new).
-func (s *Store) ReleaseNeed(ctx context.Context, community, id string, now time.Time, audit *ll.AuditEntry) (old []string, err error) {
+// nothing audited, when it had no takers. A due date before due is moved
+// to due, so that a need released because it was overdue does not expire
+// at once. Errors: ErrNotFound; ECONFLICT ReasonNeedState (done, solved,
+// declined, expired or new).
+func (s *Store) ReleaseNeed(ctx context.Context, community, id string, due, now time.Time, audit *ll.AuditEntry) (old []string, err error) {
 	if err := checkCommunity(community); err != nil {
 		return nil, err
 	}
@@ -600,7 +620,7 @@ func (s *Store) ReleaseNeed(ctx context.Context, community, id string, now time.
 	}
 	a, score := s.auditArgs(audit, community, now, id, "")
 	op := fmt.Sprintf("release need %s/%s", community, id)
-	st, rest, err := s.run(ctx, op, releaseNeedScript, []string{s.k.need(community, id)}, s.k.base(community), a, score)
+	st, rest, err := s.run(ctx, op, releaseNeedScript, []string{s.k.need(community, id)}, s.k.base(community), a, score, due.UnixMilli())
 	if err != nil {
 		return nil, err
 	}
@@ -613,7 +633,7 @@ func (s *Store) ReleaseNeed(ctx context.Context, community, id string, now time.
 	return strings.Split(str(rest, 0), ","), nil
 }
 
-// KEYS: due zset, done zset. ARGV: b, remind before (ms: now + 1 day), now
+// KEYS: due zset, done zset, published zset. ARGV: b, remind before (ms: now + 1 day), now
 // (ms), confirm deadline (ms: now - 3 days).
 var sweepNeedsScript = needScript(`
 local b = ARGV[1]
@@ -636,14 +656,26 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[4], 'LIMIT
     waited[#waited + 1] = id
   end
 end
-return {'ok', remind, overdue, waited}
+local expired = {}
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', ARGV[3], 'LIMIT', 0, 500)) do
+  local k = b .. SUF_NEED .. id
+  local cur = redis.call('HMGET', k, 'st', 'tk', 'ask')
+  redis.call('ZREM', KEYS[3], id)
+  if cur[1] == 'published' and (not cur[2] or cur[2] == '') then
+    redis.call('HSET', k, 'st', 'expired')
+    closeNeed(b, id, cur[3] or '')
+    expired[#expired + 1] = id
+  end
+end
+return {'ok', remind, overdue, waited, expired}
 `)
 
 // SweepNeeds claims, in one script, what is due about the community's needs
 // at now: the takers' reminder the day before a need's due date (once per
 // need and due date), the committee's notice after it (once), and the move
 // of a done need its asker left unanswered for lamplighter.NeedConfirmDays
-// days to the committee's pending list. Each is claimed by exactly one call,
+// days to the committee's pending list, and the expiry of a published need
+// nobody took by its due date. Each is claimed by exactly one call,
 // so two replicas or a restart never repeat one.
 func (s *Store) SweepNeeds(ctx context.Context, community string, now time.Time) (ll.NeedSweep, error) {
 	if err := checkCommunity(community); err != nil {
@@ -651,7 +683,7 @@ func (s *Store) SweepNeeds(ctx context.Context, community string, now time.Time)
 	}
 	op := "sweep needs of " + community
 	at := now.UnixMilli()
-	st, rest, err := s.run(ctx, op, sweepNeedsScript, []string{s.k.needDue(community), s.k.needDone(community)},
+	st, rest, err := s.run(ctx, op, sweepNeedsScript, []string{s.k.needDue(community), s.k.needDone(community), s.k.base(community) + sufNeedPub},
 		s.k.base(community), at+(24*time.Hour).Milliseconds(), at, at-(ll.NeedConfirmDays*24*time.Hour).Milliseconds())
 	if err != nil {
 		return ll.NeedSweep{}, err
@@ -660,7 +692,7 @@ func (s *Store) SweepNeeds(ctx context.Context, community string, now time.Time)
 		return ll.NeedSweep{}, statusError(op, st, rest, nil)
 	}
 	var sw ll.NeedSweep
-	for i, dst := range []*[]ll.Need{&sw.Remind, &sw.Overdue, &sw.Waited} {
+	for i, dst := range []*[]ll.Need{&sw.Remind, &sw.Overdue, &sw.Waited, &sw.Expired} {
 		ids := strs(rest, i)
 		if len(ids) == 0 {
 			continue

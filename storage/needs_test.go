@@ -280,12 +280,51 @@ func TestNeedSweepClaimsOnce(t *testing.T) {
 	if len(pend) != 1 || pend[0].ID != n2.ID || !pend[0].Pending {
 		t.Errorf("PendingNeeds = %+v, want %s", pend, n2.ID)
 	}
-	old, err := s.ReleaseNeed(ctx, "dongan", n1.ID, t0, nil)
+	old, err := s.ReleaseNeed(ctx, "dongan", n1.ID, t0.Add(10*24*time.Hour), t0, nil)
 	if err != nil || len(old) != 1 || old[0] != a.ID {
 		t.Fatalf("ReleaseNeed = %v, %v", old, err)
 	}
 	got, _ := s.Need(ctx, "dongan", n1.ID)
-	if got.Status != ll.NeedPublished || len(got.Takers) != 0 {
-		t.Errorf("need after release = %+v, want published without takers", got)
+	if got.Status != ll.NeedPublished || len(got.Takers) != 0 || !got.Due.Equal(t0.Add(10*24*time.Hour)) {
+		t.Errorf("need after release = %+v, want published without takers, due moved on", got)
+	}
+	if sw, _ := s.SweepNeeds(ctx, "dongan", t0.Add(5*24*time.Hour)); len(sw.Expired) != 0 {
+		t.Errorf("a released need expired before its new due date: %+v", sw.Expired)
+	}
+}
+
+func TestNeedNobodyTookExpires(t *testing.T) {
+	t.Parallel()
+	s := storagetest.NewStore(t)
+	newCommunity(t, s, "dongan")
+	n := askNeed(t, s, "dongan", 77, "a")
+	n.Due = t0.Add(24 * time.Hour)
+	if _, err := s.PublishNeed(ctx, n, false, t0, nil); err != nil {
+		t.Fatal(err)
+	}
+	if sw, err := s.SweepNeeds(ctx, "dongan", t0.Add(23*time.Hour)); err != nil || len(sw.Expired) != 0 {
+		t.Fatalf("before due: %+v, %v", sw, err)
+	}
+	var wg sync.WaitGroup
+	var expired atomic.Int32
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sw, err := s.SweepNeeds(ctx, "dongan", t0.Add(25*time.Hour))
+			if err != nil {
+				t.Errorf("SweepNeeds = %v", err)
+			}
+			expired.Add(int32(len(sw.Expired)))
+		}()
+	}
+	wg.Wait()
+	got, _ := s.Need(ctx, "dongan", n.ID)
+	if expired.Load() != 1 || got.Status != ll.NeedExpired {
+		t.Errorf("expired %d times, status %s; want once, expired", expired.Load(), got.Status)
+	}
+	// It no longer counts toward the asker's limit.
+	for i := range ll.MaxOpenNeeds {
+		askNeed(t, s, "dongan", 77, fmt.Sprintf("b%d", i))
 	}
 }
