@@ -288,3 +288,33 @@ func TestNeedAskerWhoTookItThemselves(t *testing.T) {
 		t.Errorf("alice credited herself: %+v", ps)
 	}
 }
+
+func TestNeedPhotoAndLocation(t *testing.T) {
+	e := dongan(t)
+	// A photo with the text as its caption makes the need in one message.
+	e.send(stranger, "/start need_dongan")
+	req := request(stranger, "water leaking from the ceiling", true)
+	req.PhotoID = "AgACAgQAAxkBAAIB"
+	wantIn(t, "photo with caption", e.do(req), "N1")
+	// Text, then a location.
+	e.send(stranger, "/need")
+	e.send(stranger, "the lift is stuck")
+	loc := request(stranger, "", true)
+	loc.Location = &ll.Location{Latitude: 31.23, Longitude: 121.47}
+	wantIn(t, "location", e.do(loc), "N2")
+	n1, _ := e.store.Need(e.ctx, "dongan", "N1")
+	n2, _ := e.store.Need(e.ctx, "dongan", "N2")
+	if n1.PhotoID != "AgACAgQAAxkBAAIB" || n2.Location == nil || n2.Location.Latitude != 31.23 {
+		t.Fatalf("N1 = %+v, N2 = %+v; want the photo and the location kept", n1, n2)
+	}
+	wantIn(t, "board", e.send(secretary, "/needs"), "📷", "📍")
+	// /done as a photo's caption sends the photo to the asker with the question.
+	e.send(secretary, "/publish N1 all")
+	e.press(bob, "nt:N1")
+	done := request(bob, "/done N1 fixed the pipe", true)
+	done.PhotoID = "AgACAgQAAxkBAAIC"
+	ask := replyTo(e.do(done), stranger.id)
+	if len(ask) != 1 || ask[0].File == nil || ask[0].File.TelegramID != "AgACAgQAAxkBAAIC" || !ask[0].File.Photo {
+		t.Errorf("asker asked %+v, want the photo with the question", ask)
+	}
+}

@@ -143,9 +143,17 @@ func TestEndToEndNeedLifeCycle(t *testing.T) {
 	}
 	say(t, tg, takerTG, "/reply N1 我晚上7点到", "已转达")
 	expect(t, tg, resident, 0, "我晚上7点到")
+	// /done as the caption of a photo: the photo goes to the resident.
 	n = len(tg.Sent(resident))
-	say(t, tg, takerTG, "/done N1 换好灯泡了", "已请居民确认")
+	m := len(tg.Sent(takerTG))
+	caption := "/done N1 换好灯泡了"
+	tg.PushMessage(takerTG, models.Message{Caption: caption, CaptionEntities: telegramtest.CommandEntities(caption),
+		Photo: []models.PhotoSize{{FileID: "small-id", Width: 90}, {FileID: "photo-file-id", Width: 1280}}})
+	expect(t, tg, takerTG, m, "已请居民确认")
 	confirm := expect(t, tg, resident, n, "报告已完成")
+	if confirm.Method != "sendPhoto" || confirm.Params["photo"] != "photo-file-id" {
+		t.Errorf("the resident's confirmation is %s with photo %q, want the taker's photo by its file id", confirm.Method, confirm.Params["photo"])
+	}
 	if got := buttonData(t, confirm); len(got) != 2 || got[0] != "ns:dongan:N1" || got[1] != "nn:dongan:N1" {
 		t.Fatalf("confirmation buttons = %v", got)
 	}
