@@ -184,6 +184,7 @@ type PublishOptions struct {
 	Due      string // YYYY-MM-DD in the community's zone; "" = DefaultNeedDueDays from now
 	Skills   string // skills wanted, comma-separated; "" = keep
 	Again    bool   // announce a need published before again (the command, not the board's button)
+	Lang     string // the language of the progress message in the publisher's chat; "" = the community's
 }
 
 // ParsePublishArgs reads "[<audience>] [helpers=<n>] [due=<YYYY-MM-DD>]
@@ -293,7 +294,11 @@ func (x *Needs) Publish(ctx context.Context, sc *Scope, out Outbox, id string, o
 			Kind: ll.OutBroadcast, Community: sc.Community.ID, Member: m.ID, Lang: lang})
 	}
 	if out != nil {
-		b := ll.Broadcast{ID: bid, Community: sc.Community.ID, By: sc.Actor, ChatID: sc.TelegramID, Lang: sc.Community.Language,
+		lang := o.Lang
+		if !ll.ValidLanguage(lang) {
+			lang = sc.Community.Language
+		}
+		b := ll.Broadcast{ID: bid, Community: sc.Community.ID, By: sc.Actor, ChatID: sc.TelegramID, Lang: lang,
 			Audience: "need " + n.ID + " " + audName, Total: len(p.Messages), Created: sc.Now}
 		if _, _, err := out.EnqueueBroadcast(ctx, b, p.Messages); err != nil {
 			return Published{}, fmt.Errorf("announce need %s: %w", n.ID, err)

@@ -266,11 +266,17 @@ func (c *call) cmdPublish() []ll.Reply {
 	return c.publishNeed(words[0], o)
 }
 
+// publishNeedDefault is the board's [Publish]: the defaults, a new need only.
+func (c *call) publishNeedDefault(id string) []ll.Reply {
+	return c.publishNeed(id, app.PublishOptions{})
+}
+
 // publishNeed publishes a need and queues its announcements, each with the
 // take button.
 func (c *call) publishNeed(id string, o app.PublishOptions) []ll.Reply {
 	sc := c.scope
 	loc := sc.Community.Location()
+	o.Lang = c.lang
 	header := map[string]string{}
 	p, err := c.h.app.Needs.Publish(c.ctx, sc, c.h.cfg.Outbox, id, o, func(m ll.Member, n ll.Need) (ll.Reply, string) {
 		lang := memberLanguage(m, sc.Community, c.h.cfg.DefaultLanguage)
@@ -642,7 +648,7 @@ func (c *call) needCallback(cb callback) []ll.Reply {
 	}
 	switch cb.kind {
 	case cbNeedPublish:
-		return withToast(c.publishNeed(cb.id, app.PublishOptions{}))
+		return withToast(c.publishNeedDefault(cb.id))
 	case cbNeedDecline:
 		return c.startNeedDecline(cb.id)
 	case cbNeedApprove:
