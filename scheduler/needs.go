@@ -19,12 +19,17 @@ type NeedSweeper interface {
 	NeedSweep(ctx context.Context, c ll.Community, now time.Time) ([]ll.OutMessage, error)
 }
 
-// needs queues what is due about the community's needs.
+// needs queues what is due about the community's needs: scheduled
+// messages, so quiet hours hold them like the other reminders.
 func (s *Scheduler) needs(ctx context.Context, c ll.Community, now time.Time) error {
 	if s.cfg.Needs == nil {
 		return nil
 	}
 	msgs, err := s.cfg.Needs.NeedSweep(ctx, c, now)
+	tm := s.timing(c, now)
+	for i := range msgs {
+		msgs[i].Due, msgs[i].Quiet, msgs[i].Zone = tm.due, tm.quiet, tm.zone
+	}
 	if err == nil {
 		err = s.enqueue(ctx, msgs)
 	}

@@ -633,7 +633,7 @@ func (s *Store) ReleaseNeed(ctx context.Context, community, id string, due, now 
 	return strings.Split(str(rest, 0), ","), nil
 }
 
-// KEYS: due zset, done zset, published zset. ARGV: b, remind before (ms: now + 1 day), now
+// KEYS: due zset, done zset, published zset. ARGV: b, remind before (ms: now + 2 days), now
 // (ms), confirm deadline (ms: now - 3 days).
 var sweepNeedsScript = needScript(`
 local b = ARGV[1]
@@ -671,7 +671,8 @@ return {'ok', remind, overdue, waited, expired}
 `)
 
 // SweepNeeds claims, in one script, what is due about the community's needs
-// at now: the takers' reminder the day before a need's due date (once per
+// at now: the takers' reminder the day before a need's due date (a due
+// date is the end of its day, so from the start of the day before; once per
 // need and due date), the committee's notice after it (once), and the move
 // of a done need its asker left unanswered for lamplighter.NeedConfirmDays
 // days to the committee's pending list, and the expiry of a published need
@@ -684,7 +685,7 @@ func (s *Store) SweepNeeds(ctx context.Context, community string, now time.Time)
 	op := "sweep needs of " + community
 	at := now.UnixMilli()
 	st, rest, err := s.run(ctx, op, sweepNeedsScript, []string{s.k.needDue(community), s.k.needDone(community), s.k.base(community) + sufNeedPub},
-		s.k.base(community), at+(24*time.Hour).Milliseconds(), at, at-(ll.NeedConfirmDays*24*time.Hour).Milliseconds())
+		s.k.base(community), at+(48*time.Hour).Milliseconds(), at, at-(ll.NeedConfirmDays*24*time.Hour).Milliseconds())
 	if err != nil {
 		return ll.NeedSweep{}, err
 	}

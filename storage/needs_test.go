@@ -264,10 +264,10 @@ func TestNeedSweepClaimsOnce(t *testing.T) {
 		wg.Wait()
 		return int(rr.Load()), int(oo.Load()), int(ww.Load())
 	}
-	if r, o, w := count(t0.Add(24 * time.Hour)); r+o+w != 0 {
-		t.Errorf("day 1: %d %d %d, want nothing", r, o, w)
+	if r, o, w := count(t0.Add(12 * time.Hour)); r+o+w != 0 {
+		t.Errorf("day 0: %d %d %d, want nothing", r, o, w)
 	}
-	if r, o, w := count(t0.Add(2*24*time.Hour + time.Hour)); r != 1 || o != 0 || w != 0 {
+	if r, o, w := count(t0.Add(24*time.Hour + time.Hour)); r != 1 || o != 0 || w != 0 {
 		t.Errorf("the day before due: remind %d overdue %d waited %d; want 1 0 0", r, o, w)
 	}
 	if r, o, w := count(t0.Add(3*24*time.Hour + time.Hour)); r != 0 || o != 1 || w != 1 {
