@@ -406,7 +406,7 @@ func (x *Needs) Done(ctx context.Context, a Actor, id, note string) (DoneResult,
 	if err != nil {
 		return DoneResult{}, err
 	}
-	committee := unreachable || n.AskerID == a.TelegramID
+	committee := unreachable || n.AskerID == a.TelegramID || n.AskerID == 0 // 0: the asker was forgotten
 	changed, err := x.store.DoneNeedAs(ctx, p, nid, note, committee, a.Now)
 	if err != nil {
 		return DoneResult{}, err
@@ -596,6 +596,9 @@ func (x *Needs) relayIn(ctx context.Context, a Actor, n ll.Need) (Relay, bool, e
 	m, err := x.store.Member(ctx, n.Community, a.Self().MemberID)
 	if err != nil {
 		return Relay{}, false, err
+	}
+	if n.AskerID == 0 { // the asker was forgotten
+		return Relay{}, false, ll.Refuse(ll.ECONFLICT, ll.ReasonNeedState)
 	}
 	return Relay{Need: n, To: []int64{n.AskerID}, From: &m, Language: n.AskerLang}, true, nil
 }

@@ -370,6 +370,9 @@ func (c *call) declineNeed(id, reason string) []ll.Reply {
 		return c.say("need.declined_already", n.ID)
 	}
 	rs := c.say("need.declined", n.ID)
+	if n.AskerID == 0 { // the asker was forgotten
+		return rs
+	}
 	return append(rs, c.toAsker(n, "need.declined_told", n.ID, n.Reason))
 }
 
@@ -575,6 +578,9 @@ func (c *call) approveNeed(id string) []ll.Reply {
 	}
 	rs := c.say("need.approved", n.ID, len(n.Takers))
 	rs = append(rs, c.tellTakers(n, "need.solved_told", n.ID)...)
+	if n.AskerID == 0 { // the asker was forgotten
+		return rs
+	}
 	return append(rs, c.toAsker(n, "need.solved_asker", n.ID))
 }
 
@@ -704,6 +710,9 @@ func (h *Handlers) NeedSweep(ctx context.Context, comm ll.Community, now time.Ti
 		}
 	}
 	for _, n := range sw.Expired {
+		if n.AskerID == 0 {
+			continue
+		}
 		lang := n.AskerLang
 		if !ll.ValidLanguage(lang) {
 			lang = memberLanguage(ll.Member{}, comm, h.cfg.DefaultLanguage)

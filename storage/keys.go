@@ -368,5 +368,6 @@ func (k keys) prDue() string     { return k.presenter() + prDue }
 //	                                        asker's Telegram id, evidence kept, never read back)}
 //
 // Per Telegram user, in <p>{u:<u>}:user: nc (the community whose need link
-// the user opened last: where their /need goes), nur ("1": a user with no
+// the user opened last: where their /need goes), ncs (every community where
+// they asked, comma-separated: what ForgetPerson wipes), nur ("1": a user with no
 // membership, a resident, whom Telegram refused a message: SetReachable).

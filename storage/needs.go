@@ -161,6 +161,9 @@ func (s *Store) CreateNeed(ctx context.Context, n ll.Need, token string) (out ll
 		return ll.Need{}, false, statusError(op, st, rest, map[string]string{"community": c})
 	}
 	id := str(rest, 0)
+	if err := s.rememberAskedIn(ctx, n.AskerID, c); err != nil {
+		return ll.Need{}, false, err
+	}
 	if str(rest, 1) == "0" {
 		out, err := s.Need(ctx, c, id)
 		return out, false, err
@@ -741,4 +744,77 @@ func (s *Store) setResidentReachable(ctx context.Context, tg int64, reachable bo
 		return s.wrap(op, s.c.HDel(ctx, s.k.user(tg), "nur").Err())
 	}
 	return s.wrap(op, s.c.HSet(ctx, s.k.user(tg), "nur", "1").Err())
+}
+
+// rememberAskedIn adds community to the communities where user tg asked for
+// help (field ncs of their user hash), for ForgetPerson.
+func (s *Store) rememberAskedIn(ctx context.Context, tg int64, community string) error {
+	_, _, err := s.run(ctx, "remember asker", rememberAskedScript, []string{s.k.user(tg)}, community)
+	return err
+}
+
+// KEYS: user. ARGV: community.
+var rememberAskedScript = script(`
+local cs = redis.call('HGET', KEYS[1], 'ncs') or ''
+if not string.find(',' .. cs .. ',', ',' .. ARGV[1] .. ',', 1, true) then
+  if cs == '' then cs = ARGV[1] else cs = cs .. ',' .. ARGV[1] end
+  redis.call('HSET', KEYS[1], 'ncs', cs)
+end
+return {'ok'}
+`)
+
+// KEYS: needs. ARGV: b, asker tg.
+var forgetAskerScript = needScript(`
+local b = ARGV[1]
+local n = 0
+for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  local k = b .. SUF_NEED .. id
+  local h = redis.call('HMGET', k, 'ask', 'j', 'tk')
+  if h[1] == ARGV[2] then
+    local j = cjson.decode(h[2])
+    j.text, j.photo, j.loc, j.asker, j.asker_lang = '—', nil, nil, 0, nil
+    redis.call('HSET', k, 'j', cjson.encode(j), 'ask', '0')
+    redis.call('HDEL', k, 'dn')
+    for _, t in ipairs(split(h[3])) do
+      local pk = b .. SUF_PARTS .. t
+      local v = redis.call('HGET', pk, id)
+      if v then
+        local p = cjson.decode(v)
+        if p.ak then
+          p.ak = nil
+          redis.call('HSET', pk, id, cjson.encode(p))
+        end
+      end
+    end
+    n = n + 1
+  end
+end
+redis.call('DEL', b .. SUF_NOPEN .. ARGV[2])
+return {'ok', n}
+`)
+
+// forgetAsker wipes what user tg gave as the asker of needs (SPEC section 6:
+// forgetting is complete): in the communities given and those where they
+// asked, each of their needs keeps its id, status, takers and dates, with
+// the text "—", no photo or location, no asker; the asker's Telegram id is
+// removed from the takers' participations, which keep counting. One script
+// per community.
+func (s *Store) forgetAsker(ctx context.Context, tg int64, communities []string) error {
+	cs, err := s.c.HGet(ctx, s.k.user(tg), "ncs").Result()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return s.wrap("forget asker", err)
+	}
+	all := slices.Clone(communities)
+	for _, c := range strings.Split(cs, ",") {
+		if ll.ValidCommunityID(c) && !slices.Contains(all, c) {
+			all = append(all, c)
+		}
+	}
+	for _, c := range all {
+		if _, _, err := s.run(ctx, "forget asker in "+c, forgetAskerScript, []string{s.k.needs(c)},
+			s.k.base(c), strconv.FormatInt(tg, 10)); err != nil {
+			return err
+		}
+	}
+	return nil
 }

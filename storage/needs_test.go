@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -326,5 +327,57 @@ func TestNeedNobodyTookExpires(t *testing.T) {
 	// It no longer counts toward the asker's limit.
 	for i := range ll.MaxOpenNeeds {
 		askNeed(t, s, "dongan", 77, fmt.Sprintf("b%d", i))
+	}
+}
+
+func TestForgetPersonWipesTheirNeeds(t *testing.T) {
+	t.Parallel()
+	prefix := storagetest.Prefix()
+	s := storagetest.NewStoreOptions(t, storage.Options{Prefix: prefix})
+	newCommunity(t, s, "dongan")
+	newCommunity(t, s, "xiyuan")
+	asker := register(t, s, "dongan", 501, "Li")
+	helper := register(t, s, "dongan", 502, "Wang")
+	n := askNeed(t, s, "dongan", asker.TelegramID, "a")
+	other := askNeed(t, s, "xiyuan", asker.TelegramID, "b") // where they are no member
+	keep := askNeed(t, s, "dongan", 777, "c")
+	n.Due = t0.Add(24 * time.Hour)
+	if _, err := s.PublishNeed(ctx, n, false, t0, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.TakeNeedAs(ctx, userOf(helper), n.ID, t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DoneNeedAs(ctx, userOf(helper), n.ID, "", false, t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SolveNeed(ctx, "dongan", n.ID, asker.TelegramID, "", 0, "2025-03-01", t0, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ForgetPerson(ctx, asker.TelegramID, t0, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range []ll.Need{n, other} {
+		got, err := s.Need(ctx, x.Community, x.ID)
+		if err != nil || got.Text != "—" || got.AskerID != 0 || got.AskerLang != "" {
+			t.Errorf("%s/%s after forgetting its asker = %+v, %v", x.Community, x.ID, got, err)
+		}
+	}
+	if got, _ := s.Need(ctx, "dongan", keep.ID); got.Text != keep.Text || got.AskerID != 777 {
+		t.Errorf("another person's need changed: %+v", got)
+	}
+	ps, err := s.Participations(ctx, "dongan", helper.ID)
+	if err != nil || len(ps) != 1 || ps[0].Ref != n.ID || ps[0].Date != "2025-03-01" {
+		t.Fatalf("helper's participations = %+v, %v; want the need's, still counting", ps, err)
+	}
+	rdb := storagetest.Client(t)
+	keys := storagetest.Keys(t, rdb, prefix+"{c:dongan}:p:"+helper.ID)
+	if len(keys) != 1 {
+		t.Fatalf("participation keys %v", keys)
+	}
+	for _, k := range keys {
+		if v, _ := rdb.HGet(ctx, k, n.ID).Result(); v == "" || strings.Contains(v, "501") {
+			t.Errorf("participation %s = %q, want it without the asker's Telegram id", k, v)
+		}
 	}
 }
