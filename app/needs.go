@@ -356,17 +356,21 @@ func (x *Needs) Decline(ctx context.Context, sc *Scope, id, reason string) (n ll
 	return x.store.DeclineNeed(ctx, sc.Community.ID, nid, reason, sc.Now, sc.Audit("need_decline", nid, reason))
 }
 
-// Take makes the actor (a member of the need's community: their own) a
-// taker of need id, in one store step: helpers wanted is a capacity, never
+// Take makes the actor a taker of need id of community ("" for the
+// actor's own; any other than the actor's own is refused with
+// ErrNotMember), in one store step: helpers wanted is a capacity, never
 // exceeded under any concurrency; a member takes a need once, and a second
 // press answers the same counts with Changed false. The result names whom
 // to tell (the asker) and how (the taker's name and unit only). Errors:
 // EINVALID Field "need"; ErrNotMember; ErrNotFound; EFULL ReasonNeedTaken
 // (with the counts in the result); ECONFLICT ReasonNeedState (not published).
-func (x *Needs) Take(ctx context.Context, a Actor, id string) (ll.NeedTake, error) {
+func (x *Needs) Take(ctx context.Context, a Actor, community, id string) (ll.NeedTake, error) {
 	nid, err := needID(id)
 	if err != nil {
 		return ll.NeedTake{}, err
+	}
+	if community != "" && community != a.Self().Community {
+		return ll.NeedTake{}, ll.ErrNotMember
 	}
 	return x.store.TakeNeedAs(ctx, a.Self(), nid, a.Now)
 }

@@ -71,7 +71,7 @@ func TestNeedsPublishAudienceAndTake(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				r, err := f.app.Needs.Take(f.ctx, f.actor(tg, false), n1.ID)
+				r, err := f.app.Needs.Take(f.ctx, f.actor(tg, false), "elm", n1.ID)
 				if err == nil && r.Changed {
 					took.Add(1)
 				}
@@ -87,7 +87,7 @@ func TestNeedsPublishAudienceAndTake(t *testing.T) {
 		t.Errorf("after the race: %d took, need %+v", took.Load(), got)
 	}
 	// A resident who is no member cannot take.
-	if _, err := f.app.Needs.Take(f.ctx, resident, n2.ID); ll.ErrorCode(err) != ll.ENOTMEMBER {
+	if _, err := f.app.Needs.Take(f.ctx, resident, "", n2.ID); ll.ErrorCode(err) != ll.ENOTMEMBER {
 		t.Errorf("Take by a resident = %v, want ENOTMEMBER", err)
 	}
 	var actions []string

@@ -31,7 +31,8 @@ import (
 //
 // Needs (SPEC section 10, needs.go):
 //
-//	nt:N4             take need N4 (a member of its community), on any message that carries the button
+//	nt:<c>:N4         take need N4 of community <c> (a member of it), on any message that carries the button;
+//	nt:N4             the same in the presser's own community
 //	np:N4             publish N4 with the defaults (committee)
 //	nd:N4             decline N4: asks for the reason (committee)
 //	na:N4             approve N4, done and awaiting the committee (committee)
@@ -105,6 +106,10 @@ func (cb callback) encode() string {
 		return cb.kind + ":" + cb.id + ":" + cb.who
 	case cbNeedSolved, cbNeedNotYet:
 		return cb.kind + ":" + cb.who + ":" + cb.id
+	case cbNeedTake:
+		if cb.who != "" {
+			return cb.kind + ":" + cb.who + ":" + cb.id
+		}
 	}
 	return cb.kind + ":" + cb.id
 }

@@ -30,7 +30,7 @@ const (
 
 // Callback kinds of needs (documented in callbacks.go).
 const (
-	cbNeedTake    = "nt" // nt:N4 take need N4 (any member of its community; any message that carries it)
+	cbNeedTake    = "nt" // nt:<community>:N4 (or nt:N4: the presser's own community) take N4 (a member of its community; any message that carries it)
 	cbNeedPublish = "np" // np:N4 publish N4 with the defaults (committee)
 	cbNeedDecline = "nd" // nd:N4 decline N4: asks for the reason (committee)
 	cbNeedApprove = "na" // na:N4 approve N4 awaiting the committee (committee)
@@ -305,13 +305,15 @@ func needAnnouncement(lang, header string, n ll.Need) ll.Reply {
 	if len(n.Skills) > 0 {
 		text += "\n" + tr(lang, "need.skills", escape(strings.Join(n.Skills, ", ")))
 	}
-	return ll.Reply{Text: text, Buttons: [][]ll.Button{{NeedTakeButton(lang, n.ID)}}}
+	return ll.Reply{Text: text, Buttons: [][]ll.Button{{NeedTakeButton(lang, n.Community, n.ID)}}}
 }
 
-// NeedTakeButton is the [我来 I'll take it] button of need id, for any
-// message that should carry it (an announcement, a broadcast that acts).
-func NeedTakeButton(lang, id string) ll.Button {
-	return ll.Button{Text: tr(lang, "button.need_take"), Data: callback{kind: cbNeedTake, id: id}.encode()}
+// NeedTakeButton is the [我来 I'll take it] button of need id of
+// community, for any message that should carry it (an announcement, a
+// broadcast that acts): "nt:<community>:<id>", so that a member of another
+// community pressing it (a message kept from before a move) takes nothing.
+func NeedTakeButton(lang, community, id string) ll.Button {
+	return ll.Button{Text: tr(lang, "button.need_take"), Data: callback{kind: cbNeedTake, who: community, id: id}.encode()}
 }
 
 // needTakePress answers a press of a need's take button on whatever message
@@ -319,12 +321,12 @@ func NeedTakeButton(lang, id string) ll.Button {
 // double tap takes once and answers the same), the presser's own message
 // is edited to show the result and the count, and the asker is told, by the
 // helper's name and unit only, that help is coming.
-func (c *call) needTakePress(id string) []ll.Reply {
+func (c *call) needTakePress(community, id string) []ll.Reply {
 	if !c.hasMembership() {
 		c.public = true
 		return c.toastErr(ll.ErrNotMember, "")
 	}
-	r, err := c.h.app.Needs.Take(c.ctx, c.actor(), id)
+	r, err := c.h.app.Needs.Take(c.ctx, c.actor(), community, id)
 	switch {
 	case ll.ErrorDetail(err) == ll.ReasonNeedTaken:
 		msg := c.t("need.already_taken", id, r.Takers, r.Helpers)
@@ -644,7 +646,7 @@ func (c *call) cmdReply() []ll.Reply {
 func (c *call) needCallback(cb callback) []ll.Reply {
 	switch cb.kind {
 	case cbNeedTake:
-		return c.needTakePress(cb.id)
+		return c.needTakePress(cb.who, cb.id)
 	case cbNeedSolved, cbNeedNotYet:
 		return c.needConfirmPress(cb.who, cb.id, cb.kind == cbNeedSolved)
 	}
@@ -666,6 +668,13 @@ func (c *call) needCallback(cb callback) []ll.Reply {
 // decodeNeedCallback reads the data of a needs button (after its kind).
 func decodeNeedCallback(kind, rest string) (callback, bool) {
 	cb := callback{kind: kind}
+	if comm, id, ok := strings.Cut(rest, ":"); ok && kind == cbNeedTake {
+		if !ll.ValidCommunityID(comm) || ll.NormalizeID('N', id) != id {
+			return callback{}, false
+		}
+		cb.who, cb.id = comm, id
+		return cb, true
+	}
 	switch kind {
 	case cbNeedSolved, cbNeedNotYet:
 		comm, id, ok := strings.Cut(rest, ":")
@@ -805,7 +814,7 @@ func (c *call) needsReportLine(year int) string {
 // cmdTake answers /take N4: the same as pressing the need's take button,
 // for a member who has no message with it (the console, the demo).
 func (c *call) cmdTake() []ll.Reply {
-	rs := c.needTakePress(strings.TrimSpace(c.req.Args))
+	rs := c.needTakePress("", strings.TrimSpace(c.req.Args))
 	for i := range rs {
 		rs[i].Edit, rs[i].CallbackAnswer = false, ""
 	}

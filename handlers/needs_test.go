@@ -125,10 +125,17 @@ func TestNeedAskerWhoNeverAnswersGoesToPending(t *testing.T) {
 	rs := e.send(secretary, "/publish "+id+" all")
 	wantIn(t, "publish", rs, "published to")
 	ann := replyTo(rs, alice.id)
-	if len(ann) != 1 || !hasButtonData(ann, "nt:"+id) {
+	if len(ann) != 1 || !hasButtonData(ann, "nt:dongan:"+id) {
 		t.Fatalf("alice's announcement = %+v, want the take button", ann)
 	}
-	rs = e.press(alice, "nt:"+id)
+	// A member of another community pressing it takes nothing.
+	e.community("xiyuan", "西苑社区")
+	e.member("xiyuan", lin, ll.RoleNone, "Water Company", "A")
+	rs = e.press(lin, "nt:dongan:"+id)
+	if n, _ := e.store.Need(e.ctx, "dongan", id); len(n.Takers) != 0 || strings.Contains(texts(rs), "认领（") {
+		t.Errorf("a member of xiyuan took dongan's %s: %s, %+v", id, texts(rs), n)
+	}
+	rs = e.press(alice, "nt:dongan:"+id)
 	if len(rs) == 0 || !rs[0].Edit || !strings.Contains(rs[0].Text, id+" is yours (1/1)") {
 		t.Fatalf("take = %+v, want alice's message edited to say it is hers", rs)
 	}

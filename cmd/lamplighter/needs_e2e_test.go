@@ -74,7 +74,7 @@ func TestEndToEndNeedLifeCycle(t *testing.T) {
 				continue
 			}
 			for _, c := range tg.Sent(m.TelegramID) {
-				if strings.Contains(c.Text, "N1") && strings.Contains(c.ReplyMarkup, "nt:N1") {
+				if strings.Contains(c.Text, "N1") && strings.Contains(c.ReplyMarkup, "nt:dongan:N1") {
 					announcement[m.TelegramID] = c
 				}
 			}
@@ -83,9 +83,9 @@ func TestEndToEndNeedLifeCycle(t *testing.T) {
 	})
 	// 200 presses at once (and a double tap by the first).
 	for _, m := range extra {
-		tg.PushCallback(m.TelegramID, announcement[m.TelegramID].MessageID, "nt:N1")
+		tg.PushCallback(m.TelegramID, announcement[m.TelegramID].MessageID, "nt:dongan:N1")
 	}
-	tg.PushCallback(extra[0].TelegramID, announcement[extra[0].TelegramID].MessageID, "nt:N1")
+	tg.PushCallback(extra[0].TelegramID, announcement[extra[0].TelegramID].MessageID, "nt:dongan:N1")
 	edits := func() (yours, taken int) {
 		for _, c := range tg.Calls("editMessageText") {
 			v := telegramtest.Visible(c.Text, c.ParseMode)
@@ -208,7 +208,7 @@ func TestEndToEndNeedBlockedAsker(t *testing.T) {
 
 	tg.FailNext(resident, 1, telegramtest.Blocked)
 	n = len(tg.Sent(member))
-	tg.PushCallback(member, ann.MessageID, "nt:N1")
+	tg.PushCallback(member, ann.MessageID, firstButton(t, ann))
 	expect(t, tg, member, n, "N1 由您认领")
 	tg.Wait("the resident marked unreachable after the 403", func() bool {
 		u, err := e.st.User(ctx, resident)
