@@ -169,6 +169,7 @@ func (c *call) help() []ll.Reply {
 		b.WriteString("\n/join — " + c.t("desc.join"))
 		b.WriteString("\n/lang — " + c.t("desc.lang"))
 		b.WriteString("\n/help — " + c.t("desc.help"))
+		b.WriteString("\n/need — " + c.t("desc.need") + "\n/reply — " + c.t("desc.reply")) // residents (needs.go)
 	} else {
 		section("help.member", member)
 	}
