@@ -727,13 +727,17 @@ func (s *Store) NeedCommunity(ctx context.Context, tg int64) (string, error) {
 }
 
 // AskerUnreachable reports whether the bot could not message Telegram user
-// tg when last it tried (a member's snapshot, or a resident's own flag).
+// tg when last it tried: a member's snapshot says, for a user with no
+// membership (a resident) their own flag (SetReachable).
 func (s *Store) AskerUnreachable(ctx context.Context, tg int64) (bool, error) {
-	v, err := s.c.HMGet(ctx, s.k.user(tg), "ur", "nur").Result()
+	v, err := s.c.HMGet(ctx, s.k.user(tg), "m", "ur", "nur").Result()
 	if err != nil {
 		return false, s.wrap("asker reachable", err)
 	}
-	return str(v, 0) == "1" || str(v, 1) == "1", nil
+	if str(v, 0) != "" { // a member: the membership snapshot says
+		return str(v, 1) == "1", nil
+	}
+	return str(v, 2) == "1", nil
 }
 
 // setResidentReachable records whether the bot can message tg, a user with

@@ -34,7 +34,7 @@ func decodeUser(tg int64, h map[string]string) ll.User {
 		r, snap := h["r"]
 		u.Role, u.HasSnapshot, u.Unreachable = ll.Role(r), snap, h["ur"] == "1"
 	}
-	if h["nur"] == "1" {
+	if h["nur"] == "1" && u.MemberID == "" {
 		u.Unreachable = true // a resident the bot could not message (needs.go)
 	}
 	return u
