@@ -325,3 +325,24 @@ func TestNeedPhotoAndLocation(t *testing.T) {
 		t.Errorf("asker asked %+v, want the photo with the question", ask)
 	}
 }
+
+// FuzzDecodeNeedCallback: the needs' button data decodes only to what
+// encodes back to itself, within Telegram's 64 bytes.
+func FuzzDecodeNeedCallback(f *testing.F) {
+	for _, s := range []string{
+		"nt:N4", "nt:dongan:N4", "nt:dongan:n4", "nt:Dongan:N4", "nt::N4", "nt:dongan:", "np:N1", "nd:N12", "na:N3",
+		"ns:dongan:N4", "nn:xi-yuan:N7", "ns:N4", "nn:dongan:N04", "pg:nb:2", "pg:nb:0", "nt:" + strings.Repeat("a", 21) + ":N1",
+		"nt:dongan:N4:x", "np:dongan:N4",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		again, ok := handlers.DecodeCallback(s)
+		if !ok {
+			return
+		}
+		if len(s) > 64 || again != s {
+			t.Errorf("DecodeCallback(%q) = %q (%d bytes)", s, again, len(s))
+		}
+	})
+}
