@@ -53,6 +53,9 @@ type Community struct {
 	// Minimum and PostMinimum. Minimum and PostMinimum are always the
 	// values of the current year on; change them with SetMinimums.
 	Years YearMinimums `json:"years,omitempty"`
+	// EvalFrom is the day ("MM-DD") from which the year-end evaluation
+	// opens each year; "" means DefaultEvalFrom (SPEC section 11).
+	EvalFrom string `json:"eval_from,omitempty"`
 }
 
 // Minimums are the two rules that decide compliance for a year.
@@ -288,6 +291,9 @@ type Member struct {
 	Role        Role      `json:"role,omitempty"`
 	Unreachable bool      `json:"unreachable,omitempty"`
 	Left        time.Time `json:"left,omitempty"`
+	// UnitID is the district unit (U<n>) that Unit matched, "" when the
+	// typed unit matches none (SPEC section 11).
+	UnitID string `json:"unit_id,omitempty"`
 }
 
 // Validate reports the first problem with m's user-editable fields.

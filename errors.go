@@ -113,6 +113,14 @@ const (
 	ReasonLocationOnly  = "location_only"  // (with ECONFLICT) the activity takes location check-ins only: no code to present
 )
 
+// Reasons of units and the year-end evaluation (SPEC section 11).
+const (
+	ReasonLiaisonOnly = "liaison_only" // (with EFORBIDDEN) only the unit's liaisons or a district admin see it
+	ReasonEvalClosed  = "eval_closed"  // (with ECONFLICT) the evaluation of the year has not opened yet
+	ReasonNotGraded   = "not_graded"   // (with ENOTFOUND) the member has no grade for the year
+	ReasonNotInYear   = "not_in_year"  // (with ECONFLICT) the member was not a member in that year (or was forgotten)
+)
+
 // Reasons of check-in by code (SPEC section 9). ReasonLocationOnly comes
 // with EINVALID too, for a code sent to a location-only activity.
 const (
@@ -174,6 +182,18 @@ const (
 // MaxPendingServices is how many service records one member may have
 // awaiting approval at once (SPEC §9, bounded per person).
 const MaxPendingServices = 20
+
+// Reasons of broadcasts that act (SPEC section 10): a broadcast carrying an
+// activity, post or need.
+const (
+	ReasonAttachLater = "attach_later" // (with ECONFLICT) that kind of object cannot be attached to a broadcast yet (needs)
+)
+
+// Reasons of waitlists and confirm-or-release (SPEC section 10).
+const (
+	ReasonNoOffer     = "no_offer"      // (with ECONFLICT) the seat offer expired, was passed on or is not the member's
+	ReasonNotSignedUp = "not_signed_up" // (with ECONFLICT) the member is not signed up for the activity (confirm, can't come)
+)
 
 // Reasons of needs (SPEC section 10).
 const (

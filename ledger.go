@@ -184,6 +184,7 @@ type Participation struct {
 	Voided     bool      `json:"voided,omitempty"`
 	VoidedBy   string    `json:"voided_by,omitempty"`
 	VoidReason string    `json:"void_reason,omitempty"`
+	VoidedAt   time.Time `json:"voided_at,omitempty"` // when it was voided; zero if unknown
 }
 
 // Year returns the calendar year of p's date, 0 if the date is malformed.

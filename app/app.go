@@ -19,6 +19,10 @@ type Store interface {
 	LedgerStore
 	LookupStore
 	PresenterStore
+	StatementsStore
+	WaitlistStore
+	UnitsStore
+	EvaluationsStore
 	NeedsStore
 }
 
@@ -41,29 +45,42 @@ type App struct {
 	Ledger     *Ledger
 	Lookups    *Lookups
 	Presenter  *Presenter
-	Needs      *Needs // residents' needs (SPEC section 10)
+	// Statements issues and verifies members' statements (SPEC §11);
+	// set its Grades and PublicURL before use.
+	Statements *Statements
+	Waitlist   *Waitlist // SPEC section 10
+	// Units and Evaluations: workplaces and the year-end grades (SPEC section 11).
+	Units       *Units
+	Evaluations *Evaluations
+	Needs       *Needs // residents' needs (SPEC section 10)
 }
 
 // New returns the services over store.
 func New(store Store) *App {
 	access := &Access{store: store}
-	broadcasts := &Broadcasts{store: store}
-	return &App{
-		Access:     access,
-		Settings:   &Settings{store: store},
-		Members:    &Members{store: store},
-		Invites:    &Invites{store: store},
-		District:   &District{store: store},
-		Posts:      &Posts{store: store},
-		Teams:      &Teams{store: store},
-		Services:   &Services{store: store},
-		Reports:    &Reports{store: store},
-		Broadcasts: &Broadcasts{store: store},
-		Activities: &Activities{store: store},
-		CheckIns:   &CheckIns{store: store},
-		Ledger:     &Ledger{store: store},
-		Lookups:    &Lookups{store: store},
-		Presenter:  &Presenter{store: store, access: access},
-		Needs:      &Needs{store: store, broadcasts: broadcasts},
+	a := &App{
+		Access:      access,
+		Settings:    &Settings{store: store},
+		Members:     &Members{store: store},
+		Invites:     &Invites{store: store},
+		District:    &District{store: store},
+		Posts:       &Posts{store: store},
+		Teams:       &Teams{store: store},
+		Services:    &Services{store: store},
+		Reports:     &Reports{store: store},
+		Broadcasts:  &Broadcasts{store: store},
+		Activities:  &Activities{store: store},
+		CheckIns:    &CheckIns{store: store},
+		Ledger:      &Ledger{store: store},
+		Lookups:     &Lookups{store: store},
+		Presenter:   &Presenter{store: store, access: access},
+		Units:       &Units{store: store},
+		Evaluations: &Evaluations{store: store, access: access},
+		Statements:  &Statements{store: store},
+		Waitlist:    &Waitlist{store: store},
+		Needs:       &Needs{store: store, broadcasts: &Broadcasts{store: store}}, // residents' needs (SPEC section 10)
 	}
+	a.Invites.units, a.Members.units = store, store
+	a.Statements.Grades = evaluationGrades{a.Evaluations} // a statement states the year's grade
+	return a
 }

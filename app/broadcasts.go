@@ -15,6 +15,9 @@ import (
 type BroadcastsStore interface {
 	// Members returns every member of the community (any status) by id order.
 	Members(ctx context.Context, community string) ([]ll.Member, error)
+	// MembersPage returns up to n members (any status) from the offset-th
+	// by id order, and how many there are in all.
+	MembersPage(ctx context.Context, community string, offset, n int) ([]ll.Member, int, error)
 	// Team returns a team with Members and Leaders filled in.
 	Team(ctx context.Context, community, id string) (ll.Team, error)
 	// Activity returns one activity; ErrNotFound if unknown.
@@ -26,6 +29,10 @@ type BroadcastsStore interface {
 	CommunityLedger(ctx context.Context, community string) ([]ll.Participation, []ll.Claim, error)
 	// Audit appends an entry to the community's audit log.
 	Audit(ctx context.Context, e ll.AuditEntry) error
+	// AttachStore: what a broadcast that acts reads (attach.go).
+	AttachStore
+	// AudienceCounter: the counters behind a broadcast's count (audience.go).
+	AudienceCounter
 }
 
 // Outbox is where a broadcast goes: one message per recipient and a
@@ -133,15 +140,16 @@ type Recipients struct {
 	Skipped int
 }
 
-// Recipients resolves aud in the scope's community as of now. Errors:
-// EINVALID Field "audience" (an unknown kind); ErrNotFound (the team or
-// activity); the store's.
+// recipientsPage is how many members Recipients reads a round trip.
+const recipientsPage = 1000
+
+// Recipients resolves aud in the scope's community as of now, reading the
+// members recipientsPage at a time (never the whole community in one read,
+// and holding only the audience's members). Errors: EINVALID Field
+// "audience" (an unknown kind); ErrNotFound (the team or activity); the
+// store's.
 func (s *Broadcasts) Recipients(ctx context.Context, sc *Scope, aud Audience) (Recipients, error) {
 	comm := sc.Community
-	all, err := s.store.Members(ctx, comm.ID)
-	if err != nil {
-		return Recipients{}, fmt.Errorf("members of %s: %w", comm.ID, err)
-	}
 	var in func(m ll.Member) bool
 	switch aud.Kind {
 	case AudienceAll:
@@ -175,30 +183,39 @@ func (s *Broadcasts) Recipients(ctx context.Context, sc *Scope, aud Audience) (R
 		}
 		in = memberSet(ids)
 	case AudienceBelow, AudienceNoPost:
-		st, err := s.standings(ctx, sc, all)
+		st, err := s.standings(ctx, sc)
 		if err != nil {
 			return Recipients{}, err
 		}
 		if aud.Kind == AudienceBelow {
-			in = func(m ll.Member) bool { s := st[m.ID]; return s.Total < s.Minimum }
+			in = func(m ll.Member) bool { s := st(m); return s.Total < s.Minimum }
 		} else {
-			in = func(m ll.Member) bool { s := st[m.ID]; return s.Posts < s.PostMinimum }
+			in = func(m ll.Member) bool { s := st(m); return s.Posts < s.PostMinimum }
 		}
 	default:
 		return Recipients{}, ll.Invalid("audience", "unknown audience")
 	}
 	var r Recipients
-	for _, m := range all {
-		if !m.Active() || !in(m) {
-			continue
+	for offset := 0; ; {
+		page, total, err := s.store.MembersPage(ctx, comm.ID, offset, recipientsPage)
+		if err != nil {
+			return Recipients{}, fmt.Errorf("members of %s: %w", comm.ID, err)
 		}
-		if m.TelegramID == 0 || m.Unreachable {
-			r.Skipped++
-			continue
+		for _, m := range page {
+			if !m.Active() || !in(m) {
+				continue
+			}
+			if m.TelegramID == 0 || m.Unreachable {
+				r.Skipped++
+				continue
+			}
+			r.To = append(r.To, m)
 		}
-		r.To = append(r.To, m)
+		offset += len(page)
+		if len(page) == 0 || offset >= total {
+			return r, nil
+		}
 	}
-	return r, nil
 }
 
 // memberSet is membership in a list of member ids.
@@ -210,9 +227,9 @@ func memberSet(ids []string) func(ll.Member) bool {
 	return func(m ll.Member) bool { return set[m.ID] }
 }
 
-// standings computes this year's standing of every active member of the
-// scope's community, from the community's ledger in one read.
-func (s *Broadcasts) standings(ctx context.Context, sc *Scope, members []ll.Member) (map[string]ll.Standing, error) {
+// standings returns this year's standing of an active member of the
+// scope's community, from the community's ledger read once here.
+func (s *Broadcasts) standings(ctx context.Context, sc *Scope) (func(ll.Member) ll.Standing, error) {
 	comm := sc.Community
 	parts, claims, err := s.store.CommunityLedger(ctx, comm.ID)
 	if err != nil {
@@ -230,13 +247,9 @@ func (s *Broadcasts) standings(ctx context.Context, sc *Scope, members []ll.Memb
 	for _, cl := range claims {
 		claimsOf[cl.Member] = append(claimsOf[cl.Member], cl)
 	}
-	out := make(map[string]ll.Standing, len(members))
-	for _, m := range members {
-		if m.Active() {
-			out[m.ID] = ll.ComputeStanding(byMember[m.ID], year, ll.PostsHeldAt(claimsOf[m.ID], sc.Now), comm)
-		}
-	}
-	return out, nil
+	return func(m ll.Member) ll.Standing {
+		return ll.ComputeStanding(byMember[m.ID], year, ll.PostsHeldAt(claimsOf[m.ID], sc.Now), comm)
+	}, nil
 }
 
 // Draft is a broadcast to confirm: its new id, audience and text, and whom
@@ -245,14 +258,25 @@ type Draft struct {
 	ID       string // empty when it reaches nobody
 	Audience Audience
 	Text     string // trimmed
+	// Recipients are whom it reaches now (Prepare); PrepareAttached only
+	// counts them (Count), and sets Skipped alone. Send resolves them again.
 	Recipients
+	// Attached is the object the broadcast carries (PrepareAttached), nil
+	// for none.
+	Attached *Attached
+	// Count is how many it reaches now and how many it skips, counted
+	// from the community's counters where the audience has them
+	// (CountAudience); To is then nil.
+	Count AudienceCount
 }
 
 // Prepare checks a broadcast of text to aud in the scope's community and
-// counts whom it reaches now. When it reaches somebody it gets a new id,
+// lists whom it reaches now (Recipients: a read of every member; Draft.To
+// and Draft.Count both set). When it reaches somebody it gets a new id,
 // which makes sending it idempotent; the front end keeps the draft until
 // it is confirmed (Send). It changes nothing. Errors: EINVALID Field "text"
-// (see CheckBroadcastText); those of Recipients.
+// (see CheckBroadcastText); those of Recipients. A confirmation that only
+// needs the count calls PrepareAttached, which counts from counters.
 func (s *Broadcasts) Prepare(ctx context.Context, sc *Scope, aud Audience, text string) (Draft, error) {
 	text = strings.TrimSpace(text)
 	if err := CheckBroadcastText(text); err != nil {
@@ -262,8 +286,40 @@ func (s *Broadcasts) Prepare(ctx context.Context, sc *Scope, aud Audience, text 
 	if err != nil {
 		return Draft{}, err
 	}
-	d := Draft{Audience: aud, Text: text, Recipients: r}
+	d := Draft{Audience: aud, Text: text, Recipients: r, Count: AudienceCount{To: len(r.To), Skipped: r.Skipped, Scanned: true}}
 	if len(r.To) > 0 {
+		d.ID = newBroadcastID(sc.Community.ID)
+	}
+	return d, nil
+}
+
+// PrepareAttached is Prepare of a broadcast that carries the object ref
+// (A7, P3; "" for none, see Attach), whose text may then be empty; a
+// refusal of the attachment comes as *AttachError. It
+// counts whom the broadcast reaches with CountAudience (counters, not a
+// read of the community, for the audiences that have them): Draft.To stays
+// nil and Draft.Count says how many. Errors: those of Prepare, of
+// Attach, of CountAudience.
+func (s *Broadcasts) PrepareAttached(ctx context.Context, sc *Scope, aud Audience, text, ref string) (Draft, error) {
+	text = strings.TrimSpace(text)
+	d := Draft{Audience: aud, Text: text}
+	if ref != "" {
+		at, err := s.Attach(ctx, sc, ref)
+		if err != nil {
+			return Draft{}, &AttachError{Ref: ref, Err: err}
+		}
+		d.Attached = &at
+	}
+	if err := CheckBroadcastText(text); err != nil && (d.Attached == nil || text != "") {
+		return Draft{}, err
+	}
+	n, err := s.CountAudience(ctx, sc, aud)
+	if err != nil {
+		return Draft{}, err
+	}
+	d.Count = n
+	d.Skipped = n.Skipped
+	if n.To > 0 {
 		d.ID = newBroadcastID(sc.Community.ID)
 	}
 	return d, nil
@@ -288,6 +344,9 @@ type Outgoing struct {
 	Text     string
 	ChatID   int64  // the chat of the progress message
 	Lang     string // the language of the progress message
+	// Attach is the object the broadcast carries (A7, P3), "" for none:
+	// checked again when sent (Attach), its text kept for its buttons.
+	Attach string
 }
 
 // Sent is what Send did.
@@ -317,8 +376,15 @@ func (s *Broadcasts) Send(ctx context.Context, sc *Scope, out Outbox, b Outgoing
 	if !strings.HasPrefix(b.ID, comm.ID+"-") || len(b.ID) == len(comm.ID)+1 {
 		return Sent{}, ll.Invalid("broadcast", "not a broadcast of %s", comm.ID)
 	}
-	if err := CheckBroadcastText(b.Text); err != nil {
+	if err := CheckBroadcastText(b.Text); err != nil && (b.Attach == "" || strings.TrimSpace(b.Text) != "") {
 		return Sent{}, err
+	}
+	if b.Attach != "" {
+		at, err := s.Attach(ctx, sc, b.Attach)
+		if err != nil {
+			return Sent{}, &AttachError{Ref: b.Attach, Err: err}
+		}
+		b.Attach = at.Ref
 	}
 	r, err := s.Recipients(ctx, sc, b.Audience)
 	if err != nil {
@@ -336,12 +402,21 @@ func (s *Broadcasts) Send(ctx context.Context, sc *Scope, out Outbox, b Outgoing
 	}
 	sent.Broadcast = ll.Broadcast{ID: b.ID, Community: comm.ID, By: sc.Actor, ChatID: b.ChatID, Lang: b.Lang,
 		Audience: b.Audience.String(), Total: len(sent.Messages), Created: sc.Now}
+	if b.Attach != "" {
+		if err := s.store.SaveBroadcastNote(ctx, comm.ID, b.ID, strings.TrimSpace(b.Text), BroadcastNoteTTL); err != nil {
+			return Sent{}, fmt.Errorf("keep the text of broadcast %s: %w", b.ID, err)
+		}
+	}
 	if out != nil {
 		if _, _, err := out.EnqueueBroadcast(ctx, sent.Broadcast, sent.Messages); err != nil {
 			return Sent{}, err
 		}
 	}
-	entry := sc.Audit("broadcast", b.ID, fmt.Sprintf("%s: %d recipient(s)", b.Audience, len(sent.Messages)))
+	what := b.Audience.String()
+	if b.Attach != "" {
+		what += " + " + b.Attach
+	}
+	entry := sc.Audit("broadcast", b.ID, fmt.Sprintf("%s: %d recipient(s)", what, len(sent.Messages)))
 	if err := s.store.Audit(ctx, *entry); err != nil {
 		sent.AuditErr = fmt.Errorf("audit broadcast %s: %w", b.ID, err)
 	}

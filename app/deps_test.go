@@ -16,7 +16,8 @@ func TestNoTransportDependencies(t *testing.T) {
 	for _, dep := range strings.Fields(string(out)) {
 		for _, banned := range []string{"github.com/go-telegram/bot", "github.com/redis/go-redis",
 			"github.com/lamplighter-bot/lamplighter/handlers", "github.com/lamplighter-bot/lamplighter/bot",
-			"github.com/lamplighter-bot/lamplighter/storage", "github.com/lamplighter-bot/lamplighter/report"} {
+			"github.com/lamplighter-bot/lamplighter/storage", "github.com/lamplighter-bot/lamplighter/report",
+			"github.com/lamplighter-bot/lamplighter/web"} {
 			if dep == banned || strings.HasPrefix(dep, banned+"/") {
 				t.Errorf("app depends on %s", dep)
 			}

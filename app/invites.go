@@ -44,6 +44,7 @@ type InviteStore interface {
 // through them, moves between communities included.
 type Invites struct {
 	store InviteStore
+	units UnitMatcher // links the typed unit to a unit (SPEC section 11); nil: never linked
 }
 
 // Create makes an invite to the scope's community, for a plain member or
@@ -184,6 +185,9 @@ func (s *Invites) Join(ctx context.Context, a Actor, code string, p ll.Member) (
 		Language:   p.Language,
 	}
 	if err := m.Validate(); err != nil {
+		return ll.Member{}, err
+	}
+	if m.Unit, m.UnitID, err = linkUnit(ctx, s.units, p.Unit, p.UnitID); err != nil {
 		return ll.Member{}, err
 	}
 	old, err := self(ctx, s.store, a)

@@ -50,6 +50,7 @@ type MemberStore interface {
 // removals, and a member's own card, profile and forgetting.
 type Members struct {
 	store MemberStore
+	units UnitMatcher // links the typed unit to a unit (SPEC section 11); nil: never linked
 }
 
 // Resolve finds a member of the scope's community by what the committee
@@ -177,6 +178,17 @@ func (s *Members) UpdateProfile(ctx context.Context, a Actor, p ll.Member) (ll.M
 	if err := m.Validate(); err != nil {
 		return ll.Member{}, err
 	}
+	// A unit picked from the offered ones comes as p.UnitID; a unit typed
+	// anew is matched by its text (the old link does not stick to it).
+	chosen := p.UnitID
+	if p.Unit != cur.Unit && chosen == cur.UnitID {
+		chosen = ""
+	}
+	if p.Unit != cur.Unit || chosen != cur.UnitID {
+		if m.Unit, m.UnitID, err = linkUnit(ctx, s.units, p.Unit, chosen); err != nil {
+			return ll.Member{}, err
+		}
+	}
 	if err := s.store.UpdateProfile(ctx, m); err != nil {
 		return ll.Member{}, err
 	}
@@ -280,6 +292,10 @@ func (s *Members) Import(ctx context.Context, sc *Scope, ms []ll.Member, source 
 			return Imported{}, err
 		}
 		m.Community, m.Joined = sc.Community.ID, sc.Now
+		var err error
+		if m.Unit, m.UnitID, err = linkUnit(ctx, s.units, m.Unit, m.UnitID); err != nil {
+			return Imported{}, err
+		}
 		in[i] = m
 	}
 	created, err := s.store.ImportMembers(ctx, sc.Community.ID, in, sc.Now,

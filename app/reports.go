@@ -19,6 +19,9 @@ type ReportsStore interface {
 	// CommunityLedger returns every participation and every claim (history)
 	// of the community.
 	CommunityLedger(ctx context.Context, community string) ([]ll.Participation, []ll.Claim, error)
+	// LedgerPages calls fn with the members (any status) and their ledger a
+	// page at a time, in member-number order.
+	LedgerPages(ctx context.Context, community string, fn func([]ll.Member, []ll.Participation, []ll.Claim) error) error
 	// Posts returns all posts of a community (open and closed) by id order.
 	Posts(ctx context.Context, community string) ([]ll.Post, error)
 	// Audit appends an entry to the community's audit log.
@@ -288,6 +291,16 @@ func (s *Reports) Data(ctx context.Context, sc *Scope) (record.CommunityData, er
 		return record.CommunityData{}, fmt.Errorf("read the ledger of %s: %w", sc.Community.ID, err)
 	}
 	return record.CommunityData{Community: sc.Community, Members: members, Participations: ps, Claims: claims}, nil
+}
+
+// DataPages calls fn with the scope community's data a page of members at a
+// time (each with those members' ledger only), in member-number order, for
+// an export that writes one row per member and must not hold a community of
+// 100,000 at once; an error from fn stops it and is returned.
+func (s *Reports) DataPages(ctx context.Context, sc *Scope, fn func(record.CommunityData) error) error {
+	return s.store.LedgerPages(ctx, sc.Community.ID, func(ms []ll.Member, ps []ll.Participation, cs []ll.Claim) error {
+		return fn(record.CommunityData{Community: sc.Community, Members: ms, Participations: ps, Claims: cs})
+	})
 }
 
 // Exported audits that the scope community's year was exported from Data

@@ -28,6 +28,7 @@ const (
 	SettingTimeZone    = "timezone"
 	SettingLanguage    = "language"
 	SettingNotice      = "notice"
+	SettingEvalFrom    = "evalfrom" // the day the year-end evaluation opens (SPEC section 11)
 )
 
 // settingAliases maps what a person may type to a setting's name.
@@ -99,6 +100,17 @@ func (s *Settings) Set(ctx context.Context, sc *Scope, key, value string) (ll.Co
 			return ll.Community{}, ll.Invalid(name, "%q is not a Telegram chat id (e.g. -1001234567890) or none", value)
 		}
 		comm.NoticeChat = chat
+	case SettingEvalFrom:
+		// The evaluation's opening decides when grading starts: the
+		// secretary's and an admin's, like the grades themselves.
+		if !sc.CanAppoint() {
+			return ll.Community{}, ll.Refuse(ll.EFORBIDDEN, ll.ReasonSecretaryOnly)
+		}
+		d, err := ll.ParseEvalFrom(value)
+		if err != nil {
+			return ll.Community{}, err
+		}
+		comm.EvalFrom = d
 	}
 	if err := comm.Validate(); err != nil {
 		return ll.Community{}, err

@@ -52,6 +52,10 @@ func init() {
 		{"en": enBot, "zh": zhBot},
 		{"en": enChart, "zh": zhChart},
 		{"en": enPresent, "zh": zhPresent},
+		{"en": enStatement, "zh": zhStatement},
+		{"en": enActBC, "zh": zhActBC},
+		{"en": enWaitlist, "zh": zhWaitlist},
+		{"en": enUnits, "zh": zhUnits},
 		{"en": enNeeds, "zh": zhNeeds},
 	} {
 		for lang, msgs := range parts {

@@ -6,7 +6,6 @@ var enNeeds = map[string]string{
 	"desc.need":     "ask the community for help (residents too)",
 	"desc.reply":    "write about a need to its resident or helpers",
 	"desc.done":     "say a need you took is done",
-	"desc.take":     "take a published need (as its button does)",
 	"desc.needs":    "the needs board: publish or decline residents' needs",
 	"desc.needlink": "the link and QR poster residents use to ask for help",
 	"desc.publish":  "announce a need to members with a take button",
@@ -15,7 +14,6 @@ var enNeeds = map[string]string{
 
 	"usage.reply":   "Usage: <code>/reply &lt;need id&gt; &lt;text&gt;</code> — the bot passes it on; neither side sees the other's Telegram account.\nExample: <code>/reply N4 I will come at 7 pm</code>",
 	"usage.done":    "Usage: <code>/done &lt;need id&gt; [note]</code> — the resident is asked to confirm. To add a photo, send the photo with this command as its caption.\nExample: <code>/done N4 replaced the bulb</code>",
-	"usage.take":    "Usage: <code>/take &lt;need id&gt;</code> — the same as pressing its [我来 I'll take it] button.\nExample: <code>/take N2</code>",
 	"usage.publish": "Usage: <code>/publish &lt;need id&gt; [&lt;audience&gt;] [helpers=&lt;n&gt;] [due=&lt;YYYY-MM-DD&gt;] [skills=&lt;a,b&gt;]</code> — the audience as in /broadcast; by default the members whose skills match, else everyone; 1 helper, due in 7 days.\nExample: <code>/publish N4 building:19 helpers=2 due=2026-06-30</code>",
 	"usage.decline": "Usage: <code>/decline &lt;need id&gt; &lt;reason&gt;</code> — the resident reads the reason.\nExample: <code>/decline N4 this is a matter for the property company</code>",
 	"usage.release": "Usage: <code>/release &lt;need id&gt;</code> — its helpers are told and it can be taken again.\nExample: <code>/release N4</code>",
@@ -109,7 +107,6 @@ var zhNeeds = map[string]string{
 	"desc.need":     "向社区求助（居民也可以用）",
 	"desc.reply":    "就某个心愿给居民或志愿者留言",
 	"desc.done":     "报告您认领的心愿已完成",
-	"desc.take":     "认领已发布的心愿（同按钮）",
 	"desc.needs":    "居民心愿清单：发布或退回",
 	"desc.needlink": "居民求助的链接和二维码海报",
 	"desc.publish":  "向党员发布心愿，附认领按钮",
@@ -118,7 +115,6 @@ var zhNeeds = map[string]string{
 
 	"usage.reply":   "用法：<code>/reply &lt;心愿编号&gt; &lt;内容&gt;</code>——由机器人转达，双方都看不到对方的 Telegram 账号。\n示例：<code>/reply N4 我晚上7点过来</code>",
 	"usage.done":    "用法：<code>/done &lt;心愿编号&gt; [备注]</code>——将请居民确认。如需附照片，请发送照片并以此命令作为说明文字。\n示例：<code>/done N4 已更换灯泡</code>",
-	"usage.take":    "用法：<code>/take &lt;心愿编号&gt;</code>——与点击 [我来 I'll take it] 按钮相同。\n示例：<code>/take N2</code>",
 	"usage.publish": "用法：<code>/publish &lt;心愿编号&gt; [&lt;对象&gt;] [helpers=&lt;人数&gt;] [due=&lt;YYYY-MM-DD&gt;] [skills=&lt;技能&gt;]</code>——对象同 /broadcast；默认发给技能匹配的党员，没有则发给全体；默认 1 人、7 天内完成。\n示例：<code>/publish N4 building:19 helpers=2 due=2026-06-30</code>",
 	"usage.decline": "用法：<code>/decline &lt;心愿编号&gt; &lt;原因&gt;</code>——原因将告知居民。\n示例：<code>/decline N4 此事请联系物业公司</code>",
 	"usage.release": "用法：<code>/release &lt;心愿编号&gt;</code>——通知原认领人，心愿可被重新认领。\n示例：<code>/release N4</code>",

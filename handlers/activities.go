@@ -500,6 +500,7 @@ func (c *call) cancelActivity() []ll.Reply {
 	if len(args) > 1 {
 		reason = args[1]
 	}
+	waiting := c.waitingFor(id) // read before the cancellation clears the waitlist (SPEC section 10)
 	a, signedUp, changed, err := c.h.app.Activities.Cancel(c.ctx, sc, id, reason)
 	if ll.ErrorCode(err) == ll.EINVALID {
 		return c.fail(err, "")
@@ -522,5 +523,6 @@ func (c *call) cancelActivity() []ll.Reply {
 		c.h.log.Warn("tell those signed up of a cancellation", "activity", a.ID, "err", err)
 	}
 	rs := c.say("activity.cancelled_done", a.ID, a.Title, len(told))
-	return append(rs, told...)
+	rs = append(rs, told...)
+	return append(rs, c.tellWaiting(a, waiting, reason)...)
 }

@@ -304,7 +304,12 @@ func TestActivitiesSignUpWithdrawRoster(t *testing.T) {
 	// A double tap signs up once.
 	wantIn(t, "double tap", e.press(alice, "su:A1"), "You are already signed up for <b>A1</b>")
 	e.send(bob, "/signup A1")
-	wantIn(t, "full", e.send(lin2(e), "/signup A1"), "A1 名额已满。/activities 可查看尚有名额的活动。")
+	// Full: the sign-up offers the waitlist (SPEC section 10).
+	if rs := e.send(lin2(e), "/signup A1"); !hasButtonData(rs, "wj:A1") {
+		t.Errorf("/signup A1 when full = %+v, want [Join the waitlist] wj:A1", rs)
+	} else {
+		wantIn(t, "full", rs, "<b>A1</b> Lamps 名额已满（2/2）")
+	}
 	wantIn(t, "full for lin", e.send(lin, "/activities"), "<b>A1</b> Lamps （已满）")
 	rs = e.send(alice, "/activities")
 	wantIn(t, "yours", rs, "<b>A1</b> Lamps ✅ signed up")

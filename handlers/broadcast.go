@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"math"
 	"strconv"
 	"strings"
@@ -45,16 +46,17 @@ func (c *call) broadcast() []ll.Reply {
 	audText, text := splitAudience(args)
 	aud, err := app.ParseAudience(audText)
 	if err != nil {
-		return []ll.Reply{{Text: c.t("invalid.audience") + "\n\n" + c.t("usage.broadcast")}}
+		return []ll.Reply{{Text: c.t("invalid.audience") + "\n\n" + c.t("usage.broadcast") + "\n" + c.t("actbc.usage")}}
 	}
-	if text == "" {
+	ref, text := splitAttach(text)
+	if text == "" && ref == "" {
 		f, err := c.startFlow(flowBroadcast, stepBcText, map[string]string{"c": c.scope.Community.ID, "aud": aud.String()})
 		if err != nil {
 			return c.fail(err, "")
 		}
 		return []ll.Reply{c.askBroadcastText(f)}
 	}
-	return c.confirmBroadcast(nil, aud, text)
+	return c.confirmBroadcast(nil, aud, text, ref)
 }
 
 // splitAudience splits /broadcast's arguments into the audience and the
@@ -98,7 +100,7 @@ func (c *call) startBroadcastFlow() []ll.Reply {
 
 // askBroadcastText asks for the text of the broadcast.
 func (c *call) askBroadcastText(f *ll.Flow) ll.Reply {
-	return ll.Reply{Text: c.t("broadcast.ask_text", f.Data["aud"]) + "\n" + c.t("flow.cancel_hint")}
+	return ll.Reply{Text: c.t("broadcast.ask_text", f.Data["aud"]) + "\n" + c.t("actbc.ask_text_hint") + "\n" + c.t("flow.cancel_hint")}
 }
 
 // textRefused answers a broadcast text that Broadcasts refused.
@@ -114,16 +116,20 @@ func (c *call) textRefused(text string, err error) []ll.Reply {
 
 // confirmBroadcast counts the recipients and, if there are any, keeps the
 // pending broadcast in the flow f (a new one when nil) and asks to confirm.
-func (c *call) confirmBroadcast(f *ll.Flow, aud app.Audience, text string) []ll.Reply {
+// ref, when set, is the object the broadcast carries (attach.go).
+func (c *call) confirmBroadcast(f *ll.Flow, aud app.Audience, text, ref string) []ll.Reply {
 	sc := c.scope
-	d, err := c.h.app.Broadcasts.Prepare(c.ctx, sc, aud, text)
+	d, err := c.h.app.Broadcasts.PrepareAttached(c.ctx, sc, aud, text, ref)
+	var ae *app.AttachError
 	switch {
 	case ll.ErrorCode(err) == ll.EINVALID && ll.ErrorDetail(err) == "text":
 		return c.textRefused(text, err)
+	case errors.As(err, &ae):
+		return c.fail(err, ae.Ref)
 	case err != nil:
 		return c.fail(err, aud.Arg)
 	}
-	if len(d.To) == 0 {
+	if d.Count.To == 0 {
 		if f != nil {
 			if err := c.endFlow(); err != nil {
 				return c.fail(err, "")
@@ -132,6 +138,9 @@ func (c *call) confirmBroadcast(f *ll.Flow, aud app.Audience, text string) []ll.
 		return c.say("broadcast.nobody", aud.String(), d.Skipped)
 	}
 	data := map[string]string{"c": sc.Community.ID, "aud": aud.String(), "text": d.Text, "bid": d.ID}
+	if d.Attached != nil {
+		data["att"] = d.Attached.Ref
+	}
 	if f == nil {
 		if f, err = c.startFlow(flowBroadcast, stepBcConfirm, data); err != nil {
 			return c.fail(err, "")
@@ -144,7 +153,7 @@ func (c *call) confirmBroadcast(f *ll.Flow, aud app.Audience, text string) []ll.
 		}
 	}
 	var b strings.Builder
-	b.WriteString(c.t("broadcast.confirm", aud.String(), len(d.To)))
+	b.WriteString(c.t("broadcast.confirm", aud.String(), d.Count.To))
 	if d.Skipped > 0 {
 		b.WriteString("\n" + c.t("broadcast.skipped", d.Skipped))
 	}
@@ -152,8 +161,15 @@ func (c *call) confirmBroadcast(f *ll.Flow, aud app.Audience, text string) []ll.
 	if rate <= 0 {
 		rate = DefaultBroadcastRate
 	}
-	b.WriteString("\n" + c.t("broadcast.duration", c.duration(expectedDuration(len(d.To), rate)), strconv.FormatFloat(rate, 'f', -1, 64)))
+	b.WriteString("\n" + c.t("broadcast.duration", c.duration(expectedDuration(d.Count.To, rate)), strconv.FormatFloat(rate, 'f', -1, 64)))
 	b.WriteString("\n\n" + c.t("broadcast.preview") + "\n" + c.t("broadcast.header", sc.Community.Name) + "\n" + escape(d.Text))
+	if d.Attached != nil {
+		card, button, err := c.attachedParts(c.lang, *d.Attached, sc.Community, app.BroadcastSuffix(sc.Community.ID, d.ID))
+		if err != nil {
+			return c.fail(err, d.Attached.Ref)
+		}
+		b.WriteString("\n\n" + card + "\n\n" + c.t("actbc.attached", d.Attached.Ref, button.Text))
+	}
 	return []ll.Reply{{Text: b.String(), Buttons: [][]ll.Button{{
 		flowButton(f, c.label("button.send"), "send"),
 		flowButton(f, c.label("button.cancel"), "cancel"),
@@ -181,7 +197,8 @@ func (c *call) broadcastText(f *ll.Flow) []ll.Reply {
 		if err != nil {
 			return c.abandonFlow(ll.ErrStale)
 		}
-		return c.confirmBroadcast(f, aud, c.req.Text)
+		ref, text := splitAttach(c.req.Text)
+		return c.confirmBroadcast(f, aud, text, ref)
 	}
 	return c.say("flow.press_button")
 }
@@ -225,15 +242,43 @@ func (c *call) sendBroadcast(f *ll.Flow) []ll.Reply {
 		return c.abandonFlow(ll.ErrStale)
 	}
 	header := map[string]string{}
-	out := app.Outgoing{ID: f.Data["bid"], Audience: aud, Text: f.Data["text"], ChatID: c.req.ChatID, Lang: c.lang}
+	out := app.Outgoing{ID: f.Data["bid"], Audience: aud, Text: f.Data["text"], ChatID: c.req.ChatID, Lang: c.lang, Attach: f.Data["att"]}
+	cards, buttons := map[string]string{}, map[string][][]ll.Button{}
+	if out.Attach != "" {
+		at, err := c.h.app.Broadcasts.Attach(c.ctx, sc, out.Attach)
+		if err != nil {
+			if err := c.endFlow(); err != nil {
+				c.h.log.Warn("end broadcast flow", "user", c.req.UserID, "err", err)
+			}
+			return c.toastErr(err, out.Attach)
+		}
+		for _, lang := range []string{"zh", "en"} {
+			card, button, err := c.attachedParts(lang, at, sc.Community, app.BroadcastSuffix(sc.Community.ID, out.ID))
+			if err != nil {
+				return c.toastErr(err, out.Attach)
+			}
+			cards[lang], buttons[lang] = card, [][]ll.Button{{button}}
+		}
+	}
 	sent, err := c.h.app.Broadcasts.Send(c.ctx, sc, c.h.cfg.Outbox, out, func(m ll.Member) (ll.Reply, string) {
 		lang := memberLanguage(m, sc.Community, c.h.cfg.DefaultLanguage)
 		if header[lang] == "" {
 			header[lang] = tr(lang, "broadcast.header", sc.Community.Name) + "\n\n"
 		}
-		return ll.Reply{Text: header[lang] + escape(out.Text)}, lang
+		if out.Attach == "" {
+			return ll.Reply{Text: header[lang] + escape(out.Text)}, lang
+		}
+		body := header[lang]
+		if t := strings.TrimSpace(out.Text); t != "" {
+			body += escape(t) + "\n\n"
+		}
+		return ll.Reply{Text: body + cards[lang], Buttons: buttons[lang]}, lang
 	})
 	if err != nil {
+		var ae *app.AttachError
+		if errors.As(err, &ae) {
+			return c.toastErr(err, ae.Ref)
+		}
 		return c.toastErr(err, aud.Arg)
 	}
 	if len(sent.To) == 0 {
@@ -253,7 +298,7 @@ func (c *call) sendBroadcast(f *ll.Flow) []ll.Reply {
 		// Without an outbox (the demo, the console) the messages are
 		// replies to their recipients, shown as "→ M3 (name): …".
 		for i, m := range sent.To {
-			rs = append(rs, ll.Reply{ChatID: m.TelegramID, ToLabel: toLabel(m), Text: sent.Messages[i].Reply.Text})
+			rs = append(rs, ll.Reply{ChatID: m.TelegramID, ToLabel: toLabel(m), Text: sent.Messages[i].Reply.Text, Buttons: sent.Messages[i].Reply.Buttons})
 		}
 	}
 	return rs

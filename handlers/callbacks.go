@@ -28,6 +28,15 @@ import (
 //	pg:sv:2           page 2 of the service records awaiting approval (committee)
 //	pg:m:2:<query>    page 2 of the member search for <query> (committee)
 //	f:<n>:<step>:<v>  value v for step <step> of the guided flow with nonce <n>
+//	ba:<b>:A7         the button of activity A7 (or post P3) on the message of broadcast
+//	                  <community>-<b> (attach.go): sign up (claim), and edit that message
+//	wj:A7             join the waitlist of the full activity A7 (SPEC section 10)
+//	ts:A7             take the seat of A7 offered to the presser
+//	tp:A7             pass the seat of A7 offered to the presser on to the next waiting
+//	cy:A7             "I'll come" to A7 (the 24-hour reminder)
+//	cn:A7             "can't come" to A7: withdraws the presser's sign-up, the seat is offered on
+//	pg:us:2           page 2 of the units (admin)
+//	pg:ul:2:U3        page 2 of unit U3's members (its liaisons, admins)
 //
 // Needs (SPEC section 10, needs.go):
 //
@@ -66,6 +75,16 @@ const (
 	cbDecline   = "pd"
 	cbPage      = "pg"
 	cbFlow      = "f"
+	cbActs      = "ba" // a broadcast's attached object (attach.go)
+)
+
+// Callback kinds of waitlists and confirm-or-release (SPEC section 10).
+const (
+	cbWaitJoin = "wj"
+	cbTakeSeat = "ts"
+	cbPassSeat = "tp"
+	cbComing   = "cy"
+	cbCantCome = "cn"
 )
 
 // Paged lists.
@@ -76,6 +95,8 @@ const (
 	listCommunities = "cm"
 	listActivities  = "a"
 	listPending     = "sv"
+	listUnits       = "us" // units.go
+	listUnit        = "ul"
 )
 
 // callback is decoded button data.
@@ -96,7 +117,7 @@ func (cb callback) encode() string {
 	switch cb.kind {
 	case cbPage:
 		s := cbPage + ":" + cb.list + ":" + strconv.Itoa(cb.page)
-		if cb.list == listMembers {
+		if cb.list == listMembers || cb.list == listUnit {
 			s += ":" + cb.query
 		}
 		return s
@@ -104,6 +125,8 @@ func (cb callback) encode() string {
 		return cbFlow + ":" + cb.nonce + ":" + cb.step + ":" + cb.value
 	case cbConfirm, cbDecline:
 		return cb.kind + ":" + cb.id + ":" + cb.who
+	case cbActs:
+		return cbActs + ":" + cb.value + ":" + cb.id
 	case cbNeedSolved, cbNeedNotYet:
 		return cb.kind + ":" + cb.who + ":" + cb.id
 	case cbNeedTake:
@@ -141,6 +164,11 @@ func decodeCallback(s string) (callback, bool) {
 			return callback{}, false
 		}
 		cb.id = rest
+	case cbWaitJoin, cbTakeSeat, cbPassSeat, cbComing, cbCantCome:
+		if ll.NormalizeID('A', rest) != rest {
+			return callback{}, false
+		}
+		cb.id = rest
 	case cbApprove, cbReject:
 		if ll.NormalizeID('S', rest) != rest {
 			return callback{}, false
@@ -173,6 +201,15 @@ func decodeCallback(s string) (callback, bool) {
 				return callback{}, false
 			}
 			cb.query = parts[2]
+		case listUnits:
+			if len(parts) != 2 {
+				return callback{}, false
+			}
+		case listUnit:
+			if len(parts) != 3 || ll.NormalizeID('U', parts[2]) != parts[2] {
+				return callback{}, false
+			}
+			cb.query = parts[2]
 		default:
 			return callback{}, false
 		}
@@ -182,6 +219,8 @@ func decodeCallback(s string) (callback, bool) {
 			return callback{}, false
 		}
 		cb.nonce, cb.step, cb.value = parts[0], parts[1], parts[2]
+	case cbActs:
+		return decodeActs(rest)
 	case cbNeedTake, cbNeedPublish, cbNeedDecline, cbNeedApprove, cbNeedSolved, cbNeedNotYet:
 		return decodeNeedCallback(kind, rest)
 	default:
@@ -277,8 +316,12 @@ func (c *call) onCallback() []ll.Reply {
 			return c.toastErr(err, "")
 		}
 		return withToast(c.decideClaim(cb.id, cb.who, cb.kind == cbConfirm))
+	case cbWaitJoin, cbTakeSeat, cbPassSeat, cbComing, cbCantCome:
+		return c.waitlistPress(cb)
 	case cbPage:
 		return c.pagePress(cb)
+	case cbActs:
+		return c.actsPress(cb)
 	case cbFlow:
 		return c.flowPress(cb)
 	case cbNeedTake, cbNeedPublish, cbNeedDecline, cbNeedApprove, cbNeedSolved, cbNeedNotYet:
@@ -352,6 +395,10 @@ func (c *call) pagePress(cb callback) []ll.Reply {
 			return c.toastErr(err, "")
 		}
 		r, err = c.pendingPage(cb.page)
+	case listUnits:
+		r, err = c.unitsPage(cb.page) // the app layer refuses anyone but an admin
+	case listUnit:
+		r, err = c.unitPage(cb.query, cb.page) // only the unit's liaisons and admins
 	case listNeeds:
 		if _, err := c.committee(); err != nil {
 			c.public = true

@@ -210,6 +210,7 @@ func (c *call) remove() []ll.Reply {
 		return c.say("remove.already", m.DisplayName())
 	}
 	rs := c.say("remove.done", m.DisplayName())
+	rs = append(rs, c.sendReceipts(app.ReceiptEvent{Event: ll.ReceiptLeft, Member: m, At: sc.Now})...)
 	if m.TelegramID != 0 && m.TelegramID != c.req.UserID {
 		lang := memberLanguage(m, sc.Community, c.h.cfg.DefaultLanguage)
 		rs = append(rs, ll.Reply{ChatID: m.TelegramID, ToLabel: toLabel(m),
@@ -299,7 +300,7 @@ func (c *call) memberCard() []ll.Reply {
 	if err != nil {
 		return c.fail(err, arg)
 	}
-	return append(text(c.card(cd, true)), c.yearEntries(cd)...)
+	return append(text(c.card(cd, true)+c.noShowLine(cd.Member.ID)), c.yearEntries(cd)...)
 }
 
 // audit shows the last n entries of the community's audit log.

@@ -18,7 +18,8 @@ func TestNoTransportDependencies(t *testing.T) {
 		// spreadsheet, image or QR code.
 		for _, banned := range []string{"github.com/go-telegram/bot", "github.com/redis/go-redis",
 			"github.com/lamplighter-bot/lamplighter/report", "github.com/xuri/excelize",
-			"golang.org/x/image", "github.com/skip2/go-qrcode"} {
+			"golang.org/x/image", "github.com/skip2/go-qrcode",
+			"github.com/lamplighter-bot/lamplighter/web"} {
 			if dep == banned || strings.HasPrefix(dep, banned+"/") {
 				t.Errorf("handlers depends on %s", dep)
 			}

@@ -55,6 +55,9 @@ func (c *call) errorText(err error, subject string) string {
 		if e.Detail == ll.ReasonNoPlace {
 			return c.t("checkin.no_place")
 		}
+		if e.Detail == ll.ReasonNotGraded {
+			return c.t("eval.not_graded", or(subject, "—"))
+		}
 		if e.Detail == "claim" { // app.Posts.DecideClaim: decided already, or withdrawn
 			return c.t("error.no_claim", or(subject, "—"))
 		}
@@ -80,6 +83,8 @@ func (c *call) errorText(err error, subject string) string {
 			return c.t("error.own_entry")
 		case ll.ReasonVoider:
 			return c.t("error.voider")
+		case ll.ReasonLiaisonOnly:
+			return c.t("error.liaison_only")
 		}
 		return c.t("error.forbidden")
 	case ll.EFULL:
@@ -138,6 +143,16 @@ func (c *call) errorText(err error, subject string) string {
 			return c.t("error.import_running")
 		case ll.ReasonLocationOnly:
 			return c.t("error.location_only")
+		case ll.ReasonAttachLater:
+			return c.t("actbc.attach_later")
+		case ll.ReasonNoOffer: // waitlists (SPEC section 10)
+			return c.t("error.no_offer", or(subject, "—"))
+		case ll.ReasonNotSignedUp:
+			return c.t("error.not_signed_up", or(subject, "—"))
+		case ll.ReasonEvalClosed:
+			return c.t("eval.closed")
+		case ll.ReasonNotInYear:
+			return c.t("eval.not_in_year", or(subject, "—"))
 		}
 		return c.t("error.conflict")
 	case ll.EINVALID:
@@ -188,6 +203,8 @@ var invalidArgs = map[string][]any{
 	"note":        {maxReasonLen},
 	"date":        {ll.MaxServiceBackdate},
 	"radius":      {minRadius, maxRadius},
+	"short_name":  {ll.MaxUnitShortLen},
+	"comment":     {ll.MaxGradeComment},
 }
 
 // invalidFields are the fields with a message of their own.
@@ -198,6 +215,7 @@ var invalidFields = []string{
 	"activity", "service", "ref", "start", "duration", "date", "year", "text", "reason", "note",
 	"radius", "location", "code", "activity_field",
 	"checkin",
+	"short_name", "liaison", "grade", "comment", "evalfrom", "unit_id",
 }
 
 // invalidText names what is wrong with an input field.

@@ -117,6 +117,8 @@ func (c *call) flowText(f *ll.Flow) []ll.Reply {
 		return c.forgetText(f)
 	case flowBroadcast:
 		return c.broadcastText(f)
+	case flowEvaluate:
+		return c.evaluateText(f)
 	case flowNeed:
 		return c.needFlowText(f)
 	case flowNeedDecline:
@@ -156,6 +158,8 @@ func (c *call) flowPress(cb callback) []ll.Reply {
 		rs = c.forgetPress(f, cb.value)
 	case flowBroadcast:
 		rs = c.broadcastPress(f, cb.value)
+	case flowEvaluate:
+		rs = c.evaluatePress(f, cb.value)
 	case flowNeed:
 		rs = c.needFlowPress(f, cb.value)
 	default:
@@ -234,7 +238,7 @@ func (c *call) askField(f *ll.Flow) ll.Reply {
 		msg = c.t("ask.name")
 		keep()
 	case stepUnit:
-		msg = c.t("ask.unit")
+		msg = c.t("ask.unit") + c.unitSearchHint()
 		keep()
 		var row []ll.Button
 		for i, u := range list(f, "opts") {
@@ -301,6 +305,9 @@ func (c *call) fieldText(f *ll.Flow) (done bool, rs []ll.Reply) {
 	if err := validateField(f.Step, v); err != nil {
 		return false, append(c.fail(err, ""), c.askField(f))
 	}
+	if f.Step == stepUnit {
+		return c.unitTyped(f, v) // units.go: offers the units it matches
+	}
 	f.Data[f.Step] = v
 	return true, nil
 }
@@ -313,12 +320,15 @@ func (c *call) fieldPress(f *ll.Flow, value string) (done bool, rs []ll.Reply, o
 		return true, nil, true
 	case f.Step == stepUnit && value == "other":
 		return false, c.say("ask.unit_type"), true
+	case f.Step == stepUnit && (value == unitAsTyped || strings.HasPrefix(value, unitOption)):
+		return c.unitPicked(f, value) // units.go
 	case f.Step == stepUnit:
 		u, ok := option(f, value)
 		if !ok {
 			return false, nil, false
 		}
 		f.Data[stepUnit] = u
+		c.linkTypedUnit(f)
 		return true, nil, true
 	case f.Step == stepSkills && value == "done":
 		return true, nil, true

@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	ll "github.com/lamplighter-bot/lamplighter"
+	"github.com/lamplighter-bot/lamplighter/app"
 )
 
 // /forgetme (SPEC section 6): after confirmation the member's name, Telegram
@@ -62,6 +63,7 @@ func (c *call) forgetPress(f *ll.Flow, value string) []ll.Reply {
 	if err := c.h.app.Members.Forget(c.ctx, c.actor(), f.Data["c"], f.Data["m"]); err != nil {
 		return c.toastErr(err, "")
 	}
+	receipts := c.sendReceipts(app.ReceiptEvent{Event: ll.ReceiptForgot, Member: *m, At: c.now})
 	if err := c.endFlow(); err != nil {
 		c.h.log.Warn("end forget flow", "user", c.req.UserID, "err", err)
 	}
@@ -70,5 +72,5 @@ func (c *call) forgetPress(f *ll.Flow, value string) []ll.Reply {
 	if m.Role.IsCommittee() && !c.admin {
 		r.SetMenu = "member"
 	}
-	return []ll.Reply{r}
+	return append([]ll.Reply{r}, receipts...)
 }

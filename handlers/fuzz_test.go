@@ -23,6 +23,7 @@ func FuzzDecodeCallback(f *testing.F) {
 		"f:ab12:name:keep:extra", "pg:m:1:\x00", "\xff\xfe", strings.Repeat("c:P1", 20),
 		"su:A7", "wd:A1", "ap:S4", "rj:S10", "pg:a:2", "pg:sv:3", "su:A07", "ap:A1", "rj:S", "pg:sv:1:x",
 		"ps:A7", "ps:a7", "ps:", "ps:S4",
+		"wj:A7", "ts:A7", "tp:A1", "cy:A2", "cn:A3", "ts:a7", "cn:", "cy:P3", "wj:A07",
 	} {
 		f.Add(s)
 	}

@@ -145,7 +145,7 @@ func (c *call) saveProfile(m ll.Member) (rs []ll.Reply, ok bool) {
 	}
 	c.member = &m
 	none := c.label("skills.none")
-	return c.say("profile.saved", rawHTML(c.t("profile.summary", or(m.Name, none), or(m.Unit, none),
+	return c.say("profile.saved", rawHTML(c.t("profile.summary", or(m.Name, none), c.unitShown(m.Unit, m.UnitID, none),
 		or(m.Building, none), joinSkills(m.Skills, none)))), true
 }
 
@@ -158,7 +158,7 @@ func (c *call) startProfileFlow(step string) []ll.Reply {
 	}
 	data := map[string]string{
 		"c": m.Community, stepName: m.Name, stepUnit: m.Unit, stepBuilding: m.Building,
-		stepSkills: strings.Join(m.Skills, listSep),
+		stepSkills: strings.Join(m.Skills, listSep), dataUnitID: m.UnitID,
 	}
 	f, err := c.startFlow(flowProfile, "field", data)
 	if err != nil {
@@ -241,7 +241,7 @@ func (c *call) finishProfile(f *ll.Flow) []ll.Reply {
 	case stepName:
 		m.Name = f.Data[stepName]
 	case stepUnit:
-		m.Unit = f.Data[stepUnit]
+		m.Unit, m.UnitID = f.Data[stepUnit], f.Data[dataUnitID]
 	case stepBuilding:
 		m.Building = f.Data[stepBuilding]
 	case stepSkills:

@@ -811,9 +811,10 @@ func (c *call) needsReportLine(year int) string {
 	return needFiguresText(c.lang, "report.needs", year, f)
 }
 
-// cmdTake answers /take N4: the same as pressing the need's take button,
-// for a member who has no message with it (the console, the demo).
-func (c *call) cmdTake() []ll.Reply {
+// cmdTakeNeed answers /take N4 (the waitlist's /take passes a need id on):
+// the same as pressing the need's take button, for a member who has no
+// message with it (the console, the demo).
+func (c *call) cmdTakeNeed() []ll.Reply {
 	rs := c.needTakePress("", strings.TrimSpace(c.req.Args))
 	for i := range rs {
 		rs[i].Edit, rs[i].CallbackAnswer = false, ""

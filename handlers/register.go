@@ -56,6 +56,7 @@ func (c *call) join(code string) []ll.Reply {
 	if pm := o.Personal; pm != nil {
 		data["pm"] = pm.ID
 		data[stepName], data[stepUnit], data[stepBuilding] = pm.Name, pm.Unit, pm.Building
+		data[dataUnitID] = pm.UnitID
 		data[stepSkills] = strings.Join(pm.Skills, listSep)
 		step = stepConfirm
 	} else if name := strings.TrimSpace(c.req.UserName); name != "" && validateField(stepName, name) == nil {
@@ -115,7 +116,7 @@ func (c *call) regPrompt(f *ll.Flow) ll.Reply {
 // profileSummary lists the profile gathered in a flow.
 func (c *call) profileSummary(f *ll.Flow) string {
 	none := c.label("skills.none")
-	return c.t("profile.summary", or(f.Data[stepName], none), or(f.Data[stepUnit], none),
+	return c.t("profile.summary", or(f.Data[stepName], none), c.unitShown(f.Data[stepUnit], f.Data[dataUnitID], none),
 		or(f.Data[stepBuilding], none), joinSkills(list(f, stepSkills), none))
 }
 
@@ -189,9 +190,15 @@ func (c *call) completeRegistration(f *ll.Flow) []ll.Reply {
 	p := ll.Member{
 		Name:     f.Data[stepName],
 		Unit:     f.Data[stepUnit],
+		UnitID:   f.Data[dataUnitID],
 		Building: f.Data[stepBuilding],
 		Skills:   list(f, stepSkills),
 		Language: c.lang,
+	}
+	var old *ll.Member // the membership a move leaves, for its receipt
+	if me, err := c.self(); err == nil && me != nil {
+		cp := *me
+		old = &cp
 	}
 	reg, err := c.h.app.Invites.Join(c.ctx, c.actor(), f.Data["inv"], p)
 	if err != nil {
@@ -213,6 +220,7 @@ func (c *call) completeRegistration(f *ll.Flow) []ll.Reply {
 		return c.fail(err, "")
 	}
 	c.member = &reg
+	receipts := c.joinReceipts(old, reg)
 	if err := c.endFlow(); err != nil {
 		c.h.log.Warn("end registration flow", "user", c.req.UserID, "err", err)
 	}
@@ -228,5 +236,5 @@ func (c *call) completeRegistration(f *ll.Flow) []ll.Reply {
 		msg += "\n\n" + sugg
 	}
 	msg += "\n\n" + c.t("reg.next")
-	return []ll.Reply{{Text: msg, Buttons: rows, SetMenu: menuFor(reg.Role)}}
+	return append([]ll.Reply{{Text: msg, Buttons: rows, SetMenu: menuFor(reg.Role)}}, receipts...)
 }

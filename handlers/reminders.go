@@ -173,6 +173,10 @@ func (Texts) ActivityReminder(lang string, c ll.Community, a ll.Activity, offset
 		b.WriteString("\n\n" + k.t("remind.activity.code"))
 	}
 	b.WriteString("\n" + k.t("remind.activity.withdraw", a.ID))
+	if offset >= confirmOffset { // confirm-or-release (SPEC section 10)
+		b.WriteString("\n" + k.t("remind.activity.confirm"))
+		return ll.Reply{Text: b.String(), Buttons: [][]ll.Button{k.confirmButtons(a.ID)}}
+	}
 	return ll.Reply{Text: b.String()}
 }
 

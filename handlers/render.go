@@ -17,4 +17,6 @@ type Renderer interface {
 	Chart(d record.CommunityData, year int, now time.Time, lang string) ([]byte, error)
 	// WriteXLSX writes the members and ledger sheets as one workbook.
 	WriteXLSX(w io.Writer, members []record.MemberRow, ledger []record.LedgerRow) error
+	// Certificate draws a statement's certificate (PNG) in lang.
+	Certificate(d record.Certificate, lang string) ([]byte, error)
 }

@@ -39,7 +39,7 @@ func (c *call) settingsCard(comm ll.Community) string {
 		notice = "<code>" + strconv.FormatInt(comm.NoticeChat, 10) + "</code>"
 	}
 	return c.t("settings.card", comm.TimeZone, comm.Language,
-		comm.Minimum, comm.PostMinimum, rawHTML(notice))
+		comm.Minimum, comm.PostMinimum, rawHTML(notice)) + "\n" + c.t("settings.evalfrom", or(comm.EvalFrom, ll.DefaultEvalFrom))
 }
 
 // startNoticeFlow waits for a message forwarded from the notice chat.

@@ -51,6 +51,10 @@ func (c *call) activitiesPage(page int) (ll.Reply, error) {
 			}})
 		case activityFull(a):
 			line = markFirstLine(line, c.t("posts.full"))
+			rows = append(rows, []ll.Button{{ // a waitlist (SPEC section 10)
+				Text: c.label("button.waitlist_list", a.ID, truncate(a.Title, 24)),
+				Data: callback{kind: cbWaitJoin, id: a.ID}.encode(),
+			}})
 		default:
 			rows = append(rows, []ll.Button{{
 				Text: c.label("button.signup", a.ID, truncate(a.Title, 24)),
@@ -87,40 +91,24 @@ func (c *call) cmdWithdraw() []ll.Reply {
 	return c.withdraw(id)
 }
 
-// signUp signs the member up for activity id.
+// signUp signs the member up for activity id; a full one offers its
+// waitlist (app.Waitlist.SignUp's result, worded by signUpResult).
 func (c *call) signUp(id string) []ll.Reply {
-	m, err := c.self() // read here, the service takes it from the actor
+	if _, err := c.self(); err != nil { // read here, the service takes it from the actor
+		return c.fail(err, id)
+	}
+	r, err := c.h.app.Waitlist.SignUp(c.ctx, c.actor(), id)
 	if err != nil {
 		return c.fail(err, id)
 	}
-	a, changed, err := c.h.app.Activities.SignUp(c.ctx, c.actor(), id)
-	if err != nil {
-		return c.fail(err, id)
-	}
-	if !changed {
-		return c.say("signup.already", a.ID, a.Title)
-	}
-	comm, err := c.h.store.Community(c.ctx, m.Community)
-	if err != nil {
-		return c.fail(err, "")
-	}
-	card, err := c.activityCard(a, comm, false)
-	if err != nil {
-		return c.fail(err, "")
-	}
-	return text(c.t("signup.done", a.ID) + "\n\n" + card + "\n\n" + c.t("signup.hint", a.ID))
+	return c.signUpResult(r)
 }
 
-// withdraw takes the member's sign-up for activity id back.
+// withdraw takes the member's sign-up for activity id back (the seat is
+// offered to the first waiting), or their place on its waitlist, or passes
+// the seat offered to them.
 func (c *call) withdraw(id string) []ll.Reply {
-	changed, err := c.h.app.Activities.Withdraw(c.ctx, c.actor(), id)
-	if err != nil {
-		return c.fail(err, id)
-	}
-	if !changed {
-		return c.say("withdraw.none", id)
-	}
-	return c.say("withdraw.done", id)
+	return c.release(id, false)
 }
 
 // roster shows the committee who signed up for an activity and who checked
@@ -151,17 +139,29 @@ func (c *call) roster() []ll.Reply {
 		}
 		return s
 	}
+	mark, waitLines, err := c.rosterWaitlist(id, names, loc) // confirmations and the waitlist (SPEC section 10)
+	if err != nil {
+		return c.fail(err, "")
+	}
+	ended, noShows := c.now.After(a.End), 0
 	var lines []string
 	lines = append(lines, "", c.t("roster.signed_up", len(signed)))
 	for _, mid := range signed {
-		line := escape(names.display(mid))
+		line := escape(names.display(mid)) + mark(mid)
 		if p, ok := checked[mid]; ok {
 			line += " · " + how(p)
+		} else if ended {
+			line += " · " + c.t("roster.no_show")
+			noShows++
 		} else {
 			line += " · " + c.t("roster.not_checked_in")
 		}
 		lines = append(lines, line)
 	}
+	if ended {
+		lines = append(lines, c.t("roster.no_shows", noShows))
+	}
+	lines = append(lines, waitLines...)
 	var walkIns []string
 	for _, mid := range order {
 		if !slices.Contains(signed, mid) {

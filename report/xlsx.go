@@ -1,6 +1,7 @@
 package report
 
 import (
+	"archive/zip"
 	"fmt"
 	"io"
 	"strconv"
@@ -156,7 +157,13 @@ func writeXLSX(w io.Writer, sheets []sheet) (rows []int, err error) {
 	if err := f.SetDocProps(&excelize.DocProperties{Creator: "Lamplighter"}); err != nil {
 		return rows, fmt.Errorf("xlsx properties: %w", err)
 	}
-	if _, err := f.WriteTo(w); err != nil {
+	// excelize's WriteTo builds the whole archive in a bytes.Buffer before
+	// copying it to w (WriteToBuffer): tens of megabytes for 400,000 rows.
+	// Its zip-writer hook lets the archive go straight to w instead, and the
+	// buffer stays empty. (What the buffer would have allowed, patching the
+	// local headers of entries over 4 GiB, is beyond any export here.)
+	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zip.NewWriter(w) })
+	if _, err := f.WriteToBuffer(); err != nil {
 		return rows, fmt.Errorf("write xlsx: %w", err)
 	}
 	return rows, nil

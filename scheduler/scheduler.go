@@ -34,6 +34,11 @@ const (
 	DefaultCatchUp     = 7 * 24 * time.Hour
 	DefaultLease       = 10 * time.Minute
 	DefaultReminderTTL = 24 * time.Hour
+	// DefaultParallel is how many communities a tick works on at once: a
+	// community's run mostly waits on Redis (reading its members and ledger,
+	// queueing its reminders), and on a cluster the communities' slots are
+	// on different masters, so a few at once keep every master busy.
+	DefaultParallel = 4
 	// newCommunity is how recent a community must be for its first runs to
 	// count from its creation rather than from the first tick that sees it.
 	newCommunity = time.Hour
@@ -114,6 +119,7 @@ type Config struct {
 	CatchUp     time.Duration // how old a missed run may be and still be caught up; DefaultCatchUp when 0
 	Lease       time.Duration // a run claimed by a replica that died is retried after; DefaultLease when 0
 	ReminderTTL time.Duration // a reminder undelivered this long after its due time is dropped; DefaultReminderTTL when 0
+	Parallel    int           // communities a tick works on at once; DefaultParallel when 0
 
 	// Needs, when set, is asked on every tick what is due about each
 	// community's needs (SPEC section 10; needs.go).
@@ -162,6 +168,9 @@ func New(cfg Config) (*Scheduler, error) {
 	if cfg.ReminderTTL <= 0 {
 		cfg.ReminderTTL = DefaultReminderTTL
 	}
+	if cfg.Parallel <= 0 {
+		cfg.Parallel = DefaultParallel
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -198,7 +207,8 @@ func (s *Scheduler) Run(ctx context.Context) error {
 
 // Tick does what is due now in every community: each cron job's latest
 // scheduled run not done yet (within the catch-up window), and the activity
-// reminders due. It returns the errors met, after trying every community.
+// reminders due, working on up to Config.Parallel communities at once. It
+// returns the errors met, after trying every community.
 func (s *Scheduler) Tick(ctx context.Context) error {
 	s.ticks.Add(1)
 	now := s.cfg.Now()
@@ -207,16 +217,30 @@ func (s *Scheduler) Tick(ctx context.Context) error {
 		s.errs.Add(1)
 		return fmt.Errorf("list communities: %w", err)
 	}
-	var errs []error
-	for _, c := range cs {
+	// Communities are independent (each run is claimed on its own), so up
+	// to Parallel of them are worked on at once; the errors come back in the
+	// communities' order.
+	errs := make([]error, len(cs))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(s.cfg.Parallel, len(cs)) {
+		wg.Go(func() {
+			for i := range next {
+				if err := s.community(ctx, cs[i], now); err != nil {
+					s.errs.Add(1)
+					errs[i] = fmt.Errorf("community %s: %w", cs[i].ID, err)
+				}
+			}
+		})
+	}
+	for i := range cs {
 		if ctx.Err() != nil {
 			break
 		}
-		if err := s.community(ctx, c, now); err != nil {
-			s.errs.Add(1)
-			errs = append(errs, fmt.Errorf("community %s: %w", c.ID, err))
-		}
+		next <- i
 	}
+	close(next)
+	wg.Wait()
 	s.prune(now)
 	return errors.Join(errs...)
 }
@@ -267,6 +291,9 @@ func (s *Scheduler) community(ctx context.Context, c ll.Community, now time.Time
 		if err := s.activityReminders(ctx, sn); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	if err := s.waitlists(ctx, sn); err != nil { // seat offers and no-shows (offers.go)
+		errs = append(errs, err)
 	}
 	if err := s.needs(ctx, c, now); err != nil {
 		errs = append(errs, err)

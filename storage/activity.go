@@ -360,7 +360,7 @@ func (s *Store) SignUp(ctx context.Context, community, activityID, memberID stri
 	op := fmt.Sprintf("sign up %s for %s/%s", memberID, community, activityID)
 	st, rest, err := s.run(ctx, op, signUpScript,
 		[]string{s.k.act(community, activityID), s.k.member(community, memberID), s.k.signups(community, activityID)},
-		memberID, s.millis(now))
+		memberID, s.millis(now), s.k.base(community), activityID, ll.OfferCutoff.Milliseconds())
 	if err != nil {
 		return ll.Activity{}, false, err
 	}
@@ -372,15 +372,18 @@ func (s *Store) SignUp(ctx context.Context, community, activityID, memberID stri
 }
 
 // Withdraw removes the member's sign-up; changed is false if there was none.
-// ErrNotFound if the activity or member is unknown. One round trip.
+// ErrNotFound if the activity or member is unknown. One round trip. It is
+// Release at the store's now: the seat freed is offered to the waitlist,
+// and a member without a sign-up leaves the waitlist or passes an offer
+// (changed false then).
 func (s *Store) Withdraw(ctx context.Context, community, activityID, memberID string) (changed bool, err error) {
 	if err := checkActivityMember(community, activityID, memberID); err != nil {
 		return false, err
 	}
-	op := fmt.Sprintf("withdraw %s from %s/%s", memberID, community, activityID)
-	st, rest, err := s.run(ctx, op, withdrawScript,
-		[]string{s.k.act(community, activityID), s.k.member(community, memberID), s.k.signups(community, activityID)}, memberID)
-	return changedResult(op, st, rest, err, map[string]string{"activity": activityID, "member": memberID})
+	// The freed seat is offered in the same step (Release); the offer's
+	// message goes with the next SweepOffers.
+	r, err := s.Release(ctx, community, activityID, memberID, time.Time{})
+	return r.Status == "withdrew", err
 }
 
 // SignedUp returns the ids of the members signed up for the activity, in

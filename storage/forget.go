@@ -69,6 +69,7 @@ for _, mid in ipairs(mids) do
       redis.call('HSET', key, 'status', 'forgotten')
       if not m[3] then redis.call('HSET', key, 'left', now) end
     end
+    unlinkUnit(b, key, mid)
     redis.call('HDEL', key, 'role', 'tg', 'name', 'unit', 'bldg', 'skills', 'lang', 'unreach')
     redis.call('DEL', b .. '` + sufLive + `' .. mid)
   end

@@ -54,7 +54,7 @@ return {'ok', redis.call('HGET', KEYS[2], 'next')}
 `)
 
 // KEYS: community, tg, members, seq, marker. ARGV: b, now, batch number,
-// then 7 fields a member as in importMembersScript. Writes one batch of a
+// then 8 fields a member as in importMembersScript. Writes one batch of a
 // started import: conflict (a Telegram id taken since the check), or ok with
 // the batch's first member number (the batch's ids are consecutive); a
 // batch written before answers its first number again.
@@ -63,7 +63,7 @@ local b, now, k = ARGV[1], ARGV[2], ARGV[3]
 if redis.call('HGET', KEYS[5], 'state') ~= 'running' then return {'notrunning'} end
 local done = redis.call('HGET', KEYS[5], 'b' .. k)
 if done then return {'ok', done} end
-for i = 4, #ARGV, 7 do
+for i = 4, #ARGV, 8 do
   local tg = ARGV[i]
   if tg ~= '' then
     local cur = redis.call('HGET', KEYS[2], tg)
@@ -71,7 +71,7 @@ for i = 4, #ARGV, 7 do
   end
 end
 local first
-for i = 4, #ARGV, 7 do
+for i = 4, #ARGV, 8 do
   local n = importMember(b, now, KEYS[2], KEYS[3], KEYS[4], i)
   if not first then first = n end
 end
@@ -108,7 +108,7 @@ func importID(community string, fields [][]any) string {
 	return hex.EncodeToString(h.Sum(nil))[:20]
 }
 
-// importLarge imports fields (7 a member, validated) in batches of
+// importLarge imports fields (8 a member, validated) in batches of
 // ImportBatch under a marker; see ImportMembers.
 func (s *Store) importLarge(ctx context.Context, community string, fields [][]any, now time.Time, audit *ll.AuditEntry) ([]string, error) {
 	b := s.k.base(community)

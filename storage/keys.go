@@ -339,6 +339,79 @@ const (
 func (k keys) presenter() string { return k.prefix + "{pr}:" }
 func (k keys) prDue() string     { return k.presenter() + prDue }
 
+// Verifiable statements (statements.go, SPEC section 11). One global key,
+// the signing keys:
+//
+//	<p>stkeys                       hash    cur (the current key's id), n (the last id given), k:<id> (the
+//	                                        key, hex), t:<id> (when it was made, unix ms); a retired key's
+//	                                        fields are gone
+//
+// and per community (<b> as above):
+//
+//	<b>st:<id>                      hash    one statement: m (member id), y (year), kid (signing key id),
+//	                                        at (issued, unix ms), p (the participations behind it,
+//	                                        "<ref> <kind> <method>" joined by ","), g (grade, absent when
+//	                                        none). No name, unit or Telegram id
+//	<b>stm:<M>                      hash    year -> id of the member's latest statement of that year: a
+//	                                        statement asked again with the same facts and key is the same
+const (
+	sufStatement        = "st:"
+	sufMemberStatements = "stm:"
+)
+
+func (k keys) statementKeys() string               { return k.prefix + "stkeys" }
+func (k keys) statement(c, id string) string       { return k.base(c) + sufStatement + id }
+func (k keys) memberStatements(c, m string) string { return k.base(c) + sufMemberStatements + m }
+
+// Keys of the audience counters and of broadcasts that act (audience.go):
+//
+//	<b>aud                          hash    "a:" (all), "u:<unit>", "b:<building>", "s:<skill>" (lowered)
+//	                                        -> active members with it; "~" before a field: those of them
+//	                                        who cannot be reached (no Telegram id, or unreach); "_v" once
+//	                                        built, "_c" the number of changes (RebuildAudienceCounts).
+//	                                        Kept by counted and caller (scripts.go)
+//	<b>bx:<broadcast id>            string  the text of a broadcast that carries an object, for its
+//	                                        buttons' edits; expires after 30 days
+const (
+	sufAudience = "aud"
+	sufBcNote   = "bx:"
+)
+
+func (k keys) audience(c string) string          { return k.base(c) + sufAudience }
+func (k keys) bcNote(c, broadcast string) string { return k.base(c) + sufBcNote + broadcast }
+
+// Waitlists, seat offers, confirmations and no-shows (SPEC section 10,
+// waitlist.go), under the community's base <b>:
+//
+//	<b>wl:<A>                       zset    members waiting for a seat, score = when they joined (unix ms)
+//	<b>off:<A>                      hash    member id -> "<seq>:<expiry unix ms>": the seats offered now;
+//	                                        an offer holds its seat (seats = sign-ups + offers ≤ cap);
+//	                                        seq numbers the activity's offers (field oq of a:<A>)
+//	<b>cf:<A>                       hash    member id -> when (unix ms) they answered "I'll come"; goes
+//	                                        with their sign-up
+//	<b>wlacts                       zset    ids of the activities with a waitlist or an offer (score 0):
+//	                                        what SweepOffers settles
+//	<b>noshows                      hash    member id -> number of activities they signed up for and
+//	                                        did not come to, counted once per activity
+//	<b>a:<A> (waitlist)             hash    more fields of the activity: oq (last offer's seq), ns ("1"
+//	                                        once its no-shows were counted)
+const (
+	sufWaitlist  = "wl:"
+	sufOffers    = "off:"
+	sufConfirmed = "cf:"
+	sufWaitActs  = "wlacts"
+	sufNoShows   = "noshows"
+)
+
+func (k keys) waitActs(c string) string { return k.base(c) + sufWaitActs }
+func (k keys) noShows(c string) string  { return k.base(c) + sufNoShows }
+
+// Units (SPEC section 11) are keyed in units.go: the district-wide units
+// under the hash tag {units} (<p>{units}:seq, u, names, lia, audit,
+// comms:<U>), and per community <b>um:<U>, the unit's members there, kept by
+// counted in the scripts above. Member hashes m:<M> gain the field uid (the
+// unit id their typed unit matched). Grades (evaluations.go) are
+// <b>grades:<year>.
 // Residents' needs (SPEC section 10; needs.go holds their suffixes, key
 // functions and scripts). Per community, under <b> (hash tag {c:<c>}):
 //

@@ -78,6 +78,7 @@ func decodePart(community, member, field, v string, acts map[string]activityInfo
 		Method: sp.Method, VerifiedBy: sp.By, At: msTime(sp.At), Note: sp.Note,
 		Voided: voided || sp.VoidedBy != "", VoidedBy: sp.VoidedBy, VoidReason: sp.VoidReason,
 	}
+	p.VoidedAt = msTime(sp.VoidedAt)
 	if strings.HasPrefix(ref, "N") {
 		p.Kind, p.Date = ll.KindNeed, sp.Date
 		return p, nil
@@ -485,91 +486,157 @@ func (s *Store) CommunityLedger(ctx context.Context, community string) ([]ll.Par
 }
 
 // ledgerPages reads the ledger of the community's members from position
-// from on, ledgerBatch members at a time, with plain commands: a ZRANGE of
-// their ids, a pipeline of an LRANGE of the claims and an HGETALL of the
-// participations of each, and one of what those refer to (the title and
-// date of activities not seen yet, the service records), three round trips
-// and no script, so that each command is short however large the community
-// (a script per page spent 3-8 ms of Redis's time in Lua itself). acts holds
-// the activities already known.
+// from on, ledgerBatch members at a time, with plain commands (ledgerPage),
+// appending to parts and claims. acts holds the activities already known.
 func (s *Store) ledgerPages(ctx context.Context, community string, from int, acts map[string]activityInfo,
 	parts []ll.Participation, claims []ll.Claim) ([]ll.Participation, []ll.Claim, error) {
-	op := "ledger of " + community
 	for ; ; from += ledgerBatch {
-		ids, err := s.c.ZRange(ctx, s.k.members(community), int64(from), int64(from+ledgerBatch-1)).Result()
+		pg, err := s.ledgerPage(ctx, community, from, false, acts, parts, claims)
 		if err != nil {
-			return nil, nil, s.wrap(op, err)
+			return nil, nil, err
 		}
-		if len(ids) == 0 {
-			return parts, claims, nil
-		}
-		// HKEYS and HVALS list a hash in the same order (the script's, which
-		// breaks ties in SortParticipations) when nothing writes between
-		// them: hence a transaction.
-		cls := make([]*redis.StringSliceCmd, len(ids))
-		keys := make([]*redis.StringSliceCmd, len(ids))
-		vals := make([]*redis.StringSliceCmd, len(ids))
-		if _, err := s.c.TxPipelined(ctx, func(p redis.Pipeliner) error {
-			for i, id := range ids {
-				cls[i] = p.LRange(ctx, s.k.claims(community, id), 0, -1)
-				keys[i] = p.HKeys(ctx, s.k.parts(community, id))
-				vals[i] = p.HVals(ctx, s.k.parts(community, id))
-			}
-			return nil
-		}); err != nil {
-			return nil, nil, s.wrap(op, err)
-		}
-		actCmds := map[string]*redis.SliceCmd{}
-		svcCmds := map[string]*redis.StringCmd{}
-		if _, err := s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for _, c := range keys {
-				for _, field := range c.Val() {
-					ref, _, _ := strings.Cut(field, "~")
-					if strings.HasPrefix(ref, "A") {
-						if _, ok := acts[ref]; !ok && actCmds[ref] == nil {
-							actCmds[ref] = p.HMGet(ctx, s.k.act(community, ref), "t", "d")
-						}
-					} else if svcCmds[ref] == nil && !strings.HasPrefix(ref, "N") {
-						svcCmds[ref] = p.HGet(ctx, s.k.services(community), ref)
-					}
-				}
-			}
-			return nil
-		}); err != nil && !errors.Is(err, redis.Nil) {
-			return nil, nil, s.wrap(op, err)
-		}
-		for ref, c := range actCmds {
-			acts[ref] = activityInfo{str(c.Val(), 0), str(c.Val(), 1)}
-		}
-		for i, id := range ids {
-			cs, err := decodeClaims(id, cls[i].Val())
-			if err != nil {
-				return nil, nil, fmt.Errorf("%s: %w", op, err)
-			}
-			claims = append(claims, cs...)
-			n := len(parts)
-			vs := vals[i].Val()
-			if len(vs) != len(keys[i].Val()) {
-				return nil, nil, fmt.Errorf("%s: participations of %s: %d fields, %d values", op, id, len(keys[i].Val()), len(vs))
-			}
-			for k, field := range keys[i].Val() {
-				v := vs[k]
-				service := ""
-				if c := svcCmds[strings.SplitN(field, "~", 2)[0]]; c != nil {
-					service = c.Val()
-				}
-				p, err := decodePart(community, id, field, v, acts, service)
-				if err != nil {
-					return nil, nil, err
-				}
-				parts = append(parts, p)
-			}
-			ll.SortParticipations(parts[n:])
-		}
-		if len(ids) < ledgerBatch {
+		parts, claims = pg.Participations, pg.Claims
+		if pg.ids < ledgerBatch {
 			return parts, claims, nil
 		}
 	}
+}
+
+// ledgerPageData is a page of a community's members, with their ledger.
+type ledgerPageData struct {
+	Members        []ll.Member        // by member number
+	Participations []ll.Participation // theirs, voided ones included, member by member
+	Claims         []ll.Claim         // theirs, current and released
+	ids            int                // members listed on the page
+}
+
+// LedgerPages calls fn with the community's members (any status) and their
+// ledger (participations, voided ones included, and claims, current and
+// released), up to 1,000 members a page in member-number order, so that a caller such as
+// the members export holds one page at a time whatever the community's size
+// (Members and CommunityLedger hold all of it). Each page is two round
+// trips and no script. A page is read when fn has returned from the one
+// before; members are only ever added, at the end, so a registration during
+// the walk is in the last page or not at all, never twice. An error from fn
+// stops the walk and is returned.
+func (s *Store) LedgerPages(ctx context.Context, community string, fn func([]ll.Member, []ll.Participation, []ll.Claim) error) error {
+	if err := checkCommunity(community); err != nil {
+		return err
+	}
+	acts := map[string]activityInfo{}
+	for from := 0; ; from += ledgerBatch {
+		pg, err := s.ledgerPage(ctx, community, from, true, acts, nil, nil)
+		if err != nil {
+			return err
+		}
+		if pg.ids == 0 {
+			return nil
+		}
+		if err := fn(pg.Members, pg.Participations, pg.Claims); err != nil {
+			return err
+		}
+		if pg.ids < ledgerBatch {
+			return nil
+		}
+	}
+}
+
+// ledgerPage reads the ledger of up to ledgerBatch of the community's
+// members from position from, appending to parts and claims, and with
+// members their records too: a ZRANGE of their ids, a transaction of an
+// LRANGE of the claims and the HKEYS and HVALS of the participations of
+// each (and an HGETALL of the member), and a pipeline of what those refer
+// to (the title and date of activities not in acts, which it adds, and the
+// service records), three round trips and no script, so that each command
+// is short however large the community (a script per page spent 3-8 ms of
+// Redis's time in Lua itself).
+func (s *Store) ledgerPage(ctx context.Context, community string, from int, members bool, acts map[string]activityInfo,
+	parts []ll.Participation, claims []ll.Claim) (ledgerPageData, error) {
+	op := "ledger of " + community
+	ids, err := s.c.ZRange(ctx, s.k.members(community), int64(from), int64(from+ledgerBatch-1)).Result()
+	if err != nil {
+		return ledgerPageData{}, s.wrap(op, err)
+	}
+	if len(ids) == 0 {
+		return ledgerPageData{Participations: parts, Claims: claims}, nil
+	}
+	// HKEYS and HVALS list a hash in the same order (the script's, which
+	// breaks ties in SortParticipations) when nothing writes between
+	// them: hence a transaction.
+	cls := make([]*redis.StringSliceCmd, len(ids))
+	keys := make([]*redis.StringSliceCmd, len(ids))
+	vals := make([]*redis.StringSliceCmd, len(ids))
+	mcmds := make([]*redis.MapStringStringCmd, len(ids))
+	if _, err := s.c.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		for i, id := range ids {
+			cls[i] = p.LRange(ctx, s.k.claims(community, id), 0, -1)
+			keys[i] = p.HKeys(ctx, s.k.parts(community, id))
+			vals[i] = p.HVals(ctx, s.k.parts(community, id))
+			if members {
+				mcmds[i] = p.HGetAll(ctx, s.k.member(community, id))
+			}
+		}
+		return nil
+	}); err != nil {
+		return ledgerPageData{}, s.wrap(op, err)
+	}
+	actCmds := map[string]*redis.SliceCmd{}
+	svcCmds := map[string]*redis.StringCmd{}
+	if _, err := s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, c := range keys {
+			for _, field := range c.Val() {
+				ref, _, _ := strings.Cut(field, "~")
+				if strings.HasPrefix(ref, "A") {
+					if _, ok := acts[ref]; !ok && actCmds[ref] == nil {
+						actCmds[ref] = p.HMGet(ctx, s.k.act(community, ref), "t", "d")
+					}
+				} else if svcCmds[ref] == nil && !strings.HasPrefix(ref, "N") {
+					svcCmds[ref] = p.HGet(ctx, s.k.services(community), ref)
+				}
+			}
+		}
+		return nil
+	}); err != nil && !errors.Is(err, redis.Nil) {
+		return ledgerPageData{}, s.wrap(op, err)
+	}
+	for ref, c := range actCmds {
+		acts[ref] = activityInfo{str(c.Val(), 0), str(c.Val(), 1)}
+	}
+	pg := ledgerPageData{ids: len(ids)}
+	for i, id := range ids {
+		if members {
+			m, err := decodeMember(community, id, mcmds[i].Val())
+			if err != nil {
+				return ledgerPageData{}, err
+			}
+			pg.Members = append(pg.Members, m)
+		}
+		cs, err := decodeClaims(id, cls[i].Val())
+		if err != nil {
+			return ledgerPageData{}, fmt.Errorf("%s: %w", op, err)
+		}
+		claims = append(claims, cs...)
+		n := len(parts)
+		vs := vals[i].Val()
+		if len(vs) != len(keys[i].Val()) {
+			return ledgerPageData{}, fmt.Errorf("%s: participations of %s: %d fields, %d values", op, id, len(keys[i].Val()), len(vs))
+		}
+		for k, field := range keys[i].Val() {
+			v := vs[k]
+			service := ""
+			if c := svcCmds[strings.SplitN(field, "~", 2)[0]]; c != nil {
+				service = c.Val()
+			}
+			p, err := decodePart(community, id, field, v, acts, service)
+			if err != nil {
+				return ledgerPageData{}, err
+			}
+			parts = append(parts, p)
+		}
+		ll.SortParticipations(parts[n:])
+	}
+	pg.Participations, pg.Claims = parts, claims
+	return pg, nil
 }
 
 // decodeClaims reads a member's claims list (keys.go), oldest first.

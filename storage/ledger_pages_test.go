@@ -1,7 +1,9 @@
 package storage_test
 
 import (
+	"errors"
 	"reflect"
+	"slices"
 	"testing"
 
 	ll "github.com/lamplighter-bot/lamplighter"
@@ -101,5 +103,49 @@ func TestCommunityLedgerOfALargeCommunity(t *testing.T) {
 			t.Fatalf("participation of %s after member %d", p.Member, last)
 		}
 		last = index[p.Member]
+	}
+
+	// LedgerPages gives the same members and ledger a page at a time.
+	members, err := s.Members(ctx, "dongan")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		pages   []int
+		gotMs   []ll.Member
+		gotPs   []ll.Participation
+		gotCs   []ll.Claim
+		stopped = errors.New("stop")
+	)
+	if err := s.LedgerPages(ctx, "dongan", func(ms []ll.Member, ps []ll.Participation, cs []ll.Claim) error {
+		pages = append(pages, len(ms))
+		gotMs, gotPs, gotCs = append(gotMs, ms...), append(gotPs, ps...), append(gotCs, cs...)
+		for _, p := range ps {
+			if !slices.ContainsFunc(ms, func(m ll.Member) bool { return m.ID == p.Member }) {
+				t.Fatalf("page of %d members has a participation of %s", len(ms), p.Member)
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(pages, []int{1000, 1000, 500}) {
+		t.Errorf("LedgerPages pages = %v, want [1000 1000 500]", pages)
+	}
+	if !reflect.DeepEqual(gotMs, members) {
+		t.Errorf("LedgerPages members differ from Members (%d and %d)", len(gotMs), len(members))
+	}
+	if !reflect.DeepEqual(gotPs, ps) {
+		t.Errorf("LedgerPages participations differ from CommunityLedger's (%d and %d)", len(gotPs), len(ps))
+	}
+	if !reflect.DeepEqual(gotCs, cs) {
+		t.Errorf("LedgerPages claims differ from CommunityLedger's (%d and %d)", len(gotCs), len(cs))
+	}
+	calls := 0
+	if err := s.LedgerPages(ctx, "dongan", func([]ll.Member, []ll.Participation, []ll.Claim) error {
+		calls++
+		return stopped
+	}); !errors.Is(err, stopped) || calls != 1 {
+		t.Errorf("LedgerPages with fn failing = %v after %d calls, want %v after 1", err, calls, stopped)
 	}
 }

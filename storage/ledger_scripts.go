@@ -21,6 +21,7 @@ local PENDING_MAX = ` + luaNum(ll.MaxPendingServices) + `
 local OPENS_BEFORE, CLOSES_AFTER = ` + luaNum(ll.CheckInOpensBefore.Milliseconds()) + `, ` + luaNum(ll.CheckInClosesAfter.Milliseconds()) + `
 local WRONG_MAX, WRONG_WINDOW = ` + luaNum(ll.MaxWrongCodesPerHour) + `, 3600000
 local PENDING_SUFFIX = '` + pendingSuffix + `'
+local SUF_WL, SUF_OFF, SUF_WLACTS = '` + sufWaitlist + `', '` + sufOffers + `', '` + sufWaitActs + `'
 
 local function akey(b, id) return b .. SUF_ACT .. id end
 local function sukey(b, id) return b .. SUF_SIGNUPS .. id end
@@ -207,7 +208,7 @@ func ledgerScript(body string) *redis.Script { return script(ledgerPrelude + bod
 func init() {
 	allScripts = append(allScripts,
 		createActivityScript, saveActivityScript, cancelActivityScript, activityScript, activitiesScript,
-		signUpScript, withdrawScript, signedUpScript, attendanceScript, checkInScript, attendScript, voidScript,
+		signUpScript, signedUpScript, attendanceScript, checkInScript, attendScript, voidScript,
 		logServiceScript, pendingServicesScript, decideScript, ledgerReadScript)
 }
 
@@ -261,6 +262,9 @@ if a[2] then return {'noop'} end
 redis.call('HSET', KEYS[1], 'cx', '1')
 redis.call('ZREM', KEYS[3], string.match(KEYS[1], '[^:]*$'))
 hsetNonEmpty(KEYS[1], 'why', ARGV[2])
+local aid = string.match(KEYS[1], '[^:]*$')
+redis.call('DEL', ARGV[1] .. SUF_WL .. aid, ARGV[1] .. SUF_OFF .. aid) -- its waitlist and offers go (waitlist.go)
+redis.call('ZREM', ARGV[1] .. SUF_WLACTS, aid)
 audit(ARGV[1], ARGV[3], ARGV[4])
 return {'ok', redis.call('ZRANGE', KEYS[2], 0, -1)}
 `)
@@ -284,8 +288,9 @@ end
 return out
 `)
 
-// KEYS: activity, member, signups. ARGV: member id, now. Answers ok or held
-// with the activity's fields and sign-up count.
+// KEYS: activity, member, signups. ARGV: member id, now, b, activity id,
+// ll.OfferCutoff in ms. Answers ok or held with the activity's fields and
+// sign-up count.
 var signUpScript = ledgerScript(`
 local a = redis.call('HGETALL', KEYS[1])
 if #a == 0 then return {'notfound', 'activity'} end
@@ -298,17 +303,24 @@ local f = fields(a)
 if f.cx then return {'conflict', 'cancelled'} end
 if tonumber(ARGV[2]) > tonumber(f.e) then return {'conflict', 'ended'} end
 local cap = tonumber(f.cap) or 0
-if cap > 0 and n >= cap then return {'full'} end
+if cap > 0 then
+  -- Waitlists (waitlist.go): a live offer holds its seat, and a seat the
+  -- waitlist is owed goes to it, not to a newcomer; a member's own live
+  -- offer is their seat.
+  local b, aid, now = ARGV[3], ARGV[4], tonumber(ARGV[2])
+  local ok, wk = b .. SUF_OFF .. aid, b .. SUF_WL .. aid
+  local mine = redis.call('HGET', ok, ARGV[1])
+  if mine and tonumber(string.match(mine, ':(%d+)$')) > now then
+    redis.call('HDEL', ok, ARGV[1])
+  else
+    local held = n + redis.call('HLEN', ok)
+    if now < tonumber(f.s) - tonumber(ARGV[5]) then held = held + redis.call('ZCARD', wk) end
+    if held >= cap then return {'full'} end
+    redis.call('ZREM', wk, ARGV[1])
+  end
+end
 redis.call('ZADD', KEYS[3], redis.call('HINCRBY', KEYS[1], 'q', 1), ARGV[1])
 return {'ok', a, n + 1}
-`)
-
-// KEYS: activity, member, signups. ARGV: member id.
-var withdrawScript = ledgerScript(`
-if redis.call('EXISTS', KEYS[1]) == 0 then return {'notfound', 'activity'} end
-if redis.call('EXISTS', KEYS[2]) == 0 then return {'notfound', 'member'} end
-if redis.call('ZREM', KEYS[3], ARGV[1]) == 0 then return {'noop'} end
-return {'ok'}
 `)
 
 // KEYS: activity, signups. Answers ok with the members signed up, in order.

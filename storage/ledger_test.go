@@ -321,6 +321,7 @@ func TestAttendAndVoid(t *testing.T) {
 	}
 	ps, _ = s.Participations(ctx, "dongan", m)
 	want.Voided, want.VoidedBy, want.VoidReason = true, sec, "was not there"
+	want.VoidedAt = vat
 	if len(ps) != 1 || ps[0] != want {
 		t.Errorf("Participations after Void = %+v\nwant [%+v]", ps, want)
 	}

@@ -36,6 +36,7 @@ func decodeMember(community, id string, h map[string]string) (ll.Member, error) 
 		Role:        ll.Role(h["role"]),
 		Unreachable: h["unreach"] != "",
 		Left:        fromMS(h["left"]),
+		UnitID:      h["uid"],
 	}
 	if v := h["tg"]; v != "" {
 		tg, err := strconv.ParseInt(v, 10, 64)
@@ -117,9 +118,12 @@ func (s *Store) RegisterAudited(ctx context.Context, inv ll.Invite, m ll.Member,
 	tg := strconv.FormatInt(m.TelegramID, 10)
 	op := fmt.Sprintf("register user %s in %s", tg, c)
 	a, score := s.auditArgs(audit, c, now, "", "")
+	if err := s.noteUnitCommunity(ctx, c, m); err != nil {
+		return ll.Member{}, err
+	}
 	st, rest, err := s.run(ctx, op, registerScript,
 		[]string{s.k.community(c), s.k.invite(c, inv.Code), s.k.telegram(c), s.k.members(c), s.k.seq(c)},
-		s.k.base(c), tg, s.millis(now), m.Name, m.Unit, m.Building, encodeSkills(m.Skills), m.Language, a, score)
+		s.k.base(c), tg, s.millis(now), m.Name, m.Unit, m.Building, encodeSkills(m.Skills), m.Language, a, score, unitOf(m))
 	if err != nil {
 		return ll.Member{}, err
 	}
@@ -180,11 +184,14 @@ func (s *Store) ImportMembers(ctx context.Context, community string, ms []ll.Mem
 		if m.TelegramID != 0 {
 			tg = strconv.FormatInt(m.TelegramID, 10)
 		}
-		fields = append(fields, []any{tg, m.Name, m.Unit, m.Building, encodeSkills(m.Skills), m.Language, string(m.Role)})
+		fields = append(fields, []any{tg, m.Name, m.Unit, m.Building, encodeSkills(m.Skills), m.Language, string(m.Role), unitOf(*m)})
+	}
+	if err := s.noteUnitCommunity(ctx, community, ms...); err != nil {
+		return nil, err
 	}
 	var ids []string
 	if len(fields) <= ImportBatch {
-		args := make([]any, 0, 4+7*len(ms))
+		args := make([]any, 0, 4+8*len(ms))
 		a, score := s.auditArgs(audit, community, now, newID, "")
 		args = append(args, s.k.base(community), s.millis(now), a, score)
 		for _, f := range fields {
@@ -378,8 +385,11 @@ func (s *Store) UpdateProfile(ctx context.Context, m ll.Member) error {
 		return ll.Invalid("language", "language must be zh or en")
 	}
 	op := fmt.Sprintf("update profile of %s/%s", m.Community, m.ID)
+	if err := s.noteUnitCommunity(ctx, m.Community, m); err != nil {
+		return err
+	}
 	st, rest, err := s.run(ctx, op, updateProfileScript, []string{s.k.member(m.Community, m.ID)},
-		m.Name, m.Unit, m.Building, encodeSkills(m.Skills), m.Language, s.k.base(m.Community), m.ID)
+		m.Name, m.Unit, m.Building, encodeSkills(m.Skills), m.Language, s.k.base(m.Community), m.ID, unitOf(m))
 	if err != nil || st == "ok" {
 		return err
 	}

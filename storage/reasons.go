@@ -31,6 +31,9 @@ var scriptReasons = map[string]string{
 	"awaiting":    ll.ReasonAwaiting,
 	"revoked":     ll.ReasonRevoked,
 	"role_rejoin": ll.ReasonRoleRejoin,
+	// waitlists (SPEC section 10)
+	"no_offer":      ll.ReasonNoOffer,
+	"not_signed_up": ll.ReasonNotSignedUp,
 	// needs (needs.go)
 	"need_state":   ll.ReasonNeedState,
 	"need_helpers": ll.ReasonNeedHelpers,

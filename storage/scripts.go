@@ -48,6 +48,7 @@ end
 -- step. seq's cv counts those changes, so that the migration that rebuilds
 -- the counters can tell whether it raced one.
 local SUF_UNITS, SUF_SKILLS = '` + sufUnitCounts + `', '` + sufSkillCounts + `'
+local SUF_UM = '` + sufUnitMembers + `' -- the per-unit index (units.go)
 
 local function bump(key, v, d)
   if tonumber(redis.call('ZINCRBY', key, d, v)) <= 0 then redis.call('ZREM', key, v) end
@@ -107,17 +108,74 @@ local function indexed(b, mid, m, skills, d)
   redis.call('APPEND', key, table.concat(f, '\t') .. '\1' .. n .. '\n')
 end
 
+-- The audience counters (SPEC section 13, audience.go): hash aud of field
+-- kind:value -> active members, and ~kind:value -> those of them who
+-- cannot be reached (no Telegram id, or unreach), for kinds a (all, no
+-- value), u (unit), b (building) and s (skill; each lowered skill once);
+-- _c counts the changes (for RebuildAudienceCounts). counted keeps them
+-- with the others; a change of tg or unreach alone calls audienceCounted
+-- around it.
+local SUF_AUD = '` + sufAudience + `'
+
+-- audLower lowers as the counts compare, strings.EqualFold against an
+-- argument of ASCII and caseless characters: ASCII's lowering, and the
+-- two other letters that fold to ASCII ones, KELVIN SIGN and LONG S.
+local function audLower(s)
+  s = string.gsub(s, '\226\132\170', 'k')
+  s = string.gsub(s, '\197\191', 's')
+  return string.lower(s)
+end
+
+-- audienceFields are the counter fields of member mid and whether it is
+-- out of reach, nil for a member who is not active.
+local function audienceFields(b, mid)
+  local m = redis.call('HMGET', mkey(b, mid), 'status', 'unit', 'bldg', 'skills', 'tg', 'unreach')
+  if m[1] ~= 'active' then return nil end
+  local f = {'a:'}
+  if m[2] then f[#f + 1] = 'u:' .. audLower(m[2]) end
+  if m[3] then f[#f + 1] = 'b:' .. audLower(m[3]) end
+  local skills = decoded(m[4])
+  if type(skills) == 'table' then
+    local seen = {}
+    for _, sk in ipairs(skills) do
+      if type(sk) == 'string' then
+        local l = audLower(sk)
+        if not seen[l] then seen[l] = true; f[#f + 1] = 's:' .. l end
+      end
+    end
+  end
+  return f, (not m[5]) or m[5] == '' or (m[6] and true or false)
+end
+
+local function audienceCounted(b, mid, d)
+  local f, away = audienceFields(b, mid)
+  if not f then return end
+  local key = b .. SUF_AUD
+  redis.call('HINCRBY', key, '_c', 1)
+  for _, field in ipairs(f) do
+    if redis.call('HINCRBY', key, field, d) <= 0 then redis.call('HDEL', key, field) end
+    if away and redis.call('HINCRBY', key, '~' .. field, d) <= 0 then redis.call('HDEL', key, '~' .. field) end
+  end
+end
+
+-- memberOf splits a member's key into the community's base and the id.
+local function memberOf(key)
+  return string.match(key, '^(.*)' .. SUF_MEMBER .. '(M%d+)$')
+end
+
 -- counted adds (d = 1) or takes away (d = -1) the unit and skills of member
 -- mid, and the member in the search index, if it is active: called before
 -- and after a change.
 local function counted(b, mid, d)
-  local m = redis.call('HMGET', mkey(b, mid), 'status', 'unit', 'skills', 'name', 'bldg')
+  local m = redis.call('HMGET', mkey(b, mid), 'status', 'unit', 'skills', 'name', 'bldg', 'uid')
   if m[1] ~= 'active' then return end
+  if m[6] then redis.call('ZADD', b .. SUF_UM .. m[6], d > 0 and 1 or 0, mid) end
   redis.call('HINCRBY', b .. SUF_SEQ, 'cv', 1)
   if m[2] then bump(b .. SUF_UNITS, m[2], d) end
   local skills = decoded(m[3])
   bumpSkills(b, skills, d)
   indexed(b, mid, m, skills, d)
+  audienceCounted(b, mid, d)
 end
 
 -- postCounted adds or takes away the skills of a post's JSON j if it is open.
@@ -128,6 +186,17 @@ local function postCounted(b, j, d)
   bumpSkills(b, p.skills, d)
 end
 
+-- The per-unit index of a community (SPEC section 11, units.go): um:<U>
+-- holds the members whose unit id is U, score 1 while active, 0 after;
+-- counted keeps it (SUF_UM, above), unlinkUnit takes a forgotten member out.
+local function unlinkUnit(b, key, mid)
+  local u = redis.call('HGET', key, 'uid')
+  if u then
+    redis.call('ZREM', b .. SUF_UM .. u, mid)
+    redis.call('HDEL', key, 'uid')
+  end
+end
+
 local function hset(key, field, v)
   if v == '' then redis.call('HDEL', key, field) else redis.call('HSET', key, field, v) end
 end
@@ -136,8 +205,8 @@ local function hsetNonEmpty(key, field, v)
   if v ~= '' then redis.call('HSET', key, field, v) end
 end
 
--- importMember creates the active member of an import whose 7 fields start
--- at ARGV[i] (tg, name, unit, bldg, skills, lang, role), indexes and counts
+-- importMember creates the active member of an import whose 8 fields start
+-- at ARGV[i] (tg, name, unit, bldg, skills, lang, role, unit id), indexes and counts
 -- it, and returns its number and id. tgk, mk, seqk: the community's tg,
 -- members and seq keys.
 local function importMember(b, now, tgk, mk, seqk, i)
@@ -152,6 +221,7 @@ local function importMember(b, now, tgk, mk, seqk, i)
   hsetNonEmpty(key, 'skills', ARGV[i + 4])
   hsetNonEmpty(key, 'lang', ARGV[i + 5])
   hsetNonEmpty(key, 'role', ARGV[i + 6])
+  hsetNonEmpty(key, 'uid', ARGV[i + 7])
   redis.call('ZADD', mk, n, mid)
   if ARGV[i] ~= '' then redis.call('HSET', tgk, ARGV[i], mid) end
   redis.call('HINCRBY', seqk, 'act', 1)
@@ -200,7 +270,12 @@ end
 local function caller(key, tg)
   local m = redis.call('HMGET', key, 'status', 'tg', 'unreach')
   if m[1] ~= 'active' or m[2] ~= tg then return {'notmember'} end
-  if m[3] then redis.call('HDEL', key, 'unreach') end
+  if m[3] then
+    local b, mid = memberOf(key)
+    if b then audienceCounted(b, mid, -1) end
+    redis.call('HDEL', key, 'unreach')
+    if b then audienceCounted(b, mid, 1) end
+  end
   return nil
 end
 `
@@ -243,7 +318,8 @@ return {'ok'}
 `)
 
 // KEYS: community, invite, tg, members, seq.
-// ARGV: b, tg, now, name, unit, bldg, skills, lang, audit, score.
+// ARGV: b, tg, now, name, unit, bldg, skills, lang, audit, score, unit id
+// (stored with a non-empty unit, which it belongs to: "" unlinks).
 // A role invite binds the first user who registers with it (used); another
 // user is refused (used), and so is a member of the community who is not
 // that user (role_rejoin: a role comes with /role, not by re-joining). The
@@ -271,11 +347,13 @@ if inv[1] then
   if (inv[4] and inv[4] ~= tg) or (m[2] and m[2] ~= tg) then return {'conflict', 'used'} end
   if curActive and cur ~= mid then return {'conflict', 'registered'} end
   if m[1] ~= 'active' then return {'conflict', 'inactive'} end
+  counted(b, mid, -1)
   redis.call('HSET', mkey(b, mid), 'tg', tg)
   redis.call('HSET', KEYS[3], tg, mid)
   redis.call('HSET', KEYS[2], 'used', tg)
 elseif curActive then
   mid = cur
+  counted(b, mid, -1)
 else
   local n = redis.call('HINCRBY', KEYS[5], 'M', 1)
   mid = 'M' .. n
@@ -286,25 +364,25 @@ else
   if inv[2] then redis.call('HSET', KEYS[2], 'used', tg) end
 end
 if not curActive or cur ~= mid then audit(b, ARGV[9], ARGV[10], mid) end
-counted(b, mid, -1)
 local key = mkey(b, mid)
 hsetNonEmpty(key, 'name', ARGV[4])
 hsetNonEmpty(key, 'unit', ARGV[5])
 hsetNonEmpty(key, 'bldg', ARGV[6])
 hsetNonEmpty(key, 'skills', ARGV[7])
 hsetNonEmpty(key, 'lang', ARGV[8])
+if ARGV[5] ~= '' then hset(key, 'uid', ARGV[11] or '') end
 counted(b, mid, 1)
 if inv[2] then redis.call('HSET', key, 'role', inv[2]) end
 return {'ok', mid, redis.call('HGETALL', key)}
 `)
 
 // KEYS: community, tg, members, seq.
-// ARGV: b, now, audit, score, then per member: tg, name, unit, bldg, skills, lang, role.
+// ARGV: b, now, audit, score, then per member: tg, name, unit, bldg, skills, lang, role, unit id.
 var importMembersScript = script(`
 local b, now = ARGV[1], ARGV[2]
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'notfound', 'community'} end
 local seen = {}
-for i = 5, #ARGV, 7 do
+for i = 5, #ARGV, 8 do
   local tg = ARGV[i]
   if tg ~= '' then
     if seen[tg] then return {'conflict', tg} end
@@ -314,7 +392,7 @@ for i = 5, #ARGV, 7 do
   end
 end
 local ids = {'ok'}
-for i = 5, #ARGV, 7 do
+for i = 5, #ARGV, 8 do
   local n, mid = importMember(b, now, KEYS[2], KEYS[3], KEYS[4], i)
   ids[#ids + 1] = mid
 end
@@ -324,7 +402,7 @@ audit(b, ARGV[3], ARGV[4], object)
 return ids
 `)
 
-// KEYS: member. ARGV: name, unit, bldg, skills, lang, b, member id.
+// KEYS: member. ARGV: name, unit, bldg, skills, lang, b, member id, unit id.
 var updateProfileScript = script(`
 local st = redis.call('HGET', KEYS[1], 'status')
 if not st then return {'notfound', 'member'} end
@@ -335,6 +413,7 @@ hset(KEYS[1], 'unit', ARGV[2])
 hset(KEYS[1], 'bldg', ARGV[3])
 hset(KEYS[1], 'skills', ARGV[4])
 hset(KEYS[1], 'lang', ARGV[5])
+hset(KEYS[1], 'uid', ARGV[8] or '')
 counted(ARGV[6], ARGV[7], 1)
 return {'ok'}
 `)
@@ -379,6 +458,7 @@ if m[1] == 'active' then redis.call('HINCRBY', b .. SUF_SEQ, 'act', -1) end
 release(b, KEYS[2], mid, now)
 leaveTeams(b, mid)
 withdrawFuture(b, mid, now)
+unlinkUnit(b, KEYS[1], mid)
 redis.call('HDEL', KEYS[1], 'role', 'tg', 'name', 'unit', 'bldg', 'skills', 'lang', 'unreach')
 redis.call('DEL', b .. '` + sufLive + `' .. mid)
 redis.call('HSET', KEYS[1], 'status', 'forgotten')
@@ -392,7 +472,10 @@ return {'ok', m[2] or ''}
 // removes) a field of the member if the member belongs to that telegram user.
 var memberFieldScript = script(`
 if redis.call('HGET', KEYS[1], 'tg') ~= ARGV[1] then return {'noop'} end
+local b, mid = memberOf(KEYS[1])
+if b then audienceCounted(b, mid, -1) end
 hset(KEYS[1], ARGV[2], ARGV[3])
+if b then audienceCounted(b, mid, 1) end
 return {'ok'}
 `)
 

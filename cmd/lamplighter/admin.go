@@ -256,6 +256,7 @@ func (p *program) importMembers(ctx context.Context, st *storage.Store, communit
 	}
 	fmt.Fprintf(p.stderr, "imported %d %s into %s; %d personal invite %s\n",
 		len(created), plural(len(created), "member", "members"), community, invited, plural(invited, "link", "links"))
+	printLinked(p.stderr, created) // units.go
 	if invited > 0 && p.cfg.BotUsername == "" {
 		fmt.Fprintln(p.stderr, "note: LAMPLIGHTER_BOT_USERNAME is not set, so links are printed as start payloads: send https://t.me/<bot>?start=<payload>, or have the member type /join <code>")
 	}

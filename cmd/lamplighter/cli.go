@@ -38,6 +38,15 @@ Commands:
                                         the audit log, newest first
   outbox status [--dead <n>]            messages queued, in flight, dead letters and counters
   outbox requeue                        put the dead letters back in the outbox
+  statements keys|rotate-key|retire-key <id>
+                                        the keys that sign the statements' verify links
+  units import <file.csv>               the district's units: header name,short_name,liaison_telegram_id
+  units match                           link members whose typed unit is a unit's name or short name
+  units audit [--limit <n>]             the units' audit log (creations, imports, liaisons)
+  export --unit <U3> --year <y> --kind members --format csv|xlsx [--out <file>]
+                                        a unit's members in every community, plus unit_id
+  export --community <id>|--all --year <y> --kind evaluations --format csv|xlsx [--out <file>]
+                                        the year-end grades
   help                                  this text
 
 Configuration comes from the environment; each variable is also a flag
@@ -137,6 +146,10 @@ func (p *program) main(ctx context.Context, args []string) error {
 		return p.audit(ctx, args)
 	case "outbox":
 		return p.outbox(ctx, args)
+	case "statements":
+		return p.statements(ctx, args)
+	case "units":
+		return p.units(ctx, args) // units.go
 	case "help", "-h", "--help":
 		fmt.Fprint(p.stdout, usageText)
 		return nil

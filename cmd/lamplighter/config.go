@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -38,6 +39,12 @@ type Config struct {
 	TimeZone       string  // LAMPLIGHTER_TZ: default zone of new communities
 	Language       string  // LAMPLIGHTER_LANG: default language of new communities
 
+	// The web variables (webconfig.go).
+	WebAppURL         string         // LAMPLIGHTER_WEBAPP_URL
+	PublicURL         string         // LAMPLIGHTER_PUBLIC_URL; Validate fills in its default
+	TrustedProxiesRaw string         // LAMPLIGHTER_TRUSTED_PROXIES, comma-separated
+	TrustedProxies    []netip.Prefix // parsed from TrustedProxiesRaw by Validate
+
 	// Delivery holds LAMPLIGHTER_RATE and the scheduler's variables, which
 	// tell an empty value from an unset one (schedule_config.go).
 	Delivery deliveryVars
@@ -69,6 +76,9 @@ var settings = []setting{
 	{"LAMPLIGHTER_LISTEN", "listen", "HTTP listen address for /healthz and the webhook", defaultListen, func(c *Config) *string { return &c.Listen }, nil},
 	{"LAMPLIGHTER_TZ", "tz", "time zone of new communities", ll.DefaultTimeZone, func(c *Config) *string { return &c.TimeZone }, nil},
 	{"LAMPLIGHTER_LANG", "lang", "language of new communities: zh or en", ll.DefaultLanguage, func(c *Config) *string { return &c.Language }, nil},
+	{"LAMPLIGHTER_WEBAPP_URL", "webapp-url", "public HTTPS URL of the Mini App (not served yet; its scheme and host are the default of LAMPLIGHTER_PUBLIC_URL)", "", func(c *Config) *string { return &c.WebAppURL }, nil},
+	{"LAMPLIGHTER_PUBLIC_URL", "public-url", "base of the statements' /verify/<token> links, served on LAMPLIGHTER_LISTEN (default: scheme and host of LAMPLIGHTER_WEBAPP_URL; none: no online verification)", "", func(c *Config) *string { return &c.PublicURL }, nil},
+	{"LAMPLIGHTER_TRUSTED_PROXIES", "trusted-proxies", "reverse proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For names the client of the verify page", "", func(c *Config) *string { return &c.TrustedProxiesRaw }, nil},
 }
 
 // configFromEnv reads every variable through env, applying the defaults of
@@ -207,6 +217,9 @@ func (c *Config) Validate(needToken bool) error {
 	}
 	if !ll.ValidLanguage(c.Language) {
 		return badSetting("LAMPLIGHTER_LANG", "%q is not a supported language (zh or en)", c.Language)
+	}
+	if err := c.validateWeb(); err != nil {
+		return err
 	}
 	return nil
 }

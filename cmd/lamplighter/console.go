@@ -56,6 +56,7 @@ func (p *program) console(ctx context.Context, args []string) error {
 // which "/as" accepts members of defCommunity by bare id.
 func (p *program) chat(ctx context.Context, st *storage.Store, as, defCommunity string, admins []int64) error {
 	h := handlers.New(st, handlers.Config{Render: report.Renderer{},
+		App:             p.newApp(st),
 		Admins:          admins,
 		BotUsername:     p.cfg.BotUsername,
 		DefaultTimeZone: p.cfg.TimeZone,

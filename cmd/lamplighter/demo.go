@@ -18,13 +18,17 @@ const demoUsage = `Usage:
 Try the bot offline: an in-process Redis-compatible store (nothing is kept)
 seeded with a demo district, and a chat with the bot in this terminal. No
 Telegram, no Redis server. --as picks who you are (default: the secretary of
-dongan, M1): M3, xiyuan:M1, or a Telegram user id such as 99999 (a newcomer).`
+dongan, M1): M3, xiyuan:M1, or a Telegram user id such as 99999 (a newcomer).
+The demo also serves the statements' verify pages on a loopback port
+(--http, printed at start): /statement sends a certificate whose QR code
+and link open in a browser on this machine.`
 
 // demo runs "demo": the demo district in miniredis and the terminal chat.
 func (p *program) demo(ctx context.Context, args []string) error {
-	var as string
+	var as, httpAddr string
 	fs := p.flagSet("demo", func(fs *flag.FlagSet) {
 		fs.StringVar(&as, "as", "M1", "who you are: M3 (of dongan), <community>:M3 or a Telegram user id")
+		fs.StringVar(&httpAddr, "http", "127.0.0.1:0", "loopback address of the demo's verify pages (port 0: any free port)")
 	})
 	if err := p.parse(fs, args, demoUsage); err != nil {
 		return err
@@ -58,7 +62,13 @@ func (p *program) demo(ctx context.Context, args []string) error {
 	if err != nil {
 		return usagef("demo --as %s: %v", as, err)
 	}
+	stop, err := p.demoWeb(st, httpAddr)
+	if err != nil {
+		return err
+	}
+	defer stop()
 	fmt.Fprint(p.stdout, demoBanner(d, who))
+	fmt.Fprintf(p.stdout, "Verify pages: %s/verify/… (/statement sends a certificate with its link)\n", p.cfg.PublicURL)
 	return p.chat(ctx, st, as, demoCommunity, admins)
 }
 
@@ -80,8 +90,11 @@ func demoBanner(d demoDistrict, who string) string {
 		{"/as M3", "become member M3 of " + demoCommunity + " (also /as xiyuan:M1, or a Telegram id: /as 10003)"},
 		{fmt.Sprintf("/as %d", demoNewcomerTG), "a newcomer, not registered anywhere; then /join " + demoInviteCode},
 		{fmt.Sprintf("/as %d", demoAdminTG), "the district admin (/communities, /use xiyuan)"},
+		{fmt.Sprintf("/as %d", demoLiaisonTG), "the liaison of unit U1 区人民法院 (/unit); the admin has /units, /unit U2"},
 		{fmt.Sprintf("/as %d", demoResidentTG), "a resident with two needs (/reply N2 …; /start need_dongan asks again); /as M1: /needs, /publish N1; /as M5: /take N2"},
 		{"/lang en", "answers in English (/lang zh for Chinese)"},
+		{"/statement", "your certificate of the year: its QR code and link open the verify page in a browser"},
+		{"/withdraw " + d.Waitlisted.ID, "as M1: free your seat of the full " + d.Waitlisted.ID + "; M4, first on its waitlist, is offered it"},
 		{"/quit", "leave"},
 	} {
 		fmt.Fprintf(&b, "  %-12s %s\n", l[0], l[1])

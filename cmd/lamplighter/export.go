@@ -41,6 +41,7 @@ type exportOptions struct {
 	kind      string
 	format    string
 	out       string
+	unit      string // --unit U3: the unit's members in every community (units.go)
 }
 
 // parseExport parses and checks the flags of "export".
@@ -53,6 +54,7 @@ func (p *program) parseExport(args []string) (exportOptions, error) {
 		fs.StringVar(&o.kind, "kind", "", "members or ledger")
 		fs.StringVar(&o.format, "format", "", "csv or xlsx")
 		fs.StringVar(&o.out, "out", "", "file to write (default: standard output)")
+		fs.StringVar(&o.unit, "unit", "", "with --kind members: the members of this unit (U3) in every community, plus unit_id")
 	})
 	if err := p.parse(fs, args, exportUsage); err != nil {
 		return o, err
@@ -60,6 +62,8 @@ func (p *program) parseExport(args []string) (exportOptions, error) {
 	switch {
 	case fs.NArg() > 0:
 		return o, usagef("export: unexpected argument %q", fs.Arg(0))
+	case o.unit != "" || o.kind == "evaluations":
+		return o, checkUnitExport(o) // units.go
 	case (o.community == "") == !o.all:
 		return o, usagef("export: want either --community <id> or --all")
 	case o.kind != "members" && o.kind != "ledger":
@@ -109,6 +113,9 @@ func (p *program) export(ctx context.Context, args []string) error {
 	}
 	return p.withStore(ctx, func(st *storage.Store) error {
 		services := app.New(st)
+		if o.unit != "" || o.kind == "evaluations" {
+			return p.exportUnits(ctx, st, services, o) // units.go
+		}
 		scopes, err := p.exportScopes(ctx, services, o)
 		if err != nil {
 			return err
@@ -131,8 +138,11 @@ func (p *program) export(ctx context.Context, args []string) error {
 			tmp.Close()
 			os.Remove(tmp.Name()) // gone already once renamed
 		}()
-		rows, err := streamExport(tmp, o, p.now(), func(sc *app.Scope) (report.CommunityData, error) {
-			return services.Reports.Data(ctx, sc)
+		rows, err := streamExport(tmp, o, p.now(), exportSource{
+			read: func(sc *app.Scope) (report.CommunityData, error) { return services.Reports.Data(ctx, sc) },
+			pages: func(sc *app.Scope, fn func(report.CommunityData) error) error {
+				return services.Reports.DataPages(ctx, sc, fn)
+			},
 		}, scopes)
 		if err != nil {
 			return err
@@ -193,22 +203,32 @@ func (p *program) exportScopes(ctx context.Context, services *app.App, o exportO
 // debug.SetMemoryLimit); GOMEMLIMIT overrides it.
 const exportMemoryLimit = 64 << 20
 
-// streamExport writes the export of the scopes' communities to w, reading
-// each community's data (read) just before its rows are written, and says
-// how many rows it wrote.
-func streamExport(w io.Writer, o exportOptions, now time.Time, read func(*app.Scope) (report.CommunityData, error), scopes []*app.Scope) (int, error) {
+// exportSource reads what an export writes: a community's data whole
+// (read), or a page of members at a time with their ledger (pages).
+type exportSource struct {
+	read  func(*app.Scope) (report.CommunityData, error)
+	pages func(*app.Scope, func(report.CommunityData) error) error
+}
+
+// streamExport writes the export of the scopes' communities to w and says
+// how many rows it wrote. The members export reads each community a page
+// of members at a time, writing each page's rows before reading the next,
+// so that it holds one page whatever the size of a community (a row depends
+// only on its member's own ledger, and pages come in member order, the
+// rows' order). The ledger export is in date order across a community, so
+// it reads each community whole just before writing its rows.
+func streamExport(w io.Writer, o exportOptions, now time.Time, src exportSource, scopes []*app.Scope) (int, error) {
 	var (
 		n   int
 		err error
 	)
+	read := src.read
 	if o.kind == "members" {
 		chunks := func(yield func([]report.MemberRow) error) error {
 			for _, sc := range scopes {
-				d, err := read(sc)
-				if err != nil {
-					return err
-				}
-				if err := yield(report.MemberRows(d, o.year, now)); err != nil {
+				if err := src.pages(sc, func(d report.CommunityData) error {
+					return yield(report.MemberRows(d, o.year, now))
+				}); err != nil {
 					return err
 				}
 			}

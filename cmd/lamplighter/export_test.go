@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,7 +15,9 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	ll "github.com/lamplighter-bot/lamplighter"
+	"github.com/lamplighter-bot/lamplighter/app"
 	"github.com/lamplighter-bot/lamplighter/handlers"
+	"github.com/lamplighter-bot/lamplighter/report"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -250,6 +253,98 @@ func TestExportMembersStrong(t *testing.T) {
 			if got := r[len(rows[0])-1]; len(r) != len(rows[0]) || got != want[r[1]] {
 				t.Errorf("members %s row %s: strong = %q (row %q), want %s", format, r[1], got, r, want[r[1]])
 			}
+		}
+	}
+}
+
+// TestExportMembersPagedEqualsWhole: the members export reads a community a
+// page of 1,000 members at a time; for 2,300 members (three pages, with
+// check-ins, a claim and a member who left in each) its CSV and XLSX rows
+// are those of the community read whole, row for row, in the same order.
+func TestExportMembersPagedEqualsWhole(t *testing.T) {
+	e := newTestEnv(t)
+	ctx := context.Background()
+	st := e.st
+	if err := st.CreateCommunity(ctx, ll.Community{ID: "dongan", Name: "东安社区", TimeZone: "Asia/Shanghai", Language: "zh", Minimum: 2, PostMinimum: 1, Created: testNow}, nil); err != nil {
+		t.Fatal(err)
+	}
+	joined := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+	in := make([]ll.Member, 2300)
+	for i := range in {
+		in[i] = ll.Member{TelegramID: int64(20000 + i), Name: fmt.Sprintf("成员%d", i), Unit: fmt.Sprintf("单位%d", i%7), Building: fmt.Sprintf("%d栋", i%30)}
+	}
+	ms, err := st.ImportMembers(ctx, "dongan", in, joined, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2026, 2, 20, 1, 0, 0, 0, time.UTC)
+	a, err := st.CreateActivity(ctx, ll.Activity{Community: "dongan", Title: "路灯巡检", Start: start, End: start.Add(2 * time.Hour), Created: joined}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := st.CreatePost(ctx, ll.Post{Community: "dongan", Title: "楼栋长", Mode: ll.ModeClaimed, Created: joined}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, m := range ms {
+		if i%3 == 0 {
+			if _, _, err := st.CheckIn(ctx, "dongan", m.ID, handlers.CheckIn{Code: a.Code, Method: ll.MethodCode}, start.Add(5*time.Minute)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if i%500 == 7 {
+			if _, _, err := st.Claim(ctx, "dongan", p.ID, m.ID, joined); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if i%1000 == 11 {
+			if err := st.RemoveMember(ctx, "dongan", m.ID, testNow, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	sc, err := app.New(st).Access.Committee(ctx, app.Operator("dongan", testNow))
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole, err := app.New(st).Reports.Data(ctx, &sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := report.MemberRows(whole, 2026, testNow)
+	if len(rows) != 2300 {
+		t.Fatalf("%d member rows, want 2300", len(rows))
+	}
+	var want bytes.Buffer
+	if err := report.WriteMembersCSV(&want, rows); err != nil {
+		t.Fatal(err)
+	}
+	got := e.mustRun("export", "--community", "dongan", "--year", "2026", "--kind", "members", "--format", "csv")
+	if got != want.String() {
+		t.Errorf("paged members CSV differs from the whole community's (%d and %d bytes)", len(got), want.Len())
+	}
+
+	path := filepath.Join(t.TempDir(), "members.xlsx")
+	e.mustRun("export", "--community", "dongan", "--year", "2026", "--kind", "members", "--format", "xlsx", "--out", path)
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cells, err := f.GetRows(report.MembersSheet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantCSV, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(want.String(), "\ufeff"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cells) != len(wantCSV) {
+		t.Fatalf("XLSX has %d rows, CSV %d", len(cells), len(wantCSV))
+	}
+	for i := range cells {
+		if strings.Join(cells[i], "|") != strings.Join(wantCSV[i], "|") {
+			t.Fatalf("XLSX row %d = %q, want %q", i, cells[i], wantCSV[i])
 		}
 	}
 }

@@ -45,6 +45,7 @@ type demoDistrict struct {
 	Posts       []ll.Post              // of dongan
 	Teams       []ll.Team              // of dongan
 	Invites     []ll.Invite
+	Waitlisted  ll.Activity // of dongan: full, with a waitlist
 }
 
 // seedDemo fills st with the demo district through the same Store methods
@@ -62,11 +63,16 @@ func seedDemo(ctx context.Context, st *storage.Store, now time.Time) (demoDistri
 		{demoCommunity, "东安社区", demoMembers, demoInviteCode},
 		{demoCommunity2, "西苑社区", demoMembers2, demoInviteCode2},
 	}
+	units, err := seedUnits(ctx, st, now) // units.go
+	if err != nil {
+		return d, err
+	}
 	for _, cm := range comms {
 		c := ll.Community{
 			ID: cm.id, Name: cm.name, TimeZone: ll.DefaultTimeZone, Language: ll.DefaultLanguage,
 			Minimum: ll.DefaultMinimum, PostMinimum: ll.DefaultPostMinimum, Created: now,
 		}
+		c.EvalFrom = demoEvalFrom // units.go: /evaluate works in the demo whatever the month
 		if err := st.CreateCommunity(ctx, c, &ll.AuditEntry{Actor: cliActor, Action: "newcommunity", Detail: c.Name}); err != nil {
 			return d, fmt.Errorf("seed community %s: %w", c.ID, err)
 		}
@@ -74,6 +80,7 @@ func seedDemo(ctx context.Context, st *storage.Store, now time.Time) (demoDistri
 		ms := make([]ll.Member, len(cm.members))
 		for i, m := range cm.members {
 			m.Community, m.Status, m.Joined = cm.id, ll.StatusActive, now
+			m.UnitID = units[ll.UnitKey(m.Unit)]
 			ms[i] = m
 		}
 		created, err := st.ImportMembers(ctx, cm.id, ms, now,
@@ -150,8 +157,41 @@ func seedDemo(ctx context.Context, st *storage.Store, now time.Time) (demoDistri
 		}
 		d.Teams = append(d.Teams, team)
 	}
+	if err := seedWaitlist(ctx, st, now, &d); err != nil {
+		return d, err
+	}
 	if err := seedDemoNeeds(ctx, st, now); err != nil { // residents' needs (seed_needs.go)
 		return d, err
 	}
 	return d, nil
+}
+
+// seedWaitlist adds a full activity with a waitlist (SPEC section 10): M1,
+// M3 and M5 hold its three seats, M4 then M6 wait. The demo starts as M1:
+// /withdraw on it shows the seat offered to M4 ("→ M4: …").
+func seedWaitlist(ctx context.Context, st *storage.Store, now time.Time, d *demoDistrict) error {
+	loc, err := time.LoadLocation(ll.DefaultTimeZone)
+	if err != nil {
+		return fmt.Errorf("seed activity: %w", err)
+	}
+	day := now.In(loc)
+	start := time.Date(day.Year(), day.Month(), day.Day()+2, 9, 0, 0, 0, loc) // the day after tomorrow, 09:00
+	a, err := st.CreateActivity(ctx, ll.Activity{Community: demoCommunity, Title: "楼道灯检修", Place: "19栋楼下",
+		Start: start, End: start.Add(2 * time.Hour), Capacity: 3, CreatedBy: "M2", Created: now},
+		&ll.AuditEntry{Actor: "M2", Action: "newactivity"})
+	if err != nil {
+		return fmt.Errorf("seed activity: %w", err)
+	}
+	for _, m := range []string{"M1", "M3", "M5"} {
+		if _, _, err := st.SignUp(ctx, demoCommunity, a.ID, m, now); err != nil {
+			return fmt.Errorf("seed sign-up of %s: %w", m, err)
+		}
+	}
+	for i, m := range []string{"M4", "M6"} {
+		if _, err := st.JoinWaitlist(ctx, demoCommunity, a.ID, m, now.Add(time.Duration(i)*time.Second)); err != nil {
+			return fmt.Errorf("seed waitlist of %s: %w", m, err)
+		}
+	}
+	d.Waitlisted = a
+	return nil
 }

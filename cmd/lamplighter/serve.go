@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/lamplighter-bot/lamplighter/handlers"
 	"github.com/lamplighter-bot/lamplighter/scheduler"
 	"github.com/lamplighter-bot/lamplighter/storage"
+	"github.com/lamplighter-bot/lamplighter/web"
 )
 
 const runUsage = `Usage:
@@ -98,8 +100,10 @@ func (p *program) openServer(ctx context.Context, dl delivery) (*server, error) 
 	}
 	s := &server{log: p.log, store: st, tgMetrics: newTelegramMetrics(), tgDone: make(chan error, 1), httpDone: make(chan error, 1)}
 	outbox := &wakingOutbox{Store: st}
+	ap := p.newApp(st)
 
 	hs := &usernameHandlers{store: st, cfg: handlers.Config{Render: report.Renderer{},
+		App:             ap,
 		Admins:          p.cfg.Admins,
 		DefaultTimeZone: p.cfg.TimeZone,
 		DefaultLanguage: p.cfg.Language,
@@ -186,6 +190,11 @@ func (p *program) openServer(ctx context.Context, dl delivery) (*server, error) 
 		}
 		mux.Handle(path, tg.WebhookHandler())
 	}
+	if path := web.VerifyPath(p.cfg.publicPath()); p.cfg.WebhookURL != "" && strings.HasPrefix(tg.WebhookPath(), path) {
+		st.Close()
+		return nil, badSetting("LAMPLIGHTER_WEBHOOK_URL", "the path %s is taken by the statements' verify page", path)
+	}
+	p.newWeb(ap).Mount(mux, p.cfg.publicPath())
 	ln, err := net.Listen("tcp", p.cfg.Listen)
 	if err != nil {
 		st.Close()
