@@ -326,18 +326,35 @@ func (c *call) needTakePress(community, id string) []ll.Reply {
 		c.public = true
 		return c.toastErr(ll.ErrNotMember, "")
 	}
-	r, err := c.h.app.Needs.Take(c.ctx, c.actor(), community, id)
+	line, took, tell, err := c.takeNeed(community, id)
 	switch {
-	case ll.ErrorDetail(err) == ll.ReasonNeedTaken:
-		msg := c.t("need.already_taken", id, r.Takers, r.Helpers)
-		return []ll.Reply{{Text: msg, Edit: true, CallbackAnswer: plain(msg)}}
 	case c.stalePointer(err):
 		return c.notMember()
 	case err != nil:
 		return c.toastErr(err, id)
 	}
-	msg := c.t("need.yours", id, r.Takers, r.Helpers)
-	rs := []ll.Reply{{Text: msg + "\n" + c.t("need.yours_hint", id), Edit: true, CallbackAnswer: plain(msg)}}
+	text := line
+	if took {
+		text += "\n" + c.t("need.yours_hint", id)
+	}
+	return append([]ll.Reply{{Text: text, Edit: true, CallbackAnswer: plain(line)}}, tell...)
+}
+
+// takeNeed takes need id (of community, "" for the caller's own) for the
+// caller through app.Needs.Take and words the outcome for any message that
+// carries a take button (an announcement, a broadcast that acts): line is
+// "✅ N4 is yours (1/2)" or "N4 is already taken (2/2)", took whether the
+// caller holds it now, tell the message to the asker on a first take (the
+// helper's name and unit only). err is any other refusal, unworded.
+func (c *call) takeNeed(community, id string) (line string, took bool, tell []ll.Reply, err error) {
+	r, err := c.h.app.Needs.Take(c.ctx, c.actor(), community, id)
+	switch {
+	case ll.ErrorDetail(err) == ll.ReasonNeedTaken:
+		return c.t("need.already_taken", id, r.Takers, r.Helpers), false, nil, nil
+	case err != nil:
+		return "", false, nil, err
+	}
+	line = c.t("need.yours", id, r.Takers, r.Helpers)
 	if r.Changed && r.Asker != 0 {
 		lang := r.AskerLang
 		if !ll.ValidLanguage(lang) {
@@ -347,10 +364,10 @@ func (c *call) needTakePress(community, id string) []ll.Reply {
 		if unit == "" {
 			unit = "—"
 		}
-		rs = append(rs, ll.Reply{ChatID: r.Asker, ToLabel: tr(lang, "need.asker_label", id),
+		tell = append(tell, ll.Reply{ChatID: r.Asker, ToLabel: tr(lang, "need.asker_label", id),
 			Text: tr(lang, "need.help_coming", id, or(r.TakerName, "—"), unit, r.Takers, r.Helpers)})
 	}
-	return rs
+	return line, true, tell, nil
 }
 
 // cmdDecline answers /decline N4 <reason>.
