@@ -35,6 +35,10 @@ type Request struct {
 	// "/settings notice" by forwarding a channel post), 0 otherwise.
 	ForwardedFromChat int64
 	ReplyToMessageID  int // the message this one replies to, 0 if none
+
+	// PhotoID is the Telegram file id of a photo sent with the message
+	// (its largest size), "" when none; the caption is Text.
+	PhotoID string
 }
 
 // Location is a point shared by the user.
@@ -105,6 +109,9 @@ type File struct {
 	MIME  string
 	Data  []byte
 	Photo bool // send as a photo (PNG/JPEG) rather than a document
+	// TelegramID, when set, sends a file Telegram already has by its file
+	// id (a photo a user sent, SPEC section 10) instead of Data.
+	TelegramID string
 }
 
 // ParseCommand splits a message into a lower-case command and its arguments.

@@ -194,3 +194,13 @@ const (
 	ReasonNoOffer     = "no_offer"      // (with ECONFLICT) the seat offer expired, was passed on or is not the member's
 	ReasonNotSignedUp = "not_signed_up" // (with ECONFLICT) the member is not signed up for the activity (confirm, can't come)
 )
+
+// Reasons of needs (SPEC section 10).
+const (
+	ReasonNeedLimit   = "need_limit"   // (with EFULL) the person has MaxOpenNeeds open needs in the community
+	ReasonNeedTaken   = "need_taken"   // (with EFULL) the need has all the helpers it wants
+	ReasonNeedState   = "need_state"   // (with ECONFLICT) the need is not in a status that allows this
+	ReasonNeedHelpers = "need_helpers" // (with ECONFLICT) fewer helpers wanted than the need has takers
+	ReasonNotTaker    = "not_taker"    // (with EFORBIDDEN) only a taker of the need may do this
+	ReasonNotAsker    = "not_asker"    // (with EFORBIDDEN) only the need's asker may do this
+)

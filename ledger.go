@@ -227,7 +227,7 @@ func ComputeStanding(ps []Participation, year, postsHeld int, c Community) Stand
 		if p.Voided || p.Year() != year {
 			continue
 		}
-		if p.Kind == KindService {
+		if p.Kind == KindService || p.Kind == KindNeed { // a need solved is a service done (SPEC section 10)
 			s.Services++
 		} else {
 			s.Activities++

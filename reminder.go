@@ -121,4 +121,9 @@ type Digest struct {
 	// Unreachable are the active members Telegram refuses messages to, or
 	// who never opened the bot.
 	Unreachable []Member
+	// Needs are the year's residents' needs (SPEC section 10), nil when
+	// the store keeps none; NewNeeds counts those waiting for the
+	// committee now (new, or done and awaiting a decision).
+	Needs    *NeedFigures
+	NewNeeds int
 }

@@ -23,6 +23,7 @@ type Store interface {
 	WaitlistStore
 	UnitsStore
 	EvaluationsStore
+	NeedsStore
 }
 
 // App holds the feature services every front end calls. Committee actions
@@ -51,6 +52,7 @@ type App struct {
 	// Units and Evaluations: workplaces and the year-end grades (SPEC section 11).
 	Units       *Units
 	Evaluations *Evaluations
+	Needs       *Needs // residents' needs (SPEC section 10)
 }
 
 // New returns the services over store.
@@ -76,6 +78,7 @@ func New(store Store) *App {
 		Evaluations: &Evaluations{store: store, access: access},
 		Statements:  &Statements{store: store},
 		Waitlist:    &Waitlist{store: store},
+		Needs:       &Needs{store: store, broadcasts: &Broadcasts{store: store}}, // residents' needs (SPEC section 10)
 	}
 	a.Invites.units, a.Members.units = store, store
 	a.Statements.Grades = evaluationGrades{a.Evaluations} // a statement states the year's grade

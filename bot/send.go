@@ -238,7 +238,10 @@ func (t *Telegram) sendFile(ctx context.Context, chatID int64, f *lamplighter.Fi
 	}
 	var msg *models.Message
 	err := t.call(ctx, chatID, wait, func(ctx context.Context) (err error) {
-		upload := &models.InputFileUpload{Filename: name, Data: bytes.NewReader(f.Data)}
+		var upload models.InputFile = &models.InputFileUpload{Filename: name, Data: bytes.NewReader(f.Data)}
+		if f.TelegramID != "" {
+			upload = &models.InputFileString{Data: f.TelegramID}
+		}
 		if f.Photo {
 			msg, err = t.api.SendPhoto(ctx, &tg.SendPhotoParams{
 				ChatID: chatID, Photo: upload, Caption: caption, ParseMode: models.ParseModeHTML, ReplyMarkup: markup,

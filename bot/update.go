@@ -98,8 +98,11 @@ func toRequest(u *models.Update, botUsername string) (req lamplighter.Request, o
 		if text == "" && m.Caption != "" {
 			text, entities = m.Caption, m.CaptionEntities
 		}
-		if text == "" && m.Location == nil {
+		if text == "" && m.Location == nil && len(m.Photo) == 0 {
 			return req, false
+		}
+		if len(m.Photo) > 0 && m.ForwardOrigin == nil {
+			req.PhotoID = m.Photo[len(m.Photo)-1].FileID // the sizes come smallest first
 		}
 		setUser(&req, m.From, m.Chat)
 		req.Text = text

@@ -56,6 +56,7 @@ func init() {
 		{"en": enActBC, "zh": zhActBC},
 		{"en": enWaitlist, "zh": zhWaitlist},
 		{"en": enUnits, "zh": zhUnits},
+		{"en": enNeeds, "zh": zhNeeds},
 	} {
 		for lang, msgs := range parts {
 			if messages[lang] == nil {

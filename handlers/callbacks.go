@@ -38,6 +38,17 @@ import (
 //	pg:us:2           page 2 of the units (admin)
 //	pg:ul:2:U3        page 2 of unit U3's members (its liaisons, admins)
 //
+// Needs (SPEC section 10, needs.go):
+//
+//	nt:<c>:N4         take need N4 of community <c> (a member of it), on any message that carries the button;
+//	nt:N4             the same in the presser's own community
+//	np:N4             publish N4 with the defaults (committee)
+//	nd:N4             decline N4: asks for the reason (committee)
+//	na:N4             approve N4, done and awaiting the committee (committee)
+//	ns:<c>:N4         the asker confirms N4 of community <c> solved (checked against the need's asker)
+//	nn:<c>:N4         the asker says N4 of community <c> is not solved yet
+//	pg:nb:2           page 2 of the needs board (committee)
+//
 // Ids must be in canonical form (P3, not p3 or P03), so that decoding and
 // encoding again gives back the same text. Data is only ever a hint of what
 // the user wants: each press is checked again against storage, the user's
@@ -116,6 +127,12 @@ func (cb callback) encode() string {
 		return cb.kind + ":" + cb.id + ":" + cb.who
 	case cbActs:
 		return cbActs + ":" + cb.value + ":" + cb.id
+	case cbNeedSolved, cbNeedNotYet:
+		return cb.kind + ":" + cb.who + ":" + cb.id
+	case cbNeedTake:
+		if cb.who != "" {
+			return cb.kind + ":" + cb.who + ":" + cb.id
+		}
 	}
 	return cb.kind + ":" + cb.id
 }
@@ -175,7 +192,7 @@ func decodeCallback(s string) (callback, bool) {
 		}
 		cb.page = page
 		switch cb.list {
-		case listPosts, listTeams, listCommunities, listActivities, listPending:
+		case listPosts, listTeams, listCommunities, listActivities, listPending, listNeeds:
 			if len(parts) != 2 {
 				return callback{}, false
 			}
@@ -204,6 +221,8 @@ func decodeCallback(s string) (callback, bool) {
 		cb.nonce, cb.step, cb.value = parts[0], parts[1], parts[2]
 	case cbActs:
 		return decodeActs(rest)
+	case cbNeedTake, cbNeedPublish, cbNeedDecline, cbNeedApprove, cbNeedSolved, cbNeedNotYet:
+		return decodeNeedCallback(kind, rest)
 	default:
 		return callback{}, false
 	}
@@ -305,6 +324,8 @@ func (c *call) onCallback() []ll.Reply {
 		return c.actsPress(cb)
 	case cbFlow:
 		return c.flowPress(cb)
+	case cbNeedTake, cbNeedPublish, cbNeedDecline, cbNeedApprove, cbNeedSolved, cbNeedNotYet:
+		return c.needCallback(cb)
 	}
 	return c.stale()
 }
@@ -378,6 +399,12 @@ func (c *call) pagePress(cb callback) []ll.Reply {
 		r, err = c.unitsPage(cb.page) // the app layer refuses anyone but an admin
 	case listUnit:
 		r, err = c.unitPage(cb.query, cb.page) // only the unit's liaisons and admins
+	case listNeeds:
+		if _, err := c.committee(); err != nil {
+			c.public = true
+			return c.toastErr(err, "")
+		}
+		r, err = c.needsPage(cb.page)
 	default:
 		return c.stale()
 	}

@@ -95,6 +95,15 @@ func init() {
 		{name: "evaluate", level: committee, run: (*call).evaluate, menu: true},
 		{name: "grade", level: committee, run: (*call).grade, needArgs: true, menu: true},
 		{name: "evaluations", level: committee, run: (*call).evaluations, needArgs: true, menu: true},
+		// Needs (SPEC section 10, needs.go).
+		{name: "need", level: anyone, run: (*call).cmdNeed, menu: true},
+		{name: "reply", level: anyone, run: (*call).cmdReply, needArgs: true, menu: true},
+		{name: "done", level: member, run: (*call).cmdDone, needArgs: true, menu: true},
+		{name: "needs", level: committee, run: (*call).needs, menu: true},
+		{name: "needlink", level: committee, run: (*call).needLinkCmd, menu: true},
+		{name: "publish", level: committee, run: (*call).cmdPublish, needArgs: true, menu: true},
+		{name: "decline", level: committee, run: (*call).cmdDecline, needArgs: true, menu: true},
+		{name: "release", level: committee, run: (*call).cmdRelease, needArgs: true, menu: true},
 	}
 	commands = make(map[string]*command, len(table))
 	for _, cmd := range table {
@@ -170,6 +179,7 @@ func (c *call) help() []ll.Reply {
 		b.WriteString("\n/join — " + c.t("desc.join"))
 		b.WriteString("\n/lang — " + c.t("desc.lang"))
 		b.WriteString("\n/help — " + c.t("desc.help"))
+		b.WriteString("\n/need — " + c.t("desc.need") + "\n/reply — " + c.t("desc.reply")) // residents (needs.go)
 	} else {
 		section("help.member", member)
 	}
@@ -233,6 +243,9 @@ func (c *call) start() []ll.Reply {
 	}
 	if code, ok := strings.CutPrefix(payload, "ci_"); ok {
 		return c.checkInStart(code)
+	}
+	if community, ok := strings.CutPrefix(payload, "need_"); ok {
+		return c.needStart(community)
 	}
 	var intro string
 	switch {

@@ -47,6 +47,9 @@ func (c *call) errorText(err error, subject string) string {
 			"callback", c.req.Callback, "err", err)
 		return c.t("error.internal")
 	}
+	if msg, ok := c.needErrorText(e, subject); ok { // needs (needs.go)
+		return msg
+	}
 	switch e.Code {
 	case ll.ENOTFOUND:
 		if e.Detail == ll.ReasonNoPlace {

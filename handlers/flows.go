@@ -119,6 +119,10 @@ func (c *call) flowText(f *ll.Flow) []ll.Reply {
 		return c.broadcastText(f)
 	case flowEvaluate:
 		return c.evaluateText(f)
+	case flowNeed:
+		return c.needFlowText(f)
+	case flowNeedDecline:
+		return c.needDeclineText(f)
 	}
 	return c.abandonFlow(ll.ErrStale)
 }
@@ -156,6 +160,8 @@ func (c *call) flowPress(cb callback) []ll.Reply {
 		rs = c.broadcastPress(f, cb.value)
 	case flowEvaluate:
 		rs = c.evaluatePress(f, cb.value)
+	case flowNeed:
+		rs = c.needFlowPress(f, cb.value)
 	default:
 		return c.stale()
 	}

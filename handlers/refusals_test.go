@@ -58,6 +58,12 @@ func TestEveryRefusalHasItsMessage(t *testing.T) {
 		ll.Refuse(ll.ECONFLICT, ll.ReasonRoleRejoin),
 		ll.Refuse(ll.ECONFLICT, ll.ReasonImported),
 		ll.Refuse(ll.ECONFLICT, ll.ReasonImportRunning),
+		ll.Refuse(ll.EFULL, ll.ReasonNeedLimit), // needs (SPEC §10)
+		ll.Refuse(ll.EFULL, ll.ReasonNeedTaken),
+		ll.Refuse(ll.ECONFLICT, ll.ReasonNeedState),
+		ll.Refuse(ll.ECONFLICT, ll.ReasonNeedHelpers),
+		ll.Refuse(ll.EFORBIDDEN, ll.ReasonNotTaker),
+		ll.Refuse(ll.EFORBIDDEN, ll.ReasonNotAsker),
 		ll.Refuse(ll.ECONFLICT, ll.ReasonLocationOnly),
 		ll.Refuse(ll.ECONFLICT, ll.ReasonAttachLater), // broadcasts that act (SPEC §10)
 		ll.Refuse(ll.ECONFLICT, ll.ReasonNoOffer),     // waitlists (SPEC section 10)

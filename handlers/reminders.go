@@ -114,6 +114,9 @@ func (Texts) Digest(lang string, d ll.Digest) ll.Reply {
 	} else {
 		b.WriteString("\n" + k.t("digest.all_reachable"))
 	}
+	if d.Needs != nil { // residents' needs (needs.go)
+		b.WriteString("\n" + needFiguresText(lang, "digest.needs", d.Year, *d.Needs) + " " + k.t("digest.new_needs", d.NewNeeds))
+	}
 	return ll.Reply{Text: b.String()}
 }
 

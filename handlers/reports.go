@@ -96,6 +96,7 @@ func (c *call) report() []ll.Reply {
 			File: &ll.File{Name: fmt.Sprintf("below-minimum-%s-%d.csv", sc.Community.ID, year), MIME: "text/csv", Data: data}})
 	}
 	lines = append(lines, c.t("report.posts", rep.FilledPosts, rep.OpenPosts), c.t("report.unreachable", len(unreachable)))
+	lines = append(lines, c.needsReportLine(year)) // residents' needs (needs.go)
 	if len(unreachable) <= maxReportNames {
 		lines = append(lines, unreachable...)
 	} else {

@@ -54,6 +54,9 @@ func (c *call) pending() []ll.Reply {
 	if err != nil {
 		return c.fail(err, "")
 	}
+	if nr, ok := c.pendingNeeds(); ok { // needs awaiting the committee (needs.go)
+		return []ll.Reply{r, nr}
+	}
 	return []ll.Reply{r}
 }
 
@@ -100,6 +103,9 @@ func (c *call) pendingPage(page int) (ll.Reply, error) {
 func (c *call) cmdApprove() []ll.Reply {
 	if c.req.Args == "" {
 		return c.pending()
+	}
+	if nid := ll.NormalizeID('N', c.req.Args); nid != "" {
+		return c.approveNeed(nid) // a need awaiting the committee (needs.go)
 	}
 	id, err := app.ServiceID(c.req.Args)
 	if err != nil {

@@ -79,6 +79,9 @@ func (c *call) joinWaitlist(id string) []ll.Reply {
 
 // cmdTake takes the seat of the activity in the arguments offered to the member.
 func (c *call) cmdTake() []ll.Reply {
+	if ll.NormalizeID('N', c.req.Args) != "" {
+		return c.cmdTakeNeed() // /take N4: a need (needs.go)
+	}
 	id, err := activityArg(c.req.Args)
 	if err != nil {
 		return c.fail(err, "")

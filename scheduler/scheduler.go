@@ -121,6 +121,10 @@ type Config struct {
 	ReminderTTL time.Duration // a reminder undelivered this long after its due time is dropped; DefaultReminderTTL when 0
 	Parallel    int           // communities a tick works on at once; DefaultParallel when 0
 
+	// Needs, when set, is asked on every tick what is due about each
+	// community's needs (SPEC section 10; needs.go).
+	Needs NeedSweeper
+
 	Now    func() time.Time                                 // time.Now when nil
 	Sleep  func(ctx context.Context, d time.Duration) error // a real sleep when nil
 	Logger *slog.Logger                                     // slog.Default() when nil
@@ -289,6 +293,9 @@ func (s *Scheduler) community(ctx context.Context, c ll.Community, now time.Time
 		}
 	}
 	if err := s.waitlists(ctx, sn); err != nil { // seat offers and no-shows (offers.go)
+		errs = append(errs, err)
+	}
+	if err := s.needs(ctx, c, now); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

@@ -78,7 +78,7 @@ func (sn *Snapshot) standings(now time.Time) (st []ll.Standing, active []bool) {
 		if !ok {
 			continue
 		}
-		if p.Kind == ll.KindService {
+		if p.Kind == ll.KindService || p.Kind == ll.KindNeed {
 			st[j].Services++
 		} else {
 			st[j].Activities++
@@ -463,6 +463,9 @@ func (s *Scheduler) digest(l *loader, run, prev time.Time) ([]ll.OutMessage, err
 		since = run.Add(-7 * 24 * time.Hour)
 	}
 	d := sn.Digest(l.now, since)
+	if err := s.digestNeeds(l, &d); err != nil { // needs.go
+		return nil, err
+	}
 	tm := s.timing(sn.Community, l.now)
 	var out []ll.OutMessage
 	for _, m := range sn.Committee() {

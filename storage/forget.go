@@ -203,6 +203,9 @@ func (s *Store) ForgetPerson(ctx context.Context, tg int64, now time.Time, audit
 			forgotten = append(forgotten, pointer(c, mid))
 		}
 	}
+	if err := s.forgetAsker(ctx, tg, communities); err != nil { // residents' needs (needs.go)
+		return forgotten, err
+	}
 	if _, _, err := s.run(ctx, op, obForgetChatScript, []string{s.k.obStats()}, s.k.outbox(), s.millis(now), tgs); err != nil {
 		return forgotten, err
 	}

@@ -412,3 +412,35 @@ func (k keys) noShows(c string) string  { return k.base(c) + sufNoShows }
 // counted in the scripts above. Member hashes m:<M> gain the field uid (the
 // unit id their typed unit matched). Grades (evaluations.go) are
 // <b>grades:<year>.
+// Residents' needs (SPEC section 10; needs.go holds their suffixes, key
+// functions and scripts). Per community, under <b> (hash tag {c:<c>}):
+//
+//	<b>needs                        zset    every need id, score = its number (N4 -> 4)
+//	<b>n:<N>                        hash    one need: j (JSON lamplighter.Need of what the asker gave: text,
+//	                                        photo file id, location, asker's Telegram id and language,
+//	                                        created), st (status), h (helpers wanted), sk (skills, JSON
+//	                                        array), due and pub (unix ms), rd (times published), tk (taker
+//	                                        member ids, comma-separated, in order), pc ("1": awaiting the
+//	                                        committee), why (decline reason), dn, dby, dat (done note, by,
+//	                                        when), sv, sby (solved when, approver; empty when the asker
+//	                                        confirmed), rem and ovd (the due time whose reminder and overdue
+//	                                        notice were claimed: once each)
+//	<b>nopen:<tg>                   set     the open needs (new, published, taken, done) of asker tg: at most
+//	                                        lamplighter.MaxOpenNeeds (CreateNeed refuses more in its script)
+//	<b>ndue                         zset    needs with takers, not done, score = due (unix ms): what the sweep
+//	                                        reminds and reports overdue
+//	<b>ndone                        zset    done needs awaiting their asker, score = done (unix ms): the sweep
+//	                                        moves those older than NeedConfirmDays to npend
+//	<b>npend                        zset    done needs awaiting the committee (/pending), score = number
+//	<b>npub                         zset    published needs nobody took, score = due (unix ms): the sweep
+//	                                        expires those past it
+//	<b>ntok:<tg>:<nonce>            string  the need an intake flow (asker, flow nonce) created, for a day:
+//	                                        a retried or double-tapped intake creates one need
+//	<b>p:<M> field N<n>             a need's participation: {"m":"confirmed" or "approval","t","by","d"
+//	                                        (its date: a need has no record to take it from),"ak" (the
+//	                                        asker's Telegram id, evidence kept, never read back)}
+//
+// Per Telegram user, in <p>{u:<u>}:user: nc (the community whose need link
+// the user opened last: where their /need goes), ncs (every community where
+// they asked, comma-separated: what ForgetPerson wipes), nur ("1": a user with no
+// membership, a resident, whom Telegram refused a message: SetReachable).

@@ -29,6 +29,11 @@ type storedPart struct {
 	VoidedBy   string `json:"vb,omitempty"`
 	VoidReason string `json:"vr,omitempty"`
 	VoidedAt   int64  `json:"vt,omitempty"`
+	// A need's participation (SPEC section 10) carries its date and the
+	// asker's Telegram id: it has no record of its own to take them from.
+	// The asker is kept as evidence, never read back into a Participation.
+	Date  string `json:"d,omitempty"`
+	Asker int64  `json:"ak,omitempty"`
 }
 
 // json encodes p for the participations hash.
@@ -74,6 +79,10 @@ func decodePart(community, member, field, v string, acts map[string]activityInfo
 		Voided: voided || sp.VoidedBy != "", VoidedBy: sp.VoidedBy, VoidReason: sp.VoidReason,
 	}
 	p.VoidedAt = msTime(sp.VoidedAt)
+	if strings.HasPrefix(ref, "N") {
+		p.Kind, p.Date = ll.KindNeed, sp.Date
+		return p, nil
+	}
 	if !strings.HasPrefix(ref, "S") {
 		a := acts[ref]
 		p.Title, p.Date = a.title, a.date
@@ -303,6 +312,9 @@ func decodeStanding(community, memberID string, r []any, now time.Time) (ll.Stan
 		kind := ll.KindActivity
 		if strings.HasPrefix(dates[i], "S") {
 			kind = ll.KindService
+		}
+		if strings.HasPrefix(dates[i], "N") {
+			kind = ll.KindNeed
 		}
 		ps = append(ps, ll.Participation{Community: community, Member: memberID, Kind: kind, Ref: dates[i], Date: dates[i+1]})
 	}
@@ -578,7 +590,7 @@ func (s *Store) ledgerPage(ctx context.Context, community string, from int, memb
 					if _, ok := acts[ref]; !ok && actCmds[ref] == nil {
 						actCmds[ref] = p.HMGet(ctx, s.k.act(community, ref), "t", "d")
 					}
-				} else if svcCmds[ref] == nil {
+				} else if svcCmds[ref] == nil && !strings.HasPrefix(ref, "N") {
 					svcCmds[ref] = p.HGet(ctx, s.k.services(community), ref)
 				}
 			}

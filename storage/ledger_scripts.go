@@ -186,6 +186,9 @@ local function countingDates(b, parts, svcs)
       local d
       if string.sub(ref, 1, 1) == 'A' then
         d = redis.call('HGET', akey(b, ref), 'd')
+      elseif string.sub(ref, 1, 1) == 'N' then
+        local j = redis.call('HGET', parts, ref)
+        if j then d = cjson.decode(j).d end
       else
         local j = redis.call('HGET', svcs, ref)
         if j then d = cjson.decode(j).d end

@@ -34,6 +34,12 @@ var scriptReasons = map[string]string{
 	// waitlists (SPEC section 10)
 	"no_offer":      ll.ReasonNoOffer,
 	"not_signed_up": ll.ReasonNotSignedUp,
+	// needs (needs.go)
+	"need_state":   ll.ReasonNeedState,
+	"need_helpers": ll.ReasonNeedHelpers,
+	"need_taken":   ll.ReasonNeedTaken,
+	"not_taker":    ll.ReasonNotTaker,
+	"not_asker":    ll.ReasonNotAsker,
 }
 
 // refusal is the domain error of a script's refusal: code, with the

@@ -34,6 +34,9 @@ func decodeUser(tg int64, h map[string]string) ll.User {
 		r, snap := h["r"]
 		u.Role, u.HasSnapshot, u.Unreachable = ll.Role(r), snap, h["ur"] == "1"
 	}
+	if h["nur"] == "1" && u.MemberID == "" {
+		u.Unreachable = true // a resident the bot could not message (needs.go)
+	}
 	return u
 }
 
@@ -155,7 +158,7 @@ func (s *Store) SetReachable(ctx context.Context, tg int64, reachable bool) erro
 	op := fmt.Sprintf("set reachable of user %d", tg)
 	ptr, err := s.c.HGet(ctx, s.k.user(tg), "m").Result()
 	if errors.Is(err, redis.Nil) {
-		return nil
+		return s.setResidentReachable(ctx, tg, reachable) // a resident with a need (needs.go)
 	}
 	if err != nil {
 		return s.wrap(op, err)

@@ -91,6 +91,7 @@ func demoBanner(d demoDistrict, who string) string {
 		{fmt.Sprintf("/as %d", demoNewcomerTG), "a newcomer, not registered anywhere; then /join " + demoInviteCode},
 		{fmt.Sprintf("/as %d", demoAdminTG), "the district admin (/communities, /use xiyuan)"},
 		{fmt.Sprintf("/as %d", demoLiaisonTG), "the liaison of unit U1 区人民法院 (/unit); the admin has /units, /unit U2"},
+		{fmt.Sprintf("/as %d", demoResidentTG), "a resident with two needs (/reply N2 …; /start need_dongan asks again); /as M1: /needs, /publish N1; /as M5: /take N2"},
 		{"/lang en", "answers in English (/lang zh for Chinese)"},
 		{"/statement", "your certificate of the year: its QR code and link open the verify page in a browser"},
 		{"/withdraw " + d.Waitlisted.ID, "as M1: free your seat of the full " + d.Waitlisted.ID + "; M4, first on its waitlist, is offered it"},

@@ -19,6 +19,7 @@ import (
 
 const exportUsage = `Usage:
   lamplighter export --community <id>|--all --year <y> --kind members|ledger --format csv|xlsx [--out <file>]
+  lamplighter export --community <id>|--all --year <y> --kind needs [--format csv] [--out <file>]
 
 Writes the year's ledger (SPEC section 7) of one community, or of every
 community one after the other: --kind members is one row per member who was
@@ -82,6 +83,9 @@ func (p *program) export(ctx context.Context, args []string) error {
 	if len(args) == 0 {
 		fmt.Fprint(p.stderr, usageText)
 		return usagef("export: want --community <id> or --all, --kind and --format")
+	}
+	if isNeedsExport(args) { // --kind needs (export_needs.go)
+		return p.exportNeeds(ctx, args)
 	}
 	o, err := p.parseExport(args)
 	if err != nil {

@@ -160,6 +160,9 @@ func seedDemo(ctx context.Context, st *storage.Store, now time.Time) (demoDistri
 	if err := seedWaitlist(ctx, st, now, &d); err != nil {
 		return d, err
 	}
+	if err := seedDemoNeeds(ctx, st, now); err != nil { // residents' needs (seed_needs.go)
+		return d, err
+	}
 	return d, nil
 }
 

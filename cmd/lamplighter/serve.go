@@ -167,6 +167,7 @@ func (p *program) openServer(ctx context.Context, dl delivery) (*server, error) 
 		Outbox:    outbox,
 		Texts:     texts,
 		Schedules: dl.schedules,
+		Needs:     hs,
 		Now:       p.now,
 		Logger:    p.log,
 	})
@@ -341,6 +342,11 @@ func (u *usernameHandlers) HandleUpdate(ctx context.Context, req ll.Request) ([]
 // Done records that an update's replies were sent (bot.Finisher).
 func (u *usernameHandlers) Done(ctx context.Context, req ll.Request) error {
 	return u.current().Done(ctx, req)
+}
+
+// NeedSweep words what is due about a community's needs (scheduler.NeedSweeper).
+func (u *usernameHandlers) NeedSweep(ctx context.Context, c ll.Community, now time.Time) ([]ll.OutMessage, error) {
+	return u.current().NeedSweep(ctx, c, now)
 }
 
 // current returns the handlers for the current bot username.
