@@ -183,12 +183,6 @@ const (
 // awaiting approval at once (SPEC §9, bounded per person).
 const MaxPendingServices = 20
 
-// Reasons of broadcasts that act (SPEC section 10): a broadcast carrying an
-// activity, post or need.
-const (
-	ReasonAttachLater = "attach_later" // (with ECONFLICT) that kind of object cannot be attached to a broadcast yet (needs)
-)
-
 // Reasons of waitlists and confirm-or-release (SPEC section 10).
 const (
 	ReasonNoOffer     = "no_offer"      // (with ECONFLICT) the seat offer expired, was passed on or is not the member's

@@ -28,6 +28,8 @@ type AttachStore interface {
 	Activity(ctx context.Context, community, id string) (ll.Activity, error)
 	// Post returns one post with Claims filled in; ErrNotFound if unknown.
 	Post(ctx context.Context, community, id string) (ll.Post, error)
+	// Need returns one need; ErrNotFound if unknown.
+	Need(ctx context.Context, community, id string) (ll.Need, error)
 	// SaveBroadcastNote keeps the text of broadcast id (of community) for
 	// ttl, so that a press on its button can show it again.
 	SaveBroadcastNote(ctx context.Context, community, id, text string, ttl time.Duration) error
@@ -40,19 +42,19 @@ type AttachStore interface {
 const BroadcastNoteTTL = 30 * 24 * time.Hour
 
 // Attached is the object a broadcast carries, as of when it was read: one
-// of Activity and Post is set (a need will be a third).
+// of Activity, Post and Need is set.
 type Attached struct {
-	Ref      string // A7, P3: canonical
+	Ref      string // A7, P3, N4: canonical
 	Activity *ll.Activity
 	Post     *ll.Post
+	Need     *ll.Need // without its asker, photo or location: what members see of it
 }
 
 // attacher loads the object of one kind in community for a broadcast.
 type attacher func(ctx context.Context, s AttachStore, community, id string) (Attached, error)
 
 // attachers are the kinds of object a broadcast may carry, by the letter of
-// their id. N (needs) answers ReasonAttachLater until the needs service
-// exists: its entry then loads the need as the others load theirs.
+// their id.
 var attachers = map[byte]attacher{
 	'A': func(ctx context.Context, s AttachStore, community, id string) (Attached, error) {
 		a, err := s.Activity(ctx, community, id)
@@ -70,8 +72,15 @@ var attachers = map[byte]attacher{
 		p.Target = "" // a broadcast never shows a pairing target
 		return Attached{Ref: p.ID, Post: &p}, nil
 	},
-	'N': func(context.Context, AttachStore, string, string) (Attached, error) {
-		return Attached{}, ErrAttachLater
+	'N': func(ctx context.Context, s AttachStore, community, id string) (Attached, error) {
+		n, err := s.Need(ctx, community, id)
+		if err != nil {
+			return Attached{}, err
+		}
+		// A broadcast shows members what the need's announcement shows: its
+		// text, skills, helpers and due date, never who asked.
+		n.AskerID, n.AskerLang, n.PhotoID, n.Location, n.Reason = 0, "", "", nil, ""
+		return Attached{Ref: n.ID, Need: &n}, nil
 	},
 }
 
@@ -86,9 +95,6 @@ func (e *AttachError) Error() string { return "attach " + e.Ref + ": " + e.Err.E
 
 // Unwrap is the domain error.
 func (e *AttachError) Unwrap() error { return e.Err }
-
-// ErrAttachLater refuses to attach a need: ECONFLICT with ReasonAttachLater.
-var ErrAttachLater = &ll.Error{Code: ll.ECONFLICT, Detail: ll.ReasonAttachLater, Message: "needs cannot be attached to a broadcast yet"}
 
 // ParseAttachment reads an attachment id as typed (a7, P3, n4): its
 // canonical form, or ok false when s is not the id of a kind in attachers.
@@ -119,9 +125,10 @@ func (s *Broadcasts) load(ctx context.Context, community, ref string) (Attached,
 
 // Attach checks that ref may ride on a broadcast of the scope's community
 // now and returns it: an activity neither cancelled nor ended, an open
-// post. Errors: EINVALID Field "attach" (no such kind of id); ErrNotFound;
-// ECONFLICT with ReasonCancelled, ReasonEnded (activity) or ReasonClosed
-// (post); ErrAttachLater (a need); the store's.
+// post, a published need still wanting helpers (a new one is published
+// with /publish first). Errors: EINVALID Field "attach" (no such kind of
+// id); ErrNotFound; ECONFLICT with ReasonCancelled, ReasonEnded (activity),
+// ReasonClosed (post) or ReasonNeedState (need); the store's.
 func (s *Broadcasts) Attach(ctx context.Context, sc *Scope, ref string) (Attached, error) {
 	at, err := s.load(ctx, sc.Community.ID, ref)
 	if err != nil {
@@ -134,6 +141,8 @@ func (s *Broadcasts) Attach(ctx context.Context, sc *Scope, ref string) (Attache
 		return Attached{}, ll.Refuse(ll.ECONFLICT, ll.ReasonEnded)
 	case at.Post != nil && at.Post.Closed:
 		return Attached{}, ll.Refuse(ll.ECONFLICT, ll.ReasonClosed)
+	case at.Need != nil && at.Need.Status != ll.NeedPublished:
+		return Attached{}, ll.Refuse(ll.ECONFLICT, ll.ReasonNeedState)
 	}
 	return at, nil
 }

@@ -206,8 +206,8 @@ func TestAudienceCountsMatchScan(t *testing.T) {
 }
 
 // TestPrepareAttached: a draft that carries an object counts its audience
-// from the counters (To stays nil), may have no text, and refuses a need
-// (for now) or anything that is not an object's id as *AttachError.
+// from the counters (To stays nil), may have no text, and refuses an
+// unknown object or anything that is not an object's id as *AttachError.
 func TestPrepareAttached(t *testing.T) {
 	f := broadcastFixture(t)
 	sc := f.scope(2)
@@ -220,7 +220,7 @@ func TestPrepareAttached(t *testing.T) {
 		d.To != nil || d.Count.To != 2 || d.Count.Skipped != 1 || d.Count.Scanned || d.ID == "" {
 		t.Fatalf("PrepareAttached(all, P1) = %+v, %v", d, err)
 	}
-	for ref, detail := range map[string]string{"N4": ll.ReasonAttachLater, "P9": "post", "A9": "activity"} {
+	for ref, detail := range map[string]string{"N4": "need", "P9": "post", "A9": "activity"} {
 		_, err := f.app.Broadcasts.PrepareAttached(f.ctx, sc, all, "hello", ref)
 		var ae *app.AttachError
 		if !errors.As(err, &ae) || ae.Ref != ref || ll.ErrorDetail(err) != detail {

@@ -13,7 +13,7 @@ var enActBC = map[string]string{
 	"actbc.refused":       "❌ %s",
 	"actbc.gone":          "❌ %s no longer exists.",
 	"actbc.ask_text_hint": "To attach an activity, post or need, start the text with its id: <code>A7 Come and help!</code>, or send the id alone.",
-	"actbc.attach_later":  "A need cannot be attached to a broadcast yet: that comes with the needs (N…). Attach an activity (A…) or a post (P…).",
+	"actbc.need_card":     "<b>%s</b> %s\n%s · helpers: %d/%d · due %s",
 	"actbc.usage":         "To attach an activity, post or need with its button: <code>/broadcast &lt;audience&gt; A7|P3|N4 [text]</code>, e.g. <code>/broadcast all A7 Come and help!</code>",
 	"invalid.attach":      "That is not an activity, post or need id (A7, P3, N4).",
 }
@@ -24,11 +24,11 @@ var zhActBC = map[string]string{
 	"actbc.already_in":    "☑️ 您此前已报名 — %s",
 	"actbc.claimed":       "✅ %s 已由您认领 — %s",
 	"actbc.already_held":  "☑️ %s 此前已由您认领 — %s",
-	"actbc.awaiting":      "⏳ 您对 %s 的认领须经大党委成员确认，结果将在此通知您。",
+	"actbc.awaiting":      "⏳ 您对 %s 的认领须经社区委员确认，结果将在此通知您。",
 	"actbc.refused":       "❌ %s",
 	"actbc.gone":          "❌ %s 已不存在。",
 	"actbc.ask_text_hint": "如需附带活动、岗位或心愿，请在正文开头写上编号：<code>A7 欢迎参加！</code>，或只发送编号。",
-	"actbc.attach_later":  "群发暂不能附带心愿（N…），此功能随心愿上线。请附带活动（A…）或岗位（P…）。",
+	"actbc.need_card":     "<b>%s</b> %s\n%s · 志愿者：%d/%d · 截止 %s",
 	"actbc.usage":         "附带活动、岗位或心愿及其按钮：<code>/broadcast &lt;对象&gt; A7|P3|N4 [正文]</code>，例如 <code>/broadcast all A7 欢迎参加！</code>",
 	"invalid.attach":      "这不是活动、岗位或心愿的编号（A7、P3、N4）。",
 }

@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"strings"
+	"time"
 
 	ll "github.com/lamplighter-bot/lamplighter"
 	"github.com/lamplighter-bot/lamplighter/app"
@@ -11,7 +12,8 @@ import (
 // Broadcasts that act (SPEC section 10): /broadcast <audience> A7|P3|N4
 // [text] sends, with the text, the object's card and its button. A press
 // does what the command does, through the same service call (sign-up:
-// Activities.SignUp as /signup; claim: Posts.Claim as /claim), and edits
+// Waitlist.SignUp as /signup; claim: Posts.Claim as /claim; take: Needs.Take
+// as [我来]), and edits
 // only the presser's own message: the broadcast's text again, the card as
 // it is now, and the outcome with the count. The other recipients'
 // messages stay as they were.
@@ -36,9 +38,34 @@ type attachView struct {
 
 // attachViews are the kinds of object the chat attaches, by their id's
 // letter; a letter missing here is a button the chat does not take
-// (decodeActs refuses it). Needs (N) join with their card, the take
-// button and app.Needs' Take.
+// (decodeActs refuses it).
 var attachViews = map[byte]attachView{
+	'N': {
+		card: func(c *call, at app.Attached, comm ll.Community) (string, error) {
+			n := at.Need
+			card := c.t("actbc.need_card", n.ID, n.Text, c.t("need.status."+n.Status), len(n.Takers), n.Helpers,
+				n.Due.In(comm.Location()).Format(time.DateOnly))
+			if len(n.Skills) > 0 {
+				card += "\n" + c.t("need.skills", strings.Join(n.Skills, ", "))
+			}
+			return card, nil
+		},
+		button: func(c *call, at app.Attached, suffix string) ll.Button {
+			return ll.Button{Text: c.label("button.need_take"), Data: actsData(suffix, at.Need.ID)}
+		},
+		// What the need's own [我来] does (takeNeed): helpers wanted is a
+		// capacity, a double tap takes once, the asker is told who comes.
+		press: func(c *call, ref string) (string, *app.Attached, bool, []ll.Reply) {
+			line, _, tell, err := c.takeNeed("", ref)
+			if c.stalePointer(err) {
+				err = ll.ErrNotMember
+			}
+			if err != nil {
+				return c.refusedLine(err, ref), nil, keepAfter(err), nil
+			}
+			return line, nil, false, tell
+		},
+	},
 	'A': {
 		card: func(c *call, at app.Attached, comm ll.Community) (string, error) {
 			return c.activityCard(*at.Activity, comm, false)

@@ -138,23 +138,45 @@ func TestBroadcastAttachGuided(t *testing.T) {
 	wantIn(t, "bob's press", e.press(bob, b.Data), "P1 is yours — 1/5")
 }
 
-// TestBroadcastAttachNeedLater: a need cannot be attached yet: a clear
-// refusal, no flow, nothing queued.
-func TestBroadcastAttachNeedLater(t *testing.T) {
+// TestBroadcastAttachedNeed: a published need rides on a broadcast with
+// its card (its text, never who asked) and [我来]; a press takes it as the
+// need's own button does: helpers wanted is a capacity, the asker is told
+// who comes; a new need is published first.
+func TestBroadcastAttachedNeed(t *testing.T) {
 	e := withOutbox(dongan(t))
-	for _, args := range []string{"all N4 Who can help Grandma Wu?", "all n4"} {
-		rs := e.send(secretary, "/broadcast "+args)
-		wantIn(t, "/broadcast "+args, rs, "A need cannot be attached to a broadcast yet")
-		if hasButtonData(rs, "") || len(rs[0].Buttons) != 0 {
-			t.Errorf("/broadcast %s offered buttons: %s", args, dumpButtons(rs))
-		}
-	}
+	resident := person{id: 99990, name: "Resident"}
+	id := e.askNeed(resident, "The lamp at gate 3 <b>flickers</b>")
+	rs := e.send(secretary, "/broadcast all "+id)
+	wantIn(t, "/broadcast of a new need", rs, id)
 	if n := e.outboxEnqueued(); n != 0 {
-		t.Errorf("%d messages queued", n)
+		t.Fatalf("%d messages queued for a new need, want none", n)
 	}
-	e.send(secretary, "/lang zh")
-	rs := e.send(secretary, "/broadcast all N4")
-	wantIn(t, "in Chinese", rs, "群发暂不能附带心愿")
+	// Published to nobody, so that the broadcast is the first thing each
+	// member's chat receives here (the outbox paces a chat's messages).
+	wantIn(t, "/publish", e.send(secretary, "/publish "+id+" building:nowhere"), id)
+	q := e.attachedBroadcast("all "+id+" Who can help?", "recipient", "flickers", "Each message carries "+id)
+	b := broadcastButton(t, q, alice)
+	if !strings.HasPrefix(b.Data, "ba:") {
+		t.Fatalf("alice's button %+v is not the broadcast's", b)
+	}
+	msg := q[alice.id][0].Message.Reply.Text
+	if strings.Contains(msg, "99990") || strings.Contains(msg, "Resident") || strings.Contains(msg, "<b>flickers</b>") {
+		t.Errorf("alice's message %q shows who asked or unescaped text", msg)
+	}
+	rs = e.press(alice, b.Data)
+	wantIn(t, "alice's take", rs, id+" is yours", "Who can help?")
+	if !rs[0].Edit || len(rs[0].Buttons) != 0 {
+		t.Errorf("alice's take = %+v, want her message edited without the button", rs[0])
+	}
+	if len(replyTo(rs, resident.id)) != 1 {
+		t.Errorf("the resident was not told who comes: %s", texts(rs))
+	}
+	wantIn(t, "alice's double tap", e.press(alice, b.Data), id+" is yours")
+	wantIn(t, "bob's press once it is taken", e.press(bob, b.Data), "already taken")
+	n, err := e.store.Need(e.ctx, "dongan", id)
+	if err != nil || len(n.Takers) != 1 {
+		t.Errorf("Need(%s) = %+v, %v; want one taker", id, n, err)
+	}
 }
 
 // TestBroadcastAttachRefused: an unknown, cancelled or ended activity and

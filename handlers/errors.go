@@ -143,8 +143,6 @@ func (c *call) errorText(err error, subject string) string {
 			return c.t("error.import_running")
 		case ll.ReasonLocationOnly:
 			return c.t("error.location_only")
-		case ll.ReasonAttachLater:
-			return c.t("actbc.attach_later")
 		case ll.ReasonNoOffer: // waitlists (SPEC section 10)
 			return c.t("error.no_offer", or(subject, "—"))
 		case ll.ReasonNotSignedUp:
