@@ -20,6 +20,7 @@ type Store interface {
 	LookupStore
 	PresenterStore
 	StatementsStore
+	SessionStore
 }
 
 // App holds the feature services every front end calls. Committee actions
@@ -44,6 +45,8 @@ type App struct {
 	// Statements issues and verifies members' statements (SPEC §11);
 	// set its Grades and PublicURL before use.
 	Statements *Statements
+	// Sessions reads who a web request's authenticated Telegram user is.
+	Sessions *Sessions
 }
 
 // New returns the services over store.
@@ -66,5 +69,6 @@ func New(store Store) *App {
 		Lookups:    &Lookups{store: store},
 		Presenter:  &Presenter{store: store, access: access},
 		Statements: &Statements{store: store},
+		Sessions:   &Sessions{store: store},
 	}
 }

@@ -53,6 +53,7 @@ func init() {
 		{"en": enChart, "zh": zhChart},
 		{"en": enPresent, "zh": zhPresent},
 		{"en": enStatement, "zh": zhStatement},
+		{"en": enMiniApp, "zh": zhMiniApp},
 	} {
 		for lang, msgs := range parts {
 			if messages[lang] == nil {
