@@ -86,4 +86,3 @@ func (p *program) mountMiniApp(mux *http.ServeMux, ap *app.App, webhookPath stri
 func miniAppURL(base, initData string) string {
 	return base + "#" + url.Values{"tgWebAppData": {initData}, "tgWebAppVersion": {"8.0"}, "tgWebAppPlatform": {"web"}}.Encode()
 }
-

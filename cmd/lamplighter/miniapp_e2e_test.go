@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/go-telegram/bot/models"
 
 	ll "github.com/lamplighter-bot/lamplighter"
 	"github.com/lamplighter-bot/lamplighter/bot/telegramtest"
@@ -552,5 +553,43 @@ func saveScreenshot(t *testing.T, b *browsertest.Browser, name string) {
 	}
 	if err := os.WriteFile(filepath.Join("..", "..", "docs", name+".png"), data, 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestMiniAppCommand: /app answers with a web_app button to the app's
+// HTTPS URL, which the Bot API receives as InlineKeyboardButton.web_app;
+// with a loopback http:// URL (which Telegram cannot open) it answers with
+// the link instead.
+func TestMiniAppCommand(t *testing.T) {
+	e := newTestEnv(t)
+	setupDistrict(t, e)
+	tg := telegramtest.NewServer(t)
+	const public = "https://bot.example.org/app"
+	r := startMiniApp(t, e, tg, map[string]string{"LAMPLIGHTER_WEBAPP_URL": public})
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Log(r.stderr.String())
+		}
+	})
+	c := say(t, tg, maMember, "/app", "小程序")
+	var kb models.InlineKeyboardMarkup
+	if err := json.Unmarshal([]byte(c.ReplyMarkup), &kb); err != nil || len(kb.InlineKeyboard) != 1 || len(kb.InlineKeyboard[0]) != 1 {
+		t.Fatalf("/app markup %q: want one button (%v)", c.ReplyMarkup, err)
+	}
+	if b := kb.InlineKeyboard[0][0]; b.WebApp == nil || b.WebApp.URL != public || b.CallbackData != "" {
+		t.Errorf("/app button = %+v, want a web_app button to %s", b, public)
+	}
+	// The app is served at the URL's path on the listener.
+	if resp, err := http.Get("http://" + r.addr + "/app"); err != nil || resp.StatusCode != 200 {
+		t.Errorf("GET /app on the listener: %v %v", resp, err)
+	}
+
+	e2 := newTestEnv(t)
+	setupDistrict(t, e2)
+	tg2 := telegramtest.NewServer(t)
+	r2 := startMiniApp(t, e2, tg2, nil)
+	c = say(t, tg2, maMember, "/app", r2.base)
+	if c.ReplyMarkup != "" && strings.Contains(c.ReplyMarkup, "web_app") {
+		t.Errorf("/app with an http URL sent a web_app button: %s", c.ReplyMarkup)
 	}
 }

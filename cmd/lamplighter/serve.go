@@ -111,6 +111,7 @@ func (p *program) openServer(ctx context.Context, dl delivery) (*server, error) 
 		Logger:          p.log,
 		Outbox:          outbox,
 		BroadcastRate:   dl.broadcastRate(),
+		WebAppURL:       p.cfg.WebAppURL,
 	}}
 	tg, err := bot.NewTelegram(bot.TelegramConfig{
 		Token:         p.cfg.Token,
