@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/lamplighter-bot/lamplighter/app"
 	"github.com/lamplighter-bot/lamplighter/web"
+	"github.com/lamplighter-bot/lamplighter/web/initdata"
 )
 
 // The Mini App's wiring (SPEC section 12): LAMPLIGHTER_WEBAPP_MAX_AGE, the
@@ -85,4 +87,46 @@ func (p *program) mountMiniApp(mux *http.ServeMux, ap *app.App, webhookPath stri
 // Telegram passes it (#tgWebAppData=…).
 func miniAppURL(base, initData string) string {
 	return base + "#" + url.Values{"tgWebAppData": {initData}, "tgWebAppVersion": {"8.0"}, "tgWebAppPlatform": {"web"}}.Encode()
+}
+
+// demoBotToken signs the demo's initData when no TELEGRAM_BOT_TOKEN is
+// set: the demo talks to no Telegram, so any token will do.
+const demoBotToken = "0:lamplighter-demo"
+
+// demoUsers are whom the demo prints Mini App links for.
+var demoUsers = []struct {
+	tg   int64
+	who  string
+	lang string
+}{
+	{10001, "the secretary of dongan (M1 李秀兰)", "zh"},
+	{10007, "a member (M7 Li Wei, in English)", "en"},
+}
+
+// demoMiniApp serves the Mini App at /app on the demo's loopback listener
+// addr and makes it the app's URL, so /app in the demo chat names it.
+// The demo's links stay valid for maxWebAppMaxAge.
+func (p *program) demoMiniApp(mux *http.ServeMux, ap *app.App, addr string) {
+	p.cfg.WebAppURL = "http://" + addr + "/app"
+	if p.cfg.Token == "" {
+		p.cfg.Token = demoBotToken
+	}
+	p.cfg.WebAppMaxAge = maxWebAppMaxAge
+	p.newMiniApp(ap).Mount(mux)
+}
+
+// demoMiniAppLinks are the lines that open the demo's Mini App in a
+// desktop browser as each of demoUsers: initData signed with the demo's
+// token, in the URL's hash as Telegram passes it.
+func (p *program) demoMiniAppLinks() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Mini App: %s (open a link below in a browser on this machine; each signs you in for 24 h)\n", p.cfg.WebAppURL)
+	for _, u := range demoUsers {
+		data := initdata.Sign(url.Values{
+			"user":     {initdata.UserField(initdata.User{ID: u.tg, FirstName: "demo", LanguageCode: u.lang})},
+			"query_id": {fmt.Sprintf("demo%d", u.tg)},
+		}, p.cfg.Token, p.now())
+		fmt.Fprintf(&b, "  as %s:\n    %s\n", u.who, miniAppURL(p.cfg.WebAppURL, data))
+	}
+	return b.String()
 }
