@@ -228,6 +228,11 @@ func TestMiniAppRefusals(t *testing.T) {
 	if m, _ := mine["member"].(map[string]any); m == nil || m["id"] != "M2" || mine["committee"] != nil || mine["lang"] != "zh" {
 		t.Errorf("GET me as the member = %v, want their own card M2, no committee, lang zh", mine)
 	}
+	// A language chosen in the chat (/lang) wins over Telegram's.
+	say(t, tg, maOtherSec, "/lang en", "")
+	if _, out := apiCall(t, "GET", api+"me", signed(maOtherSec, "zh", tg.Token, testNow), nil); out["lang"] != "en" {
+		t.Errorf("GET me after /lang en = %v, want lang en", out)
+	}
 	// The language follows Telegram's language_code when the user chose none.
 	if _, out := apiCall(t, "GET", api+"me", signed(maStranger, "en-GB", tg.Token, testNow), nil); out["lang"] != "en" || out["member"] != nil {
 		t.Errorf("GET me as an English-speaking stranger = %v, want lang en and no card", out)
@@ -476,6 +481,15 @@ func TestMiniAppBrowser(t *testing.T) {
 		t.Errorf("member's ledger overflows a 360-pixel phone by %d px", o)
 	}
 	saveScreenshot(t, b, "miniapp-ledger")
+	// Telegram's theme (here a dark one, from the launch parameters, as
+	// Telegram passes them when its script cannot load) colours the page.
+	dark := `{"bg_color":"#17212b","secondary_bg_color":"#232e3c","section_bg_color":"#17212b","text_color":"#f5f5f5","hint_color":"#708499","link_color":"#6ab3f3","button_color":"#5288c1","button_text_color":"#ffffff"}`
+	b.Do(chromedp.Navigate("about:blank"), chromedp.Navigate(r.pageURL(maMember, "en")+"&"+url.Values{"tgWebAppThemeParams": {dark}}.Encode()),
+		chromedp.WaitVisible(`#entries li[data-ref=S1]`))
+	if bg := browsertest.Run(b, chromedp.Evaluate[string](`getComputedStyle(document.body).backgroundColor + ' ' + getComputedStyle(document.getElementById('card')).color`)); bg != "rgb(35, 46, 60) rgb(245, 245, 245)" {
+		t.Errorf("dark theme: body background and card text = %q, want rgb(35, 46, 60) rgb(245, 245, 245)", bg)
+	}
+	saveScreenshot(t, b, "miniapp-ledger-dark")
 	// From the member's page, a call for another member's ledger is refused.
 	status := browsertest.Run(b, chromedp.Evaluate[int64](`fetch(new URL('api/members/M1', location.href.split('#')[0] + '/'),
 		{headers: {Authorization: 'tma ' + new URLSearchParams(location.hash.slice(1)).get('tgWebAppData')}}).then(r => r.status)`, chromedp.EvalAwaitPromise))
