@@ -104,6 +104,7 @@ func (t *Telegram) send(ctx context.Context, o outgoing, waitAll bool) (int, err
 	r := o.reply
 	if r.SetMenu != "" {
 		t.setChatMenu(ctx, o.chatID, r.SetMenu, o.lang)
+		t.setChatMenuButton(ctx, o.chatID, r.SetMenu, o.lang)
 	}
 	if strings.TrimSpace(r.Text) == "" && r.File == nil {
 		return 0, nil

@@ -7,6 +7,7 @@ var enMiniApp = map[string]string{
 	"desc.app":           "open the Mini App: my ledger; members and approvals for the committee",
 	"app.open":           "Open Lamplighter's Mini App: your card and ledger, and for the committee the members and the approvals.",
 	"app.button":         "Open the app",
+	"button.webapp":      "App",
 	"app.local":          "The Mini App is served for local testing at %[1]s: Telegram opens only HTTPS Mini Apps, so open it in a browser on this machine (lamplighter demo prints links that sign you in).",
 	"app.not_configured": "The Mini App is not set up on this bot (no LAMPLIGHTER_WEBAPP_URL). Everything it shows is also in the chat: /me, /members, /pending.",
 
@@ -62,6 +63,7 @@ var zhMiniApp = map[string]string{
 	"desc.app":           "打开小程序：我的台账；大党委可看党员和审核",
 	"app.open":           "打开“点灯人”小程序：我的信息和台账；大党委成员还可查看党员、审核服务记录。",
 	"app.button":         "打开小程序",
+	"button.webapp":      "小程序",
 	"app.local":          "小程序目前仅供本机测试：%[1]s。Telegram 只能打开 HTTPS 小程序，请在本机浏览器中打开（lamplighter demo 会打印可直接登录的链接）。",
 	"app.not_configured": "本机器人未配置小程序（未设置 LAMPLIGHTER_WEBAPP_URL）。小程序里的内容在聊天中也都能看到：/me、/members、/pending。",
 

@@ -593,6 +593,28 @@ func TestMiniAppCommand(t *testing.T) {
 	if b := kb.InlineKeyboard[0][0]; b.WebApp == nil || b.WebApp.URL != public || b.CallbackData != "" {
 		t.Errorf("/app button = %+v, want a web_app button to %s", b, public)
 	}
+	// The committee's chat gets the Mini App as its menu button
+	// (setChatMenuButton per chat) when the menu is set (/help in the
+	// private chat); a member's chat gets Telegram's default button.
+	menuButton := func(chat int64) string {
+		for _, c := range tg.Calls("setChatMenuButton") {
+			if c.ChatID == chat {
+				return c.Params["menu_button"]
+			}
+		}
+		return ""
+	}
+	say(t, tg, maSecretary, "/help", "")
+	tg.Wait("a menu button for the secretary", func() bool { return menuButton(maSecretary) != "" })
+	var mb models.MenuButtonWebApp
+	if err := json.Unmarshal([]byte(menuButton(maSecretary)), &mb); err != nil || mb.Type != "web_app" || mb.WebApp.URL != public || mb.Text == "" {
+		t.Errorf("the secretary's menu button = %s (%v), want a web_app button to %s", menuButton(maSecretary), err, public)
+	}
+	say(t, tg, maMember, "/help", "")
+	tg.Wait("a menu button for the member", func() bool { return menuButton(maMember) != "" })
+	if b := menuButton(maMember); !strings.Contains(b, `"default"`) {
+		t.Errorf("the member's menu button = %s, want the default", b)
+	}
 	// The app is served at the URL's path on the listener.
 	if resp, err := http.Get("http://" + r.addr + "/app"); err != nil || resp.StatusCode != 200 {
 		t.Errorf("GET /app on the listener: %v %v", resp, err)

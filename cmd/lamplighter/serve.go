@@ -127,6 +127,7 @@ func (p *program) openServer(ctx context.Context, dl delivery) (*server, error) 
 		Logger:        p.log,
 		Sleep:         p.sleep,
 		Observer:      s.tgMetrics,
+		WebAppURL:     p.cfg.WebAppURL,
 	})
 	if err != nil {
 		st.Close()
