@@ -285,6 +285,43 @@ func TestMiniAppRefusals(t *testing.T) {
 	if status, out := apiCall(t, "POST", api+"approvals/S2/reject", sec, map[string]string{"reason": "日期不对"}); status != 200 || out["changed"] != true {
 		t.Errorf("reject S2 = %d %v, want 200 changed", status, out)
 	}
+	if r, _ := e.st.ServiceRecord(ctx, "dongan", "S2"); r.Status != ll.ServiceRejected || r.Reason != "日期不对" || r.DecidedBy != "M1" {
+		t.Errorf("S2 after the rejection = %+v, want rejected by M1 with the reason", r)
+	}
+
+	// Taps racing each other: eight approvals of S3 at once, one changes it.
+	logService(t, e, "M2", "楼道照明巡查")
+	type result struct {
+		status  int
+		changed any
+	}
+	results := make(chan result, 8)
+	for range 8 {
+		go func() {
+			status, out := apiCall(t, "POST", api+"approvals/S3/approve", sec, nil)
+			results <- result{status, out["changed"]}
+		}()
+	}
+	changed := 0
+	for range 8 {
+		r := <-results
+		if r.status != 200 {
+			t.Errorf("a racing approval of S3 = %d, want 200", r.status)
+		}
+		if r.changed == true {
+			changed++
+		}
+	}
+	ps, _ = e.st.Participations(ctx, "dongan", "M2")
+	count := 0
+	for _, p := range ps {
+		if p.Ref == "S3" {
+			count++
+		}
+	}
+	if changed != 1 || count != 1 {
+		t.Errorf("eight racing approvals: %d changed it, S3 in the ledger %d times; want 1 and 1", changed, count)
+	}
 }
 
 // TestMiniAppServing checks the page and its assets as the binary serves
@@ -410,6 +447,7 @@ func TestMiniAppBrowser(t *testing.T) {
 			"20003,"+maDeputyName+",District Tax Bureau,Block 5,plumbing,deputy\n"+
 			"20004,Chen Jing,People's Bank,Block 7,counselling,\n"))
 	logService(t, e, "M2", "Fixed 32 street lamps in block 19")
+	logService(t, e, "M4", "Counselled three families")
 	tg := telegramtest.NewServer(t)
 	r := startMiniApp(t, e, tg, nil)
 	b := browsertest.New(t)
@@ -458,6 +496,17 @@ func TestMiniAppBrowser(t *testing.T) {
 	ps, err := e.st.Participations(ctx, "dongan", "M2")
 	if err != nil || len(ps) != 1 || ps[0].Ref != "S1" || ps[0].Method != ll.MethodApproval {
 		t.Fatalf("M2's ledger after the approval in the page = %+v, %v; want S1 by approval", ps, err)
+	}
+	// Reject S2 with a reason, in place too.
+	b.Do(chromedp.Click(`[data-record=S2] [data-action=reject]`), chromedp.WaitVisible(`#reason-S2`),
+		chromedp.SendKeys(`#reason-S2`, "no date given"),
+		chromedp.Click(`[data-record=S2] [data-action=confirm-reject]`),
+		chromedp.WaitVisible(`[data-record=S2][data-status=rejected]`))
+	if rec, err := e.st.ServiceRecord(ctx, "dongan", "S2"); err != nil || rec.Status != ll.ServiceRejected || rec.Reason != "no date given" {
+		t.Errorf("S2 after the rejection in the page = %+v, %v; want rejected, no date given", rec, err)
+	}
+	if txt := browsertest.Run(b, chromedp.Text(`#pending-total`)); !strings.Contains(txt, "Nothing") {
+		t.Errorf("after both decisions the page says %q, want nothing awaits", txt)
 	}
 	if o := browsertest.HorizontalOverflow(b); o != 0 {
 		t.Errorf("approvals page overflows a 360-pixel phone by %d px", o)
