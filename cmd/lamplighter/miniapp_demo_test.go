@@ -29,7 +29,7 @@ func TestDemoMiniApp(t *testing.T) {
 	link := regexp.MustCompile(`http://127\.0\.0\.1:\d+/app#tgWebAppData=\S+`)
 	deadline := time.After(20 * time.Second)
 	var links []string
-	for len(links) < 2 || !strings.Contains(out.String(), "Telegram") {
+	for len(links) < 2 || !strings.Contains(out.String(), "HTTPS 小程序") {
 		select {
 		case <-deadline:
 			t.Fatalf("no Mini App links in the demo's output:\n%s", out.String())
@@ -66,7 +66,7 @@ func TestDemoMiniApp(t *testing.T) {
 	if code := <-done; code != 0 {
 		t.Fatalf("demo exit %d:\n%s", code, out.String())
 	}
-	if !strings.Contains(out.String(), base) {
+	if !strings.Contains(out.String(), "小程序目前仅供本机测试："+base) {
 		t.Errorf("/app in the demo does not name %s:\n%s", base, out.String())
 	}
 }
