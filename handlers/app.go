@@ -14,6 +14,17 @@ import (
 // Who sees what there is decided by the app's API, through the same
 // services as the chat: the button carries nothing but the URL.
 
+// appButtonRow is the row of one web_app button opening the app at page
+// (the page's ?page=<name>, e.g. "me" for my ledger), for replies that
+// carry one (/me); none without an HTTPS app URL.
+func (c *call) appButtonRow(page string) [][]ll.Button {
+	u := c.h.cfg.WebAppURL
+	if !strings.HasPrefix(u, "https://") {
+		return nil
+	}
+	return [][]ll.Button{{{Text: c.t("app.button"), WebApp: u + "?page=" + page}}}
+}
+
 // openApp answers /app.
 func (c *call) openApp() []ll.Reply {
 	u := c.h.cfg.WebAppURL

@@ -472,6 +472,13 @@ func TestMiniAppBrowser(t *testing.T) {
 	}
 	saveScreenshot(t, b, "miniapp-members")
 
+	// ?page=me (the button of /me) opens the secretary's own ledger.
+	b.Do(chromedp.Navigate("about:blank"), chromedp.Navigate(strings.Replace(r.pageURL(maSecretary, "en"), "/app#", "/app?page=me#", 1)),
+		chromedp.WaitVisible(`#card[data-member=M1]`))
+	if sel := browsertest.Run(b, chromedp.Evaluate[string](`document.getElementById('tab-me').getAttribute('aria-selected')`)); sel != "true" {
+		t.Errorf("?page=me opened with My ledger not selected")
+	}
+	b.Do(chromedp.Click(`#tab-members`), chromedp.WaitVisible(`#members li`))
 	// Search goes to the server.
 	b.Do(chromedp.SendKeys(`#search`, "tax"))
 	browsertest.Run(b, chromedp.Poll[bool](`document.querySelectorAll('#members li').length === 1`, chromedp.WithPollingTimeout(10*time.Second)))
@@ -663,6 +670,11 @@ func TestMiniAppCommand(t *testing.T) {
 	tg.Wait("a menu button for the member", func() bool { return menuButton(maMember) != "" })
 	if b := menuButton(maMember); !strings.Contains(b, `"default"`) {
 		t.Errorf("the member's menu button = %s, want the default", b)
+	}
+	// /me carries a button to the member's page of the app.
+	c = say(t, tg, maMember, "/me", "M2")
+	if !strings.Contains(c.ReplyMarkup, `"web_app":{"url":"`+public+`?page=me"}`) {
+		t.Errorf("/me markup %s: want a web_app button to %s?page=me", c.ReplyMarkup, public)
 	}
 	// The app is served at the URL's path on the listener.
 	if resp, err := http.Get("http://" + r.addr + "/app"); err != nil || resp.StatusCode != 200 {

@@ -271,7 +271,10 @@ function tabBar() {
   });
   tabs.replaceChildren(...buttons);
   tabs.hidden = false;
-  const first = Math.max(0, pages.findIndex((p) => p[0] === 'members'));
+  // ?page=me (the button of /me) opens that page; else the members.
+  const wanted = new URLSearchParams(location.search).get('page') || 'members';
+  let first = pages.findIndex((p) => p[0] === wanted);
+  if (first < 0) first = Math.max(0, pages.findIndex((p) => p[0] === 'members'));
   buttons[first].setAttribute('aria-selected', 'true');
   return pages[first];
 }
