@@ -152,7 +152,7 @@ function myLedger() {
 // The committee's members: a search answered by the server's index, one
 // page at a time.
 function membersPage() {
-  const search = el('input', { type: 'search', id: 'search', placeholder: t('webapp.search'), 'aria-label': t('webapp.search'), autocomplete: 'off' });
+  const search = el('input', { type: 'search', id: 'search', placeholder: t('webapp.search'), 'aria-label': t('webapp.search'), autocomplete: 'off', maxlength: '64' });
   const total = el('p', { class: 'hint', id: 'total' });
   const list = el('ul', { class: 'list', id: 'members' });
   const more = el('button', { class: 'link', id: 'more', hidden: true }, t('webapp.more'));
