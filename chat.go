@@ -101,6 +101,9 @@ type Button struct {
 	Text string
 	Data string
 	URL  string
+	// WebApp is the HTTPS URL of a Mini App the button opens inside
+	// Telegram (a web_app button; private chats only).
+	WebApp string
 }
 
 // File is an attachment sent with a reply.

@@ -20,6 +20,7 @@ type Store interface {
 	LookupStore
 	PresenterStore
 	StatementsStore
+	SessionStore
 	WaitlistStore
 	UnitsStore
 	EvaluationsStore
@@ -48,7 +49,9 @@ type App struct {
 	// Statements issues and verifies members' statements (SPEC §11);
 	// set its Grades and PublicURL before use.
 	Statements *Statements
-	Waitlist   *Waitlist // SPEC section 10
+	// Sessions reads who a web request's authenticated Telegram user is.
+	Sessions *Sessions
+	Waitlist *Waitlist // SPEC section 10
 	// Units and Evaluations: workplaces and the year-end grades (SPEC section 11).
 	Units       *Units
 	Evaluations *Evaluations
@@ -79,6 +82,7 @@ func New(store Store) *App {
 		Statements:  &Statements{store: store},
 		Waitlist:    &Waitlist{store: store},
 		Needs:       &Needs{store: store, broadcasts: &Broadcasts{store: store}}, // residents' needs (SPEC section 10)
+		Sessions:    &Sessions{store: store},
 	}
 	a.Invites.units, a.Members.units = store, store
 	a.Statements.Grades = evaluationGrades{a.Evaluations} // a statement states the year's grade

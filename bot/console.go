@@ -69,6 +69,7 @@ type Console struct {
 type choice struct {
 	data      string // inline button callback data
 	url       string // inline URL button
+	webApp    string // web_app button: the Mini App's URL
 	text      string // reply-keyboard choice, sent back as text
 	messageID int    // message that carries an inline button
 }
@@ -148,6 +149,8 @@ func (c *Console) line(ctx context.Context, line string) bool {
 		switch {
 		case k.url != "":
 			c.printf("(opens %s)\n", k.url)
+		case k.webApp != "":
+			c.printf("(opens the Mini App %s)\n", k.webApp)
 		case k.data != "":
 			c.seq++
 			c.send(ctx, lamplighter.Request{
@@ -256,7 +259,7 @@ func (c *Console) show(req lamplighter.Request, replies []lamplighter.Reply) {
 		for _, row := range r.Buttons {
 			var cells []string
 			for _, b := range row {
-				keys = append(keys, choice{data: b.Data, url: b.URL, messageID: id})
+				keys = append(keys, choice{data: b.Data, url: b.URL, webApp: b.WebApp, messageID: id})
 				cells = append(cells, fmt.Sprintf("[%d] %s", len(keys), b.Text))
 			}
 			if len(cells) > 0 {

@@ -104,6 +104,7 @@ func (t *Telegram) send(ctx context.Context, o outgoing, waitAll bool) (int, err
 	r := o.reply
 	if r.SetMenu != "" {
 		t.setChatMenu(ctx, o.chatID, r.SetMenu, o.lang)
+		t.setChatMenuButton(ctx, o.chatID, r.SetMenu, o.lang)
 	}
 	if strings.TrimSpace(r.Text) == "" && r.File == nil {
 		return 0, nil
@@ -366,6 +367,14 @@ type inlineButton struct {
 	Text         string `json:"text"`
 	CallbackData string `json:"callback_data,omitempty"`
 	URL          string `json:"url,omitempty"`
+
+	WebApp *webAppInfo `json:"web_app,omitempty"` // a Mini App button
+}
+
+// webAppInfo is the Mini App a web_app button opens
+// (https://core.telegram.org/bots/api#webappinfo).
+type webAppInfo struct {
+	URL string `json:"url"`
 }
 
 type replyKeyboard struct {
@@ -391,10 +400,14 @@ func markups(r lamplighter.Reply, lang string) (*inlineKeyboard, any) {
 	for _, row := range r.Buttons {
 		var out []inlineButton
 		for _, b := range row {
-			if b.Text == "" || b.Data == "" && b.URL == "" {
+			if b.Text == "" || b.Data == "" && b.URL == "" && b.WebApp == "" {
 				continue
 			}
-			out = append(out, inlineButton{Text: b.Text, CallbackData: b.Data, URL: b.URL})
+			ib := inlineButton{Text: b.Text, CallbackData: b.Data, URL: b.URL}
+			if b.WebApp != "" {
+				ib.WebApp = &webAppInfo{URL: b.WebApp}
+			}
+			out = append(out, ib)
 		}
 		if len(out) > 0 {
 			if inline == nil {

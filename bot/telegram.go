@@ -98,6 +98,11 @@ type TelegramConfig struct {
 	// plus 15 s; a client given here must allow at least PollTimeout.
 	HTTPClient *http.Client
 
+	// WebAppURL is the Mini App's HTTPS URL (LAMPLIGHTER_WEBAPP_URL): a
+	// chat given the committee menu gets a menu button that opens it
+	// (menubutton.go). Empty, or not https: no menu button is set.
+	WebAppURL string
+
 	Logger *slog.Logger // slog.Default() when nil
 
 	// Sleep waits d or until ctx is done (then it returns ctx.Err()). It is

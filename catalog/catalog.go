@@ -53,6 +53,7 @@ func init() {
 		{"en": enChart, "zh": zhChart},
 		{"en": enPresent, "zh": zhPresent},
 		{"en": enStatement, "zh": zhStatement},
+		{"en": enMiniApp, "zh": zhMiniApp},
 		{"en": enActBC, "zh": zhActBC},
 		{"en": enWaitlist, "zh": zhWaitlist},
 		{"en": enUnits, "zh": zhUnits},

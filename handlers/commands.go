@@ -56,6 +56,7 @@ func init() {
 		{name: "lang", level: anyone, run: (*call).setLang, needArgs: true, menu: true},
 		{name: "cancel", level: anyone, run: (*call).cancel, menu: true},
 		{name: "help", level: anyone, run: (*call).help, public: true, menu: true},
+		{name: "app", level: anyone, run: (*call).openApp, menu: true},
 
 		{name: "newpost", level: committee, run: (*call).newPost, menu: true},
 		{name: "editpost", level: committee, run: (*call).editPost, needArgs: true, menu: true},

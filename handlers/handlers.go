@@ -46,6 +46,9 @@ type Config struct {
 	// /broadcast's confirmation shows the expected duration at it.
 	// DefaultBroadcastRate when 0.
 	BroadcastRate float64
+	// WebAppURL is the Mini App's URL (LAMPLIGHTER_WEBAPP_URL): /app
+	// answers with a button that opens it; "" when it is not served.
+	WebAppURL string
 }
 
 // DefaultBroadcastRate is Config.BroadcastRate when unset: the outbox's

@@ -22,7 +22,7 @@ func (c *call) me() []ll.Reply {
 		c.member = &cd.Member
 		c.markReachable()
 	}
-	return text(c.card(cd, false))
+	return text(c.card(cd, false), c.appButtonRow("me")...)
 }
 
 // card is a member's card: profile, role, posts held against the post

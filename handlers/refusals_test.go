@@ -65,7 +65,7 @@ func TestEveryRefusalHasItsMessage(t *testing.T) {
 		ll.Refuse(ll.EFORBIDDEN, ll.ReasonNotTaker),
 		ll.Refuse(ll.EFORBIDDEN, ll.ReasonNotAsker),
 		ll.Refuse(ll.ECONFLICT, ll.ReasonLocationOnly),
-		ll.Refuse(ll.ECONFLICT, ll.ReasonNoOffer),     // waitlists (SPEC section 10)
+		ll.Refuse(ll.ECONFLICT, ll.ReasonNoOffer), // waitlists (SPEC section 10)
 		ll.Refuse(ll.ECONFLICT, ll.ReasonNotSignedUp),
 		ll.Refuse(ll.EFORBIDDEN, ll.ReasonLiaisonOnly), // units and evaluations (SPEC §11)
 		ll.Refuse(ll.ECONFLICT, ll.ReasonEvalClosed),

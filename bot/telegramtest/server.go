@@ -1060,10 +1060,16 @@ func checkMarkup(raw string, inlineOnly bool) (Failure, bool) {
 				_ = json.Unmarshal(b["text"], &text)
 				_ = json.Unmarshal(b["callback_data"], &data)
 				_ = json.Unmarshal(b["url"], &url)
+				var webApp struct {
+					URL string `json:"url"`
+				}
+				_ = json.Unmarshal(b["web_app"], &webApp)
 				switch {
 				case text == "":
 					return bad("can't parse inline keyboard button: Text must be non-empty")
-				case data == "" && url == "":
+				case b["web_app"] != nil && !strings.HasPrefix(webApp.URL, "https://"):
+					return bad("inline keyboard button Web App URL '" + webApp.URL + "' is invalid: Only HTTPS links are allowed")
+				case data == "" && url == "" && webApp.URL == "":
 					return bad("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")
 				case len(data) > 64:
 					return bad("BUTTON_DATA_INVALID")

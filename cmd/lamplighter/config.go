@@ -44,6 +44,8 @@ type Config struct {
 	PublicURL         string         // LAMPLIGHTER_PUBLIC_URL; Validate fills in its default
 	TrustedProxiesRaw string         // LAMPLIGHTER_TRUSTED_PROXIES, comma-separated
 	TrustedProxies    []netip.Prefix // parsed from TrustedProxiesRaw by Validate
+	WebAppMaxAgeRaw   string         // LAMPLIGHTER_WEBAPP_MAX_AGE (miniapp.go)
+	WebAppMaxAge      time.Duration  // parsed from WebAppMaxAgeRaw by Validate
 
 	// Delivery holds LAMPLIGHTER_RATE and the scheduler's variables, which
 	// tell an empty value from an unset one (schedule_config.go).
@@ -76,9 +78,10 @@ var settings = []setting{
 	{"LAMPLIGHTER_LISTEN", "listen", "HTTP listen address for /healthz and the webhook", defaultListen, func(c *Config) *string { return &c.Listen }, nil},
 	{"LAMPLIGHTER_TZ", "tz", "time zone of new communities", ll.DefaultTimeZone, func(c *Config) *string { return &c.TimeZone }, nil},
 	{"LAMPLIGHTER_LANG", "lang", "language of new communities: zh or en", ll.DefaultLanguage, func(c *Config) *string { return &c.Language }, nil},
-	{"LAMPLIGHTER_WEBAPP_URL", "webapp-url", "public HTTPS URL of the Mini App (not served yet; its scheme and host are the default of LAMPLIGHTER_PUBLIC_URL)", "", func(c *Config) *string { return &c.WebAppURL }, nil},
+	{"LAMPLIGHTER_WEBAPP_URL", "webapp-url", "public HTTPS URL of the Mini App, served on LAMPLIGHTER_LISTEN at its path (http only for a loopback host; its scheme and host are the default of LAMPLIGHTER_PUBLIC_URL)", "", func(c *Config) *string { return &c.WebAppURL }, nil},
 	{"LAMPLIGHTER_PUBLIC_URL", "public-url", "base of the statements' /verify/<token> links, served on LAMPLIGHTER_LISTEN (default: scheme and host of LAMPLIGHTER_WEBAPP_URL; none: no online verification)", "", func(c *Config) *string { return &c.PublicURL }, nil},
 	{"LAMPLIGHTER_TRUSTED_PROXIES", "trusted-proxies", "reverse proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For names the client of the verify page", "", func(c *Config) *string { return &c.TrustedProxiesRaw }, nil},
+	{"LAMPLIGHTER_WEBAPP_MAX_AGE", "webapp-max-age", "oldest Mini App initData accepted, a duration such as 1h", "1h", func(c *Config) *string { return &c.WebAppMaxAgeRaw }, nil},
 }
 
 // configFromEnv reads every variable through env, applying the defaults of
@@ -219,6 +222,9 @@ func (c *Config) Validate(needToken bool) error {
 		return badSetting("LAMPLIGHTER_LANG", "%q is not a supported language (zh or en)", c.Language)
 	}
 	if err := c.validateWeb(); err != nil {
+		return err
+	}
+	if err := c.validateMiniApp(); err != nil {
 		return err
 	}
 	return nil

@@ -63,6 +63,7 @@ func (p *program) chat(ctx context.Context, st *storage.Store, as, defCommunity 
 		DefaultLanguage: p.cfg.Language,
 		Now:             p.now,
 		Logger:          p.log,
+		WebAppURL:       p.cfg.WebAppURL,
 	})
 	r := &resolver{store: st, community: defCommunity, admins: admins}
 	// Resolve the first user here, so that a wrong --as is one clear line.

@@ -69,6 +69,7 @@ func (p *program) demo(ctx context.Context, args []string) error {
 	defer stop()
 	fmt.Fprint(p.stdout, demoBanner(d, who))
 	fmt.Fprintf(p.stdout, "Verify pages: %s/verify/… (/statement sends a certificate with its link)\n", p.cfg.PublicURL)
+	fmt.Fprint(p.stdout, p.demoMiniAppLinks())
 	return p.chat(ctx, st, as, demoCommunity, admins)
 }
 

@@ -111,6 +111,7 @@ func (p *program) openServer(ctx context.Context, dl delivery) (*server, error) 
 		Logger:          p.log,
 		Outbox:          outbox,
 		BroadcastRate:   dl.broadcastRate(),
+		WebAppURL:       p.cfg.WebAppURL,
 	}}
 	tg, err := bot.NewTelegram(bot.TelegramConfig{
 		Token:         p.cfg.Token,
@@ -126,6 +127,7 @@ func (p *program) openServer(ctx context.Context, dl delivery) (*server, error) 
 		Logger:        p.log,
 		Sleep:         p.sleep,
 		Observer:      s.tgMetrics,
+		WebAppURL:     p.cfg.WebAppURL,
 	})
 	if err != nil {
 		st.Close()
@@ -195,6 +197,14 @@ func (p *program) openServer(ctx context.Context, dl delivery) (*server, error) 
 		return nil, badSetting("LAMPLIGHTER_WEBHOOK_URL", "the path %s is taken by the statements' verify page", path)
 	}
 	p.newWeb(ap).Mount(mux, p.cfg.publicPath())
+	webhookPath := ""
+	if p.cfg.WebhookURL != "" {
+		webhookPath = tg.WebhookPath()
+	}
+	if err := p.mountMiniApp(mux, ap, webhookPath); err != nil {
+		st.Close()
+		return nil, err
+	}
 	ln, err := net.Listen("tcp", p.cfg.Listen)
 	if err != nil {
 		st.Close()
