@@ -90,10 +90,11 @@ type Server struct {
 	webhookKey  string
 	messages    map[msgKey]message
 	commands    map[string][]models.BotCommand
-	limits      [2]int       // messages a second: free, paid (allow_paid_broadcast); 0: no limit
-	tokens      [2]float64   // what the limits allow to go now, by class
-	filled      [2]time.Time // when tokens was last topped up
-	limited     [2]int       // sends refused by the limits, by class
+	limits      [2]int           // messages a second: free, paid (allow_paid_broadcast); 0: no limit
+	tokens      [2]float64       // what the limits allow to go now, by class
+	filled      [2]time.Time     // when tokens was last topped up
+	limited     [2]int           // sends refused by the limits, by class
+	clock       func() time.Time // the limits' clock (SetClock); time.Now when nil
 }
 
 type pending struct {
@@ -146,8 +147,25 @@ func (s *Server) LimitRates(free, paid int) {
 	defer s.mu.Unlock()
 	s.limits = [2]int{free, paid}
 	for i, l := range s.limits {
-		s.tokens[i], s.filled[i] = burst(l), time.Now()
+		s.tokens[i], s.filled[i] = burst(l), s.now()
 	}
+}
+
+// SetClock gives the limits of LimitRates a clock of the test's, so that
+// what they refuse does not depend on how fast the machine runs the test.
+// Call it before LimitRates.
+func (s *Server) SetClock(now func() time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.clock = now
+}
+
+// now is the limits' time; the caller holds s.mu.
+func (s *Server) now() time.Time {
+	if s.clock != nil {
+		return s.clock()
+	}
+	return time.Now()
 }
 
 // burst is how many messages at once a limit of l a second tolerates.
@@ -172,7 +190,7 @@ func (s *Server) overLimit(c *Call) bool {
 	if limit <= 0 {
 		return false
 	}
-	now := time.Now()
+	now := s.now()
 	s.tokens[class] = min(burst(limit), s.tokens[class]+now.Sub(s.filled[class]).Seconds()*float64(limit))
 	s.filled[class] = now
 	if s.tokens[class] < 1 {
