@@ -46,6 +46,9 @@ type MiniAppConfig struct {
 	Admins []int64
 	// DefaultLanguage answers when nothing else chooses zh or en.
 	DefaultLanguage string
+	// BotUsername is the bot's username for the presenter's check-in link
+	// (https://t.me/<bot>?start=ci_<code>); nil or "" gives /checkin <code>.
+	BotUsername func() string
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	// Logger logs what the API cannot answer; slog.Default() when nil.
