@@ -1,0 +1,280 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	ll "github.com/lamplighter-bot/lamplighter"
+	"github.com/lamplighter-bot/lamplighter/bot/telegramtest"
+	"github.com/lamplighter-bot/lamplighter/web/browsertest"
+)
+
+// The committee's pages of the Mini App beyond members and approvals: the
+// overview, the filtered members, the activities and the presenter, and the
+// export.
+
+// testClock is a clock the test moves.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *testClock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+// startMiniAppClock is startMiniApp with the program on clock.
+func startMiniAppClock(t *testing.T, e *testEnv, tg *telegramtest.Server, clock func() time.Time) *miniApp {
+	t.Helper()
+	port := freeLoopbackPort(t)
+	base := fmt.Sprintf("http://127.0.0.1:%d/app", port)
+	e.env["TELEGRAM_BOT_TOKEN"] = tg.Token
+	e.env["TELEGRAM_API_URL"] = tg.URL()
+	e.env["LAMPLIGHTER_LISTEN"] = fmt.Sprintf("127.0.0.1:%d", port)
+	e.env["LAMPLIGHTER_WEBAPP_URL"] = base
+	r := &botRun{t: t, e: e, tg: tg, done: make(chan int, 1), stderr: &syncBuffer{}}
+	p := e.program("", io.Discard, r.stderr)
+	p.now = clock
+	p.sleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
+	listening := make(chan net.Addr, 1)
+	p.onListen = func(a net.Addr) { listening <- a }
+	ctx, cancel := context.WithCancel(context.Background())
+	r.cancel = cancel
+	go func() { r.done <- p.run(ctx, []string{"run"}) }()
+	select {
+	case a := <-listening:
+		r.addr = a.String()
+	case code := <-r.done:
+		t.Fatalf("lamplighter run exited with %d before listening:\n%s", code, r.stderr.String())
+	case <-time.After(10 * time.Second):
+		t.Fatalf("lamplighter run did not listen:\n%s", r.stderr.String())
+	}
+	t.Cleanup(func() { r.stop() })
+	return &miniApp{botRun: r, base: base}
+}
+
+// committeeDistrict is dongan with four members in Latin letters (the
+// screenshots), post minimum 0, and a ledger that gives each light:
+// M2 Wang Fang compliant (2 of 2, once S1 and S2 are approved), M3 Zhang
+// Wei on track (1 of 2 with S3, signed up for A1 tomorrow), M4 Chen Jing behind (nothing), M1 the secretary
+// behind too. A2 is a rotating-code activity under way now.
+func committeeDistrict(t *testing.T, e *testEnv) {
+	t.Helper()
+	ctx := context.Background()
+	e.mustRun("community", "add", "--id", "dongan", "--name", "Dong'an Community")
+	e.mustRun("community", "set", "--id", "dongan", "postminimum", "0")
+	e.mustRun("members", "import", "--community", "dongan", writeFile(t, "m.csv",
+		"telegram_id,name,unit,building,skills,role\n"+
+			"10001,Li Xiulan,Street Office,Block 1,organising,secretary\n"+
+			"20002,Wang Fang,No. 1 Primary School,Block 3,,\n"+
+			"20003,"+maDeputyName+",District Tax Bureau,Block 5,plumbing,\n"+
+			"20004,Chen Jing,People's Bank,Block 3,counselling,\n"))
+	for _, s := range []struct{ member, text string }{{"M2", "Fixed street lamps"}, {"M2", "Cleaned the stairwell"}, {"M3", "Visited an old neighbour"}} {
+		logService(t, e, s.member, s.text)
+	}
+	a1, err := e.st.CreateActivity(ctx, ll.Activity{Community: "dongan", Title: "Tree planting", Start: testNow.Add(24 * time.Hour),
+		End: testNow.Add(26 * time.Hour), CreatedBy: "M1", Created: testNow}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, changed, err := e.st.SignUp(ctx, "dongan", a1.ID, "M3", testNow); err != nil || !changed {
+		t.Fatalf("sign M3 up for %s: %v %v", a1.ID, changed, err)
+	}
+	if _, err := e.st.CreateActivity(ctx, ll.Activity{Community: "dongan", Title: "Lamp check", Place: "Block 3",
+		Start: testNow.Add(-10 * time.Minute), End: testNow.Add(time.Hour), Mode: ll.CheckInRotating,
+		Secret: strings.Repeat("5a", 20), CreatedBy: "M1", Created: testNow}, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestMiniAppCommitteeBrowser drives the committee's pages in headless
+// Chromium against the real binary on real Redis, with a clock the test
+// moves: the overview's lights match the ledger (a compliant, an on-track
+// and a behind member); the members filter by light and building and sort;
+// the activities list A2 with its count; the presenter shows a code that
+// changes when the clock passes its step, and a member checking in with it
+// by /checkin raises the count on the page without a reload; no page
+// overflows a 360-pixel phone.
+func TestMiniAppCommitteeBrowser(t *testing.T) {
+	e := newTestEnv(t)
+	ctx := context.Background()
+	clock := &testClock{now: testNow}
+	tg := telegramtest.NewServer(t)
+	tg.SetClock(clock.Now)
+	committeeDistrict(t, e)
+	r := startMiniAppClock(t, e, tg, clock.Now)
+	sec := signed(maSecretary, "en", tg.Token, testNow)
+	for _, id := range []string{"S1", "S2", "S3"} {
+		if status, out := apiCall(t, "POST", r.base+"/api/approvals/"+id+"/approve", sec, nil); status != 200 {
+			t.Fatalf("approve %s = %d %v", id, status, out)
+		}
+	}
+	b := browsertest.New(t)
+
+	// The overview: lights and counts as the ledger has them.
+	b.Do(browsertest.Phone(360), chromedp.Navigate(strings.Replace(r.pageURL(maSecretary, "en"), "/app#", "/app?page=overview#", 1)),
+		chromedp.WaitVisible(`#light-members li`))
+	lights := browsertest.Run(b, chromedp.Evaluate[map[string]string](
+		`Object.fromEntries([...document.querySelectorAll('#light-members [data-member]')].map(b => [b.dataset.member, b.closest('li').dataset.light]))`))
+	want := map[string]string{"M1": "red", "M2": "green", "M3": "amber", "M4": "red"}
+	for id, l := range want {
+		if lights[id] != l {
+			t.Errorf("overview: %s's light = %q, want %q (all: %v)", id, lights[id], l, lights)
+		}
+	}
+	counts := browsertest.Run(b, chromedp.Evaluate[string](`['green','amber','red'].map(l => document.getElementById('count-' + l).textContent).join(' ')`))
+	if counts != "1 1 2" {
+		t.Errorf("overview counts green amber red = %q, want 1 1 2", counts)
+	}
+	if txt := browsertest.Run(b, chromedp.Text(`#overview-year`)); !strings.Contains(txt, "306 days left") || !strings.Contains(txt, "4 active") {
+		t.Errorf("overview says %q, want 4 active members and 306 days left in 2026", txt)
+	}
+	// The charts are drawn in the page from the API's numbers: the three
+	// approvals in March, by approval.
+	march := browsertest.Run(b, chromedp.Evaluate[string](`document.querySelector('#chart-months rect[data-month="3"]').dataset.count + ' ' +
+		document.querySelectorAll('#chart-months rect').length + ' ' + document.querySelector('#chart-methods rect[data-method=approval]').dataset.count`))
+	if march != "3 12 3" {
+		t.Errorf("charts: March's bar, bars, approval's bar = %q, want 3 12 3", march)
+	}
+	if n := browsertest.Run(b, chromedp.Evaluate[int64](`document.querySelectorAll('img:not([src^="data:"])').length`)); n != 0 {
+		t.Errorf("the overview loads %d images: the charts must be drawn in the page", n)
+	}
+	// A light's button lists only its members.
+	b.Do(chromedp.Click(`#lights [data-light=amber]`))
+	browsertest.Run(b, chromedp.Poll[bool](`document.querySelectorAll('#light-members li').length === 1`, chromedp.WithPollingTimeout(10*time.Second)))
+	if txt := browsertest.Run(b, chromedp.Text(`#light-members`)); !strings.Contains(txt, maDeputyName) || !strings.Contains(txt, "+1 signed up") {
+		t.Errorf("the amber members are %q, want %s with +1 signed up", txt, maDeputyName)
+	}
+	if o := browsertest.HorizontalOverflow(b); o != 0 {
+		t.Errorf("overview overflows a 360-pixel phone by %d px", o)
+	}
+	saveScreenshot(t, b, "miniapp-overview")
+
+	// Members: filters and sorting go to the server.
+	b.Do(chromedp.Click(`#tab-members`), chromedp.WaitVisible(`#members li`))
+	choose := func(id, value string) {
+		t.Helper()
+		browsertest.Run(b, chromedp.Evaluate[bool](fmt.Sprintf(`(s => { s.value = %q; s.dispatchEvent(new Event('change')); return s.value === %q })(document.getElementById(%q))`, value, value, id)))
+	}
+	choose("f-building", "Block 3")
+	browsertest.Run(b, chromedp.Poll[bool](`document.querySelectorAll('#members li').length === 2`, chromedp.WithPollingTimeout(10*time.Second)))
+	choose("f-building", "")
+	choose("f-sort", "total")
+	browsertest.Run(b, chromedp.Poll[bool](`[...document.querySelectorAll('#members [data-member]')].map(b => b.dataset.member).join() === 'M2,M3,M1,M4'`,
+		chromedp.WithPollingTimeout(10*time.Second)))
+	choose("f-sort", "")
+	choose("f-light", "red")
+	browsertest.Run(b, chromedp.Poll[bool](`[...document.querySelectorAll('#members [data-member]')].map(b => b.dataset.member).join() === 'M1,M4'`,
+		chromedp.WithPollingTimeout(10*time.Second)))
+	if o := browsertest.HorizontalOverflow(b); o != 0 {
+		t.Errorf("filtered members overflow a 360-pixel phone by %d px", o)
+	}
+	saveScreenshot(t, b, "miniapp-members-filtered")
+
+	// Activities: A2 under way, A1 to come, with their counts.
+	b.Do(chromedp.Click(`#tab-activities`), chromedp.WaitVisible(`#activities [data-activity=A2]`))
+	if txt := browsertest.Run(b, chromedp.Text(`#activities`)); !strings.Contains(txt, "Lamp check") || !strings.Contains(txt, "Tree planting") || !strings.Contains(txt, "1 signed up · 0 checked in") {
+		t.Errorf("activities page = %q, want A2 and A1 with A1's sign-up", txt)
+	}
+	b.Do(chromedp.Click(`[data-activity=A1] [data-action=roster]`), chromedp.WaitVisible(`#roster-A1 li[data-member=M3]`))
+	if o := browsertest.HorizontalOverflow(b); o != 0 {
+		t.Errorf("activities page overflows a 360-pixel phone by %d px", o)
+	}
+	saveScreenshot(t, b, "miniapp-activities")
+
+	// The presenter: a code, its QR, the countdown and the count.
+	b.Do(chromedp.Click(`[data-activity=A2] [data-action=present]`), chromedp.WaitVisible(`#presenter #qr[src^="data:image/png;base64,"]`))
+	code1 := browsertest.Run(b, chromedp.Text(`#code`))
+	if len(code1) != 6 {
+		t.Fatalf("presenter code = %q, want 6 digits", code1)
+	}
+	if txt := browsertest.Run(b, chromedp.Text(`#countdown`)); !strings.Contains(txt, "changes in") {
+		t.Errorf("presenter countdown = %q", txt)
+	}
+	if o := browsertest.HorizontalOverflow(b); o != 0 {
+		t.Errorf("presenter overflows a 360-pixel phone by %d px", o)
+	}
+	saveScreenshot(t, b, "miniapp-presenter")
+	// The clock passes the code's step: the page shows the next code.
+	clock.Add(ll.CodeStep)
+	browsertest.Run(b, chromedp.Poll[bool](fmt.Sprintf(`document.getElementById('code').textContent !== %q`, code1), chromedp.WithPollingTimeout(15*time.Second)))
+	code2 := browsertest.Run(b, chromedp.Text(`#code`))
+	if len(code2) != 6 || code2 == code1 {
+		t.Fatalf("after a step the presenter shows %q (was %q)", code2, code1)
+	}
+	// The member checks in with the code on the screen; the count goes up
+	// on the page without a reload.
+	say(t, tg, maMember, "/checkin "+code2, "")
+	if ps, _ := e.st.Participations(ctx, "dongan", "M2"); len(ps) != 3 || ps[2].Ref != "A2" || ps[2].Method != ll.MethodRotating {
+		t.Fatalf("M2's ledger after /checkin %s = %+v, want A2 by rotating code", code2, ps)
+	}
+	browsertest.Run(b, chromedp.Poll[bool](`document.getElementById('present-count').dataset.count === '1'`, chromedp.WithPollingTimeout(15*time.Second)))
+	if nav := browsertest.Run(b, chromedp.Evaluate[int64](`performance.getEntriesByType('navigation').length`)); nav != 1 {
+		t.Errorf("navigations = %d, want 1: the page reloaded", nav)
+	}
+	// Closing the presenter, the activities page counts the check-in too.
+	b.Do(chromedp.Click(`#present-close`))
+	browsertest.Run(b, chromedp.Poll[bool](`document.querySelector('[data-activity=A2]').dataset.checkedIn === '1'`, chromedp.WithPollingTimeout(15*time.Second)))
+	// The presentation is audited once, via the web app, though the page
+	// asked for the screen many times.
+	audit, _ := e.st.AuditLog(ctx, "dongan", 100, time.Time{})
+	presents := 0
+	for _, a := range audit {
+		if a.Action == "present" && a.Object == "A2" {
+			presents++
+			if a.Actor != "M1" || !strings.Contains(a.Detail, "via webapp") {
+				t.Errorf("present audit entry %+v, want by M1 via webapp", a)
+			}
+		}
+	}
+	if presents != 1 {
+		t.Errorf("%d present audit entries for A2, want 1", presents)
+	}
+}
+
+// TestMiniAppExport downloads the year's XLSX through the API: the
+// workbook /export sends, audited as an export via the web app; refused
+// for a member.
+func TestMiniAppExport(t *testing.T) {
+	e := newTestEnv(t)
+	ctx := context.Background()
+	tg := telegramtest.NewServer(t)
+	committeeDistrict(t, e)
+	r := startMiniApp(t, e, tg, nil)
+	sec := signed(maSecretary, "zh", tg.Token, testNow)
+	req, _ := http.NewRequest("GET", r.base+"/api/export", nil)
+	req.Header.Set("Authorization", "tma "+sec)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" ||
+		!strings.Contains(resp.Header.Get("Content-Disposition"), "lamplighter-dongan-2026.xlsx") || !strings.HasPrefix(string(body), "PK") {
+		t.Fatalf("GET export = %d %v, %d bytes; want the XLSX", resp.StatusCode, resp.Header, len(body))
+	}
+	audit, _ := e.st.AuditLog(ctx, "dongan", 5, time.Time{})
+	found := false
+	for _, a := range audit {
+		found = found || a.Action == "export" && a.Object == "2026" && a.Actor == "M1" && strings.Contains(a.Detail, "via webapp")
+	}
+	if !found {
+		t.Errorf("audit %+v has no export 2026 by M1 via webapp", audit)
+	}
+	if status, out := apiCall(t, "GET", r.base+"/api/export", signed(maMember, "zh", tg.Token, testNow), nil); status != 403 {
+		t.Errorf("export as a member = %d %v, want 403", status, out)
+	}
+}
