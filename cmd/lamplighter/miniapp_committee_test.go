@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -242,6 +244,50 @@ func TestMiniAppCommitteeBrowser(t *testing.T) {
 	if presents != 1 {
 		t.Errorf("%d present audit entries for A2, want 1", presents)
 	}
+}
+
+// refusalActivity is A1 of dongan, under way, for TestMiniAppRefusals:
+// nobody but dongan's committee may see its roster or present it.
+func refusalActivity(t *testing.T, e *testEnv) {
+	t.Helper()
+	if _, err := e.st.CreateActivity(context.Background(), ll.Activity{Community: "dongan", Title: "路灯巡查",
+		Start: testNow.Add(-10 * time.Minute), End: testNow.Add(time.Hour), Mode: ll.CheckInRotating,
+		Secret: strings.Repeat("5a", 20), CreatedBy: "M1", Created: testNow}, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// apiCallAny is apiCall for a route whose answer may be a file: the body
+// is nil when it is not JSON.
+func apiCallAny(t *testing.T, method, u, initData string, body any) (int, map[string]any) {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, u, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if initData != "" {
+		req.Header.Set("Authorization", "tma "+initData)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, u, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var out map[string]any
+	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+		if err := json.Unmarshal(raw, &out); err != nil {
+			t.Fatalf("%s %s = %d, body %q is not a JSON object", method, u, resp.StatusCode, raw)
+		}
+	} else if resp.StatusCode != 200 {
+		t.Errorf("%s %s = %d with a body of %s", method, u, resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	return resp.StatusCode, out
 }
 
 // TestMiniAppExport downloads the year's XLSX through the API: the
