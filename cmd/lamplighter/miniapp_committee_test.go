@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -16,7 +17,10 @@ import (
 	"github.com/chromedp/chromedp"
 
 	ll "github.com/lamplighter-bot/lamplighter"
+	"github.com/lamplighter-bot/lamplighter/app"
 	"github.com/lamplighter-bot/lamplighter/bot/telegramtest"
+	"github.com/lamplighter-bot/lamplighter/storage/storagetest"
+	"github.com/lamplighter-bot/lamplighter/web"
 	"github.com/lamplighter-bot/lamplighter/web/browsertest"
 )
 
@@ -322,5 +326,86 @@ func TestMiniAppExport(t *testing.T) {
 	}
 	if status, out := apiCall(t, "GET", r.base+"/api/export", signed(maMember, "zh", tg.Token, testNow), nil); status != 403 {
 		t.Errorf("export as a member = %d %v, want 403", status, out)
+	}
+}
+
+// TestMiniAppCommitteeRoundTrips counts the Redis round trips of each new
+// committee route (storagetest's counting hook, as TestMiniAppRoundTrips
+// does) on the demo district, then with 500 more members. The overview and
+// the export read the community a page of 1,000 members at a time
+// (storage's LedgerPages, 2 round trips a page), so 500 more members, in
+// the same page, add none; the activities, the roster and the presenter
+// never depend on the community's size.
+func TestMiniAppCommitteeRoundTrips(t *testing.T) {
+	ctx := context.Background()
+	st, counter := storagetest.NewCountedStore(t)
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := seedDemo(ctx, st, testNow); err != nil {
+		t.Fatal(err)
+	}
+	a, err := st.CreateActivity(ctx, ll.Activity{Community: demoCommunity, Title: "路灯巡查", Start: testNow.Add(-10 * time.Minute),
+		End: testNow.Add(time.Hour), Mode: ll.CheckInRotating, Secret: strings.Repeat("5a", 20), CreatedBy: "M2", Created: testNow}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const token = "1:cost"
+	srv := httptest.NewServer(web.NewMiniApp(web.MiniAppConfig{App: app.New(st), BotToken: token, Now: func() time.Time { return testNow },
+		BotUsername: func() string { return "LamplighterTestBot" }}))
+	defer srv.Close()
+	routes := []struct{ name, method, path string }{
+		{"overview", "GET", "/api/overview"},
+		{"overview filtered", "GET", "/api/overview?light=red&sort=total"},
+		{"activities", "GET", "/api/activities"},
+		{"roster", "GET", "/api/activities/" + a.ID + "/roster"},
+		{"present", "POST", "/api/activities/" + a.ID + "/present"},
+		{"export", "GET", "/api/export"},
+	}
+	measure := func() map[string]int64 {
+		out := map[string]int64{}
+		sec := signed(demoSecretaryTG, "zh", token, testNow)
+		do := func(method, path string) int64 {
+			counter.Reset()
+			req, _ := http.NewRequest(method, srv.URL+path, nil)
+			req.Header.Set("Authorization", "tma "+sec)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				t.Fatalf("%s %s = %d", method, path, resp.StatusCode)
+			}
+			return counter.RoundTrips()
+		}
+		do("GET", "/api/me")
+		do("POST", "/api/activities/"+a.ID+"/present") // the first records the presenter
+		for _, r := range routes {
+			out[r.name] = do(r.method, r.path)
+		}
+		return out
+	}
+	small := measure()
+	sc, err := app.New(st).Access.Committee(ctx, app.Operator(demoCommunity, testNow))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ms []ll.Member
+	for i := range 500 {
+		ms = append(ms, ll.Member{TelegramID: int64(700000 + i), Name: fmt.Sprintf("成员%d", i), Unit: fmt.Sprintf("单位%d", i%7), Building: fmt.Sprintf("%d栋", i%30), Status: ll.StatusActive})
+	}
+	if _, err := app.New(st).Members.Import(ctx, &sc, ms, "cost test"); err != nil {
+		t.Fatal(err)
+	}
+	large := measure()
+	for _, r := range routes {
+		t.Logf("%-18s %d round trips (%d members: %d)", r.name, small[r.name], 500+len(demoMembers), large[r.name])
+		if large[r.name] > small[r.name] {
+			t.Errorf("%s: %d round trips with 500 more members, %d before", r.name, large[r.name], small[r.name])
+		}
+		if small[r.name] > 10 {
+			t.Errorf("%s: %d round trips, want at most 10", r.name, small[r.name])
+		}
 	}
 }
