@@ -35,6 +35,7 @@ func (m *MiniApp) committeeRoutes() {
 	m.mux.HandleFunc("GET /api/activities/{id}/roster", m.api(m.roster))
 	m.mux.HandleFunc("POST /api/activities/{id}/present", m.api(m.present))
 	m.mux.HandleFunc("GET /api/export", m.api(m.export))
+	m.mux.HandleFunc("GET /api/needs", m.api(m.needs))
 }
 
 // overviewAnswer is GET /api/overview.
@@ -295,4 +296,51 @@ func (f fileAnswer) write(w http.ResponseWriter) {
 	h.Set("Content-Length", strconv.Itoa(len(f.data)))
 	w.WriteHeader(http.StatusOK)
 	w.Write(f.data)
+}
+
+// needRow is one need of the board, without anything about its asker.
+type needRow struct {
+	ID      string   `json:"id"`
+	Text    string   `json:"text"`
+	Status  string   `json:"status"`
+	Pending bool     `json:"pending,omitempty"` // done, awaiting the committee
+	Skills  []string `json:"skills,omitempty"`
+	Helpers int      `json:"helpers"`
+	Takers  []string `json:"takers,omitempty"` // member ids
+	Due     string   `json:"due,omitempty"`    // YYYY-MM-DD in the community's zone
+	Created string   `json:"created"`
+	Reason  string   `json:"reason,omitempty"`
+}
+
+type needsAnswer struct {
+	Total int       `json:"total"`
+	Needs []needRow `json:"needs"`
+}
+
+// maxNeedsShown bounds the board's page.
+const maxNeedsShown = 100
+
+// needs answers GET /api/needs: the committee's needs board (Needs.Board,
+// as /needs lists it: new first, then those awaiting the committee, then
+// published, taken and done), the first maxNeedsShown. It shows no asker.
+func (m *MiniApp) needs(q *request) (any, error) {
+	sc, err := m.committee(q)
+	if err != nil {
+		return nil, err
+	}
+	board, err := m.cfg.App.Needs.Board(q.ctx, sc)
+	if err != nil {
+		return nil, err
+	}
+	loc := sc.Community.Location()
+	out := needsAnswer{Total: len(board), Needs: []needRow{}}
+	for _, n := range board[:min(len(board), maxNeedsShown)] {
+		r := needRow{ID: n.ID, Text: n.Text, Status: n.Status, Pending: n.Pending, Skills: n.Skills, Helpers: n.Helpers,
+			Takers: n.Takers, Created: n.Created.In(loc).Format(time.DateOnly), Reason: n.Reason}
+		if !n.Due.IsZero() {
+			r.Due = n.Due.In(loc).Format(time.DateOnly)
+		}
+		out.Needs = append(out.Needs, r)
+	}
+	return out, nil
 }

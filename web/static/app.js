@@ -226,7 +226,7 @@ function tabBar() {
   if (me.member) pages.push(['me', 'webapp.tab.me', myLedger]);
   if (me.committee) {
     pages.push(['overview', 'webapp.tab.overview', cm.overview], ['members', 'webapp.tab.members', membersPage],
-      ['activities', 'webapp.tab.activities', cm.activities], ['approvals', 'webapp.tab.approvals', approvalsPage]);
+      ['activities', 'webapp.tab.activities', cm.activities], ['approvals', 'webapp.tab.approvals', approvalsPage], ['needs', 'webapp.tab.needs', cm.needs]);
   }
   if (pages.length < 2) { tabs.hidden = true; return pages[0]; }
   const buttons = pages.map(([key, label, open]) => {

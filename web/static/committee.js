@@ -347,5 +347,26 @@ export function committeePages(ui) {
     poll(box, frame);
   }
 
-  return { overview, members, activities, presenter };
+  // The needs board: the open needs, new ones and those awaiting the
+  // committee first, each with the chat command that decides it (deciding
+  // tells the asker and the takers, which the chat does).
+  async function needs() {
+    let data;
+    try { data = await call('needs'); } catch (err) { message(failText(err), () => needs()); return; }
+    const list = el('ul', { class: 'list', id: 'needs' });
+    for (const n of data.needs) {
+      const state = n.pending ? 'pending' : n.status;
+      const hint = state === 'new' ? t('webapp.need_hint_new', n.id) : state === 'pending' ? t('webapp.need_hint_pending', n.id) : '';
+      list.append(el('li', { 'data-need': n.id, 'data-status': state },
+        el('div', {}, el('b', {}, n.id), ' ', el('span', { class: 'badge' + (state === 'new' || state === 'pending' ? ' no' : '') }, t('webapp.need.' + state))),
+        el('div', {}, n.text),
+        el('div', { class: 'sub' }, t('webapp.need_line', n.created, n.takers ? n.takers.length : 0, n.helpers), n.due ? ' · ' + t('webapp.need_due', n.due) : '',
+          n.skills && n.skills.length ? ' · ' + n.skills.join(', ') : ''),
+        hint ? el('div', { class: 'sub' }, hint) : null));
+    }
+    show(el('div', { class: 'card' }, el('p', { class: 'hint', id: 'needs-total' }, data.total ? t('webapp.needs_total', data.total) : t('webapp.no_needs')), list));
+    listRendered();
+  }
+
+  return { overview, members, activities, presenter, needs };
 }
