@@ -402,6 +402,21 @@ func TestMiniAppServing(t *testing.T) {
 			t.Errorf("GET %s with its ETag = %d, want 304", u, resp3.StatusCode)
 		}
 	}
+	// The module app.js imports by its plain name (committee.js):
+	// revalidated, never stale after a new build.
+	for _, name := range []string{"committee.js"} {
+		u := r.base + "/static/" + name
+		resp, b := get(u, false, "")
+		if resp.StatusCode != 200 || resp.Header.Get("Cache-Control") != "no-cache" || resp.Header.Get("ETag") == "" {
+			t.Errorf("GET %s = %d, Cache-Control %q, ETag %q; want no-cache with an ETag", u, resp.StatusCode, resp.Header.Get("Cache-Control"), resp.Header.Get("ETag"))
+		}
+		raw += len(b)
+		_, bz := get(u, true, "")
+		gz += len(bz)
+		if resp3, _ := get(u, false, resp.Header.Get("ETag")); resp3.StatusCode != http.StatusNotModified {
+			t.Errorf("GET %s with its ETag = %d, want 304", u, resp3.StatusCode)
+		}
+	}
 	if len(regexpAll(`(?:href|src)="(/app/static/[^"]+)"`, string(page))) != 2 {
 		t.Errorf("the page names no style sheet and script under /app/static/: %s", page)
 	}
