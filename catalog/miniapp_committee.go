@@ -107,7 +107,7 @@ var zhMiniAppCommittee = map[string]string{
 	"webapp.conflict":          "现在无法这样操作。",
 	"webapp.tab.needs":         "诉求",
 	"webapp.need.new":          "新诉求",
-	"webapp.need.pending":      "已完成，待委员审核",
+	"webapp.need.pending":      "已完成，待大党委审核",
 	"webapp.need.published":    "已发布",
 	"webapp.need.taken":        "已认领",
 	"webapp.need.done":         "已完成，待居民确认",
