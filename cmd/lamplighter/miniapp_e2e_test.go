@@ -696,6 +696,11 @@ func TestMiniAppCommand(t *testing.T) {
 	if !strings.Contains(c.ReplyMarkup, `"web_app":{"url":"`+public+`?page=me"}`) {
 		t.Errorf("/me markup %s: want a web_app button to %s?page=me", c.ReplyMarkup, public)
 	}
+	// /report carries a button to the committee's overview.
+	c = say(t, tg, maSecretary, "/report", "2026")
+	if !strings.Contains(c.ReplyMarkup, `"web_app":{"url":"`+public+`?page=overview"}`) {
+		t.Errorf("/report markup %s: want a web_app button to %s?page=overview", c.ReplyMarkup, public)
+	}
 	// The app is served at the URL's path on the listener.
 	if resp, err := http.Get("http://" + r.addr + "/app"); err != nil || resp.StatusCode != 200 {
 		t.Errorf("GET /app on the listener: %v %v", resp, err)
