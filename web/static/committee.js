@@ -231,10 +231,9 @@ export function committeePages(ui) {
     load(true);
   }
 
-  function when(iso) {
-    const d = new Date(iso);
-    return d.toLocaleString(document.documentElement.lang === 'en' ? 'en-GB' : 'zh-CN', { month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' });
-  }
+  // when shows a time as the server wrote it (RFC 3339 in the community's
+  // zone), as MM-DD HH:MM: the community's clock, not the phone's.
+  function when(iso) { return iso.slice(5, 10) + ' ' + iso.slice(11, 16); }
 
   // The activities under way or to come, their counts updated every few
   // seconds while the page is visible, each with its roster and presenter.
@@ -319,7 +318,7 @@ export function committeePages(ui) {
       count.textContent = t('webapp.present_count', f.checked_in);
       count.dataset.count = String(f.checked_in);
       if (f.closed) { note.textContent = t('webapp.present_closed'); qr.hidden = true; code.textContent = ''; countdown.textContent = ''; left = 0; return; }
-      if (!f.code) { note.textContent = t('webapp.present_not_open', when(f.opens)); qr.hidden = true; return; }
+      if (!f.code) { note.textContent = t('webapp.present_not_open'); qr.hidden = true; return; }
       if (f.code !== last) { qr.src = f.qr; last = f.code; }
       qr.hidden = false;
       code.textContent = f.code;
