@@ -58,8 +58,9 @@ func (s *Activities) Current(ctx context.Context, sc *Scope) ([]CurrentActivity,
 // community, or a leader of the activity's team). The first call, or the
 // first after someone else presented it, records Activity.PresentedBy = the
 // actor, audited as "present" with the actor's channel (changed is then
-// true); later calls change nothing, so a reload or a double tap writes
-// nothing. Errors: as for Start.
+// true); later calls change nothing, so a reload or a later tap writes
+// nothing (two first calls racing each other may both record the same
+// presenter, each with its entry). Errors: as for Start.
 func (s *Presenter) Screen(ctx context.Context, ac Actor, id string) (f Frame, changed bool, err error) {
 	community, actor, err := s.who(ctx, ac, id)
 	if err != nil {
