@@ -371,6 +371,11 @@ func TestMiniAppCommitteeRoundTrips(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	for i := range 3 {
+		if _, _, err := st.CreateNeed(ctx, ll.Need{Community: demoCommunity, Text: fmt.Sprintf("需要帮助%d", i), AskerID: int64(90000 + i), Created: testNow}, "t"); err != nil {
+			t.Fatal(err)
+		}
+	}
 	const token = "1:cost"
 	srv := httptest.NewServer(web.NewMiniApp(web.MiniAppConfig{App: app.New(st), BotToken: token, Now: func() time.Time { return testNow },
 		BotUsername: func() string { return "LamplighterTestBot" }}))
@@ -382,6 +387,7 @@ func TestMiniAppCommitteeRoundTrips(t *testing.T) {
 		{"roster", "GET", "/api/activities/" + a.ID + "/roster"},
 		{"present", "POST", "/api/activities/" + a.ID + "/present"},
 		{"export", "GET", "/api/export"},
+		{"needs", "GET", "/api/needs"},
 	}
 	measure := func() map[string]int64 {
 		out := map[string]int64{}
