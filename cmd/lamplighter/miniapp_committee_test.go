@@ -249,6 +249,21 @@ func TestMiniAppCommitteeBrowser(t *testing.T) {
 	// Closing the presenter, the activities page counts the check-in too.
 	b.Do(chromedp.Click(`#present-close`))
 	browsertest.Run(b, chromedp.Poll[bool](`document.querySelector('[data-activity=A2]').dataset.checkedIn === '1'`, chromedp.WithPollingTimeout(15*time.Second)))
+	// Hidden (another app in front, the phone locked), the page stops
+	// asking; visible again, it asks at once.
+	setHidden := func(hidden bool) {
+		t.Helper()
+		browsertest.Run(b, chromedp.Evaluate[bool](fmt.Sprintf(`Object.defineProperty(document, 'hidden', {value: %t, configurable: true});
+			document.dispatchEvent(new Event('visibilitychange')); document.hidden`, hidden)))
+	}
+	setHidden(true)
+	hiddenAt := browsertest.Run(b, chromedp.Evaluate[int64](apiRequests))
+	time.Sleep(2*5*time.Second + time.Second) // two polling periods
+	if n := browsertest.Run(b, chromedp.Evaluate[int64](apiRequests)); n != hiddenAt {
+		t.Errorf("the hidden page made %d API requests in two polling periods, want none", n-hiddenAt)
+	}
+	setHidden(false)
+	browsertest.Run(b, chromedp.Poll[bool](fmt.Sprintf(`%s > %d`, apiRequests, hiddenAt), chromedp.WithPollingTimeout(3*time.Second)))
 	// The presentation is audited once, via the web app, though the page
 	// asked for the screen many times.
 	audit, _ := e.st.AuditLog(ctx, "dongan", 100, time.Time{})
