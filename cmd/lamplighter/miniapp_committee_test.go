@@ -76,7 +76,7 @@ func startMiniAppClock(t *testing.T, e *testEnv, tg *telegramtest.Server, clock 
 // M2 Wang Fang compliant (2 of 2, once S1 and S2 are approved), M3 Zhang
 // Wei on track (1 of 2 with S3, signed up for A1 tomorrow), M4 Chen Jing behind (nothing), M1 the secretary
 // behind too. A2 is a rotating-code activity under way now; N1 a new need
-// of resident 55555.
+// of resident 55555, N2 one taken by M4 and done, awaiting the committee.
 func committeeDistrict(t *testing.T, e *testEnv) {
 	t.Helper()
 	ctx := context.Background()
@@ -102,6 +102,25 @@ func committeeDistrict(t *testing.T, e *testEnv) {
 	if _, _, err := e.st.CreateNeed(ctx, ll.Need{Community: "dongan", Text: "The lamp at block 9 is out", AskerID: 55555, Created: testNow}, "t1"); err != nil {
 		t.Fatal(err)
 	}
+	// N2: published, taken by M4 and done, awaiting the committee.
+	n2, _, err := e.st.CreateNeed(ctx, ll.Need{Community: "dongan", Text: "Carry water to the 6th floor", AskerID: 55556, Created: testNow}, "t2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n2.Helpers, n2.Due = 1, testNow.Add(72*time.Hour)
+	if _, err := e.st.PublishNeed(ctx, n2, false, testNow, nil); err != nil {
+		t.Fatalf("PublishNeed: %v", err)
+	}
+	u4, err := e.st.User(ctx, 20004)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.st.TakeNeedAs(ctx, u4, n2.ID, testNow); err != nil {
+		t.Fatalf("TakeNeedAs: %v", err)
+	}
+	if _, err := e.st.DoneNeedAs(ctx, u4, n2.ID, "", true, testNow); err != nil {
+		t.Fatalf("DoneNeedAs: %v", err)
+	}
 	if _, err := e.st.CreateActivity(ctx, ll.Activity{Community: "dongan", Title: "Lamp check", Place: "Block 3",
 		Start: testNow.Add(-10 * time.Minute), End: testNow.Add(time.Hour), Mode: ll.CheckInRotating,
 		Secret: strings.Repeat("5a", 20), CreatedBy: "M1", Created: testNow}, nil); err != nil {
@@ -115,8 +134,10 @@ func committeeDistrict(t *testing.T, e *testEnv) {
 // and a behind member); the members filter by light and building and sort;
 // the activities list A2 with its count; the presenter shows a code that
 // changes when the clock passes its step, and a member checking in with it
-// by /checkin raises the count on the page without a reload; no page
-// overflows a 360-pixel phone.
+// by /checkin raises the count on the page without a reload; a hidden
+// page stops polling; the needs board lists N1 new and N2 awaiting the
+// committee, which Approvals lists too; no page overflows a 360-pixel
+// phone.
 func TestMiniAppCommitteeBrowser(t *testing.T) {
 	e := newTestEnv(t)
 	ctx := context.Background()
@@ -213,7 +234,15 @@ func TestMiniAppCommitteeBrowser(t *testing.T) {
 	if o := browsertest.HorizontalOverflow(b); o != 0 {
 		t.Errorf("needs board overflows a 360-pixel phone by %d px", o)
 	}
+	if st := browsertest.Run(b, chromedp.Evaluate[string](`document.querySelector('#needs li[data-need=N2]').dataset.status`)); st != "pending" {
+		t.Errorf("N2 on the board is %q, want pending (done, awaiting the committee)", st)
+	}
 	saveScreenshot(t, b, "miniapp-needs")
+	// Approvals lists the needs awaiting the committee too.
+	b.Do(chromedp.Click(`#tab-approvals`), chromedp.WaitVisible(`#pending-needs li[data-need=N2]`))
+	if txt := browsertest.Run(b, chromedp.Text(`#pending-needs`)); !strings.Contains(txt, "/approve N2") || strings.Contains(txt, "N1") {
+		t.Errorf("approvals' needs = %q, want N2 with /approve N2, not N1", txt)
+	}
 	b.Do(chromedp.Click(`#tab-activities`), chromedp.WaitVisible(`#activities [data-activity=A2]`))
 
 	// The presenter: a code, its QR, the countdown and the count.

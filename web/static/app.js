@@ -173,7 +173,7 @@ async function approvalsPage() {
   const count = () => { total.textContent = left ? t('webapp.pending_total', left) : t('webapp.none_pending'); };
   count();
   for (const r of data.records) list.append(approvalItem(r, () => { left--; count(); }));
-  show(el('div', { class: 'card' }, total, list));
+  show(el('div', { class: 'card' }, total, list), cm.pendingNeeds());
   listRendered();
 }
 

@@ -367,5 +367,21 @@ export function committeePages(ui) {
     listRendered();
   }
 
-  return { overview, members, activities, presenter, needs };
+  // pendingNeeds is the Approvals page's card of the needs done and
+  // awaiting the committee (from the board), each with its chat command;
+  // empty, it stays hidden.
+  function pendingNeeds() {
+    const list = el('ul', { class: 'list', id: 'pending-needs' });
+    const card = el('div', { class: 'card', hidden: true }, el('h2', {}, t('webapp.need.pending')), list);
+    call('needs').then((data) => {
+      for (const n of data.needs.filter((x) => x.pending)) {
+        list.append(el('li', { 'data-need': n.id }, el('div', {}, el('b', {}, n.id), ' ', n.text),
+          el('div', { class: 'sub' }, t('webapp.need_hint_pending', n.id))));
+      }
+      card.hidden = !list.children.length;
+    }).catch(() => { /* the board's own page says why */ });
+    return card;
+  }
+
+  return { overview, members, activities, presenter, needs, pendingNeeds };
 }
