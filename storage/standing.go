@@ -1,0 +1,183 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// The standing index (keys.go: ya, yc:<year>; SPEC section 13): what a
+// reader of "who is below the minimum" needs without reading every member
+// and the whole ledger. ya is a bitmap of the active members by number;
+// yc:<year> holds, 16 bits per member number, the number of that member's
+// participations dated in the year that count (ll.ComputeStanding's Total:
+// not voided, activities, services and needs alike). The scripts keep both:
+// counted (every member change) sets the member's bit, tallied (every
+// participation recorded or voided) its count. Posts held are not in the
+// index (see docs/PERFORMANCE.md).
+//
+// A community of 100,000 members costs 12.5 kB of ya and 200 kB per year
+// of yc: reading both is two GETs.
+
+// YearIndex is the standing index of one community and year as read at one
+// instant.
+type YearIndex struct {
+	Year   int
+	active []byte // ya
+	counts []byte // yc:<year>
+}
+
+// YearIndex reads the standing index of the community for year: one round
+// trip, both keys in the community's slot.
+func (s *Store) YearIndex(ctx context.Context, community string, year int) (YearIndex, error) {
+	op := fmt.Sprintf("standing index of %s/%d", community, year)
+	p := s.c.Pipeline()
+	a := p.Get(ctx, s.k.yearActive(community))
+	c := p.Get(ctx, s.k.yearCount(community, year))
+	if _, err := p.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return YearIndex{}, s.wrap(op, err)
+	}
+	x := YearIndex{Year: year}
+	for _, r := range []struct {
+		cmd *redis.StringCmd
+		to  *[]byte
+	}{{a, &x.active}, {c, &x.counts}} {
+		b, err := r.cmd.Bytes()
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return YearIndex{}, s.wrap(op, err)
+		}
+		*r.to = b
+	}
+	return x, nil
+}
+
+// Active reports whether member number n is active.
+func (x *YearIndex) Active(n int) bool {
+	i := n / 8
+	return n >= 0 && i < len(x.active) && x.active[i]&(0x80>>(n%8)) != 0
+}
+
+// Total is the number of member number n's participations that count in the
+// year.
+func (x *YearIndex) Total(n int) int {
+	i := 2 * n
+	if n < 0 || i+1 >= len(x.counts) {
+		return 0
+	}
+	return int(x.counts[i])<<8 | int(x.counts[i+1])
+}
+
+// each calls fn with the number and total of every active member, by number.
+func (x *YearIndex) each(fn func(n, total int)) {
+	for i, bits := range x.active {
+		if bits == 0 {
+			continue
+		}
+		for j := 0; j < 8; j++ {
+			if bits&(0x80>>j) != 0 {
+				fn(8*i+j, x.Total(8*i+j))
+			}
+		}
+	}
+}
+
+// Count returns the number of active members and how many of them have
+// fewer participations in the year than minimum.
+func (x *YearIndex) Count(minimum int) (active, below int) {
+	x.each(func(_, total int) {
+		active++
+		if total < minimum {
+			below++
+		}
+	})
+	return active, below
+}
+
+// Below returns the ids of the active members with fewer participations in
+// the year than minimum, by number, with their totals.
+func (x *YearIndex) Below(minimum int) (ids []string, totals []int) {
+	x.each(func(n, total int) {
+		if total < minimum {
+			ids = append(ids, "M"+strconv.Itoa(n))
+			totals = append(totals, total)
+		}
+	})
+	return ids, totals
+}
+
+// Totals maps every active member's id to its total in the year.
+func (x *YearIndex) Totals() map[string]int {
+	out := map[string]int{}
+	x.each(func(n, total int) { out["M"+strconv.Itoa(n)] = total })
+	return out
+}
+
+// yearIndexPage is how many members one step of RebuildYearIndex reads.
+const yearIndexPage = 500
+
+// KEYS: members, services. ARGV: b, the last member number done, count.
+// Sets the bit of ya and the count in every yc:<year> in which they have a
+// participation that counts of each of the next count members after it, by
+// number, from the member's status and ledger. Answers ok, the number of
+// members done and the last number.
+var rebuildYearIndexScript = ledgerScript(`
+local b = ARGV[1]
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[2], '+inf', 'LIMIT', 0, tonumber(ARGV[3]))
+local last = tonumber(ARGV[2])
+for _, mid in ipairs(ids) do
+  local n = tonumber(string.sub(mid, 2))
+  last = n
+  local st = redis.call('HGET', mkey(b, mid), 'status')
+  redis.call('SETBIT', b .. SUF_YA, n, st == 'active' and 1 or 0)
+  local byYear = {}
+  local cd = countingDates(b, pkey(b, mid), KEYS[2])
+  for i = 2, #cd, 2 do
+    local y = string.match(cd[i], '^(%d%d%d%d)%-%d%d%-%d%d$')
+    if y then byYear[y] = (byYear[y] or 0) + 1 end
+  end
+  for y, c in pairs(byYear) do
+    local v = math.min(c, 65535)
+    redis.call('SETRANGE', b .. SUF_YC .. y, 2 * n, string.char(math.floor(v / 256), v % 256))
+  end
+end
+return {'ok', #ids, last}
+`)
+
+func init() { allScripts = append(allScripts, rebuildYearIndexScript) }
+
+// RebuildYearIndex builds the community's standing index from its members
+// and ledger (schema 4, migrateYearIndex), yearIndexPage members per
+// script so that it never holds Redis long. Each step sets what it reads
+// atomically, and the scripts keep what it set, so it may run while the
+// community changes, from several replicas, and again. It sets the counts of
+// the years in which a member has participations that count; a count the
+// scripts kept can be wrong only in such a year (tallied never counts above
+// the ledger), so a run over data from before the index is exact.
+func (s *Store) RebuildYearIndex(ctx context.Context, community string) error {
+	op := "rebuild the standing index of " + community
+	last := int64(0)
+	for {
+		st, rest, err := s.run(ctx, op, rebuildYearIndexScript,
+			[]string{s.k.members(community), s.k.services(community)}, s.k.base(community), last, yearIndexPage)
+		if err != nil {
+			return err
+		}
+		if st != "ok" {
+			return fmt.Errorf("%s: unexpected status %q", op, st)
+		}
+		n, _ := rest[0].(int64)
+		if n == 0 {
+			return nil
+		}
+		last, _ = rest[1].(int64)
+	}
+}
+
+// migrateYearIndex (schema 3 to 4) builds the standing index of every
+// community.
+func (s *Store) migrateYearIndex(ctx context.Context) error {
+	return s.eachCommunity(ctx, s.RebuildYearIndex)
+}

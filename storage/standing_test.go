@@ -1,0 +1,342 @@
+package storage_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	ll "github.com/lamplighter-bot/lamplighter"
+	"github.com/lamplighter-bot/lamplighter/storage"
+	"github.com/lamplighter-bot/lamplighter/storage/storagetest"
+)
+
+// standingYears are the years the standing tests record participations in.
+var standingYears = []int{2025, 2026}
+
+// checkYearIndex compares the standing index of community with a full scan:
+// for every member, of any status, the Total ll.ComputeStanding gives from
+// Members and CommunityLedger, and the index's active members with
+// Members' active ones.
+func checkYearIndex(t *testing.T, s *storage.Store, community, when string) {
+	t.Helper()
+	comm, err := s.Community(ctx, community)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := s.Members(ctx, community)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, _, err := s.CommunityLedger(ctx, community)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byMember := map[string][]ll.Participation{}
+	for _, p := range ps {
+		byMember[p.Member] = append(byMember[p.Member], p)
+	}
+	for _, y := range standingYears {
+		x, err := s.YearIndex(ctx, community, y)
+		if err != nil {
+			t.Fatal(err)
+		}
+		active, below := 0, 0
+		minimum := comm.MinimumsFor(y).Minimum
+		for _, m := range ms {
+			n, _ := strconv.Atoi(m.ID[1:])
+			want := ll.ComputeStanding(byMember[m.ID], y, 0, comm).Total
+			if got := x.Total(n); got != want {
+				t.Errorf("%s: %s/%d %s (%s): index total %d, ComputeStanding %d", when, community, y, m.ID, m.Status, got, want)
+			}
+			if x.Active(n) != m.Active() {
+				t.Errorf("%s: %s %s (%s): index active %v", when, community, m.ID, m.Status, x.Active(n))
+			}
+			if m.Active() {
+				active++
+				if want < minimum {
+					below++
+				}
+			}
+		}
+		if a, b := x.Count(minimum); a != active || b != below {
+			t.Errorf("%s: %s/%d Count(%d) = %d, %d; want %d, %d", when, community, y, minimum, a, b, active, below)
+		}
+		ids, _ := x.Below(minimum)
+		if len(ids) != below {
+			t.Errorf("%s: %s/%d Below(%d) = %d members, want %d", when, community, y, minimum, len(ids), below)
+		}
+	}
+}
+
+// standingWorld is a community (dongan, and xiyuan to move to) on which
+// random operations change members and the ledger.
+type standingWorld struct {
+	t      *testing.T
+	s      *storage.Store
+	acts   []ll.Activity
+	posts  []ll.Post
+	mu     sync.Mutex
+	nextTG int64
+	done   map[string]int // successful operations by kind
+}
+
+func (w *standingWorld) ok(kind string, err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err == nil {
+		w.done[kind]++
+	}
+}
+
+func (w *standingWorld) tg() int64 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.nextTG++
+	return w.nextTG
+}
+
+// member picks a random member of community (any status), nil if none.
+func (w *standingWorld) member(r *rand.Rand, community string) *ll.Member {
+	ms, err := w.s.Members(ctx, community)
+	if err != nil || len(ms) == 0 {
+		return nil
+	}
+	return &ms[r.IntN(len(ms))]
+}
+
+// step runs one random operation.
+func (w *standingWorld) step(r *rand.Rand) {
+	s := w.s
+	m := w.member(r, "dongan")
+	by := "M1"
+	date := fmt.Sprintf("%d-0%d-1%d", standingYears[r.IntN(len(standingYears))], 1+r.IntN(9), r.IntN(10))
+	switch k := r.IntN(14); {
+	case k == 0 || m == nil: // registration
+		inv, err := s.CreateInvite(ctx, ll.Invite{Community: "dongan", Created: t0}, nil)
+		if err == nil {
+			_, err = s.Register(ctx, inv, ll.Member{TelegramID: w.tg(), Name: "New"}, t0)
+		}
+		w.ok("register", err)
+	case k <= 3: // check-in
+		a := w.acts[r.IntN(len(w.acts))]
+		_, changed, err := s.CheckIn(ctx, "dongan", m.ID, ll.CheckIn{Code: a.Code, Method: ll.MethodCode}, a.Start)
+		if changed {
+			w.ok("checkin", err)
+		}
+	case k <= 5: // attend
+		a := w.acts[r.IntN(len(w.acts))]
+		changed, err := s.Attend(ctx, "dongan", a.ID, m.ID, by, "", a.End, nil)
+		if changed {
+			w.ok("attend", err)
+		}
+	case k <= 7: // void
+		ps, err := s.Participations(ctx, "dongan", m.ID)
+		if err != nil {
+			return
+		}
+		var live []ll.Participation
+		for _, p := range ps {
+			if !p.Voided {
+				live = append(live, p)
+			}
+		}
+		if len(live) > 0 {
+			p := live[r.IntN(len(live))]
+			w.ok("void", s.Void(ctx, "dongan", p.Ref, m.ID, by, "not there", t0.Add(time.Hour), nil))
+		}
+	case k == 8: // service approval
+		rec, err := s.LogService(ctx, ll.ServiceRecord{Community: "dongan", Member: m.ID, Text: "lamps", Date: date, Created: day(date).Add(24 * time.Hour)})
+		if err == nil {
+			_, _, err = s.Decide(ctx, "dongan", rec.ID, r.IntN(4) > 0, "M999", "", t0, nil)
+		}
+		w.ok("service", err)
+	case k == 9: // need solved
+		if !m.Active() || m.TelegramID == 0 {
+			return
+		}
+		asker := 1_000_000 + w.tg()
+		n, _, err := s.CreateNeed(ctx, ll.Need{Community: "dongan", Text: "Lamp broken", AskerID: asker, Created: t0}, "t")
+		if err != nil {
+			return
+		}
+		n.Helpers, n.Due = 1, t0.Add(7*24*time.Hour)
+		if _, err = s.PublishNeed(ctx, n, false, t0, nil); err == nil {
+			if _, err = s.TakeNeedAs(ctx, userOf(*m), n.ID, t0); err == nil {
+				if _, err = s.DoneNeedAs(ctx, userOf(*m), n.ID, "fixed", false, t0); err == nil {
+					_, err = s.SolveNeed(ctx, "dongan", n.ID, asker, "", 0, date, t0, nil)
+				}
+			}
+		}
+		w.ok("need", err)
+	case k == 10: // claim or release
+		p := w.posts[r.IntN(len(w.posts))]
+		if r.IntN(2) == 0 {
+			_, _, err := s.Claim(ctx, "dongan", p.ID, m.ID, t0)
+			w.ok("claim", err)
+		} else {
+			_, err := s.Unclaim(ctx, "dongan", p.ID, m.ID, t0)
+			w.ok("release", err)
+		}
+	case k == 11: // removal, or a move to xiyuan
+		if err := s.RemoveMember(ctx, "dongan", m.ID, t0, nil); err == nil && m.TelegramID != 0 && r.IntN(2) == 0 {
+			inv, err := s.CreateInvite(ctx, ll.Invite{Community: "xiyuan", Created: t0}, nil)
+			if err == nil {
+				_, err = s.Register(ctx, inv, ll.Member{TelegramID: m.TelegramID, Name: "Moved"}, t0)
+			}
+			w.ok("move", err)
+		} else {
+			w.ok("remove", err)
+		}
+	case k == 12: // /forgetme, or the committee's forget
+		if m.TelegramID != 0 && r.IntN(2) == 0 {
+			_, err := s.ForgetPerson(ctx, m.TelegramID, t0, nil)
+			w.ok("forgetme", err)
+		} else {
+			w.ok("forget", s.Forget(ctx, "dongan", m.ID, t0, nil))
+		}
+	default: // a profile change, a re-registration of who left
+		if m.TelegramID != 0 && !m.Active() && m.Status != ll.StatusForgotten {
+			inv, err := s.CreateInvite(ctx, ll.Invite{Community: "dongan", Created: t0}, nil)
+			if err == nil {
+				_, err = s.Register(ctx, inv, ll.Member{TelegramID: m.TelegramID, Name: "Back"}, t0)
+			}
+			w.ok("rejoin", err)
+			return
+		}
+		m.Unit = "Unit " + strconv.Itoa(r.IntN(3))
+		w.ok("profile", s.UpdateProfile(ctx, *m))
+	}
+}
+
+// day is the UTC midnight of date.
+func day(date string) time.Time {
+	d, err := time.Parse(time.DateOnly, date)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+func newStandingWorld(t *testing.T) *standingWorld {
+	s := storagetest.NewStore(t)
+	newCommunity(t, s, "dongan")
+	newCommunity(t, s, "xiyuan")
+	w := &standingWorld{t: t, s: s, nextTG: 7000, done: map[string]int{}}
+	for _, start := range []time.Time{t0, t0.Add(48 * time.Hour), time.Date(2026, 2, 1, 9, 0, 0, 0, time.UTC), time.Date(2025, 12, 31, 20, 0, 0, 0, time.UTC)} {
+		w.acts = append(w.acts, newActivity(t, s, "dongan", start, 0))
+	}
+	for range 3 {
+		w.posts = append(w.posts, newPost(t, s, "dongan", 0))
+	}
+	for range 12 {
+		register(t, s, "dongan", w.tg(), "Member")
+	}
+	importMembers(t, s, "dongan", 3) // no Telegram id
+	return w
+}
+
+// TestYearIndexAgreesWithLedger runs random operations on members and the
+// ledger, one at a time and then concurrently, and holds the standing index
+// to ll.ComputeStanding over a full scan after each phase.
+func TestYearIndexAgreesWithLedger(t *testing.T) {
+	t.Parallel()
+	w := newStandingWorld(t)
+	r := rand.New(rand.NewPCG(13, 1))
+	for i := 0; i < 400; i++ {
+		w.step(r)
+		if i%50 == 49 {
+			checkYearIndex(t, w.s, "dongan", fmt.Sprintf("after %d steps", i+1))
+			checkYearIndex(t, w.s, "xiyuan", fmt.Sprintf("after %d steps", i+1))
+		}
+	}
+	var wg sync.WaitGroup
+	for g := range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := rand.New(rand.NewPCG(uint64(g), 99))
+			for range 80 {
+				w.step(r)
+			}
+		}()
+	}
+	wg.Wait()
+	checkYearIndex(t, w.s, "dongan", "after the concurrent steps")
+	checkYearIndex(t, w.s, "xiyuan", "after the concurrent steps")
+	for _, k := range []string{"register", "checkin", "attend", "void", "service", "need", "claim", "release", "remove", "move",
+		"forgetme", "forget", "profile", "rejoin"} {
+		if w.done[k] == 0 {
+			t.Errorf("no %s succeeded: the test did not exercise it (done: %v)", k, w.done)
+		}
+	}
+	t.Logf("operations done: %v", w.done)
+}
+
+// TestMigrateBuildsYearIndex drops the standing index, as schema 3 had none,
+// and checks that Migrate builds it from the members and ledger (in pages:
+// more members than one step reads), and that migrating again changes
+// nothing.
+func TestMigrateBuildsYearIndex(t *testing.T) {
+	t.Parallel()
+	p := storagetest.Prefix()
+	s := storagetest.NewStoreOptions(t, storage.Options{Prefix: p})
+	raw := storagetest.Client(t)
+	newCommunity(t, s, "dongan")
+	ms := importMembers(t, s, "dongan", 1200)
+	a := newActivity(t, s, "dongan", t0, 0)
+	b := newActivity(t, s, "dongan", time.Date(2026, 2, 1, 9, 0, 0, 0, time.UTC), 0)
+	for i, m := range ms {
+		if i%3 == 0 {
+			if _, err := s.Attend(ctx, "dongan", a.ID, m.ID, "M1", "", a.End, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if i%7 == 0 {
+			if _, err := s.Attend(ctx, "dongan", b.ID, m.ID, "M1", "", b.End, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if i%9 == 0 {
+			if err := s.Void(ctx, "dongan", a.ID, m.ID, "M2", "no", t0, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if i%11 == 0 {
+			rec, err := s.LogService(ctx, ll.ServiceRecord{Community: "dongan", Member: m.ID, Text: "x", Date: "2025-05-05", Created: day("2025-05-06")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := s.Decide(ctx, "dongan", rec.ID, true, "M1999", "", t0, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if i%13 == 0 {
+			if err := s.RemoveMember(ctx, "dongan", m.ID, t0, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	checkYearIndex(t, s, "dongan", "as kept")
+	base := p + "{c:dongan}:"
+	if err := raw.Del(ctx, base+"ya", base+"yc:2025", base+"yc:2026").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if x, _ := s.YearIndex(ctx, "dongan", 2025); x.Active(2) || x.Total(1) != 0 {
+		t.Fatal("the index is still there after it was dropped")
+	}
+	if err := raw.Set(ctx, p+"schema", "3", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ {
+		if err := s.Migrate(ctx); err != nil {
+			t.Fatalf("Migrate #%d = %v", i+1, err)
+		}
+		checkYearIndex(t, s, "dongan", fmt.Sprintf("after Migrate #%d", i+1))
+	}
+	if v, err := s.SchemaVersion(ctx); v != storage.CurrentSchema || err != nil {
+		t.Errorf("SchemaVersion = %d, %v; want %d", v, err, storage.CurrentSchema)
+	}
+}
