@@ -385,6 +385,9 @@ func (k keys) bcNote(c, broadcast string) string { return k.base(c) + sufBcNote 
 //	<b>ya                           string  bitmap: bit n (SETBIT offset n) is 1 while member Mn is active;
 //	                                        kept by counted (scripts.go), so by every script that adds,
 //	                                        removes, forgets or moves a member
+//	<b>yr                           string  bitmap: bit n is 1 while member Mn is active and can be reached
+//	                                        (a Telegram id, no unreach: aud's rule); kept by audienceCounted
+//	                                        with ya, so also around a change of tg or unreach
 //	<b>yc:<year>                    string  at byte offset 2n, 16 bits big-endian: the number of member Mn's
 //	                                        participations dated in that year that count (not voided,
 //	                                        any kind), whatever Mn's status; bytes past the end are 0.
@@ -394,10 +397,12 @@ func (k keys) bcNote(c, broadcast string) string { return k.base(c) + sufBcNote 
 //	                                        for every active member, in one GET each (YearCounts)
 const (
 	sufYearActive = "ya"
+	sufYearReach  = "yr"
 	sufYearCount  = "yc:"
 )
 
 func (k keys) yearActive(c string) string       { return k.base(c) + sufYearActive }
+func (k keys) yearReach(c string) string        { return k.base(c) + sufYearReach }
 func (k keys) yearCount(c string, y int) string { return k.base(c) + sufYearCount + strconv.Itoa(y) }
 
 // Waitlists, seat offers, confirmations and no-shows (SPEC section 10,

@@ -108,6 +108,31 @@ local function indexed(b, mid, m, skills, d)
   redis.call('APPEND', key, table.concat(f, '\t') .. '\1' .. n .. '\n')
 end
 
+-- The standing index (SPEC section 13, standing.go): bitmaps ya, bit n set
+-- while member Mn is active, and yr, set while Mn is active and can be
+-- reached (kept by audienceCounted, so by counted), and per year string
+-- yc:<year>, at offset 2n the number of Mn's participations dated in that
+-- year that count, 16 bits big-endian, whatever Mn's status (kept by
+-- tallied in every script that records or voids a participation).
+local SUF_YA, SUF_YR, SUF_YC = '` + sufYearActive + `', '` + sufYearReach + `', '` + sufYearCount + `'
+
+-- tallied adds d to the count of member mid's participations that count in
+-- the year of date (YYYY-MM-DD; no year, nothing counted, as
+-- Participation.Year gives 0).
+local function tallied(b, mid, date, d)
+  local y = type(date) == 'string' and string.match(date, '^(%d%d%d%d)%-%d%d%-%d%d$')
+  if not y then return end
+  local n = tonumber(string.sub(mid, 2))
+  if not n then return end
+  local key = b .. SUF_YC .. y
+  local cur = redis.call('GETRANGE', key, 2 * n, 2 * n + 1)
+  local v = 0
+  if #cur == 2 then v = string.byte(cur, 1) * 256 + string.byte(cur, 2) end
+  v = v + d
+  if v < 0 then v = 0 elseif v > 65535 then v = 65535 end
+  redis.call('SETRANGE', key, 2 * n, string.char(math.floor(v / 256), v % 256))
+end
+
 -- The audience counters (SPEC section 13, audience.go): hash aud of field
 -- kind:value -> active members, and ~kind:value -> those of them who
 -- cannot be reached (no Telegram id, or unreach), for kinds a (all, no
@@ -150,6 +175,11 @@ end
 local function audienceCounted(b, mid, d)
   local f, away = audienceFields(b, mid)
   if not f then return end
+  local num = tonumber(string.sub(mid, 2))
+  if num then
+    redis.call('SETBIT', b .. SUF_YA, num, d > 0 and 1 or 0)
+    redis.call('SETBIT', b .. SUF_YR, num, (d > 0 and not away) and 1 or 0)
+  end
   local key = b .. SUF_AUD
   redis.call('HINCRBY', key, '_c', 1)
   for _, field in ipairs(f) do
@@ -163,38 +193,12 @@ local function memberOf(key)
   return string.match(key, '^(.*)' .. SUF_MEMBER .. '(M%d+)$')
 end
 
--- The standing index (SPEC section 13, standing.go): bitmap ya, bit n set
--- while member Mn is active (kept by counted), and per year string
--- yc:<year>, at offset 2n the number of Mn's participations dated in that
--- year that count, 16 bits big-endian, whatever Mn's status (kept by
--- tallied in every script that records or voids a participation).
-local SUF_YA, SUF_YC = '` + sufYearActive + `', '` + sufYearCount + `'
-
--- tallied adds d to the count of member mid's participations that count in
--- the year of date (YYYY-MM-DD; no year, nothing counted, as
--- Participation.Year gives 0).
-local function tallied(b, mid, date, d)
-  local y = type(date) == 'string' and string.match(date, '^(%d%d%d%d)%-%d%d%-%d%d$')
-  if not y then return end
-  local n = tonumber(string.sub(mid, 2))
-  if not n then return end
-  local key = b .. SUF_YC .. y
-  local cur = redis.call('GETRANGE', key, 2 * n, 2 * n + 1)
-  local v = 0
-  if #cur == 2 then v = string.byte(cur, 1) * 256 + string.byte(cur, 2) end
-  v = v + d
-  if v < 0 then v = 0 elseif v > 65535 then v = 65535 end
-  redis.call('SETRANGE', key, 2 * n, string.char(math.floor(v / 256), v % 256))
-end
-
 -- counted adds (d = 1) or takes away (d = -1) the unit and skills of member
 -- mid, and the member in the search index, if it is active: called before
 -- and after a change.
 local function counted(b, mid, d)
   local m = redis.call('HMGET', mkey(b, mid), 'status', 'unit', 'skills', 'name', 'bldg', 'uid')
   if m[1] ~= 'active' then return end
-  local num = tonumber(string.sub(mid, 2))
-  if num then redis.call('SETBIT', b .. SUF_YA, num, d > 0 and 1 or 0) end
   if m[6] then redis.call('ZADD', b .. SUF_UM .. m[6], d > 0 and 1 or 0, mid) end
   redis.call('HINCRBY', b .. SUF_SEQ, 'cv', 1)
   if m[2] then bump(b .. SUF_UNITS, m[2], d) end

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 
+	ll "github.com/lamplighter-bot/lamplighter"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -27,6 +28,7 @@ import (
 type YearIndex struct {
 	Year   int
 	active []byte // ya
+	reach  []byte // yr
 	counts []byte // yc:<year>
 }
 
@@ -36,6 +38,7 @@ func (s *Store) YearIndex(ctx context.Context, community string, year int) (Year
 	op := fmt.Sprintf("standing index of %s/%d", community, year)
 	p := s.c.Pipeline()
 	a := p.Get(ctx, s.k.yearActive(community))
+	r := p.Get(ctx, s.k.yearReach(community))
 	c := p.Get(ctx, s.k.yearCount(community, year))
 	if _, err := p.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return YearIndex{}, s.wrap(op, err)
@@ -44,7 +47,7 @@ func (s *Store) YearIndex(ctx context.Context, community string, year int) (Year
 	for _, r := range []struct {
 		cmd *redis.StringCmd
 		to  *[]byte
-	}{{a, &x.active}, {c, &x.counts}} {
+	}{{a, &x.active}, {r, &x.reach}, {c, &x.counts}} {
 		b, err := r.cmd.Bytes()
 		if err != nil && !errors.Is(err, redis.Nil) {
 			return YearIndex{}, s.wrap(op, err)
@@ -55,9 +58,16 @@ func (s *Store) YearIndex(ctx context.Context, community string, year int) (Year
 }
 
 // Active reports whether member number n is active.
-func (x *YearIndex) Active(n int) bool {
+func (x *YearIndex) Active(n int) bool { return bit(x.active, n) }
+
+// Reachable reports whether member number n is active and can be reached
+// (a Telegram id, not refused).
+func (x *YearIndex) Reachable(n int) bool { return bit(x.reach, n) }
+
+// bit is bit n of a Redis bitmap (SETBIT's order: the high bit first).
+func bit(b []byte, n int) bool {
 	i := n / 8
-	return n >= 0 && i < len(x.active) && x.active[i]&(0x80>>(n%8)) != 0
+	return n >= 0 && i < len(b) && b[i]&(0x80>>(n%8)) != 0
 }
 
 // Total is the number of member number n's participations that count in the
@@ -84,28 +94,101 @@ func (x *YearIndex) each(fn func(n, total int)) {
 	}
 }
 
-// Count returns the number of active members and how many of them have
-// fewer participations in the year than minimum.
-func (x *YearIndex) Count(minimum int) (active, below int) {
-	x.each(func(_, total int) {
+// Count returns the number of active members, how many of them have fewer
+// participations in the year than minimum, and how many of those can be
+// reached.
+func (x *YearIndex) Count(minimum int) (active, below, reachable int) {
+	x.each(func(n, total int) {
 		active++
 		if total < minimum {
 			below++
+			if x.Reachable(n) {
+				reachable++
+			}
 		}
 	})
-	return active, below
+	return active, below, reachable
 }
 
 // Below returns the ids of the active members with fewer participations in
-// the year than minimum, by number, with their totals.
-func (x *YearIndex) Below(minimum int) (ids []string, totals []int) {
+// the year than minimum, by number, with their totals; reachable only
+// those who can be reached.
+func (x *YearIndex) Below(minimum int, reachable bool) (ids []string, totals []int) {
 	x.each(func(n, total int) {
-		if total < minimum {
+		if total < minimum && (!reachable || x.Reachable(n)) {
 			ids = append(ids, "M"+strconv.Itoa(n))
 			totals = append(totals, total)
 		}
 	})
 	return ids, totals
+}
+
+// BelowMinimumCount counts the active members of community with fewer
+// participations in year than minimum from the standing index: to can be
+// reached, skipped cannot. One round trip.
+func (s *Store) BelowMinimumCount(ctx context.Context, community string, year, minimum int) (to, skipped int, err error) {
+	if err := checkCommunity(community); err != nil {
+		return 0, 0, err
+	}
+	x, err := s.YearIndex(ctx, community, year)
+	if err != nil {
+		return 0, 0, err
+	}
+	_, below, reach := x.Count(minimum)
+	return reach, below - reach, nil
+}
+
+// BelowMinimum returns the active members of community who can be reached
+// and have fewer participations in year than minimum, by number, with
+// their totals, and how many such members cannot be reached. It reads the
+// standing index, then only those members' hashes (membersBatch a round
+// trip, fields tg, name, lang, status, unreach, unit, bldg and joined), and
+// leaves out one who changed in between so that they are no longer active
+// and reachable.
+func (s *Store) BelowMinimum(ctx context.Context, community string, year, minimum int) (ms []ll.Member, totals []int, skipped int, err error) {
+	if err := checkCommunity(community); err != nil {
+		return nil, nil, 0, err
+	}
+	x, err := s.YearIndex(ctx, community, year)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	_, below, reach := x.Count(minimum)
+	ids, tot := x.Below(minimum, true)
+	op := "members below the minimum of " + community
+	fieldNames := []string{"tg", "name", "lang", "status", "unreach", "unit", "bldg", "joined"}
+	ms = make([]ll.Member, 0, len(ids))
+	totals = make([]int, 0, len(ids))
+	for from := 0; from < len(ids); from += membersBatch {
+		batch := ids[from:min(from+membersBatch, len(ids))]
+		cmds := make([]*redis.SliceCmd, len(batch))
+		if _, err := s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i, id := range batch {
+				cmds[i] = p.HMGet(ctx, s.k.member(community, id), fieldNames...)
+			}
+			return nil
+		}); err != nil {
+			return nil, nil, 0, s.wrap(op, err)
+		}
+		for i, id := range batch {
+			h := make(map[string]string, len(fieldNames))
+			for j, v := range cmds[i].Val() {
+				if v, ok := v.(string); ok {
+					h[fieldNames[j]] = v
+				}
+			}
+			m, err := decodeMember(community, id, h)
+			if err != nil {
+				return nil, nil, 0, err
+			}
+			if !m.Active() || m.TelegramID == 0 || m.Unreachable {
+				continue
+			}
+			ms = append(ms, m)
+			totals = append(totals, tot[from+i])
+		}
+	}
+	return ms, totals, below - reach, nil
 }
 
 // Totals maps every active member's id to its total in the year.
@@ -119,7 +202,7 @@ func (x *YearIndex) Totals() map[string]int {
 const yearIndexPage = 500
 
 // KEYS: members, services. ARGV: b, the last member number done, count.
-// Sets the bit of ya and the count in every yc:<year> in which they have a
+// Sets the bits of ya and yr and the count in every yc:<year> in which they have a
 // participation that counts of each of the next count members after it, by
 // number, from the member's status and ledger. Answers ok, the number of
 // members done and the last number.
@@ -130,8 +213,10 @@ local last = tonumber(ARGV[2])
 for _, mid in ipairs(ids) do
   local n = tonumber(string.sub(mid, 2))
   last = n
-  local st = redis.call('HGET', mkey(b, mid), 'status')
-  redis.call('SETBIT', b .. SUF_YA, n, st == 'active' and 1 or 0)
+  local m = redis.call('HMGET', mkey(b, mid), 'status', 'tg', 'unreach')
+  local active = m[1] == 'active'
+  redis.call('SETBIT', b .. SUF_YA, n, active and 1 or 0)
+  redis.call('SETBIT', b .. SUF_YR, n, (active and m[2] and m[2] ~= '' and not m[3]) and 1 or 0)
   local byYear = {}
   local cd = countingDates(b, pkey(b, mid), KEYS[2])
   for i = 2, #cd, 2 do

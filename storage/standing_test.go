@@ -43,7 +43,7 @@ func checkYearIndex(t *testing.T, s *storage.Store, community, when string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		active, below := 0, 0
+		active, below, reach := 0, 0, 0
 		minimum := comm.MinimumsFor(y).Minimum
 		for _, m := range ms {
 			n, _ := strconv.Atoi(m.ID[1:])
@@ -54,19 +54,34 @@ func checkYearIndex(t *testing.T, s *storage.Store, community, when string) {
 			if x.Active(n) != m.Active() {
 				t.Errorf("%s: %s %s (%s): index active %v", when, community, m.ID, m.Status, x.Active(n))
 			}
+			reachable := m.Active() && m.TelegramID != 0 && !m.Unreachable
+			if x.Reachable(n) != reachable {
+				t.Errorf("%s: %s %s (%s, tg %d, unreachable %v): index reachable %v", when, community, m.ID, m.Status, m.TelegramID, m.Unreachable, x.Reachable(n))
+			}
 			if m.Active() {
 				active++
 				if want < minimum {
 					below++
+					if reachable {
+						reach++
+					}
 				}
 			}
 		}
-		if a, b := x.Count(minimum); a != active || b != below {
-			t.Errorf("%s: %s/%d Count(%d) = %d, %d; want %d, %d", when, community, y, minimum, a, b, active, below)
+		if a, b, r := x.Count(minimum); a != active || b != below || r != reach {
+			t.Errorf("%s: %s/%d Count(%d) = %d, %d, %d; want %d, %d, %d", when, community, y, minimum, a, b, r, active, below, reach)
 		}
-		ids, _ := x.Below(minimum)
-		if len(ids) != below {
+		if ids, _ := x.Below(minimum, false); len(ids) != below {
 			t.Errorf("%s: %s/%d Below(%d) = %d members, want %d", when, community, y, minimum, len(ids), below)
+		}
+		ms, totals, skipped, err := s.BelowMinimum(ctx, community, y, minimum)
+		if err != nil || len(ms) != reach || skipped != below-reach || len(totals) != len(ms) {
+			t.Errorf("%s: %s/%d BelowMinimum = %d members, %d skipped, %v; want %d, %d", when, community, y, len(ms), skipped, err, reach, below-reach)
+		}
+		for i, m := range ms {
+			if want := ll.ComputeStanding(byMember[m.ID], y, 0, comm).Total; totals[i] != want || want >= minimum || !m.Active() || m.TelegramID == 0 {
+				t.Errorf("%s: BelowMinimum gave %+v with total %d (ComputeStanding %d)", when, m, totals[i], want)
+			}
 		}
 	}
 }
@@ -113,7 +128,7 @@ func (w *standingWorld) step(r *rand.Rand) {
 	m := w.member(r, "dongan")
 	by := "M1"
 	date := fmt.Sprintf("%d-0%d-1%d", standingYears[r.IntN(len(standingYears))], 1+r.IntN(9), r.IntN(10))
-	switch k := r.IntN(14); {
+	switch k := r.IntN(15); {
 	case k == 0 || m == nil: // registration
 		inv, err := s.CreateInvite(ctx, ll.Invite{Community: "dongan", Created: t0}, nil)
 		if err == nil {
@@ -197,6 +212,10 @@ func (w *standingWorld) step(r *rand.Rand) {
 		} else {
 			w.ok("forget", s.Forget(ctx, "dongan", m.ID, t0, nil))
 		}
+	case k == 13 && r.IntN(2) == 0: // Telegram refuses messages, or the member is back
+		if m.TelegramID != 0 {
+			w.ok("reach", s.SetReachable(ctx, m.TelegramID, r.IntN(2) == 0))
+		}
 	default: // a profile change, a re-registration of who left
 		if m.TelegramID != 0 && !m.Active() && m.Status != ll.StatusForgotten {
 			inv, err := s.CreateInvite(ctx, ll.Invite{Community: "dongan", Created: t0}, nil)
@@ -267,7 +286,7 @@ func TestYearIndexAgreesWithLedger(t *testing.T) {
 	checkYearIndex(t, w.s, "dongan", "after the concurrent steps")
 	checkYearIndex(t, w.s, "xiyuan", "after the concurrent steps")
 	for _, k := range []string{"register", "checkin", "attend", "void", "service", "need", "claim", "release", "remove", "move",
-		"forgetme", "forget", "profile", "rejoin"} {
+		"forgetme", "forget", "profile", "rejoin", "reach"} {
 		if w.done[k] == 0 {
 			t.Errorf("no %s succeeded: the test did not exercise it (done: %v)", k, w.done)
 		}
@@ -321,7 +340,7 @@ func TestMigrateBuildsYearIndex(t *testing.T) {
 	}
 	checkYearIndex(t, s, "dongan", "as kept")
 	base := p + "{c:dongan}:"
-	if err := raw.Del(ctx, base+"ya", base+"yc:2025", base+"yc:2026").Err(); err != nil {
+	if err := raw.Del(ctx, base+"ya", base+"yr", base+"yc:2025", base+"yc:2026").Err(); err != nil {
 		t.Fatal(err)
 	}
 	if x, _ := s.YearIndex(ctx, "dongan", 2025); x.Active(2) || x.Total(1) != 0 {
