@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -195,8 +196,46 @@ func TestAudienceCountsMatchScan(t *testing.T) {
 			t.Errorf("operation %s never succeeded", want)
 		}
 	}
-	// below-minimum and no-post are counted by scanning.
-	for _, aud := range []app.Audience{{Kind: app.AudienceBelow}, {Kind: app.AudienceNoPost}, {Kind: app.AudienceUnit, Arg: "École"}} {
+	// below-minimum comes from the standing index: its count and its
+	// recipients are those of a scan of every member and the ledger.
+	ps, _, err := f.store.CommunityLedger(f.ctx, "elm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	byMember := map[string][]ll.Participation{}
+	for _, p := range ps {
+		byMember[p.Member] = append(byMember[p.Member], p)
+	}
+	year := sc.Now.In(sc.Community.Location()).Year()
+	var wantTo []string
+	wantSkipped := 0
+	for _, m := range everyone {
+		if !m.Active() || ll.ComputeStanding(byMember[m.ID], year, 0, sc.Community).Total >= sc.Community.MinimumsFor(year).Minimum {
+			continue
+		}
+		if m.TelegramID == 0 || m.Unreachable {
+			wantSkipped++
+		} else {
+			wantTo = append(wantTo, m.ID)
+		}
+	}
+	below := app.Audience{Kind: app.AudienceBelow}
+	n, err := f.app.Broadcasts.CountAudience(f.ctx, sc, below)
+	r, rerr := f.app.Broadcasts.Recipients(f.ctx, sc, below)
+	var gotTo []string
+	for _, m := range r.To {
+		gotTo = append(gotTo, m.ID)
+	}
+	if err != nil || rerr != nil || n.Scanned || n.To != len(wantTo) || n.Skipped != wantSkipped ||
+		!slices.Equal(gotTo, wantTo) || r.Skipped != wantSkipped {
+		t.Errorf("below-minimum: CountAudience = %+v, %v; Recipients = %v (skipped %d), %v; the scan finds %v and %d",
+			n, err, gotTo, r.Skipped, rerr, wantTo, wantSkipped)
+	}
+	if len(wantTo) == 0 || wantSkipped == 0 {
+		t.Errorf("below-minimum: the scan finds %d to reach and %d skipped: the test proves little", len(wantTo), wantSkipped)
+	}
+	// no-post and what the counters cannot match are counted by scanning.
+	for _, aud := range []app.Audience{{Kind: app.AudienceNoPost}, {Kind: app.AudienceUnit, Arg: "École"}} {
 		n, err := f.app.Broadcasts.CountAudience(f.ctx, sc, aud)
 		r, _ := f.app.Broadcasts.Recipients(f.ctx, sc, aud)
 		if err != nil || !n.Scanned || n.To != len(r.To) || n.Skipped != r.Skipped {

@@ -33,6 +33,8 @@ type BroadcastsStore interface {
 	AttachStore
 	// AudienceCounter: the counters behind a broadcast's count (audience.go).
 	AudienceCounter
+	// StandingIndex: who is below the minimum (audience.go).
+	StandingIndex
 }
 
 // Outbox is where a broadcast goes: one message per recipient and a
@@ -182,16 +184,20 @@ func (s *Broadcasts) Recipients(ctx context.Context, sc *Scope, aud Audience) (R
 			return Recipients{}, err
 		}
 		in = memberSet(ids)
-	case AudienceBelow, AudienceNoPost:
+	case AudienceBelow:
+		// From the standing index: only the members below are read.
+		year, minimum := thisYearMinimum(sc)
+		ms, _, skipped, err := s.store.BelowMinimum(ctx, comm.ID, year, minimum)
+		if err != nil {
+			return Recipients{}, fmt.Errorf("members below the minimum of %s: %w", comm.ID, err)
+		}
+		return Recipients{To: ms, Skipped: skipped}, nil
+	case AudienceNoPost:
 		st, err := s.standings(ctx, sc)
 		if err != nil {
 			return Recipients{}, err
 		}
-		if aud.Kind == AudienceBelow {
-			in = func(m ll.Member) bool { s := st(m); return s.Total < s.Minimum }
-		} else {
-			in = func(m ll.Member) bool { s := st(m); return s.Posts < s.PostMinimum }
-		}
+		in = func(m ll.Member) bool { s := st(m); return s.Posts < s.PostMinimum }
 	default:
 		return Recipients{}, ll.Invalid("audience", "unknown audience")
 	}
