@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	ll "github.com/lamplighter-bot/lamplighter"
 	"github.com/redis/go-redis/v9"
@@ -138,13 +139,34 @@ func (s *Store) BelowMinimumCount(ctx context.Context, community string, year, m
 	return reach, below - reach, nil
 }
 
+// belowPage is how many members one script of BelowMinimum reads.
+const belowPage = 2000
+
+// KEYS: members (for the slot). ARGV: b, then member ids. Answers ok, then
+// for each of them "<tg> <lang>" when they are active and can be reached,
+// else "".
+var reachableMembersScript = script(`
+local b = ARGV[1]
+local out = {'ok'}
+for i = 2, #ARGV do
+  local m = redis.call('HMGET', mkey(b, ARGV[i]), 'status', 'tg', 'unreach', 'lang')
+  if m[1] == 'active' and m[2] and m[2] ~= '' and not m[3] then
+    out[i] = m[2] .. ' ' .. (m[4] or '')
+  else
+    out[i] = ''
+  end
+end
+return out
+`)
+
 // BelowMinimum returns the active members of community who can be reached
 // and have fewer participations in year than minimum, by number, with
 // their totals, and how many such members cannot be reached. It reads the
-// standing index, then only those members' hashes (membersBatch a round
-// trip, fields tg, name, lang, status, unreach, unit, bldg and joined), and
-// leaves out one who changed in between so that they are no longer active
-// and reachable.
+// standing index, then only those members, belowPage a script, and of them
+// only what a message to them needs: ID, Community, Status, TelegramID
+// and Language are set (a reminder or broadcast does not name its
+// recipient). A member who changed in between so that they
+// are no longer active and reachable is left out.
 func (s *Store) BelowMinimum(ctx context.Context, community string, year, minimum int) (ms []ll.Member, totals []int, skipped int, err error) {
 	if err := checkCommunity(community); err != nil {
 		return nil, nil, 0, err
@@ -156,46 +178,40 @@ func (s *Store) BelowMinimum(ctx context.Context, community string, year, minimu
 	_, below, reach := x.Count(minimum)
 	ids, tot := x.Below(minimum, true)
 	op := "members below the minimum of " + community
-	fieldNames := []string{"tg", "name", "lang", "status", "unreach", "unit", "bldg", "joined"}
+	total := make(map[string]int, len(ids))
+	for i, id := range ids {
+		total[id] = tot[i]
+	}
 	ms = make([]ll.Member, 0, len(ids))
 	totals = make([]int, 0, len(ids))
-	for from := 0; from < len(ids); from += membersBatch {
-		batch := ids[from:min(from+membersBatch, len(ids))]
-		cmds := make([]*redis.SliceCmd, len(batch))
-		if _, err := s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for i, id := range batch {
-				cmds[i] = p.HMGet(ctx, s.k.member(community, id), fieldNames...)
-			}
-			return nil
-		}); err != nil {
-			return nil, nil, 0, s.wrap(op, err)
+	args := make([]any, 0, belowPage+1)
+	for from := 0; from < len(ids); from += belowPage {
+		args = append(args[:0], s.k.base(community))
+		for _, id := range ids[from:min(from+belowPage, len(ids))] {
+			args = append(args, id)
 		}
-		for i, id := range batch {
-			h := make(map[string]string, len(fieldNames))
-			for j, v := range cmds[i].Val() {
-				if v, ok := v.(string); ok {
-					h[fieldNames[j]] = v
-				}
-			}
-			m, err := decodeMember(community, id, h)
-			if err != nil {
-				return nil, nil, 0, err
-			}
-			if !m.Active() || m.TelegramID == 0 || m.Unreachable {
+		st, rest, err := s.run(ctx, op, reachableMembersScript, []string{s.k.members(community)}, args...)
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		if st != "ok" {
+			return nil, nil, 0, statusError(op, st, rest, nil)
+		}
+		for i, id := range args[1:] {
+			v := str(rest, i)
+			if v == "" {
 				continue
 			}
-			ms = append(ms, m)
-			totals = append(totals, tot[from+i])
+			t, lang, _ := strings.Cut(v, " ")
+			tg, err := strconv.ParseInt(t, 10, 64)
+			if err != nil {
+				return nil, nil, 0, fmt.Errorf("%s: member %s: telegram id: %w", op, id, err)
+			}
+			ms = append(ms, ll.Member{ID: id.(string), Community: community, Status: ll.StatusActive, TelegramID: tg, Language: lang})
+			totals = append(totals, total[id.(string)])
 		}
 	}
 	return ms, totals, below - reach, nil
-}
-
-// Totals maps every active member's id to its total in the year.
-func (x *YearIndex) Totals() map[string]int {
-	out := map[string]int{}
-	x.each(func(n, total int) { out["M"+strconv.Itoa(n)] = total })
-	return out
 }
 
 // yearIndexPage is how many members one step of RebuildYearIndex reads.
@@ -231,7 +247,7 @@ end
 return {'ok', #ids, last}
 `)
 
-func init() { allScripts = append(allScripts, rebuildYearIndexScript) }
+func init() { allScripts = append(allScripts, rebuildYearIndexScript, reachableMembersScript) }
 
 // RebuildYearIndex builds the community's standing index from its members
 // and ledger (schema 4, migrateYearIndex), yearIndexPage members per

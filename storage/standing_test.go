@@ -359,3 +359,88 @@ func TestMigrateBuildsYearIndex(t *testing.T) {
 		t.Errorf("SchemaVersion = %d, %v; want %d", v, err, storage.CurrentSchema)
 	}
 }
+
+// BenchmarkBelowMinimum100k reads who is below the minimum in a community
+// of 100,000 members with Telegram ids, a third of them with one
+// participation this year and a third with two (minimum 2: two thirds
+// below): by a scan of every member and the ledger with ComputeStanding
+// (what the below-minimum audience, its count and the reminder run did
+// before schema 4), against the standing index: the count
+// (BelowMinimumCount) and the members (BelowMinimum, reading only theirs).
+func BenchmarkBelowMinimum100k(b *testing.B) {
+	const n = 100_000
+	s := storagetest.NewStore(b)
+	comm := newCommunity(b, s, "big")
+	in := make([]ll.Member, n)
+	for i := range in {
+		in[i] = ll.Member{TelegramID: 5_000_000_000 + int64(i), Name: "王建国", Unit: "中国工商银行东安支行", Language: "zh"}
+	}
+	var ms []ll.Member
+	for from := 0; from < n; from += 5000 {
+		got, err := s.ImportMembers(ctx, "big", in[from:from+5000], t0, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ms = append(ms, got...)
+	}
+	acts := []ll.Activity{newActivity(b, s, "big", t0, 0), newActivity(b, s, "big", t0.Add(24*time.Hour), 0)}
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for g := range 8 {
+		wg.Go(func() {
+			for i := g; i < n; i += 8 {
+				for k := 0; k < i%3; k++ {
+					if _, err := s.Attend(ctx, "big", acts[k].ID, ms[i].ID, "M1", "", acts[k].End, nil); err != nil {
+						errs <- err
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		b.Fatal(err)
+	}
+	const wantBelow = 66_667
+	b.Run("scan", func(b *testing.B) {
+		for b.Loop() {
+			members, err := s.Members(ctx, "big")
+			if err != nil {
+				b.Fatal(err)
+			}
+			ps, _, err := s.CommunityLedger(ctx, "big")
+			if err != nil {
+				b.Fatal(err)
+			}
+			by := map[string][]ll.Participation{}
+			for _, p := range ps {
+				by[p.Member] = append(by[p.Member], p)
+			}
+			below := 0
+			for _, m := range members {
+				if m.Active() && ll.ComputeStanding(by[m.ID], 2025, 0, comm).Total < 2 {
+					below++
+				}
+			}
+			if below != wantBelow {
+				b.Fatalf("scan: %d below, want %d", below, wantBelow)
+			}
+		}
+	})
+	b.Run("index/count", func(b *testing.B) {
+		for b.Loop() {
+			if to, skipped, err := s.BelowMinimumCount(ctx, "big", 2025, 2); err != nil || to != wantBelow || skipped != 0 {
+				b.Fatalf("BelowMinimumCount = %d, %d, %v", to, skipped, err)
+			}
+		}
+	})
+	b.Run("index/members", func(b *testing.B) {
+		for b.Loop() {
+			if got, _, _, err := s.BelowMinimum(ctx, "big", 2025, 2); err != nil || len(got) != wantBelow {
+				b.Fatalf("BelowMinimum = %d, %v", len(got), err)
+			}
+		}
+	})
+}
