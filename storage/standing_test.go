@@ -369,7 +369,8 @@ func TestMigrateBuildsYearIndex(t *testing.T) {
 // (BelowMinimumCount) and the members (BelowMinimum, reading only theirs).
 func BenchmarkBelowMinimum100k(b *testing.B) {
 	const n = 100_000
-	s := storagetest.NewStore(b)
+	p := storagetest.Prefix()
+	s := storagetest.NewStoreOptions(b, storage.Options{Prefix: p})
 	comm := newCommunity(b, s, "big")
 	in := make([]ll.Member, n)
 	for i := range in {
@@ -441,6 +442,22 @@ func BenchmarkBelowMinimum100k(b *testing.B) {
 			if got, _, _, err := s.BelowMinimum(ctx, "big", 2025, 2); err != nil || len(got) != wantBelow {
 				b.Fatalf("BelowMinimum = %d, %v", len(got), err)
 			}
+		}
+	})
+	// The migration's build of the index of a community from before it.
+	b.Run("rebuild", func(b *testing.B) {
+		raw := storagetest.Client(b)
+		base := p + "{c:big}:"
+		for b.Loop() {
+			if err := raw.Del(ctx, base+"ya", base+"yr", base+"yc:2025").Err(); err != nil {
+				b.Fatal(err)
+			}
+			if err := s.RebuildYearIndex(ctx, "big"); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if to, _, err := s.BelowMinimumCount(ctx, "big", 2025, 2); err != nil || to != wantBelow {
+			b.Fatalf("BelowMinimumCount after the rebuild = %d, %v", to, err)
 		}
 	})
 }
