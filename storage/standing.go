@@ -30,6 +30,7 @@ type YearIndex struct {
 	Year   int
 	active []byte // ya
 	reach  []byte // yr
+	held   []byte // yh
 	counts []byte // yc:<year>
 }
 
@@ -40,6 +41,7 @@ func (s *Store) YearIndex(ctx context.Context, community string, year int) (Year
 	p := s.c.Pipeline()
 	a := p.Get(ctx, s.k.yearActive(community))
 	r := p.Get(ctx, s.k.yearReach(community))
+	h := p.Get(ctx, s.k.yearHeld(community))
 	c := p.Get(ctx, s.k.yearCount(community, year))
 	if _, err := p.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return YearIndex{}, s.wrap(op, err)
@@ -48,7 +50,7 @@ func (s *Store) YearIndex(ctx context.Context, community string, year int) (Year
 	for _, r := range []struct {
 		cmd *redis.StringCmd
 		to  *[]byte
-	}{{a, &x.active}, {r, &x.reach}, {c, &x.counts}} {
+	}{{a, &x.active}, {r, &x.reach}, {h, &x.held}, {c, &x.counts}} {
 		b, err := r.cmd.Bytes()
 		if err != nil && !errors.Is(err, redis.Nil) {
 			return YearIndex{}, s.wrap(op, err)
@@ -64,6 +66,14 @@ func (x *YearIndex) Active(n int) bool { return bit(x.active, n) }
 // Reachable reports whether member number n is active and can be reached
 // (a Telegram id, not refused).
 func (x *YearIndex) Reachable(n int) bool { return bit(x.reach, n) }
+
+// Held is the number of posts member number n holds now.
+func (x *YearIndex) Held(n int) int {
+	if n < 0 || n >= len(x.held) {
+		return 0
+	}
+	return int(x.held[n])
+}
 
 // bit is bit n of a Redis bitmap (SETBIT's order: the high bit first).
 func bit(b []byte, n int) bool {
@@ -218,7 +228,7 @@ func (s *Store) BelowMinimum(ctx context.Context, community string, year, minimu
 const yearIndexPage = 500
 
 // KEYS: members, services. ARGV: b, the last member number done, count.
-// Sets the bits of ya and yr and the count in every yc:<year> in which they have a
+// Sets the bits of ya and yr, the posts held in yh, and the count in every yc:<year> in which they have a
 // participation that counts of each of the next count members after it, by
 // number, from the member's status and ledger. Answers ok, the number of
 // members done and the last number.
@@ -243,6 +253,12 @@ for _, mid in ipairs(ids) do
     local v = math.min(c, 65535)
     redis.call('SETRANGE', b .. SUF_YC .. y, 2 * n, string.char(math.floor(v / 256), v % 256))
   end
+  local held, seen = 0, {}
+  for _, e in ipairs(redis.call('LRANGE', b .. SUF_CLAIMS .. mid, 0, -1)) do
+    local p, _, r = string.match(e, '^([^|]*)|([^|]*)|(.*)$')
+    if p and r == '' and not seen[p] then seen[p] = true; held = held + 1 end
+  end
+  redis.call('SETRANGE', b .. SUF_YH, n, string.char(math.min(held, 255)))
 end
 return {'ok', #ids, last}
 `)

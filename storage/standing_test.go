@@ -30,7 +30,7 @@ func checkYearIndex(t *testing.T, s *storage.Store, community, when string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ps, _, err := s.CommunityLedger(ctx, community)
+	ps, claims, err := s.CommunityLedger(ctx, community)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,6 +38,11 @@ func checkYearIndex(t *testing.T, s *storage.Store, community, when string) {
 	for _, p := range ps {
 		byMember[p.Member] = append(byMember[p.Member], p)
 	}
+	claimsOf := map[string][]ll.Claim{}
+	for _, c := range claims {
+		claimsOf[c.Member] = append(claimsOf[c.Member], c)
+	}
+	later := time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC) // after every claim and release
 	for _, y := range standingYears {
 		x, err := s.YearIndex(ctx, community, y)
 		if err != nil {
@@ -50,6 +55,9 @@ func checkYearIndex(t *testing.T, s *storage.Store, community, when string) {
 			want := ll.ComputeStanding(byMember[m.ID], y, 0, comm).Total
 			if got := x.Total(n); got != want {
 				t.Errorf("%s: %s/%d %s (%s): index total %d, ComputeStanding %d", when, community, y, m.ID, m.Status, got, want)
+			}
+			if got, want := x.Held(n), ll.PostsHeldAt(claimsOf[m.ID], later); got != want {
+				t.Errorf("%s: %s %s (%s): index holds %d posts, the claims %d", when, community, m.ID, m.Status, got, want)
 			}
 			if x.Active(n) != m.Active() {
 				t.Errorf("%s: %s %s (%s): index active %v", when, community, m.ID, m.Status, x.Active(n))
@@ -188,7 +196,16 @@ func (w *standingWorld) step(r *rand.Rand) {
 		w.ok("need", err)
 	case k == 10: // claim or release
 		p := w.posts[r.IntN(len(w.posts))]
-		if r.IntN(2) == 0 {
+		if p.Mode == ll.ModePaired {
+			if m.TelegramID == 0 {
+				return
+			}
+			if _, _, _, err := s.RequestClaimAs(ctx, userOf(*m), p.ID, t0); err != nil {
+				return
+			}
+			_, _, err := s.DecideClaim(ctx, "dongan", p.ID, m.ID, r.IntN(3) > 0, "M999", t0, nil)
+			w.ok("paired", err)
+		} else if r.IntN(2) == 0 {
 			_, _, err := s.Claim(ctx, "dongan", p.ID, m.ID, t0)
 			w.ok("claim", err)
 		} else {
@@ -250,6 +267,11 @@ func newStandingWorld(t *testing.T) *standingWorld {
 	for range 3 {
 		w.posts = append(w.posts, newPost(t, s, "dongan", 0))
 	}
+	paired, err := s.CreatePost(ctx, ll.Post{Community: "dongan", Title: "Night watch", Mode: ll.ModePaired, Created: t0}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.posts = append(w.posts, paired)
 	for range 12 {
 		register(t, s, "dongan", w.tg(), "Member")
 	}
@@ -286,7 +308,7 @@ func TestYearIndexAgreesWithLedger(t *testing.T) {
 	checkYearIndex(t, w.s, "dongan", "after the concurrent steps")
 	checkYearIndex(t, w.s, "xiyuan", "after the concurrent steps")
 	for _, k := range []string{"register", "checkin", "attend", "void", "service", "need", "claim", "release", "remove", "move",
-		"forgetme", "forget", "profile", "rejoin", "reach"} {
+		"forgetme", "forget", "profile", "rejoin", "reach", "paired"} {
 		if w.done[k] == 0 {
 			t.Errorf("no %s succeeded: the test did not exercise it (done: %v)", k, w.done)
 		}
@@ -307,6 +329,7 @@ func TestMigrateBuildsYearIndex(t *testing.T) {
 	ms := importMembers(t, s, "dongan", 1200)
 	a := newActivity(t, s, "dongan", t0, 0)
 	b := newActivity(t, s, "dongan", time.Date(2026, 2, 1, 9, 0, 0, 0, time.UTC), 0)
+	posts := []ll.Post{newPost(t, s, "dongan", 0), newPost(t, s, "dongan", 0)}
 	for i, m := range ms {
 		if i%3 == 0 {
 			if _, err := s.Attend(ctx, "dongan", a.ID, m.ID, "M1", "", a.End, nil); err != nil {
@@ -332,6 +355,18 @@ func TestMigrateBuildsYearIndex(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		if i%5 == 0 {
+			for _, post := range posts[:1+i%2] {
+				if _, _, err := s.Claim(ctx, "dongan", post.ID, m.ID, t0); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if i%4 == 0 {
+				if _, err := s.Unclaim(ctx, "dongan", posts[0].ID, m.ID, t0); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
 		if i%13 == 0 {
 			if err := s.RemoveMember(ctx, "dongan", m.ID, t0, nil); err != nil {
 				t.Fatal(err)
@@ -340,7 +375,7 @@ func TestMigrateBuildsYearIndex(t *testing.T) {
 	}
 	checkYearIndex(t, s, "dongan", "as kept")
 	base := p + "{c:dongan}:"
-	if err := raw.Del(ctx, base+"ya", base+"yr", base+"yc:2025", base+"yc:2026").Err(); err != nil {
+	if err := raw.Del(ctx, base+"ya", base+"yr", base+"yh", base+"yc:2025", base+"yc:2026").Err(); err != nil {
 		t.Fatal(err)
 	}
 	if x, _ := s.YearIndex(ctx, "dongan", 2025); x.Active(2) || x.Total(1) != 0 {
