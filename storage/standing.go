@@ -105,48 +105,12 @@ func (x *YearIndex) each(fn func(n, total int)) {
 	}
 }
 
-// Count returns the number of active members, how many of them have fewer
-// participations in the year than minimum, and how many of those can be
-// reached.
-func (x *YearIndex) Count(minimum int) (active, below, reachable int) {
-	x.each(func(n, total int) {
-		active++
-		if total < minimum {
-			below++
-			if x.Reachable(n) {
-				reachable++
-			}
-		}
-	})
-	return active, below, reachable
-}
-
-// Below returns the ids of the active members with fewer participations in
-// the year than minimum, by number, with their totals; reachable only
-// those who can be reached.
-func (x *YearIndex) Below(minimum int, reachable bool) (ids []string, totals []int) {
-	x.each(func(n, total int) {
-		if total < minimum && (!reachable || x.Reachable(n)) {
-			ids = append(ids, "M"+strconv.Itoa(n))
-			totals = append(totals, total)
-		}
-	})
-	return ids, totals
-}
-
 // BelowMinimumCount counts the active members of community with fewer
 // participations in year than minimum from the standing index: to can be
 // reached, skipped cannot. One round trip.
 func (s *Store) BelowMinimumCount(ctx context.Context, community string, year, minimum int) (to, skipped int, err error) {
-	if err := checkCommunity(community); err != nil {
-		return 0, 0, err
-	}
-	x, err := s.YearIndex(ctx, community, year)
-	if err != nil {
-		return 0, 0, err
-	}
-	_, below, reach := x.Count(minimum)
-	return reach, below - reach, nil
+	c, err := s.StandingCounts(ctx, community, year, minimum, 0)
+	return c.BelowReachable, c.Below - c.BelowReachable, err
 }
 
 // belowPage is how many members one script of BelowMinimum reads.
@@ -169,14 +133,61 @@ end
 return out
 `)
 
+// StandingCounts are a community's figures of one year from the standing
+// index, of its active members (posts held counted now).
+type StandingCounts struct {
+	Active    int
+	Compliant int // enough participations and enough posts
+	// Below have fewer participations than the minimum; BelowReachable
+	// of them can be reached.
+	Below, BelowReachable int
+	// NoPost hold fewer posts than the post minimum; NoPostReachable of
+	// them can be reached.
+	NoPost, NoPostReachable int
+}
+
+// Counts are the figures of the index for the minimums.
+func (x *YearIndex) Counts(minimum, postMinimum int) StandingCounts {
+	var c StandingCounts
+	x.each(func(n, total int) {
+		c.Active++
+		held := x.Held(n)
+		if total >= minimum && held >= postMinimum {
+			c.Compliant++
+		}
+		if total < minimum {
+			c.Below++
+			if x.Reachable(n) {
+				c.BelowReachable++
+			}
+		}
+		if held < postMinimum {
+			c.NoPost++
+			if x.Reachable(n) {
+				c.NoPostReachable++
+			}
+		}
+	})
+	return c
+}
+
+// StandingCounts reads the community's figures for year and its minimums
+// from the standing index: one round trip.
+func (s *Store) StandingCounts(ctx context.Context, community string, year, minimum, postMinimum int) (StandingCounts, error) {
+	if err := checkCommunity(community); err != nil {
+		return StandingCounts{}, err
+	}
+	x, err := s.YearIndex(ctx, community, year)
+	if err != nil {
+		return StandingCounts{}, err
+	}
+	return x.Counts(minimum, postMinimum), nil
+}
+
 // BelowMinimum returns the active members of community who can be reached
 // and have fewer participations in year than minimum, by number, with
 // their totals, and how many such members cannot be reached. It reads the
-// standing index, then only those members, belowPage a script, and of them
-// only what a message to them needs: ID, Community, Status, TelegramID
-// and Language are set (a reminder or broadcast does not name its
-// recipient). A member who changed in between so that they
-// are no longer active and reachable is left out.
+// standing index, then only those members (reachableMembers).
 func (s *Store) BelowMinimum(ctx context.Context, community string, year, minimum int) (ms []ll.Member, totals []int, skipped int, err error) {
 	if err := checkCommunity(community); err != nil {
 		return nil, nil, 0, err
@@ -185,15 +196,50 @@ func (s *Store) BelowMinimum(ctx context.Context, community string, year, minimu
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	_, below, reach := x.Count(minimum)
-	ids, tot := x.Below(minimum, true)
-	op := "members below the minimum of " + community
-	total := make(map[string]int, len(ids))
-	for i, id := range ids {
-		total[id] = tot[i]
+	c := x.Counts(minimum, 0)
+	ms, totals, err = s.reachableMembers(ctx, community, &x, func(n, total int) (int, bool) { return total, total < minimum })
+	return ms, totals, c.Below - c.BelowReachable, err
+}
+
+// NoPost returns the active members of community who can be reached and
+// hold fewer posts now than postMinimum, by number, with the posts they
+// hold, and how many such members cannot be reached; as BelowMinimum.
+func (s *Store) NoPost(ctx context.Context, community string, postMinimum int) (ms []ll.Member, held []int, skipped int, err error) {
+	if err := checkCommunity(community); err != nil {
+		return nil, nil, 0, err
 	}
-	ms = make([]ll.Member, 0, len(ids))
-	totals = make([]int, 0, len(ids))
+	x, err := s.YearIndex(ctx, community, 0) // no year's counts needed
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	c := x.Counts(0, postMinimum)
+	ms, held, err = s.reachableMembers(ctx, community, &x, func(n, _ int) (int, bool) { return x.Held(n), x.Held(n) < postMinimum })
+	return ms, held, c.NoPost - c.NoPostReachable, err
+}
+
+// reachableMembers reads the active members of the index who can be
+// reached and for whom pick holds (it is given the number and year's
+// total, and answers the figure to return), belowPage a script, and of them
+// only what a message to them needs: ID, Community, Status, TelegramID
+// and Language are set (a reminder or broadcast does not name its
+// recipient). A member who changed in between so that they are no longer
+// active and reachable is left out.
+func (s *Store) reachableMembers(ctx context.Context, community string, x *YearIndex, pick func(n, total int) (int, bool)) ([]ll.Member, []int, error) {
+	var ids []string
+	figure := map[string]int{}
+	x.each(func(n, total int) {
+		if !x.Reachable(n) {
+			return
+		}
+		if v, ok := pick(n, total); ok {
+			id := "M" + strconv.Itoa(n)
+			ids = append(ids, id)
+			figure[id] = v
+		}
+	})
+	op := "members of the standing index of " + community
+	ms := make([]ll.Member, 0, len(ids))
+	figures := make([]int, 0, len(ids))
 	args := make([]any, 0, belowPage+1)
 	for from := 0; from < len(ids); from += belowPage {
 		args = append(args[:0], s.k.base(community))
@@ -202,10 +248,10 @@ func (s *Store) BelowMinimum(ctx context.Context, community string, year, minimu
 		}
 		st, rest, err := s.run(ctx, op, reachableMembersScript, []string{s.k.members(community)}, args...)
 		if err != nil {
-			return nil, nil, 0, err
+			return nil, nil, err
 		}
 		if st != "ok" {
-			return nil, nil, 0, statusError(op, st, rest, nil)
+			return nil, nil, statusError(op, st, rest, nil)
 		}
 		for i, id := range args[1:] {
 			v := str(rest, i)
@@ -215,13 +261,13 @@ func (s *Store) BelowMinimum(ctx context.Context, community string, year, minimu
 			t, lang, _ := strings.Cut(v, " ")
 			tg, err := strconv.ParseInt(t, 10, 64)
 			if err != nil {
-				return nil, nil, 0, fmt.Errorf("%s: member %s: telegram id: %w", op, id, err)
+				return nil, nil, fmt.Errorf("%s: member %s: telegram id: %w", op, id, err)
 			}
 			ms = append(ms, ll.Member{ID: id.(string), Community: community, Status: ll.StatusActive, TelegramID: tg, Language: lang})
-			totals = append(totals, total[id.(string)])
+			figures = append(figures, figure[id.(string)])
 		}
 	}
-	return ms, totals, below - reach, nil
+	return ms, figures, nil
 }
 
 // yearIndexPage is how many members one step of RebuildYearIndex reads.

@@ -48,13 +48,14 @@ func checkYearIndex(t *testing.T, s *storage.Store, community, when string) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		var want storage.StandingCounts
 		active, below, reach := 0, 0, 0
-		minimum := comm.MinimumsFor(y).Minimum
+		minimum, postMinimum := comm.MinimumsFor(y).Minimum, comm.MinimumsFor(y).PostMinimum
 		for _, m := range ms {
 			n, _ := strconv.Atoi(m.ID[1:])
-			want := ll.ComputeStanding(byMember[m.ID], y, 0, comm).Total
-			if got := x.Total(n); got != want {
-				t.Errorf("%s: %s/%d %s (%s): index total %d, ComputeStanding %d", when, community, y, m.ID, m.Status, got, want)
+			st := ll.ComputeStanding(byMember[m.ID], y, ll.PostsHeldAt(claimsOf[m.ID], later), comm)
+			if got := x.Total(n); got != st.Total {
+				t.Errorf("%s: %s/%d %s (%s): index total %d, ComputeStanding %d", when, community, y, m.ID, m.Status, got, st.Total)
 			}
 			if got, want := x.Held(n), ll.PostsHeldAt(claimsOf[m.ID], later); got != want {
 				t.Errorf("%s: %s %s (%s): index holds %d posts, the claims %d", when, community, m.ID, m.Status, got, want)
@@ -68,27 +69,48 @@ func checkYearIndex(t *testing.T, s *storage.Store, community, when string) {
 			}
 			if m.Active() {
 				active++
-				if want < minimum {
+				want.Active++
+				if st.Compliant {
+					want.Compliant++
+				}
+				if st.Total < minimum {
 					below++
+					want.Below++
 					if reachable {
 						reach++
+						want.BelowReachable++
+					}
+				}
+				if st.Posts < postMinimum {
+					want.NoPost++
+					if reachable {
+						want.NoPostReachable++
 					}
 				}
 			}
 		}
-		if a, b, r := x.Count(minimum); a != active || b != below || r != reach {
-			t.Errorf("%s: %s/%d Count(%d) = %d, %d, %d; want %d, %d, %d", when, community, y, minimum, a, b, r, active, below, reach)
+		if got, err := s.StandingCounts(ctx, community, y, minimum, postMinimum); got != want || err != nil {
+			t.Errorf("%s: %s/%d StandingCounts = %+v, %v; the scan %+v", when, community, y, got, err, want)
 		}
-		if ids, _ := x.Below(minimum, false); len(ids) != below {
-			t.Errorf("%s: %s/%d Below(%d) = %d members, want %d", when, community, y, minimum, len(ids), below)
+		if y == standingYears[0] {
+			ms, held, skipped, err := s.NoPost(ctx, community, postMinimum)
+			if err != nil || len(ms) != want.NoPostReachable || skipped != want.NoPost-want.NoPostReachable || len(held) != len(ms) {
+				t.Errorf("%s: %s NoPost = %d members, %d skipped, %v; want %d, %d", when, community, len(ms), skipped, err,
+					want.NoPostReachable, want.NoPost-want.NoPostReachable)
+			}
+			for i, m := range ms {
+				if h := ll.PostsHeldAt(claimsOf[m.ID], later); held[i] != h || h >= postMinimum || !m.Active() {
+					t.Errorf("%s: NoPost gave %+v holding %d (the claims %d)", when, m, held[i], h)
+				}
+			}
 		}
 		ms, totals, skipped, err := s.BelowMinimum(ctx, community, y, minimum)
 		if err != nil || len(ms) != reach || skipped != below-reach || len(totals) != len(ms) {
 			t.Errorf("%s: %s/%d BelowMinimum = %d members, %d skipped, %v; want %d, %d", when, community, y, len(ms), skipped, err, reach, below-reach)
 		}
 		for i, m := range ms {
-			if want := ll.ComputeStanding(byMember[m.ID], y, 0, comm).Total; totals[i] != want || want >= minimum || !m.Active() || m.TelegramID == 0 {
-				t.Errorf("%s: BelowMinimum gave %+v with total %d (ComputeStanding %d)", when, m, totals[i], want)
+			if st := ll.ComputeStanding(byMember[m.ID], y, 0, comm); totals[i] != st.Total || st.Total >= minimum || !m.Active() || m.TelegramID == 0 {
+				t.Errorf("%s: BelowMinimum gave %+v with total %d (ComputeStanding %d)", when, m, totals[i], st.Total)
 			}
 		}
 	}
