@@ -37,6 +37,13 @@ type StandingIndex interface {
 	// BelowMinimum returns those of them who can be reached, by number,
 	// with their totals, and how many cannot; it reads only their members.
 	BelowMinimum(ctx context.Context, community string, year, minimum int) (ms []ll.Member, totals []int, skipped int, err error)
+	// NoPost returns the active members who can be reached and hold
+	// fewer posts now than postMinimum, with the posts they hold, and how
+	// many such members cannot be reached; it reads only their members.
+	NoPost(ctx context.Context, community string, postMinimum int) (ms []ll.Member, held []int, skipped int, err error)
+	// NoPostCount counts the active members holding fewer posts now than
+	// postMinimum: to can be reached, skipped cannot.
+	NoPostCount(ctx context.Context, community string, postMinimum int) (to, skipped int, err error)
 }
 
 // AudienceCount is how many members an audience reaches now.
@@ -44,8 +51,8 @@ type AudienceCount struct {
 	To      int // active members who can be reached on Telegram
 	Skipped int // active members of the audience who cannot be
 	// Scanned is set when the audience was counted by reading every
-	// member and the community's ledger (no-post, or an argument the
-	// counters cannot match), not from counters or the standing index.
+	// member (an argument the counters cannot match), not from counters or
+	// the standing index.
 	Scanned bool
 }
 
@@ -53,13 +60,20 @@ type AudienceCount struct {
 // Recipients would resolve it: from the community's counters for all,
 // unit, building and skill (one round trip whatever the community's size),
 // from the team's or the activity's own members for team and activity,
-// from the standing index for below-minimum (one round trip), and by
-// Recipients (a read of every member, and for no-post of the ledger) for
-// the rest. Errors: those of Recipients.
+// from the standing index for below-minimum and no-post (one round trip),
+// and by Recipients (a read of every member) for the rest. Errors: those of Recipients.
 func (s *Broadcasts) CountAudience(ctx context.Context, sc *Scope, aud Audience) (AudienceCount, error) {
-	if aud.Kind == AudienceBelow {
+	if aud.Kind == AudienceBelow || aud.Kind == AudienceNoPost {
 		year, minimum := thisYearMinimum(sc)
-		to, skipped, err := s.store.BelowMinimumCount(ctx, sc.Community.ID, year, minimum)
+		var (
+			to, skipped int
+			err         error
+		)
+		if aud.Kind == AudienceNoPost {
+			to, skipped, err = s.store.NoPostCount(ctx, sc.Community.ID, sc.Community.MinimumsFor(year).PostMinimum)
+		} else {
+			to, skipped, err = s.store.BelowMinimumCount(ctx, sc.Community.ID, year, minimum)
+		}
 		if err != nil {
 			return AudienceCount{}, fmt.Errorf("count %s: %w", aud, err)
 		}

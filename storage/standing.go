@@ -171,6 +171,14 @@ func (x *YearIndex) Counts(minimum, postMinimum int) StandingCounts {
 	return c
 }
 
+// NoPostCount counts the active members of community holding fewer posts
+// now than postMinimum from the standing index: to can be reached, skipped
+// cannot. One round trip.
+func (s *Store) NoPostCount(ctx context.Context, community string, postMinimum int) (to, skipped int, err error) {
+	c, err := s.StandingCounts(ctx, community, 0, 0, postMinimum)
+	return c.NoPostReachable, c.NoPost - c.NoPostReachable, err
+}
+
 // StandingCounts reads the community's figures for year and its minimums
 // from the standing index: one round trip.
 func (s *Store) StandingCounts(ctx context.Context, community string, year, minimum, postMinimum int) (StandingCounts, error) {
