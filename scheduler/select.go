@@ -318,11 +318,18 @@ func (s *Scheduler) belowMinimumMessages(sn *Snapshot, below []ll.MemberStanding
 
 // NoPostMessages builds the no-post reminders of a run.
 func (s *Scheduler) NoPostMessages(sn *Snapshot, run, now time.Time) []ll.OutMessage {
+	return s.noPostMessages(sn, sn.NoPost(now), run, now)
+}
+
+// noPostMessages builds the no-post reminders of the members given (from
+// the snapshot or the standing index); sn gives the community and its open
+// posts.
+func (s *Scheduler) noPostMessages(sn *Snapshot, members []ll.MemberStanding, run, now time.Time) []ll.OutMessage {
 	open := sn.OpenPosts[:min(len(sn.OpenPosts), maxSuggestions)]
 	tm := s.timing(sn.Community, now)
 	texts := map[string]ll.Reply{}
 	var out []ll.OutMessage
-	for _, b := range sn.NoPost(now) {
+	for _, b := range members {
 		lang := language(b.Member, sn.Community)
 		key := lang + "|" + strconv.Itoa(b.Standing.Posts)
 		r, ok := texts[key]
@@ -373,6 +380,20 @@ func (l *loader) activities() ([]ll.Activity, error) {
 		l.acts, l.actsRead = as, true
 	}
 	return l.acts, nil
+}
+
+// openPosts fills sn's open posts that are not full.
+func (l *loader) openPosts(sn *Snapshot) error {
+	ps, err := l.st.Posts(l.ctx, l.c.ID)
+	if err != nil {
+		return fmt.Errorf("posts: %w", err)
+	}
+	for _, p := range ps {
+		if !p.Closed && !p.Full() {
+			sn.OpenPosts = append(sn.OpenPosts, p)
+		}
+	}
+	return nil
 }
 
 // upcoming fills sn's upcoming activities and who signed up for them.
@@ -429,14 +450,8 @@ func (l *loader) snapshot(upcoming, posts, pending bool) (*Snapshot, error) {
 		}
 	}
 	if posts {
-		ps, err := l.st.Posts(l.ctx, l.c.ID)
-		if err != nil {
-			return nil, fmt.Errorf("posts: %w", err)
-		}
-		for _, p := range ps {
-			if !p.Closed && !p.Full() {
-				sn.OpenPosts = append(sn.OpenPosts, p)
-			}
+		if err := l.openPosts(sn); err != nil {
+			return nil, err
 		}
 	}
 	if pending {
@@ -455,6 +470,7 @@ func (l *loader) snapshot(upcoming, posts, pending bool) (*Snapshot, error) {
 // below-minimum run read every member and the ledger.
 type StandingIndex interface {
 	BelowMinimum(ctx context.Context, community string, year, minimum int) (ms []ll.Member, totals []int, skipped int, err error)
+	NoPost(ctx context.Context, community string, postMinimum int) (ms []ll.Member, held []int, skipped int, err error)
 }
 
 func (s *Scheduler) belowMinimum(l *loader, run time.Time) ([]ll.OutMessage, error) {
@@ -491,11 +507,36 @@ func (s *Scheduler) belowMinimum(l *loader, run time.Time) ([]ll.OutMessage, err
 }
 
 func (s *Scheduler) noPost(l *loader, run time.Time) ([]ll.OutMessage, error) {
-	sn, err := l.snapshot(false, true, false)
+	idx, ok := l.st.(StandingIndex)
+	if !ok {
+		sn, err := l.snapshot(false, true, false)
+		if err != nil {
+			return nil, err
+		}
+		return s.NoPostMessages(sn, run, l.now), nil
+	}
+	year := l.now.In(l.c.Location()).Year()
+	mins := l.c.MinimumsFor(year)
+	if mins.PostMinimum <= 0 {
+		return nil, nil
+	}
+	ms, held, _, err := idx.NoPost(l.ctx, l.c.ID, mins.PostMinimum)
 	if err != nil {
+		return nil, fmt.Errorf("members holding too few posts: %w", err)
+	}
+	if len(ms) == 0 {
+		return nil, nil
+	}
+	members := make([]ll.MemberStanding, len(ms))
+	for i := range ms {
+		members[i] = ll.MemberStanding{Member: ms[i], Standing: ll.Standing{Year: year, Minimum: mins.Minimum,
+			PostMinimum: mins.PostMinimum, Posts: held[i]}}
+	}
+	sn := &Snapshot{Community: l.c}
+	if err := l.openPosts(sn); err != nil {
 		return nil, err
 	}
-	return s.NoPostMessages(sn, run, l.now), nil
+	return s.noPostMessages(sn, members, run, l.now), nil
 }
 
 // digest builds the committee's digest; it covers the time since the
