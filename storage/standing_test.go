@@ -494,6 +494,13 @@ func BenchmarkBelowMinimum100k(b *testing.B) {
 			}
 		}
 	})
+	b.Run("index/counts", func(b *testing.B) {
+		for b.Loop() {
+			if c, err := s.StandingCounts(ctx, "big", 2025, 2, 1); err != nil || c.Active != n || c.Below != wantBelow {
+				b.Fatalf("StandingCounts = %+v, %v", c, err)
+			}
+		}
+	})
 	b.Run("index/members", func(b *testing.B) {
 		for b.Loop() {
 			if got, _, _, err := s.BelowMinimum(ctx, "big", 2025, 2); err != nil || len(got) != wantBelow {
@@ -506,7 +513,7 @@ func BenchmarkBelowMinimum100k(b *testing.B) {
 		raw := storagetest.Client(b)
 		base := p + "{c:big}:"
 		for b.Loop() {
-			if err := raw.Del(ctx, base+"ya", base+"yr", base+"yc:2025").Err(); err != nil {
+			if err := raw.Del(ctx, base+"ya", base+"yr", base+"yh", base+"yc:2025").Err(); err != nil {
 				b.Fatal(err)
 			}
 			if err := s.RebuildYearIndex(ctx, "big"); err != nil {
