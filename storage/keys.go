@@ -397,7 +397,8 @@ func (k keys) bcNote(c, broadcast string) string { return k.base(c) + sufBcNote 
 //	                                        any kind), whatever Mn's status; bytes past the end are 0.
 //	                                        Kept by tallied in every script that records or voids a
 //	                                        participation (check-in, attend, void, service approval,
-//	                                        need solved). With ya, what ll.ComputeStanding's Total is
+//	                                        need solved), and by the save-activity script when an
+//	                                        activity's date moves (a zone change). With ya, what ll.ComputeStanding's Total is
 //	                                        for every active member, in one GET each (YearCounts)
 const (
 	sufYearActive = "ya"

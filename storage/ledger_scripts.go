@@ -262,7 +262,17 @@ for i = 7, #ARGV, 2 do
     if checkedIn(b, ARGV[2]) then return {'conflict', 'checked_in'} end
   end
 end
+local oldDate = redis.call('HGET', KEYS[1], 'd')
 for i = 7, #ARGV, 2 do hset(KEYS[1], ARGV[i], ARGV[i + 1]) end
+local newDate = redis.call('HGET', KEYS[1], 'd')
+if oldDate ~= newDate then
+  -- The same start in another zone of the community can fall on another
+  -- date, and year: the participations that count move with it.
+  for _, n in ipairs(redis.call('SMEMBERS', attkey(b, ARGV[2]))) do
+    tallied(b, 'M' .. n, oldDate, -1)
+    tallied(b, 'M' .. n, newDate, 1)
+  end
+end
 redis.call('ZADD', KEYS[2], ARGV[4], ARGV[2])
 indexRot(KEYS[3], KEYS[1], ARGV[2])
 audit(b, ARGV[5], ARGV[6])

@@ -338,6 +338,38 @@ func TestYearIndexAgreesWithLedger(t *testing.T) {
 	t.Logf("operations done: %v", w.done)
 }
 
+// TestYearIndexFollowsAnActivitysDate: an activity saved again after the
+// community's zone changed can fall on a date of another year; its
+// participations that count move with it in the index.
+func TestYearIndexFollowsAnActivitysDate(t *testing.T) {
+	t.Parallel()
+	s := storagetest.NewStore(t)
+	comm := newCommunity(t, s, "dongan")
+	ms := importMembers(t, s, "dongan", 3)
+	a := newActivity(t, s, "dongan", time.Date(2025, 12, 31, 20, 0, 0, 0, time.UTC), 0) // 2026-01-01 in Shanghai
+	for _, m := range ms[:2] {
+		if _, err := s.Attend(ctx, "dongan", a.ID, m.ID, "M3", "", a.End, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Void(ctx, "dongan", a.ID, ms[1].ID, "M3", "no", a.End, nil); err != nil {
+		t.Fatal(err)
+	}
+	checkYearIndex(t, s, "dongan", "in Shanghai")
+	comm.TimeZone = "UTC"
+	if err := s.SaveCommunity(ctx, comm, nil); err != nil {
+		t.Fatal(err)
+	}
+	a.Title = "Clean the river bank again"
+	if err := s.SaveActivity(ctx, a, nil); err != nil {
+		t.Fatal(err)
+	}
+	if ps, _ := s.Participations(ctx, "dongan", ms[0].ID); len(ps) != 1 || ps[0].Date != "2025-12-31" {
+		t.Fatalf("participations after the zone changed = %+v, want one dated 2025-12-31", ps)
+	}
+	checkYearIndex(t, s, "dongan", "in UTC")
+}
+
 // TestMigrateBuildsYearIndex drops the standing index, as schema 3 had none,
 // and checks that Migrate builds it from the members and ledger (in pages:
 // more members than one step reads), and that migrating again changes
