@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -33,6 +32,8 @@ type BroadcastsStore interface {
 	AttachStore
 	// AudienceCounter: the counters behind a broadcast's count (audience.go).
 	AudienceCounter
+	// StandingIndex: who is below the minimum (audience.go).
+	StandingIndex
 }
 
 // Outbox is where a broadcast goes: one message per recipient and a
@@ -182,16 +183,21 @@ func (s *Broadcasts) Recipients(ctx context.Context, sc *Scope, aud Audience) (R
 			return Recipients{}, err
 		}
 		in = memberSet(ids)
-	case AudienceBelow, AudienceNoPost:
-		st, err := s.standings(ctx, sc)
+	case AudienceBelow:
+		// From the standing index: only the members below are read.
+		year, minimum := thisYearMinimum(sc)
+		ms, _, skipped, err := s.store.BelowMinimum(ctx, comm.ID, year, minimum)
 		if err != nil {
-			return Recipients{}, err
+			return Recipients{}, fmt.Errorf("members below the minimum of %s: %w", comm.ID, err)
 		}
-		if aud.Kind == AudienceBelow {
-			in = func(m ll.Member) bool { s := st(m); return s.Total < s.Minimum }
-		} else {
-			in = func(m ll.Member) bool { s := st(m); return s.Posts < s.PostMinimum }
+		return Recipients{To: ms, Skipped: skipped}, nil
+	case AudienceNoPost:
+		year, _ := thisYearMinimum(sc)
+		ms, _, skipped, err := s.store.NoPost(ctx, comm.ID, comm.MinimumsFor(year).PostMinimum)
+		if err != nil {
+			return Recipients{}, fmt.Errorf("members holding too few posts in %s: %w", comm.ID, err)
 		}
+		return Recipients{To: ms, Skipped: skipped}, nil
 	default:
 		return Recipients{}, ll.Invalid("audience", "unknown audience")
 	}
@@ -225,31 +231,6 @@ func memberSet(ids []string) func(ll.Member) bool {
 		set[id] = true
 	}
 	return func(m ll.Member) bool { return set[m.ID] }
-}
-
-// standings returns this year's standing of an active member of the
-// scope's community, from the community's ledger read once here.
-func (s *Broadcasts) standings(ctx context.Context, sc *Scope) (func(ll.Member) ll.Standing, error) {
-	comm := sc.Community
-	parts, claims, err := s.store.CommunityLedger(ctx, comm.ID)
-	if err != nil {
-		return nil, fmt.Errorf("ledger of %s: %w", comm.ID, err)
-	}
-	year := sc.Now.In(comm.Location()).Year()
-	prefix := strconv.Itoa(year) + "-"
-	byMember := map[string][]ll.Participation{}
-	for _, p := range parts {
-		if strings.HasPrefix(p.Date, prefix) {
-			byMember[p.Member] = append(byMember[p.Member], p)
-		}
-	}
-	claimsOf := map[string][]ll.Claim{}
-	for _, cl := range claims {
-		claimsOf[cl.Member] = append(claimsOf[cl.Member], cl)
-	}
-	return func(m ll.Member) ll.Standing {
-		return ll.ComputeStanding(byMember[m.ID], year, ll.PostsHeldAt(claimsOf[m.ID], sc.Now), comm)
-	}, nil
 }
 
 // Draft is a broadcast to confirm: its new id, audience and text, and whom

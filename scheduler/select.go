@@ -275,7 +275,13 @@ func runID(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }
 // scheduled at run, enqueued at now. Members with the same language,
 // figures and suggested activities share one text (see Texts).
 func (s *Scheduler) BelowMinimumMessages(sn *Snapshot, run, now time.Time) []ll.OutMessage {
-	below := sn.BelowMinimum(now)
+	return s.belowMinimumMessages(sn, sn.BelowMinimum(now), run, now)
+}
+
+// belowMinimumMessages builds the reminders of the members below (from the
+// snapshot or the standing index); sn gives the community and the upcoming
+// activities.
+func (s *Scheduler) belowMinimumMessages(sn *Snapshot, below []ll.MemberStanding, run, now time.Time) []ll.OutMessage {
 	if len(below) == 0 {
 		return nil
 	}
@@ -312,11 +318,18 @@ func (s *Scheduler) BelowMinimumMessages(sn *Snapshot, run, now time.Time) []ll.
 
 // NoPostMessages builds the no-post reminders of a run.
 func (s *Scheduler) NoPostMessages(sn *Snapshot, run, now time.Time) []ll.OutMessage {
+	return s.noPostMessages(sn, sn.NoPost(now), run, now)
+}
+
+// noPostMessages builds the no-post reminders of the members given (from
+// the snapshot or the standing index); sn gives the community and its open
+// posts.
+func (s *Scheduler) noPostMessages(sn *Snapshot, members []ll.MemberStanding, run, now time.Time) []ll.OutMessage {
 	open := sn.OpenPosts[:min(len(sn.OpenPosts), maxSuggestions)]
 	tm := s.timing(sn.Community, now)
 	texts := map[string]ll.Reply{}
 	var out []ll.OutMessage
-	for _, b := range sn.NoPost(now) {
+	for _, b := range members {
 		lang := language(b.Member, sn.Community)
 		key := lang + "|" + strconv.Itoa(b.Standing.Posts)
 		r, ok := texts[key]
@@ -369,6 +382,45 @@ func (l *loader) activities() ([]ll.Activity, error) {
 	return l.acts, nil
 }
 
+// openPosts fills sn's open posts that are not full.
+func (l *loader) openPosts(sn *Snapshot) error {
+	ps, err := l.st.Posts(l.ctx, l.c.ID)
+	if err != nil {
+		return fmt.Errorf("posts: %w", err)
+	}
+	for _, p := range ps {
+		if !p.Closed && !p.Full() {
+			sn.OpenPosts = append(sn.OpenPosts, p)
+		}
+	}
+	return nil
+}
+
+// upcoming fills sn's upcoming activities and who signed up for them.
+func (l *loader) upcoming(sn *Snapshot) error {
+	as, err := l.activities()
+	if err != nil {
+		return err
+	}
+	sn.SignedUp = map[string][]string{}
+	for _, a := range as {
+		if a.Cancelled || !a.Start.After(l.now) {
+			continue
+		}
+		sn.Upcoming = append(sn.Upcoming, a)
+	}
+	slices.SortStableFunc(sn.Upcoming, func(a, b ll.Activity) int { return a.Start.Compare(b.Start) })
+	if len(sn.Upcoming) > 3*maxSuggestions {
+		sn.Upcoming = sn.Upcoming[:3*maxSuggestions]
+	}
+	for _, a := range sn.Upcoming {
+		if sn.SignedUp[a.ID], err = l.st.SignedUp(l.ctx, l.c.ID, a.ID); err != nil {
+			return fmt.Errorf("signed up for %s: %w", a.ID, err)
+		}
+	}
+	return nil
+}
+
 // snapshot reads the members, the ledger and what else is asked for. The
 // members and the ledger, the two large reads, are read side by side: each
 // waits on its round trips and decodes while the other's are in flight.
@@ -393,36 +445,13 @@ func (l *loader) snapshot(upcoming, posts, pending bool) (*Snapshot, error) {
 	l.ledger = true
 	sn := &Snapshot{Community: l.c, Members: ms, Participations: l.parts, Claims: l.claims}
 	if upcoming {
-		as, err := l.activities()
-		if err != nil {
+		if err := l.upcoming(sn); err != nil {
 			return nil, err
-		}
-		sn.SignedUp = map[string][]string{}
-		for _, a := range as {
-			if a.Cancelled || !a.Start.After(l.now) {
-				continue
-			}
-			sn.Upcoming = append(sn.Upcoming, a)
-		}
-		slices.SortStableFunc(sn.Upcoming, func(a, b ll.Activity) int { return a.Start.Compare(b.Start) })
-		if len(sn.Upcoming) > 3*maxSuggestions {
-			sn.Upcoming = sn.Upcoming[:3*maxSuggestions]
-		}
-		for _, a := range sn.Upcoming {
-			if sn.SignedUp[a.ID], err = l.st.SignedUp(l.ctx, l.c.ID, a.ID); err != nil {
-				return nil, fmt.Errorf("signed up for %s: %w", a.ID, err)
-			}
 		}
 	}
 	if posts {
-		ps, err := l.st.Posts(l.ctx, l.c.ID)
-		if err != nil {
-			return nil, fmt.Errorf("posts: %w", err)
-		}
-		for _, p := range ps {
-			if !p.Closed && !p.Full() {
-				sn.OpenPosts = append(sn.OpenPosts, p)
-			}
+		if err := l.openPosts(sn); err != nil {
+			return nil, err
 		}
 	}
 	if pending {
@@ -435,20 +464,79 @@ func (l *loader) snapshot(upcoming, posts, pending bool) (*Snapshot, error) {
 	return sn, nil
 }
 
+// StandingIndex gives the members below the year's participation minimum
+// from the index the scripts keep (storage/standing.go), reading only
+// those members; *storage.Store implements it. A Store without it has the
+// below-minimum run read every member and the ledger.
+type StandingIndex interface {
+	BelowMinimum(ctx context.Context, community string, year, minimum int) (ms []ll.Member, totals []int, skipped int, err error)
+	NoPost(ctx context.Context, community string, postMinimum int) (ms []ll.Member, held []int, skipped int, err error)
+}
+
 func (s *Scheduler) belowMinimum(l *loader, run time.Time) ([]ll.OutMessage, error) {
-	sn, err := l.snapshot(true, false, false)
+	idx, ok := l.st.(StandingIndex)
+	if !ok {
+		sn, err := l.snapshot(true, false, false)
+		if err != nil {
+			return nil, err
+		}
+		return s.BelowMinimumMessages(sn, run, l.now), nil
+	}
+	year := l.now.In(l.c.Location()).Year()
+	mins := l.c.MinimumsFor(year)
+	if mins.Minimum <= 0 {
+		return nil, nil
+	}
+	ms, totals, _, err := idx.BelowMinimum(l.ctx, l.c.ID, year, mins.Minimum)
 	if err != nil {
+		return nil, fmt.Errorf("members below the minimum: %w", err)
+	}
+	if len(ms) == 0 {
+		return nil, nil
+	}
+	below := make([]ll.MemberStanding, len(ms))
+	for i := range ms {
+		below[i] = ll.MemberStanding{Member: ms[i], Standing: ll.Standing{Year: year, Minimum: mins.Minimum,
+			PostMinimum: mins.PostMinimum, Total: totals[i]}}
+	}
+	sn := &Snapshot{Community: l.c}
+	if err := l.upcoming(sn); err != nil {
 		return nil, err
 	}
-	return s.BelowMinimumMessages(sn, run, l.now), nil
+	return s.belowMinimumMessages(sn, below, run, l.now), nil
 }
 
 func (s *Scheduler) noPost(l *loader, run time.Time) ([]ll.OutMessage, error) {
-	sn, err := l.snapshot(false, true, false)
+	idx, ok := l.st.(StandingIndex)
+	if !ok {
+		sn, err := l.snapshot(false, true, false)
+		if err != nil {
+			return nil, err
+		}
+		return s.NoPostMessages(sn, run, l.now), nil
+	}
+	year := l.now.In(l.c.Location()).Year()
+	mins := l.c.MinimumsFor(year)
+	if mins.PostMinimum <= 0 {
+		return nil, nil
+	}
+	ms, held, _, err := idx.NoPost(l.ctx, l.c.ID, mins.PostMinimum)
 	if err != nil {
+		return nil, fmt.Errorf("members holding too few posts: %w", err)
+	}
+	if len(ms) == 0 {
+		return nil, nil
+	}
+	members := make([]ll.MemberStanding, len(ms))
+	for i := range ms {
+		members[i] = ll.MemberStanding{Member: ms[i], Standing: ll.Standing{Year: year, Minimum: mins.Minimum,
+			PostMinimum: mins.PostMinimum, Posts: held[i]}}
+	}
+	sn := &Snapshot{Community: l.c}
+	if err := l.openPosts(sn); err != nil {
 		return nil, err
 	}
-	return s.NoPostMessages(sn, run, l.now), nil
+	return s.noPostMessages(sn, members, run, l.now), nil
 }
 
 // digest builds the committee's digest; it covers the time since the

@@ -314,8 +314,8 @@ func TestMigrateBuildsChoiceCounters(t *testing.T) {
 			checkChoices(t, s, c, fmt.Sprintf("%s after Migrate #%d", c, i+1))
 		}
 	}
-	if v, err := s.SchemaVersion(ctx); v != 3 || err != nil {
-		t.Errorf("SchemaVersion = %d, %v; want 3", v, err)
+	if v, err := s.SchemaVersion(ctx); v != storage.CurrentSchema || err != nil {
+		t.Errorf("SchemaVersion = %d, %v; want %d", v, err, storage.CurrentSchema)
 	}
 }
 

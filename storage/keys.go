@@ -380,6 +380,38 @@ const (
 func (k keys) audience(c string) string          { return k.base(c) + sufAudience }
 func (k keys) bcNote(c, broadcast string) string { return k.base(c) + sufBcNote + broadcast }
 
+// The standing index (SPEC section 13, standing.go), under <b>:
+//
+//	<b>ya                           string  bitmap: bit n (SETBIT offset n) is 1 while member Mn is active;
+//	                                        kept by counted (scripts.go), so by every script that adds,
+//	                                        removes, forgets or moves a member
+//	<b>yr                           string  bitmap: bit n is 1 while member Mn is active and can be reached
+//	                                        (a Telegram id, no unreach: aud's rule); kept by audienceCounted
+//	                                        with ya, so also around a change of tg or unreach
+//	<b>yh                           string  at byte offset n: the number of posts member Mn holds now (0 to
+//	                                        255), whatever Mn's status; kept by heldCounted in the claim,
+//	                                        unclaim and paired-claim scripts and in release (removal,
+//	                                        forgetting)
+//	<b>yc:<year>                    string  at byte offset 2n, 16 bits big-endian: the number of member Mn's
+//	                                        participations dated in that year that count (not voided,
+//	                                        any kind), whatever Mn's status; bytes past the end are 0.
+//	                                        Kept by tallied in every script that records or voids a
+//	                                        participation (check-in, attend, void, service approval,
+//	                                        need solved), and by the save-activity script when an
+//	                                        activity's date moves (a zone change). With ya, what ll.ComputeStanding's Total is
+//	                                        for every active member, in one GET each (YearCounts)
+const (
+	sufYearActive = "ya"
+	sufYearReach  = "yr"
+	sufYearHeld   = "yh"
+	sufYearCount  = "yc:"
+)
+
+func (k keys) yearActive(c string) string       { return k.base(c) + sufYearActive }
+func (k keys) yearReach(c string) string        { return k.base(c) + sufYearReach }
+func (k keys) yearHeld(c string) string         { return k.base(c) + sufYearHeld }
+func (k keys) yearCount(c string, y int) string { return k.base(c) + sufYearCount + strconv.Itoa(y) }
+
 // Waitlists, seat offers, confirmations and no-shows (SPEC section 10,
 // waitlist.go), under the community's base <b>:
 //

@@ -176,6 +176,22 @@ local function memberParts(b, mid, svcs, acts, seen)
   return ps
 end
 
+-- participationDate is the date of the participation for ref whose JSON is
+-- j: an activity's from its hash, a need's from j, a service's from its
+-- record (as countingDates reads them).
+local function participationDate(b, ref, j)
+  local k = string.sub(ref, 1, 1)
+  if k == 'A' then return redis.call('HGET', akey(b, ref), 'd') end
+  if k == 'N' then
+    local ok, p = pcall(cjson.decode, j)
+    return ok and type(p) == 'table' and p.d or nil
+  end
+  local r = redis.call('HGET', b .. '` + sufServices + `', ref)
+  if not r then return nil end
+  local ok, p = pcall(cjson.decode, r)
+  return ok and type(p) == 'table' and p.d or nil
+end
+
 -- countingDates lists the ref and date (flat) of each participation in the
 -- hash parts that counts (not voided): an activity's date from its hash, a
 -- service's from its record in the hash svcs.
@@ -246,7 +262,17 @@ for i = 7, #ARGV, 2 do
     if checkedIn(b, ARGV[2]) then return {'conflict', 'checked_in'} end
   end
 end
+local oldDate = redis.call('HGET', KEYS[1], 'd')
 for i = 7, #ARGV, 2 do hset(KEYS[1], ARGV[i], ARGV[i + 1]) end
+local newDate = redis.call('HGET', KEYS[1], 'd')
+if oldDate ~= newDate then
+  -- The same start in another zone of the community can fall on another
+  -- date, and year: the participations that count move with it.
+  for _, n in ipairs(redis.call('SMEMBERS', attkey(b, ARGV[2]))) do
+    tallied(b, 'M' .. n, oldDate, -1)
+    tallied(b, 'M' .. n, newDate, 1)
+  end
+end
 redis.call('ZADD', KEYS[2], ARGV[4], ARGV[2])
 indexRot(KEYS[3], KEYS[1], ARGV[2])
 audit(b, ARGV[5], ARGV[6])
@@ -454,6 +480,7 @@ if redis.call('HEXISTS', KEYS[4], aid) == 1 then return {'held', aid, a, n, meth
 if redis.call('HEXISTS', vkey(b, aid), ARGV[7]) == 1 then return {'conflict', 'voided', aid, a, n} end
 redis.call('HSET', KEYS[4], aid, pj)
 redis.call('SADD', attkey(b, aid), ARGV[7])
+tallied(b, mid, f.d, 1)
 if ARGV[8] == '' then return {'ok', aid, a, n, method} end
 return {'ok', aid, a, n, method, redis.call('GET', KEYS[6]) or '', redis.call('LRANGE', KEYS[7], 0, -1),
   countingDates(b, KEYS[4], KEYS[8])}
@@ -478,6 +505,7 @@ if voider and samePerson(b, voider, ARGV[8]) then return {'forbidden', 'voider'}
 redis.call('HSET', KEYS[2], aid, ARGV[4])
 redis.call('HDEL', vkey(b, aid), ARGV[5])
 redis.call('SADD', attkey(b, aid), ARGV[5])
+tallied(b, 'M' .. ARGV[5], redis.call('HGET', akey(b, aid), 'd'), 1)
 audit(b, ARGV[6], ARGV[7])
 return {'ok'}
 `)
@@ -495,6 +523,7 @@ local n = 1
 while redis.call('HEXISTS', KEYS[2], ref .. '~' .. n) == 1 do n = n + 1 end
 redis.call('HSET', KEYS[2], ref .. '~' .. n, string.sub(v, 1, -2) .. ',' .. ARGV[3] .. '}')
 redis.call('HDEL', KEYS[2], ref)
+tallied(b, 'M' .. ARGV[4], participationDate(b, ref, v), -1)
 if string.sub(ref, 1, 1) == 'A' then
   redis.call('SREM', attkey(b, ref), ARGV[4])
   redis.call('HSET', vkey(b, ref), ARGV[4], ARGV[7])
@@ -549,7 +578,7 @@ j = string.sub(j, 1, #j - #PENDING_SUFFIX) .. ARGV[4]
 redis.call('HSET', KEYS[1], id, j)
 redis.call('ZREM', KEYS[2], id)
 redis.call('SREM', b .. SUF_MPENDING .. r.m, id)
-if ARGV[5] == '1' then redis.call('HSETNX', pkey(b, r.m), id, ARGV[6]) end
+if ARGV[5] == '1' and redis.call('HSETNX', pkey(b, r.m), id, ARGV[6]) == 1 then tallied(b, r.m, r.d, 1) end
 audit(b, ARGV[7], ARGV[8])
 return {'ok', j}
 `)

@@ -494,8 +494,9 @@ for _, t in ipairs(tk) do
 end
 if ARGV[2] == '' and ARGV[4] ~= '' and cur[3] == ARGV[4] then return {'forbidden', 'self'} end
 local id = string.match(KEYS[1], '[^:]*$')
+local pd = cjson.decode(ARGV[7]).d
 for _, t in ipairs(tk) do
-  redis.call('HSETNX', b .. SUF_PARTS .. t, id, ARGV[7])
+  if redis.call('HSETNX', b .. SUF_PARTS .. t, id, ARGV[7]) == 1 then tallied(b, t, pd, 1) end
 end
 redis.call('HSET', KEYS[1], 'st', 'solved', 'sv', ARGV[5], 'sby', ARGV[3])
 redis.call('HDEL', KEYS[1], 'pc')

@@ -67,7 +67,7 @@ if p.closed == true then return {'closed'} end
 local cap = tonumber(p.capacity) or 0
 if cap > 0 and n >= cap then return {'full'} end
 redis.call('HDEL', KEYS[5], mid)
-redis.call('ZADD', KEYS[3], ARGV[4], mid)
+if redis.call('ZADD', KEYS[3], ARGV[4], mid) == 1 then heldCounted(b, mid, 1) end
 redis.call('RPUSH', KEYS[4], pid .. '|' .. ARGV[4] .. '|')
 audit(b, ARGV[7], ARGV[8])
 return {'ok', pj, n + 1}

@@ -108,6 +108,48 @@ local function indexed(b, mid, m, skills, d)
   redis.call('APPEND', key, table.concat(f, '\t') .. '\1' .. n .. '\n')
 end
 
+-- The standing index (SPEC section 13, standing.go): bitmaps ya, bit n set
+-- while member Mn is active, and yr, set while Mn is active and can be
+-- reached (kept by audienceCounted, so by counted), and per year string
+-- yc:<year>, at offset 2n the number of Mn's participations dated in that
+-- year that count, 16 bits big-endian, whatever Mn's status (kept by
+-- tallied in every script that records or voids a participation).
+local SUF_YA, SUF_YR, SUF_YC = '` + sufYearActive + `', '` + sufYearReach + `', '` + sufYearCount + `'
+
+-- tallied adds d to the count of member mid's participations that count in
+-- the year of date (YYYY-MM-DD; no year, nothing counted, as
+-- Participation.Year gives 0).
+local function tallied(b, mid, date, d)
+  local y = type(date) == 'string' and string.match(date, '^(%d%d%d%d)%-%d%d%-%d%d$')
+  if not y then return end
+  local n = tonumber(string.sub(mid, 2))
+  if not n then return end
+  local key = b .. SUF_YC .. y
+  local cur = redis.call('GETRANGE', key, 2 * n, 2 * n + 1)
+  local v = 0
+  if #cur == 2 then v = string.byte(cur, 1) * 256 + string.byte(cur, 2) end
+  v = v + d
+  if v < 0 then v = 0 elseif v > 65535 then v = 65535 end
+  redis.call('SETRANGE', key, 2 * n, string.char(math.floor(v / 256), v % 256))
+end
+
+-- yh, also of the standing index: at byte offset n the number of posts
+-- member Mn holds now (0 to 255), whatever Mn's status; kept by heldCounted
+-- wherever a holder is added to or taken from a post's holders.
+local SUF_YH = '` + sufYearHeld + `'
+
+local function heldCounted(b, mid, d)
+  local n = b and tonumber(string.sub(mid, 2))
+  if not n then return end
+  local key = b .. SUF_YH
+  local cur = redis.call('GETRANGE', key, n, n)
+  local v = 0
+  if #cur == 1 then v = string.byte(cur) end
+  v = v + d
+  if v < 0 then v = 0 elseif v > 255 then v = 255 end
+  redis.call('SETRANGE', key, n, string.char(v))
+end
+
 -- The audience counters (SPEC section 13, audience.go): hash aud of field
 -- kind:value -> active members, and ~kind:value -> those of them who
 -- cannot be reached (no Telegram id, or unreach), for kinds a (all, no
@@ -150,6 +192,11 @@ end
 local function audienceCounted(b, mid, d)
   local f, away = audienceFields(b, mid)
   if not f then return end
+  local num = tonumber(string.sub(mid, 2))
+  if num then
+    redis.call('SETBIT', b .. SUF_YA, num, d > 0 and 1 or 0)
+    redis.call('SETBIT', b .. SUF_YR, num, (d > 0 and not away) and 1 or 0)
+  end
   local key = b .. SUF_AUD
   redis.call('HINCRBY', key, '_c', 1)
   for _, field in ipairs(f) do
@@ -234,7 +281,7 @@ local function release(b, ckey, mid, now)
   for i, e in ipairs(l) do
     local p, c, r = string.match(e, '^([^|]*)|([^|]*)|(.*)$')
     if p and r == '' then
-      redis.call('ZREM', hkey(b, p), mid)
+      if redis.call('ZREM', hkey(b, p), mid) == 1 then heldCounted(b, mid, -1) end
       redis.call('LSET', ckey, i - 1, p .. '|' .. c .. '|' .. now)
     end
   end
@@ -562,7 +609,7 @@ if ARGV[4] ~= '' and p.mode == 'paired' then return {'conflict', 'awaiting'} end
 if p.closed == true then return {'closed'} end
 local cap = tonumber(p.capacity) or 0
 if cap > 0 and n >= cap then return {'full'} end
-redis.call('ZADD', KEYS[3], ARGV[3], ARGV[2])
+if redis.call('ZADD', KEYS[3], ARGV[3], ARGV[2]) == 1 then heldCounted(memberOf(KEYS[2]), ARGV[2], 1) end
 redis.call('RPUSH', KEYS[4], ARGV[1] .. '|' .. ARGV[3] .. '|')
 return {'ok', pj, n + 1}
 `)
@@ -579,6 +626,7 @@ end
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return {'notfound', 'post'} end
 if ARGV[4] == '' and redis.call('EXISTS', KEYS[2]) == 0 then return {'notfound', 'member'} end
 if redis.call('ZREM', KEYS[3], ARGV[2]) == 0 then return {'noop'} end
+heldCounted(memberOf(KEYS[2]), ARGV[2], -1)
 local l = redis.call('LRANGE', KEYS[4], 0, -1)
 for i = #l, 1, -1 do
   local p, c, r = string.match(l[i], '^([^|]*)|([^|]*)|(.*)$')

@@ -36,8 +36,9 @@ const DefaultPrefix = "ll:"
 // CurrentSchema is the version of the key schema this code reads and writes.
 // Version 2 adds the per-year minimums of each community (the "years" of
 // its JSON, see migrate.go); version 3 the counters of registration's
-// choices (cnt:unit, cnt:skill; migrateChoices).
-const CurrentSchema = 3
+// choices (cnt:unit, cnt:skill; migrateChoices); version 4 the standing
+// index (ya, yc:<year>; migrateYearIndex).
+const CurrentSchema = 4
 
 // updateMarkerTTL is how long MarkUpdate remembers an update id. Telegram
 // keeps undelivered updates for 24 hours.
@@ -281,6 +282,11 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if v < 3 {
 		if err := s.migrateChoices(ctx); err != nil {
 			return fmt.Errorf("migrate to schema 3: %w", err)
+		}
+	}
+	if v < 4 {
+		if err := s.migrateYearIndex(ctx); err != nil {
+			return fmt.Errorf("migrate to schema 4: %w", err)
 		}
 	}
 	if v < CurrentSchema {
