@@ -32,6 +32,8 @@ type ScanStore interface {
 	Team(ctx context.Context, community, id string) (ll.Team, error)
 	// Audit appends one entry to a community's audit log.
 	Audit(ctx context.Context, e ll.AuditEntry) error
+	// Community returns a community; ErrNotFound if unknown.
+	Community(ctx context.Context, id string) (ll.Community, error)
 }
 
 // ScanCodeTTL is how long a personal check-in code is good for: the
@@ -275,23 +277,27 @@ func (s *Scans) Scan(ctx context.Context, ac Actor, activityID, code string) (Sc
 	return Scanned{Activity: memberView(a), Member: m, Changed: changed}, err
 }
 
-// Scannable returns the activities the actor may scan for now or later
-// today: not cancelled, check-in open now or opening within 12 hours, of
-// the committee's community, or of the teams the actor leads.
-func (s *Scans) Scannable(ctx context.Context, ac Actor) ([]ll.Activity, error) {
-	var community string
+// Scannable returns the community and the activities the actor may scan
+// for now or later today: not cancelled, check-in open now or opening
+// within 12 hours, of the committee's community, or of the teams the actor
+// leads (none for another member).
+func (s *Scans) Scannable(ctx context.Context, ac Actor) (ll.Community, []ll.Activity, error) {
+	var comm ll.Community
 	var leads func(team string) (bool, error)
 	if sc, err := s.access.Committee(ctx, ac); err == nil {
-		community = sc.Community.ID
+		comm = sc.Community
 		leads = func(string) (bool, error) { return true, nil }
 	} else if !errors.Is(err, ll.ErrForbidden) || ll.ErrorDetail(err) != "" {
-		return nil, err
+		return ll.Community{}, nil, err
 	} else {
 		m, err := self(ctx, s.store, ac)
 		if err != nil {
-			return nil, err
+			return ll.Community{}, nil, err
 		}
-		community = m.Community
+		if comm, err = s.store.Community(ctx, m.Community); err != nil {
+			return ll.Community{}, nil, err
+		}
+		community := m.Community
 		known := map[string]bool{}
 		leads = func(team string) (bool, error) {
 			if team == "" {
@@ -308,9 +314,9 @@ func (s *Scans) Scannable(ctx context.Context, ac Actor) ([]ll.Activity, error) 
 			return known[team], nil
 		}
 	}
-	all, err := s.store.Activities(ctx, community)
+	all, err := s.store.Activities(ctx, comm.ID)
 	if err != nil {
-		return nil, err
+		return ll.Community{}, nil, err
 	}
 	out := []ll.Activity{}
 	for _, a := range all {
@@ -320,11 +326,11 @@ func (s *Scans) Scannable(ctx context.Context, ac Actor) ([]ll.Activity, error) 
 		}
 		ok, err := leads(a.Team)
 		if err != nil {
-			return nil, err
+			return ll.Community{}, nil, err
 		}
 		if ok {
 			out = append(out, memberView(a))
 		}
 	}
-	return out, nil
+	return comm, out, nil
 }

@@ -162,14 +162,14 @@ func TestScanByTeamLeader(t *testing.T) {
 	if _, err := f.app.Teams.ToggleLeader(f.ctx, f.scope(2), team.ID, "M3"); err != nil {
 		t.Fatalf("ToggleLeader: %v", err)
 	}
-	list, err := f.app.Scans.Scannable(f.ctx, f.actor(3, false))
+	_, list, err := f.app.Scans.Scannable(f.ctx, f.actor(3, false))
 	if err != nil || len(list) != 0 {
 		t.Fatalf("Scannable(leader of no activity's team) = %v, %v; want none", list, err)
 	}
 	if _, err := f.app.Activities.Edit(f.ctx, f.scope(2), a.ID, app.ActivityChange{Field: app.ActivityTeam, Text: team.ID, Typed: team.ID}); err != nil {
 		t.Fatalf("Edit team: %v", err)
 	}
-	list, err = f.app.Scans.Scannable(f.ctx, f.actor(3, false))
+	_, list, err = f.app.Scans.Scannable(f.ctx, f.actor(3, false))
 	if err != nil || len(list) != 1 || list[0].ID != a.ID || list[0].Code != "" || list[0].Secret != "" {
 		t.Fatalf("Scannable(team leader) = %+v, %v; want %s without its code", list, err, a.ID)
 	}

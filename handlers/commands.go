@@ -50,6 +50,7 @@ func init() {
 		{name: "waitlist", level: member, run: (*call).cmdWaitlist, needArgs: true, menu: true},
 		{name: "take", level: member, run: (*call).cmdTake, needArgs: true},
 		{name: "checkin", level: member, run: (*call).cmdCheckIn, menu: true},
+		{name: "mycode", level: member, run: (*call).myCode, menu: true},
 		{name: "log", level: member, run: (*call).logService, needArgs: true, menu: true},
 		{name: "forgetme", level: member, run: (*call).forgetMe, menu: true},
 		{name: "statement", level: member, run: (*call).statement, menu: true},
