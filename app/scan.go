@@ -30,6 +30,8 @@ type ScanStore interface {
 	Activities(ctx context.Context, community string) ([]ll.Activity, error)
 	// Team returns a team with its Leaders; ErrNotFound if unknown.
 	Team(ctx context.Context, community, id string) (ll.Team, error)
+	// Teams returns a community's teams with their Leaders.
+	Teams(ctx context.Context, community string) ([]ll.Team, error)
 	// Audit appends one entry to a community's audit log.
 	Audit(ctx context.Context, e ll.AuditEntry) error
 	// Community returns a community; ErrNotFound if unknown.
@@ -280,7 +282,8 @@ func (s *Scans) Scan(ctx context.Context, ac Actor, activityID, code string) (Sc
 // Scannable returns the community and the activities the actor may scan
 // for now or later today: not cancelled, check-in open now or opening
 // within 12 hours, of the committee's community, or of the teams the actor
-// leads (none for another member).
+// leads. ErrForbidden for a member who is neither on the committee nor
+// leads a team; ErrNotMember for someone who is no member.
 func (s *Scans) Scannable(ctx context.Context, ac Actor) (ll.Community, []ll.Activity, error) {
 	var comm ll.Community
 	var leads func(team string) (bool, error)
@@ -297,22 +300,20 @@ func (s *Scans) Scannable(ctx context.Context, ac Actor) (ll.Community, []ll.Act
 		if comm, err = s.store.Community(ctx, m.Community); err != nil {
 			return ll.Community{}, nil, err
 		}
-		community := m.Community
-		known := map[string]bool{}
-		leads = func(team string) (bool, error) {
-			if team == "" {
-				return false, nil
-			}
-			if v, ok := known[team]; ok {
-				return v, nil
-			}
-			t, err := s.store.Team(ctx, community, team)
-			if err != nil && !errors.Is(err, ll.ErrNotFound) {
-				return false, err
-			}
-			known[team] = err == nil && slices.Contains(t.Leaders, m.ID)
-			return known[team], nil
+		teams, err := s.store.Teams(ctx, m.Community)
+		if err != nil {
+			return ll.Community{}, nil, err
 		}
+		led := map[string]bool{}
+		for _, t := range teams {
+			if slices.Contains(t.Leaders, m.ID) {
+				led[t.ID] = true
+			}
+		}
+		if len(led) == 0 {
+			return ll.Community{}, nil, ll.ErrForbidden // neither the committee nor a team's leader
+		}
+		leads = func(team string) (bool, error) { return led[team], nil }
 	}
 	all, err := s.store.Activities(ctx, comm.ID)
 	if err != nil {

@@ -155,6 +155,9 @@ func TestScanRefusesBadCodes(t *testing.T) {
 
 func TestScanByTeamLeader(t *testing.T) {
 	f, a := scanFixture(t)
+	if _, _, err := f.app.Scans.Scannable(f.ctx, f.actor(3, false)); ll.ErrorCode(err) != ll.EFORBIDDEN {
+		t.Fatalf("Scannable(a plain member) = %v, want forbidden", err)
+	}
 	team, err := f.store.CreateTeam(f.ctx, ll.Team{Community: "elm", Name: "Lamps"}, nil)
 	if err != nil {
 		t.Fatalf("CreateTeam: %v", err)

@@ -1,12 +1,14 @@
 package web
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"time"
 
 	ll "github.com/lamplighter-bot/lamplighter"
 	"github.com/lamplighter-bot/lamplighter/app"
+	"github.com/lamplighter-bot/lamplighter/report"
 )
 
 // The member's and the organizer's pages of the Mini App (SPEC section 12):
@@ -37,8 +39,14 @@ type myCodeAnswer struct {
 	Code    string `json:"code"`
 	Member  string `json:"member"`
 	Expires int64  `json:"expires"` // unix ms
+	Left    int64  `json:"left"`    // ms until it expires, by the server's clock (the page counts from its own)
 	TTL     int64  `json:"ttl"`     // ms the code is good for
+	QR      string `json:"qr"`      // the code's QR as a data: URL of a PNG (the page's CSP allows data: images)
 }
+
+// myCodeQRSize is the side of the page's QR, in pixels: sharp on a phone's
+// screen at 240 CSS pixels, about 1.5 KB.
+const myCodeQRSize = 480
 
 // myCode answers GET /api/mycode: a new personal check-in code of the
 // caller's own membership (Scans.MyCode), which the page draws as a QR.
@@ -47,7 +55,12 @@ func (m *MiniApp) myCode(q *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return myCodeAnswer{Code: c.Code, Member: c.Member, Expires: c.Expires.UnixMilli(), TTL: app.ScanCodeTTL.Milliseconds()}, nil
+	png, err := report.QRCodePNG(c.Code, myCodeQRSize)
+	if err != nil {
+		return nil, err
+	}
+	return myCodeAnswer{Code: c.Code, Member: c.Member, Expires: c.Expires.UnixMilli(), Left: c.Expires.Sub(q.actor.Now).Milliseconds(), TTL: app.ScanCodeTTL.Milliseconds(),
+		QR: "data:image/png;base64," + base64.StdEncoding.EncodeToString(png)}, nil
 }
 
 // activityRow is one activity as a member's page lists it.

@@ -85,6 +85,7 @@ type asset struct {
 // Asset files and the names index.html refers to them by.
 var assetFiles = []struct{ file, placeholder, mime string }{
 	{"app.css", "{{css}}", "text/css; charset=utf-8"},
+	{"member.js", "", "text/javascript; charset=utf-8"}, // imported by app.js, before it here
 	{"app.js", "{{js}}", "text/javascript; charset=utf-8"},
 }
 
@@ -110,9 +111,15 @@ func NewMiniApp(cfg MiniAppConfig) *MiniApp {
 	}
 	page := string(mustRead("static/index.html"))
 	for _, f := range assetFiles {
-		a := newAsset(f.file, f.mime, mustRead("static/"+f.file))
+		raw := mustRead("static/" + f.file)
+		for name, a := range m.assets { // a module's imports name the version they import
+			raw = bytes.ReplaceAll(raw, []byte("'./"+name+"'"), []byte("'./"+name+"?v="+a.etag[1:13]+"'"))
+		}
+		a := newAsset(f.file, f.mime, raw)
 		m.assets[f.file] = a
-		page = strings.ReplaceAll(page, f.placeholder, cfg.Base+"/static/"+f.file+"?v="+a.etag[1:13])
+		if f.placeholder != "" {
+			page = strings.ReplaceAll(page, f.placeholder, cfg.Base+"/static/"+f.file+"?v="+a.etag[1:13])
+		}
 	}
 	page = strings.ReplaceAll(page, "{{texts}}", pageTexts())
 	page = strings.ReplaceAll(page, "{{lang}}", cfg.DefaultLanguage)

@@ -3,6 +3,8 @@
 // server decides everything (who may see what), the page only shows it.
 // Text from the server is always set with textContent, never as HTML.
 
+import { memberPages } from './member.js';
+
 const texts = JSON.parse(document.getElementById('texts').textContent);
 const tg = window.Telegram && window.Telegram.WebApp;
 const hash = new URLSearchParams(location.hash.slice(1));
@@ -259,6 +261,7 @@ function approvalItem(r, onDecided) {
 function tabBar() {
   const pages = [];
   if (me.member) pages.push(['me', 'webapp.tab.me', myLedger]);
+  pages.push(...memberPages(me, { el, t, call, show, message, toast, failText, listRendered, hasText: (id) => Boolean(texts[lang] && texts[lang][id]) }));
   if (me.committee) pages.push(['members', 'webapp.tab.members', membersPage], ['approvals', 'webapp.tab.approvals', approvalsPage]);
   if (pages.length < 2) { tabs.hidden = true; return pages[0]; }
   const buttons = pages.map(([key, label, open]) => {
