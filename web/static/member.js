@@ -186,7 +186,7 @@ function scanner(a) {
       const r = await ui.call('scan/' + encodeURIComponent(a.id), { method: 'POST', body: { code } });
       if (r.changed) n++;
       line = el('li', { class: 'ok', 'data-member': r.member.id, 'data-changed': String(r.changed) },
-        t(r.changed ? 'webapp.scan.ok' : 'webapp.scan.again', r.member.id, r.member.name, r.activity.title));
+        t(r.changed ? 'webapp.scan.ok' : 'webapp.scan.again', r.member.id, r.member.name, r.activity.name));
       const w = window.Telegram && window.Telegram.WebApp;
       if (w && w.HapticFeedback) w.HapticFeedback.notificationOccurred('success');
     } catch (err) {
