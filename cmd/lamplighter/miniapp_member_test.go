@@ -187,3 +187,114 @@ func TestMiniAppMemberBrowser(t *testing.T) {
 		t.Errorf("the member's A1 entry says %q, want ✓ QR scanned by M1", txt)
 	}
 }
+
+// TestMiniAppMemberRefusals calls every route of the member's and the
+// organizer's pages as every kind of wrong caller against the real binary:
+// no initData, forged, expired, a stranger (refused everywhere), a plain
+// member (refused the organizer's and the liaison's routes) and another
+// community's secretary (refused dongan's scan and objects; their own
+// community's lists show nothing of dongan). Nothing changes: no sign-up,
+// no claim, no participation, no audit entry.
+func TestMiniAppMemberRefusals(t *testing.T) {
+	e := newTestEnv(t)
+	ctx := context.Background()
+	memberDistrict(t, e)
+	e.mustRun("community", "add", "--id", "xiyuan", "--name", "Xiyuan")
+	e.mustRun("members", "import", "--community", "xiyuan", writeFile(t, "x.csv",
+		"telegram_id,name,unit,building,skills,role\n30001,Zhao Gang,District Court,Block 9,law,secretary\n"))
+	tg := telegramtest.NewServer(t)
+	r := startMiniApp(t, e, tg, nil)
+	api := r.base + "/api/"
+	_, mc := apiCall(t, "GET", api+"mycode", signed(maMember, "en", tg.Token, testNow), nil)
+	code, _ := mc["code"].(string)
+	if !strings.HasPrefix(code, "LLS1.dongan.M2.") {
+		t.Fatalf("GET mycode as M2 = %v", mc)
+	}
+	auditBefore, _ := e.st.AuditLog(ctx, "dongan", 1000, time.Time{})
+
+	type route struct {
+		method, path string
+		body         any
+		organizer    bool // the committee's or a team leader's, or a liaison's
+		mutates      bool // a member's own step (tried only by those refused)
+	}
+	routes := []route{
+		{"GET", "mycode", nil, false, false},
+		{"GET", "activities", nil, false, false},
+		{"POST", "activities/A1/signup", map[string]any{}, false, true},
+		{"POST", "activities/A2/waitlist", map[string]any{}, false, true},
+		{"GET", "posts", nil, false, false},
+		{"POST", "posts/P1/claim", map[string]any{}, false, true},
+		{"GET", "scan", nil, true, false},
+		{"POST", "scan/A1", map[string]string{"code": code}, true, false},
+		{"GET", "unit", nil, true, false},
+	}
+	callers := []struct {
+		name, initData string
+		want           func(route) []int
+	}{
+		{"no initData", "", func(route) []int { return []int{401} }},
+		{"forged", signed(maSecretary, "en", "123:forged-token", testNow), func(route) []int { return []int{401} }},
+		{"expired", signed(maSecretary, "en", tg.Token, testNow.Add(-2*time.Hour)), func(route) []int { return []int{401} }},
+		{"stranger", signed(maStranger, "en", tg.Token, testNow), func(route) []int { return []int{403} }},
+		{"member", signed(maMember, "en", tg.Token, testNow), func(rt route) []int {
+			if rt.organizer {
+				return []int{403}
+			}
+			return []int{200}
+		}},
+		{"other community's secretary", signed(maOtherSec, "en", tg.Token, testNow), func(rt route) []int {
+			switch rt.path {
+			case "mycode", "activities", "posts", "scan":
+				return []int{200} // their own community's
+			case "activities/A1/signup", "activities/A2/waitlist", "posts/P1/claim":
+				return []int{404} // no such activity or post in xiyuan
+			}
+			return []int{403} // dongan's code; no unit of theirs
+		}},
+	}
+	for _, c := range callers {
+		for _, rt := range routes {
+			if c.name == "member" && rt.mutates {
+				continue
+			}
+			status, out := apiCall(t, rt.method, api+rt.path, c.initData, rt.body)
+			if want := c.want(rt); !slices.Contains(want, status) {
+				t.Errorf("%s: %s %s = %d %v, want one of %v", c.name, rt.method, rt.path, status, out, want)
+			}
+			if status >= 400 && out["error"] == nil {
+				t.Errorf("%s: %s %s = %d without an error code", c.name, rt.method, rt.path, status)
+			}
+			js := fmt.Sprint(out)
+			switch {
+			case status == 401 && (len(out) != 1 || out["error"] != "unauthorized"):
+				t.Errorf("%s: %s %s answered %v, want only unauthorized", c.name, rt.method, rt.path, out)
+			case c.name == "other community's secretary" && (strings.Contains(js, "Street lamp") || strings.Contains(js, "Stairwell") || strings.Contains(js, "Wang Fang")):
+				t.Errorf("xiyuan's secretary: %s %s leaks dongan's data: %v", rt.method, rt.path, out)
+			case c.name == "member" && (strings.Contains(js, "Li Xiulan") || strings.Contains(js, "Chen Jing")):
+				t.Errorf("member: %s %s shows another member: %v", rt.method, rt.path, out)
+			}
+		}
+	}
+	if status, out := apiCall(t, "POST", api+"scan/A1", signed(maOtherSec, "en", tg.Token, testNow), map[string]string{"code": code}); out["detail"] != ll.ReasonScanCommunity {
+		t.Errorf("xiyuan's secretary scanning dongan's code = %d %v, want scan_community", status, out)
+	}
+	// No effect.
+	if ids, _ := e.st.SignedUp(ctx, "dongan", "A1"); len(ids) != 0 {
+		t.Errorf("A1's sign-ups after the refusals = %v", ids)
+	}
+	if hs, _ := e.st.Holders(ctx, "dongan", "P1"); len(hs) != 0 {
+		t.Errorf("P1's holders after the refusals = %v", hs)
+	}
+	if ps, _ := e.st.Participations(ctx, "dongan", "M2"); len(ps) != 0 {
+		t.Errorf("M2's participations after the refusals = %+v", ps)
+	}
+	if after, _ := e.st.AuditLog(ctx, "dongan", 1000, time.Time{}); len(after) != len(auditBefore) {
+		t.Errorf("dongan's audit log grew from %d to %d entries on refusals", len(auditBefore), len(after))
+	}
+	// The code, never scanned, still checks M2 in for the secretary.
+	status, out := apiCall(t, "POST", api+"scan/A1", signed(maSecretary, "en", tg.Token, testNow), map[string]string{"code": code})
+	if status != 200 || out["changed"] != true {
+		t.Errorf("the secretary's scan after the refusals = %d %v, want M2 checked in", status, out)
+	}
+}
