@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"errors"
+	"slices"
 
 	ll "github.com/lamplighter-bot/lamplighter"
 )
@@ -27,4 +29,33 @@ func Leads(cd ll.Card) bool {
 		}
 	}
 	return false
+}
+
+// AppMenu reports whether the actor's private chat gets the Mini App as its
+// menu button beyond the committee's (SPEC section 12): a member leading a
+// team of their community, or a unit's liaison.
+func (s *Scans) AppMenu(ctx context.Context, ac Actor) (bool, error) {
+	if ac.TelegramID != 0 {
+		units, err := s.store.LiaisonUnits(ctx, ac.TelegramID)
+		if err != nil || len(units) > 0 {
+			return len(units) > 0, err
+		}
+	}
+	m, err := self(ctx, s.store, ac)
+	if err != nil {
+		if errors.Is(err, ll.ErrNotMember) {
+			return false, nil
+		}
+		return false, err
+	}
+	teams, err := s.store.Teams(ctx, m.Community)
+	if err != nil {
+		return false, err
+	}
+	for _, t := range teams {
+		if slices.Contains(t.Leaders, m.ID) {
+			return true, nil
+		}
+	}
+	return false, nil
 }

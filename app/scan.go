@@ -36,6 +36,8 @@ type ScanStore interface {
 	Audit(ctx context.Context, e ll.AuditEntry) error
 	// Community returns a community; ErrNotFound if unknown.
 	Community(ctx context.Context, id string) (ll.Community, error)
+	// LiaisonUnits returns the ids of the units tg is a liaison of.
+	LiaisonUnits(ctx context.Context, tg int64) ([]string, error)
 }
 
 // ScanCodeTTL is how long a personal check-in code is good for: the

@@ -30,3 +30,13 @@ func (c *call) myCode() []ll.Reply {
 		Buttons: c.appButtonRow("code"),
 	}}
 }
+
+// scanErrorText words the refusals of a scan check-in (the Mini App's scan
+// page words them with the same messages).
+func (c *call) scanErrorText(e *ll.Error) (string, bool) {
+	switch e.Detail {
+	case ll.ReasonScanCode, ll.ReasonScanExpired, ll.ReasonScanUsed, ll.ReasonScanCommunity:
+		return c.t("webapp.scan." + e.Detail), true
+	}
+	return "", false
+}
