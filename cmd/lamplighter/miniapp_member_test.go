@@ -298,3 +298,35 @@ func TestMiniAppMemberRefusals(t *testing.T) {
 		t.Errorf("the secretary's scan after the refusals = %d %v, want M2 checked in", status, out)
 	}
 }
+
+// TestMiniAppMenuButtonForLeaders: a team leader's private chat gets the
+// Mini App as its menu button (setChatMenuButton) with the member's command
+// menu (setMyCommands), when /help sets the menu.
+func TestMiniAppMenuButtonForLeaders(t *testing.T) {
+	e := newTestEnv(t)
+	setupDistrict(t, e)
+	ctx := context.Background()
+	team, err := e.st.CreateTeam(ctx, ll.Team{Community: "dongan", Name: "Lamps", Leaders: []string{"M2"}, Created: testNow}, nil)
+	if err != nil || len(team.Leaders) != 1 {
+		t.Fatalf("CreateTeam = %+v, %v", team, err)
+	}
+	tg := telegramtest.NewServer(t)
+	const public = "https://bot.example.org/app"
+	startMiniApp(t, e, tg, map[string]string{"LAMPLIGHTER_WEBAPP_URL": public})
+	say(t, tg, maMember, "/help", "")
+	find := func(method string) string {
+		for _, c := range tg.Calls(method) {
+			if c.ChatID == maMember {
+				return fmt.Sprint(c.Params)
+			}
+		}
+		return ""
+	}
+	tg.Wait("the leader's menu button", func() bool { return find("setChatMenuButton") != "" && find("setMyCommands") != "" })
+	if b := find("setChatMenuButton"); !strings.Contains(b, `"web_app"`) || !strings.Contains(b, public) {
+		t.Errorf("the team leader's menu button = %s, want the Mini App", b)
+	}
+	if cmds := find("setMyCommands"); !strings.Contains(cmds, "mycode") || strings.Contains(cmds, "newpost") {
+		t.Errorf("the team leader's commands = %s, want the member's (with mycode, without newpost)", cmds)
+	}
+}
