@@ -380,10 +380,19 @@ func TestMiniAppServing(t *testing.T) {
 		}
 		gz = len(b)
 	}
-	// Every asset the page names: long-cached, with an ETag that revalidates.
-	for _, m := range regexpAll(`(?:href|src)="(/app/static/[^"]+)"`, string(page)) {
+	// Every asset the page names, and the modules its script imports (by
+	// their versioned names): long-cached, with an ETag that revalidates.
+	assets := regexpAll(`(?:href|src)="(/app/static/[^"]+)"`, string(page))
+	for i := 0; i < len(assets); i++ {
+		m := assets[i]
 		u := "http://" + r.addr + m
 		resp, b := get(u, false, "")
+		for _, imp := range regexpAll(`from '\./([^']+)'`, string(b)) {
+			if !strings.Contains(imp, "?v=") {
+				t.Errorf("%s imports %s without its version", m, imp)
+			}
+			assets = append(assets, "/app/static/"+imp)
+		}
 		if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Cache-Control"), "max-age=31536000") || resp.Header.Get("ETag") == "" {
 			t.Errorf("GET %s = %d, Cache-Control %q, ETag %q", u, resp.StatusCode, resp.Header.Get("Cache-Control"), resp.Header.Get("ETag"))
 		}
@@ -400,7 +409,7 @@ func TestMiniAppServing(t *testing.T) {
 	if len(regexpAll(`(?:href|src)="(/app/static/[^"]+)"`, string(page))) != 2 {
 		t.Errorf("the page names no style sheet and script under /app/static/: %s", page)
 	}
-	t.Logf("page weight: %d bytes (index.html + assets), %d gzipped", raw, gz)
+	t.Logf("page weight: %d bytes (index.html + %d assets), %d gzipped", raw, len(assets), gz)
 	if raw > 100<<10 {
 		t.Errorf("page weight %d bytes, want under 100 KB", raw)
 	}
