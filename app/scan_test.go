@@ -1,12 +1,14 @@
 package app_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	ll "github.com/lamplighter-bot/lamplighter"
 	"github.com/lamplighter-bot/lamplighter/app"
+	"github.com/lamplighter-bot/lamplighter/record"
 )
 
 // scanFixture is the fixture with an activity whose check-in is open (it
@@ -63,6 +65,17 @@ func TestScanChecksInOnce(t *testing.T) {
 		t.Fatalf("M3's participations = %+v, want one in %s by scan verified by M2", ps, a.ID)
 	}
 	f.wantAudit("Scan", "scan", a.ID, "M3 (via webapp)", "M2")
+	// It counts as an activity, by a strong method, in the year's figures
+	// (the standing /me and the statement show, the exports' method columns).
+	year := a.Start.In(f.comm.Location()).Year()
+	if st := ll.ComputeStanding(ps, year, 0, f.comm); st.Activities != 1 || st.Total != 1 {
+		t.Fatalf("standing after the scan = %+v, want one activity", st)
+	}
+	if b := record.CountMethods(ps, year); b.Strong() != 1 || len(b.Listed()) == 0 {
+		t.Fatalf("CountMethods after the scan = %+v, want one strong", b)
+	} else if i := slices.IndexFunc(b.Listed(), func(m record.MethodCount) bool { return m.Method == ll.MethodScan }); i < 0 || b.Listed()[i].Count != 1 {
+		t.Fatalf("CountMethods after the scan lists %+v, want scan 1", b.Listed())
+	}
 
 	// The same code again: refused, nothing changes.
 	before := len(f.audit())
