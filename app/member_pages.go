@@ -59,3 +59,58 @@ func (s *Scans) AppMenu(ctx context.Context, ac Actor) (bool, error) {
 	}
 	return false, nil
 }
+
+// MyNeeds is what the Mini App's needs page shows a person: the needs they
+// asked (as a resident) and the needs they took (as a member), newest
+// first, at most MaxMyNeeds of each.
+type MyNeeds struct {
+	Asked []ll.Need
+	Taken []ll.Need
+}
+
+// MaxMyNeeds bounds each list of MyNeeds.
+const MaxMyNeeds = 20
+
+// Mine returns the needs the actor asked, in the community they ask in
+// (the need link's, else their membership's), by Telegram id, and the needs
+// their active membership took. Decision (the specification is silent):
+// it reads the community's needs and keeps the person's (the store keeps no
+// index of needs by person; a community's needs are few next to its
+// members). Anyone may ask for their own: a resident who asked need not be
+// a member.
+func (x *Needs) Mine(ctx context.Context, a Actor) (MyNeeds, error) {
+	var out MyNeeds
+	asked, err := x.store.NeedCommunity(ctx, a.TelegramID)
+	if err != nil && !errors.Is(err, ll.ErrNotFound) {
+		return out, err
+	}
+	var m *ll.Member
+	if a.Self().MemberID != "" {
+		if m, err = self(ctx, x.store, a); err != nil && !errors.Is(err, ll.ErrNotMember) {
+			return out, err
+		}
+	}
+	communities := []string{}
+	if asked != "" {
+		communities = append(communities, asked)
+	}
+	if m != nil && m.Community != asked {
+		communities = append(communities, m.Community)
+	}
+	for _, c := range communities {
+		all, err := x.store.Needs(ctx, c)
+		if err != nil {
+			return out, err
+		}
+		for i := len(all) - 1; i >= 0; i-- {
+			n := all[i]
+			if n.AskerID == a.TelegramID && a.TelegramID != 0 && len(out.Asked) < MaxMyNeeds {
+				out.Asked = append(out.Asked, n)
+			}
+			if m != nil && n.Community == m.Community && slices.Contains(n.Takers, m.ID) && len(out.Taken) < MaxMyNeeds {
+				out.Taken = append(out.Taken, n)
+			}
+		}
+	}
+	return out, nil
+}

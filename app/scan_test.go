@@ -203,3 +203,41 @@ func TestScanByTeamLeader(t *testing.T) {
 	_, err = f.scan(2, late, a.ID, f.myCode(3, late).Code)
 	wantRefusal(t, "Scan after check-in closed", err, ll.ECONFLICT, ll.ReasonNotOpen)
 }
+
+// TestMyNeeds: the needs page shows a person the needs they asked, by
+// Telegram id, and a member the needs they took; nobody else's.
+func TestMyNeeds(t *testing.T) {
+	f := newFixture(t)
+	// M3 (tg 3) asks as a resident; tg 900, not a member, asks too.
+	ask := func(tg int64, text, token string) ll.Need {
+		n, _, err := f.app.Needs.Ask(f.ctx, app.Actor{TelegramID: tg, Channel: app.ChannelChat, Now: f.now},
+			app.NeedDraft{Community: "elm", Text: text, Token: token})
+		if err != nil {
+			t.Fatalf("Ask(%s) = %v", text, err)
+		}
+		return n
+	}
+	// The resident came through the community's need link (as the chat's
+	// /start need_<community> records).
+	if _, err := f.app.Needs.OpenLink(f.ctx, app.Actor{TelegramID: 900, Channel: app.ChannelChat, Now: f.now}, "elm"); err != nil {
+		t.Fatalf("OpenLink: %v", err)
+	}
+	mine, other := ask(3, "my lamp", "a"), ask(900, "their tap", "b")
+	if _, err := f.app.Needs.Publish(f.ctx, f.scope(1), nil, other.ID, app.PublishOptions{}, word); err != nil {
+		t.Fatalf("Publish: %v", err)
+	}
+	if _, err := f.app.Needs.Take(f.ctx, f.actor(3, false), "elm", other.ID); err != nil {
+		t.Fatalf("Take: %v", err)
+	}
+	got, err := f.app.Needs.Mine(f.ctx, f.actor(3, false))
+	if err != nil || len(got.Asked) != 1 || got.Asked[0].ID != mine.ID || len(got.Taken) != 1 || got.Taken[0].ID != other.ID {
+		t.Fatalf("Mine(M3) = %+v, %v; want asked %s, taken %s", got, err, mine.ID, other.ID)
+	}
+	got, err = f.app.Needs.Mine(f.ctx, app.Actor{TelegramID: 900, Now: f.now})
+	if err != nil || len(got.Asked) != 1 || got.Asked[0].ID != other.ID || len(got.Taken) != 0 {
+		t.Fatalf("Mine(resident 900) = %+v, %v; want asked %s only", got, err, other.ID)
+	}
+	if got, err := f.app.Needs.Mine(f.ctx, f.actor(2, false)); err != nil || len(got.Asked)+len(got.Taken) != 0 {
+		t.Fatalf("Mine(M2) = %+v, %v; want nothing", got, err)
+	}
+}

@@ -33,6 +33,7 @@ func (m *MiniApp) memberRoutes() {
 	m.mux.HandleFunc("GET /api/posts", m.api(m.openPosts))
 	m.mux.HandleFunc("POST /api/posts/{id}/claim", m.api(m.claim))
 	m.mux.HandleFunc("GET /api/unit", m.api(m.unitView))
+	m.mux.HandleFunc("GET /api/needs/mine", m.api(m.myNeeds))
 }
 
 type myCodeAnswer struct {
@@ -274,6 +275,47 @@ func (m *MiniApp) unitView(q *request) (any, error) {
 		s := um.Standing
 		out.Members = append(out.Members, unitRow{Community: um.Community.Name, ID: um.Member.ID, Name: personName(um.Member),
 			Total: s.Total, Minimum: s.Minimum, Posts: s.Posts, Compliant: s.Compliant, DaysLeft: um.DaysLeft})
+	}
+	return out, nil
+}
+
+// needRow is one need as its asker or a taker sees it on their page: never
+// who asked, nor the other takers.
+type needRow struct {
+	ID      string `json:"id"`
+	Text    string `json:"text"`
+	Status  string `json:"status"`
+	Pending bool   `json:"pending,omitempty"` // done, waiting for the committee
+	Helpers int    `json:"helpers"`
+	Takers  int    `json:"takers"`
+	Due     string `json:"due,omitempty"` // the due day
+}
+
+type myNeedsAnswer struct {
+	Asked []needRow `json:"asked"`
+	Taken []needRow `json:"taken"`
+}
+
+// myNeeds answers GET /api/needs/mine: the needs the caller asked (their
+// status) and the needs they took (app.Needs.Mine).
+func (m *MiniApp) myNeeds(q *request) (any, error) {
+	v, err := m.cfg.App.Needs.Mine(q.ctx, q.actor)
+	if err != nil {
+		return nil, err
+	}
+	row := func(n ll.Need) needRow {
+		r := needRow{ID: n.ID, Text: n.Text, Status: n.Status, Pending: n.Pending, Helpers: n.Helpers, Takers: len(n.Takers)}
+		if !n.Due.IsZero() {
+			r.Due = n.Due.Format(time.DateOnly)
+		}
+		return r
+	}
+	out := myNeedsAnswer{Asked: []needRow{}, Taken: []needRow{}}
+	for _, n := range v.Asked {
+		out.Asked = append(out.Asked, row(n))
+	}
+	for _, n := range v.Taken {
+		out.Taken = append(out.Taken, row(n))
 	}
 	return out, nil
 }

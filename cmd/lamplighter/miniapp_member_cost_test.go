@@ -61,7 +61,7 @@ func TestMiniAppMemberRoundTrips(t *testing.T) {
 		return counter.RoundTrips()
 	}
 	names := []string{"GET mycode", "GET activities (3)", "POST signup", "POST signup (again)", "GET posts", "POST claim",
-		"GET scan (secretary)", "POST scan", "POST scan (again, new code)", "GET me (member)"}
+		"GET scan (secretary)", "POST scan", "POST scan (again, new code)", "GET me (member)", "GET needs/mine"}
 	measure := func(signup string) map[string]int64 {
 		out := map[string]int64{}
 		do("GET", "/api/me", mem, "") // warm the connections up
@@ -80,6 +80,7 @@ func TestMiniAppMemberRoundTrips(t *testing.T) {
 		code, _ = app.New(st).Scans.MyCode(ctx, app.Actor{TelegramID: 20002, User: ll.User{Community: "dongan", MemberID: "M2"}, Now: testNow})
 		out["POST scan (again, new code)"] = do("POST", "/api/scan/A1", sec, `{"code":"`+code.Code+`"}`)
 		out["GET me (member)"] = do("GET", "/api/me", mem, "")
+		out["GET needs/mine"] = do("GET", "/api/needs/mine", mem, "")
 		return out
 	}
 	small := measure("A1")

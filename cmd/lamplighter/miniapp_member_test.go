@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	ll "github.com/lamplighter-bot/lamplighter"
+	"github.com/lamplighter-bot/lamplighter/app"
 	"github.com/lamplighter-bot/lamplighter/bot/telegramtest"
 	"github.com/lamplighter-bot/lamplighter/web/browsertest"
 )
@@ -43,6 +44,11 @@ func memberDistrict(t *testing.T, e *testEnv) {
 	if _, err := e.st.CreatePost(ctx, ll.Post{Community: "dongan", Title: "Stairwell lighting", Mode: ll.ModeClaimed, Capacity: 2,
 		Description: "Check the stairwell lamps once a month", Created: testNow}, nil); err != nil {
 		t.Fatalf("CreatePost: %v", err)
+	}
+	// M3 asks for help as a resident: N1, nobody else's to see.
+	if _, _, err := app.New(e.st).Needs.Ask(ctx, app.Actor{TelegramID: 20003, Channel: app.ChannelChat, Now: testNow},
+		app.NeedDraft{Community: "dongan", Text: "The lamp on floor 3 is out", Token: "n1"}); err != nil {
+		t.Fatalf("Ask: %v", err)
 	}
 }
 
@@ -128,6 +134,11 @@ func TestMiniAppMemberBrowser(t *testing.T) {
 	if hs, err := e.st.Holders(ctx, "dongan", "P1"); err != nil || len(hs) != 1 || hs[0].Member != "M2" {
 		t.Errorf("P1's holders = %+v, %v; want M2 once", hs, err)
 	}
+	// My needs: M2 asked none (N1 is M3's), M3 sees theirs.
+	b.Do(chromedp.Click(`#tab-needs`), chromedp.WaitVisible(`#needs-asked`))
+	if n := browsertest.Run(b, chromedp.Evaluate[int64](`document.querySelectorAll('[data-need]').length`)); n != 0 {
+		t.Errorf("M2's needs page lists %d needs, want none (N1 is M3's)", n)
+	}
 	// Nothing of anyone else: no other name on the page, no scan or unit
 	// page for a plain member.
 	if html := browsertest.Run(b, chromedp.OuterHTML(`body`)); strings.Contains(html, "Li Xiulan") || strings.Contains(html, "Chen Jing") {
@@ -141,6 +152,12 @@ func TestMiniAppMemberBrowser(t *testing.T) {
 			t.Errorf("GET %s as the member = %d, want 403", p, status)
 		}
 	}
+
+	b.Do(chromedp.Navigate("about:blank"), chromedp.Navigate(r.pageAt(20003, "needs")), chromedp.WaitVisible(`#needs-asked li[data-need=N1][data-status=new]`))
+	if o := browsertest.HorizontalOverflow(b); o != 0 {
+		t.Errorf("the needs page overflows a 360-pixel phone by %d px", o)
+	}
+	saveScreenshot(t, b, "miniapp-needs")
 
 	// The secretary scans the member's code for A1.
 	b.Do(chromedp.Navigate("about:blank"), chromedp.Navigate(r.pageAt(maSecretary, "scan")),
@@ -228,6 +245,7 @@ func TestMiniAppMemberRefusals(t *testing.T) {
 		{"GET", "scan", nil, true, false},
 		{"POST", "scan/A1", map[string]string{"code": code}, true, false},
 		{"GET", "unit", nil, true, false},
+		{"GET", "needs/mine", nil, false, false},
 	}
 	callers := []struct {
 		name, initData string
@@ -236,7 +254,12 @@ func TestMiniAppMemberRefusals(t *testing.T) {
 		{"no initData", "", func(route) []int { return []int{401} }},
 		{"forged", signed(maSecretary, "en", "123:forged-token", testNow), func(route) []int { return []int{401} }},
 		{"expired", signed(maSecretary, "en", tg.Token, testNow.Add(-2*time.Hour)), func(route) []int { return []int{401} }},
-		{"stranger", signed(maStranger, "en", tg.Token, testNow), func(route) []int { return []int{403} }},
+		{"stranger", signed(maStranger, "en", tg.Token, testNow), func(rt route) []int {
+			if rt.path == "needs/mine" {
+				return []int{200} // a resident's own needs (none): asking needs no membership
+			}
+			return []int{403}
+		}},
 		{"member", signed(maMember, "en", tg.Token, testNow), func(rt route) []int {
 			if rt.organizer {
 				return []int{403}
@@ -245,7 +268,7 @@ func TestMiniAppMemberRefusals(t *testing.T) {
 		}},
 		{"other community's secretary", signed(maOtherSec, "en", tg.Token, testNow), func(rt route) []int {
 			switch rt.path {
-			case "mycode", "activities", "posts", "scan":
+			case "mycode", "activities", "posts", "scan", "needs/mine":
 				return []int{200} // their own community's
 			case "activities/A1/signup", "activities/A2/waitlist", "posts/P1/claim":
 				return []int{404} // no such activity or post in xiyuan
@@ -271,6 +294,8 @@ func TestMiniAppMemberRefusals(t *testing.T) {
 				t.Errorf("%s: %s %s answered %v, want only unauthorized", c.name, rt.method, rt.path, out)
 			case c.name == "other community's secretary" && (strings.Contains(js, "Street lamp") || strings.Contains(js, "Stairwell") || strings.Contains(js, "Wang Fang")):
 				t.Errorf("xiyuan's secretary: %s %s leaks dongan's data: %v", rt.method, rt.path, out)
+			case c.name != "no initData" && strings.Contains(js, "floor 3"):
+				t.Errorf("%s: %s %s shows M3's need: %v", c.name, rt.method, rt.path, out)
 			case c.name == "member" && (strings.Contains(js, "Li Xiulan") || strings.Contains(js, "Chen Jing")):
 				t.Errorf("member: %s %s shows another member: %v", rt.method, rt.path, out)
 			}

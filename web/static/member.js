@@ -10,7 +10,7 @@ let ui = null;
 export function memberPages(me, helpers) {
   ui = helpers;
   const pages = [];
-  if (me.member) pages.push(['code', 'webapp.tab.code', codePage], ['join', 'webapp.tab.join', joinPage]);
+  if (me.member) pages.push(['code', 'webapp.tab.code', codePage], ['join', 'webapp.tab.join', joinPage], ['needs', 'webapp.tab.needs', needsPage]);
   if (me.organizer) pages.push(['scan', 'webapp.tab.scan', scanPage]);
   if (me.liaison) pages.push(['unit', 'webapp.tab.unit', unitPage]);
   return pages;
@@ -225,5 +225,21 @@ async function unitPage() {
       ' · ', t('webapp.days_left', m.days_left, v.year)))));
   ui.show(el('div', { class: 'card', id: 'unit', 'data-unit': v.unit.id }, el('h2', {}, t('webapp.unit.title', v.unit.name, v.members.length, v.at_risk)),
     v.members.length ? list : el('p', { class: 'hint' }, t('webapp.unit.none'))));
+  ui.listRendered();
+}
+
+// My needs: the needs I asked (their status) and the needs I took.
+async function needsPage() {
+  const mine = opened();
+  let v;
+  try { v = await ui.call('needs/mine'); } catch (err) { ui.message(ui.failText(err), () => needsPage()); return; }
+  if (mine !== current) return;
+  const item = (n) => el('li', { 'data-need': n.id, 'data-status': n.status },
+    el('div', {}, el('b', {}, n.id), ' ', n.text),
+    el('div', { class: 'sub' }, el('span', { class: 'badge' + (n.status === 'solved' ? ' ok' : '') }, t('webapp.needst.' + n.status)),
+      n.pending ? ' · ' + t('webapp.need.pending') : '', ' · ', t('webapp.need.takers', n.takers, n.helpers), n.due ? ' · ' + t('webapp.need.due', n.due) : ''));
+  const list = (id, ns, none) => ns.length ? el('ul', { class: 'list', id }, ns.map(item)) : el('p', { class: 'hint', id }, t(none));
+  ui.show(el('div', { class: 'card' }, el('h2', {}, t('webapp.need.asked')), list('needs-asked', v.asked, 'webapp.need.none_asked')),
+    el('div', { class: 'card' }, el('h2', {}, t('webapp.need.taken')), list('needs-taken', v.taken, 'webapp.need.none_taken')));
   ui.listRendered();
 }
