@@ -198,6 +198,20 @@ func TestMiniAppMemberBrowser(t *testing.T) {
 	}
 	saveScreenshot(t, b, "miniapp-scan")
 
+	// A liaison of People's Bank (no member anywhere) sees its unit:
+	// Chen Jing (M3), below the minimum.
+	const liaison = 50005
+	e.mustRun("units", "import", writeFile(t, "u.csv", "name,short_name,liaison_telegram_id\nPeople's Bank,Bank,50005\n"))
+	e.mustRun("units", "match")
+	b.Do(chromedp.Navigate("about:blank"), chromedp.Navigate(r.pageAt(liaison, "unit")), chromedp.WaitVisible(`#unit-members li[data-member=M3]`))
+	if txt := browsertest.Run(b, chromedp.Text(`#unit`)); !strings.Contains(txt, "Chen Jing") || strings.Contains(txt, "Wang Fang") || !strings.Contains(txt, "not yet compliant") {
+		t.Errorf("the liaison's unit page says %q, want Chen Jing only, not yet compliant", txt)
+	}
+	if o := browsertest.HorizontalOverflow(b); o != 0 {
+		t.Errorf("the unit page overflows a 360-pixel phone by %d px", o)
+	}
+	saveScreenshot(t, b, "miniapp-unit")
+
 	// The member's ledger shows the scan as strong evidence by M1.
 	b.Do(chromedp.Navigate("about:blank"), chromedp.Navigate(r.pageAt(maMember, "me")), chromedp.WaitVisible(`#entries li[data-ref=A1]`))
 	if txt := browsertest.Run(b, chromedp.Text(`#entries li[data-ref=A1]`)); !strings.Contains(txt, "✓") || !strings.Contains(txt, "M1") || !strings.Contains(txt, "scanned") {
