@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"image"
 	_ "image/png"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,8 @@ import (
 
 	ll "github.com/lamplighter-bot/lamplighter"
 	"github.com/lamplighter-bot/lamplighter/app"
+	"github.com/lamplighter-bot/lamplighter/handlers"
+	"github.com/lamplighter-bot/lamplighter/report"
 )
 
 // TestMyCode: /mycode answers a member with a photo of their personal
@@ -95,5 +98,50 @@ func TestAppMenuForLeaders(t *testing.T) {
 	}
 	if rs := e.send(secretary, "/help"); rs[0].SetMenu != "committee" {
 		t.Errorf("/help by the secretary sets menu %q, want committee", rs[0].SetMenu)
+	}
+}
+
+// TestAppMenuForLiaisons: a person made a unit's liaison is told with the
+// Mini App as their menu button ("member+app"), a committee member keeps
+// theirs, and a liaison's /help keeps the app's button.
+func TestAppMenuForLiaisons(t *testing.T) {
+	e := newEnv(t, admin.id)
+	e.community("dongan", "Dongan")
+	e.member("dongan", secretary, ll.RoleSecretary, "", "")
+	e.member("dongan", alice, "", "", "")
+	e.send(admin, "/newunit People's Bank")
+	menuOf := func(rs []ll.Reply, to int64) (string, bool) {
+		for _, r := range rs {
+			if r.ChatID == to {
+				return r.SetMenu, true
+			}
+		}
+		return "", false
+	}
+	if menu, ok := menuOf(e.send(admin, "/liaison U1 "+strconv.FormatInt(alice.id, 10)), alice.id); !ok || menu != "member+app" {
+		t.Errorf("the new liaison's notice: told %v, menu %q; want member+app", ok, menu)
+	}
+	if menu, ok := menuOf(e.send(admin, "/liaison U1 "+strconv.FormatInt(secretary.id, 10)), secretary.id); !ok || menu != "" {
+		t.Errorf("the secretary made liaison: told %v, menu %q; want told, the committee menu left alone", ok, menu)
+	}
+	if rs := e.send(alice, "/help"); rs[0].SetMenu != "member+app" {
+		t.Errorf("/help by a liaison sets menu %q, want member+app", rs[0].SetMenu)
+	}
+}
+
+// TestReportAppButton: with an HTTPS Mini App, /report's message carries a
+// web_app button to the app's committee overview.
+func TestReportAppButton(t *testing.T) {
+	e := newEnv(t)
+	e.h = handlers.New(e.store, handlers.Config{Render: report.Renderer{}, BotUsername: botName, Now: func() time.Time { return e.now },
+		Logger: e.log, WebAppURL: "https://bot.example.org/app"})
+	e.community("dongan", "Dongan")
+	e.member("dongan", secretary, ll.RoleSecretary, "", "")
+	rs := e.send(secretary, "/report")
+	if len(rs) == 0 || len(rs[0].Buttons) != 1 || len(rs[0].Buttons[0]) != 1 || rs[0].Buttons[0][0].WebApp != "https://bot.example.org/app?page=overview" {
+		t.Fatalf("/report's first reply buttons = %+v, want one web_app button to ?page=overview", rs[0].Buttons)
+	}
+	if rs := e.send(alice, "/report"); len(rs) > 0 && len(rs[0].Buttons) > 0 {
+		t.Errorf("/report by a stranger carries buttons: %+v", rs[0].Buttons)
 	}
 }
