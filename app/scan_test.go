@@ -241,3 +241,59 @@ func TestMyNeeds(t *testing.T) {
 		t.Fatalf("Mine(M2) = %+v, %v; want nothing", got, err)
 	}
 }
+
+// TestScanRaces: one code sent by eight organizers' phones at once checks
+// the member in once and is refused as used seven times; eight new codes of
+// another member scanned at once check them in once (seven unchanged).
+func TestScanRaces(t *testing.T) {
+	f, a := scanFixture(t)
+	type result struct {
+		changed bool
+		err     error
+	}
+	race := func(codes []string, organizers ...int64) []result {
+		out := make(chan result, len(codes))
+		for i, c := range codes {
+			go func() {
+				s, err := f.scan(organizers[i%len(organizers)], f.now, a.ID, c)
+				out <- result{s.Changed, err}
+			}()
+		}
+		rs := make([]result, 0, len(codes))
+		for range codes {
+			rs = append(rs, <-out)
+		}
+		return rs
+	}
+	one := f.myCode(3, f.now).Code
+	changed, used := 0, 0
+	for _, r := range race(slices.Repeat([]string{one}, 8), 1, 2) {
+		switch {
+		case r.err == nil && r.changed:
+			changed++
+		case ll.ErrorDetail(r.err) == ll.ReasonScanUsed:
+			used++
+		default:
+			t.Errorf("a racing scan of one code = %v, %v", r.changed, r.err)
+		}
+	}
+	if changed != 1 || used != 7 {
+		t.Fatalf("eight scans of one code: %d checked in, %d refused as used; want 1 and 7", changed, used)
+	}
+	var codes []string
+	for range 8 {
+		codes = append(codes, f.myCode(1, f.now).Code)
+	}
+	changed = 0
+	for _, r := range race(codes, 2) {
+		if r.err != nil {
+			t.Errorf("a racing scan of a new code = %v", r.err)
+		}
+		if r.changed {
+			changed++
+		}
+	}
+	if ps := f.participations("M1"); changed != 1 || len(ps) != 1 {
+		t.Fatalf("eight new codes of M1 at once: %d changed, participations %+v; want 1 and one", changed, ps)
+	}
+}
