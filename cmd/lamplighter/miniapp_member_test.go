@@ -93,9 +93,23 @@ func TestMiniAppMemberBrowser(t *testing.T) {
 		t.Errorf("the code page overflows a 360-pixel phone by %d px", o)
 	}
 	saveScreenshot(t, b, "miniapp-mycode")
+	// The page renews the code before it expires (here the page's clock is
+	// moved 55 s on), and only while it is open.
+	mycodeCalls := `performance.getEntriesByType('resource').filter(e => e.name.includes('/api/mycode')).length`
+	browsertest.Run(b, chromedp.Evaluate[bool](`{ const real = Date.now.bind(Date); Date.now = () => real() + 55000; } true`))
+	browsertest.Run(b, chromedp.Poll[bool](fmt.Sprintf(`document.getElementById('mycode').dataset.code !== %q`, code), chromedp.WithPollingTimeout(10*time.Second)))
+	if n := browsertest.Run(b, chromedp.Evaluate[int64](mycodeCalls)); n != 2 {
+		t.Errorf("after one renewal the page asked for %d codes, want 2", n)
+	}
+	b.Do(chromedp.Click(`#tab-join`), chromedp.WaitVisible(`#activities`))
+	browsertest.Run(b, chromedp.Evaluate[bool](`{ const real = Date.now.bind(Date); Date.now = () => real() + 120000; } true`))
+	time.Sleep(2500 * time.Millisecond) // two ticks of the code page's timer, had it kept running
+	if n := browsertest.Run(b, chromedp.Evaluate[int64](mycodeCalls)); n != 2 {
+		t.Errorf("with the code page left the page asked for %d codes, want still 2", n)
+	}
 
 	// Join in: sign up for A1, A2 is full: join its waitlist; claim P1.
-	b.Do(chromedp.Click(`#tab-join`), chromedp.WaitVisible(`[data-activity=A1] [data-action=signup]`))
+	b.Do(chromedp.WaitVisible(`[data-activity=A1] [data-action=signup]`))
 	before := browsertest.Run(b, chromedp.Evaluate[int64](apiRequests))
 	b.Do(chromedp.Click(`[data-activity=A1] [data-action=signup]`), chromedp.WaitVisible(`[data-activity=A1][data-outcome=signed_up]`),
 		chromedp.Click(`[data-activity=A2] [data-action=signup]`), chromedp.WaitVisible(`[data-activity=A2][data-outcome=full] [data-action=waitlist]`),
