@@ -114,3 +114,30 @@ func (x *Needs) Mine(ctx context.Context, a Actor) (MyNeeds, error) {
 	}
 	return out, nil
 }
+
+// signUpsReader is implemented by a store that tells in one step which of
+// several activities a member signed up for (*storage.Store does).
+type signUpsReader interface {
+	SignedUpFor(ctx context.Context, community, memberID string, activityIDs []string) (map[string]bool, error)
+}
+
+// SignedUpFor reports which of the activities of their community the actor
+// is signed up for: in one step when the store can, else one IsSignedUp
+// each. ErrNotMember without a membership.
+func (s *Activities) SignedUpFor(ctx context.Context, ac Actor, ids []string) (map[string]bool, error) {
+	m, err := self(ctx, s.store, ac)
+	if err != nil {
+		return nil, err
+	}
+	if r, ok := s.store.(signUpsReader); ok {
+		return r.SignedUpFor(ctx, m.Community, m.ID, ids)
+	}
+	ac.Member = m
+	out := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		if out[id], err = s.IsSignedUp(ctx, ac, id); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

@@ -49,3 +49,28 @@ func (s *Store) UseScanCode(ctx context.Context, community, nonce, activity stri
 	ok, err := s.c.SetNX(ctx, s.k.scanUsed(community, nonce), activity, max(ttl, time.Minute)).Result()
 	return ok, s.wrap("use scan code of "+community, err)
 }
+
+// SignedUpFor reports, for each of the activity ids, whether the member is
+// signed up for it (the Mini App's list of upcoming activities): one round
+// trip (a pipeline, the keys in the community's slot) whatever their number.
+func (s *Store) SignedUpFor(ctx context.Context, community, memberID string, activityIDs []string) (map[string]bool, error) {
+	out := make(map[string]bool, len(activityIDs))
+	if len(activityIDs) == 0 {
+		return out, nil
+	}
+	if err := checkCommunity(community); err != nil {
+		return nil, err
+	}
+	pipe := s.c.Pipeline()
+	cmds := make([]*redis.FloatCmd, len(activityIDs))
+	for i, id := range activityIDs {
+		cmds[i] = pipe.ZScore(ctx, s.k.signups(community, id), memberID)
+	}
+	if _, err := pipe.Exec(ctx); err != nil && err != redis.Nil {
+		return nil, s.wrap("sign-ups of "+memberID+" in "+community, err)
+	}
+	for i, id := range activityIDs {
+		out[id] = cmds[i].Err() == nil
+	}
+	return out, nil
+}

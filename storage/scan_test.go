@@ -103,3 +103,34 @@ func TestScanCheckIn(t *testing.T) {
 		t.Fatalf("CheckIn(location, no place) = %v, want invalid", err)
 	}
 }
+
+func TestSignedUpFor(t *testing.T) {
+	t.Parallel()
+	s, n := storagetest.NewCountedStore(t)
+	newCommunity(t, s, "dongan")
+	ms := importMembers(t, s, "dongan", 2)
+	var ids []string
+	for i := range 3 {
+		a := newActivity(t, s, "dongan", t0.Add(time.Duration(i+1)*time.Hour), 0)
+		ids = append(ids, a.ID)
+	}
+	for _, id := range []string{ids[0], ids[2]} {
+		if _, _, err := s.SignUp(ctx, "dongan", id, ms[0].ID, t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := s.SignUp(ctx, "dongan", ids[1], ms[1].ID, t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SignedUpFor(ctx, "dongan", ms[1].ID, ids); err != nil { // warm a pipeline's connection up
+		t.Fatal(err)
+	}
+	n.Reset()
+	got, err := s.SignedUpFor(ctx, "dongan", ms[0].ID, append(ids, "A99"))
+	if err != nil || !got[ids[0]] || got[ids[1]] || !got[ids[2]] || got["A99"] || len(got) != 4 {
+		t.Fatalf("SignedUpFor(%s) = %v, %v; want %s and %s only", ms[0].ID, got, err, ids[0], ids[2])
+	}
+	if rt := n.RoundTrips(); rt != 1 {
+		t.Errorf("SignedUpFor took %d round trips, want 1", rt)
+	}
+}

@@ -140,12 +140,20 @@ func (m *MiniApp) upcoming(q *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := activitiesAnswer{Activities: []activityRow{}, More: max(0, len(list)-maxActivitiesShown)}
-	for _, a := range list[:min(len(list), maxActivitiesShown)] {
+	more := max(0, len(list)-maxActivitiesShown)
+	list = list[:min(len(list), maxActivitiesShown)]
+	ids := make([]string, len(list))
+	for i, a := range list {
+		ids[i] = a.ID
+	}
+	mine, err := m.cfg.App.Activities.SignedUpFor(q.ctx, ac, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := activitiesAnswer{Activities: []activityRow{}, More: more}
+	for _, a := range list {
 		row := toActivityRow(a, comm.Location(), ac.Now)
-		if row.SignedUp, err = m.cfg.App.Activities.IsSignedUp(q.ctx, ac, a.ID); err != nil {
-			return nil, err
-		}
+		row.SignedUp = mine[a.ID]
 		out.Activities = append(out.Activities, row)
 	}
 	return out, nil
