@@ -32,6 +32,9 @@ type ActivitiesStore interface {
 	SignUp(ctx context.Context, community, activityID, memberID string, now time.Time) (a ll.Activity, changed bool, err error)
 	// Withdraw removes a sign-up; changed false if there was none.
 	Withdraw(ctx context.Context, community, activityID, memberID string) (changed bool, err error)
+	// CheckedIn counts the members whose participation in an activity
+	// counts (Current).
+	CheckedIn(ctx context.Context, community, activity string) (int, error)
 	// SignedUp returns the member ids signed up, in sign-up order.
 	SignedUp(ctx context.Context, community, activityID string) ([]string, error)
 	// CommunityLedger returns every participation and claim of the community.

@@ -26,6 +26,13 @@ type ReportsStore interface {
 	Posts(ctx context.Context, community string) ([]ll.Post, error)
 	// Audit appends an entry to the community's audit log.
 	Audit(ctx context.Context, e ll.AuditEntry) error
+	// Teams returns all teams of a community with Members filled in, by id
+	// (Standings).
+	Teams(ctx context.Context, community string) ([]ll.Team, error)
+	// Activities returns every activity of a community (Standings).
+	Activities(ctx context.Context, community string) ([]ll.Activity, error)
+	// SignedUp returns the ids of the members signed up for an activity.
+	SignedUp(ctx context.Context, community, activityID string) ([]string, error)
 }
 
 // Reports are the year's figures of a community (SPEC sections 3, 6 and 7):

@@ -24,7 +24,7 @@ var zhActBC = map[string]string{
 	"actbc.already_in":    "☑️ 您此前已报名 — %s",
 	"actbc.claimed":       "✅ %s 已由您认领 — %s",
 	"actbc.already_held":  "☑️ %s 此前已由您认领 — %s",
-	"actbc.awaiting":      "⏳ 您对 %s 的认领须经社区委员确认，结果将在此通知您。",
+	"actbc.awaiting":      "⏳ 您对 %s 的认领须经大党委成员确认，结果将在此通知您。",
 	"actbc.refused":       "❌ %s",
 	"actbc.gone":          "❌ %s 已不存在。",
 	"actbc.ask_text_hint": "如需附带活动、岗位或心愿，请在正文开头写上编号：<code>A7 欢迎参加！</code>，或只发送编号。",

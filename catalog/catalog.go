@@ -54,6 +54,7 @@ func init() {
 		{"en": enPresent, "zh": zhPresent},
 		{"en": enStatement, "zh": zhStatement},
 		{"en": enMiniApp, "zh": zhMiniApp},
+		{"en": enMiniAppCommittee, "zh": zhMiniAppCommittee},
 		{"en": enActBC, "zh": zhActBC},
 		{"en": enWaitlist, "zh": zhWaitlist},
 		{"en": enUnits, "zh": zhUnits},

@@ -103,9 +103,7 @@ func (c *call) report() []ll.Reply {
 		lines = append(lines, c.t("report.unreachable_more", strings.Join(unreachable[:maxReportNames], "\n"), len(unreachable)-maxReportNames))
 	}
 	header := c.t("report.title", year, c.now.In(loc).Format(time.DateOnly)) + "\n"
-	// The Mini App's committee overview (?page=overview; the page opens the
-	// members where it has no overview).
-	rs := []ll.Reply{{Text: header + strings.Join(lines, "\n"), Buttons: c.appButtonRow("overview")}}
+	rs := []ll.Reply{{Text: header + strings.Join(lines, "\n"), Buttons: c.appButtonRow("overview")}} // the Mini App's overview
 	rs = append(rs, files...)
 	png, err := c.h.render.Chart(rep.Data, year, c.now, c.lang)
 	if err != nil {

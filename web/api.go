@@ -42,6 +42,7 @@ func (m *MiniApp) routes() {
 	m.mux.HandleFunc("GET /api/approvals", m.api(m.approvals))
 	m.mux.HandleFunc("POST /api/approvals/{id}/approve", m.api(m.decide(true)))
 	m.mux.HandleFunc("POST /api/approvals/{id}/reject", m.api(m.decide(false)))
+	m.committeeRoutes()
 	m.memberRoutes() // api_member.go
 	m.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		m.writeJSON(w, r, http.StatusNotFound, apiError{Error: "not_found"})
@@ -86,6 +87,10 @@ func (m *MiniApp) api(route func(*request) (any, error)) http.HandlerFunc {
 		out, err := route(&request{ctx: ctx, r: r, actor: a, data: d})
 		if err != nil {
 			m.fail(w, r, err)
+			return
+		}
+		if f, ok := out.(fileAnswer); ok {
+			f.write(w)
 			return
 		}
 		m.writeJSON(w, r, http.StatusOK, out)

@@ -27,7 +27,7 @@ func (m *MiniApp) memberRoutes() {
 	m.mux.HandleFunc("GET /api/mycode", m.api(m.myCode))
 	m.mux.HandleFunc("GET /api/scan", m.api(m.scannable))
 	m.mux.HandleFunc("POST /api/scan/{activity}", m.api(m.scan))
-	m.mux.HandleFunc("GET /api/activities", m.api(m.upcoming))
+	m.mux.HandleFunc("GET /api/upcoming", m.api(m.upcoming))
 	m.mux.HandleFunc("POST /api/activities/{id}/signup", m.api(m.signUp(false)))
 	m.mux.HandleFunc("POST /api/activities/{id}/waitlist", m.api(m.signUp(true)))
 	m.mux.HandleFunc("GET /api/posts", m.api(m.openPosts))
@@ -64,8 +64,8 @@ func (m *MiniApp) myCode(q *request) (any, error) {
 		QR: "data:image/png;base64," + base64.StdEncoding.EncodeToString(png)}, nil
 }
 
-// activityRow is one activity as a member's page lists it.
-type activityRow struct {
+// upcomingRow is one activity as a member's page lists it.
+type upcomingRow struct {
 	ID       string `json:"id"`
 	Title    string `json:"title"`
 	Place    string `json:"place,omitempty"`
@@ -77,14 +77,14 @@ type activityRow struct {
 	SignedUp bool   `json:"signed_up"`
 }
 
-func toActivityRow(a ll.Activity, loc *time.Location, now time.Time) activityRow {
+func toUpcomingRow(a ll.Activity, loc *time.Location, now time.Time) upcomingRow {
 	const layout = "2006-01-02 15:04"
-	return activityRow{ID: a.ID, Title: a.Title, Place: a.Place, Start: a.Start.In(loc).Format(layout), End: a.End.In(loc).Format(layout),
+	return upcomingRow{ID: a.ID, Title: a.Title, Place: a.Place, Start: a.Start.In(loc).Format(layout), End: a.End.In(loc).Format(layout),
 		Capacity: a.Capacity, Signups: a.Signups, Open: a.CheckInOpen(now)}
 }
 
-type activitiesAnswer struct {
-	Activities []activityRow `json:"activities"`
+type upcomingAnswer struct {
+	Activities []upcomingRow `json:"activities"`
 	More       int           `json:"more,omitempty"`
 }
 
@@ -97,9 +97,9 @@ func (m *MiniApp) scannable(q *request) (any, error) {
 		return nil, err
 	}
 	loc := comm.Location()
-	out := activitiesAnswer{Activities: []activityRow{}}
+	out := upcomingAnswer{Activities: []upcomingRow{}}
 	for _, a := range list {
-		out.Activities = append(out.Activities, toActivityRow(a, loc, q.actor.Now))
+		out.Activities = append(out.Activities, toUpcomingRow(a, loc, q.actor.Now))
 	}
 	return out, nil
 }
@@ -128,7 +128,7 @@ func (m *MiniApp) scan(q *request) (any, error) {
 	return scanAnswer{Member: named{s.Member.ID, personName(s.Member)}, Activity: named{s.Activity.ID, s.Activity.Title}, Changed: s.Changed}, nil
 }
 
-// upcoming answers GET /api/activities: the caller's community's
+// upcoming answers GET /api/upcoming: the caller's community's
 // activities not ended (Activities.Upcoming), the first
 // maxActivitiesShown, each saying whether they signed up.
 func (m *MiniApp) upcoming(q *request) (any, error) {
@@ -150,9 +150,9 @@ func (m *MiniApp) upcoming(q *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := activitiesAnswer{Activities: []activityRow{}, More: more}
+	out := upcomingAnswer{Activities: []upcomingRow{}, More: more}
 	for _, a := range list {
-		row := toActivityRow(a, comm.Location(), ac.Now)
+		row := toUpcomingRow(a, comm.Location(), ac.Now)
 		row.SignedUp = mine[a.ID]
 		out.Activities = append(out.Activities, row)
 	}
@@ -287,9 +287,9 @@ func (m *MiniApp) unitView(q *request) (any, error) {
 	return out, nil
 }
 
-// needRow is one need as its asker or a taker sees it on their page: never
+// myNeedRow is one need as its asker or a taker sees it on their page: never
 // who asked, nor the other takers.
-type needRow struct {
+type myNeedRow struct {
 	ID      string `json:"id"`
 	Text    string `json:"text"`
 	Status  string `json:"status"`
@@ -300,8 +300,8 @@ type needRow struct {
 }
 
 type myNeedsAnswer struct {
-	Asked []needRow `json:"asked"`
-	Taken []needRow `json:"taken"`
+	Asked []myNeedRow `json:"asked"`
+	Taken []myNeedRow `json:"taken"`
 }
 
 // myNeeds answers GET /api/needs/mine: the needs the caller asked (their
@@ -311,14 +311,14 @@ func (m *MiniApp) myNeeds(q *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	row := func(n ll.Need) needRow {
-		r := needRow{ID: n.ID, Text: n.Text, Status: n.Status, Pending: n.Pending, Helpers: n.Helpers, Takers: len(n.Takers)}
+	row := func(n ll.Need) myNeedRow {
+		r := myNeedRow{ID: n.ID, Text: n.Text, Status: n.Status, Pending: n.Pending, Helpers: n.Helpers, Takers: len(n.Takers)}
 		if !n.Due.IsZero() {
 			r.Due = n.Due.Format(time.DateOnly)
 		}
 		return r
 	}
-	out := myNeedsAnswer{Asked: []needRow{}, Taken: []needRow{}}
+	out := myNeedsAnswer{Asked: []myNeedRow{}, Taken: []myNeedRow{}}
 	for _, n := range v.Asked {
 		out.Asked = append(out.Asked, row(n))
 	}

@@ -46,6 +46,9 @@ type MiniAppConfig struct {
 	Admins []int64
 	// DefaultLanguage answers when nothing else chooses zh or en.
 	DefaultLanguage string
+	// BotUsername is the bot's username for the presenter's check-in link
+	// (https://t.me/<bot>?start=ci_<code>); nil or "" gives /checkin <code>.
+	BotUsername func() string
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	// Logger logs what the API cannot answer; slog.Default() when nil.
@@ -80,13 +83,15 @@ type MiniApp struct {
 type asset struct {
 	name, mime, etag string
 	raw, gz          []byte
+	imported         bool // by app.js, not named by the page
 }
 
 // Asset files and the names index.html refers to them by.
 var assetFiles = []struct{ file, placeholder, mime string }{
 	{"app.css", "{{css}}", "text/css; charset=utf-8"},
-	{"member.js", "", "text/javascript; charset=utf-8"}, // imported by app.js, before it here
+	{"member.js", "", "text/javascript; charset=utf-8"}, // imported by app.js
 	{"app.js", "{{js}}", "text/javascript; charset=utf-8"},
+	{"committee.js", "", "text/javascript; charset=utf-8"}, // imported by app.js
 }
 
 // NewMiniApp returns the Mini App for cfg. It panics if the embedded files
@@ -111,11 +116,12 @@ func NewMiniApp(cfg MiniAppConfig) *MiniApp {
 	}
 	page := string(mustRead("static/index.html"))
 	for _, f := range assetFiles {
-		raw := mustRead("static/" + f.file)
-		for name, a := range m.assets { // a module's imports name the version they import
-			raw = bytes.ReplaceAll(raw, []byte("'./"+name+"'"), []byte("'./"+name+"?v="+a.etag[1:13]+"'"))
+		a := newAsset(f.file, f.mime, mustRead("static/"+f.file))
+		if f.placeholder == "" {
+			a.imported = true
+			m.assets[f.file] = a
+			continue
 		}
-		a := newAsset(f.file, f.mime, raw)
 		m.assets[f.file] = a
 		if f.placeholder != "" {
 			page = strings.ReplaceAll(page, f.placeholder, cfg.Base+"/static/"+f.file+"?v="+a.etag[1:13])
@@ -201,14 +207,20 @@ func (m *MiniApp) serveIndex(w http.ResponseWriter, r *http.Request) {
 }
 
 // serveAsset serves a style sheet or the script, cached for a year: the
-// page names them with their content hash, so a new build is a new URL.
+// page names them with their content hash, so a new build is a new URL. A
+// module that app.js imports by its plain name is revalidated instead (its
+// ETag answers 304), or a new build would run an old module.
 func (m *MiniApp) serveAsset(w http.ResponseWriter, r *http.Request) {
 	a, ok := m.assets[r.PathValue("file")]
 	if !ok {
 		http.NotFound(w, r)
 		return
 	}
-	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	if !a.imported {
+		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		w.Header().Set("Cache-Control", "no-cache")
+	}
 	m.serve(w, r, a)
 }
 

@@ -45,7 +45,7 @@ func (c *Config) webAppPath() string {
 }
 
 // newMiniApp builds the Mini App over the application layer.
-func (p *program) newMiniApp(ap *app.App) *web.MiniApp {
+func (p *program) newMiniApp(ap *app.App, username func() string) *web.MiniApp {
 	return web.NewMiniApp(web.MiniAppConfig{
 		App:             ap,
 		Base:            p.cfg.webAppPath(),
@@ -53,6 +53,7 @@ func (p *program) newMiniApp(ap *app.App) *web.MiniApp {
 		MaxAge:          p.cfg.WebAppMaxAge,
 		Admins:          p.cfg.Admins,
 		DefaultLanguage: p.cfg.Language,
+		BotUsername:     username,
 		Now:             p.now,
 		Logger:          p.log,
 	})
@@ -61,7 +62,7 @@ func (p *program) newMiniApp(ap *app.App) *web.MiniApp {
 // mountMiniApp serves the Mini App on mux at the path of
 // LAMPLIGHTER_WEBAPP_URL when it is set, refusing a path that another route
 // (the health check, the metrics, the webhook, the verify pages) holds.
-func (p *program) mountMiniApp(mux *http.ServeMux, ap *app.App, webhookPath string) error {
+func (p *program) mountMiniApp(mux *http.ServeMux, ap *app.App, webhookPath string, username func() string) error {
 	if p.cfg.WebAppURL == "" {
 		return nil
 	}
@@ -75,7 +76,7 @@ func (p *program) mountMiniApp(mux *http.ServeMux, ap *app.App, webhookPath stri
 			return badSetting("LAMPLIGHTER_WEBAPP_URL", "the path %q overlaps %s: give the Mini App a path of its own such as /app", base+"/", t)
 		}
 	}
-	p.newMiniApp(ap).Mount(mux)
+	p.newMiniApp(ap, username).Mount(mux)
 	if p.log != nil {
 		p.log.Info("mini app served", "url", p.cfg.WebAppURL, "max_age", p.cfg.WebAppMaxAge.String())
 	}
@@ -112,7 +113,7 @@ func (p *program) demoMiniApp(mux *http.ServeMux, ap *app.App, addr string) {
 		p.cfg.Token = demoBotToken
 	}
 	p.cfg.WebAppMaxAge = maxWebAppMaxAge
-	p.newMiniApp(ap).Mount(mux)
+	p.newMiniApp(ap, nil).Mount(mux)
 }
 
 // demoMiniAppLinks are the lines that open the demo's Mini App in a

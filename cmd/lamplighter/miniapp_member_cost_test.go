@@ -60,13 +60,13 @@ func TestMiniAppMemberRoundTrips(t *testing.T) {
 		}
 		return counter.RoundTrips()
 	}
-	names := []string{"GET mycode", "GET activities (3)", "POST signup", "POST signup (again)", "GET posts", "POST claim",
+	names := []string{"GET mycode", "GET upcoming (3)", "POST signup", "POST signup (again)", "GET posts", "POST claim",
 		"GET scan (secretary)", "POST scan", "POST scan (again, new code)", "GET me (member)", "GET needs/mine"}
 	measure := func(signup string) map[string]int64 {
 		out := map[string]int64{}
 		do("GET", "/api/me", mem, "") // warm the connections up
 		out["GET mycode"] = do("GET", "/api/mycode", mem, "")
-		out["GET activities (3)"] = do("GET", "/api/activities", mem, "")
+		out["GET upcoming (3)"] = do("GET", "/api/upcoming", mem, "")
 		out["POST signup"] = do("POST", "/api/activities/"+signup+"/signup", mem, "{}")
 		out["POST signup (again)"] = do("POST", "/api/activities/"+signup+"/signup", mem, "{}")
 		out["GET posts"] = do("GET", "/api/posts", mem, "")

@@ -149,7 +149,7 @@ func TestMiniAppMemberBrowser(t *testing.T) {
 		t.Errorf("P1's holders = %+v, %v; want M2 once", hs, err)
 	}
 	// My needs: M2 asked none (N1 is M3's), M3 sees theirs.
-	b.Do(chromedp.Click(`#tab-needs`), chromedp.WaitVisible(`#needs-asked`))
+	b.Do(chromedp.Click(`#tab-myneeds`), chromedp.WaitVisible(`#needs-asked`))
 	if n := browsertest.Run(b, chromedp.Evaluate[int64](`document.querySelectorAll('[data-need]').length`)); n != 0 {
 		t.Errorf("M2's needs page lists %d needs, want none (N1 is M3's)", n)
 	}
@@ -167,11 +167,11 @@ func TestMiniAppMemberBrowser(t *testing.T) {
 		}
 	}
 
-	b.Do(chromedp.Navigate("about:blank"), chromedp.Navigate(r.pageAt(20003, "needs")), chromedp.WaitVisible(`#needs-asked li[data-need=N1][data-status=new]`))
+	b.Do(chromedp.Navigate("about:blank"), chromedp.Navigate(r.pageAt(20003, "myneeds")), chromedp.WaitVisible(`#needs-asked li[data-need=N1][data-status=new]`))
 	if o := browsertest.HorizontalOverflow(b); o != 0 {
 		t.Errorf("the needs page overflows a 360-pixel phone by %d px", o)
 	}
-	saveScreenshot(t, b, "miniapp-needs")
+	saveScreenshot(t, b, "miniapp-myneeds")
 
 	// The secretary scans the member's code for A1.
 	b.Do(chromedp.Navigate("about:blank"), chromedp.Navigate(r.pageAt(maSecretary, "scan")),
@@ -265,7 +265,7 @@ func TestMiniAppMemberRefusals(t *testing.T) {
 	}
 	routes := []route{
 		{"GET", "mycode", nil, false, false},
-		{"GET", "activities", nil, false, false},
+		{"GET", "upcoming", nil, false, false},
 		{"POST", "activities/A1/signup", map[string]any{}, false, true},
 		{"POST", "activities/A2/waitlist", map[string]any{}, false, true},
 		{"GET", "posts", nil, false, false},
@@ -296,7 +296,7 @@ func TestMiniAppMemberRefusals(t *testing.T) {
 		}},
 		{"other community's secretary", signed(maOtherSec, "en", tg.Token, testNow), func(rt route) []int {
 			switch rt.path {
-			case "mycode", "activities", "posts", "scan", "needs/mine":
+			case "mycode", "upcoming", "posts", "scan", "needs/mine":
 				return []int{200} // their own community's
 			case "activities/A1/signup", "activities/A2/waitlist", "posts/P1/claim":
 				return []int{404} // no such activity or post in xiyuan

@@ -4,6 +4,7 @@
 // Text from the server is always set with textContent, never as HTML.
 
 import { memberPages } from './member.js';
+import { committeePages } from './committee.js';
 
 const texts = JSON.parse(document.getElementById('texts').textContent);
 const tg = window.Telegram && window.Telegram.WebApp;
@@ -151,45 +152,8 @@ function myLedger() {
   listRendered();
 }
 
-// The committee's members: a search answered by the server's index, one
-// page at a time.
-function membersPage() {
-  const search = el('input', { type: 'search', id: 'search', placeholder: t('webapp.search'), 'aria-label': t('webapp.search'), autocomplete: 'off', maxlength: '64' });
-  const total = el('p', { class: 'hint', id: 'total' });
-  const list = el('ul', { class: 'list', id: 'members' });
-  const more = el('button', { class: 'link', id: 'more', hidden: true }, t('webapp.more'));
-  const box = el('div', { class: 'card' }, total, list, more);
-  show(search, box);
-  let query = '';
-  let offset = 0;
-  let seq = 0;
-  async function load(reset) {
-    const mine = ++seq;
-    if (reset) offset = 0;
-    try {
-      const page = await call('members?' + new URLSearchParams({ q: query, offset: String(offset) }));
-      if (mine !== seq) return;
-      if (reset) list.replaceChildren();
-      total.textContent = t('webapp.members_total', page.total);
-      for (const m of page.members) {
-        list.append(el('li', {}, el('button', { class: 'row', 'data-member': m.id, onclick: () => memberCard(m.id) },
-          el('span', { class: 'id' }, m.id),
-          el('span', { class: 'grow' }, m.name, el('div', { class: 'sub' }, [m.unit, m.building].filter(Boolean).join(' · '))),
-          m.role ? el('span', { class: 'badge' }, t('role.' + m.role)) : null)));
-      }
-      offset = page.offset + page.members.length;
-      more.hidden = offset >= page.total;
-      listRendered();
-    } catch (err) { message(failText(err), () => membersPage()); }
-  }
-  let timer = 0;
-  search.addEventListener('input', () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => { query = search.value.trim(); load(true); }, 250);
-  });
-  more.addEventListener('click', () => load(false));
-  load(true);
-}
+// The committee's members: search, filters and sorting (committee.js).
+function membersPage() { cm.members(); }
 
 async function memberCard(id) {
   try {
@@ -210,7 +174,7 @@ async function approvalsPage() {
   const count = () => { total.textContent = left ? t('webapp.pending_total', left) : t('webapp.none_pending'); };
   count();
   for (const r of data.records) list.append(approvalItem(r, () => { left--; count(); }));
-  show(el('div', { class: 'card' }, total, list));
+  show(el('div', { class: 'card' }, total, list), cm.pendingNeeds());
   listRendered();
 }
 
@@ -262,7 +226,10 @@ function tabBar() {
   const pages = [];
   if (me.member) pages.push(['me', 'webapp.tab.me', myLedger]);
   pages.push(...memberPages(me, { el, t, call, show, message, toast, failText, listRendered, hasText: (id) => Boolean(texts[lang] && texts[lang][id]) }));
-  if (me.committee) pages.push(['members', 'webapp.tab.members', membersPage], ['approvals', 'webapp.tab.approvals', approvalsPage]);
+  if (me.committee) {
+    pages.push(['overview', 'webapp.tab.overview', cm.overview], ['members', 'webapp.tab.members', membersPage],
+      ['activities', 'webapp.tab.activities', cm.activities], ['approvals', 'webapp.tab.approvals', approvalsPage], ['needs', 'webapp.tab.needs', cm.needs]);
+  }
   if (pages.length < 2) { tabs.hidden = true; return pages[0]; }
   const buttons = pages.map(([key, label, open]) => {
     const b = el('button', { role: 'tab', id: 'tab-' + key, 'aria-selected': 'false' }, t(label));
@@ -303,5 +270,7 @@ async function start() {
   if (!page) { message('webapp.not_member'); return; }
   page[2]();
 }
+
+const cm = committeePages({ el, t, call, show, message, failText, toast, listRendered, memberCard, api, initData, ApiError, tg });
 
 start();

@@ -10,7 +10,7 @@ let ui = null;
 export function memberPages(me, helpers) {
   ui = helpers;
   const pages = [];
-  if (me.member) pages.push(['code', 'webapp.tab.code', codePage], ['join', 'webapp.tab.join', joinPage], ['needs', 'webapp.tab.needs', needsPage]);
+  if (me.member) pages.push(['code', 'webapp.tab.code', codePage], ['join', 'webapp.tab.join', joinPage], ['myneeds', 'webapp.tab.myneeds', needsPage]);
   if (me.organizer) pages.push(['scan', 'webapp.tab.scan', scanPage]);
   if (me.liaison) pages.push(['unit', 'webapp.tab.unit', unitPage]);
   return pages;
@@ -76,13 +76,13 @@ async function codePage() {
 async function joinPage() {
   const mine = opened();
   let acts, posts;
-  try { [acts, posts] = await Promise.all([ui.call('activities'), ui.call('posts')]); } catch (err) { ui.message(ui.failText(err), () => joinPage()); return; }
+  try { [acts, posts] = await Promise.all([ui.call('upcoming'), ui.call('posts')]); } catch (err) { ui.message(ui.failText(err), () => joinPage()); return; }
   if (mine !== current) return;
   const alist = el('ul', { class: 'list', id: 'activities' }, acts.activities.map(activityItem));
   const plist = el('ul', { class: 'list', id: 'posts' }, posts.posts.map(postItem));
   ui.show(
     el('div', { class: 'card' }, el('h2', {}, t('webapp.activities')),
-      acts.activities.length ? alist : el('p', { class: 'hint', id: 'activities' }, t('webapp.no_activities'))),
+      acts.activities.length ? alist : el('p', { class: 'hint', id: 'activities' }, t('webapp.m.no_activities'))),
     el('div', { class: 'card' }, el('h2', {}, t('webapp.posts_open')),
       posts.posts.length ? plist : el('p', { class: 'hint', id: 'posts' }, t('webapp.no_posts'))));
   ui.listRendered();
@@ -94,12 +94,12 @@ function activityItem(a) {
   const state = el('span', { class: 'sub', 'data-seats': '' }, seats(a.signups, a.capacity));
   const actions = el('div', { class: 'actions' });
   const item = el('li', { 'data-activity': a.id },
-    el('div', {}, el('b', {}, a.id), ' ', a.title, a.open ? el('span', { class: 'badge ok' }, t('webapp.checkin_open')) : null),
+    el('div', {}, el('b', {}, a.id), ' ', a.title, a.open ? el('span', { class: 'badge ok' }, t('webapp.m.checkin_open')) : null),
     el('div', { class: 'sub' }, a.start, a.place ? ' · ' + a.place : '', ' · ', state), actions);
   const outcome = (r) => {
     state.textContent = seats(r.signups, r.capacity);
     item.dataset.outcome = r.outcome;
-    if (r.outcome === 'signed_up' || r.outcome === 'already') actions.replaceChildren(el('span', { class: 'badge ok' }, t('webapp.signed_up')));
+    if (r.outcome === 'signed_up' || r.outcome === 'already') actions.replaceChildren(el('span', { class: 'badge ok' }, t('webapp.m.signed_up')));
     else if (r.outcome === 'waitlisted') actions.replaceChildren(el('span', { class: 'badge' }, t('webapp.waitlisted', r.position)));
     else if (r.outcome === 'offered') actions.replaceChildren(el('span', { class: 'badge' }, t('webapp.offered')));
     else if (r.outcome === 'full') {
@@ -165,7 +165,7 @@ async function scanPage() {
     el('button', { class: 'row', 'data-activity': a.id, onclick: () => scanner(a) },
       el('span', { class: 'id' }, a.id),
       el('span', { class: 'grow' }, a.title, el('div', { class: 'sub' }, a.start + (a.place ? ' · ' + a.place : ''))),
-      a.open ? el('span', { class: 'badge ok' }, t('webapp.checkin_open')) : null))));
+      a.open ? el('span', { class: 'badge ok' }, t('webapp.m.checkin_open')) : null))));
   ui.show(el('div', { class: 'card' }, el('h2', {}, t('webapp.scan.pick')), list));
   ui.listRendered();
 }
@@ -237,9 +237,9 @@ async function needsPage() {
   const item = (n) => el('li', { 'data-need': n.id, 'data-status': n.status },
     el('div', {}, el('b', {}, n.id), ' ', n.text),
     el('div', { class: 'sub' }, el('span', { class: 'badge' + (n.status === 'solved' ? ' ok' : '') }, t('webapp.needst.' + n.status)),
-      n.pending ? ' · ' + t('webapp.need.pending') : '', ' · ', t('webapp.need.takers', n.takers, n.helpers), n.due ? ' · ' + t('webapp.need.due', n.due) : ''));
+      n.pending ? ' · ' + t('webapp.myneed.pending') : '', ' · ', t('webapp.myneed.takers', n.takers, n.helpers), n.due ? ' · ' + t('webapp.myneed.due', n.due) : ''));
   const list = (id, ns, none) => ns.length ? el('ul', { class: 'list', id }, ns.map(item)) : el('p', { class: 'hint', id }, t(none));
-  ui.show(el('div', { class: 'card' }, el('h2', {}, t('webapp.need.asked')), list('needs-asked', v.asked, 'webapp.need.none_asked')),
-    el('div', { class: 'card' }, el('h2', {}, t('webapp.need.taken')), list('needs-taken', v.taken, 'webapp.need.none_taken')));
+  ui.show(el('div', { class: 'card' }, el('h2', {}, t('webapp.myneed.asked')), list('needs-asked', v.asked, 'webapp.myneed.none_asked')),
+    el('div', { class: 'card' }, el('h2', {}, t('webapp.myneed.taken')), list('needs-taken', v.taken, 'webapp.myneed.none_taken')));
   ui.listRendered();
 }

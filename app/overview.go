@@ -1,0 +1,245 @@
+package app
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	ll "github.com/lamplighter-bot/lamplighter"
+	"github.com/lamplighter-bot/lamplighter/record"
+)
+
+// The committee's overview of the year (SPEC section 12): a traffic light
+// per active member and the year's participations by month and by method,
+// with the members filtered, sorted and paged for the Mini App's overview
+// and members pages.
+
+// Light is a member's traffic light for the current year.
+type Light string
+
+// The lights.
+const (
+	// LightGreen: compliant (record.MemberRow.Compliant, as /report and
+	// the exports decide it).
+	LightGreen Light = "green"
+	// LightAmber: not compliant yet, but on track: the participations so
+	// far plus the sign-ups for activities still to come (not ended, not
+	// cancelled, dated in the year, not attended yet) reach the minimum,
+	// and the posts held reach the post minimum.
+	LightAmber Light = "amber"
+	// LightRed: behind.
+	LightRed Light = "red"
+)
+
+// Lights are the lights in the order the page lists them.
+var Lights = []Light{LightGreen, LightAmber, LightRed}
+
+// StandingQuery selects and orders the members of an overview. Empty
+// fields select everyone; Sort is "" (member number), "name", "total"
+// (most participations first) or "last" (latest participation first).
+type StandingQuery struct {
+	Light    Light
+	Unit     string
+	Building string
+	Team     string // a team id, T2
+	Sort     string
+	Offset   int
+	Limit    int // at most MaxStandingPage; DefaultStandingPage when 0
+}
+
+// Page sizes of Standings.
+const (
+	DefaultStandingPage = 30
+	MaxStandingPage     = 100
+	// maxChoices bounds the units and buildings offered as filters.
+	maxChoices = 200
+)
+
+// MemberStanding is one active member's row of the year with their light.
+type MemberStanding struct {
+	record.MemberRow
+	Upcoming int // sign-ups for activities still to come
+	Light    Light
+	Teams    []string // team ids
+}
+
+// Standings is the overview of the scope community's current year.
+type Standings struct {
+	Year     int
+	DaysLeft int
+	// Counts are the active members per light (all of them, whatever the
+	// query); Active is their sum.
+	Counts map[Light]int
+	Active int
+	// ByMonth counts the year's non-voided participations of every member
+	// (those who left too) by month, January first; ByMethod by method.
+	ByMonth  [12]int
+	ByMethod record.Breakdown
+	// Matched counts the members the query selects; Members is the page.
+	Matched int
+	Members []MemberStanding
+	// Units and Buildings are the values the active members have (at most
+	// maxChoices each, sorted); Teams the community's teams.
+	Units, Buildings []string
+	Teams            []ll.Team
+}
+
+// Standings gathers the overview of the scope community's current year
+// (in its zone) and the page of members q selects. It reads the community's
+// members and ledger a page at a time (Reports.DataPages: memory bounded by
+// what is kept per member, a row, not their ledger), its teams, and the
+// sign-ups of its activities still to come. It changes nothing and writes no
+// audit entry. Errors: EINVALID Field "light" or "sort"; the store's.
+func (s *Reports) Standings(ctx context.Context, sc *Scope, q StandingQuery) (Standings, error) {
+	if q.Light != "" && !slices.Contains(Lights, q.Light) {
+		return Standings{}, ll.Invalid("light", "not a light")
+	}
+	if !slices.Contains([]string{"", "id", "name", "total", "last"}, q.Sort) {
+		return Standings{}, ll.Invalid("sort", "not an order")
+	}
+	if q.Limit <= 0 {
+		q.Limit = DefaultStandingPage
+	}
+	q.Limit = min(q.Limit, MaxStandingPage)
+	q.Offset = max(q.Offset, 0)
+
+	comm := sc.Community
+	loc := comm.Location()
+	now := sc.Now
+	year := now.In(loc).Year()
+	mins := comm.MinimumsFor(year)
+	out := Standings{Year: year, DaysLeft: ll.DaysLeftInYear(now, loc), Counts: map[Light]int{}}
+	for _, l := range Lights {
+		out.Counts[l] = 0
+	}
+
+	teams, err := s.store.Teams(ctx, comm.ID)
+	if err != nil {
+		return Standings{}, fmt.Errorf("list teams of %s: %w", comm.ID, err)
+	}
+	out.Teams = teams
+	teamsOf := map[string][]string{}
+	for _, t := range teams {
+		for _, m := range t.Members {
+			teamsOf[m] = append(teamsOf[m], t.ID)
+		}
+	}
+
+	// Sign-ups still to come: per activity not ended, not cancelled and
+	// dated in the year.
+	acts, err := s.store.Activities(ctx, comm.ID)
+	if err != nil {
+		return Standings{}, fmt.Errorf("list activities of %s: %w", comm.ID, err)
+	}
+	coming := map[string][]string{} // member → activity ids
+	for _, a := range acts {
+		if a.Cancelled || !a.End.After(now) || a.Start.In(loc).Year() != year {
+			continue
+		}
+		ids, err := s.store.SignedUp(ctx, comm.ID, a.ID)
+		if err != nil {
+			return Standings{}, fmt.Errorf("sign-ups of %s/%s: %w", comm.ID, a.ID, err)
+		}
+		for _, m := range ids {
+			coming[m] = append(coming[m], a.ID)
+		}
+	}
+
+	units, buildings := map[string]bool{}, map[string]bool{}
+	var matched []MemberStanding
+	err = s.DataPages(ctx, sc, func(d record.CommunityData) error {
+		for _, p := range d.Participations {
+			if p.Voided || p.Year() != year {
+				continue
+			}
+			if mo := monthOf(p.Date); mo > 0 {
+				out.ByMonth[mo-1]++
+			}
+		}
+		rows := record.MemberRows(d, year, now)
+		out.ByMethod.Add(record.Sum(rows))
+		attended := map[string]bool{} // member/activity
+		for _, p := range d.Participations {
+			if p.Kind == ll.KindActivity && !p.Voided {
+				attended[p.Member+"/"+p.Ref] = true
+			}
+		}
+		for _, r := range rows {
+			if r.Status != ll.StatusActive {
+				continue
+			}
+			ms := MemberStanding{MemberRow: r, Teams: teamsOf[r.ID]}
+			for _, a := range coming[r.ID] {
+				if !attended[r.ID+"/"+a] {
+					ms.Upcoming++
+				}
+			}
+			ms.Light = lightOf(r, ms.Upcoming, mins.PostMinimum)
+			out.Counts[ms.Light]++
+			out.Active++
+			if r.Unit != "" && len(units) < maxChoices {
+				units[r.Unit] = true
+			}
+			if r.Building != "" && len(buildings) < maxChoices {
+				buildings[r.Building] = true
+			}
+			if q.Light != "" && ms.Light != q.Light || q.Unit != "" && !strings.EqualFold(r.Unit, q.Unit) ||
+				q.Building != "" && !strings.EqualFold(r.Building, q.Building) || q.Team != "" && !slices.Contains(ms.Teams, q.Team) {
+				continue
+			}
+			matched = append(matched, ms)
+		}
+		return nil
+	})
+	if err != nil {
+		return Standings{}, err
+	}
+	out.Units, out.Buildings = sortedKeys(units), sortedKeys(buildings)
+	switch q.Sort {
+	case "name":
+		slices.SortStableFunc(matched, func(a, b MemberStanding) int { return cmp.Compare(a.Name, b.Name) })
+	case "total":
+		slices.SortStableFunc(matched, func(a, b MemberStanding) int { return b.Total - a.Total })
+	case "last":
+		slices.SortStableFunc(matched, func(a, b MemberStanding) int { return cmp.Compare(b.LastParticipation, a.LastParticipation) })
+	}
+	out.Matched = len(matched)
+	if q.Offset < len(matched) {
+		out.Members = matched[q.Offset:min(len(matched), q.Offset+q.Limit)]
+	}
+	return out, nil
+}
+
+// lightOf is the light of a member's row with upcoming sign-ups to come.
+func lightOf(r record.MemberRow, upcoming, postMinimum int) Light {
+	switch {
+	case r.Compliant:
+		return LightGreen
+	case r.Total+upcoming >= r.Minimum && r.Posts >= postMinimum:
+		return LightAmber
+	}
+	return LightRed
+}
+
+// monthOf is the month (1-12) of a YYYY-MM-DD date, 0 if it is none.
+func monthOf(date string) int {
+	if len(date) < 7 {
+		return 0
+	}
+	m := int(date[5]-'0')*10 + int(date[6]-'0')
+	if m < 1 || m > 12 {
+		return 0
+	}
+	return m
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
