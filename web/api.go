@@ -459,6 +459,9 @@ func (m *MiniApp) decide(approve bool) func(*request) (any, error) {
 			}
 			return nil, err
 		}
+		if d.Changed {
+			m.tellAuthor(q, sc, d.Record, approve, strings.TrimSpace(body.Reason))
+		}
 		return decisionAnswer{Record: toApproval(d.Record, sc), Changed: d.Changed}, nil
 	}
 }

@@ -46,6 +46,10 @@ type MiniAppConfig struct {
 	Admins []int64
 	// DefaultLanguage answers when nothing else chooses zh or en.
 	DefaultLanguage string
+	// Outbox queues the messages a decision made in the app owes someone
+	// (the author of an approved or rejected service record), as the chat
+	// tells them; nil tells no one.
+	Outbox Notifier
 	// BotUsername is the bot's username for the presenter's check-in link
 	// (https://t.me/<bot>?start=ci_<code>); nil or "" gives /checkin <code>.
 	BotUsername func() string

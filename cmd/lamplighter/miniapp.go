@@ -45,9 +45,10 @@ func (c *Config) webAppPath() string {
 }
 
 // newMiniApp builds the Mini App over the application layer.
-func (p *program) newMiniApp(ap *app.App, username func() string) *web.MiniApp {
+func (p *program) newMiniApp(ap *app.App, outbox web.Notifier, username func() string) *web.MiniApp {
 	return web.NewMiniApp(web.MiniAppConfig{
 		App:             ap,
+		Outbox:          outbox,
 		Base:            p.cfg.webAppPath(),
 		BotToken:        p.cfg.Token,
 		MaxAge:          p.cfg.WebAppMaxAge,
@@ -62,7 +63,7 @@ func (p *program) newMiniApp(ap *app.App, username func() string) *web.MiniApp {
 // mountMiniApp serves the Mini App on mux at the path of
 // LAMPLIGHTER_WEBAPP_URL when it is set, refusing a path that another route
 // (the health check, the metrics, the webhook, the verify pages) holds.
-func (p *program) mountMiniApp(mux *http.ServeMux, ap *app.App, webhookPath string, username func() string) error {
+func (p *program) mountMiniApp(mux *http.ServeMux, ap *app.App, outbox web.Notifier, webhookPath string, username func() string) error {
 	if p.cfg.WebAppURL == "" {
 		return nil
 	}
@@ -76,7 +77,7 @@ func (p *program) mountMiniApp(mux *http.ServeMux, ap *app.App, webhookPath stri
 			return badSetting("LAMPLIGHTER_WEBAPP_URL", "the path %q overlaps %s: give the Mini App a path of its own such as /app", base+"/", t)
 		}
 	}
-	p.newMiniApp(ap, username).Mount(mux)
+	p.newMiniApp(ap, outbox, username).Mount(mux)
 	if p.log != nil {
 		p.log.Info("mini app served", "url", p.cfg.WebAppURL, "max_age", p.cfg.WebAppMaxAge.String())
 	}
@@ -107,13 +108,13 @@ var demoUsers = []struct {
 // demoMiniApp serves the Mini App at /app on the demo's loopback listener
 // addr and makes it the app's URL, so /app in the demo chat names it.
 // The demo's links stay valid for maxWebAppMaxAge.
-func (p *program) demoMiniApp(mux *http.ServeMux, ap *app.App, addr string) {
+func (p *program) demoMiniApp(mux *http.ServeMux, ap *app.App, outbox web.Notifier, addr string) {
 	p.cfg.WebAppURL = "http://" + addr + "/app"
 	if p.cfg.Token == "" {
 		p.cfg.Token = demoBotToken
 	}
 	p.cfg.WebAppMaxAge = maxWebAppMaxAge
-	p.newMiniApp(ap, nil).Mount(mux)
+	p.newMiniApp(ap, outbox, nil).Mount(mux)
 }
 
 // demoMiniAppLinks are the lines that open the demo's Mini App in a

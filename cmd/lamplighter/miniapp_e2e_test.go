@@ -294,6 +294,21 @@ func TestMiniAppRefusals(t *testing.T) {
 	if r, _ := e.st.ServiceRecord(ctx, "dongan", "S2"); r.Status != ll.ServiceRejected || r.Reason != "日期不对" || r.DecidedBy != "M1" {
 		t.Errorf("S2 after the rejection = %+v, want rejected by M1 with the reason", r)
 	}
+	// The author is told of each decision once, as the chat tells them:
+	// through the outbox, in their language, the double tap adding nothing.
+	told := func(ref, word string) int {
+		n := 0
+		for _, c := range tg.Sent(maMember) {
+			if strings.Contains(c.Text, ref) && strings.Contains(c.Text, word) {
+				n++
+			}
+		}
+		return n
+	}
+	tg.Wait("the author told of S1 and S2", func() bool { return told("S1", "审核通过") == 1 && told("S2", "日期不对") == 1 })
+	if n := told("S1", "审核通过"); n != 1 {
+		t.Errorf("the author was told of S1's approval %d times, want once", n)
+	}
 
 	// Taps racing each other: eight approvals of S3 at once, one changes it.
 	logService(t, e, "M2", "楼道照明巡查")

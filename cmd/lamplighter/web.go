@@ -58,7 +58,7 @@ func (p *program) demoWeb(st *storage.Store, addr string) (stop func(), err erro
 	p.cfg.PublicURL = "http://" + ln.Addr().String()
 	mux := http.NewServeMux()
 	p.newWeb(p.newApp(st)).Mount(mux, "")
-	p.demoMiniApp(mux, p.newApp(st), ln.Addr().String())
+	p.demoMiniApp(mux, p.newApp(st), st, ln.Addr().String())
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	return func() { srv.Close() }, nil
