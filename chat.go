@@ -82,6 +82,8 @@ type Reply struct {
 
 	// SetMenu, when "member" or "committee", asks the adapter to show that
 	// command menu in this chat from now on (Telegram setMyCommands, chat scope).
+	// "member+app" is the member menu with the Mini App as the chat's menu
+	// button, which the committee's menu always has (a team leader, a liaison).
 	SetMenu string
 
 	// Present, when set, makes the message sent a presenter screen: the

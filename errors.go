@@ -198,3 +198,12 @@ const (
 	ReasonNotTaker    = "not_taker"    // (with EFORBIDDEN) only a taker of the need may do this
 	ReasonNotAsker    = "not_asker"    // (with EFORBIDDEN) only the need's asker may do this
 )
+
+// Refusals of a scan check-in (SPEC section 9): an organizer scans a
+// member's personal check-in code (/mycode).
+const (
+	ReasonScanCode      = "scan_code"      // (with EINVALID) not a personal check-in code, or its signature is wrong
+	ReasonScanExpired   = "scan_expired"   // (with ECONFLICT) the code is older than a minute: the member's page shows a new one
+	ReasonScanUsed      = "scan_used"      // (with ECONFLICT) the code was scanned already: each is good for one scan
+	ReasonScanCommunity = "scan_community" // (with EFORBIDDEN) the code is a member's of another community
+)

@@ -201,7 +201,8 @@ func (p *Participation) Year() int {
 type CheckIn struct {
 	Code       string // the activity's check-in code, typed or from a ci_ deep link
 	ActivityID string // for a live-location check-in the caller verified against the activity's place
-	Method     string // MethodCode or MethodLocation
+	Method     string // MethodCode, MethodLocation or MethodScan (with ActivityID)
+	VerifiedBy string // for MethodScan: the organizer who scanned the member's code
 }
 
 // Standing is a member's position for one calendar year.

@@ -25,6 +25,7 @@ type Store interface {
 	UnitsStore
 	EvaluationsStore
 	NeedsStore
+	ScanStore
 }
 
 // App holds the feature services every front end calls. Committee actions
@@ -56,6 +57,7 @@ type App struct {
 	Units       *Units
 	Evaluations *Evaluations
 	Needs       *Needs // residents' needs (SPEC section 10)
+	Scans       *Scans // check-in by scanning a member's personal code (SPEC section 9)
 }
 
 // New returns the services over store.
@@ -83,6 +85,7 @@ func New(store Store) *App {
 		Waitlist:    &Waitlist{store: store},
 		Needs:       &Needs{store: store, broadcasts: &Broadcasts{store: store}}, // residents' needs (SPEC section 10)
 		Sessions:    &Sessions{store: store},
+		Scans:       &Scans{store: store, access: access},
 	}
 	a.Invites.units, a.Members.units = store, store
 	a.Statements.Grades = evaluationGrades{a.Evaluations} // a statement states the year's grade

@@ -283,9 +283,9 @@ func (t *Telegram) answerCallback(ctx context.Context, id, text string) {
 
 // setChatMenu shows the member or committee menu in one chat.
 func (t *Telegram) setChatMenu(ctx context.Context, chatID int64, menu, lang string) {
-	cmds := t.cfg.Menus[menu][lang]
+	cmds := t.cfg.Menus[commandMenu(menu)][lang]
 	if len(cmds) == 0 {
-		cmds = t.cfg.Menus[menu][lamplighter.DefaultLanguage]
+		cmds = t.cfg.Menus[commandMenu(menu)][lamplighter.DefaultLanguage]
 	}
 	if len(cmds) == 0 {
 		t.log.Warn("no such command menu", "menu", menu, "lang", lang)

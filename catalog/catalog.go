@@ -59,6 +59,7 @@ func init() {
 		{"en": enWaitlist, "zh": zhWaitlist},
 		{"en": enUnits, "zh": zhUnits},
 		{"en": enNeeds, "zh": zhNeeds},
+		{"en": enMember, "zh": zhMember},
 	} {
 		for lang, msgs := range parts {
 			if messages[lang] == nil {

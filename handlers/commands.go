@@ -50,6 +50,7 @@ func init() {
 		{name: "waitlist", level: member, run: (*call).cmdWaitlist, needArgs: true, menu: true},
 		{name: "take", level: member, run: (*call).cmdTake, needArgs: true},
 		{name: "checkin", level: member, run: (*call).cmdCheckIn, menu: true},
+		{name: "mycode", level: member, run: (*call).myCode, menu: true},
 		{name: "log", level: member, run: (*call).logService, needArgs: true, menu: true},
 		{name: "forgetme", level: member, run: (*call).forgetMe, menu: true},
 		{name: "statement", level: member, run: (*call).statement, menu: true},
@@ -200,12 +201,25 @@ func (c *call) help() []ll.Reply {
 	case c.admin:
 		r.SetMenu = menuFor(ll.RoleAdmin)
 	case me != nil:
-		r.SetMenu = menuFor(me.Role)
+		r.SetMenu = c.menuWithApp(me.Role)
 	}
 	return []ll.Reply{r}
 }
 
 // menuFor names the command menu of a role.
+// menuWithApp is menuFor(r) for the caller, with the Mini App's menu
+// button for a member who leads a team or is a unit's liaison
+// ("member+app"); when that cannot be read, the member menu.
+func (c *call) menuWithApp(r ll.Role) string {
+	menu := menuFor(r)
+	if menu == "member" {
+		if ok, err := c.h.app.Scans.AppMenu(c.ctx, c.actor()); err == nil && ok {
+			menu = "member+app"
+		}
+	}
+	return menu
+}
+
 func menuFor(r ll.Role) string {
 	if r.IsCommittee() {
 		return "committee"

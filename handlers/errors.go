@@ -50,6 +50,9 @@ func (c *call) errorText(err error, subject string) string {
 	if msg, ok := c.needErrorText(e, subject); ok { // needs (needs.go)
 		return msg
 	}
+	if msg, ok := c.scanErrorText(e); ok { // scan check-in (mycode.go)
+		return msg
+	}
 	switch e.Code {
 	case ll.ENOTFOUND:
 		if e.Detail == ll.ReasonNoPlace {

@@ -71,6 +71,10 @@ func TestEveryRefusalHasItsMessage(t *testing.T) {
 		ll.Refuse(ll.ECONFLICT, ll.ReasonEvalClosed),
 		ll.Refuse(ll.ENOTFOUND, ll.ReasonNotGraded),
 		ll.Refuse(ll.ECONFLICT, ll.ReasonNotInYear),
+		ll.Refuse(ll.EINVALID, ll.ReasonScanCode), // scan check-in (SPEC §9)
+		ll.Refuse(ll.ECONFLICT, ll.ReasonScanExpired),
+		ll.Refuse(ll.ECONFLICT, ll.ReasonScanUsed),
+		ll.Refuse(ll.EFORBIDDEN, ll.ReasonScanCommunity),
 	}
 	listed := map[string]bool{}
 	for _, e := range refusals {

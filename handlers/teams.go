@@ -138,7 +138,14 @@ func (c *call) leader() []ll.Reply {
 	rs := c.say(key, m.DisplayName(), t.ID, t.Name)
 	if m.TelegramID != 0 && m.TelegramID != c.req.UserID {
 		lang := memberLanguage(m, sc.Community, c.h.cfg.DefaultLanguage)
-		rs = append(rs, ll.Reply{ChatID: m.TelegramID, ToLabel: toLabel(m), Text: tr(lang, told, t.ID, t.Name)})
+		to := ll.Reply{ChatID: m.TelegramID, ToLabel: toLabel(m), Text: tr(lang, told, t.ID, t.Name)}
+		if r.Leader && !m.Role.IsCommittee() {
+			// The Mini App as their menu button (the committee has it); a
+			// leader removed keeps it until /help sets their menu again
+			// (they may lead another team).
+			to.SetMenu = "member+app"
+		}
+		rs = append(rs, to)
 	}
 	return rs
 }

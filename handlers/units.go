@@ -275,7 +275,11 @@ func (c *call) liaison() []ll.Reply {
 		if remove {
 			told = "liaison.told_removed"
 		}
-		rs = append(rs, ll.Reply{ChatID: tg, ToLabel: "tg:" + strconv.FormatInt(tg, 10), Text: tr(lang, told, u.Label())})
+		to := ll.Reply{ChatID: tg, ToLabel: "tg:" + strconv.FormatInt(tg, 10), Text: tr(lang, told, u.Label())}
+		if !remove && !c.committeeMember(tg) {
+			to.SetMenu = "member+app" // the Mini App as their menu button: the unit page (the committee has it)
+		}
+		rs = append(rs, to)
 	}
 	return rs
 }
@@ -327,4 +331,15 @@ func compliantKey(ok bool) string {
 		return "unitview.compliant"
 	}
 	return "unitview.behind"
+}
+
+// committeeMember reports whether Telegram user tg's active membership has
+// a committee role (false when it cannot be read).
+func (c *call) committeeMember(tg int64) bool {
+	usr, err := c.h.store.User(c.ctx, tg)
+	if err != nil || usr.MemberID == "" {
+		return false
+	}
+	m, err := c.h.store.Member(c.ctx, usr.Community, usr.MemberID)
+	return err == nil && m.Active() && m.TelegramID == tg && m.Role.IsCommittee()
 }

@@ -91,6 +91,10 @@ import (
 //	                                        expires an hour after the last
 //	<b>wrongtg:<tg>                 list    the same for a person (Telegram id) checking in through their
 //	                                        membership: the limit follows the person across memberships
+//	<b>scankey                      string  the community's key (hex) that signs members' personal check-in
+//	                                        codes (/mycode, scan.go); made by the first code asked for
+//	<b>scanused:<nonce>             string  a personal check-in code already scanned (the activity's id);
+//	                                        expires when the code would have
 //	<b>rot                          zset    ids of the rotating-code activities not cancelled, score = when
 //	                                        their check-in closes (unix ms); the check-in script drops
 //	                                        closed ones and computes the codes of the open ones
@@ -215,6 +219,8 @@ const (
 	sufWrong     = "wrong:"
 	sufWrongTG   = "wrongtg:"
 	sufRot       = "rot"
+	sufScanKey   = "scankey"
+	sufScanUsed  = "scanused:"
 	sufServices  = "svcs"
 	sufPending   = "pending"
 
@@ -264,6 +270,8 @@ func (k keys) parts(c, member string) string { return k.base(c) + sufParts + mem
 func (k keys) wrong(c, member string) string { return k.base(c) + sufWrong + member }
 func (k keys) wrongTG(c, tg string) string   { return k.base(c) + sufWrongTG + tg }
 func (k keys) rot(c string) string           { return k.base(c) + sufRot }
+func (k keys) scanKey(c string) string       { return k.base(c) + sufScanKey }
+func (k keys) scanUsed(c, n string) string   { return k.base(c) + sufScanUsed + n }
 func (k keys) services(c string) string      { return k.base(c) + sufServices }
 func (k keys) pending(c string) string       { return k.base(c) + sufPending }
 func (k keys) unitCounts(c string) string    { return k.base(c) + sufUnitCounts }

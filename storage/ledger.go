@@ -215,6 +215,29 @@ func (s *Store) CheckInAs(ctx context.Context, u ll.User, in ll.CheckIn, now tim
 // checkIn runs the check-in script; tg is the caller's telegram id, or ""
 // when no caller is checked (and no standing read).
 func (s *Store) checkIn(ctx context.Context, community, memberID, tg string, in ll.CheckIn, now time.Time) (a ll.Activity, changed bool, standing ll.Standing, err error) {
+	return s.checkInAudited(ctx, community, memberID, tg, in, now, nil)
+}
+
+// ScanCheckIn checks a member in to an activity because an organizer
+// scanned their personal check-in code (method scan, SPEC section 9): the
+// same check-in script and rules as every check-in (the member active, the
+// activity's check-in open, not cancelled, a voided participation stays
+// voided; a repeat answers changed false), without a place or a code, the
+// organizer (by) recorded as the verifier and audit written in the same
+// step as the participation (nothing is audited for a repeat). Who may scan,
+// the token and self-dealing are the caller's (package app) to check.
+func (s *Store) ScanCheckIn(ctx context.Context, community, activityID, memberID, by string, now time.Time, audit *ll.AuditEntry) (ll.Activity, bool, error) {
+	if strings.TrimSpace(by) == "" {
+		return ll.Activity{}, false, ll.Invalid("by", "a scan needs who scanned")
+	}
+	if err := checkActivityMember(community, activityID, memberID); err != nil {
+		return ll.Activity{}, false, err
+	}
+	a, changed, _, err := s.checkInAudited(ctx, community, memberID, "", ll.CheckIn{ActivityID: activityID, Method: ll.MethodScan, VerifiedBy: by}, now, audit)
+	return a, changed, err
+}
+
+func (s *Store) checkInAudited(ctx context.Context, community, memberID, tg string, in ll.CheckIn, now time.Time, scanAudit *ll.AuditEntry) (a ll.Activity, changed bool, standing ll.Standing, err error) {
 	var none ll.Standing
 	code, aid, method := strings.TrimSpace(in.Code), in.ActivityID, in.Method
 	switch {
@@ -225,7 +248,8 @@ func (s *Store) checkIn(ctx context.Context, community, memberID, tg string, in 
 	case aid != "" && method == "":
 		method = ll.MethodLocation
 	}
-	if (code != "" && method != ll.MethodCode && method != ll.MethodRotating) || (aid != "" && method != ll.MethodLocation) {
+	if (code != "" && method != ll.MethodCode && method != ll.MethodRotating) || (aid != "" && method != ll.MethodLocation && method != ll.MethodScan) ||
+		(method == ll.MethodScan) != (scanAudit != nil) {
 		return ll.Activity{}, false, none, ll.Invalid("method", "check-in method %q does not match what was given", in.Method)
 	}
 	if aid != "" && !validID('A', aid) {
@@ -249,8 +273,13 @@ func (s *Store) checkIn(ctx context.Context, community, memberID, tg string, in 
 	}
 	refusedAudit, score := s.auditArgs(&ll.AuditEntry{Actor: memberID, Action: "checkin_refused", Object: "{{id}}", Detail: ll.ReasonCreator},
 		community, msTime(at), "", "")
+	by := ""
+	if method == ll.MethodScan {
+		refusedAudit, score = s.auditArgs(scanAudit, community, msTime(at), "{{id}}", "")
+		by = in.VerifiedBy
+	}
 	st, rest, err := s.run(ctx, op, checkInScript, keys,
-		s.k.base(community), memberID, code, aid, at, storedPart{Method: method, At: at}.json(), idNumber(memberID), tg, refusedAudit, score)
+		s.k.base(community), memberID, code, aid, at, storedPart{Method: method, At: at, By: by}.json(), idNumber(memberID), tg, refusedAudit, score, method)
 	if err != nil {
 		return ll.Activity{}, false, none, err
 	}

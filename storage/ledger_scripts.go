@@ -375,7 +375,10 @@ return out
 // check-in), activity id (location check-in), now, participation JSON (method
 // code or location), member number, the caller's telegram id or "" (then the
 // member is not checked against a caller), the audit entry of a refusal by
-// the creator rule (object {{id}}) and its score. Answers, with the
+// the creator rule (object {{id}}) and its score (for a scan: the scan's
+// audit entry, written with the participation), the method without a code
+// (location, or scan: the organizer scanned the member's personal code, any
+// check-in mode, no place needed). Answers, with the
 // activity's id, fields and sign-up count: ok, held (already counted), or
 // conflict with cancelled, not_open or voided (the member's participation
 // was voided and nobody re-admitted them); or toomany, badcode (+ tries left),
@@ -404,7 +407,7 @@ return out
 // activity stored before modes (no field mode) keeps the rules it had.
 var checkInScript = ledgerScript(`
 local b, mid, code, aid, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
-local method, pj = 'location', ARGV[6]
+local method, pj = ARGV[11], ARGV[6]
 if ARGV[8] ~= '' then
   local e = caller(KEYS[1], ARGV[8])
   if e then return e end
@@ -467,7 +470,7 @@ local n = redis.call('ZCARD', sukey(b, aid))
 local f = fields(a)
 if f.cx then return {'conflict', 'cancelled', aid, a, n} end
 if not live(f.s, f.e, f.cx) then return {'conflict', 'not_open', aid, a, n} end
-if code == '' and not f.lat then return {'invalid', 'location', aid} end
+if code == '' and method == 'location' and not f.lat then return {'invalid', 'location', aid} end
 if code ~= '' and f.mode and f.by and f.by ~= '' and not (f.pby and f.pby ~= '' and f.pby ~= f.by) then
   local creator = f.by == mid
   if not creator and ARGV[8] ~= '' then creator = redis.call('HGET', mkey(b, f.by), 'tg') == ARGV[8] end
@@ -480,6 +483,7 @@ if redis.call('HEXISTS', KEYS[4], aid) == 1 then return {'held', aid, a, n, meth
 if redis.call('HEXISTS', vkey(b, aid), ARGV[7]) == 1 then return {'conflict', 'voided', aid, a, n} end
 redis.call('HSET', KEYS[4], aid, pj)
 redis.call('SADD', attkey(b, aid), ARGV[7])
+if method == 'scan' then audit(b, ARGV[9], ARGV[10], aid) end
 tallied(b, mid, f.d, 1)
 if ARGV[8] == '' then return {'ok', aid, a, n, method} end
 return {'ok', aid, a, n, method, redis.call('GET', KEYS[6]) or '', redis.call('LRANGE', KEYS[7], 0, -1),

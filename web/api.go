@@ -43,6 +43,7 @@ func (m *MiniApp) routes() {
 	m.mux.HandleFunc("POST /api/approvals/{id}/approve", m.api(m.decide(true)))
 	m.mux.HandleFunc("POST /api/approvals/{id}/reject", m.api(m.decide(false)))
 	m.committeeRoutes()
+	m.memberRoutes() // api_member.go
 	m.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		m.writeJSON(w, r, http.StatusNotFound, apiError{Error: "not_found"})
 	})
@@ -167,6 +168,8 @@ type meAnswer struct {
 	Name      string         `json:"name"` // from initData, for a greeting
 	Member    *cardAnswer    `json:"member"`
 	Committee *committeeInfo `json:"committee"`
+	Organizer bool           `json:"organizer"` // may scan check-ins: the committee, a team leader (api_member.go)
+	Liaison   bool           `json:"liaison"`   // a unit's liaison: the unit page (api_member.go)
 }
 
 type committeeInfo struct {
@@ -286,6 +289,7 @@ func (m *MiniApp) me(q *request) (any, error) {
 		switch {
 		case err == nil:
 			out.Member = card(cd, q.actor.Now)
+			out.Organizer = app.Leads(cd)
 			member = &cd.Member
 			q.actor.Member = &cd.Member
 		case !errors.Is(err, ll.ErrNotMember):
@@ -300,6 +304,10 @@ func (m *MiniApp) me(q *request) (any, error) {
 		case code != ll.EFORBIDDEN && code != ll.ENOTMEMBER:
 			return nil, err
 		}
+	}
+	out.Organizer = out.Organizer || out.Committee != nil
+	if units, err := m.cfg.App.Units.Mine(q.ctx, q.actor); err == nil {
+		out.Liaison = len(units) > 0
 	}
 	out.Lang = m.cfg.App.Sessions.Language(q.ctx, q.actor, member, q.data.User.LanguageCode, m.cfg.DefaultLanguage)
 	return out, nil

@@ -93,6 +93,7 @@ type asset struct {
 // Asset files and the names index.html refers to them by.
 var assetFiles = []struct{ file, placeholder, mime string }{
 	{"app.css", "{{css}}", "text/css; charset=utf-8"},
+	{"member.js", "", "text/javascript; charset=utf-8"}, // imported by app.js
 	{"app.js", "{{js}}", "text/javascript; charset=utf-8"},
 	{"committee.js", "", "text/javascript; charset=utf-8"}, // imported by app.js
 }
@@ -126,7 +127,9 @@ func NewMiniApp(cfg MiniAppConfig) *MiniApp {
 			continue
 		}
 		m.assets[f.file] = a
-		page = strings.ReplaceAll(page, f.placeholder, cfg.Base+"/static/"+f.file+"?v="+a.etag[1:13])
+		if f.placeholder != "" {
+			page = strings.ReplaceAll(page, f.placeholder, cfg.Base+"/static/"+f.file+"?v="+a.etag[1:13])
+		}
 	}
 	page = strings.ReplaceAll(page, "{{texts}}", pageTexts())
 	page = strings.ReplaceAll(page, "{{lang}}", cfg.DefaultLanguage)

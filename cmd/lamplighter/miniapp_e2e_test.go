@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -401,9 +402,12 @@ func TestMiniAppServing(t *testing.T) {
 		gz = len(b)
 	}
 	// Every asset the page names: long-cached, with an ETag that revalidates.
-	for _, m := range regexpAll(`(?:href|src)="(/app/static/[^"]+)"`, string(page)) {
+	assets := regexpAll(`(?:href|src)="(/app/static/[^"]+)"`, string(page))
+	var imports []string // the modules the script imports
+	for _, m := range assets {
 		u := "http://" + r.addr + m
 		resp, b := get(u, false, "")
+		imports = append(imports, regexpAll(`from '\./([^']+)'`, string(b))...)
 		if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Cache-Control"), "max-age=31536000") || resp.Header.Get("ETag") == "" {
 			t.Errorf("GET %s = %d, Cache-Control %q, ETag %q", u, resp.StatusCode, resp.Header.Get("Cache-Control"), resp.Header.Get("ETag"))
 		}
@@ -417,9 +421,12 @@ func TestMiniAppServing(t *testing.T) {
 			t.Errorf("GET %s with its ETag = %d, want 304", u, resp3.StatusCode)
 		}
 	}
-	// The module app.js imports by its plain name (committee.js):
-	// revalidated, never stale after a new build.
-	for _, name := range []string{"committee.js"} {
+	// The modules app.js imports by their plain names (committee.js,
+	// member.js): revalidated, never stale after a new build.
+	if !slices.Contains(imports, "committee.js") || !slices.Contains(imports, "member.js") {
+		t.Errorf("app.js imports %v, want committee.js and member.js", imports)
+	}
+	for _, name := range imports {
 		u := r.base + "/static/" + name
 		resp, b := get(u, false, "")
 		if resp.StatusCode != 200 || resp.Header.Get("Cache-Control") != "no-cache" || resp.Header.Get("ETag") == "" {
@@ -435,7 +442,7 @@ func TestMiniAppServing(t *testing.T) {
 	if len(regexpAll(`(?:href|src)="(/app/static/[^"]+)"`, string(page))) != 2 {
 		t.Errorf("the page names no style sheet and script under /app/static/: %s", page)
 	}
-	t.Logf("page weight: %d bytes (index.html + assets), %d gzipped", raw, gz)
+	t.Logf("page weight: %d bytes (index.html + %d assets), %d gzipped", raw, len(assets)+len(imports), gz)
 	if raw > 100<<10 {
 		t.Errorf("page weight %d bytes, want under 100 KB", raw)
 	}
@@ -562,7 +569,7 @@ func TestMiniAppBrowser(t *testing.T) {
 	if !strings.Contains(card, "1/2") || !strings.Contains(entries, "approved") || !strings.Contains(entries, "M1") || !strings.Contains(entries, "street lamps") {
 		t.Errorf("member's card %q / entries %q: want 1/2 and S1 approved by M1", card, entries)
 	}
-	if hidden := browsertest.Run(b, chromedp.Evaluate[bool](`document.getElementById('tabs').hidden`)); !hidden {
+	if n := browsertest.Run(b, chromedp.Evaluate[int64](`document.querySelectorAll('#tab-members, #tab-approvals').length`)); n != 0 {
 		t.Errorf("the member sees the committee's tabs")
 	}
 	ms = browsertest.Run(b, chromedp.Evaluate[float64](firstScreen))

@@ -3,6 +3,7 @@
 // server decides everything (who may see what), the page only shows it.
 // Text from the server is always set with textContent, never as HTML.
 
+import { memberPages } from './member.js';
 import { committeePages } from './committee.js';
 
 const texts = JSON.parse(document.getElementById('texts').textContent);
@@ -224,6 +225,7 @@ function approvalItem(r, onDecided) {
 function tabBar() {
   const pages = [];
   if (me.member) pages.push(['me', 'webapp.tab.me', myLedger]);
+  pages.push(...memberPages(me, { el, t, call, show, message, toast, failText, listRendered, hasText: (id) => Boolean(texts[lang] && texts[lang][id]) }));
   if (me.committee) {
     pages.push(['overview', 'webapp.tab.overview', cm.overview], ['members', 'webapp.tab.members', membersPage],
       ['activities', 'webapp.tab.activities', cm.activities], ['approvals', 'webapp.tab.approvals', approvalsPage], ['needs', 'webapp.tab.needs', cm.needs]);
