@@ -160,14 +160,24 @@ func restartAndRead(t *testing.T, srv *storagetest.Server, d *durable) found {
 			f.members++
 		}
 	}
+	// A post or activity whose creation was lost (everysec may lose the
+	// last writes) holds nothing: the caller's bounds decide whether that
+	// loss is allowed (appendfsync always allows none).
+	lost := func(what string, err error) error {
+		if errors.Is(err, ll.ErrNotFound) {
+			t.Logf("%s was lost in the crash", what)
+			return nil
+		}
+		return err
+	}
 	hs, err := s.Holders(ctx, "dongan", d.post.ID)
-	must("Holders", err)
+	must("Holders", lost("post "+d.post.ID, err))
 	f.holders = len(hs)
 	att, err := s.Attendance(ctx, "dongan", d.activity.ID)
-	must("Attendance", err)
+	must("Attendance", lost("activity "+d.activity.ID, err))
 	f.attended = counting(att)
 	race, err := s.Attendance(ctx, "dongan", d.race.ID)
-	must("Attendance(race)", err)
+	must("Attendance(race)", lost("activity "+d.race.ID, err))
 	for _, p := range race {
 		if d.raceAcked[p.Member] {
 			f.racedAcked++
@@ -175,7 +185,7 @@ func restartAndRead(t *testing.T, srv *storagetest.Server, d *durable) found {
 	}
 	f.raced = len(race)
 	r, err := s.ServiceRecord(ctx, "dongan", d.service.ID)
-	must("ServiceRecord", err)
+	must("ServiceRecord", lost("service record "+d.service.ID, err))
 	f.approved = r.Status == ll.ServiceApproved
 	ps, _, err := s.CommunityLedger(ctx, "dongan")
 	must("CommunityLedger", err)

@@ -447,10 +447,12 @@ func commandsKey(scope string, chatID int64, lang string) string {
 
 // Wait blocks until cond returns true. It checks again after every call or
 // pushed update, and every few milliseconds for conditions outside the
-// server; after 10 s it fails the test. Call it from the test goroutine.
+// server; after 30 s it fails the test (a bound on a hang, not a timing
+// claim: on a loaded 2-core machine a replica's step has been seen to take
+// over 10 s). Call it from the test goroutine.
 func (s *Server) Wait(what string, cond func() bool) {
 	s.t.Helper()
-	deadline := time.NewTimer(10 * time.Second)
+	deadline := time.NewTimer(30 * time.Second)
 	defer deadline.Stop()
 	tick := time.NewTicker(5 * time.Millisecond)
 	defer tick.Stop()
