@@ -36,6 +36,8 @@ func (m *MiniApp) committeeRoutes() {
 	m.mux.HandleFunc("POST /api/activities/{id}/present", m.api(m.present))
 	m.mux.HandleFunc("GET /api/export", m.api(m.export))
 	m.mux.HandleFunc("GET /api/needs", m.api(m.needs))
+	m.mux.HandleFunc("POST /api/needs/{id}/decline", m.api(m.declineNeed)) // needs_actions.go
+	m.mux.HandleFunc("POST /api/needs/{id}/approve", m.api(m.approveNeed))
 }
 
 // overviewAnswer is GET /api/overview.
@@ -332,15 +334,9 @@ func (m *MiniApp) needs(q *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	loc := sc.Community.Location()
 	out := needsAnswer{Total: len(board), Needs: []needRow{}}
 	for _, n := range board[:min(len(board), maxNeedsShown)] {
-		r := needRow{ID: n.ID, Text: n.Text, Status: n.Status, Pending: n.Pending, Skills: n.Skills, Helpers: n.Helpers,
-			Takers: n.Takers, Created: n.Created.In(loc).Format(time.DateOnly), Reason: n.Reason}
-		if !n.Due.IsZero() {
-			r.Due = n.Due.In(loc).Format(time.DateOnly)
-		}
-		out.Needs = append(out.Needs, r)
+		out.Needs = append(out.Needs, boardRow(n, sc))
 	}
 	return out, nil
 }

@@ -157,6 +157,7 @@ func TestMiniAppRefusals(t *testing.T) {
 		// The committee's pages of miniapp_committee_test.go.
 		{"GET", "overview"}, {"GET", "overview?light=red&sort=total&offset=1"}, {"GET", "activities"},
 		{"GET", "activities/A1/roster"}, {"POST", "activities/A1/present"}, {"GET", "export"}, {"GET", "needs"},
+		{"POST", "needs/N1/decline"}, {"POST", "needs/N1/approve"},
 	}
 	refusalActivity(t, e)
 	committeeOnly := func(rt route) bool { return rt.path != "me" }
@@ -195,7 +196,7 @@ func TestMiniAppRefusals(t *testing.T) {
 	for _, c := range callers {
 		for _, rt := range routes {
 			var body any
-			if strings.HasSuffix(rt.path, "/reject") {
+			if strings.HasSuffix(rt.path, "/reject") || strings.HasSuffix(rt.path, "/decline") {
 				body = map[string]string{"reason": "不属实"}
 			}
 			status, out := apiCallAny(t, rt.method, api+rt.path, c.initData, body)
@@ -308,6 +309,39 @@ func TestMiniAppRefusals(t *testing.T) {
 	tg.Wait("the author told of S1 and S2", func() bool { return told("S1", "审核通过") == 1 && told("S2", "日期不对") == 1 })
 	if n := told("S1", "审核通过"); n != 1 {
 		t.Errorf("the author was told of S1's approval %d times, want once", n)
+	}
+
+	// A need declined in the app: the resident is told the reason once, as
+	// /decline tells them; a double tap changes nothing; approving a
+	// declined need is a conflict of its state.
+	nd, _, err := e.st.CreateNeed(ctx, ll.Need{Community: "dongan", Text: "楼道灯坏了", Helpers: 1, AskerID: 30009,
+		AskerLang: "zh", Status: ll.NeedNew, Created: testNow}, "web-decline")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, wantChanged := range []bool{true, false} {
+		status, out := apiCall(t, "POST", api+"needs/"+nd.ID+"/decline", sec, map[string]string{"reason": "不属社区服务范围"})
+		need, _ := out["need"].(map[string]any)
+		if status != 200 || out["changed"] != wantChanged || need == nil || need["status"] != "declined" || need["id"] != nd.ID {
+			t.Errorf("decline %s #%d = %d %v, want 200 declined changed=%v", nd.ID, i+1, status, out, wantChanged)
+		}
+	}
+	tg.Wait("the resident told of the decline", func() bool {
+		for _, c := range tg.Sent(30009) {
+			if strings.Contains(c.Text, nd.ID) && strings.Contains(c.Text, "不属社区服务范围") {
+				return true
+			}
+		}
+		return false
+	})
+	if status, out := apiCall(t, "POST", api+"needs/"+nd.ID+"/approve", sec, nil); status != 409 {
+		t.Errorf("approve a declined %s = %d %v, want 409", nd.ID, status, out)
+	}
+	if n, err := e.st.Need(ctx, "dongan", nd.ID); err != nil || n.Status != ll.NeedDeclined || n.AskerID != 30009 {
+		t.Errorf("%s = %+v, %v; want declined, its asker kept", nd.ID, n, err)
+	}
+	if n := len(tg.Sent(30009)); n != 1 {
+		t.Errorf("the resident got %d messages, want the one decline", n)
 	}
 
 	// Taps racing each other: eight approvals of S3 at once, one changes it.
