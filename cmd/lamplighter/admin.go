@@ -174,22 +174,13 @@ func (p *program) members(ctx context.Context, args []string) error {
 	if err := p.setup(false, slog.LevelWarn); err != nil {
 		return err
 	}
-	var data []byte
-	var err error
-	if file == "-" {
-		data, err = io.ReadAll(io.LimitReader(p.stdin, 1<<30))
-	} else {
-		data, err = os.ReadFile(file)
-	}
+	data, err := p.readImportFile(file, 1<<30)
 	if err != nil {
-		return fmt.Errorf("read %s: %w", file, err)
+		return err
 	}
 	rows, bad := parseMembersCSV(data)
-	if len(bad) > 0 {
-		for _, e := range bad {
-			fmt.Fprintf(p.stderr, "%s:%d: %s\n", file, e.Line, e.Msg)
-		}
-		return fmt.Errorf("%s: %d bad %s; nothing imported", file, len(bad), plural(len(bad), "row", "rows"))
+	if err := p.badRows(file, bad); err != nil {
+		return err
 	}
 	return p.withStore(ctx, func(st *storage.Store) error {
 		return p.importMembers(ctx, st, community, file, rows)
@@ -416,4 +407,32 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// readImportFile reads an import file, or standard input (at most limit
+// bytes) when file is "-".
+func (p *program) readImportFile(file string, limit int64) ([]byte, error) {
+	var data []byte
+	var err error
+	if file == "-" {
+		data, err = io.ReadAll(io.LimitReader(p.stdin, limit))
+	} else {
+		data, err = os.ReadFile(file)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", file, err)
+	}
+	return data, nil
+}
+
+// badRows prints every bad row of an import file with its line and refuses
+// the whole file when there is any.
+func (p *program) badRows(file string, bad []rowError) error {
+	if len(bad) == 0 {
+		return nil
+	}
+	for _, e := range bad {
+		fmt.Fprintf(p.stderr, "%s:%d: %s\n", file, e.Line, e.Msg)
+	}
+	return fmt.Errorf("%s: %d bad %s; nothing imported", file, len(bad), plural(len(bad), "row", "rows"))
 }

@@ -115,22 +115,13 @@ func (p *program) units(ctx context.Context, args []string) error {
 	if err := p.setup(false, slog.LevelWarn); err != nil {
 		return err
 	}
-	var data []byte
-	var err error
-	if file == "-" {
-		data, err = io.ReadAll(io.LimitReader(p.stdin, 64<<20))
-	} else {
-		data, err = os.ReadFile(file)
-	}
+	data, err := p.readImportFile(file, 64<<20)
 	if err != nil {
-		return fmt.Errorf("read %s: %w", file, err)
+		return err
 	}
 	rows, bad := parseUnitsCSV(data)
-	if len(bad) > 0 {
-		for _, e := range bad {
-			fmt.Fprintf(p.stderr, "%s:%d: %s\n", file, e.Line, e.Msg)
-		}
-		return fmt.Errorf("%s: %d bad %s; nothing imported", file, len(bad), plural(len(bad), "row", "rows"))
+	if err := p.badRows(file, bad); err != nil {
+		return err
 	}
 	return p.withStore(ctx, func(st *storage.Store) error {
 		res, err := app.New(st).Units.Import(ctx, app.Operator("", p.now()), rows, filepath.Base(file))
