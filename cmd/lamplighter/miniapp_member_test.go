@@ -61,7 +61,7 @@ func (r *miniApp) pageAt(tgID int64, page string) string {
 // telegram-web-app.js never loads in tests): showScanQrPopup hands the
 // callback the texts the test queued in window.__scans, one per call.
 const fakeScanner = `window.__scans = window.__scans || [];
-window.Telegram = {WebApp: {showScanQrPopup(params, cb) { window.__popup = params.text; const s = window.__scans.shift(); if (s) cb(s); }, closeScanQrPopup() {}}};`
+window.Telegram = {WebApp: {isVersionAtLeast() { return true; }, showScanQrPopup(params, cb) { window.__popup = params.text; const s = window.__scans.shift(); if (s) cb(s); }, closeScanQrPopup() {}}};`
 
 // TestMiniAppMemberBrowser drives the member's and the organizer's pages in
 // headless Chromium against the real binary on real Redis: the member's

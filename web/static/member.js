@@ -200,7 +200,9 @@ function scanner(a) {
   const scan = el('button', { class: 'btn', id: 'scan-button' }, t('webapp.scan.button'));
   scan.addEventListener('click', () => {
     const w = window.Telegram && window.Telegram.WebApp;
-    if (!w || typeof w.showScanQrPopup !== 'function') { ui.toast(t('webapp.scan.no_scanner')); paste.focus(); return; }
+    // Telegram's script has showScanQrPopup on every client but throws on
+    // one older than Bot API 6.4: paste there.
+    if (!w || typeof w.showScanQrPopup !== 'function' || !(w.isVersionAtLeast && w.isVersionAtLeast('6.4'))) { ui.toast(t('webapp.scan.no_scanner')); paste.focus(); return; }
     w.showScanQrPopup({ text: t('webapp.scan.prompt') }, (text) => { send(text); });
   });
   const submit = el('button', { class: 'btn secondary', id: 'scan-submit' }, t('webapp.scan.submit'));

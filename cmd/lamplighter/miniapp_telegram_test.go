@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	ll "github.com/lamplighter-bot/lamplighter"
+	"github.com/lamplighter-bot/lamplighter/bot/telegramtest"
+	"github.com/lamplighter-bot/lamplighter/web/browsertest"
+)
+
+// TestMiniAppInsideTelegram opens the Mini App as Telegram's Android app
+// does: Telegram's own telegram-web-app.js (browsertest.Telegram serves the
+// real script in place of telegram.org), the launch parameters in the URL's
+// hash, dark theme parameters, and a native side that receives the page's
+// calls and answers with the client's events. The page reads its initData
+// from Telegram's script, says it is ready and asks to be expanded, takes
+// the client's colours and follows a theme change without reloading; the
+// secretary's scanner opens Telegram's QR popup (with a text the script
+// accepts: at most 64 characters), a code read by the client checks the
+// member in once even though the scanner reports it again while it stays in
+// view, and after the client closes the popup it opens again; on a client
+// too old for the scanner the page offers the paste field instead.
+func TestMiniAppInsideTelegram(t *testing.T) {
+	e := newTestEnv(t)
+	ctx := context.Background()
+	memberDistrict(t, e)
+	tg := telegramtest.NewServer(t)
+	r := startMiniApp(t, e, tg, nil)
+	b := browsertest.New(t)
+	client := b.Telegram()
+
+	initData := signed(maSecretary, "en", tg.Token, testNow)
+	dark := map[string]string{"bg_color": "#17212b", "text_color": "#f5f5f5", "hint_color": "#708499",
+		"link_color": "#6ab3f3", "button_color": "#5288c1", "button_text_color": "#ffffff", "secondary_bg_color": "#232e3c"}
+	theme, _ := json.Marshal(dark)
+	launch := r.base + "?page=scan#" + url.Values{"tgWebAppData": {initData}, "tgWebAppVersion": {"8.0"},
+		"tgWebAppPlatform": {"android"}, "tgWebAppThemeParams": {string(theme)}}.Encode()
+	b.Do(browsertest.Phone(360), chromedp.Navigate(launch), chromedp.WaitVisible(`#scan-activities [data-activity=A1]`))
+
+	if got := browsertest.Run(b, chromedp.Evaluate[string](`window.Telegram.WebApp.initData`)); got != initData {
+		t.Fatalf("Telegram's script did not load or parse the launch parameters: initData %q", got)
+	}
+	for _, call := range []string{"web_app_ready", "web_app_expand"} {
+		if _, ok := client.Posted(call); !ok {
+			t.Errorf("the page never called %s; calls: %v", call, client.Events())
+		}
+	}
+	background := `getComputedStyle(document.body).backgroundColor`
+	if bg := browsertest.Run(b, chromedp.Evaluate[string](background)); bg != "rgb(35, 46, 60)" {
+		t.Errorf("the page's background in Telegram's dark theme is %s, want the client's secondary_bg_color #232e3c", bg)
+	}
+
+	// The member shows their code; the secretary scans it for A1.
+	_, mine := apiCall(t, "GET", r.base+"/api/mycode", signed(maMember, "en", tg.Token, testNow), nil)
+	code, _ := mine["code"].(string)
+	if code == "" {
+		t.Fatalf("mycode = %v", mine)
+	}
+	b.Do(chromedp.Click(`#scan-activities [data-activity=A1]`), chromedp.WaitVisible(`#scan-button`), chromedp.Click(`#scan-button`))
+	popup, ok := client.Posted("web_app_open_scan_qr_popup")
+	if !ok {
+		t.Fatalf("the scan button did not open Telegram's QR popup; calls: %v", client.Events())
+	}
+	if text, _ := popup.Data["text"].(string); text == "" || len([]rune(text)) > 64 {
+		t.Errorf("the popup's text is %q: Telegram shows 1 to 64 characters", text)
+	}
+	scans := `performance.getEntriesByType('resource').filter(e => e.name.includes('/api/scan/')).length`
+	client.Send("qr_text_received", map[string]string{"data": code})
+	b.Do(chromedp.WaitVisible(`#scan-log li[data-member=M2][data-changed=true]`))
+	// The scanner keeps reporting a code while it stays in view.
+	client.Send("qr_text_received", map[string]string{"data": code})
+	client.Send("qr_text_received", map[string]string{"data": code})
+	if n := browsertest.Run(b, chromedp.Evaluate[int64](scans)); n != 1 {
+		t.Errorf("one code read three times made %d scan requests, want 1", n)
+	}
+	ps, err := e.st.Participations(ctx, "dongan", "M2")
+	if err != nil || len(ps) != 1 || ps[0].Ref != "A1" || ps[0].Method != ll.MethodScan || ps[0].VerifiedBy != "M1" {
+		t.Fatalf("M2's ledger after the scan = %+v, %v; want A1 once, by scan, verified by M1", ps, err)
+	}
+
+	// The user closes the popup; the scan button opens it again.
+	client.Send("scan_qr_popup_closed", map[string]any{})
+	b.Do(chromedp.Click(`#scan-button`))
+	opened := 0
+	for _, ev := range client.Events() {
+		if ev.Type == "web_app_open_scan_qr_popup" {
+			opened++
+		}
+	}
+	if opened != 2 {
+		t.Errorf("after the popup was closed the scan button opened it %d times in all, want 2", opened)
+	}
+
+	// The user switches Telegram to its light theme while the app is open.
+	light := map[string]string{"bg_color": "#ffffff", "text_color": "#000000", "hint_color": "#999999",
+		"link_color": "#2481cc", "button_color": "#2481cc", "button_text_color": "#ffffff", "secondary_bg_color": "#efeff3"}
+	client.Send("theme_changed", map[string]any{"theme_params": light})
+	if bg := browsertest.Run(b, chromedp.Evaluate[string](background)); bg != "rgb(239, 239, 243)" {
+		t.Errorf("after the client's theme_changed the background is %s, want its secondary_bg_color #efeff3", bg)
+	}
+	if nav := browsertest.Run(b, chromedp.Evaluate[int64](`performance.getEntriesByType('navigation').length`)); nav != 1 {
+		t.Errorf("navigations = %d, want 1: the page reloaded", nav)
+	}
+	if errs := client.Errors(); len(errs) > 0 {
+		t.Errorf("the page threw in Telegram's web view: %q", errs)
+	}
+	saveScreenshot(t, b, "miniapp-in-telegram")
+
+	// A client older than Bot API 6.4 has no scanner: the page says so and
+	// offers the paste field instead of throwing.
+	old := strings.Replace(launch, "tgWebAppVersion=8.0", "tgWebAppVersion=6.2", 1)
+	b.Do(chromedp.Navigate("about:blank"), chromedp.Navigate(old), chromedp.WaitVisible(`#scan-activities [data-activity=A1]`),
+		chromedp.Click(`#scan-activities [data-activity=A1]`), chromedp.WaitVisible(`#scan-button`), chromedp.Click(`#scan-button`),
+		chromedp.WaitVisible(`#toast`))
+	if _, ok := client.Posted("web_app_open_scan_qr_popup"); ok {
+		t.Errorf("a 6.2 client was asked for the QR popup it does not have")
+	}
+	if txt := browsertest.Run(b, chromedp.Text(`#toast`)); !strings.Contains(txt, "paste") {
+		t.Errorf("on a 6.2 client the scan button says %q, want the paste hint", txt)
+	}
+	if errs := client.Errors(); len(errs) > 0 {
+		t.Errorf("the page threw on a 6.2 client: %q", errs)
+	}
+}
