@@ -77,7 +77,7 @@ func (m *MiniApp) api(route func(*request) (any, error)) http.HandlerFunc {
 			m.writeJSON(w, r, http.StatusUnauthorized, apiError{Error: "unauthorized"})
 			return
 		}
-		ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
+		ctx, cancel := contextFor(r)
 		defer cancel()
 		a, err := m.cfg.App.Sessions.Actor(ctx, d.User.ID, m.admins[d.User.ID], app.ChannelWebApp, now)
 		if err != nil {
@@ -95,6 +95,11 @@ func (m *MiniApp) api(route func(*request) (any, error)) http.HandlerFunc {
 		}
 		m.writeJSON(w, r, http.StatusOK, out)
 	}
+}
+
+// contextFor bounds the work of one API request.
+func contextFor(r *http.Request) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(r.Context(), 10*time.Second)
 }
 
 // decidedError carries the record of a decision that was decided otherwise.

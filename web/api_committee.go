@@ -35,6 +35,8 @@ func (m *MiniApp) committeeRoutes() {
 	m.mux.HandleFunc("GET /api/activities/{id}/roster", m.api(m.roster))
 	m.mux.HandleFunc("POST /api/activities/{id}/present", m.api(m.present))
 	m.mux.HandleFunc("GET /api/export", m.api(m.export))
+	m.mux.HandleFunc("POST /api/export/link", m.api(m.exportLink)) // download.go
+	m.mux.HandleFunc("GET /api/download/{token}", m.downloadExport)
 	m.mux.HandleFunc("GET /api/needs", m.api(m.needs))
 	m.mux.HandleFunc("POST /api/needs/{id}/decline", m.api(m.declineNeed)) // needs_actions.go
 	m.mux.HandleFunc("POST /api/needs/{id}/approve", m.api(m.approveNeed))
@@ -282,7 +284,7 @@ func (m *MiniApp) export(q *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return fileAnswer{name: fmt.Sprintf("lamplighter-%s-%d.xlsx", sc.Community.ID, ex.Year), mime: xlsxMIME, data: buf.Bytes()}, nil
+	return fileAnswer{name: exportName(sc.Community.ID, ex.Year), mime: xlsxMIME, data: buf.Bytes()}, nil
 }
 
 // fileAnswer is an answer that is a file to download, not JSON.

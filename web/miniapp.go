@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"compress/gzip"
+	"crypto/cipher"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -81,6 +82,8 @@ type MiniApp struct {
 	mux    *http.ServeMux
 	index  asset
 	assets map[string]asset // by file name
+	// download seals and opens the export's download links (download.go).
+	download cipher.AEAD
 }
 
 // asset is one file as served: its bytes, gzipped bytes, type and ETag.
@@ -114,7 +117,8 @@ func NewMiniApp(cfg MiniAppConfig) *MiniApp {
 		cfg.DefaultLanguage = "zh"
 	}
 	cfg.Base = strings.TrimSuffix(cfg.Base, "/")
-	m := &MiniApp{cfg: cfg, log: cfg.Logger, admins: map[int64]bool{}, mux: http.NewServeMux(), assets: map[string]asset{}}
+	m := &MiniApp{cfg: cfg, log: cfg.Logger, admins: map[int64]bool{}, mux: http.NewServeMux(), assets: map[string]asset{},
+		download: downloadAEAD(cfg.BotToken)}
 	for _, id := range cfg.Admins {
 		m.admins[id] = true
 	}

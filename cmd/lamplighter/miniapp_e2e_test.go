@@ -156,7 +156,7 @@ func TestMiniAppRefusals(t *testing.T) {
 		{"GET", "approvals"}, {"POST", "approvals/S1/approve"}, {"POST", "approvals/S1/reject"},
 		// The committee's pages of miniapp_committee_test.go.
 		{"GET", "overview"}, {"GET", "overview?light=red&sort=total&offset=1"}, {"GET", "activities"},
-		{"GET", "activities/A1/roster"}, {"POST", "activities/A1/present"}, {"GET", "export"}, {"GET", "needs"},
+		{"GET", "activities/A1/roster"}, {"POST", "activities/A1/present"}, {"GET", "export"}, {"POST", "export/link"}, {"GET", "needs"},
 		{"POST", "needs/N1/decline"}, {"POST", "needs/N1/approve"},
 	}
 	refusalActivity(t, e)
@@ -185,7 +185,7 @@ func TestMiniAppRefusals(t *testing.T) {
 		{"other community's secretary", signed(maOtherSec, "zh", tg.Token, testNow), func(rt route) []int {
 			switch {
 			case rt.path == "me" || rt.path == "approvals" || strings.HasPrefix(rt.path, "members?") || rt.path == "members",
-				strings.HasPrefix(rt.path, "overview") || rt.path == "activities" || rt.path == "export" || rt.path == "needs":
+				strings.HasPrefix(rt.path, "overview") || rt.path == "activities" || rt.path == "export" || rt.path == "export/link" || rt.path == "needs":
 				return []int{200} // their own community's
 			case rt.path == "members/M1":
 				return []int{200} // xiyuan's M1: themselves, not dongan's secretary

@@ -1,11 +1,19 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -126,5 +134,92 @@ func TestMiniAppInsideTelegram(t *testing.T) {
 	}
 	if errs := client.Errors(); len(errs) > 0 {
 		t.Errorf("the page threw on a 6.2 client: %q", errs)
+	}
+}
+
+// TestMiniAppDownloadInsideTelegram: behind HTTPS (a TLS proxy in front of
+// the binary, as in production) and inside Telegram 8.0, the overview's
+// export asks the client to download a short-lived link (downloadFile:
+// Telegram's phone apps save no file a page builds); the link, fetched
+// without the page's credentials as the client fetches it, is the year's
+// XLSX, and the download is audited via the web app; a changed link is
+// 404, and once the secretary is no longer on the committee the link they
+// were given is refused.
+func TestMiniAppDownloadInsideTelegram(t *testing.T) {
+	e := newTestEnv(t)
+	ctx := context.Background()
+	memberDistrict(t, e)
+	tg := telegramtest.NewServer(t)
+	r := startMiniApp(t, e, tg, nil)
+	origin, err := url.Parse(strings.TrimSuffix(r.base, "/app"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httptest.NewUnstartedServer(httputil.NewSingleHostReverseProxy(origin))
+	proxy.Config.ErrorLog = log.New(io.Discard, "", 0) // the browser's handshakes before it accepts the certificate
+	proxy.StartTLS()
+	t.Cleanup(proxy.Close)
+	b := browsertest.New(t)
+	b.AcceptAnyCertificate()
+	client := b.Telegram()
+
+	launch := proxy.URL + "/app?page=overview#" + url.Values{"tgWebAppData": {signed(maSecretary, "en", tg.Token, testNow)},
+		"tgWebAppVersion": {"8.0"}, "tgWebAppPlatform": {"ios"}}.Encode()
+	b.Do(chromedp.Navigate(launch), chromedp.WaitVisible(`#export`), chromedp.Click(`#export`))
+	var asked browsertest.Event
+	browsertest.Run(b, chromedp.Poll[bool](`window.__tgEvents.some(e => e[0] === 'web_app_request_file_download')`))
+	asked, _ = client.Posted("web_app_request_file_download")
+	link, _ := asked.Data["url"].(string)
+	if name, _ := asked.Data["file_name"].(string); name != "lamplighter-dongan-2026.xlsx" {
+		t.Errorf("the client was asked to save %q, want lamplighter-dongan-2026.xlsx", name)
+	}
+	if !strings.HasPrefix(link, proxy.URL+"/app/api/download/") || strings.Contains(link, "10001") {
+		t.Fatalf("the download link %q: want the app's HTTPS origin, no Telegram id", link)
+	}
+	if errs := client.Errors(); len(errs) > 0 {
+		t.Errorf("the page threw: %q", errs)
+	}
+	// The client answers that the user accepted; the page says so.
+	client.Send("file_download_requested", map[string]string{"status": "downloading"})
+	b.Do(chromedp.WaitVisible(`#toast`))
+
+	https := proxy.Client()
+	https.Transport.(*http.Transport).TLSClientConfig = &tls.Config{InsecureSkipVerify: true}
+	get := func(u string) (*http.Response, []byte) {
+		t.Helper()
+		res, err := https.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		return res, body
+	}
+	res, body := get(link)
+	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" || !bytes.HasPrefix(body, []byte("PK")) {
+		t.Fatalf("GET the link = %d %s, %d bytes; want the XLSX", res.StatusCode, res.Header.Get("Content-Type"), len(body))
+	}
+	audit, err := e.st.AuditLog(ctx, "dongan", 20, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exported := 0
+	for _, a := range audit {
+		if a.Action == "export" && a.Actor == "M1" && strings.Contains(a.Detail, "webapp") {
+			exported++
+		}
+	}
+	if exported != 1 {
+		t.Errorf("audit log has %d web app exports by M1, want 1: %+v", exported, audit)
+	}
+	changed := link[:len(link)-3] + map[bool]string{true: "AAA", false: "BBB"}[!strings.HasSuffix(link, "AAA")]
+	if res, _ := get(changed); res.StatusCode != 404 {
+		t.Errorf("GET a changed link = %d, want 404", res.StatusCode)
+	}
+	if err := e.st.SetRole(ctx, "dongan", "M1", ll.RoleNone, &ll.AuditEntry{Community: "dongan", Actor: "admin", Action: "role", Object: "M1", Time: testNow}); err != nil {
+		t.Fatal(err)
+	}
+	if res, _ := get(link); res.StatusCode != 403 {
+		t.Errorf("GET the link after M1 left the committee = %d, want 403", res.StatusCode)
 	}
 }

@@ -19,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/security"
 	"github.com/chromedp/chromedp"
 )
 
@@ -145,4 +147,15 @@ func ArtifactsDir(t testing.TB) string {
 		t.Fatalf("artifacts dir: %v", err)
 	}
 	return dir
+}
+
+// AcceptAnyCertificate lets b's tab open HTTPS pages whose certificate it
+// cannot check: a test's own TLS server (httptest.NewTLSServer), standing
+// for the HTTPS a Mini App is served over in production.
+func (b *Browser) AcceptAnyCertificate() {
+	b.t.Helper()
+	b.Do(chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, security.SetIgnoreCertificateErrors, security.SetIgnoreCertificateErrorsParams{Ignore: true})
+		return err
+	}))
 }

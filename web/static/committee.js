@@ -94,7 +94,19 @@ export function committeePages(ui) {
     return chart;
   }
 
+  // download saves the year's XLSX. Inside Telegram (Bot API 8.0 and an
+  // HTTPS page) the client downloads a short-lived link itself: its web
+  // view saves no file the page builds. Elsewhere the page fetches the file
+  // and saves it.
   async function download() {
+    const w = ui.tg;
+    if (w && typeof w.downloadFile === 'function' && w.isVersionAtLeast && w.isVersionAtLeast('8.0') && location.protocol === 'https:') {
+      try {
+        const link = await call('export/link', { method: 'POST', body: {} });
+        w.downloadFile({ url: new URL(link.path, ui.api).href, file_name: link.name }, (accepted) => { if (accepted) toast(t('webapp.exported', link.name)); });
+      } catch (err) { toast(t(failText(err))); }
+      return;
+    }
     try {
       const res = await fetch(new URL('export', ui.api), { headers: { Authorization: 'tma ' + ui.initData } });
       if (!res.ok) { let body = {}; try { body = await res.json(); } catch (e) { /* not JSON */ } throw new ui.ApiError(res.status, body); }
