@@ -99,10 +99,11 @@ func TestMiniAppRoundTrips(t *testing.T) {
 // go test ./cmd/lamplighter -run '^$' -bench MiniAppMembers100k -benchtime 30x
 //
 // On the loaded 2-core development machine (2026-12-03): 3 round trips a
-// request in each case; the unfiltered first page 124–272 ms when the
-// store's search script walked all 100,000 entries to count them, 1.6 ms
-// since it reads the bitmap of the active members (storage/memberpage.go);
-// a search for 王 (10,000 matches) 15–42 ms, for 单位7 5–13 ms. Building
+// request in each case; the unfiltered first page 73–272 ms when the
+// store's search script walked all 100,000 entries to count them,
+// 1.4–1.6 ms since it reads the bitmap of the active members
+// (storage/memberpage.go); a search for 王 (10,000 matches) 13–42 ms, for
+// 单位7 5–13 ms. Building
 // the index on the first search took longer than the API's 10 s budget
 // (the request got 503; the script finished on Redis and the next request
 // found the index); the unfiltered list does not build it.
