@@ -23,7 +23,7 @@ type Pages func(yield func([]MemberRow, []LedgerRow) error) error
 // once (/export). The members sheet is written row by row as the pages
 // come. The ledger sheet is in date order across the community, so each
 // page's ledger rows are first written to a temporary file in dir
-// (os.TempDir when dir is ""), and once every page is read they are merged
+// (os.TempDir when dir is "", as are the stream writers'), and once every page is read they are merged
 // by date and member number (record.LedgerOrder; a page's rows keep their
 // order). It holds one page, and a 4 KB read buffer per page while it
 // merges, whatever the number of members; the temporary file is gone when
@@ -45,7 +45,7 @@ func StreamXLSX(w io.Writer, pages Pages, dir string) (members, entries int, err
 	}
 	// writeXLSX writes the sheets in order: every page has been read, and
 	// its ledger rows spilled, before the ledger sheet asks for its rows.
-	ns, err := writeXLSX(w, []sheet{membersSheet(ms), ledgerSheet(sp.merge)})
+	ns, err := writeXLSXIn(w, []sheet{membersSheet(ms), ledgerSheet(sp.merge)}, dir)
 	return ns[0], ns[1], err
 }
 
