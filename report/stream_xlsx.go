@@ -23,12 +23,14 @@ type Pages func(yield func([]MemberRow, []LedgerRow) error) error
 // once (/export). The members sheet is written row by row as the pages
 // come. The ledger sheet is in date order across the community, so each
 // page's ledger rows are first written to a temporary file in dir
-// (os.TempDir when dir is "", as are the stream writers'), and once every page is read they are merged
-// by date and member number (record.LedgerOrder; a page's rows keep their
-// order). It holds one page, and a 4 KB read buffer per page while it
-// merges, whatever the number of members; the temporary file is gone when
-// it returns. members and entries are the rows of each sheet. It returns
-// the first error met (pages', a write's), with context.
+// (os.TempDir when dir is "", as are the stream writers' files), and once
+// every page is read they are merged by date and member number
+// (record.LedgerOrder; a page's rows keep their order). Besides
+// excelize's stream buffers (which grow to 32 MB a sheet before they spill
+// to disk), it holds one page, and a 4 KB read buffer per page while it
+// merges, whatever the number of members; its temporary files are gone
+// when it returns. members and entries are the rows of each sheet. It
+// returns the first error met (pages', a write's), with context.
 func StreamXLSX(w io.Writer, pages Pages, dir string) (members, entries int, err error) {
 	sp, err := newSpill(dir)
 	if err != nil {
