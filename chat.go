@@ -117,6 +117,11 @@ type File struct {
 	// TelegramID, when set, sends a file Telegram already has by its file
 	// id (a photo a user sent, SPEC section 10) instead of Data.
 	TelegramID string
+	// Path, when set, is a file on this machine's disk holding the bytes
+	// instead of Data, Size bytes long: a large file written as it was
+	// produced (file.go). Only the process that wrote it sends it.
+	Path string
+	Size int64
 }
 
 // ParseCommand splits a message into a lower-case command and its arguments.

@@ -330,10 +330,40 @@ func (c *Console) saveFile(f *lamplighter.File) string {
 		name = fmt.Sprintf("%s-%d%s", stem, i, ext)
 	}
 	path := filepath.Join(c.dir, name)
+	if f.Path != "" {
+		// A file streamed to disk: moved here (or copied, across file
+		// systems), never read into memory whole.
+		defer f.Discard()
+		if err := os.Rename(f.Path, path); err == nil {
+			return path
+		}
+		if err := copyFile(path, f); err != nil {
+			return fmt.Sprintf("(%s not saved: %v)", f.Name, err)
+		}
+		return path
+	}
 	if err := os.WriteFile(path, f.Data, 0o600); err != nil {
 		return fmt.Sprintf("(%s not saved: %v)", f.Name, err)
 	}
 	return path
+}
+
+// copyFile writes the bytes of f to a new file at path (mode 0600).
+func copyFile(path string, f *lamplighter.File) error {
+	r, err := f.Open()
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	w, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(w, r); err != nil {
+		w.Close()
+		return err
+	}
+	return w.Close()
 }
 
 // parseLocation reads "<lat> <lon> [pin|forwarded] [acc=<meters>]": the

@@ -133,6 +133,9 @@ func (t *Telegram) process(ctx context.Context, u *models.Update) {
 			o.editID = req.MessageID
 		}
 		id, err := t.send(ctx, o, true)
+		if r.File != nil && r.File.Path != "" {
+			t.sentFromDisk(ctx, req, o, r.File, err, log)
+		}
 		if err != nil {
 			t.stats.sendErrors.Add(1)
 			log.Warn("send reply", "to", o.chatID, "err", t.clean(err))
@@ -141,6 +144,24 @@ func (t *Telegram) process(ctx context.Context, u *models.Update) {
 		t.registerPresentation(ctx, o.chatID, id, r, log)
 	}
 	t.finish(ctx, req, log)
+}
+
+// sentFromDisk ends the life of a reply's file on disk (lamplighter.File's
+// Path: a large export or notice, sent by this process, not the outbox):
+// the file is removed whether it went out or not, and when it could not go
+// to another chat (the notice chat), the requester is told, since no
+// outbox retries it.
+func (t *Telegram) sentFromDisk(ctx context.Context, req lamplighter.Request, o outgoing, f *lamplighter.File, err error, log *slog.Logger) {
+	if derr := f.Discard(); derr != nil {
+		log.Warn("remove a sent file", "path", f.Path, "err", derr)
+	}
+	if err == nil || o.chatID == req.ChatID {
+		return
+	}
+	lang := language(req.LanguageCode)
+	if _, err := t.send(ctx, outgoing{chatID: req.ChatID, lang: lang, reply: lamplighter.Reply{Text: ownText(lang, "bot.file_refused")}}, true); err != nil {
+		log.Warn("tell that a file was not sent", "err", t.clean(err))
+	}
 }
 
 // finish tells a Finisher handler that the update's replies were sent.

@@ -25,6 +25,12 @@ func (t *Telegram) enqueue(ctx context.Context, req lamplighter.Request, i int, 
 	if t.cfg.Outbox == nil || r.ChatID == 0 || r.ChatID == req.ChatID || r.ChatID == req.UserID {
 		return false
 	}
+	if r.File != nil && r.File.Path != "" {
+		// A file on this machine's disk (a long notice): another replica
+		// draining the outbox could not read it, and its bytes do not
+		// belong in Redis, so this process sends it now.
+		return false
+	}
 	m := lamplighter.OutMessage{ID: replyMessageID(req.UpdateID, i), ChatID: r.ChatID, Reply: r, Kind: lamplighter.OutDirect}
 	m.Reply.CallbackAnswer, m.Reply.Edit = "", false
 	if _, err := t.cfg.Outbox.Enqueue(ctx, m); err != nil {

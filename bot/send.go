@@ -228,7 +228,8 @@ func editFallsBack(err error) bool {
 }
 
 // sendFile sends a photo or a document. The upload reader is made afresh for
-// each attempt: the library consumes it.
+// each attempt: the library consumes it. A file with a Path is read from the
+// disk (the caller removes it once the reply is done: Discard).
 func (t *Telegram) sendFile(ctx context.Context, chatID int64, f *lamplighter.File, caption string, markup any, paid, wait bool) (int, error) {
 	name := f.Name
 	if name == "" {
@@ -240,8 +241,18 @@ func (t *Telegram) sendFile(ctx context.Context, chatID int64, f *lamplighter.Fi
 	var msg *models.Message
 	err := t.call(ctx, chatID, wait, func(ctx context.Context) (err error) {
 		var upload models.InputFile = &models.InputFileUpload{Filename: name, Data: bytes.NewReader(f.Data)}
-		if f.TelegramID != "" {
+		switch {
+		case f.TelegramID != "":
 			upload = &models.InputFileString{Data: f.TelegramID}
+		case f.Path != "":
+			// A file streamed to disk (a large export): read from the
+			// disk by each attempt, never held in memory whole.
+			r, err := f.Open()
+			if err != nil {
+				return fmt.Errorf("open %s: %w", f.Name, err)
+			}
+			defer r.Close()
+			upload = &models.InputFileUpload{Filename: name, Data: r}
 		}
 		if f.Photo {
 			msg, err = t.api.SendPhoto(ctx, &tg.SendPhotoParams{

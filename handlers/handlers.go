@@ -49,6 +49,12 @@ type Config struct {
 	// WebAppURL is the Mini App's URL (LAMPLIGHTER_WEBAPP_URL): /app
 	// answers with a button that opens it; "" when it is not served.
 	WebAppURL string
+	// TempDir is where /export and /notice write their files as they
+	// stream them (spool.go); os.TempDir() when "".
+	TempDir string
+	// MaxUpload is the largest file a reply may carry (bytes);
+	// lamplighter.MaxUploadSize, Telegram's limit, when 0.
+	MaxUpload int64
 }
 
 // DefaultBroadcastRate is Config.BroadcastRate when unset: the outbox's

@@ -15,8 +15,11 @@ type Renderer interface {
 	QRCodePNG(text string, size int) ([]byte, error)
 	// Chart draws the year's compliance chart of a community in lang.
 	Chart(d record.CommunityData, year int, now time.Time, lang string) ([]byte, error)
-	// WriteXLSX writes the members and ledger sheets as one workbook.
-	WriteXLSX(w io.Writer, members []record.MemberRow, ledger []record.LedgerRow) error
+	// StreamXLSX writes the workbook WriteXLSX writes from pages of
+	// members and their ledger rows (app.ExportStream's Pages), holding one
+	// page at a time, its temporary files in dir; it says how many rows
+	// each sheet got.
+	StreamXLSX(w io.Writer, pages func(yield func([]record.MemberRow, []record.LedgerRow) error) error, dir string) (members, entries int, err error)
 	// Certificate draws a statement's certificate (PNG) in lang.
 	Certificate(d record.Certificate, lang string) ([]byte, error)
 }

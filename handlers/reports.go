@@ -3,10 +3,13 @@ package handlers
 import (
 	"bytes"
 	"encoding/csv"
+	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	ll "github.com/lamplighter-bot/lamplighter"
 	"github.com/lamplighter-bot/lamplighter/app"
@@ -29,20 +32,35 @@ const (
 )
 
 // export sends the year's ledger as an XLSX workbook with a members sheet
-// and a ledger sheet.
+// and a ledger sheet. It reads the community a page of members at a time
+// and writes the workbook to a temporary file as it goes (spool.go), so a
+// community of 100,000 never sits in memory; a workbook over Telegram's
+// upload limit is not sent: the reply says so and names the command line's
+// export.
 func (c *call) export() []ll.Reply {
 	sc := c.scope
-	var buf bytes.Buffer
-	ex, err := c.h.app.Reports.Export(c.ctx, sc, c.req.Args, func(ex app.Export) error {
-		return c.h.render.WriteXLSX(&buf, ex.Members, ex.Ledger)
+	var f *ll.File
+	ex, err := c.h.app.Reports.StreamExport(c.ctx, sc, c.req.Args, func(ex *app.ExportStream) error {
+		sp, err := c.h.spool("lamplighter-export-*.xlsx")
+		if err != nil {
+			return err
+		}
+		if _, _, err := c.h.render.StreamXLSX(sp, ex.Pages, c.h.cfg.TempDir); err != nil {
+			sp.discard()
+			return err
+		}
+		f, err = sp.file(fmt.Sprintf("lamplighter-%s-%d.xlsx", sc.Community.ID, ex.Year), xlsxMIME)
+		return err
 	})
 	if err != nil {
+		_ = f.Discard() // the audit failed after the file was written: nothing goes out
+		var big *tooLarge
+		if errors.As(err, &big) {
+			return c.say("export.too_large", megabytes(big.size), megabytes(big.limit), sc.Community.ID)
+		}
 		return c.fail(err, "")
 	}
-	return []ll.Reply{{
-		Text: c.t("export.caption", ex.Year, len(ex.Members), len(ex.Ledger)),
-		File: &ll.File{Name: fmt.Sprintf("lamplighter-%s-%d.xlsx", sc.Community.ID, ex.Year), MIME: xlsxMIME, Data: buf.Bytes()},
-	}}
+	return []ll.Reply{{Text: c.t("export.caption", ex.Year, ex.Members, ex.Entries), File: f}}
 }
 
 // report shows the year's figures: members, compliant, how the year's
@@ -163,51 +181,122 @@ func (c *call) reportMethods(by record.Breakdown) string {
 // notice posts the year's public notice (公示) to the community's notice
 // chat, in the community's language: each member's participations and posts.
 // It is split into several messages when long, and sent as a CSV file when
-// it would take more than maxNoticeMessages.
+// it would take more than maxNoticeMessages. It reads the community a page
+// of members at a time: the lines are kept only while they could still fit
+// in maxNoticeMessages messages; past that the rows go straight to the
+// file, written to disk as they come (spool.go).
 func (c *call) notice() []ll.Reply {
 	sc := c.scope
 	comm := sc.Community
 	lang := memberLanguage(ll.Member{}, comm, c.h.cfg.DefaultLanguage)
 	loc := comm.Location()
 	var out []ll.Reply
-	n, err := c.h.app.Reports.Notice(c.ctx, sc, c.req.Args, func(n app.Notice) (int, error) {
+	var sp *spooled
+	n, err := c.h.app.Reports.StreamNotice(c.ctx, sc, c.req.Args, func(n *app.NoticeStream) (int, error) {
 		titles := map[string]string{}
 		for _, p := range n.Posts {
 			titles[p.ID] = p.ID + " " + truncate(p.Title, 20)
 		}
-		lines := make([]string, 0, len(n.Members))
-		for _, r := range n.Members {
-			lines = append(lines, noticeLine(lang, r, n.Held[r.ID], titles))
+		var (
+			rows  []noticeRow // while the notice may still go as messages
+			lines []string
+			runes int    // of lines, as chunks counts them
+			short = true // every line fits in a message of its own
+			w     *noticeWriter
+		)
+		toFile := func() error {
+			var err error
+			if sp, err = c.h.spool("lamplighter-notice-*.csv"); err != nil {
+				return err
+			}
+			w = newNoticeWriter(sp, lang, titles)
+			for _, r := range rows {
+				w.row(r.MemberRow, r.held)
+			}
+			rows, lines = nil, nil
+			return w.err()
 		}
-		header := tr(lang, "notice.header", comm.Name, n.Year.Year, c.now.In(loc).Format(time.DateOnly), comm.MinimumsFor(n.Year.Year).Minimum, len(n.Members), n.Compliant) +
+		err := n.Pages(func(page []record.MemberRow, held map[string][]string) error {
+			for _, r := range page {
+				if w != nil {
+					w.row(r, held[r.ID])
+					continue
+				}
+				rows = append(rows, noticeRow{r, held[r.ID]})
+				l := noticeLine(lang, r, held[r.ID], titles)
+				lines = append(lines, l)
+				ln := utf8.RuneCountInString(l) + 1
+				runes += ln
+				short = short && ln <= maxMessageLen
+				// No message holds more than maxMessageLen of lines no
+				// longer than that: past maxNoticeMessages of them, it is
+				// a file whatever the header.
+				if short && runes > maxNoticeMessages*maxMessageLen {
+					if err := toFile(); err != nil {
+						return err
+					}
+				}
+			}
+			if w != nil {
+				return w.err()
+			}
+			return nil
+		})
+		if err != nil {
+			return 0, err
+		}
+		header := tr(lang, "notice.header", comm.Name, n.Year, c.now.In(loc).Format(time.DateOnly), comm.MinimumsFor(n.Year).Minimum, n.Members, n.Compliant) +
 			"\n" + tr(lang, "notice.legend") + "\n"
-		msgs := chunks(header, lines)
 		to := "notice " + strconv.FormatInt(n.Chat, 10)
-		if len(msgs) > maxNoticeMessages {
-			data, err := noticeCSV(lang, n.Members, n.Held, titles)
-			if err != nil {
+		if w == nil {
+			msgs := chunks(header, lines)
+			if len(msgs) <= maxNoticeMessages {
+				for _, m := range msgs {
+					out = append(out, ll.Reply{ChatID: n.Chat, ToLabel: to, Text: m})
+				}
+				return len(out), nil
+			}
+			if err := toFile(); err != nil {
 				return 0, err
 			}
-			out = []ll.Reply{{ChatID: n.Chat, ToLabel: to, Text: header + tr(lang, "notice.file_caption", len(n.Members)),
-				File: &ll.File{Name: fmt.Sprintf("notice-%s-%d.csv", comm.ID, n.Year.Year), MIME: "text/csv", Data: data}}}
-		} else {
-			for _, m := range msgs {
-				out = append(out, ll.Reply{ChatID: n.Chat, ToLabel: to, Text: m})
-			}
 		}
-		return len(out), nil
+		if err := w.flush(); err != nil {
+			return 0, err
+		}
+		f, err := sp.file(fmt.Sprintf("notice-%s-%d.csv", comm.ID, n.Year), "text/csv")
+		sp = nil // closed, and removed unless f carries its path
+		if err != nil {
+			return 0, err
+		}
+		out = []ll.Reply{{ChatID: n.Chat, ToLabel: to, Text: header + tr(lang, "notice.file_caption", n.Members), File: f}}
+		return 1, nil
 	})
+	if err != nil {
+		sp.discard()
+		for _, r := range out {
+			_ = r.File.Discard() // the audit failed: nothing goes out
+		}
+	}
+	var big *tooLarge
 	switch {
 	case ll.ErrorCode(err) == ll.EINVALID && ll.ErrorDetail(err) == "notice":
 		return c.say("notice.no_chat")
+	case errors.As(err, &big):
+		return c.say("notice.too_large", megabytes(big.size), megabytes(big.limit))
 	case err != nil:
 		return c.fail(err, "")
 	}
-	confirm := c.t("notice.sent", n.Year.Year, len(n.Members), len(out))
+	confirm := c.t("notice.sent", n.Year, n.Members, len(out))
 	if out[0].File != nil {
-		confirm = c.t("notice.sent_file", n.Year.Year, len(n.Members))
+		confirm = c.t("notice.sent_file", n.Year, n.Members)
 	}
 	return append([]ll.Reply{{Text: confirm}}, out...)
+}
+
+// noticeRow is a member's row of the notice and the posts they held.
+type noticeRow struct {
+	record.MemberRow
+	held []string
 }
 
 // noticePosts names up to maxNoticePosts posts.
@@ -237,32 +326,61 @@ func noticeLine(lang string, r record.MemberRow, posts []string, titles map[stri
 	return tr(lang, "notice.line", r.ID, r.Name, r.Total, r.Strong, r.Activities, r.Services, noticePosts(lang, posts, titles), rawHTML(verdict))
 }
 
-// noticeCSV is the public notice as a CSV file: a byte-order mark, a header
-// in lang, one member a row (the columns of noticeLine); cells a spreadsheet
-// would run are neutralised.
-func noticeCSV(lang string, rows []record.MemberRow, held map[string][]string, titles map[string]string) ([]byte, error) {
-	var buf bytes.Buffer
-	buf.WriteString("\ufeff")
-	w := csv.NewWriter(&buf)
-	w.UseCRLF = true
-	_ = w.Write(strings.Split(tr(lang, "notice.csv_header"), ","))
-	for _, r := range rows {
-		var names []string
-		for _, id := range held[r.ID] {
-			names = append(names, or(titles[id], id))
-		}
-		verdict := "no"
-		if r.Compliant {
-			verdict = "yes"
-		}
-		_ = w.Write([]string{r.ID, record.Neutralize(r.Name), strconv.Itoa(r.Total), strconv.Itoa(r.Strong), strconv.Itoa(r.Activities),
-			strconv.Itoa(r.Services), record.Neutralize(strings.Join(names, "; ")), verdict})
+// noticeWriter writes the public notice as a CSV file: a byte-order mark,
+// a header in lang, one member a row (the columns of noticeLine); cells a
+// spreadsheet would run are neutralised. Rows are written as they come; the
+// first error is kept (err).
+type noticeWriter struct {
+	w      *csv.Writer
+	titles map[string]string
+	first  error
+}
+
+func newNoticeWriter(w io.Writer, lang string, titles map[string]string) *noticeWriter {
+	nw := &noticeWriter{w: csv.NewWriter(w), titles: titles}
+	nw.w.UseCRLF = true
+	if _, err := io.WriteString(w, "\ufeff"); err != nil {
+		nw.first = err
 	}
-	w.Flush()
-	if err := w.Error(); err != nil {
-		return nil, fmt.Errorf("write notice csv: %w", err)
+	nw.write(strings.Split(tr(lang, "notice.csv_header"), ","))
+	return nw
+}
+
+func (nw *noticeWriter) write(rec []string) {
+	if nw.first == nil {
+		nw.first = nw.w.Write(rec)
 	}
-	return buf.Bytes(), nil
+}
+
+// row writes one member's row.
+func (nw *noticeWriter) row(r record.MemberRow, held []string) {
+	var names []string
+	for _, id := range held {
+		names = append(names, or(nw.titles[id], id))
+	}
+	verdict := "no"
+	if r.Compliant {
+		verdict = "yes"
+	}
+	nw.write([]string{r.ID, record.Neutralize(r.Name), strconv.Itoa(r.Total), strconv.Itoa(r.Strong), strconv.Itoa(r.Activities),
+		strconv.Itoa(r.Services), record.Neutralize(strings.Join(names, "; ")), verdict})
+}
+
+// err is the first error met so far, with context.
+func (nw *noticeWriter) err() error {
+	if nw.first == nil {
+		nw.first = nw.w.Error()
+	}
+	if nw.first != nil {
+		return fmt.Errorf("write notice csv: %w", nw.first)
+	}
+	return nil
+}
+
+// flush writes what is buffered and says whether every write succeeded.
+func (nw *noticeWriter) flush() error {
+	nw.w.Flush()
+	return nw.err()
 }
 
 // compliance counts a community's members active this year (in its zone)

@@ -176,7 +176,11 @@ func readXLSX(t *testing.T, rs []ll.Reply) (members, ledger [][]string) {
 	if f == nil || f.Photo || !strings.HasSuffix(f.Name, ".xlsx") {
 		t.Fatalf("replies = %+v, want an XLSX document", rs)
 	}
-	x, err := excelize.OpenReader(bytes.NewReader(f.Data))
+	data, err := f.Bytes()
+	if err != nil {
+		t.Fatalf("read %s: %v", f.Name, err)
+	}
+	x, err := excelize.OpenReader(bytes.NewReader(data))
 	if err != nil {
 		t.Fatalf("excelize cannot open %s: %v", f.Name, err)
 	}

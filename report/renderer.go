@@ -22,3 +22,8 @@ func (Renderer) Chart(d CommunityData, year int, now time.Time, lang string) ([]
 func (Renderer) WriteXLSX(w io.Writer, members []MemberRow, ledger []LedgerRow) error {
 	return WriteXLSX(w, members, ledger)
 }
+
+// StreamXLSX is StreamXLSX.
+func (Renderer) StreamXLSX(w io.Writer, pages func(yield func([]MemberRow, []LedgerRow) error) error, dir string) (members, entries int, err error) {
+	return StreamXLSX(w, pages, dir)
+}

@@ -124,8 +124,14 @@ func ledgerSheet(chunks LedgerChunks) sheet {
 
 // writeXLSX writes the sheets as one workbook and says how many rows each had.
 func writeXLSX(w io.Writer, sheets []sheet) (rows []int, err error) {
+	return writeXLSXIn(w, sheets, "")
+}
+
+// writeXLSXIn is writeXLSX with the stream writers' temporary files in dir
+// (os.TempDir when "").
+func writeXLSXIn(w io.Writer, sheets []sheet, dir string) (rows []int, err error) {
 	rows = make([]int, len(sheets))
-	f := excelize.NewFile()
+	f := excelize.NewFile(excelize.Options{TmpDir: dir})
 	defer func() {
 		if cerr := f.Close(); err == nil && cerr != nil {
 			err = fmt.Errorf("close xlsx: %w", cerr)

@@ -98,7 +98,9 @@ func indexable(q string) bool {
 // community whose id is q (case-insensitive), or whose name, unit, building
 // or a skill contains q, ignoring case (strings.ToLower on both), every
 // active member for an empty q, in member id order; count of them from
-// offset, and how many there are in all. ok is false when the index cannot
+// offset, and how many there are in all. An empty q is answered in one
+// round trip from the bitmap of the active members (memberPage), whatever
+// the community's size, without the search index. ok is false when the index cannot
 // answer q: a letter outside ASCII that has another case (nothing is read),
 // or a community of up to indexThreshold members, which has no index (one
 // script and a ZCARD are read); the caller then searches every member. The
@@ -114,6 +116,13 @@ func (s *Store) SearchMembers(ctx context.Context, community, q string, offset, 
 		return nil, 0, false, nil
 	}
 	offset, count = max(offset, 0), max(count, 0)
+	if q == "" {
+		page, total, err := s.memberPage(ctx, community, offset, count) // memberpage.go
+		if err != nil {
+			return nil, 0, false, err
+		}
+		return page, total, true, nil
+	}
 	lq := strings.ToLower(q)
 	idQuery := memberIDQuery.MatchString(q)
 	mode := "page"

@@ -1,10 +1,11 @@
 package web
 
 import (
-	"bytes"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"net/http"
+	"os"
 	"strconv"
 	"time"
 
@@ -270,36 +271,63 @@ func (m *MiniApp) checkInLink(code string) string {
 }
 
 // export answers GET /api/export?year=: the year's members and ledger as
-// the XLSX workbook /export sends (Reports.Export with report.WriteXLSX),
-// audited as an export via the web app.
+// the XLSX workbook /export sends (Reports.StreamExport with
+// report.StreamXLSX: read a page of members at a time and written to a
+// temporary file, which the answer sends and removes), audited as an
+// export via the web app.
 func (m *MiniApp) export(q *request) (any, error) {
 	sc, err := m.committee(q)
 	if err != nil {
 		return nil, err
 	}
-	var buf bytes.Buffer
-	ex, err := m.cfg.App.Reports.Export(q.ctx, sc, q.r.URL.Query().Get("year"), func(ex app.Export) error {
-		return report.WriteXLSX(&buf, ex.Members, ex.Ledger)
+	tmp, err := os.CreateTemp("", "lamplighter-webexport-*.xlsx")
+	if err != nil {
+		return nil, fmt.Errorf("create a temporary file for the export: %w", err)
+	}
+	ex, err := m.cfg.App.Reports.StreamExport(q.ctx, sc, q.r.URL.Query().Get("year"), func(ex *app.ExportStream) error {
+		if _, _, err := report.StreamXLSX(tmp, ex.Pages, ""); err != nil {
+			return err
+		}
+		return tmp.Close()
 	})
 	if err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
 		return nil, err
 	}
-	return fileAnswer{name: exportName(sc.Community.ID, ex.Year), mime: xlsxMIME, data: buf.Bytes()}, nil
+	return fileAnswer{name: exportName(sc.Community.ID, ex.Year), mime: xlsxMIME, path: tmp.Name()}, nil
 }
 
-// fileAnswer is an answer that is a file to download, not JSON.
+// fileAnswer is an answer that is a file to download, not JSON: data, or
+// the temporary file at path, which write sends and removes.
 type fileAnswer struct {
 	name, mime string
 	data       []byte
+	path       string
 }
 
 func (f fileAnswer) write(w http.ResponseWriter) {
 	h := w.Header()
 	h.Set("Content-Type", f.mime)
 	h.Set("Content-Disposition", `attachment; filename="`+f.name+`"`)
-	h.Set("Content-Length", strconv.Itoa(len(f.data)))
+	if f.path == "" {
+		h.Set("Content-Length", strconv.Itoa(len(f.data)))
+		w.WriteHeader(http.StatusOK)
+		w.Write(f.data)
+		return
+	}
+	defer os.Remove(f.path)
+	file, err := os.Open(f.path)
+	if err != nil {
+		http.Error(w, `{"error":"unavailable"}`, http.StatusInternalServerError)
+		return
+	}
+	defer file.Close()
+	if st, err := file.Stat(); err == nil {
+		h.Set("Content-Length", strconv.FormatInt(st.Size(), 10))
+	}
 	w.WriteHeader(http.StatusOK)
-	w.Write(f.data)
+	io.Copy(w, file)
 }
 
 // needRow is one need of the board, without anything about its asker.

@@ -547,6 +547,7 @@ func TestMiniAppBrowser(t *testing.T) {
 		t.Errorf("members page overflows a 360-pixel phone by %d px", o)
 	}
 	saveScreenshot(t, b, "miniapp-members")
+	checkTabRow(t, b, "the secretary's members page", 8, "tab-members")
 
 	// ?page=me (the button of /me) opens the secretary's own ledger.
 	b.Do(chromedp.Navigate("about:blank"), chromedp.Navigate(strings.Replace(r.pageURL(maSecretary, "en"), "/app#", "/app?page=me#", 1)),
@@ -554,7 +555,12 @@ func TestMiniAppBrowser(t *testing.T) {
 	if sel := browsertest.Run(b, chromedp.Evaluate[string](`document.getElementById('tab-me').getAttribute('aria-selected')`)); sel != "true" {
 		t.Errorf("?page=me opened with My ledger not selected")
 	}
+	// The last tab, opened from a link, is scrolled into view.
+	b.Do(chromedp.Navigate("about:blank"), chromedp.Navigate(strings.Replace(r.pageURL(maSecretary, "en"), "/app#", "/app?page=needs#", 1)),
+		chromedp.WaitVisible(`#tab-needs[aria-selected=true]`))
+	checkTabRow(t, b, "?page=needs", 8, "tab-needs")
 	b.Do(chromedp.Click(`#tab-members`), chromedp.WaitVisible(`#members li`))
+	checkTabRow(t, b, "back to the members", 8, "tab-members")
 	// Search goes to the server.
 	b.Do(chromedp.SendKeys(`#search`, "tax"))
 	browsertest.Run(b, chromedp.Poll[bool](`document.querySelectorAll('#members li').length === 1`, chromedp.WithPollingTimeout(10*time.Second)))

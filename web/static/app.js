@@ -235,6 +235,7 @@ function tabBar() {
     const b = el('button', { role: 'tab', id: 'tab-' + key, 'aria-selected': 'false' }, t(label));
     b.addEventListener('click', () => {
       buttons.forEach((x) => x.setAttribute('aria-selected', String(x === b)));
+      reveal(b);
       open();
     });
     return b;
@@ -246,7 +247,16 @@ function tabBar() {
   let first = pages.findIndex((p) => p[0] === wanted);
   if (first < 0) first = Math.max(0, pages.findIndex((p) => p[0] === 'members'));
   buttons[first].setAttribute('aria-selected', 'true');
+  reveal(buttons[first]);
   return pages[first];
+}
+
+// reveal scrolls the tab row (one row that scrolls sideways on a narrow
+// phone) so that tab b is wholly in view, without moving the page.
+function reveal(b) {
+  const r = b.getBoundingClientRect(), n = tabs.getBoundingClientRect(), pad = 8;
+  if (r.left < n.left + pad) tabs.scrollLeft -= n.left + pad - r.left;
+  else if (r.right > n.right - pad) tabs.scrollLeft += r.right - n.right + pad;
 }
 
 async function start() {
