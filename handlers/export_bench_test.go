@@ -52,7 +52,7 @@ func peakHeap(f func()) (peak uint64) {
 //
 // 2-core machine, 2026-12-03 (docs/PERFORMANCE.md): /export 305–325 MB
 // when it read the community whole and built the workbook in memory,
-// 109–111 MB streamed (74 MB with GOMEMLIMIT=90MiB), a 7.9 MB workbook;
+// 109–111 MB streamed, 66–68 MB with GOGC 25 while it is written, a 7.9 MB workbook;
 // /notice 235 MB before, 11–15 MB streamed, a 3.5 MB CSV file.
 func BenchmarkExport100k(b *testing.B) {
 	e := dongan(b)

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
+	"sync"
 
 	"github.com/lamplighter-bot/lamplighter/record"
 )
@@ -32,6 +34,7 @@ type Pages func(yield func([]MemberRow, []LedgerRow) error) error
 // when it returns. members and entries are the rows of each sheet. It
 // returns the first error met (pages', a write's), with context.
 func StreamXLSX(w io.Writer, pages Pages, dir string) (members, entries int, err error) {
+	defer tightGC()()
 	sp, err := newSpill(dir)
 	if err != nil {
 		return 0, 0, err
@@ -200,4 +203,40 @@ func (s *spill) merge(yield func([]LedgerRow) error) error {
 		return yield(chunk)
 	}
 	return nil
+}
+
+// The collector while a workbook is streamed. excelize's stream buffers
+// (up to 32 MB a sheet, a size it does not let us set) are most of what
+// StreamXLSX holds; at the default GOGC of 100 the heap may grow to twice
+// what is live before a collection, which took /export of 100,000 members
+// to ~110 MB in a bot that also serves everyone else. While any workbook is
+// being streamed the target is lowered to streamGOGC (more collections,
+// for those seconds only) and put back when the last one is done.
+const streamGOGC = 25
+
+var gcTight struct {
+	sync.Mutex
+	n    int // workbooks being streamed
+	prev int // GOGC before the first of them
+}
+
+// tightGC lowers GOGC for one streamed workbook; the func it returns puts
+// it back once no other is being streamed.
+func tightGC() (restore func()) {
+	gcTight.Lock()
+	defer gcTight.Unlock()
+	if gcTight.n == 0 {
+		gcTight.prev = debug.SetGCPercent(streamGOGC)
+		if gcTight.prev >= 0 && gcTight.prev < streamGOGC {
+			debug.SetGCPercent(gcTight.prev) // already tighter
+		}
+	}
+	gcTight.n++
+	return func() {
+		gcTight.Lock()
+		defer gcTight.Unlock()
+		if gcTight.n--; gcTight.n == 0 {
+			debug.SetGCPercent(gcTight.prev)
+		}
+	}
 }
