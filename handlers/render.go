@@ -13,8 +13,8 @@ import (
 type Renderer interface {
 	// QRCodePNG encodes text as a PNG QR code about size pixels wide.
 	QRCodePNG(text string, size int) ([]byte, error)
-	// Chart draws the year's compliance chart of a community in lang.
-	Chart(d record.CommunityData, year int, now time.Time, lang string) ([]byte, error)
+	// Chart draws a year's compliance chart of a community in lang.
+	Chart(s record.Summary, now time.Time, lang string) ([]byte, error)
 	// WriteXLSX writes the members and ledger sheets as one workbook.
 	WriteXLSX(w io.Writer, members []record.MemberRow, ledger []record.LedgerRow) error
 	// Certificate draws a statement's certificate (PNG) in lang.

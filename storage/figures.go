@@ -1,0 +1,389 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	ll "github.com/lamplighter-bot/lamplighter"
+	"github.com/redis/go-redis/v9"
+)
+
+// The year's figures from the standing index (SPEC section 13): what
+// /report, the district overview and the Mini App's overview count for the
+// current year, in one round trip whatever the community's size. Besides
+// ya, yh and yc:<year> (standing.go) they read three keys kept by the
+// same scripts (keys.go):
+//
+//   - yl, the members no longer active with the time they left: /report
+//     counts a member removed in June of the year, so the year's members
+//     are ya and those of yl left since the year began. A member never
+//     becomes active again (a new membership has a new number), and
+//     tallied and heldCounted keep yc and yh whatever the status, so a
+//     member who left keeps their year's count (and holds no post).
+//   - yu, the active members marked unreachable.
+//   - yt:<year>, the year's participations that count by method and by
+//     month, whatever the member's status.
+//
+// A past year's figures are not kept (its members and the posts held at
+// its end would need history the index does not have): app.Reports reads
+// the whole community for them, a batch rarely asked for.
+
+// YearFigures reads the figures of community's year (the current one: the
+// posts held are counted now) from the standing index, counting the
+// members who left at or after from (the year's first instant in the
+// community's zone). One round trip, every key in the community's slot.
+func (s *Store) YearFigures(ctx context.Context, community string, year int, from time.Time) (ll.YearFigures, error) {
+	if err := checkCommunity(community); err != nil {
+		return ll.YearFigures{}, err
+	}
+	op := fmt.Sprintf("figures of %s/%d", community, year)
+	p := s.c.Pipeline()
+	gets := []*redis.StringCmd{
+		p.Get(ctx, s.k.yearActive(community)),
+		p.Get(ctx, s.k.yearUnreach(community)),
+		p.Get(ctx, s.k.yearHeld(community)),
+		p.Get(ctx, s.k.yearCount(community, year)),
+	}
+	left := p.ZRangeByScore(ctx, s.k.yearLeft(community), &redis.ZRangeBy{Min: strconv.FormatInt(from.UnixMilli(), 10), Max: "+inf"})
+	totals := p.HGetAll(ctx, s.k.yearTotals(community, year))
+	if _, err := p.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return ll.YearFigures{}, s.wrap(op, err)
+	}
+	var raw [4][]byte
+	for i, c := range gets {
+		b, err := c.Bytes()
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return ll.YearFigures{}, s.wrap(op, err)
+		}
+		raw[i] = b
+	}
+	x := YearIndex{Year: year, active: raw[0], held: raw[2], counts: raw[3]}
+	unreach := raw[1]
+
+	gone := make([]int, 0, len(left.Val()))
+	for _, v := range left.Val() {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return ll.YearFigures{}, fmt.Errorf("%s: left member %q: %w", op, v, err)
+		}
+		gone = append(gone, n)
+	}
+	slices.Sort(gone)
+
+	f := ll.YearFigures{Year: year, ByMethod: map[string]int{}}
+	f.Members = make([]ll.IndexedMember, 0, popcount(raw[0])+len(gone))
+	g := 0
+	add := func(n int, active bool) {
+		f.Members = append(f.Members, ll.IndexedMember{Number: n, Active: active, Total: x.Total(n), Held: x.Held(n)})
+	}
+	x.each(func(n, _ int) {
+		for g < len(gone) && gone[g] < n {
+			add(gone[g], false)
+			g++
+		}
+		if g < len(gone) && gone[g] == n {
+			g++ // cannot be both; the bitmap wins
+		}
+		add(n, true)
+		if bit(unreach, n) {
+			f.Unreachable = append(f.Unreachable, n)
+		}
+	})
+	for ; g < len(gone); g++ {
+		add(gone[g], false)
+	}
+
+	for k, v := range totals.Val() {
+		c, err := strconv.Atoi(v)
+		if err != nil {
+			return ll.YearFigures{}, fmt.Errorf("%s: total %s: %w", op, k, err)
+		}
+		switch {
+		case strings.HasPrefix(k, "m:"):
+			if c > 0 {
+				f.ByMethod[k[2:]] += c
+			}
+		case strings.HasPrefix(k, "d:"):
+			if mo, err := strconv.Atoi(k[2:]); err == nil && mo >= 1 && mo <= 12 {
+				f.ByMonth[mo-1] += c
+			}
+		}
+	}
+	return f, nil
+}
+
+// popcount is the number of bits set in b.
+func popcount(b []byte) int {
+	n := 0
+	for _, c := range b {
+		for ; c != 0; c &= c - 1 {
+			n++
+		}
+	}
+	return n
+}
+
+// MembersByID reads the members ids of community (any status), in that
+// order, ledgerBatch a round trip; an id with no member is left out.
+func (s *Store) MembersByID(ctx context.Context, community string, ids []string) ([]ll.Member, error) {
+	if err := checkCommunity(community); err != nil {
+		return nil, err
+	}
+	op := "members of " + community
+	out := make([]ll.Member, 0, len(ids))
+	for from := 0; from < len(ids); from += ledgerBatch {
+		page := ids[from:min(from+ledgerBatch, len(ids))]
+		cmds := make([]*redis.MapStringStringCmd, len(page))
+		if _, err := s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i, id := range page {
+				cmds[i] = p.HGetAll(ctx, s.k.member(community, id))
+			}
+			return nil
+		}); err != nil {
+			return nil, s.wrap(op, err)
+		}
+		for i, id := range page {
+			h := cmds[i].Val()
+			if len(h) == 0 {
+				continue
+			}
+			m, err := decodeMember(community, id, h)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// LedgerOf reads the members ids of community (any status) with their
+// participations and claims, as LedgerPages gives a page: three round trips
+// per ledgerBatch members. An id with no member is left out.
+func (s *Store) LedgerOf(ctx context.Context, community string, ids []string) ([]ll.Member, []ll.Participation, []ll.Claim, error) {
+	if err := checkCommunity(community); err != nil {
+		return nil, nil, nil, err
+	}
+	acts := map[string]activityInfo{}
+	var ms []ll.Member
+	var parts []ll.Participation
+	var claims []ll.Claim
+	for from := 0; from < len(ids); from += ledgerBatch {
+		pg, err := s.ledgerOfIDs(ctx, community, ids[from:min(from+ledgerBatch, len(ids))], true, acts, parts, claims)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		for _, m := range pg.Members {
+			if m.Status != "" {
+				ms = append(ms, m)
+			}
+		}
+		parts, claims = pg.Participations, pg.Claims
+	}
+	return ms, parts, claims, nil
+}
+
+// FilterChoices are the units and buildings (as typed) of community's
+// active members, at most n of each, sorted: from the counters cnt:unit and
+// cnt:bldg, one round trip.
+func (s *Store) FilterChoices(ctx context.Context, community string, n int) (units, buildings []string, err error) {
+	if err := checkCommunity(community); err != nil {
+		return nil, nil, err
+	}
+	op := "filter choices of " + community
+	p := s.c.Pipeline()
+	u := p.ZRange(ctx, s.k.unitCounts(community), 0, -1)
+	bl := p.ZRange(ctx, s.k.buildingCounts(community), 0, -1)
+	if _, err := p.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, nil, s.wrap(op, err)
+	}
+	units, buildings = u.Val(), bl.Val()
+	slices.Sort(units)
+	slices.Sort(buildings)
+	return units[:min(n, len(units))], buildings[:min(n, len(buildings))], nil
+}
+
+// yearTotalsPage is how many members one step of RebuildYearTotals reads.
+const yearTotalsPage = 500
+
+// KEYS: members, services. ARGV: b, the last member number done, count.
+// Answers ok, the number of members done, the last number, then flat
+// <year>|<field>, count: the totals (yt:<year>'s fields) of the
+// participations that count of the next count members after it.
+var yearTotalsPageScript = ledgerScript(`
+local b = ARGV[1]
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[2], '+inf', 'LIMIT', 0, tonumber(ARGV[3]))
+local last = tonumber(ARGV[2])
+local acc = {}
+for _, mid in ipairs(ids) do
+  last = tonumber(string.sub(mid, 2))
+  local pk = pkey(b, mid)
+  local cd = countingDates(b, pk, KEYS[2])
+  for i = 1, #cd, 2 do
+    local y, mo = string.match(cd[i + 1], '^(%d%d%d%d)%-(%d%d)%-%d%d$')
+    if y then
+      local j = redis.call('HGET', pk, cd[i]) or ''
+      local m = string.match(j, '"m":"([^"]*)"') or ''
+      for _, f in ipairs({y .. '|m:' .. m, y .. '|d:' .. mo}) do acc[f] = (acc[f] or 0) + 1 end
+    end
+  end
+end
+local out = {'ok', #ids, last}
+for f, c in pairs(acc) do out[#out + 1] = f; out[#out + 1] = c end
+return out
+`)
+
+// KEYS: seq. ARGV: b, the yv read before, then years, "", then flat
+// <year>|<field>, count. Sets every yt:<year> of the years to exactly the
+// fields given, if seq's yv is still what was read (no participation
+// changed in between); else answers changed.
+var setYearTotalsScript = script(`
+local b = ARGV[1]
+if (redis.call('HGET', KEYS[1], 'yv') or '0') ~= ARGV[2] then return {'changed'} end
+local i = 3
+while ARGV[i] ~= '' do
+  redis.call('DEL', b .. SUF_YT .. ARGV[i])
+  i = i + 1
+end
+for k = i + 1, #ARGV, 2 do
+  local y, f = string.match(ARGV[k], '^(%d+)|(.*)$')
+  redis.call('HSET', b .. SUF_YT .. y, f, ARGV[k + 1])
+end
+return {'ok'}
+`)
+
+func init() { allScripts = append(allScripts, yearTotalsPageScript, setYearTotalsScript) }
+
+// RebuildYearTotals builds the community's yt:<year> counters from its
+// ledger (schema 5, migrateFigures), yearTotalsPage members per script.
+// The totals are summed over several scripts, so they are written only if
+// no participation changed meanwhile (seq's yv); otherwise it starts again,
+// up to 20 times. It sets the years in which some participation counts;
+// a year whose every participation was voided keeps what it had (none
+// before schema 5).
+func (s *Store) RebuildYearTotals(ctx context.Context, community string) error {
+	op := "rebuild the year totals of " + community
+	for try := 0; try < 20; try++ {
+		v, err := s.c.HGet(ctx, s.k.seq(community), "yv").Result()
+		if errors.Is(err, redis.Nil) {
+			v, err = "0", nil
+		}
+		if err != nil {
+			return s.wrap(op, err)
+		}
+		acc := map[string]int64{}
+		last := int64(0)
+		for {
+			st, rest, err := s.run(ctx, op, yearTotalsPageScript,
+				[]string{s.k.members(community), s.k.services(community)}, s.k.base(community), last, yearTotalsPage)
+			if err != nil {
+				return err
+			}
+			if st != "ok" {
+				return fmt.Errorf("%s: unexpected status %q", op, st)
+			}
+			n, _ := rest[0].(int64)
+			if n == 0 {
+				break
+			}
+			last, _ = rest[1].(int64)
+			for i := 2; i+1 < len(rest); i += 2 {
+				f, _ := rest[i].(string)
+				c, _ := rest[i+1].(int64)
+				acc[f] += c
+			}
+		}
+		years := map[string]bool{}
+		for f := range acc {
+			y, _, _ := strings.Cut(f, "|")
+			years[y] = true
+		}
+		args := []any{s.k.base(community), v}
+		for y := range years {
+			args = append(args, y)
+		}
+		args = append(args, "")
+		for f, c := range acc {
+			args = append(args, f, c)
+		}
+		st, _, err := s.run(ctx, op, setYearTotalsScript, []string{s.k.seq(community)}, args...)
+		if err != nil {
+			return err
+		}
+		if st == "ok" {
+			return nil
+		}
+	}
+	return fmt.Errorf("%s: the ledger keeps changing", op)
+}
+
+// KEYS: seq, buildings. ARGV: the cv read before, then building, count
+// pairs. Replaces the building counters if no counted change happened in
+// between; else answers changed.
+var swapBuildingsScript = script(`
+if (redis.call('HGET', KEYS[1], 'cv') or '0') ~= ARGV[1] then return {'changed'} end
+redis.call('DEL', KEYS[2])
+for i = 2, #ARGV, 2 do redis.call('ZADD', KEYS[2], ARGV[i + 1], ARGV[i]) end
+return {'ok'}
+`)
+
+func init() { allScripts = append(allScripts, swapBuildingsScript) }
+
+// RebuildBuildings replaces community's building counters (cnt:bldg) by a
+// count of every active member, as RebuildChoices does the units: a change
+// counted meanwhile makes it count again, up to 5 times.
+func (s *Store) RebuildBuildings(ctx context.Context, community string) error {
+	op := "rebuild the building counters of " + community
+	for try := 0; ; try++ {
+		cv, err := s.c.HGet(ctx, s.k.seq(community), "cv").Result()
+		if errors.Is(err, redis.Nil) {
+			cv, err = "0", nil
+		}
+		if err != nil {
+			return s.wrap(op, err)
+		}
+		ms, err := s.Members(ctx, community)
+		if err != nil {
+			return fmt.Errorf("%s: %w", op, err)
+		}
+		count := map[string]int{}
+		for _, m := range ms {
+			if m.Active() && m.Building != "" {
+				count[m.Building]++
+			}
+		}
+		args := []any{cv}
+		for b, n := range count {
+			args = append(args, b, n)
+		}
+		st, _, err := s.run(ctx, op, swapBuildingsScript, []string{s.k.seq(community), s.k.buildingCounts(community)}, args...)
+		switch {
+		case err != nil:
+			return err
+		case st == "ok":
+			return nil
+		case try >= 5:
+			return fmt.Errorf("%s: the community keeps changing", op)
+		}
+	}
+}
+
+// migrateFigures (schema 4 to 5) builds what the year's figures add to the
+// standing index: yu and yl (RebuildYearIndex sets them now), the
+// building counters and the year totals, for every community.
+func (s *Store) migrateFigures(ctx context.Context) error {
+	return s.eachCommunity(ctx, func(ctx context.Context, id string) error {
+		if err := s.RebuildYearIndex(ctx, id); err != nil {
+			return err
+		}
+		if err := s.RebuildBuildings(ctx, id); err != nil {
+			return err
+		}
+		return s.RebuildYearTotals(ctx, id)
+	})
+}
