@@ -279,7 +279,11 @@ func day(date string) time.Time {
 }
 
 func newStandingWorld(t *testing.T) *standingWorld {
-	s := storagetest.NewStore(t)
+	return newStandingWorldOn(t, storagetest.NewStore(t))
+}
+
+// newStandingWorldOn is newStandingWorld on store s.
+func newStandingWorldOn(t *testing.T, s *storage.Store) *standingWorld {
 	newCommunity(t, s, "dongan")
 	newCommunity(t, s, "xiyuan")
 	w := &standingWorld{t: t, s: s, nextTG: 7000, done: map[string]int{}}
