@@ -47,7 +47,7 @@ func newFiguresWorld(t *testing.T) *figuresWorld {
 	for i, start := range []time.Time{
 		time.Date(2026, 2, 3, 9, 0, 0, 0, time.UTC), time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC),
 		time.Date(2026, 4, 20, 9, 0, 0, 0, time.UTC), time.Date(2025, 11, 5, 9, 0, 0, 0, time.UTC),
-		f.now.Add(-time.Hour), // under way: still to come, and open to check in
+		f.now.Add(-time.Hour),                                                     // under way: still to come, and open to check in
 		f.now.Add(48 * time.Hour), f.now.AddDate(0, 1, 0), f.now.AddDate(1, 0, 0), // the last one next year
 	} {
 		a, err := f.store.CreateActivity(f.ctx, ll.Activity{Community: "elm", Title: fmt.Sprintf("Patrol %d", i), Start: start,
