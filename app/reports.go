@@ -39,6 +39,10 @@ type ReportsStore interface {
 	// MembersByID reads the members ids (any status) in that order,
 	// leaving out an id with no member.
 	MembersByID(ctx context.Context, community string, ids []string) ([]ll.Member, error)
+	// MemberNames reads the ID, Status, Name and TelegramID of the
+	// members ids (any status) in that order, leaving out an id with no
+	// member.
+	MemberNames(ctx context.Context, community string, ids []string) ([]ll.Member, error)
 	// LedgerOf reads the members ids (any status) with their
 	// participations and claims.
 	LedgerOf(ctx context.Context, community string, ids []string) ([]ll.Member, []ll.Participation, []ll.Claim, error)
@@ -125,9 +129,10 @@ type Report struct {
 	Summary record.Summary
 	// Below are the rows below the participation minimum, by member id,
 	// whatever the member's status now. Their ByMethod, Strong,
-	// Activities, Services and LastParticipation are filled only when
-	// there are at most ReportNames of them (the message lists those;
-	// more go to a file of ids, names and totals).
+	// Activities, Services, LastParticipation, Unit, Building and Joined
+	// are filled only when there are at most ReportNames of them (the
+	// message lists those; more go to a file of ids, names, totals and
+	// statuses).
 	Below []record.MemberRow
 	// OpenPosts counts the posts not closed; FilledPosts those of them
 	// held by someone.
@@ -247,7 +252,7 @@ func (s *Reports) indexedReport(ctx context.Context, comm ll.Community, year int
 		}
 		rep.Below = record.MemberRows(record.CommunityData{Community: comm, Members: ms, Participations: ps, Claims: cs}, year, now)
 	} else {
-		ms, err := s.store.MembersByID(ctx, comm.ID, below)
+		ms, err := s.store.MemberNames(ctx, comm.ID, below)
 		if err != nil {
 			return Report{}, fmt.Errorf("members below the minimum in %s: %w", comm.ID, err)
 		}

@@ -47,7 +47,8 @@ func (b *Breakdown) AddCount(method string, n int) { b.add(method, n) }
 // IndexedRow is member m's row of year from what the standing index keeps
 // of it: total participations and posts held. The columns the index does
 // not keep (Activities, Services, Strong, ByMethod, LastParticipation) are
-// zero; the others are what MemberRows gives.
+// zero; the others are what MemberRows gives from m (those of m's fields
+// that are not set stay empty).
 func IndexedRow(c lamplighter.Community, m lamplighter.Member, total, held int, mins lamplighter.Minimums) MemberRow {
 	r := MemberRow{
 		Community: c.ID, MemberID: exportedID(&m), Name: exportedName(&m), Unit: m.Unit, Building: m.Building,

@@ -162,6 +162,67 @@ func (s *Store) MembersByID(ctx context.Context, community string, ids []string)
 	return out, nil
 }
 
+// memberNamesPage is how many members one script of MemberNames reads.
+const memberNamesPage = 5000
+
+// KEYS: members (for the slot). ARGV: b, then member ids. Answers ok, then
+// flat for each id its status, name and Telegram id ("" when none; status ""
+// when there is no such member).
+var memberNamesScript = script(`
+local b = ARGV[1]
+local out = {'ok'}
+for i = 2, #ARGV do
+  local m = redis.call('HMGET', mkey(b, ARGV[i]), 'status', 'name', 'tg')
+  out[#out + 1] = m[1] or ''
+  out[#out + 1] = m[2] or ''
+  out[#out + 1] = m[3] or ''
+end
+return out
+`)
+
+func init() { allScripts = append(allScripts, memberNamesScript) }
+
+// MemberNames reads of the members ids of community (any status), in that
+// order, only the ID, Community, Status, Name and TelegramID (what a list
+// of names needs), memberNamesPage a script; an id with no member is left
+// out.
+func (s *Store) MemberNames(ctx context.Context, community string, ids []string) ([]ll.Member, error) {
+	if err := checkCommunity(community); err != nil {
+		return nil, err
+	}
+	op := "names of members of " + community
+	out := make([]ll.Member, 0, len(ids))
+	args := make([]any, 0, memberNamesPage+1)
+	for from := 0; from < len(ids); from += memberNamesPage {
+		page := ids[from:min(from+memberNamesPage, len(ids))]
+		args = append(args[:0], s.k.base(community))
+		for _, id := range page {
+			args = append(args, id)
+		}
+		st, rest, err := s.run(ctx, op, memberNamesScript, []string{s.k.members(community)}, args...)
+		if err != nil {
+			return nil, err
+		}
+		if st != "ok" {
+			return nil, statusError(op, st, rest, nil)
+		}
+		for i, id := range page {
+			status := str(rest, 3*i)
+			if status == "" {
+				continue
+			}
+			m := ll.Member{ID: id, Community: community, Status: status, Name: str(rest, 3*i+1)}
+			if t := str(rest, 3*i+2); t != "" {
+				if m.TelegramID, err = strconv.ParseInt(t, 10, 64); err != nil {
+					return nil, fmt.Errorf("%s: member %s: telegram id: %w", op, id, err)
+				}
+			}
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
 // LedgerOf reads the members ids of community (any status) with their
 // participations and claims, as LedgerPages gives a page: three round trips
 // per ledgerBatch members. An id with no member is left out.
