@@ -133,5 +133,3 @@ func BenchmarkFigures100k(b *testing.B) {
 		run(fmt.Sprintf("overview/index/%s-%s", q.Light, q.Sort), func() error { _, err := f.app.Reports.Standings(ctx, &sc, q); return err })
 	}
 }
-
-
