@@ -127,30 +127,21 @@ func (s *Reports) coming(ctx context.Context, comm ll.Community, year int, now t
 	if err != nil {
 		return nil, fmt.Errorf("list activities of %s: %w", comm.ID, err)
 	}
-	coming := map[string][]string{}
+	var ids []string
 	for _, a := range acts {
 		if a.Cancelled || !a.End.After(now) || a.Start.In(loc).Year() != year {
 			continue
 		}
-		ids, err := s.store.SignedUp(ctx, comm.ID, a.ID)
-		if err != nil {
-			return nil, fmt.Errorf("sign-ups of %s/%s: %w", comm.ID, a.ID, err)
-		}
-		if len(ids) == 0 {
-			continue
-		}
-		ps, err := s.store.Attendance(ctx, comm.ID, a.ID)
-		if err != nil {
-			return nil, fmt.Errorf("attendance of %s/%s: %w", comm.ID, a.ID, err)
-		}
-		attended := map[string]bool{}
-		for _, p := range ps {
-			attended[p.Member] = true
-		}
-		for _, m := range ids {
-			if !attended[m] {
-				coming[m] = append(coming[m], a.ID)
-			}
+		ids = append(ids, a.ID)
+	}
+	signed, err := s.store.SignedUpNotAttended(ctx, comm.ID, ids)
+	if err != nil {
+		return nil, fmt.Errorf("sign-ups to come of %s: %w", comm.ID, err)
+	}
+	coming := map[string][]string{}
+	for _, id := range ids { // activity order, as before
+		for _, m := range signed[id] {
+			coming[m] = append(coming[m], id)
 		}
 	}
 	return coming, nil

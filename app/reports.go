@@ -46,8 +46,9 @@ type ReportsStore interface {
 	// LedgerOf reads the members ids (any status) with their
 	// participations and claims.
 	LedgerOf(ctx context.Context, community string, ids []string) ([]ll.Member, []ll.Participation, []ll.Claim, error)
-	// Attendance returns the participations in an activity that count.
-	Attendance(ctx context.Context, community, activityID string) ([]ll.Participation, error)
+	// SignedUpNotAttended maps each activity of ids to the members signed
+	// up for it who have no participation in it that counts.
+	SignedUpNotAttended(ctx context.Context, community string, ids []string) (map[string][]string, error)
 	// FilterChoices are the units and buildings of the active members, at
 	// most n of each, sorted.
 	FilterChoices(ctx context.Context, community string, n int) (units, buildings []string, err error)

@@ -223,6 +223,44 @@ func (s *Store) MemberNames(ctx context.Context, community string, ids []string)
 	return out, nil
 }
 
+// SignedUpNotAttended maps each of the activities ids of community to the
+// members signed up for it (in sign-up order) who have no participation in
+// it that counts: one round trip for them all (the sign-ups and the
+// attendance set of each). An unknown activity has none.
+func (s *Store) SignedUpNotAttended(ctx context.Context, community string, ids []string) (map[string][]string, error) {
+	if err := checkCommunity(community); err != nil {
+		return nil, err
+	}
+	out := make(map[string][]string, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	op := "sign-ups to come of " + community
+	ups := make([]*redis.StringSliceCmd, len(ids))
+	att := make([]*redis.StringSliceCmd, len(ids))
+	if _, err := s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, id := range ids {
+			ups[i] = p.ZRange(ctx, s.k.signups(community, id), 0, -1)
+			att[i] = p.SMembers(ctx, s.k.attended(community, id))
+		}
+		return nil
+	}); err != nil {
+		return nil, s.wrap(op, err)
+	}
+	for i, id := range ids {
+		came := map[string]bool{}
+		for _, n := range att[i].Val() {
+			came["M"+n] = true
+		}
+		for _, m := range ups[i].Val() {
+			if !came[m] {
+				out[id] = append(out[id], m)
+			}
+		}
+	}
+	return out, nil
+}
+
 // LedgerOf reads the members ids of community (any status) with their
 // participations and claims, as LedgerPages gives a page: three round trips
 // per ledgerBatch members. An id with no member is left out.
