@@ -491,7 +491,7 @@ func TestMiniAppCommitteeRoundTrips(t *testing.T) {
 // request (LedgerPages' 2 a page of 1,000 members, and the teams,
 // activities and sign-ups), 2.0 s for the first page, 1.3 s for a
 // filtered, sorted page deep in the list; from the standing index
-// (schema 5), 9 round trips, 27 ms and 35 ms.
+// (schema 5), 8 round trips, 27-44 ms and 35-47 ms.
 func BenchmarkMiniAppOverview100k(b *testing.B) {
 	ctx := context.Background()
 	st, counter := storagetest.NewCountedStore(b)
