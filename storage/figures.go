@@ -15,7 +15,7 @@ import (
 
 // The year's figures from the standing index (SPEC section 13): what
 // /report, the district overview and the Mini App's overview count for the
-// current year, in one round trip whatever the community's size. Besides
+// current year, in one script whatever the community's size. Besides
 // ya, yh and yc:<year> (standing.go) they read three keys kept by the
 // same scripts (keys.go):
 //
@@ -26,47 +26,67 @@ import (
 //     tallied and heldCounted keep yc and yh whatever the status, so a
 //     member who left keeps their year's count (and holds no post).
 //   - yu, the active members marked unreachable.
-//   - yt:<year>, the year's participations that count by method and by
-//     month, whatever the member's status.
+//   - yt:<year>:<k>, the year's participations that count by method and by
+//     month of yearTotalsShard member numbers, whatever the member's status.
 //
 // A past year's figures are not kept (its members and the posts held at
 // its end would need history the index does not have): app.Reports reads
 // the whole community for them, a batch rarely asked for.
 
+// yearTotalsShard is how many member numbers one hash yt:<year>:<k> counts
+// the participations of (keys.go): 196 hashes at 100,000 members.
+const yearTotalsShard = 512
+
+// KEYS: seq (for the slot). ARGV: b, year, from (unix ms). Answers ok, ya,
+// yu, yh and yc:<year> ("" for none), the numbers in yl left at or after
+// from, and the fields of every yt:<year>:<k> summed (flat field, count).
+var yearFiguresScript = script(`
+local b, y = ARGV[1], ARGV[2]
+local function get(k) return redis.call('GET', b .. k) or '' end
+local out = {'ok', get(SUF_YA), get(SUF_YU), get(SUF_YH), get(SUF_YC .. y)}
+out[6] = redis.call('ZRANGEBYSCORE', b .. SUF_YL, ARGV[3], '+inf')
+local last = tonumber(redis.call('HGET', KEYS[1], 'M') or '0') or 0
+local sum = {}
+for k = 0, math.floor(last / YT_SHARD) do
+  local h = redis.call('HGETALL', b .. SUF_YT .. y .. ':' .. k)
+  for i = 1, #h, 2 do sum[h[i]] = (sum[h[i]] or 0) + tonumber(h[i + 1]) end
+end
+local flat = {}
+for f, c in pairs(sum) do flat[#flat + 1] = f; flat[#flat + 1] = tostring(c) end
+out[7] = flat
+return out
+`)
+
+func init() { allScripts = append(allScripts, yearFiguresScript) }
+
 // YearFigures reads the figures of community's year (the current one: the
 // posts held are counted now) from the standing index, counting the
 // members who left at or after from (the year's first instant in the
-// community's zone). One round trip, every key in the community's slot.
+// community's zone). One script, every key in the community's slot; it
+// copies the index's strings (about 300 kB at 100,000 members) and sums
+// the year's totals hashes (one per yearTotalsShard members).
 func (s *Store) YearFigures(ctx context.Context, community string, year int, from time.Time) (ll.YearFigures, error) {
 	if err := checkCommunity(community); err != nil {
 		return ll.YearFigures{}, err
 	}
 	op := fmt.Sprintf("figures of %s/%d", community, year)
-	p := s.c.Pipeline()
-	gets := []*redis.StringCmd{
-		p.Get(ctx, s.k.yearActive(community)),
-		p.Get(ctx, s.k.yearUnreach(community)),
-		p.Get(ctx, s.k.yearHeld(community)),
-		p.Get(ctx, s.k.yearCount(community, year)),
+	st, rest, err := s.run(ctx, op, yearFiguresScript, []string{s.k.seq(community)}, s.k.base(community), year, from.UnixMilli())
+	if err != nil {
+		return ll.YearFigures{}, err
 	}
-	left := p.ZRangeByScore(ctx, s.k.yearLeft(community), &redis.ZRangeBy{Min: strconv.FormatInt(from.UnixMilli(), 10), Max: "+inf"})
-	totals := p.HGetAll(ctx, s.k.yearTotals(community, year))
-	if _, err := p.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-		return ll.YearFigures{}, s.wrap(op, err)
+	if st != "ok" {
+		return ll.YearFigures{}, statusError(op, st, rest, nil)
 	}
 	var raw [4][]byte
-	for i, c := range gets {
-		b, err := c.Bytes()
-		if err != nil && !errors.Is(err, redis.Nil) {
-			return ll.YearFigures{}, s.wrap(op, err)
-		}
-		raw[i] = b
+	for i := range raw {
+		raw[i] = []byte(str(rest, i))
 	}
 	x := YearIndex{Year: year, active: raw[0], held: raw[2], counts: raw[3]}
 	unreach := raw[1]
+	left, totals := strs(rest, 4), strs(rest, 5)
 
-	gone := make([]int, 0, len(left.Val()))
-	for _, v := range left.Val() {
+	gone := make([]int, 0, len(left))
+	for _, v := range left {
 		n, err := strconv.Atoi(v)
 		if err != nil {
 			return ll.YearFigures{}, fmt.Errorf("%s: left member %q: %w", op, v, err)
@@ -98,7 +118,8 @@ func (s *Store) YearFigures(ctx context.Context, community string, year int, fro
 		add(gone[g], false)
 	}
 
-	for k, v := range totals.Val() {
+	for i := 0; i+1 < len(totals); i += 2 {
+		k, v := totals[i], totals[i+1]
 		c, err := strconv.Atoi(v)
 		if err != nil {
 			return ll.YearFigures{}, fmt.Errorf("%s: total %s: %w", op, k, err)
@@ -307,20 +328,16 @@ func (s *Store) FilterChoices(ctx context.Context, community string, n int) (uni
 	return units[:min(n, len(units))], buildings[:min(n, len(buildings))], nil
 }
 
-// yearTotalsPage is how many members one step of RebuildYearTotals reads.
-const yearTotalsPage = 500
-
-// KEYS: members, services. ARGV: b, the last member number done, count.
-// Answers ok, the number of members done, the last number, then flat
-// <year>|<field>, count: the totals (yt:<year>'s fields) of the
-// participations that count of the next count members after it.
-var yearTotalsPageScript = ledgerScript(`
-local b = ARGV[1]
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[2], '+inf', 'LIMIT', 0, tonumber(ARGV[3]))
-local last = tonumber(ARGV[2])
+// KEYS: members, services, seq. ARGV: b, k. Sets yt:<year>:<k> of every
+// year in which the members numbered k*YT_SHARD to (k+1)*YT_SHARD-1 have a
+// participation that counts to exactly their totals, from their ledger, in
+// one step (so a change before or after it is counted once). Answers ok
+// and the highest member number.
+var rebuildYearTotalsScript = ledgerScript(`
+local b, k = ARGV[1], tonumber(ARGV[2])
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], k * YT_SHARD, (k + 1) * YT_SHARD - 1)
 local acc = {}
 for _, mid in ipairs(ids) do
-  last = tonumber(string.sub(mid, 2))
   local pk = pkey(b, mid)
   local cd = countingDates(b, pk, KEYS[2])
   for i = 1, #cd, 2 do
@@ -328,97 +345,43 @@ for _, mid in ipairs(ids) do
     if y then
       local j = redis.call('HGET', pk, cd[i]) or ''
       local m = string.match(j, '"m":"([^"]*)"') or ''
-      for _, f in ipairs({y .. '|m:' .. m, y .. '|d:' .. mo}) do acc[f] = (acc[f] or 0) + 1 end
+      acc[y] = acc[y] or {}
+      for _, f in ipairs({'m:' .. m, 'd:' .. mo}) do acc[y][f] = (acc[y][f] or 0) + 1 end
     end
   end
 end
-local out = {'ok', #ids, last}
-for f, c in pairs(acc) do out[#out + 1] = f; out[#out + 1] = c end
-return out
+for y, fs in pairs(acc) do
+  local key = b .. SUF_YT .. y .. ':' .. k
+  redis.call('DEL', key)
+  for f, c in pairs(fs) do redis.call('HSET', key, f, c) end
+end
+return {'ok', tonumber(redis.call('HGET', KEYS[3], 'M') or '0') or 0}
 `)
 
-// KEYS: seq. ARGV: b, the yv read before, then years, "", then flat
-// <year>|<field>, count. Sets every yt:<year> of the years to exactly the
-// fields given, if seq's yv is still what was read (no participation
-// changed in between); else answers changed.
-var setYearTotalsScript = script(`
-local b = ARGV[1]
-if (redis.call('HGET', KEYS[1], 'yv') or '0') ~= ARGV[2] then return {'changed'} end
-local i = 3
-while ARGV[i] ~= '' do
-  redis.call('DEL', b .. SUF_YT .. ARGV[i])
-  i = i + 1
-end
-for k = i + 1, #ARGV, 2 do
-  local y, f = string.match(ARGV[k], '^(%d+)|(.*)$')
-  redis.call('HSET', b .. SUF_YT .. y, f, ARGV[k + 1])
-end
-return {'ok'}
-`)
+func init() { allScripts = append(allScripts, rebuildYearTotalsScript) }
 
-func init() { allScripts = append(allScripts, yearTotalsPageScript, setYearTotalsScript) }
-
-// RebuildYearTotals builds the community's yt:<year> counters from its
-// ledger (schema 5, migrateFigures), yearTotalsPage members per script.
-// The totals are summed over several scripts, so they are written only if
-// no participation changed meanwhile (seq's yv); otherwise it starts again,
-// up to 20 times. It sets the years in which some participation counts;
-// a year whose every participation was voided keeps what it had (none
-// before schema 5).
+// RebuildYearTotals builds the community's yt:<year>:<k> counters from its
+// ledger (schema 5, migrateFigures), one script per yearTotalsShard member
+// numbers, each exact at its instant and kept by the scripts after it, so it
+// may run while the community changes, from several replicas, and again.
+// It sets the years in which the shard's members have a participation that
+// counts; a shard-year whose every participation was voided keeps what the
+// scripts left (nothing, unless its counts had drifted).
 func (s *Store) RebuildYearTotals(ctx context.Context, community string) error {
 	op := "rebuild the year totals of " + community
-	for try := 0; try < 20; try++ {
-		v, err := s.c.HGet(ctx, s.k.seq(community), "yv").Result()
-		if errors.Is(err, redis.Nil) {
-			v, err = "0", nil
-		}
-		if err != nil {
-			return s.wrap(op, err)
-		}
-		acc := map[string]int64{}
-		last := int64(0)
-		for {
-			st, rest, err := s.run(ctx, op, yearTotalsPageScript,
-				[]string{s.k.members(community), s.k.services(community)}, s.k.base(community), last, yearTotalsPage)
-			if err != nil {
-				return err
-			}
-			if st != "ok" {
-				return fmt.Errorf("%s: unexpected status %q", op, st)
-			}
-			n, _ := rest[0].(int64)
-			if n == 0 {
-				break
-			}
-			last, _ = rest[1].(int64)
-			for i := 2; i+1 < len(rest); i += 2 {
-				f, _ := rest[i].(string)
-				c, _ := rest[i+1].(int64)
-				acc[f] += c
-			}
-		}
-		years := map[string]bool{}
-		for f := range acc {
-			y, _, _ := strings.Cut(f, "|")
-			years[y] = true
-		}
-		args := []any{s.k.base(community), v}
-		for y := range years {
-			args = append(args, y)
-		}
-		args = append(args, "")
-		for f, c := range acc {
-			args = append(args, f, c)
-		}
-		st, _, err := s.run(ctx, op, setYearTotalsScript, []string{s.k.seq(community)}, args...)
+	for k := int64(0); ; k++ {
+		st, rest, err := s.run(ctx, op, rebuildYearTotalsScript,
+			[]string{s.k.members(community), s.k.services(community), s.k.seq(community)}, s.k.base(community), k)
 		if err != nil {
 			return err
 		}
-		if st == "ok" {
+		if st != "ok" {
+			return fmt.Errorf("%s: unexpected status %q", op, st)
+		}
+		if last, _ := rest[0].(int64); k >= last/yearTotalsShard {
 			return nil
 		}
 	}
-	return fmt.Errorf("%s: the ledger keeps changing", op)
 }
 
 // KEYS: seq, buildings. ARGV: the cv read before, then building, count

@@ -129,7 +129,7 @@ func TestYearFiguresAgreeWithMemberRows(t *testing.T) {
 
 	raw := storagetest.Client(t)
 	base := p + "{c:dongan}:"
-	if err := raw.Del(ctx, base+"yu", base+"yl", base+"yt:2025", base+"yt:2026", base+"cnt:bldg").Err(); err != nil {
+	if err := raw.Del(ctx, base+"yu", base+"yl", base+"yt:2025:0", base+"yt:2026:0", base+"cnt:bldg").Err(); err != nil {
 		t.Fatal(err)
 	}
 	if err := raw.Set(ctx, p+"schema", "4", 0).Err(); err != nil {

@@ -413,10 +413,10 @@ func (k keys) bcNote(c, broadcast string) string { return k.base(c) + sufBcNote 
 //	<b>yl                           zset    the numbers of the members who are no longer active, score
 //	                                        the time they left (removed, moved away or forgotten), unix
 //	                                        ms; kept by the remove and forget scripts (figures.go)
-//	<b>yt:<year>                    hash    the year's participations that count, whatever the member's
+//	<b>yt:<year>:<k>                hash    the year's participations that count of members number
+//	                                        k*yearTotalsShard to (k+1)*yearTotalsShard-1, whatever their
 //	                                        status: field m:<method> per method, d:<MM> per month (01 to
-//	                                        12); kept by tallied with yc (figures.go); seq's yv counts
-//	                                        the changes (RebuildYearTotals)
+//	                                        12); kept by tallied with yc (figures.go)
 const (
 	sufYearActive  = "ya"
 	sufYearReach   = "yr"
@@ -432,9 +432,8 @@ const (
 
 func (k keys) buildingCounts(c string) string { return k.base(c) + sufBuildingCounts }
 
-func (k keys) yearUnreach(c string) string       { return k.base(c) + sufYearUnreach }
-func (k keys) yearLeft(c string) string          { return k.base(c) + sufYearLeft }
-func (k keys) yearTotals(c string, y int) string { return k.base(c) + sufYearTotals + strconv.Itoa(y) }
+func (k keys) yearUnreach(c string) string { return k.base(c) + sufYearUnreach }
+func (k keys) yearLeft(c string) string    { return k.base(c) + sufYearLeft }
 
 func (k keys) yearActive(c string) string       { return k.base(c) + sufYearActive }
 func (k keys) yearReach(c string) string        { return k.base(c) + sufYearReach }

@@ -1,6 +1,10 @@
 package storage
 
-import "github.com/redis/go-redis/v9"
+import (
+	"strconv"
+
+	"github.com/redis/go-redis/v9"
+)
 
 // Every multi-key change is one Lua script: Redis runs it atomically, and all
 // the keys it touches share one hash tag, so it also runs on a Redis Cluster.
@@ -122,10 +126,12 @@ local SUF_YA, SUF_YR, SUF_YC = '` + sufYearActive + `', '` + sufYearReach + `', 
 -- Participation.Year gives 0).
 --
 -- j is the participation's JSON (storedPart), whose method "m" it also
--- counts, with the month, in the year's totals yt:<year> (figures.go):
--- m:<method> and d:<MM>, each participation that counts once, whatever the
--- member's status; seq's yv counts every change of them.
-local SUF_YT = '` + sufYearTotals + `'
+-- counts, with the month, in the year's totals yt:<year>:<k> of the member
+-- numbers k*YT_SHARD to (k+1)*YT_SHARD-1 (figures.go): m:<method> and
+-- d:<MM>, each participation that counts once, whatever the member's
+-- status. Shards, so that the migration can build each one exactly in one
+-- script however busy the community.
+local SUF_YT, YT_SHARD = '` + sufYearTotals + `', ` + luaNumInt(yearTotalsShard) + `
 
 local function tallied(b, mid, date, d, j)
   local y, mo
@@ -134,11 +140,10 @@ local function tallied(b, mid, date, d, j)
   local n = tonumber(string.sub(mid, 2))
   if not n then return end
   local method = type(j) == 'string' and string.match(j, '"m":"([^"]*)"') or ''
-  local tk = b .. SUF_YT .. y
+  local tk = b .. SUF_YT .. y .. ':' .. math.floor(n / YT_SHARD)
   for _, f in ipairs({'m:' .. method, 'd:' .. mo}) do
     if redis.call('HINCRBY', tk, f, d) <= 0 then redis.call('HDEL', tk, f) end
   end
-  redis.call('HINCRBY', b .. SUF_SEQ, 'yv', 1)
   local key = b .. SUF_YC .. y
   local cur = redis.call('GETRANGE', key, 2 * n, 2 * n + 1)
   local v = 0
@@ -355,6 +360,8 @@ end
 `
 
 func script(body string) *redis.Script { return redis.NewScript(prelude + body) }
+
+func luaNumInt(n int) string { return strconv.Itoa(n) }
 
 // KEYS: community. ARGV: b, json, audit, score.
 var createCommunityScript = script(`

@@ -38,7 +38,7 @@ const DefaultPrefix = "ll:"
 // its JSON, see migrate.go); version 3 the counters of registration's
 // choices (cnt:unit, cnt:skill; migrateChoices); version 4 the standing
 // index (ya, yc:<year>; migrateYearIndex); version 5 the year's figures
-// (yu, yl, yt:<year>; migrateFigures).
+// (yu, yl, yt:<year>:<k>, cnt:bldg; migrateFigures).
 const CurrentSchema = 5
 
 // updateMarkerTTL is how long MarkUpdate remembers an update id. Telegram
