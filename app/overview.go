@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	ll "github.com/lamplighter-bot/lamplighter"
 	"github.com/lamplighter-bot/lamplighter/record"
@@ -87,11 +88,18 @@ type Standings struct {
 }
 
 // Standings gathers the overview of the scope community's current year
-// (in its zone) and the page of members q selects. It reads the community's
-// members and ledger a page at a time (Reports.DataPages: memory bounded by
-// what is kept per member, a row, not their ledger), its teams, and the
-// sign-ups of its activities still to come. It changes nothing and writes no
-// audit entry. Errors: EINVALID Field "light" or "sort"; the store's.
+// (in its zone) and the page of members q selects. It changes nothing and
+// writes no audit entry. Errors: EINVALID Field "light" or "sort"; the
+// store's.
+//
+// The overview itself (no unit or building filter; in member-number or
+// total order) comes from the standing index (YearFigures, one round trip
+// whatever the size; SPEC section 13), the sign-ups of the activities still
+// to come and who attended them (few, and small), the teams, and the
+// ledger of the page's members only. A unit or building filter, or the
+// name or last-participation order, reads the whole community a page at a
+// time (standingsFull: memory bounded by a row per member): the index does
+// not keep names, units or dates.
 func (s *Reports) Standings(ctx context.Context, sc *Scope, q StandingQuery) (Standings, error) {
 	if q.Light != "" && !slices.Contains(Lights, q.Light) {
 		return Standings{}, ll.Invalid("light", "not a light")
@@ -104,7 +112,151 @@ func (s *Reports) Standings(ctx context.Context, sc *Scope, q StandingQuery) (St
 	}
 	q.Limit = min(q.Limit, MaxStandingPage)
 	q.Offset = max(q.Offset, 0)
+	if q.Unit == "" && q.Building == "" && (q.Sort == "" || q.Sort == "id" || q.Sort == "total") {
+		return s.standingsIndexed(ctx, sc, q)
+	}
+	return s.standingsFull(ctx, sc, q)
+}
 
+// coming maps each member to the activities still to come of comm (not
+// ended at now, not cancelled, starting in year) they signed up for and
+// have no participation in that counts.
+func (s *Reports) coming(ctx context.Context, comm ll.Community, year int, now time.Time) (map[string][]string, error) {
+	loc := comm.Location()
+	acts, err := s.store.Activities(ctx, comm.ID)
+	if err != nil {
+		return nil, fmt.Errorf("list activities of %s: %w", comm.ID, err)
+	}
+	var ids []string
+	for _, a := range acts {
+		if a.Cancelled || !a.End.After(now) || a.Start.In(loc).Year() != year {
+			continue
+		}
+		ids = append(ids, a.ID)
+	}
+	signed, err := s.store.SignedUpNotAttended(ctx, comm.ID, ids)
+	if err != nil {
+		return nil, fmt.Errorf("sign-ups to come of %s: %w", comm.ID, err)
+	}
+	coming := map[string][]string{}
+	for _, id := range ids { // activity order, as before
+		for _, m := range signed[id] {
+			coming[m] = append(coming[m], id)
+		}
+	}
+	return coming, nil
+}
+
+// teamsOf lists the scope community's teams and maps each member to the
+// ids of the teams they are in.
+func (s *Reports) teamsOf(ctx context.Context, comm ll.Community) ([]ll.Team, map[string][]string, error) {
+	teams, err := s.store.Teams(ctx, comm.ID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("list teams of %s: %w", comm.ID, err)
+	}
+	of := map[string][]string{}
+	for _, t := range teams {
+		for _, m := range t.Members {
+			of[m] = append(of[m], t.ID)
+		}
+	}
+	return teams, of, nil
+}
+
+// standingsIndexed is Standings from the standing index.
+func (s *Reports) standingsIndexed(ctx context.Context, sc *Scope, q StandingQuery) (Standings, error) {
+	comm := sc.Community
+	loc := comm.Location()
+	now := sc.Now
+	year := now.In(loc).Year()
+	mins := comm.MinimumsFor(year)
+	out := Standings{Year: year, DaysLeft: ll.DaysLeftInYear(now, loc), Counts: map[Light]int{}}
+	for _, l := range Lights {
+		out.Counts[l] = 0
+	}
+	teams, teamsOf, err := s.teamsOf(ctx, comm)
+	if err != nil {
+		return Standings{}, err
+	}
+	out.Teams = teams
+	coming, err := s.coming(ctx, comm, year, now)
+	if err != nil {
+		return Standings{}, err
+	}
+	f, err := s.store.YearFigures(ctx, comm.ID, year, time.Date(year, 1, 1, 0, 0, 0, 0, loc))
+	if err != nil {
+		return Standings{}, fmt.Errorf("figures of %s: %w", comm.ID, err)
+	}
+	out.ByMonth = f.ByMonth
+	for m, n := range f.ByMethod {
+		out.ByMethod.AddCount(m, n)
+	}
+	type pick struct {
+		id           string
+		total, light int
+	}
+	var matched []pick
+	for _, m := range f.Members {
+		if !m.Active {
+			continue
+		}
+		id := m.ID()
+		l := indexedLight(m.Total, len(coming[id]), m.Held, mins)
+		out.Counts[Lights[l]]++
+		out.Active++
+		if q.Light != "" && Lights[l] != q.Light || q.Team != "" && !slices.Contains(teamsOf[id], q.Team) {
+			continue
+		}
+		matched = append(matched, pick{id, m.Total, l})
+	}
+	if q.Sort == "total" {
+		slices.SortStableFunc(matched, func(a, b pick) int { return b.total - a.total })
+	}
+	out.Matched = len(matched)
+	var ids []string
+	if q.Offset < len(matched) {
+		for _, p := range matched[q.Offset:min(len(matched), q.Offset+q.Limit)] {
+			ids = append(ids, p.id)
+		}
+	}
+	ms, ps, cs, err := s.store.LedgerOf(ctx, comm.ID, ids)
+	if err != nil {
+		return Standings{}, fmt.Errorf("ledger of the overview's page of %s: %w", comm.ID, err)
+	}
+	byID := map[string]record.MemberRow{}
+	for _, r := range record.MemberRows(record.CommunityData{Community: comm, Members: ms, Participations: ps, Claims: cs}, year, now) {
+		byID[r.ID] = r
+	}
+	for _, id := range ids {
+		r, ok := byID[id]
+		if !ok {
+			continue // forgotten in between
+		}
+		ms := MemberStanding{MemberRow: r, Upcoming: len(coming[id]), Teams: teamsOf[id]}
+		ms.Light = lightOf(r, ms.Upcoming, mins.PostMinimum)
+		out.Members = append(out.Members, ms)
+	}
+	if out.Units, out.Buildings, err = s.store.FilterChoices(ctx, comm.ID, maxChoices); err != nil {
+		return Standings{}, fmt.Errorf("filter choices of %s: %w", comm.ID, err)
+	}
+	return out, nil
+}
+
+// indexedLight is lightOf from the index's figures: the index of the light
+// in Lights.
+func indexedLight(total, upcoming, held int, mins ll.Minimums) int {
+	switch {
+	case total >= mins.Minimum && held >= mins.PostMinimum:
+		return 0
+	case total+upcoming >= mins.Minimum && held >= mins.PostMinimum:
+		return 1
+	}
+	return 2
+}
+
+// standingsFull is Standings from every member and the whole ledger, a
+// page at a time.
+func (s *Reports) standingsFull(ctx context.Context, sc *Scope, q StandingQuery) (Standings, error) {
 	comm := sc.Community
 	loc := comm.Location()
 	now := sc.Now

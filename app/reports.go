@@ -33,6 +33,25 @@ type ReportsStore interface {
 	Activities(ctx context.Context, community string) ([]ll.Activity, error)
 	// SignedUp returns the ids of the members signed up for an activity.
 	SignedUp(ctx context.Context, community, activityID string) ([]string, error)
+	// YearFigures reads the current year's figures from the standing
+	// index, counting the members who left at or after from.
+	YearFigures(ctx context.Context, community string, year int, from time.Time) (ll.YearFigures, error)
+	// MembersByID reads the members ids (any status) in that order,
+	// leaving out an id with no member.
+	MembersByID(ctx context.Context, community string, ids []string) ([]ll.Member, error)
+	// MemberNames reads the ID, Status, Name and TelegramID of the
+	// members ids (any status) in that order, leaving out an id with no
+	// member.
+	MemberNames(ctx context.Context, community string, ids []string) ([]ll.Member, error)
+	// LedgerOf reads the members ids (any status) with their
+	// participations and claims.
+	LedgerOf(ctx context.Context, community string, ids []string) ([]ll.Member, []ll.Participation, []ll.Claim, error)
+	// SignedUpNotAttended maps each activity of ids to the members signed
+	// up for it who have no participation in it that counts.
+	SignedUpNotAttended(ctx context.Context, community string, ids []string) (map[string][]string, error)
+	// FilterChoices are the units and buildings of the active members, at
+	// most n of each, sorted.
+	FilterChoices(ctx context.Context, community string, n int) (units, buildings []string, err error)
 }
 
 // Reports are the year's figures of a community (SPEC sections 3, 6 and 7):
@@ -104,37 +123,68 @@ func (s *Reports) figures(ctx context.Context, comm ll.Community, year int, now 
 // minimum, the posts filled, the members the bot cannot reach and how the
 // year's participations were verified.
 type Report struct {
-	Year
+	Year int
+	// Summary is what the chart draws: the members counted in the year
+	// (active at any time in it), the compliant ones, and the
+	// participations by month.
+	Summary record.Summary
 	// Below are the rows below the participation minimum, by member id,
-	// whatever the member's status now.
+	// whatever the member's status now. Their ByMethod, Strong,
+	// Activities, Services, LastParticipation, Unit, Building and Joined
+	// are filled only when there are at most ReportNames of them (the
+	// message lists those; more go to a file of ids, names, totals and
+	// statuses).
 	Below []record.MemberRow
 	// OpenPosts counts the posts not closed; FilledPosts those of them
 	// held by someone.
 	OpenPosts, FilledPosts int
-	// Unreachable are the active members the bot cannot message.
-	Unreachable []ll.Member
-	// ByMethod breaks the year's participations (the Total of every row
-	// of Members) down by method (SPEC section 9).
+	// Unreachable are the first ReportNames active members the bot
+	// cannot message, by number; UnreachableCount counts them all.
+	Unreachable      []ll.Member
+	UnreachableCount int
+	// ByMethod breaks the year's participations down by method (SPEC
+	// section 9).
 	ByMethod record.Breakdown
 }
 
+// ReportNames is how many members below the minimum a Report gives in full
+// (with their methods), and how many unreachable members it names.
+const ReportNames = 10
+
 // Report gathers the scope community's report for the typed year (as
 // ParseYear reads it). It changes nothing and writes no audit entry.
+//
+// The current year comes from the standing index (YearFigures: one round
+// trip whatever the size, SPEC section 13), then only the members it names:
+// those below the minimum (their ledger too when at most ReportNames) and
+// the first ReportNames unreachable. Its figures are those of the full
+// computation (record.MemberRows over every member and the whole ledger),
+// except that the by-method breakdown counts the year's participations of
+// every member, where the full one leaves out a member not counted in the
+// year (one who left before it began cannot take part in it, so they agree
+// whenever the ledger was written by the product). A past year reads the
+// whole community, as before: the index does not keep who was a member
+// then or the posts held at its end; it is a batch, rarely asked for.
 // Errors: EINVALID Field "year"; the store's.
 func (s *Reports) Report(ctx context.Context, sc *Scope, year string) (Report, error) {
-	y, err := s.year(ctx, sc, year)
+	comm := sc.Community
+	loc := comm.Location()
+	y, err := ParseYear(year, sc.Now.In(loc))
 	if err != nil {
 		return Report{}, err
 	}
-	rep := Report{Year: y, ByMethod: record.Sum(y.Members)}
-	for _, r := range y.Members {
-		if r.Total < r.Minimum {
-			rep.Below = append(rep.Below, r)
-		}
+	var rep Report
+	if y == sc.Now.In(loc).Year() {
+		rep, err = s.indexedReport(ctx, comm, y, sc.Now)
+	} else {
+		rep, err = s.fullReport(ctx, comm, y, sc.Now)
 	}
-	posts, err := s.store.Posts(ctx, sc.Community.ID)
 	if err != nil {
-		return Report{}, fmt.Errorf("list posts of %s: %w", sc.Community.ID, err)
+		return Report{}, err
+	}
+	posts, err := s.store.Posts(ctx, comm.ID)
+	if err != nil {
+		return Report{}, fmt.Errorf("list posts of %s: %w", comm.ID, err)
 	}
 	for _, p := range posts {
 		if !p.Closed {
@@ -144,10 +194,81 @@ func (s *Reports) Report(ctx context.Context, sc *Scope, year string) (Report, e
 			}
 		}
 	}
+	return rep, nil
+}
+
+// fullReport is Report's figures of comm's year from every member and the
+// whole ledger (a past year).
+func (s *Reports) fullReport(ctx context.Context, comm ll.Community, year int, now time.Time) (Report, error) {
+	y, err := s.figures(ctx, comm, year, now)
+	if err != nil {
+		return Report{}, err
+	}
+	rep := Report{Year: year, Summary: record.Summarize(y.Data, year, now), ByMethod: record.Sum(y.Members)}
+	for _, r := range y.Members {
+		if r.Total < r.Minimum {
+			rep.Below = append(rep.Below, r)
+		}
+	}
 	for _, m := range y.Data.Members {
 		if m.Active() && m.Unreachable {
-			rep.Unreachable = append(rep.Unreachable, m)
+			if len(rep.Unreachable) < ReportNames {
+				rep.Unreachable = append(rep.Unreachable, m)
+			}
+			rep.UnreachableCount++
 		}
+	}
+	return rep, nil
+}
+
+// indexedReport is Report's figures of comm's current year from the
+// standing index and the members it names.
+func (s *Reports) indexedReport(ctx context.Context, comm ll.Community, year int, now time.Time) (Report, error) {
+	loc := comm.Location()
+	f, err := s.store.YearFigures(ctx, comm.ID, year, time.Date(year, 1, 1, 0, 0, 0, 0, loc))
+	if err != nil {
+		return Report{}, fmt.Errorf("figures of %s: %w", comm.ID, err)
+	}
+	mins := comm.MinimumsFor(year)
+	rep := Report{Year: year, Summary: record.Summary{Community: comm, Year: year, ByMonth: f.ByMonth, Members: len(f.Members)},
+		UnreachableCount: len(f.Unreachable)}
+	for m, n := range f.ByMethod {
+		rep.ByMethod.AddCount(m, n)
+	}
+	var below []string
+	totals := map[string]ll.IndexedMember{}
+	for _, m := range f.Members {
+		if m.Total >= mins.Minimum && m.Held >= mins.PostMinimum {
+			rep.Summary.Compliant++
+		}
+		if m.Total < mins.Minimum {
+			below = append(below, m.ID())
+			totals[m.ID()] = m
+		}
+	}
+	if len(below) <= ReportNames {
+		ms, ps, cs, err := s.store.LedgerOf(ctx, comm.ID, below)
+		if err != nil {
+			return Report{}, fmt.Errorf("ledger of those below the minimum in %s: %w", comm.ID, err)
+		}
+		rep.Below = record.MemberRows(record.CommunityData{Community: comm, Members: ms, Participations: ps, Claims: cs}, year, now)
+	} else {
+		ms, err := s.store.MemberNames(ctx, comm.ID, below)
+		if err != nil {
+			return Report{}, fmt.Errorf("members below the minimum in %s: %w", comm.ID, err)
+		}
+		rep.Below = make([]record.MemberRow, 0, len(ms))
+		for _, m := range ms {
+			x := totals[m.ID]
+			rep.Below = append(rep.Below, record.IndexedRow(comm, m, x.Total, x.Held, mins))
+		}
+	}
+	ids := make([]string, 0, ReportNames)
+	for _, n := range f.Unreachable[:min(len(f.Unreachable), ReportNames)] {
+		ids = append(ids, "M"+strconv.Itoa(n))
+	}
+	if rep.Unreachable, err = s.store.MembersByID(ctx, comm.ID, ids); err != nil {
+		return Report{}, fmt.Errorf("unreachable members of %s: %w", comm.ID, err)
 	}
 	return rep, nil
 }
@@ -238,17 +359,27 @@ type Compliance struct {
 }
 
 // Compliance counts comm's members active this year (in its zone, as of
-// a.Now) and those compliant, for the district overview. Errors: EFORBIDDEN
+// a.Now) and those compliant, for the district overview, from the standing
+// index (one round trip; the figures of Report). Errors: EFORBIDDEN
 // ReasonAdminOnly (a district admin's view); the store's.
 func (s *Reports) Compliance(ctx context.Context, a Actor, comm ll.Community) (Compliance, error) {
 	if !a.Admin {
 		return Compliance{}, ll.Refuse(ll.EFORBIDDEN, ll.ReasonAdminOnly)
 	}
-	y, err := s.figures(ctx, comm, a.Now.In(comm.Location()).Year(), a.Now)
+	loc := comm.Location()
+	year := a.Now.In(loc).Year()
+	f, err := s.store.YearFigures(ctx, comm.ID, year, time.Date(year, 1, 1, 0, 0, 0, 0, loc))
 	if err != nil {
-		return Compliance{}, err
+		return Compliance{}, fmt.Errorf("figures of %s: %w", comm.ID, err)
 	}
-	return Compliance{Year: y.Year, Compliant: y.Compliant, Total: len(y.Members)}, nil
+	mins := comm.MinimumsFor(year)
+	out := Compliance{Year: year, Total: len(f.Members)}
+	for _, m := range f.Members {
+		if m.Total >= mins.Minimum && m.Held >= mins.PostMinimum {
+			out.Compliant++
+		}
+	}
+	return out, nil
 }
 
 // audit writes the entry of an action that changes nothing in storage (an

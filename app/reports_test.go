@@ -68,8 +68,8 @@ func TestReportsReport(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Report: %v", err)
 	}
-	if rep.Year.Year != 2026 || len(rep.Members) != 3 || rep.Compliant != 1 {
-		t.Errorf("Report = year %d, %d members, %d compliant; want 2026, 3, 1", rep.Year.Year, len(rep.Members), rep.Compliant)
+	if rep.Year != 2026 || rep.Summary.Members != 3 || rep.Summary.Compliant != 1 {
+		t.Errorf("Report = year %d, %d members, %d compliant; want 2026, 3, 1", rep.Year, rep.Summary.Members, rep.Summary.Compliant)
 	}
 	if len(rep.Below) != 2 || rep.Below[0].ID != f.ms[0].ID || rep.Below[1].ID != f.ms[1].ID || rep.Below[1].Total != 1 {
 		t.Errorf("Below = %+v, want M1 (0) and M2 (1)", rep.Below)
@@ -83,8 +83,8 @@ func TestReportsReport(t *testing.T) {
 	if by := rep.ByMethod; by.Total() != 3 || by.Count(ll.MethodApproval) != 3 || by.Strong() != 0 {
 		t.Errorf("ByMethod = %+v, want approval: 3 (the three approved services), none strong", by.Listed())
 	}
-	if rep, err := f.app.Reports.Report(f.ctx, f.scope(2), "2025年"); err != nil || rep.Year.Year != 2025 || len(rep.Members) != 0 {
-		t.Errorf("Report(2025年) = year %d, %d members, %v; want 2025 and nobody yet", rep.Year.Year, len(rep.Members), err)
+	if rep, err := f.app.Reports.Report(f.ctx, f.scope(2), "2025年"); err != nil || rep.Year != 2025 || rep.Summary.Members != 0 {
+		t.Errorf("Report(2025年) = year %d, %d members, %v; want 2025 and nobody yet", rep.Year, rep.Summary.Members, err)
 	}
 	for _, y := range badYears {
 		_, err := f.app.Reports.Report(f.ctx, f.scope(2), y)

@@ -14,6 +14,7 @@ import (
 
 	ll "github.com/lamplighter-bot/lamplighter"
 	"github.com/lamplighter-bot/lamplighter/app"
+	"github.com/lamplighter-bot/lamplighter/record"
 	"github.com/lamplighter-bot/lamplighter/handlers"
 	"github.com/lamplighter-bot/lamplighter/report"
 )
@@ -198,11 +199,11 @@ func TestNoticeStreamsToFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	y, err := ap.Reports.Report(e.ctx, &sc, "")
+	d, err := ap.Reports.Data(e.ctx, &sc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, r := range y.Members {
+	for i, r := range record.MemberRows(d, e.now.In(sc.Community.Location()).Year(), e.now) {
 		rec := records[i+1]
 		if rec[0] != r.ID || rec[2] != fmt.Sprint(r.Total) || rec[4] != fmt.Sprint(r.Activities) || (rec[7] == "yes") != r.Compliant {
 			t.Fatalf("notice row %d = %v, want %s with %d (%d activities, compliant %v)", i+1, rec, r.ID, r.Total, r.Activities, r.Compliant)

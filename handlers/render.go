@@ -13,8 +13,8 @@ import (
 type Renderer interface {
 	// QRCodePNG encodes text as a PNG QR code about size pixels wide.
 	QRCodePNG(text string, size int) ([]byte, error)
-	// Chart draws the year's compliance chart of a community in lang.
-	Chart(d record.CommunityData, year int, now time.Time, lang string) ([]byte, error)
+	// Chart draws a year's compliance chart of a community in lang.
+	Chart(s record.Summary, now time.Time, lang string) ([]byte, error)
 	// StreamXLSX writes the workbook WriteXLSX writes from pages of
 	// members and their ledger rows (app.ExportStream's Pages), holding one
 	// page at a time, its temporary files in dir; it says how many rows

@@ -72,7 +72,7 @@ func (c *call) report() []ll.Reply {
 	if err != nil {
 		return c.fail(err, "")
 	}
-	year := rep.Year.Year
+	year := rep.Year
 	loc := sc.Community.Location()
 	below := make([]string, 0, len(rep.Below))
 	for _, r := range rep.Below {
@@ -90,12 +90,12 @@ func (c *call) report() []ll.Reply {
 		unreachable = append(unreachable, "• "+escape(m.DisplayName()))
 	}
 	percent := 0
-	if len(rep.Members) > 0 {
-		percent = rep.Compliant * 100 / len(rep.Members)
+	if rep.Summary.Members > 0 {
+		percent = rep.Summary.Compliant * 100 / rep.Summary.Members
 	}
 	lines := []string{
-		c.t("report.members", len(rep.Members), year),
-		c.t("report.compliant", rep.Compliant, percent),
+		c.t("report.members", rep.Summary.Members, year),
+		c.t("report.compliant", rep.Summary.Compliant, percent),
 		c.reportMethods(rep.ByMethod),
 		c.t("report.below", sc.Community.MinimumsFor(year).Minimum, len(below)),
 	}
@@ -113,17 +113,17 @@ func (c *call) report() []ll.Reply {
 		files = append(files, ll.Reply{Text: c.t("report.below_caption", len(below), year),
 			File: &ll.File{Name: fmt.Sprintf("below-minimum-%s-%d.csv", sc.Community.ID, year), MIME: "text/csv", Data: data}})
 	}
-	lines = append(lines, c.t("report.posts", rep.FilledPosts, rep.OpenPosts), c.t("report.unreachable", len(unreachable)))
+	lines = append(lines, c.t("report.posts", rep.FilledPosts, rep.OpenPosts), c.t("report.unreachable", rep.UnreachableCount))
 	lines = append(lines, c.needsReportLine(year)) // residents' needs (needs.go)
-	if len(unreachable) <= maxReportNames {
+	if rep.UnreachableCount <= len(unreachable) {
 		lines = append(lines, unreachable...)
 	} else {
-		lines = append(lines, c.t("report.unreachable_more", strings.Join(unreachable[:maxReportNames], "\n"), len(unreachable)-maxReportNames))
+		lines = append(lines, c.t("report.unreachable_more", strings.Join(unreachable, "\n"), rep.UnreachableCount-len(unreachable)))
 	}
 	header := c.t("report.title", year, c.now.In(loc).Format(time.DateOnly)) + "\n"
 	rs := []ll.Reply{{Text: header + strings.Join(lines, "\n"), Buttons: c.appButtonRow("overview")}} // the Mini App's overview
 	rs = append(rs, files...)
-	png, err := c.h.render.Chart(rep.Data, year, c.now, c.lang)
+	png, err := c.h.render.Chart(rep.Summary, c.now, c.lang)
 	if err != nil {
 		c.h.log.Error("draw the report chart", "community", sc.Community.ID, "err", err)
 		return rs
@@ -135,8 +135,9 @@ func (c *call) report() []ll.Reply {
 }
 
 // maxReportNames is how many names /report lists in its message; more
-// below the minimum go in a CSV file, more unreachable are counted.
-const maxReportNames = 10
+// below the minimum go in a CSV file, more unreachable are counted (the
+// report gives that many in full).
+const maxReportNames = app.ReportNames
 
 // belowCSV is the members below the minimum as a CSV file for the
 // committee (byte-order mark, CRLF, names neutralised): member_id, name,

@@ -17,6 +17,7 @@ import (
 
 	lamplighter "github.com/lamplighter-bot/lamplighter"
 	"github.com/lamplighter-bot/lamplighter/catalog"
+	"github.com/lamplighter-bot/lamplighter/record"
 )
 
 // Chart size in pixels.
@@ -54,26 +55,19 @@ const (
 // ever drawn as boxes. The same inputs and fonts give the same bytes. It is
 // safe for concurrent use; its only error is a font that cannot be sized.
 func Chart(d CommunityData, year int, now time.Time, lang string) ([]byte, error) {
-	c := d.Community.ForYear(year)
-	loc := c.Location()
+	return ChartSummary(record.Summarize(d, year, now), now, lang)
+}
 
-	var months [12]int
-	for i := range d.Participations {
-		p := &d.Participations[i]
-		if p.Voided || p.Year() != year {
-			continue
-		}
-		if t, err := time.Parse(time.DateOnly, p.Date); err == nil {
-			months[t.Month()-1]++
-		}
-	}
-	rows := MemberRows(d, year, now)
-	compliant := 0
-	for _, r := range rows {
-		if r.Compliant {
-			compliant++
-		}
-	}
+// ChartSummary is Chart drawn from a year's summary (what Chart draws of
+// the data), so that a caller that keeps the figures (the standing index)
+// needs no whole community.
+func ChartSummary(s record.Summary, now time.Time, lang string) ([]byte, error) {
+	year := s.Year
+	c := s.Community.ForYear(year)
+	loc := c.Location()
+	months := s.ByMonth
+	compliant := s.Compliant
+	members := s.Members
 
 	// The fonts to draw with, in order of preference.
 	var fonts []*sfnt.Font
@@ -101,7 +95,7 @@ func Chart(d CommunityData, year int, now time.Time, lang string) ([]byte, error
 	footer := catalog.Text(lang, "chart.footer",
 		catalog.Plural(lang, "chart.minimum_participations", c.Minimum, c.Minimum),
 		catalog.Plural(lang, "chart.minimum_posts", c.PostMinimum, c.PostMinimum),
-		catalog.Plural(lang, "chart.members", len(rows), len(rows)))
+		catalog.Plural(lang, "chart.members", members, members))
 
 	p.text(catalog.Text(lang, "chart.title", name, year), ChartWidth/2, 38, titleSize, ink, alignCenter)
 	p.text(stand, ChartWidth/2, 62, textSize, grey, alignCenter)
@@ -131,7 +125,7 @@ func Chart(d CommunityData, year int, now time.Time, lang string) ([]byte, error
 	// Right: compliant and not compliant members, scaled to all members.
 	side := image.Rect(600, 118, 780, 430)
 	p.text(catalog.Text(lang, "chart.compliance"), side.Min.X+side.Dx()/2, 98, headSize, ink, alignCenter)
-	total := max(len(rows), 1)
+	total := max(members, 1)
 	half := side.Dx() / 2
 	for i, b := range []struct {
 		n     int
@@ -139,7 +133,7 @@ func Chart(d CommunityData, year int, now time.Time, lang string) ([]byte, error
 		col   color.Color
 	}{
 		{compliant, catalog.Text(lang, "chart.compliant"), okGreen},
-		{len(rows) - compliant, catalog.Text(lang, "chart.below"), belowRed},
+		{members - compliant, catalog.Text(lang, "chart.below"), belowRed},
 	} {
 		x := side.Min.X + i*half
 		h := b.n * side.Dy() / total

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"github.com/lamplighter-bot/lamplighter/record"
 	"io"
 	"time"
 )
@@ -13,9 +14,9 @@ type Renderer struct{}
 // QRCodePNG is QRCodePNG.
 func (Renderer) QRCodePNG(text string, size int) ([]byte, error) { return QRCodePNG(text, size) }
 
-// Chart is Chart.
-func (Renderer) Chart(d CommunityData, year int, now time.Time, lang string) ([]byte, error) {
-	return Chart(d, year, now, lang)
+// Chart is ChartSummary.
+func (Renderer) Chart(s record.Summary, now time.Time, lang string) ([]byte, error) {
+	return ChartSummary(s, now, lang)
 }
 
 // WriteXLSX is WriteXLSX.

@@ -68,6 +68,7 @@ for _, mid in ipairs(mids) do
       withdrawFuture(b, mid, now)
       redis.call('HSET', key, 'status', 'forgotten')
       if not m[3] then redis.call('HSET', key, 'left', now) end
+      leftAt(b, mid, redis.call('HGET', key, 'left'))
     end
     unlinkUnit(b, key, mid)
     redis.call('HDEL', key, 'role', 'tg', 'name', 'unit', 'bldg', 'skills', 'lang', 'unreach')

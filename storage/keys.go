@@ -408,12 +408,32 @@ func (k keys) bcNote(c, broadcast string) string { return k.base(c) + sufBcNote 
 //	                                        need solved), and by the save-activity script when an
 //	                                        activity's date moves (a zone change). With ya, what ll.ComputeStanding's Total is
 //	                                        for every active member, in one GET each (YearCounts)
+//	<b>yu                           string  bitmap: bit n set while member Mn is active and marked
+//	                                        unreachable (unreach); kept with ya by audienceCounted
+//	<b>yl                           zset    the numbers of the members who are no longer active, score
+//	                                        the time they left (removed, moved away or forgotten), unix
+//	                                        ms; kept by the remove and forget scripts (figures.go)
+//	<b>yt:<year>:<k>                hash    the year's participations that count of members number
+//	                                        k*yearTotalsShard to (k+1)*yearTotalsShard-1, whatever their
+//	                                        status: field m:<method> per method, d:<MM> per month (01 to
+//	                                        12); kept by tallied with yc (figures.go)
 const (
-	sufYearActive = "ya"
-	sufYearReach  = "yr"
-	sufYearHeld   = "yh"
-	sufYearCount  = "yc:"
+	sufYearActive  = "ya"
+	sufYearReach   = "yr"
+	sufYearHeld    = "yh"
+	sufYearCount   = "yc:"
+	sufYearUnreach = "yu"
+	sufYearLeft    = "yl"
+	sufYearTotals  = "yt:"
+	// cnt:bldg, zset: the active members' buildings as typed -> how many
+	// (kept by counted with cnt:unit; the Mini App's filter choices)
+	sufBuildingCounts = "cnt:bldg"
 )
+
+func (k keys) buildingCounts(c string) string { return k.base(c) + sufBuildingCounts }
+
+func (k keys) yearUnreach(c string) string { return k.base(c) + sufYearUnreach }
+func (k keys) yearLeft(c string) string    { return k.base(c) + sufYearLeft }
 
 func (k keys) yearActive(c string) string       { return k.base(c) + sufYearActive }
 func (k keys) yearReach(c string) string        { return k.base(c) + sufYearReach }

@@ -586,6 +586,15 @@ func (s *Store) ledgerPage(ctx context.Context, community string, from int, memb
 	if err != nil {
 		return ledgerPageData{}, s.wrap(op, err)
 	}
+	return s.ledgerOfIDs(ctx, community, ids, members, acts, parts, claims)
+}
+
+// ledgerOfIDs is ledgerPage for the members ids (at most ledgerBatch) of
+// the community, in that order; an id with no member hash gives a member
+// with no fields but the id (decodeMember's).
+func (s *Store) ledgerOfIDs(ctx context.Context, community string, ids []string, members bool, acts map[string]activityInfo,
+	parts []ll.Participation, claims []ll.Claim) (ledgerPageData, error) {
+	op := "ledger of " + community
 	if len(ids) == 0 {
 		return ledgerPageData{Participations: parts, Claims: claims}, nil
 	}

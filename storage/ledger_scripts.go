@@ -269,8 +269,9 @@ if oldDate ~= newDate then
   -- The same start in another zone of the community can fall on another
   -- date, and year: the participations that count move with it.
   for _, n in ipairs(redis.call('SMEMBERS', attkey(b, ARGV[2]))) do
-    tallied(b, 'M' .. n, oldDate, -1)
-    tallied(b, 'M' .. n, newDate, 1)
+    local j = redis.call('HGET', pkey(b, 'M' .. n), ARGV[2])
+    tallied(b, 'M' .. n, oldDate, -1, j)
+    tallied(b, 'M' .. n, newDate, 1, j)
   end
 end
 redis.call('ZADD', KEYS[2], ARGV[4], ARGV[2])
@@ -484,7 +485,7 @@ if redis.call('HEXISTS', vkey(b, aid), ARGV[7]) == 1 then return {'conflict', 'v
 redis.call('HSET', KEYS[4], aid, pj)
 redis.call('SADD', attkey(b, aid), ARGV[7])
 if method == 'scan' then audit(b, ARGV[9], ARGV[10], aid) end
-tallied(b, mid, f.d, 1)
+tallied(b, mid, f.d, 1, pj)
 if ARGV[8] == '' then return {'ok', aid, a, n, method} end
 return {'ok', aid, a, n, method, redis.call('GET', KEYS[6]) or '', redis.call('LRANGE', KEYS[7], 0, -1),
   countingDates(b, KEYS[4], KEYS[8])}
@@ -509,7 +510,7 @@ if voider and samePerson(b, voider, ARGV[8]) then return {'forbidden', 'voider'}
 redis.call('HSET', KEYS[2], aid, ARGV[4])
 redis.call('HDEL', vkey(b, aid), ARGV[5])
 redis.call('SADD', attkey(b, aid), ARGV[5])
-tallied(b, 'M' .. ARGV[5], redis.call('HGET', akey(b, aid), 'd'), 1)
+tallied(b, 'M' .. ARGV[5], redis.call('HGET', akey(b, aid), 'd'), 1, ARGV[4])
 audit(b, ARGV[6], ARGV[7])
 return {'ok'}
 `)
@@ -527,7 +528,7 @@ local n = 1
 while redis.call('HEXISTS', KEYS[2], ref .. '~' .. n) == 1 do n = n + 1 end
 redis.call('HSET', KEYS[2], ref .. '~' .. n, string.sub(v, 1, -2) .. ',' .. ARGV[3] .. '}')
 redis.call('HDEL', KEYS[2], ref)
-tallied(b, 'M' .. ARGV[4], participationDate(b, ref, v), -1)
+tallied(b, 'M' .. ARGV[4], participationDate(b, ref, v), -1, v)
 if string.sub(ref, 1, 1) == 'A' then
   redis.call('SREM', attkey(b, ref), ARGV[4])
   redis.call('HSET', vkey(b, ref), ARGV[4], ARGV[7])
@@ -582,7 +583,7 @@ j = string.sub(j, 1, #j - #PENDING_SUFFIX) .. ARGV[4]
 redis.call('HSET', KEYS[1], id, j)
 redis.call('ZREM', KEYS[2], id)
 redis.call('SREM', b .. SUF_MPENDING .. r.m, id)
-if ARGV[5] == '1' and redis.call('HSETNX', pkey(b, r.m), id, ARGV[6]) == 1 then tallied(b, r.m, r.d, 1) end
+if ARGV[5] == '1' and redis.call('HSETNX', pkey(b, r.m), id, ARGV[6]) == 1 then tallied(b, r.m, r.d, 1, ARGV[6]) end
 audit(b, ARGV[7], ARGV[8])
 return {'ok', j}
 `)

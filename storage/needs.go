@@ -496,7 +496,7 @@ if ARGV[2] == '' and ARGV[4] ~= '' and cur[3] == ARGV[4] then return {'forbidden
 local id = string.match(KEYS[1], '[^:]*$')
 local pd = cjson.decode(ARGV[7]).d
 for _, t in ipairs(tk) do
-  if redis.call('HSETNX', b .. SUF_PARTS .. t, id, ARGV[7]) == 1 then tallied(b, t, pd, 1) end
+  if redis.call('HSETNX', b .. SUF_PARTS .. t, id, ARGV[7]) == 1 then tallied(b, t, pd, 1, ARGV[7]) end
 end
 redis.call('HSET', KEYS[1], 'st', 'solved', 'sv', ARGV[5], 'sby', ARGV[3])
 redis.call('HDEL', KEYS[1], 'pc')

@@ -1,6 +1,10 @@
 package storage
 
-import "github.com/redis/go-redis/v9"
+import (
+	"strconv"
+
+	"github.com/redis/go-redis/v9"
+)
 
 // Every multi-key change is one Lua script: Redis runs it atomically, and all
 // the keys it touches share one hash tag, so it also runs on a Redis Cluster.
@@ -49,6 +53,7 @@ end
 -- the counters can tell whether it raced one.
 local SUF_UNITS, SUF_SKILLS = '` + sufUnitCounts + `', '` + sufSkillCounts + `'
 local SUF_UM = '` + sufUnitMembers + `' -- the per-unit index (units.go)
+local SUF_BLDGS = '` + sufBuildingCounts + `' -- the active members' buildings, as typed (figures.go)
 
 local function bump(key, v, d)
   if tonumber(redis.call('ZINCRBY', key, d, v)) <= 0 then redis.call('ZREM', key, v) end
@@ -119,11 +124,26 @@ local SUF_YA, SUF_YR, SUF_YC = '` + sufYearActive + `', '` + sufYearReach + `', 
 -- tallied adds d to the count of member mid's participations that count in
 -- the year of date (YYYY-MM-DD; no year, nothing counted, as
 -- Participation.Year gives 0).
-local function tallied(b, mid, date, d)
-  local y = type(date) == 'string' and string.match(date, '^(%d%d%d%d)%-%d%d%-%d%d$')
+--
+-- j is the participation's JSON (storedPart), whose method "m" it also
+-- counts, with the month, in the year's totals yt:<year>:<k> of the member
+-- numbers k*YT_SHARD to (k+1)*YT_SHARD-1 (figures.go): m:<method> and
+-- d:<MM>, each participation that counts once, whatever the member's
+-- status. Shards, so that the migration can build each one exactly in one
+-- script however busy the community.
+local SUF_YT, YT_SHARD = '` + sufYearTotals + `', ` + luaNumInt(yearTotalsShard) + `
+
+local function tallied(b, mid, date, d, j)
+  local y, mo
+  if type(date) == 'string' then y, mo = string.match(date, '^(%d%d%d%d)%-(%d%d)%-%d%d$') end
   if not y then return end
   local n = tonumber(string.sub(mid, 2))
   if not n then return end
+  local method = type(j) == 'string' and string.match(j, '"m":"([^"]*)"') or ''
+  local tk = b .. SUF_YT .. y .. ':' .. math.floor(n / YT_SHARD)
+  for _, f in ipairs({'m:' .. method, 'd:' .. mo}) do
+    if redis.call('HINCRBY', tk, f, d) <= 0 then redis.call('HDEL', tk, f) end
+  end
   local key = b .. SUF_YC .. y
   local cur = redis.call('GETRANGE', key, 2 * n, 2 * n + 1)
   local v = 0
@@ -186,16 +206,19 @@ local function audienceFields(b, mid)
       end
     end
   end
-  return f, (not m[5]) or m[5] == '' or (m[6] and true or false)
+  return f, (not m[5]) or m[5] == '' or (m[6] and true or false), m[6] and true or false
 end
 
+local SUF_YU, SUF_YL = '` + sufYearUnreach + `', '` + sufYearLeft + `'
+
 local function audienceCounted(b, mid, d)
-  local f, away = audienceFields(b, mid)
+  local f, away, unreach = audienceFields(b, mid)
   if not f then return end
   local num = tonumber(string.sub(mid, 2))
   if num then
     redis.call('SETBIT', b .. SUF_YA, num, d > 0 and 1 or 0)
     redis.call('SETBIT', b .. SUF_YR, num, (d > 0 and not away) and 1 or 0)
+    redis.call('SETBIT', b .. SUF_YU, num, (d > 0 and unreach) and 1 or 0)
   end
   local key = b .. SUF_AUD
   redis.call('HINCRBY', key, '_c', 1)
@@ -203,6 +226,14 @@ local function audienceCounted(b, mid, d)
     if redis.call('HINCRBY', key, field, d) <= 0 then redis.call('HDEL', key, field) end
     if away and redis.call('HINCRBY', key, '~' .. field, d) <= 0 then redis.call('HDEL', key, '~' .. field) end
   end
+end
+
+-- leftAt records in yl that member mid is no longer active since left
+-- (unix ms; the member's left field), once: a member never becomes active
+-- again (a new membership has a new number).
+local function leftAt(b, mid, left)
+  local n = tonumber(string.sub(mid, 2))
+  if n and left then redis.call('ZADD', b .. SUF_YL, 'NX', left, n) end
 end
 
 -- memberOf splits a member's key into the community's base and the id.
@@ -219,6 +250,7 @@ local function counted(b, mid, d)
   if m[6] then redis.call('ZADD', b .. SUF_UM .. m[6], d > 0 and 1 or 0, mid) end
   redis.call('HINCRBY', b .. SUF_SEQ, 'cv', 1)
   if m[2] then bump(b .. SUF_UNITS, m[2], d) end
+  if m[5] then bump(b .. SUF_BLDGS, m[5], d) end
   local skills = decoded(m[3])
   bumpSkills(b, skills, d)
   indexed(b, mid, m, skills, d)
@@ -328,6 +360,8 @@ end
 `
 
 func script(body string) *redis.Script { return redis.NewScript(prelude + body) }
+
+func luaNumInt(n int) string { return strconv.Itoa(n) }
 
 // KEYS: community. ARGV: b, json, audit, score.
 var createCommunityScript = script(`
@@ -489,6 +523,7 @@ leaveTeams(b, mid)
 withdrawFuture(b, mid, now)
 redis.call('HDEL', KEYS[1], 'role')
 redis.call('HSET', KEYS[1], 'status', 'left', 'left', now)
+leftAt(b, mid, now)
 audit(b, ARGV[4], ARGV[5])
 return {'ok', m[2] or ''}
 `)
@@ -510,6 +545,7 @@ redis.call('HDEL', KEYS[1], 'role', 'tg', 'name', 'unit', 'bldg', 'skills', 'lan
 redis.call('DEL', b .. '` + sufLive + `' .. mid)
 redis.call('HSET', KEYS[1], 'status', 'forgotten')
 if not m[3] then redis.call('HSET', KEYS[1], 'left', now) end
+leftAt(b, mid, redis.call('HGET', KEYS[1], 'left'))
 if m[2] and redis.call('HGET', KEYS[3], m[2]) == mid then redis.call('HDEL', KEYS[3], m[2]) end
 audit(b, ARGV[4], ARGV[5])
 return {'ok', m[2] or ''}

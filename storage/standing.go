@@ -282,7 +282,7 @@ func (s *Store) reachableMembers(ctx context.Context, community string, x *YearI
 const yearIndexPage = 500
 
 // KEYS: members, services. ARGV: b, the last member number done, count.
-// Sets the bits of ya and yr, the posts held in yh, and the count in every yc:<year> in which they have a
+// Sets the bits of ya, yr and yu, the members who left in yl, the posts held in yh, and the count in every yc:<year> in which they have a
 // participation that counts of each of the next count members after it, by
 // number, from the member's status and ledger. Answers ok, the number of
 // members done and the last number.
@@ -293,10 +293,16 @@ local last = tonumber(ARGV[2])
 for _, mid in ipairs(ids) do
   local n = tonumber(string.sub(mid, 2))
   last = n
-  local m = redis.call('HMGET', mkey(b, mid), 'status', 'tg', 'unreach')
+  local m = redis.call('HMGET', mkey(b, mid), 'status', 'tg', 'unreach', 'left')
   local active = m[1] == 'active'
   redis.call('SETBIT', b .. SUF_YA, n, active and 1 or 0)
   redis.call('SETBIT', b .. SUF_YR, n, (active and m[2] and m[2] ~= '' and not m[3]) and 1 or 0)
+  redis.call('SETBIT', b .. SUF_YU, n, (active and m[3]) and 1 or 0)
+  if active then
+    redis.call('ZREM', b .. SUF_YL, n)
+  elseif m[1] then
+    leftAt(b, mid, m[4] or '0')
+  end
   local byYear = {}
   local cd = countingDates(b, pkey(b, mid), KEYS[2])
   for i = 2, #cd, 2 do

@@ -279,7 +279,11 @@ func day(date string) time.Time {
 }
 
 func newStandingWorld(t *testing.T) *standingWorld {
-	s := storagetest.NewStore(t)
+	return newStandingWorldOn(t, storagetest.NewStore(t))
+}
+
+// newStandingWorldOn is newStandingWorld on store s.
+func newStandingWorldOn(t *testing.T, s *storage.Store) *standingWorld {
 	newCommunity(t, s, "dongan")
 	newCommunity(t, s, "xiyuan")
 	w := &standingWorld{t: t, s: s, nextTG: 7000, done: map[string]int{}}
@@ -429,7 +433,10 @@ func TestMigrateBuildsYearIndex(t *testing.T) {
 	}
 	checkYearIndex(t, s, "dongan", "as kept")
 	base := p + "{c:dongan}:"
-	if err := raw.Del(ctx, base+"ya", base+"yr", base+"yh", base+"yc:2025", base+"yc:2026").Err(); err != nil {
+	checkYearFigures(t, s, "dongan", "as kept")
+	if err := raw.Del(ctx, base+"ya", base+"yr", base+"yh", base+"yc:2025", base+"yc:2026",
+		base+"yu", base+"yl", base+"cnt:bldg", base+"yt:2025:0", base+"yt:2025:1", base+"yt:2025:2",
+		base+"yt:2026:0", base+"yt:2026:1", base+"yt:2026:2").Err(); err != nil {
 		t.Fatal(err)
 	}
 	if x, _ := s.YearIndex(ctx, "dongan", 2025); x.Active(2) || x.Total(1) != 0 {
@@ -443,6 +450,7 @@ func TestMigrateBuildsYearIndex(t *testing.T) {
 			t.Fatalf("Migrate #%d = %v", i+1, err)
 		}
 		checkYearIndex(t, s, "dongan", fmt.Sprintf("after Migrate #%d", i+1))
+		checkYearFigures(t, s, "dongan", fmt.Sprintf("after Migrate #%d", i+1))
 	}
 	if v, err := s.SchemaVersion(ctx); v != storage.CurrentSchema || err != nil {
 		t.Errorf("SchemaVersion = %d, %v; want %d", v, err, storage.CurrentSchema)

@@ -37,8 +37,9 @@ const DefaultPrefix = "ll:"
 // Version 2 adds the per-year minimums of each community (the "years" of
 // its JSON, see migrate.go); version 3 the counters of registration's
 // choices (cnt:unit, cnt:skill; migrateChoices); version 4 the standing
-// index (ya, yc:<year>; migrateYearIndex).
-const CurrentSchema = 4
+// index (ya, yc:<year>; migrateYearIndex); version 5 the year's figures
+// (yu, yl, yt:<year>:<k>, cnt:bldg; migrateFigures).
+const CurrentSchema = 5
 
 // updateMarkerTTL is how long MarkUpdate remembers an update id. Telegram
 // keeps undelivered updates for 24 hours.
@@ -287,6 +288,11 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if v < 4 {
 		if err := s.migrateYearIndex(ctx); err != nil {
 			return fmt.Errorf("migrate to schema 4: %w", err)
+		}
+	}
+	if v < 5 {
+		if err := s.migrateFigures(ctx); err != nil {
+			return fmt.Errorf("migrate to schema 5: %w", err)
 		}
 	}
 	if v < CurrentSchema {
