@@ -160,7 +160,9 @@ func (s *Store) RegisterAudited(ctx context.Context, inv ll.Invite, m ll.Member,
 //
 // Imported members with a Telegram id are then pointed at, for users that have
 // no membership pointer yet, and their language given to users that have none
-// (one more round trip).
+// (one more round trip); a community past indexThreshold members then gets
+// the search index if it has none (one or two round trips, and the
+// building's: EnableSearchIndex).
 func (s *Store) ImportMembers(ctx context.Context, community string, ms []ll.Member, now time.Time, audit *ll.AuditEntry) ([]ll.Member, error) {
 	if err := checkCommunity(community); err != nil {
 		return nil, err
@@ -262,6 +264,11 @@ func (s *Store) ImportMembers(ctx context.Context, community string, ms []ll.Mem
 	})
 	if err != nil {
 		return out, s.wrap(op, err)
+	}
+	// An import that takes the community past indexThreshold gives it the
+	// search index now, not in the first search, which waits on it.
+	if _, err := s.searchIndexed(ctx, community); err != nil {
+		return out, err
 	}
 	return out, nil
 }

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	ll "github.com/lamplighter-bot/lamplighter"
+	"github.com/redis/go-redis/v9"
 )
 
 // The search index (keys.go: sx:<k>) is kept by the scripts that change
@@ -58,23 +60,24 @@ for _, mid in ipairs(ids) do out[#out + 1] = redis.call('HGETALL', mkey(b, mid))
 return out
 `)
 
-// KEYS: members. ARGV: b, member ids. Writes the search index line of each
-// of them that is active, replacing any it had (idempotent: what the
-// migration to schema 3 runs).
-var indexMembersScript = script(`
-local b = ARGV[1]
-for i = 2, #ARGV do
-  local mid = ARGV[i]
-  local m = redis.call('HMGET', mkey(b, mid), 'status', 'unit', 'skills', 'name', 'bldg')
-  if m[1] == 'active' then
-    indexed(b, mid, m, nil, -1)
-    indexed(b, mid, m, decoded(m[3]), 1)
-  end
+// KEYS: seq. ARGV: b, k. Writes the search index string sx:<k> afresh
+// from the members numbered k*1024 to k*1024+1023 as they are now: the line
+// of each active one (replacing whatever the string held; idempotent, and
+// a change made after it replaces its member's line as always). 1,024
+// HMGETs and one SET: a few milliseconds whatever the community's size.
+var indexChunkScript = script(`
+local b, k = ARGV[1], tonumber(ARGV[2])
+local lines = {'\n'}
+for n = math.max(1, k * 1024), k * 1024 + 1023 do
+  local m = redis.call('HMGET', mkey(b, 'M' .. n), 'status', 'unit', 'skills', 'name', 'bldg')
+  if m[1] == 'active' then lines[#lines + 1] = searchLine(m, decoded(m[3]), n) end
 end
+local key = b .. SUF_SX .. ':' .. k
+if #lines == 1 then redis.call('DEL', key) else redis.call('SET', key, table.concat(lines)) end
 return {'ok'}
 `)
 
-func init() { allScripts = append(allScripts, searchScript, indexMembersScript) }
+func init() { allScripts = append(allScripts, searchScript, indexChunkScript) }
 
 var memberIDQuery = regexp.MustCompile(`^[mM][1-9][0-9]*$`)
 
@@ -207,11 +210,13 @@ func (s *Store) searchIndexed(ctx context.Context, community string) (bool, erro
 
 // EnableSearchIndex gives community the search index (keys.go: sx:on,
 // sx:<k>): from now on every script that changes a member keeps it, and
-// this writes the line of every active member, 500 a script. Safe to run
-// again, from several replicas at once, and concurrently with changes: each
-// member's line is written in one script from what it is then, and a change
-// replaces it. SearchMembers calls it for a community past indexThreshold
-// members.
+// this writes each string of 1,024 member numbers afresh, one script each
+// (indexChunkScript: a few ms, so Redis is never held long; 98 scripts for
+// 100,000 members). Safe to run again, from several replicas at once, and
+// concurrently with changes: each string is written in one script from
+// what its members are then, and a later change replaces its member's line.
+// SearchMembers calls it for a community past indexThreshold members, and
+// ImportMembers when an import takes a community past it.
 func (s *Store) EnableSearchIndex(ctx context.Context, community string) error {
 	if err := checkCommunity(community); err != nil {
 		return err
@@ -220,16 +225,12 @@ func (s *Store) EnableSearchIndex(ctx context.Context, community string) error {
 	if err := s.c.Set(ctx, s.k.base(community)+sufSearch+":on", "1", 0).Err(); err != nil {
 		return s.wrap(op, err)
 	}
-	ids, err := s.c.ZRange(ctx, s.k.members(community), 0, -1).Result()
-	if err != nil {
+	maxn, err := s.c.HGet(ctx, s.k.seq(community), "M").Int()
+	if err != nil && !errors.Is(err, redis.Nil) {
 		return s.wrap(op, err)
 	}
-	for i := 0; i < len(ids); i += 500 {
-		args := []any{s.k.base(community)}
-		for _, id := range ids[i:min(i+500, len(ids))] {
-			args = append(args, id)
-		}
-		if _, _, err := s.run(ctx, op, indexMembersScript, []string{s.k.members(community)}, args...); err != nil {
+	for k := 0; k <= maxn/1024; k++ {
+		if _, _, err := s.run(ctx, op, indexChunkScript, []string{s.k.seq(community)}, s.k.base(community), k); err != nil {
 			return err
 		}
 	}

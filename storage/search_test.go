@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 
 	ll "github.com/lamplighter-bot/lamplighter"
@@ -265,4 +266,38 @@ func BenchmarkSearch100k(b *testing.B) {
 		b.ReportMetric(float64(total), "matches")
 		b.ReportMetric(float64(bytes)/100_000, "index-B/member")
 	})
+}
+
+// BenchmarkSearchIndexBuild100k: giving a community of 100,000 members
+// its search index (EnableSearchIndex, 500 members a script), and, from
+// Redis's SLOWLOG, the longest time one of its scripts held Redis.
+func BenchmarkSearchIndexBuild100k(b *testing.B) {
+	storagetest.SkipUnless(b, "SLOWLOG of one server", "single")
+	s := storagetest.NewStore(b)
+	raw := storagetest.Client(b)
+	buildLarge(b, s)
+	if err := raw.ConfigSet(ctx, "slowlog-log-slower-than", "0").Err(); err != nil {
+		b.Skipf("CONFIG SET: %v", err)
+	}
+	raw.ConfigSet(ctx, "slowlog-max-len", "100000")
+	defer raw.ConfigSet(ctx, "slowlog-log-slower-than", "10000")
+	var longest time.Duration
+	var longestCmd string
+	for b.Loop() {
+		raw.SlowLogReset(ctx)
+		if err := s.EnableSearchIndex(ctx, largeCommunity); err != nil {
+			b.Fatal(err)
+		}
+		logs, err := raw.SlowLogGet(ctx, -1).Result()
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, l := range logs {
+			if l.Duration > longest {
+				longest, longestCmd = l.Duration, fmt.Sprint(l.Args[0])
+			}
+		}
+	}
+	b.ReportMetric(float64(longest.Microseconds()), "µs/longest-command")
+	b.Logf("longest command: %s, %v", longestCmd, longest)
 }
