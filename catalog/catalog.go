@@ -60,6 +60,7 @@ func init() {
 		{"en": enUnits, "zh": zhUnits},
 		{"en": enNeeds, "zh": zhNeeds},
 		{"en": enMember, "zh": zhMember},
+		{"en": enMiniAppNeeds, "zh": zhMiniAppNeeds},
 	} {
 		for lang, msgs := range parts {
 			if messages[lang] == nil {

@@ -1,0 +1,237 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/go-telegram/bot/models"
+
+	ll "github.com/lamplighter-bot/lamplighter"
+	"github.com/lamplighter-bot/lamplighter/bot/telegramtest"
+	"github.com/lamplighter-bot/lamplighter/web/browsertest"
+)
+
+// buttonsOf is the callback data of every inline button of a message.
+func buttonsOf(c telegramtest.Call) []string {
+	var kb models.InlineKeyboardMarkup
+	if json.Unmarshal([]byte(c.ReplyMarkup), &kb) != nil {
+		return nil
+	}
+	var out []string
+	for _, row := range kb.InlineKeyboard {
+		for _, b := range row {
+			out = append(out, b.CallbackData)
+		}
+	}
+	return out
+}
+
+// sentWith counts the messages to chat that carry a button with data.
+func sentWith(tg *telegramtest.Server, chat int64, data string) int {
+	n := 0
+	for _, c := range tg.Sent(chat) {
+		for _, d := range buttonsOf(c) {
+			if d == data {
+				n++
+				break
+			}
+		}
+	}
+	return n
+}
+
+// askNeed stores a new need of dongan from resident asker.
+func askNeed(t *testing.T, e *testEnv, asker int64, text, token string) ll.Need {
+	t.Helper()
+	n, _, err := e.st.CreateNeed(context.Background(), ll.Need{Community: "dongan", Text: text, Helpers: 1, AskerID: asker,
+		AskerLang: "zh", Status: ll.NeedNew, Created: testNow}, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestMiniAppNeedsActions drives the needs board's actions and the taker's
+// [Mark done] through the API of the real binary on real Redis, as the
+// page calls them: the secretary publishes a need (each recipient gets one
+// announcement through the outbox with the take button, as /publish sends
+// it); a second publish without again is refused and changes nothing; bad
+// helpers, due date or audience are refused by field; the member takes it
+// in the chat, someone else cannot mark it done, the member marks it done
+// with a note and the resident gets the [Solved] / [Not yet] message once,
+// a repeat changing nothing; a taken need is released (the old taker told
+// once) and a repeat releases nobody. The audit entries name the web app.
+func TestMiniAppNeedsActions(t *testing.T) {
+	e := newTestEnv(t)
+	ctx := context.Background()
+	miniAppDistrict(t, e)
+	tg := telegramtest.NewServer(t)
+	r := startMiniApp(t, e, tg, nil)
+	api := r.base + "/api/"
+	sec := signed(maSecretary, "zh", tg.Token, testNow)
+	mem := signed(maMember, "zh", tg.Token, testNow)
+	const asker = 30009
+	n := askNeed(t, e, asker, "楼道灯坏了，需要换灯泡", "web-publish")
+	take := "nt:dongan:" + n.ID
+
+	// The member may not publish; bad input is refused by its field.
+	if status, out := apiCall(t, "POST", api+"needs/"+n.ID+"/publish", mem, map[string]any{"helpers": 2}); status != 403 {
+		t.Errorf("publish as a member = %d %v, want 403", status, out)
+	}
+	today := testNow.In(time.FixedZone("CST", 8*3600))
+	for _, c := range []struct {
+		body   map[string]any
+		detail string
+	}{
+		{map[string]any{"helpers": 99}, "helpers"},
+		{map[string]any{"due": today.AddDate(0, 0, -1).Format(time.DateOnly)}, "due"},
+		{map[string]any{"due": today.AddDate(0, 0, ll.MaxNeedDueDays+2).Format(time.DateOnly)}, "due"},
+		{map[string]any{"due": "next week"}, "due"},
+		{map[string]any{"audience": "nonsense"}, "audience"},
+	} {
+		if status, out := apiCall(t, "POST", api+"needs/"+n.ID+"/publish", sec, c.body); status != 400 || out["detail"] != c.detail {
+			t.Errorf("publish %v = %d %v, want 400 %s", c.body, status, out, c.detail)
+		}
+	}
+	if got, _ := e.st.Need(ctx, "dongan", n.ID); got.Status != ll.NeedNew {
+		t.Fatalf("%s after refused publishes = %+v, want still new", n.ID, got)
+	}
+
+	// The secretary publishes it with the form's values.
+	due := today.AddDate(0, 0, 3).Format(time.DateOnly)
+	status, out := apiCall(t, "POST", api+"needs/"+n.ID+"/publish", sec, map[string]any{"helpers": 2, "due": due, "skills": "电工"})
+	row, _ := out["need"].(map[string]any)
+	if status != 200 || out["changed"] != true || row == nil || row["status"] != "published" || row["helpers"] != float64(2) || row["due"] != due {
+		t.Fatalf("publish %s = %d %v, want 200 published, 2 helpers, due %s", n.ID, status, out, due)
+	}
+	sent := int(out["sent"].(float64))
+	if sent != 2 || out["audience"] != "all" {
+		t.Errorf("publish %s reached %v (%v), want both members of dongan (no one has the skill: all)", n.ID, sent, out["audience"])
+	}
+	tg.Wait("each member's announcement with the take button", func() bool {
+		return sentWith(tg, maSecretary, take) == 1 && sentWith(tg, maMember, take) == 1
+	})
+	for _, c := range tg.Sent(maMember) {
+		if slicesContain(buttonsOf(c), take) && (!strings.Contains(c.Text, n.ID) || !strings.Contains(c.Text, "楼道灯坏了") || !strings.Contains(c.Text, due)) {
+			t.Errorf("the announcement reads %q, want the need's id, text and due date as /publish words it", c.Text)
+		}
+	}
+	// A double tap: refused as published already, with the need as it is;
+	// no second round.
+	status, out = apiCall(t, "POST", api+"needs/"+n.ID+"/publish", sec, map[string]any{"helpers": 2, "due": due})
+	if rec, _ := out["record"].(map[string]any); status != 409 || out["detail"] != ll.ReasonNeedState || rec == nil || rec["status"] != "published" {
+		t.Errorf("publish %s again without again = %d %v, want 409 need_state with the need published", n.ID, status, out)
+	}
+	if got, _ := e.st.Need(ctx, "dongan", n.ID); got.Round != 1 || got.Helpers != 2 {
+		t.Errorf("%s after the double tap = round %d, %d helpers; want round 1, 2 helpers", n.ID, got.Round, got.Helpers)
+	}
+
+	// The member takes it in the chat; the secretary (no taker) cannot
+	// mark it done, nor can the other community's secretary.
+	say(t, tg, maMember, "/take "+n.ID, n.ID)
+	if status, out := apiCall(t, "POST", api+"needs/"+n.ID+"/done", sec, map[string]string{"note": "好了"}); status != 403 || out["detail"] != ll.ReasonNotTaker {
+		t.Errorf("done by a non-taker = %d %v, want 403 not_taker", status, out)
+	}
+	if status, out := apiCall(t, "POST", api+"needs/"+n.ID+"/done", signed(maOtherSec, "zh", tg.Token, testNow), nil); status != 404 {
+		t.Errorf("done by xiyuan's secretary = %d %v, want 404", status, out)
+	}
+	if status, out := apiCall(t, "POST", api+"needs/"+n.ID+"/done", mem, map[string]string{"note": strings.Repeat("长", ll.MaxNeedNoteLen+1)}); status != 400 || out["detail"] != "note" {
+		t.Errorf("done with a note too long = %d %v, want 400 note", status, out)
+	}
+	// The member marks it done, twice: the resident is asked once.
+	for i, want := range []bool{true, false} {
+		status, out := apiCall(t, "POST", api+"needs/"+n.ID+"/done", mem, map[string]string{"note": "换了新灯泡"})
+		row, _ := out["need"].(map[string]any)
+		if status != 200 || out["changed"] != want || out["committee"] != false || row == nil || row["status"] != "done" {
+			t.Errorf("done #%d = %d %v, want 200 done changed=%v, the asker decides", i+1, status, out, want)
+		}
+	}
+	solved, notYet := "ns:dongan:"+n.ID, "nn:dongan:"+n.ID
+	tg.Wait("the resident asked to confirm", func() bool { return sentWith(tg, asker, solved) == 1 })
+	for _, c := range tg.Sent(asker) {
+		if bs := buttonsOf(c); slicesContain(bs, solved) {
+			if !slicesContain(bs, notYet) || !strings.Contains(c.Text, "王芳") || !strings.Contains(c.Text, "换了新灯泡") || strings.Contains(c.Text, fmt.Sprint(maMember)) {
+				t.Errorf("the resident's confirmation reads %q with %v, want the taker's name, the note and both buttons, no Telegram id", c.Text, bs)
+			}
+		}
+	}
+	// The resident answers in the chat: solved, M2's participation.
+	tg.PushUpdate(models.Update{CallbackQuery: &models.CallbackQuery{ID: "cq-solved", From: models.User{ID: asker},
+		Message: models.MaybeInaccessibleMessage{Type: models.MaybeInaccessibleMessageTypeMessage, Message: &models.Message{ID: 1, Chat: models.Chat{ID: asker}}},
+		Data:    solved}})
+	tg.Wait("the need solved", func() bool { got, _ := e.st.Need(ctx, "dongan", n.ID); return got.Status == ll.NeedSolved })
+	if ps, _ := e.st.Participations(ctx, "dongan", "M2"); len(ps) != 1 || ps[0].Ref != n.ID || ps[0].Method != ll.MethodConfirmed {
+		t.Errorf("M2's participations = %+v, want %s confirmed", ps, n.ID)
+	}
+	if got := sentWith(tg, asker, solved); got != 1 {
+		t.Errorf("the resident was asked %d times, want once", got)
+	}
+
+	// Release: a second need published and taken, released from the board.
+	n2 := askNeed(t, e, asker, "帮忙搬一下旧家具", "web-release")
+	if status, out := apiCall(t, "POST", api+"needs/"+n2.ID+"/release", sec, nil); status != 409 {
+		t.Errorf("release a new need = %d %v, want 409", status, out)
+	}
+	if status, out := apiCall(t, "POST", api+"needs/"+n2.ID+"/publish", sec, nil); status != 200 {
+		t.Fatalf("publish %s with the defaults = %d %v", n2.ID, status, out)
+	}
+	say(t, tg, maMember, "/take "+n2.ID, n2.ID)
+	if status, out := apiCall(t, "POST", api+"needs/"+n2.ID+"/release", mem, nil); status != 403 {
+		t.Errorf("release as the member = %d %v, want 403", status, out)
+	}
+	for i, want := range []bool{true, false} {
+		status, out := apiCall(t, "POST", api+"needs/"+n2.ID+"/release", sec, nil)
+		row, _ := out["need"].(map[string]any)
+		if status != 200 || out["changed"] != want || row == nil || row["status"] != "published" || row["takers"] != nil {
+			t.Errorf("release #%d = %d %v, want 200 published without takers, changed=%v", i+1, status, out, want)
+		}
+	}
+	released := func() int {
+		k := 0
+		for _, c := range tg.Sent(maMember) {
+			if strings.Contains(c.Text, n2.ID) && strings.Contains(c.Text, "收回") {
+				k++
+			}
+		}
+		return k
+	}
+	tg.Wait("the old taker told of the release", func() bool { return released() >= 1 })
+	// Announcing it again (the chat's /publish on a published need): a
+	// new round to each member, the take button again.
+	status, out = apiCall(t, "POST", api+"needs/"+n2.ID+"/publish", sec, map[string]any{"again": true})
+	if status != 200 || out["changed"] != true {
+		t.Errorf("announce %s again = %d %v, want 200", n2.ID, status, out)
+	}
+	tg.Wait("the second round's announcements", func() bool { return sentWith(tg, maMember, "nt:dongan:"+n2.ID) == 2 })
+	if k := released(); k != 1 {
+		t.Errorf("the old taker was told of the release %d times, want once", k)
+	}
+
+	audit, _ := e.st.AuditLog(ctx, "dongan", 100, time.Time{})
+	for _, action := range []string{"need_publish", "need_release"} {
+		found := false
+		for _, a := range audit {
+			found = found || a.Action == action && a.Actor == "M1" && strings.Contains(a.Detail, "via webapp")
+		}
+		if !found {
+			t.Errorf("no %s by M1 via webapp in the audit log %+v", action, audit)
+		}
+	}
+}
+
+func slicesContain(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+var _ = chromedp.Navigate
+var _ = browsertest.New
