@@ -233,5 +233,76 @@ func slicesContain(xs []string, x string) bool {
 	return false
 }
 
-var _ = chromedp.Navigate
-var _ = browsertest.New
+// TestMiniAppNeedsBrowser drives the needs actions in headless Chromium
+// against the real binary on real Redis: the secretary publishes the new
+// need N1 from the board with the form (two helpers, a due date), a double
+// tap sends one request, and the row shows it published; the members get
+// its announcement with the take button; a member takes it in the chat and
+// marks it done from "my needs" with a note; the resident is asked to
+// confirm once, with both buttons. No page overflows a 360-pixel phone.
+func TestMiniAppNeedsBrowser(t *testing.T) {
+	e := newTestEnv(t)
+	memberDistrict(t, e) // N1 asked by Chen Jing (20003) as a resident
+	tg := telegramtest.NewServer(t)
+	r := startMiniApp(t, e, tg, nil)
+	b := browsertest.New(t)
+	const asker = 20003
+	due := testNow.In(time.FixedZone("CST", 8*3600)).AddDate(0, 0, 5).Format(time.DateOnly)
+
+	b.Do(browsertest.Phone(360), chromedp.Navigate(r.pageAt(maSecretary, "needs")),
+		chromedp.WaitVisible(`#needs li[data-need=N1][data-status=new] [data-action=publish]`),
+		chromedp.Click(`#needs li[data-need=N1] [data-action=publish]`),
+		chromedp.WaitVisible(`#needs li[data-need=N1] [data-form=publish] input[name=helpers]`))
+	if v := browsertest.Run(b, chromedp.Evaluate[string](`document.querySelector('#needs li[data-need=N1] input[name=due]').value`)); v == "" {
+		t.Errorf("the form's due date is empty, want the default (%d days ahead)", ll.DefaultNeedDueDays)
+	}
+	browsertest.Run(b, chromedp.Evaluate[bool](fmt.Sprintf(`{ const f = document.querySelector('#needs li[data-need=N1] [data-form=publish]');
+  f.querySelector('input[name=helpers]').value = '2'; f.querySelector('input[name=due]').value = %q; } true`, due)))
+	if o := browsertest.HorizontalOverflow(b); o != 0 {
+		t.Errorf("the publish form overflows a 360-pixel phone by %d px", o)
+	}
+	saveScreenshot(t, b, "miniapp-needs-publish")
+	// A double tap: the second press finds the button disabled.
+	browsertest.Run(b, chromedp.Evaluate[bool](`{ const s = document.querySelector('#needs li[data-need=N1] [data-action=send-publish]'); s.click(); s.click(); } true`))
+	b.Do(chromedp.WaitVisible(`#needs li[data-need=N1][data-status=published]`))
+	if n := browsertest.Run(b, chromedp.Evaluate[int64](`performance.getEntriesByType('resource').filter(e => e.name.includes('/publish')).length`)); n != 1 {
+		t.Errorf("a double tap on [Publish] made %d requests, want 1", n)
+	}
+	if txt := browsertest.Run(b, chromedp.Text(`#needs li[data-need=N1]`)); !strings.Contains(txt, "0 of 2 helpers") || !strings.Contains(txt, due) || strings.Contains(txt, "null") {
+		t.Errorf("N1's row after publishing says %q, want 0 of 2 helpers, due %s", txt, due)
+	}
+	if got := browsertest.Run(b, chromedp.Evaluate[string](`[...document.querySelectorAll('#needs li[data-need=N1] [data-action]')].map(b => b.dataset.action).join(',')`)); got != "publish,decline" {
+		t.Errorf("N1's buttons once published = %q, want publish (again),decline", got)
+	}
+	if n, _ := e.st.Need(context.Background(), "dongan", "N1"); n.Status != ll.NeedPublished || n.Helpers != 2 || n.Round != 1 {
+		t.Errorf("N1 = %+v, want published once, 2 helpers", n)
+	}
+	tg.Wait("the members' announcements", func() bool { return sentWith(tg, maMember, "nt:dongan:N1") == 1 })
+	if o := browsertest.HorizontalOverflow(b); o != 0 {
+		t.Errorf("the board overflows a 360-pixel phone by %d px", o)
+	}
+	saveScreenshot(t, b, "miniapp-needs-published")
+
+	// Wang Fang takes it in the chat (1 of 2: still published) and marks it
+	// done in the app.
+	say(t, tg, maMember, "/take N1", "N1")
+	b.Do(chromedp.Navigate("about:blank"), chromedp.Navigate(r.pageAt(maMember, "myneeds")),
+		chromedp.WaitVisible(`#needs-taken li[data-need=N1][data-status=published] [data-action=done]`),
+		chromedp.Click(`#needs-taken li[data-need=N1] [data-action=done]`),
+		chromedp.WaitVisible(`#note-N1`), chromedp.SendKeys(`#note-N1`, "New bulb fitted"))
+	saveScreenshot(t, b, "miniapp-myneeds-done")
+	b.Do(chromedp.Click(`#needs-taken li[data-need=N1] [data-action=confirm-done]`),
+		chromedp.WaitVisible(`#needs-taken li[data-need=N1][data-status=done]`))
+	if n := browsertest.Run(b, chromedp.Evaluate[int64](`document.querySelectorAll('#needs-taken li[data-need=N1] [data-action]').length`)); n != 0 {
+		t.Errorf("N1 done still has %d buttons, want none", n)
+	}
+	if o := browsertest.HorizontalOverflow(b); o != 0 {
+		t.Errorf("my needs overflows a 360-pixel phone by %d px", o)
+	}
+	tg.Wait("the resident asked to confirm", func() bool { return sentWith(tg, asker, "ns:dongan:N1") == 1 })
+	for _, c := range tg.Sent(asker) {
+		if bs := buttonsOf(c); slicesContain(bs, "ns:dongan:N1") && (!slicesContain(bs, "nn:dongan:N1") || !strings.Contains(c.Text, "New bulb fitted")) {
+			t.Errorf("the resident's confirmation %q with %v: want the note and both buttons", c.Text, bs)
+		}
+	}
+}

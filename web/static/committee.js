@@ -373,7 +373,7 @@ export function committeePages(ui) {
         el('div', {}, n.text),
         el('div', { class: 'sub' }, t('webapp.need_line', n.created, n.takers ? n.takers.length : 0, n.helpers), n.due ? ' · ' + t('webapp.need_due', n.due) : '',
           n.skills && n.skills.length ? ' · ' + n.skills.join(', ') : ''),
-        n.reason ? el('div', { class: 'sub' }, t('webapp.nb.reason_shown', n.reason)) : null,
+        ...(n.reason ? [el('div', { class: 'sub' }, t('webapp.nb.reason_shown', n.reason))] : []),
         actions);
       // act posts verb; the answer's row (or the 409's) is drawn.
       const act = async (verb, body, busy, done) => {
