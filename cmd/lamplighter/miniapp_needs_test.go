@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -12,7 +14,11 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	ll "github.com/lamplighter-bot/lamplighter"
+	"github.com/lamplighter-bot/lamplighter/app"
 	"github.com/lamplighter-bot/lamplighter/bot/telegramtest"
+	"github.com/lamplighter-bot/lamplighter/handlers"
+	"github.com/lamplighter-bot/lamplighter/storage/storagetest"
+	"github.com/lamplighter-bot/lamplighter/web"
 	"github.com/lamplighter-bot/lamplighter/web/browsertest"
 )
 
@@ -303,6 +309,94 @@ func TestMiniAppNeedsBrowser(t *testing.T) {
 	for _, c := range tg.Sent(asker) {
 		if bs := buttonsOf(c); slicesContain(bs, "ns:dongan:N1") && (!slicesContain(bs, "nn:dongan:N1") || !strings.Contains(c.Text, "New bulb fitted")) {
 			t.Errorf("the resident's confirmation %q with %v: want the note and both buttons", c.Text, bs)
+		}
+	}
+}
+
+// TestMiniAppNeedsRoundTrips counts the Redis round trips of the needs
+// actions (storagetest's counting hook, as TestMiniAppCommitteeRoundTrips
+// does) on the demo district, then with 500 more members: publish (the
+// audience is everyone: the store's member pages, then one broadcast),
+// announce again, the taker's done, release. Done and release never depend
+// on the community's size.
+func TestMiniAppNeedsRoundTrips(t *testing.T) {
+	ctx := context.Background()
+	st, counter := storagetest.NewCountedStore(t)
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := seedDemo(ctx, st, testNow); err != nil {
+		t.Fatal(err)
+	}
+	const token = "1:cost"
+	ap := app.New(st)
+	srv := httptest.NewServer(web.NewMiniApp(web.MiniAppConfig{App: ap, BotToken: token, Outbox: st, Now: func() time.Time { return testNow },
+		NeedAnnouncement: handlers.NeedAnnouncement, NeedConfirmAsk: handlers.NeedConfirmAsk}))
+	defer srv.Close()
+	const takerTG = 10007 // M7 of the demo
+	do := func(tgID int64, path string, body string) int64 {
+		t.Helper()
+		counter.Reset()
+		req, _ := http.NewRequest("POST", srv.URL+"/api/"+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "tma "+signed(tgID, "zh", token, testNow))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("POST %s = %d", path, resp.StatusCode)
+		}
+		return counter.RoundTrips()
+	}
+	round := 0
+	measure := func() map[string]int64 {
+		out := map[string]int64{}
+		take := func(id string) {
+			a, err := ap.Sessions.Actor(ctx, takerTG, false, app.ChannelChat, testNow)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := ap.Needs.Take(ctx, a, "", id); err != nil {
+				t.Fatalf("take %s: %v", id, err)
+			}
+		}
+		for _, step := range []string{"done", "release"} {
+			round++
+			n, _, err := st.CreateNeed(ctx, ll.Need{Community: demoCommunity, Text: "需要帮助", AskerID: int64(90000 + round), AskerLang: "zh", Created: testNow}, fmt.Sprint("rt", round))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if step == "done" {
+				out["publish"] = do(demoSecretaryTG, "needs/"+n.ID+"/publish", `{"helpers": 1}`)
+				out["publish again"] = do(demoSecretaryTG, "needs/"+n.ID+"/publish", `{"again": true}`)
+				take(n.ID)
+				out["done"] = do(takerTG, "needs/"+n.ID+"/done", `{"note": "好了"}`)
+				continue
+			}
+			do(demoSecretaryTG, "needs/"+n.ID+"/publish", `{}`)
+			take(n.ID)
+			out["release"] = do(demoSecretaryTG, "needs/"+n.ID+"/release", ``)
+		}
+		return out
+	}
+	small := measure()
+	sc, err := ap.Access.Committee(ctx, app.Operator(demoCommunity, testNow))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ms []ll.Member
+	for i := range 500 {
+		ms = append(ms, ll.Member{TelegramID: int64(700000 + i), Name: fmt.Sprintf("成员%d", i), Status: ll.StatusActive})
+	}
+	if _, err := ap.Members.Import(ctx, &sc, ms, "cost test"); err != nil {
+		t.Fatal(err)
+	}
+	large := measure()
+	for _, name := range []string{"publish", "publish again", "done", "release"} {
+		t.Logf("%-14s %d round trips (%d members: %d)", name, small[name], 500+len(demoMembers), large[name])
+		if small[name] > 12 || large[name] > small[name]+2 {
+			t.Errorf("%s: %d round trips, %d with 500 more members; want at most 12, and no more than 2 more", name, small[name], large[name])
 		}
 	}
 }
