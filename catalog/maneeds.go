@@ -6,6 +6,9 @@ package catalog
 // these routes by their detail (webapp.err.<detail>).
 
 var enMiniAppNeeds = map[string]string{
+	"webapp.need.solved":          "solved",
+	"webapp.need.declined":        "declined",
+	"webapp.need.expired":         "expired",
 	"webapp.nb.publish":           "Publish",
 	"webapp.nb.again":             "Announce again",
 	"webapp.nb.decline":           "Decline",
@@ -43,6 +46,9 @@ var enMiniAppNeeds = map[string]string{
 }
 
 var zhMiniAppNeeds = map[string]string{
+	"webapp.need.solved":          "已解决",
+	"webapp.need.declined":        "已婉拒",
+	"webapp.need.expired":         "已过期",
 	"webapp.nb.publish":           "发布",
 	"webapp.nb.again":             "再次发布",
 	"webapp.nb.decline":           "婉拒",

@@ -63,8 +63,10 @@ func (m *MiniApp) publishNeed(q *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if m.cfg.NeedAnnouncement == nil {
-		return nil, fmt.Errorf("publish a need from the mini app: no announcement wired")
+	if m.cfg.NeedAnnouncement == nil || m.cfg.Outbox == nil {
+		// Published without its announcements going out, a need would wait
+		// for takers nobody told.
+		return nil, fmt.Errorf("publish a need from the mini app: no announcement or outbox wired")
 	}
 	var body publishBody
 	if err := decodeBody(q, "arguments", &body); err != nil {
@@ -76,12 +78,8 @@ func (m *MiniApp) publishNeed(q *request) (any, error) {
 	if body.Helpers != 0 {
 		o.Helpers = strconv.Itoa(body.Helpers)
 	}
-	var out app.Outbox
-	if m.cfg.Outbox != nil {
-		out = m.cfg.Outbox
-	}
 	id := q.r.PathValue("id")
-	p, err := m.cfg.App.Needs.Publish(q.ctx, sc, out, id, o, func(mb ll.Member, n ll.Need) (ll.Reply, string) {
+	p, err := m.cfg.App.Needs.Publish(q.ctx, sc, m.cfg.Outbox, id, o, func(mb ll.Member, n ll.Need) (ll.Reply, string) {
 		lang := memberLang(mb, sc, m.cfg.DefaultLanguage)
 		return m.cfg.NeedAnnouncement(lang, sc.Community, n), lang
 	})

@@ -288,6 +288,21 @@ func TestMiniAppNeedsBrowser(t *testing.T) {
 		t.Errorf("the board overflows a 360-pixel phone by %d px", o)
 	}
 	saveScreenshot(t, b, "miniapp-needs-published")
+	// Declining another need asks for the reason; the row then says so.
+	n2 := askNeed(t, e, 30009, "Paint the corridor", "browser-decline")
+	b.Do(chromedp.Navigate("about:blank"), chromedp.Navigate(r.pageAt(maSecretary, "needs")),
+		chromedp.WaitVisible(`#needs li[data-need=`+n2.ID+`] [data-action=decline]`),
+		chromedp.Click(`#needs li[data-need=`+n2.ID+`] [data-action=decline]`),
+		chromedp.Click(`#needs li[data-need=`+n2.ID+`] [data-action=confirm-decline]`))
+	if st := browsertest.Run(b, chromedp.Evaluate[string](`document.querySelector('#needs li[data-need=`+n2.ID+`]').dataset.status`)); st != "new" {
+		t.Errorf("declining without a reason left %s %q, want still new", n2.ID, st)
+	}
+	b.Do(chromedp.SendKeys(`#reason-`+n2.ID, "Not a community service"),
+		chromedp.Click(`#needs li[data-need=`+n2.ID+`] [data-action=confirm-decline]`),
+		chromedp.WaitVisible(`#needs li[data-need=`+n2.ID+`][data-status=declined]`))
+	if txt := browsertest.Run(b, chromedp.Text(`#needs li[data-need=`+n2.ID+`]`)); !strings.Contains(txt, "declined") || !strings.Contains(txt, "Not a community service") || strings.Contains(txt, "webapp.") {
+		t.Errorf("%s's row after declining says %q, want declined with the reason", n2.ID, txt)
+	}
 
 	// Wang Fang takes it in the chat (1 of 2: still published) and marks it
 	// done in the app.
