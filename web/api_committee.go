@@ -314,6 +314,7 @@ type needRow struct {
 	Due     string   `json:"due,omitempty"`    // YYYY-MM-DD in the community's zone
 	Created string   `json:"created"`
 	Reason  string   `json:"reason,omitempty"`
+	Round   int      `json:"round,omitempty"` // how many times it was announced
 }
 
 type needsAnswer struct {

@@ -30,6 +30,7 @@ type publishBody struct {
 	Audience string `json:"audience"` // a section-3 audience; "": members whose skills match, else all
 	Skills   string `json:"skills"`   // comma-separated; "": keep
 	Again    bool   `json:"again"`    // announce a published need again (/publish on a published need)
+	Round    int    `json:"round"`    // with again: the round the page shows; a need past it is a repeat (changed false)
 }
 
 // needPublished is the answer to a publish: the need as the board shows
@@ -57,7 +58,9 @@ func decodeBody(q *request, field string, v any) error {
 // today to MaxNeedDueDays ahead; audited via the web app), its
 // announcements queued through the outbox as one broadcast, each in its
 // recipient's language with the take button. Publishing a need already
-// published without again is 409 need_state with the need as it is.
+// published without again is 409 need_state with the need as it is; again
+// with the round the page showed, once that round has passed (a double tap,
+// a retry), answers changed false and sends nothing.
 func (m *MiniApp) publishNeed(q *request) (any, error) {
 	sc, err := m.committee(q)
 	if err != nil {
@@ -73,7 +76,7 @@ func (m *MiniApp) publishNeed(q *request) (any, error) {
 		return nil, err
 	}
 	o := app.PublishOptions{Due: strings.TrimSpace(body.Due), Audience: strings.TrimSpace(body.Audience),
-		Skills: strings.TrimSpace(body.Skills), Again: body.Again,
+		Skills: strings.TrimSpace(body.Skills), Again: body.Again, Round: body.Round,
 		Lang: m.cfg.App.Sessions.Language(q.ctx, q.actor, q.actor.Member, q.data.User.LanguageCode, m.cfg.DefaultLanguage)}
 	if body.Helpers != 0 {
 		o.Helpers = strconv.Itoa(body.Helpers)
@@ -86,7 +89,7 @@ func (m *MiniApp) publishNeed(q *request) (any, error) {
 	if err != nil {
 		return nil, m.withNeed(q, sc, id, err)
 	}
-	return needPublished{Need: boardRow(p.Need, sc), Changed: true, Sent: len(p.Messages), Audience: p.Audience}, nil
+	return needPublished{Need: boardRow(p.Need, sc), Changed: !p.Repeat, Sent: len(p.Messages), Audience: p.Audience}, nil
 }
 
 // withNeed is err, carrying the need as it is now when err is a refusal of

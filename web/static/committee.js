@@ -412,7 +412,7 @@ export function committeePages(ui) {
         const send = btn('send-publish', again ? 'webapp.nb.send_again' : 'webapp.nb.send', '', null);
         const no = cancel();
         send.addEventListener('click', () => {
-          const body = { helpers: Number(helpers.value) || 0, due: due.value, audience: audience.value.trim(), skills: skills.value.trim(), again };
+          const body = { helpers: Number(helpers.value) || 0, due: due.value, audience: audience.value.trim(), skills: skills.value.trim(), again, round: again ? n.round || 0 : 0 };
           act('publish', body, [send, no], (r) => t('webapp.nb.published', r.need.id, r.sent, r.audience));
         });
         actions.replaceChildren(el('div', { class: 'form', 'data-form': 'publish' },
