@@ -303,7 +303,7 @@ func NeedAnnouncement(lang string, comm ll.Community, n ll.Need) ll.Reply {
 	header := tr(lang, "need.announce", comm.Name, n.ID, n.Helpers, n.Due.In(comm.Location()).Format(time.DateOnly))
 	text := header + "\n\n" + escape(n.Text)
 	if len(n.Skills) > 0 {
-		text += "\n" + tr(lang, "need.skills", escape(strings.Join(n.Skills, ", ")))
+		text += "\n" + tr(lang, "need.skills", strings.Join(n.Skills, ", ")) // tr escapes it
 	}
 	return ll.Reply{Text: text, Buttons: [][]ll.Button{{NeedTakeButton(lang, n.Community, n.ID)}}}
 }
@@ -482,9 +482,9 @@ func NeedConfirmAsk(lang string, n ll.Need, taker ll.Member) ll.Reply {
 	if taker.ID != "" {
 		who = or(taker.Name, "—") + " (" + or(taker.Unit, "—") + ")"
 	}
-	text := tr(lang, "need.confirm_ask", n.ID, escape(who), ll.NeedConfirmDays)
+	text := tr(lang, "need.confirm_ask", n.ID, who, ll.NeedConfirmDays) // tr escapes the strings
 	if n.DoneNote != "" {
-		text += "\n" + tr(lang, "need.note", escape(n.DoneNote))
+		text += "\n" + tr(lang, "need.note", n.DoneNote)
 	}
 	return ll.Reply{ChatID: n.AskerID, ToLabel: tr(lang, "need.asker_label", n.ID), Text: text, Buttons: [][]ll.Button{{
 		{Text: tr(lang, "button.need_solved"), Data: callback{kind: cbNeedSolved, who: n.Community, id: n.ID}.encode()},
@@ -588,7 +588,7 @@ func (c *call) pendingNeeds() (ll.Reply, bool) {
 		}
 		b.WriteString("\n\n" + needLine(c.lang, n, loc))
 		if n.DoneNote != "" {
-			b.WriteString("\n" + c.t("need.note", escape(truncate(n.DoneNote, 200))))
+			b.WriteString("\n" + c.t("need.note", truncate(n.DoneNote, 200)))
 		}
 		rows = append(rows, []ll.Button{{Text: c.t("button.need_approve", n.ID), Data: callback{kind: cbNeedApprove, id: n.ID}.encode()}})
 	}
@@ -658,7 +658,7 @@ func (c *call) cmdReply() []ll.Reply {
 		}
 		for _, m := range r.Takers {
 			lang := memberLanguage(m, comm, c.h.cfg.DefaultLanguage)
-			rs = append(rs, ll.Reply{ChatID: m.TelegramID, ToLabel: toLabel(m), Text: tr(lang, "need.relay_from_asker", n.ID, text, n.ID)})
+			rs = append(rs, ll.Reply{ChatID: m.TelegramID, ToLabel: toLabel(m), Text: tr(lang, "need.relay_from_asker", n.ID, rawHTML(text), n.ID)})
 		}
 	} else {
 		lang := r.Language
@@ -667,7 +667,7 @@ func (c *call) cmdReply() []ll.Reply {
 		}
 		who := r.From.Name
 		rs = append(rs, ll.Reply{ChatID: n.AskerID, ToLabel: tr(lang, "need.asker_label", n.ID),
-			Text: tr(lang, "need.relay_from_taker", n.ID, escape(or(who, "—")), text, n.ID)})
+			Text: tr(lang, "need.relay_from_taker", n.ID, or(who, "—"), rawHTML(text), n.ID)})
 	}
 	return append([]ll.Reply{{Text: c.t("need.relayed", n.ID, len(rs))}}, rs...)
 }

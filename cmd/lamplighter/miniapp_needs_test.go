@@ -178,6 +178,35 @@ func TestMiniAppNeedsActions(t *testing.T) {
 		t.Errorf("the resident was asked %d times, want once", got)
 	}
 
+	// A need the member asked for and took themselves: done goes to the
+	// committee, whose members (the secretary) are told once; the resident
+	// is asked nothing.
+	own := askNeed(t, e, maMember, "修一下自家门口的灯", "web-own")
+	if status, out := apiCall(t, "POST", api+"needs/"+own.ID+"/publish", sec, nil); status != 200 {
+		t.Fatalf("publish %s = %d %v", own.ID, status, out)
+	}
+	say(t, tg, maMember, "/take "+own.ID, own.ID)
+	for i, want := range []bool{true, false} {
+		status, out := apiCall(t, "POST", api+"needs/"+own.ID+"/done", mem, nil)
+		row, _ := out["need"].(map[string]any)
+		if status != 200 || out["changed"] != want || out["committee"] != true || row == nil || row["pending"] != true {
+			t.Errorf("done %s (own) #%d = %d %v, want 200 pending on the committee, changed=%v", own.ID, i+1, status, out, want)
+		}
+	}
+	pendingTold := func() int {
+		k := 0
+		for _, c := range tg.Sent(maSecretary) {
+			if strings.Contains(c.Text, own.ID) && strings.Contains(c.Text, "待大党委确认") {
+				k++
+			}
+		}
+		return k
+	}
+	tg.Wait("the committee told of the need awaiting it", func() bool { return pendingTold() >= 1 })
+	if sentWith(tg, maMember, "ns:dongan:"+own.ID) != 0 {
+		t.Errorf("the member, asker of their own need, was asked to confirm it")
+	}
+
 	// Release: a second need published and taken, released from the board.
 	n2 := askNeed(t, e, asker, "帮忙搬一下旧家具", "web-release")
 	if status, out := apiCall(t, "POST", api+"needs/"+n2.ID+"/release", sec, nil); status != 409 {
@@ -224,6 +253,9 @@ func TestMiniAppNeedsActions(t *testing.T) {
 	}
 	if k := released(); k != 1 {
 		t.Errorf("the old taker was told of the release %d times, want once", k)
+	}
+	if k := pendingTold(); k != 1 {
+		t.Errorf("the committee was told of %s awaiting it %d times, want once", own.ID, k)
 	}
 
 	audit, _ := e.st.AuditLog(ctx, "dongan", 100, time.Time{})
