@@ -185,6 +185,10 @@ type PublishOptions struct {
 	Skills   string // skills wanted, comma-separated; "" = keep
 	Again    bool   // announce a need published before again (the command, not the board's button)
 	Lang     string // the language of the progress message in the publisher's chat; "" = the community's
+	// Round, with Again and above 0, announces only a need still at this
+	// round (the one its sender saw): a repeat of the same request (a
+	// double tap, a retry) finds the round moved on and sends nothing.
+	Round int
 }
 
 // ParsePublishArgs reads "[<audience>] [helpers=<n>] [due=<YYYY-MM-DD>]
@@ -218,6 +222,9 @@ type Published struct {
 	Messages   []ll.OutMessage
 	Recipients []ll.Member
 	Skipped    int
+	// Repeat is set when Round named a round the need has passed: nothing
+	// was changed or sent, Need is the need as it is.
+	Repeat bool
 }
 
 // Publish announces a need through the outbox to an audience of section 3
@@ -229,12 +236,16 @@ type Published struct {
 // id of the need's round, so a retry queues nothing twice. Errors: EINVALID
 // Field "need", "helpers", "due", "audience", "skills"; ErrNotFound;
 // ECONFLICT ReasonNeedState (not new; or, with Again, not new nor
-// published); the outbox's.
+// published); the outbox's. With Again and Round, a need past that round
+// answers Repeat (see PublishOptions.Round).
 func (x *Needs) Publish(ctx context.Context, sc *Scope, out Outbox, id string, o PublishOptions,
 	message func(m ll.Member, n ll.Need) (ll.Reply, string)) (Published, error) {
 	n, err := x.Get(ctx, sc, id)
 	if err != nil {
 		return Published{}, err
+	}
+	if o.Again && o.Round > 0 && n.Round != o.Round {
+		return Published{Need: n, Repeat: true}, nil
 	}
 	loc := sc.Community.Location()
 	now := sc.Now.In(loc)

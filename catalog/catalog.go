@@ -61,6 +61,7 @@ func init() {
 		{"en": enNeeds, "zh": zhNeeds},
 		{"en": enMember, "zh": zhMember},
 		{"en": enFiles, "zh": zhFiles},
+		{"en": enMiniAppNeeds, "zh": zhMiniAppNeeds},
 	} {
 		for lang, msgs := range parts {
 			if messages[lang] == nil {

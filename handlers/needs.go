@@ -277,13 +277,9 @@ func (c *call) publishNeed(id string, o app.PublishOptions) []ll.Reply {
 	sc := c.scope
 	loc := sc.Community.Location()
 	o.Lang = c.lang
-	header := map[string]string{}
 	p, err := c.h.app.Needs.Publish(c.ctx, sc, c.h.cfg.Outbox, id, o, func(m ll.Member, n ll.Need) (ll.Reply, string) {
 		lang := memberLanguage(m, sc.Community, c.h.cfg.DefaultLanguage)
-		if header[lang] == "" {
-			header[lang] = tr(lang, "need.announce", sc.Community.Name, n.ID, n.Helpers, n.Due.In(loc).Format(time.DateOnly))
-		}
-		return needAnnouncement(lang, header[lang], n), lang
+		return NeedAnnouncement(lang, sc.Community, n), lang
 	})
 	if err != nil {
 		return c.fail(err, ll.NormalizeID('N', id))
@@ -298,12 +294,16 @@ func (c *call) publishNeed(id string, o app.PublishOptions) []ll.Reply {
 	return rs
 }
 
-// needAnnouncement is a need's message to a member, with the take button:
-// what the button does is the same on any message that carries it.
-func needAnnouncement(lang, header string, n ll.Need) ll.Reply {
+// NeedAnnouncement is need n's announcement to a member of comm in lang,
+// as /publish and the Mini App's [Publish] send it: the community, the
+// need's id, helpers wanted and due day (in the community's zone), its text
+// and skills (escaped), and the take button (NeedTakeButton), whose press
+// does the same on any message that carries it.
+func NeedAnnouncement(lang string, comm ll.Community, n ll.Need) ll.Reply {
+	header := tr(lang, "need.announce", comm.Name, n.ID, n.Helpers, n.Due.In(comm.Location()).Format(time.DateOnly))
 	text := header + "\n\n" + escape(n.Text)
 	if len(n.Skills) > 0 {
-		text += "\n" + tr(lang, "need.skills", escape(strings.Join(n.Skills, ", ")))
+		text += "\n" + tr(lang, "need.skills", strings.Join(n.Skills, ", ")) // tr escapes it
 	}
 	return ll.Reply{Text: text, Buttons: [][]ll.Button{{NeedTakeButton(lang, n.Community, n.ID)}}}
 }
@@ -461,22 +461,35 @@ func (c *call) cmdDone() []ll.Reply {
 	if !ll.ValidLanguage(lang) {
 		lang = c.h.cfg.DefaultLanguage
 	}
-	who := "—"
+	var taker ll.Member
 	if m, err := c.self(); err == nil {
-		who = m.Name + " (" + or(m.Unit, "—") + ")"
+		taker = *m
 	}
-	text := tr(lang, "need.confirm_ask", n.ID, escape(who), ll.NeedConfirmDays)
-	if n.DoneNote != "" {
-		text += "\n" + tr(lang, "need.note", escape(n.DoneNote))
-	}
-	ask := ll.Reply{ChatID: n.AskerID, ToLabel: tr(lang, "need.asker_label", n.ID), Text: text, Buttons: [][]ll.Button{{
-		{Text: tr(lang, "button.need_solved"), Data: callback{kind: cbNeedSolved, who: n.Community, id: n.ID}.encode()},
-		{Text: tr(lang, "button.need_not_yet"), Data: callback{kind: cbNeedNotYet, who: n.Community, id: n.ID}.encode()},
-	}}}
+	ask := NeedConfirmAsk(lang, n, taker)
 	if c.req.PhotoID != "" {
 		ask.File = &ll.File{TelegramID: c.req.PhotoID, Photo: true, Name: "done.jpg", MIME: "image/jpeg"}
 	}
 	return append(rs, ask)
+}
+
+// NeedConfirmAsk is the message to need n's asker (n.AskerID) in lang
+// once taker said it is done, as /done and the Mini App's [Mark done] send
+// it: who did it (the taker's name and unit only, escaped; "—" for a taker
+// not known), the note, and the [✅ Solved] / [❌ Not yet] buttons
+// ("ns:<community>:<id>", "nn:<community>:<id>").
+func NeedConfirmAsk(lang string, n ll.Need, taker ll.Member) ll.Reply {
+	who := "—"
+	if taker.ID != "" {
+		who = or(taker.Name, "—") + " (" + or(taker.Unit, "—") + ")"
+	}
+	text := tr(lang, "need.confirm_ask", n.ID, who, ll.NeedConfirmDays) // tr escapes the strings
+	if n.DoneNote != "" {
+		text += "\n" + tr(lang, "need.note", n.DoneNote)
+	}
+	return ll.Reply{ChatID: n.AskerID, ToLabel: tr(lang, "need.asker_label", n.ID), Text: text, Buttons: [][]ll.Button{{
+		{Text: tr(lang, "button.need_solved"), Data: callback{kind: cbNeedSolved, who: n.Community, id: n.ID}.encode()},
+		{Text: tr(lang, "button.need_not_yet"), Data: callback{kind: cbNeedNotYet, who: n.Community, id: n.ID}.encode()},
+	}}}
 }
 
 // tellNeedCommittee is a message to each reachable committee member of the
@@ -575,7 +588,7 @@ func (c *call) pendingNeeds() (ll.Reply, bool) {
 		}
 		b.WriteString("\n\n" + needLine(c.lang, n, loc))
 		if n.DoneNote != "" {
-			b.WriteString("\n" + c.t("need.note", escape(truncate(n.DoneNote, 200))))
+			b.WriteString("\n" + c.t("need.note", truncate(n.DoneNote, 200)))
 		}
 		rows = append(rows, []ll.Button{{Text: c.t("button.need_approve", n.ID), Data: callback{kind: cbNeedApprove, id: n.ID}.encode()}})
 	}
@@ -645,7 +658,7 @@ func (c *call) cmdReply() []ll.Reply {
 		}
 		for _, m := range r.Takers {
 			lang := memberLanguage(m, comm, c.h.cfg.DefaultLanguage)
-			rs = append(rs, ll.Reply{ChatID: m.TelegramID, ToLabel: toLabel(m), Text: tr(lang, "need.relay_from_asker", n.ID, text, n.ID)})
+			rs = append(rs, ll.Reply{ChatID: m.TelegramID, ToLabel: toLabel(m), Text: tr(lang, "need.relay_from_asker", n.ID, rawHTML(text), n.ID)})
 		}
 	} else {
 		lang := r.Language
@@ -654,7 +667,7 @@ func (c *call) cmdReply() []ll.Reply {
 		}
 		who := r.From.Name
 		rs = append(rs, ll.Reply{ChatID: n.AskerID, ToLabel: tr(lang, "need.asker_label", n.ID),
-			Text: tr(lang, "need.relay_from_taker", n.ID, escape(or(who, "—")), text, n.ID)})
+			Text: tr(lang, "need.relay_from_taker", n.ID, or(who, "—"), rawHTML(text), n.ID)})
 	}
 	return append([]ll.Reply{{Text: c.t("need.relayed", n.ID, len(rs))}}, rs...)
 }

@@ -41,6 +41,8 @@ func (m *MiniApp) committeeRoutes() {
 	m.mux.HandleFunc("GET /api/needs", m.api(m.needs))
 	m.mux.HandleFunc("POST /api/needs/{id}/decline", m.api(m.declineNeed)) // needs_actions.go
 	m.mux.HandleFunc("POST /api/needs/{id}/approve", m.api(m.approveNeed))
+	m.mux.HandleFunc("POST /api/needs/{id}/publish", m.api(m.publishNeed)) // needs_publish.go
+	m.mux.HandleFunc("POST /api/needs/{id}/release", m.api(m.releaseNeed))
 }
 
 // overviewAnswer is GET /api/overview.
@@ -342,11 +344,18 @@ type needRow struct {
 	Due     string   `json:"due,omitempty"`    // YYYY-MM-DD in the community's zone
 	Created string   `json:"created"`
 	Reason  string   `json:"reason,omitempty"`
+	Round   int      `json:"round,omitempty"` // how many times it was announced
 }
 
 type needsAnswer struct {
 	Total int       `json:"total"`
 	Needs []needRow `json:"needs"`
+	// The publish form's bounds and defaults, as /publish has them: helpers
+	// 1..max_helpers, a due day from today to max_due, due by default.
+	MaxHelpers int    `json:"max_helpers"`
+	Today      string `json:"today"`
+	DefaultDue string `json:"default_due"`
+	MaxDue     string `json:"max_due"`
 }
 
 // maxNeedsShown bounds the board's page.
@@ -364,7 +373,9 @@ func (m *MiniApp) needs(q *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := needsAnswer{Total: len(board), Needs: []needRow{}}
+	now := sc.Now.In(sc.Community.Location())
+	out := needsAnswer{Total: len(board), Needs: []needRow{}, MaxHelpers: ll.MaxNeedHelpers, Today: now.Format(time.DateOnly),
+		DefaultDue: now.AddDate(0, 0, ll.DefaultNeedDueDays).Format(time.DateOnly), MaxDue: now.AddDate(0, 0, ll.MaxNeedDueDays).Format(time.DateOnly)}
 	for _, n := range board[:min(len(board), maxNeedsShown)] {
 		out.Needs = append(out.Needs, boardRow(n, sc))
 	}

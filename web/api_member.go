@@ -34,6 +34,7 @@ func (m *MiniApp) memberRoutes() {
 	m.mux.HandleFunc("POST /api/posts/{id}/claim", m.api(m.claim))
 	m.mux.HandleFunc("GET /api/unit", m.api(m.unitView))
 	m.mux.HandleFunc("GET /api/needs/mine", m.api(m.myNeeds))
+	m.mux.HandleFunc("POST /api/needs/{id}/done", m.api(m.doneNeed)) // needs_publish.go
 }
 
 type myCodeAnswer struct {
@@ -311,13 +312,7 @@ func (m *MiniApp) myNeeds(q *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	row := func(n ll.Need) myNeedRow {
-		r := myNeedRow{ID: n.ID, Text: n.Text, Status: n.Status, Pending: n.Pending, Helpers: n.Helpers, Takers: len(n.Takers)}
-		if !n.Due.IsZero() {
-			r.Due = n.Due.Format(time.DateOnly)
-		}
-		return r
-	}
+	row := toMyNeedRow
 	out := myNeedsAnswer{Asked: []myNeedRow{}, Taken: []myNeedRow{}}
 	for _, n := range v.Asked {
 		out.Asked = append(out.Asked, row(n))
@@ -326,4 +321,13 @@ func (m *MiniApp) myNeeds(q *request) (any, error) {
 		out.Taken = append(out.Taken, row(n))
 	}
 	return out, nil
+}
+
+// toMyNeedRow is need n as its asker's or taker's page lists it.
+func toMyNeedRow(n ll.Need) myNeedRow {
+	r := myNeedRow{ID: n.ID, Text: n.Text, Status: n.Status, Pending: n.Pending, Helpers: n.Helpers, Takers: len(n.Takers)}
+	if !n.Due.IsZero() {
+		r.Due = n.Due.Format(time.DateOnly)
+	}
+	return r
 }

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	ll "github.com/lamplighter-bot/lamplighter"
 	"github.com/lamplighter-bot/lamplighter/app"
 	"github.com/lamplighter-bot/lamplighter/catalog"
 )
@@ -51,6 +52,15 @@ type MiniAppConfig struct {
 	// (the author of an approved or rejected service record), as the chat
 	// tells them; nil tells no one.
 	Outbox Notifier
+	// NeedAnnouncement words need n's announcement to a member in lang
+	// with its take button, as the chat's /publish does
+	// (handlers.NeedAnnouncement); nil refuses the board's [Publish].
+	NeedAnnouncement func(lang string, comm ll.Community, n ll.Need) ll.Reply
+	// NeedConfirmAsk words the message asking need n's asker to confirm it
+	// solved once taker marked it done, with its [Solved] / [Not yet]
+	// buttons, as the chat's /done does (handlers.NeedConfirmAsk); nil
+	// refuses the member's [Mark done].
+	NeedConfirmAsk func(lang string, n ll.Need, taker ll.Member) ll.Reply
 	// BotUsername is the bot's username for the presenter's check-in link
 	// (https://t.me/<bot>?start=ci_<code>); nil or "" gives /checkin <code>.
 	BotUsername func() string

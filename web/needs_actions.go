@@ -94,7 +94,7 @@ func (m *MiniApp) queue(q *request, sc *app.Scope, id string, chat int64, member
 func boardRow(n ll.Need, sc *app.Scope) needRow {
 	loc := sc.Community.Location()
 	r := needRow{ID: n.ID, Text: n.Text, Status: n.Status, Pending: n.Pending, Skills: n.Skills, Helpers: n.Helpers,
-		Takers: n.Takers, Created: n.Created.In(loc).Format("2006-01-02"), Reason: n.Reason}
+		Takers: n.Takers, Created: n.Created.In(loc).Format("2006-01-02"), Reason: n.Reason, Round: n.Round}
 	if !n.Due.IsZero() {
 		r.Due = n.Due.In(loc).Format("2006-01-02")
 	}

@@ -13,9 +13,11 @@ import (
 )
 
 // Notifier queues messages to people through the outbox, idempotent by
-// message id; *storage.Store implements it.
+// message id, and broadcasts (a need's announcements, as app.Outbox);
+// *storage.Store implements it.
 type Notifier interface {
 	Enqueue(ctx context.Context, msgs ...ll.OutMessage) (int, error)
+	EnqueueBroadcast(ctx context.Context, b ll.Broadcast, msgs []ll.OutMessage) (created bool, added int, err error)
 }
 
 // tellAuthor queues the message the chat sends the author of a service

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/lamplighter-bot/lamplighter/app"
+	"github.com/lamplighter-bot/lamplighter/handlers"
 	"github.com/lamplighter-bot/lamplighter/web"
 	"github.com/lamplighter-bot/lamplighter/web/initdata"
 )
@@ -55,8 +56,11 @@ func (p *program) newMiniApp(ap *app.App, outbox web.Notifier, username func() s
 		Admins:          p.cfg.Admins,
 		DefaultLanguage: p.cfg.Language,
 		BotUsername:     username,
-		Now:             p.now,
-		Logger:          p.log,
+		// The chat's wording and buttons of what a need owes people.
+		NeedAnnouncement: handlers.NeedAnnouncement,
+		NeedConfirmAsk:   handlers.NeedConfirmAsk,
+		Now:              p.now,
+		Logger:           p.log,
 	})
 }
 

@@ -225,11 +225,18 @@ func TestMiniAppCommitteeBrowser(t *testing.T) {
 	}
 	saveScreenshot(t, b, "miniapp-activities")
 
-	// The needs board: N1 new, with the chat commands that decide it, and
-	// nothing about who asked.
-	b.Do(chromedp.Click(`#tab-needs`), chromedp.WaitVisible(`#needs li[data-need=N1][data-status=new]`))
-	if txt := browsertest.Run(b, chromedp.Text(`#needs`)); !strings.Contains(txt, "block 9") || !strings.Contains(txt, "/publish N1") || strings.Contains(txt, "55555") {
-		t.Errorf("needs board = %q, want N1 with /publish N1 and no asker", txt)
+	// The needs board: N1 new, with [Publish] and [Decline], N2 with
+	// [Approve], and nothing about who asked.
+	b.Do(chromedp.Click(`#tab-needs`), chromedp.WaitVisible(`#needs li[data-need=N1][data-status=new] [data-action=publish]`))
+	if txt := browsertest.Run(b, chromedp.Text(`#needs`)); !strings.Contains(txt, "block 9") || strings.Contains(txt, "55555") {
+		t.Errorf("needs board = %q, want N1 and no asker", txt)
+	}
+	actions := `[...document.querySelectorAll('#needs li[data-need=%s] [data-action]')].map(b => b.dataset.action).join(',')`
+	if got := browsertest.Run(b, chromedp.Evaluate[string](fmt.Sprintf(actions, "N1"))); got != "publish,decline" {
+		t.Errorf("N1's buttons = %q, want publish,decline", got)
+	}
+	if got := browsertest.Run(b, chromedp.Evaluate[string](fmt.Sprintf(actions, "N2"))); got != "approve" {
+		t.Errorf("N2's buttons = %q, want approve", got)
 	}
 	if o := browsertest.HorizontalOverflow(b); o != 0 {
 		t.Errorf("needs board overflows a 360-pixel phone by %d px", o)
@@ -239,9 +246,9 @@ func TestMiniAppCommitteeBrowser(t *testing.T) {
 	}
 	saveScreenshot(t, b, "miniapp-needs")
 	// Approvals lists the needs awaiting the committee too.
-	b.Do(chromedp.Click(`#tab-approvals`), chromedp.WaitVisible(`#pending-needs li[data-need=N2]`))
-	if txt := browsertest.Run(b, chromedp.Text(`#pending-needs`)); !strings.Contains(txt, "/approve N2") || strings.Contains(txt, "N1") {
-		t.Errorf("approvals' needs = %q, want N2 with /approve N2, not N1", txt)
+	b.Do(chromedp.Click(`#tab-approvals`), chromedp.WaitVisible(`#pending-needs li[data-need=N2] [data-action=approve]`))
+	if txt := browsertest.Run(b, chromedp.Text(`#pending-needs`)); strings.Contains(txt, "N1") {
+		t.Errorf("approvals' needs = %q, want N2 with [Approve], not N1", txt)
 	}
 	b.Do(chromedp.Click(`#tab-activities`), chromedp.WaitVisible(`#activities [data-activity=A2]`))
 

@@ -158,6 +158,10 @@ func TestMiniAppRefusals(t *testing.T) {
 		{"GET", "overview"}, {"GET", "overview?light=red&sort=total&offset=1"}, {"GET", "activities"},
 		{"GET", "activities/A1/roster"}, {"POST", "activities/A1/present"}, {"GET", "export"}, {"POST", "export/link"}, {"GET", "needs"},
 		{"POST", "needs/N1/decline"}, {"POST", "needs/N1/approve"},
+		// The needs board's publish and release, the taker's done
+		// (miniapp_needs_test.go): N1 is new and nobody took it, so even
+		// the member's own route refuses them (not_taker).
+		{"POST", "needs/N1/publish"}, {"POST", "needs/N1/release"}, {"POST", "needs/N1/done"},
 	}
 	refusalActivity(t, e)
 	committeeOnly := func(rt route) bool { return rt.path != "me" }
@@ -196,8 +200,13 @@ func TestMiniAppRefusals(t *testing.T) {
 	for _, c := range callers {
 		for _, rt := range routes {
 			var body any
-			if strings.HasSuffix(rt.path, "/reject") || strings.HasSuffix(rt.path, "/decline") {
+			switch {
+			case strings.HasSuffix(rt.path, "/reject") || strings.HasSuffix(rt.path, "/decline"):
 				body = map[string]string{"reason": "不属实"}
+			case strings.HasSuffix(rt.path, "/publish"):
+				body = map[string]any{"helpers": 1, "again": true}
+			case strings.HasSuffix(rt.path, "/done"):
+				body = map[string]string{"note": "好了"}
 			}
 			status, out := apiCallAny(t, rt.method, api+rt.path, c.initData, body)
 			want := c.want(rt)
@@ -252,6 +261,9 @@ func TestMiniAppRefusals(t *testing.T) {
 	}
 	if ps, _ := e.st.Participations(ctx, "dongan", "M2"); len(ps) != 0 {
 		t.Errorf("M2's participations after the refusals = %+v, want none", ps)
+	}
+	if n, err := e.st.Need(ctx, "dongan", "N1"); err != nil || n.Status != ll.NeedNew || n.Round != 0 || len(n.Takers) != 0 {
+		t.Errorf("N1 after the refusals = %+v, %v; want new, never published", n, err)
 	}
 	auditAfter, _ := e.st.AuditLog(ctx, "dongan", 1000, time.Time{})
 	if len(auditAfter) != len(auditBefore) {

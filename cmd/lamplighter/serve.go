@@ -201,7 +201,7 @@ func (p *program) openServer(ctx context.Context, dl delivery) (*server, error) 
 	if p.cfg.WebhookURL != "" {
 		webhookPath = tg.WebhookPath()
 	}
-	if err := p.mountMiniApp(mux, ap, st, webhookPath, tg.BotUsername); err != nil {
+	if err := p.mountMiniApp(mux, ap, outbox, webhookPath, tg.BotUsername); err != nil {
 		st.Close()
 		return nil, err
 	}

@@ -281,6 +281,6 @@ async function start() {
   page[2]();
 }
 
-const cm = committeePages({ el, t, call, show, message, failText, toast, listRendered, memberCard, api, initData, ApiError, tg });
+const cm = committeePages({ el, t, call, show, message, failText, toast, listRendered, memberCard, api, initData, ApiError, tg, hasText: (id) => Boolean(texts[lang] && texts[lang][id]) });
 
 start();

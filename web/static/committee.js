@@ -358,38 +358,131 @@ export function committeePages(ui) {
     poll(box, frame);
   }
 
-  // The needs board: the open needs, new ones and those awaiting the
-  // committee first, each with the chat command that decides it (deciding
-  // tells the asker and the takers, which the chat does).
-  async function needs() {
-    let data;
-    try { data = await call('needs'); } catch (err) { message(failText(err), () => needs()); return; }
-    const list = el('ul', { class: 'list', id: 'needs' });
-    for (const n of data.needs) {
+  // why words a refusal of a needs action: by its detail when the page has
+  // words for it (webapp.err.<detail>), else by its code.
+  let bounds = { max_helpers: 20, max_days: 90 };
+  function why(err) {
+    const d = err.body && err.body.detail;
+    if (d && ui.hasText('webapp.err.' + d)) return t('webapp.err.' + d, bounds.max_helpers, bounds.max_days);
+    return t(err.status === 409 ? 'webapp.conflict' : failText(err));
+  }
+
+  // needItem is one need of the board with the buttons its state allows:
+  // [Publish] (a form: helpers, due date, audience, skills) and [Decline]
+  // (a reason) on a new one, [Announce again] and [Decline] on a published
+  // one, [Release] on one with takers, [Approve] on one done and awaiting
+  // the committee. Each action answers with the need's new row, drawn in
+  // place; its buttons are disabled while it is in flight.
+  function needItem(n0, form) {
+    const li = el('li', {});
+    const draw = (n) => {
       const state = n.pending ? 'pending' : n.status;
-      const hint = state === 'new' ? t('webapp.need_hint_new', n.id) : state === 'pending' ? t('webapp.need_hint_pending', n.id) : '';
-      list.append(el('li', { 'data-need': n.id, 'data-status': state },
+      li.dataset.need = n.id;
+      li.dataset.status = state;
+      const actions = el('div', { class: 'actions' });
+      li.replaceChildren(
         el('div', {}, el('b', {}, n.id), ' ', el('span', { class: 'badge' + (state === 'new' || state === 'pending' ? ' no' : '') }, t('webapp.need.' + state))),
         el('div', {}, n.text),
         el('div', { class: 'sub' }, t('webapp.need_line', n.created, n.takers ? n.takers.length : 0, n.helpers), n.due ? ' · ' + t('webapp.need_due', n.due) : '',
           n.skills && n.skills.length ? ' · ' + n.skills.join(', ') : ''),
-        hint ? el('div', { class: 'sub' }, hint) : null));
-    }
+        ...(n.reason ? [el('div', { class: 'sub' }, t('webapp.nb.reason_shown', n.reason))] : []),
+        actions);
+      // act posts verb; the answer's row (or the 409's) is drawn.
+      const act = async (verb, body, busy, done) => {
+        busy.forEach((b) => { b.disabled = true; });
+        try {
+          const res = await call('needs/' + encodeURIComponent(n.id) + '/' + verb, { method: 'POST', body });
+          draw(res.need);
+          toast(res.changed ? done(res) : t('webapp.nb.unchanged', n.id, t('webapp.need.' + (res.need.pending ? 'pending' : res.need.status))));
+        } catch (err) {
+          if (err.status === 409 && err.body.record) draw(err.body.record);
+          else busy.forEach((b) => { b.disabled = false; });
+          toast(why(err));
+        }
+      };
+      const btn = (action, label, kind, onclick) => el('button', { class: 'btn' + (kind ? ' ' + kind : ''), 'data-action': action, onclick }, t(label));
+      const buttons = () => {
+        const row = [];
+        if (state === 'new' || state === 'published') {
+          row.push(btn('publish', state === 'new' ? 'webapp.nb.publish' : 'webapp.nb.again', state === 'new' ? '' : 'secondary', () => publishForm(state === 'published')));
+          row.push(btn('decline', 'webapp.nb.decline', 'secondary', declineForm));
+        }
+        if ((state === 'published' || state === 'taken') && n.takers && n.takers.length) row.push(btn('release', 'webapp.nb.release', 'secondary', releaseAsk));
+        if (state === 'pending') {
+          const ok = btn('approve', 'webapp.approve', '', () => act('approve', undefined, [ok], () => t('webapp.nb.approved', n.id)));
+          row.push(ok);
+        }
+        actions.replaceChildren(...row);
+      };
+      const cancel = () => el('button', { class: 'btn secondary', 'data-action': 'cancel', onclick: buttons }, t('webapp.cancel'));
+      const field = (label, input) => el('label', { class: 'field' }, el('span', { class: 'sub' }, label), input);
+      const publishForm = (again) => {
+        const helpers = el('input', { type: 'number', name: 'helpers', min: '1', max: String(form.max_helpers), step: '1', value: String(n.helpers || 1), inputmode: 'numeric' });
+        const due = el('input', { type: 'date', name: 'due', min: form.today, max: form.max_due, value: again && n.due && n.due >= form.today ? n.due : form.default_due });
+        const audience = el('input', { type: 'text', name: 'audience', maxlength: '64', autocomplete: 'off' });
+        const skills = el('input', { type: 'text', name: 'skills', maxlength: '200', autocomplete: 'off', value: (n.skills || []).join(', ') });
+        const send = btn('send-publish', again ? 'webapp.nb.send_again' : 'webapp.nb.send', '', null);
+        const no = cancel();
+        send.addEventListener('click', () => {
+          const body = { helpers: Number(helpers.value) || 0, due: due.value, audience: audience.value.trim(), skills: skills.value.trim(), again, round: again ? n.round || 0 : 0 };
+          act('publish', body, [send, no], (r) => t('webapp.nb.published', r.need.id, r.sent, r.audience));
+        });
+        actions.replaceChildren(el('div', { class: 'form', 'data-form': 'publish' },
+          field(t('webapp.nb.helpers', form.max_helpers), helpers), field(t('webapp.nb.due'), due),
+          field(t('webapp.nb.audience'), audience), field(t('webapp.nb.skills'), skills),
+          el('div', { class: 'actions' }, send, no)));
+        helpers.focus();
+      };
+      const declineForm = () => {
+        const reason = el('textarea', { id: 'reason-' + n.id, maxlength: '200', placeholder: t('webapp.reason'), 'aria-label': t('webapp.reason') });
+        const go = btn('confirm-decline', 'webapp.nb.confirm_decline', 'danger', null);
+        const no = cancel();
+        go.addEventListener('click', () => {
+          if (!reason.value.trim()) { reason.focus(); toast(t('webapp.err.reason')); return; }
+          act('decline', { reason: reason.value.trim() }, [go, no], () => t('webapp.nb.declined', n.id));
+        });
+        actions.replaceChildren(reason, go, no);
+        reason.focus();
+      };
+      const releaseAsk = () => {
+        const go = btn('confirm-release', 'webapp.nb.confirm_release', 'danger', null);
+        const no = cancel();
+        go.addEventListener('click', () => act('release', {}, [go, no], () => t('webapp.nb.released', n.id)));
+        actions.replaceChildren(el('span', { class: 'sub' }, t('webapp.nb.release_sure', n.id)), go, no);
+      };
+      buttons();
+    };
+    draw(n0);
+    return li;
+  }
+
+  // formOf keeps the publish form's bounds of a board answer.
+  function formOf(data) {
+    const days = Math.round((Date.parse(data.max_due) - Date.parse(data.today)) / 86400000);
+    bounds = { max_helpers: data.max_helpers, max_days: days };
+    return data;
+  }
+
+  // The needs board: the open needs, new ones and those awaiting the
+  // committee first, each with the actions its state allows (needItem).
+  async function needs() {
+    let data;
+    try { data = await call('needs'); } catch (err) { message(failText(err), () => needs()); return; }
+    const form = formOf(data);
+    const list = el('ul', { class: 'list', id: 'needs' }, data.needs.map((n) => needItem(n, form)));
     show(el('div', { class: 'card' }, el('p', { class: 'hint', id: 'needs-total' }, data.total ? t('webapp.needs_total', data.total) : t('webapp.no_needs')), list));
     listRendered();
   }
 
   // pendingNeeds is the Approvals page's card of the needs done and
-  // awaiting the committee (from the board), each with its chat command;
-  // empty, it stays hidden.
+  // awaiting the committee (from the board), each with [Approve]; empty,
+  // it stays hidden.
   function pendingNeeds() {
     const list = el('ul', { class: 'list', id: 'pending-needs' });
     const card = el('div', { class: 'card', hidden: true }, el('h2', {}, t('webapp.need.pending')), list);
     call('needs').then((data) => {
-      for (const n of data.needs.filter((x) => x.pending)) {
-        list.append(el('li', { 'data-need': n.id }, el('div', {}, el('b', {}, n.id), ' ', n.text),
-          el('div', { class: 'sub' }, t('webapp.need_hint_pending', n.id))));
-      }
+      const form = formOf(data);
+      for (const n of data.needs.filter((x) => x.pending)) list.append(needItem(n, form));
       card.hidden = !list.children.length;
     }).catch(() => { /* the board's own page says why */ });
     return card;

@@ -230,18 +230,53 @@ async function unitPage() {
   ui.listRendered();
 }
 
-// My needs: the needs I asked (their status) and the needs I took.
+// My needs: the needs I asked (their status) and the needs I took, a taken
+// one with [Mark done] (an optional note), which asks its resident to
+// confirm, or the committee, as /done does.
 async function needsPage() {
   const mine = opened();
   let v;
   try { v = await ui.call('needs/mine'); } catch (err) { ui.message(ui.failText(err), () => needsPage()); return; }
   if (mine !== current) return;
-  const item = (n) => el('li', { 'data-need': n.id, 'data-status': n.status },
-    el('div', {}, el('b', {}, n.id), ' ', n.text),
-    el('div', { class: 'sub' }, el('span', { class: 'badge' + (n.status === 'solved' ? ' ok' : '') }, t('webapp.needst.' + n.status)),
-      n.pending ? ' · ' + t('webapp.myneed.pending') : '', ' · ', t('webapp.myneed.takers', n.takers, n.helpers), n.due ? ' · ' + t('webapp.myneed.due', n.due) : ''));
-  const list = (id, ns, none) => ns.length ? el('ul', { class: 'list', id }, ns.map(item)) : el('p', { class: 'hint', id }, t(none));
-  ui.show(el('div', { class: 'card' }, el('h2', {}, t('webapp.myneed.asked')), list('needs-asked', v.asked, 'webapp.myneed.none_asked')),
-    el('div', { class: 'card' }, el('h2', {}, t('webapp.myneed.taken')), list('needs-taken', v.taken, 'webapp.myneed.none_taken')));
+  const item = (n0, taker) => {
+    const li = el('li', {});
+    const draw = (n) => {
+      li.dataset.need = n.id;
+      li.dataset.status = n.status;
+      const actions = el('div', { class: 'actions' });
+      li.replaceChildren(el('div', {}, el('b', {}, n.id), ' ', n.text),
+        el('div', { class: 'sub' }, el('span', { class: 'badge' + (n.status === 'solved' ? ' ok' : '') }, t('webapp.needst.' + n.status)),
+          n.pending ? ' · ' + t('webapp.myneed.pending') : '', ' · ', t('webapp.myneed.takers', n.takers, n.helpers), n.due ? ' · ' + t('webapp.myneed.due', n.due) : ''),
+        actions);
+      if (!taker || (n.status !== 'taken' && n.status !== 'published')) return;
+      const ask = () => {
+        const note = el('textarea', { id: 'note-' + n.id, maxlength: '500', placeholder: t('webapp.myneed.note'), 'aria-label': t('webapp.myneed.note') });
+        const go = el('button', { class: 'btn', 'data-action': 'confirm-done' }, t('webapp.myneed.send_done'));
+        const no = el('button', { class: 'btn secondary', 'data-action': 'cancel', onclick: buttons }, t('webapp.cancel'));
+        go.addEventListener('click', async () => {
+          if (go.disabled) return;
+          go.disabled = true; no.disabled = true;
+          try {
+            const r = await ui.call('needs/' + encodeURIComponent(n.id) + '/done', { method: 'POST', body: { note: note.value.trim() } });
+            draw(r.need);
+            ui.toast(t(!r.changed ? 'webapp.myneed.done_before' : r.committee ? 'webapp.myneed.to_committee' : 'webapp.myneed.asked_confirm', n.id));
+          } catch (err) {
+            go.disabled = false; no.disabled = false;
+            const d = err.body && err.body.detail;
+            ui.toast(d && ui.hasText('webapp.err.' + d) ? t('webapp.err.' + d) : t(ui.failText(err)));
+          }
+        });
+        actions.replaceChildren(note, go, no);
+        note.focus();
+      };
+      const buttons = () => actions.replaceChildren(el('button', { class: 'btn', 'data-action': 'done', onclick: ask }, t('webapp.myneed.done')));
+      buttons();
+    };
+    draw(n0);
+    return li;
+  };
+  const list = (id, ns, none, taker) => ns.length ? el('ul', { class: 'list', id }, ns.map((n) => item(n, taker))) : el('p', { class: 'hint', id }, t(none));
+  ui.show(el('div', { class: 'card' }, el('h2', {}, t('webapp.myneed.asked')), list('needs-asked', v.asked, 'webapp.myneed.none_asked', false)),
+    el('div', { class: 'card' }, el('h2', {}, t('webapp.myneed.taken')), list('needs-taken', v.taken, 'webapp.myneed.none_taken', true)));
   ui.listRendered();
 }
