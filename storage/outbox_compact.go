@@ -19,6 +19,11 @@ import (
 // arguments, and 1,000 of them hold Redis for a few milliseconds.
 const enqueueRunCompactBatch = 1000
 
+// maxRunProfiles bounds the profiles of one EnqueueRun: a run's messages
+// share a few (a template a language); messages with texts of their own
+// beyond it wait whole.
+const maxRunProfiles = 64
+
 // KEYS: stats. ARGV: o, now, run, due (unix ms: when the first of them is
 // due), profile ttl ms, bodies (count, then id and JSON of each), profiles
 // (count, then each: due, exp, kind, body id, j before and after the member,
@@ -64,6 +69,8 @@ for body, k in pairs(refs) do redis.call('HINCRBY', BODYREFS, body, k) end
 if n > 0 then
   redis.call('ZADD', PEND, 'LT', ARGV[4], b)
   redis.call('HINCRBY', STATS, 'pending', n)
+elseif redis.call('EXISTS', pk) == 0 then
+  redis.call('DEL', rp) -- nothing of the run waits: no profile either
 end
 dropUnused(6)
 redis.call('HINCRBY', STATS, 'enqueued', n)
@@ -87,7 +94,8 @@ func init() { allScripts = append(allScripts, enqueueRunCompactScript) }
 // the message itself is its member, chat, template parts and values, a few
 // dozen bytes; its Template is rendered only when it is sent
 // (ll.OutMessage.Content). Other messages wait with all their fields, a
-// Template rendered into their reply. Either way a message costs the
+// Template rendered into their reply, and so do those beyond the first
+// maxRunProfiles distinct profiles of a call (texts of their own). Either way a message costs the
 // script two commands, in scripts of up to enqueueRunCompactBatch.
 //
 // The order among a run's messages is not kept (they go to different
@@ -217,6 +225,9 @@ func (b *runBatch) add(m *ll.OutMessage) (bool, error) {
 		k.reply = replyKey(m.Reply)
 	}
 	p := b.profiles[k]
+	if p == nil && len(b.profiles) >= maxRunProfiles {
+		return false, nil // texts of their own: a profile each would cost more than it saves
+	}
 	if p == nil {
 		body, err := b.body(m)
 		if err != nil {
