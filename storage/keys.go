@@ -152,6 +152,8 @@ import (
 //	                                        body id, packed j before and after the member) -> number and
 //	                                        number -> profile, # (last number); deleted with the run's
 //	                                        last waiting recipient
+//	<o>rr:r:<run>                   string  the token of the first EnqueueRun call of the run (for 30
+//	                                        days): while it is a call's own, its messages need no lookup
 //	<o>pend                         zset    broadcasts with recipients in bp:<b>, score = first queued
 //	<o>q:<chat>                     zset    the chat's waiting messages, score = due * 1024 + sequence
 //	                                        (FIFO among equal due times)
@@ -334,6 +336,7 @@ const (
 	obPending  = "bp:"
 	obPend     = "pend"
 	obRunProf  = "rp:" // a run's profiles: rp:r:<run>
+	obRunMark  = "rr:" // the first call that queued a run: rr:r:<run>
 	// Messages waiting or in flight, by when they were queued.
 	obLiveBatches = "eb"
 	obLiveCounts  = "en"

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -17,7 +18,7 @@ import (
 // enqueueRunCompactBatch is how many messages one compact EnqueueRun script
 // stores: each costs the script two commands and a few dozen bytes of
 // arguments, and 1,000 of them hold Redis for a few milliseconds.
-const enqueueRunCompactBatch = 1000
+const enqueueRunCompactBatch = 500
 
 // maxRunProfiles bounds the profiles of one EnqueueRun: a run's messages
 // share a few (a template a language); messages with texts of their own
@@ -25,17 +26,32 @@ const enqueueRunCompactBatch = 1000
 const maxRunProfiles = 64
 
 // KEYS: stats. ARGV: o, now, run, due (unix ms: when the first of them is
-// due), profile ttl ms, bodies (count, then id and JSON of each), profiles
+// due), profile ttl ms, the call's token, bodies (count, then id and JSON of each), profiles
 // (count, then each: due, exp, kind, body id, j before and after the member,
 // tab-separated), then per message: member, its profile's place among
 // them (1-based), and chat, parts and values, tab-separated. Adds each
 // message <run>:<member> not already queued, waiting or recently done to
 // the run's waiting recipients in the compact form (see runpk). Answers
 // the number added.
+//
+// The run's mark (rr:r:<run>) holds the token of the first call that
+// queued it: while it is this call's, none of the run's messages can be
+// queued or done but those this call added, which wait, so a message is
+// added with one HSETNX; another call's mark (a retry after a crash, a
+// second replica) makes the script look for each message and its done
+// marker too. (The claim script's store checks them again whatever the
+// mark: nothing goes twice.)
 var enqueueRunCompactScript = outboxScript(`
 local run = ARGV[3]
 local b = 'r:' .. run
-local pi = storeBodies(6)
+local rk = O .. '` + obRunMark + `' .. b
+local mark = redis.call('GET', rk)
+local fresh = mark == ARGV[6]
+if not mark then
+  fresh = true
+  redis.call('SET', rk, ARGV[6], 'PX', ARGV[5])
+end
+local pi = storeBodies(7)
 local np = tonumber(ARGV[pi])
 local rp = runpk(b)
 local num, pbody = {}, {}
@@ -56,7 +72,7 @@ local n = 0
 local refs = {}
 for i = pi + np + 1, #ARGV, 3 do
   local f = ARGV[i]
-  if redis.call('EXISTS', mpre .. f, dpre .. f) == 0 then
+  if fresh or redis.call('EXISTS', mpre .. f, dpre .. f) == 0 then
     local p = tonumber(ARGV[i + 1])
     if redis.call('HSETNX', pk, f, num[p] .. ARGV[i + 2]) == 1 then
       local body = pbody[p]
@@ -72,7 +88,7 @@ if n > 0 then
 elseif redis.call('EXISTS', pk) == 0 then
   redis.call('DEL', rp) -- nothing of the run waits: no profile either
 end
-dropUnused(6)
+dropUnused(7)
 redis.call('HINCRBY', STATS, 'enqueued', n)
 return n
 `)
@@ -95,7 +111,10 @@ func init() { allScripts = append(allScripts, enqueueRunCompactScript) }
 // dozen bytes; its Template is rendered only when it is sent
 // (ll.OutMessage.Content). Other messages wait with all their fields, a
 // Template rendered into their reply, and so do those beyond the first
-// maxRunProfiles distinct profiles of a call (texts of their own). Either way a message costs the
+// maxRunProfiles distinct profiles of a call (texts of their own). The
+// first call that queues a run costs a compact message one command (the
+// run's mark says nothing else of the run exists); a later call two. An id
+// given twice in one call is sent once, but may be counted twice. Either way a message costs the
 // script two commands, in scripts of up to enqueueRunCompactBatch.
 //
 // The order among a run's messages is not kept (they go to different
@@ -108,7 +127,7 @@ func (s *Store) EnqueueRun(ctx context.Context, run string, msgs []ll.OutMessage
 		return 0, ll.Invalid("run", "run id %q must be 1-200 of A-Z, a-z, 0-9, _, ., : and -", run)
 	}
 	now := s.now()
-	b := runBatch{store: s, run: run, now: now, prefix: run + ":", profiles: map[profileKey]*runProfile{},
+	b := runBatch{store: s, run: run, now: now, prefix: run + ":", token: rand.Text(), profiles: map[profileKey]*runProfile{},
 		bodies: map[*ll.Template]*runBody{}}
 	var whole []ll.OutMessage
 	added := 0
@@ -181,6 +200,7 @@ type runBatch struct {
 	run      string
 	now      time.Time
 	prefix   string
+	token    string // this call's, for the run's mark
 	profiles map[profileKey]*runProfile
 	bodies   map[*ll.Template]*runBody
 	replies  map[string]*runBody
@@ -305,7 +325,7 @@ func (b *runBatch) flush(ctx context.Context) (int, error) {
 	s := b.store
 	ttl := max(b.due-b.now.UnixMilli(), 0) + broadcastTTL.Milliseconds()
 	args := make([]any, 0, 8+2*len(b.batchB)+len(b.batchP)+len(b.messages))
-	args = append(args, s.k.outbox(), b.now.UnixMilli(), b.run, b.due, ttl, len(b.batchB))
+	args = append(args, s.k.outbox(), b.now.UnixMilli(), b.run, b.due, ttl, b.token, len(b.batchB))
 	for _, rb := range b.batchB {
 		args = append(args, rb.id, rb.json)
 		rb.inBatch = false
