@@ -145,9 +145,13 @@ import (
 //	                                        chat, due, exp, kind, body id and packed j, tab-separated; the
 //	                                        claim script makes up to 500 of them messages at a time while
 //	                                        fewer than 2,000 chats are in ready (storage.materializeWindow)
-//	<o>bp:r:<run>                   hash    a reminder run's recipients (EnqueueRun), compact: member ->
-//	                                        "~" profile number, chat, template parts and values
-//	                                        (tab-separated; message id <run>:<member>), or as bp:<b>
+//	<o>bp:r:<run>                   hash    a reminder run's recipients that wait whole, as bp:<b> (and every
+//	                                        one before the compact form)
+//	<o>bq:r:<run>                   hash    a reminder run's recipients in the compact form (EnqueueRun):
+//	                                        member -> "~" profile number, chat, template parts and values
+//	                                        (tab-separated; message id <run>:<member>)
+//	<o>qpend                        zset    runs with recipients in bq:r:<run>, score = when due (pend and
+//	                                        bp: are all an older version reads: it never meets these)
 //	<o>rp:r:<run>                   hash    what the run's messages share, once: profile (due, exp, kind,
 //	                                        body id, packed j before and after the member) -> number and
 //	                                        number -> profile, # (last number); deleted with the run's
@@ -337,6 +341,8 @@ const (
 	obPend     = "pend"
 	obRunProf  = "rp:" // a run's profiles: rp:r:<run>
 	obRunMark  = "rr:" // the first call that queued a run: rr:r:<run>
+	obCompact  = "bq:" // a run's compact recipients: bq:r:<run>
+	obQPend    = "qpend"
 	// Messages waiting or in flight, by when they were queued.
 	obLiveBatches = "eb"
 	obLiveCounts  = "en"

@@ -247,26 +247,36 @@ end
 -- broadcast.
 local PEND = O .. '` + obPend + `'
 local function pendk(b) return O .. '` + obPending + `' .. b end
--- A run's compact recipients (EnqueueRun) wait in bp:r:<run> as member ->
+-- A run's compact recipients (EnqueueRun) wait in bq:r:<run> as member ->
 -- '~' profile, chat, parts and values (tab-separated), the message id being
--- <run>:<member>; what the run's messages share (due, exp, kind, body id,
--- and their packed j around the member) is kept once, as a profile, in
--- rp:r:<run> (profile -> number and number -> profile), deleted with the
--- run's last waiting recipient.
+-- <run>:<member>, the run in QPEND by when it is due; what the run's
+-- messages share (due, exp, kind, body id, and their packed j around the
+-- member) is kept once, as a profile, in rp:r:<run> (profile -> number and
+-- number -> profile), deleted with the run's last waiting recipient. (Keys
+-- of their own, so that a replica of an older version, which knows only
+-- PEND and bp:, never meets an entry it cannot read.)
+local QPEND = O .. '` + obQPend + `'
+local function qpendk(b) return O .. '` + obCompact + `' .. b end
 local function runpk(b) return O .. '` + obRunProf + `' .. b end
 
 local function materialize(room)
   while room > 0 do
+    local zk, compact = PEND, false
     local h = redis.call('ZRANGE', PEND, '-inf', NOW, 'BYSCORE', 'LIMIT', 0, 1)
+    if #h == 0 then
+      zk, compact = QPEND, true
+      h = redis.call('ZRANGE', QPEND, '-inf', NOW, 'BYSCORE', 'LIMIT', 0, 1)
+    end
     if #h == 0 then return end
     local b = h[1]
     local bc = b
     if string.sub(b, 1, 2) == 'r:' then bc = '' end
     local pk = pendk(b)
+    if compact then pk = qpendk(b) end
     local ids = redis.call('HRANDFIELD', pk, room)
     if #ids == 0 then
-      redis.call('ZREM', PEND, b)
-      redis.call('DEL', runpk(b))
+      redis.call('ZREM', zk, b)
+      if compact then redis.call('DEL', runpk(b)) end
     else
       local vals = redis.call('HMGET', pk, unpack(ids))
       local seq = nextSeq(#ids)
@@ -301,8 +311,8 @@ local function materialize(room)
       redis.call('HDEL', pk, unpack(ids))
       redis.call('HINCRBY', STATS, 'pending', -#ids)
       if redis.call('HLEN', pk) == 0 then
-        redis.call('ZREM', PEND, b)
-        redis.call('DEL', runpk(b))
+        redis.call('ZREM', zk, b)
+        if compact then redis.call('DEL', runpk(b)) end
       end
       room = room - #ids
     end
@@ -426,7 +436,7 @@ end
 -- Keep up to ` + strconv.Itoa(materializeWindow) + ` chats ready or waiting for their pace, taken
 -- from the broadcasts' waiting recipients.
 local room = ` + strconv.Itoa(materializeWindow) + ` - redis.call('ZCARD', READY)
-if room > 0 and redis.call('EXISTS', PEND) == 1 then materialize(math.min(room, ` + strconv.Itoa(materializeBatch) + `)) end
+if room > 0 and redis.call('EXISTS', PEND, QPEND) > 0 then materialize(math.min(room, ` + strconv.Itoa(materializeBatch) + `)) end
 
 local prate = tonumber(ARGV[6]) or 0
 local b = redis.call('HMGET', BUCKET, 'tok', 'ts', 'f', 'slow', 'ptok', 'pts')
@@ -533,10 +543,12 @@ else
   if short and claimed == 0 then out[2] = f0(math.max(tonumber(out[2]), short)) end
 end
 -- Recipients waiting to be due (a reminder run held by quiet hours).
-local pend = redis.call('ZRANGE', PEND, 0, 0, 'WITHSCORES')
-if #pend > 0 then
-  local w = math.max(0, tonumber(pend[2]) - NOW)
-  if tonumber(out[2]) < 0 or w < tonumber(out[2]) then out[2] = f0(w) end
+for _, zk in ipairs({PEND, QPEND}) do
+  local pend = redis.call('ZRANGE', zk, 0, 0, 'WITHSCORES')
+  if #pend > 0 then
+    local w = math.max(0, tonumber(pend[2]) - NOW)
+    if tonumber(out[2]) < 0 or w < tonumber(out[2]) then out[2] = f0(w) end
+  end
 end
 return out
 `)
@@ -645,7 +657,8 @@ return {
   redis.call('ZCARD', ALL) + (tonumber(redis.call('HGET', STATS, 'live')) or 0), redis.call('ZCARD', INFLIGHT), redis.call('ZCARD', DEAD),
   redis.call('ZCARD', READY), redis.call('HLEN', BUSY),
   first[2] or '', ready[2] or '', redis.call('HGET', BUCKET, 'f') or '1',
-  redis.call('ZRANGE', PEND, 0, 0, 'WITHSCORES')[2] or ''
+  redis.call('ZRANGE', PEND, 0, 0, 'WITHSCORES')[2] or '',
+  redis.call('ZRANGE', QPEND, 0, 0, 'WITHSCORES')[2] or ''
 }
 `)
 
@@ -1156,7 +1169,7 @@ func (s *Store) OutboxStatus(ctx context.Context, now time.Time) (ll.OutboxStatu
 	st.Queued = max(0, all-st.InFlight) + pending
 	st.Dead = int(num(v, 3))
 	st.Chats = int(num(v, 4)) + int(num(v, 5)) + pending
-	for _, t := range []string{str(v, 6), str(v, 9)} {
+	for _, t := range []string{str(v, 6), str(v, 9), str(v, 10)} {
 		if t != "" {
 			st.Oldest = max(st.Oldest, now.Sub(fromMS(t)))
 		}

@@ -31,7 +31,7 @@ const maxRunProfiles = 64
 // tab-separated), then per message: member, its profile's place among
 // them (1-based), and chat, parts and values, tab-separated. Adds each
 // message <run>:<member> not already queued, waiting or recently done to
-// the run's waiting recipients in the compact form (see runpk). Answers
+// the run's waiting recipients in the compact form (see qpendk). Answers
 // the number added.
 //
 // The run's mark (rr:r:<run>) holds the token of the first call that
@@ -67,7 +67,7 @@ for k = 1, np do
 end
 redis.call('PEXPIRE', rp, ARGV[5])
 local mpre, dpre = mk(run .. ':'), O .. '` + obDone + `' .. run .. ':'
-local pk = pendk(b)
+local pk = qpendk(b)
 local n = 0
 local refs = {}
 for i = pi + np + 1, #ARGV, 3 do
@@ -83,7 +83,7 @@ for i = pi + np + 1, #ARGV, 3 do
 end
 for body, k in pairs(refs) do redis.call('HINCRBY', BODYREFS, body, k) end
 if n > 0 then
-  redis.call('ZADD', PEND, 'LT', ARGV[4], b)
+  redis.call('ZADD', QPEND, 'LT', ARGV[4], b)
   redis.call('HINCRBY', STATS, 'pending', n)
 elseif redis.call('EXISTS', pk) == 0 then
   redis.call('DEL', rp) -- nothing of the run waits: no profile either

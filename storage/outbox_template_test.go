@@ -45,7 +45,7 @@ func templatedRun(n int, due time.Time) []ll.OutMessage {
 }
 
 // TestOutboxRunTemplated: a run of templated messages waits in the compact
-// form, a second EnqueueRun adds nothing, each message is delivered once
+// form, in keys an older version does not read, a second EnqueueRun adds nothing, each message is delivered once
 // rendered as its template says (values escaped), one that keeps failing
 // becomes a dead letter that still renders and goes once requeued, and the
 // run's keys (waiting hash, profiles, template bodies) go with its last
@@ -67,9 +67,14 @@ func TestOutboxRunTemplated(t *testing.T) {
 	if added, err := s.EnqueueRun(ctx, run, msgs); err != nil || added != 0 {
 		t.Fatalf("EnqueueRun again = %d, %v; want 0", added, err)
 	}
-	wait, err := raw.HGetAll(ctx, p+"{ob}:bp:r:"+run).Result()
+	wait, err := raw.HGetAll(ctx, p+"{ob}:bq:r:"+run).Result()
 	if err != nil || len(wait) != n {
 		t.Fatalf("waiting hash holds %d, %v; want %d", len(wait), err, n)
+	}
+	// A replica of an older version reads waiting recipients only from pend
+	// and bp:<b>: the compact ones are not there, so it never drops them.
+	if old := storagetest.Keys(t, raw, p+"{ob}:bp:*"); len(old) != 0 || raw.Exists(ctx, p+"{ob}:pend").Val() != 0 {
+		t.Errorf("compact run left %v and pend (exists %d); want neither", old, raw.Exists(ctx, p+"{ob}:pend").Val())
 	}
 	if v := wait["M10001"]; !strings.HasPrefix(v, "~") || len(v) > 60 {
 		t.Errorf("waiting entry of M10001 = %q; want the compact form, a few dozen bytes", v)
@@ -130,7 +135,7 @@ func TestOutboxRunTemplated(t *testing.T) {
 	if added, err := s.EnqueueRun(ctx, run, msgs); err != nil || added != 0 {
 		t.Fatalf("EnqueueRun after delivery = %d, %v; want 0", added, err)
 	}
-	for _, pat := range []string{"bp:*", "rp:*", "body:*", "m:*"} {
+	for _, pat := range []string{"bp:*", "bq:*", "rp:*", "body:*", "m:*", "qpend", "pend"} {
 		if keys := storagetest.Keys(t, raw, p+"{ob}:"+pat); len(keys) != 0 {
 			t.Errorf("keys left: %v; want none (waiting hash, profiles, bodies and messages go)", keys)
 		}
@@ -156,17 +161,19 @@ func TestOutboxRunWholeFormStillSent(t *testing.T) {
 	if added, err := s.EnqueueRun(ctx, run, msgs); err != nil || added != 600 {
 		t.Fatalf("EnqueueRun = %d, %v", added, err)
 	}
-	wait, err := raw.HGetAll(ctx, p+"{ob}:bp:r:"+run).Result()
-	if err != nil {
-		t.Fatal(err)
-	}
 	whole, compact := 0, 0
-	for f, v := range wait {
-		switch {
-		case strings.HasPrefix(v, "~"):
-			compact++
-		case strings.HasPrefix(f, "below-minimum:dongan:9:x") && strings.Count(v, "\t") >= 5:
-			whole++
+	for _, key := range []string{"bp:r:", "bq:r:"} {
+		wait, err := raw.HGetAll(ctx, p+"{ob}:"+key+run).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for f, v := range wait {
+			switch {
+			case key == "bq:r:" && strings.HasPrefix(v, "~"):
+				compact++
+			case key == "bp:r:" && strings.HasPrefix(f, "below-minimum:dongan:9:x") && strings.Count(v, "\t") >= 5:
+				whole++
+			}
 		}
 	}
 	if whole != 300 || compact != 300 {
