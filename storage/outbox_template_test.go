@@ -195,3 +195,20 @@ func TestOutboxRunWholeFormStillSent(t *testing.T) {
 		t.Errorf("%d messages not delivered", len(want))
 	}
 }
+
+// TestOutboxEnqueueRendersTemplates: a templated message queued through
+// Enqueue (not a run) is stored with its text rendered, and claimed so.
+func TestOutboxEnqueueRendersTemplates(t *testing.T) {
+	t.Parallel()
+	s := obStore(t)
+	m := templatedRun(1, t0)[0]
+	m.ID = "activity:dongan:A1-1:M1"
+	want := m.Content()
+	if added, err := s.Enqueue(ctx, m); err != nil || added != 1 {
+		t.Fatalf("Enqueue = %d, %v", added, err)
+	}
+	ds := claimAll(t, s, t0)
+	if len(ds) != 1 || ds[0].Message.Template != nil || !reflect.DeepEqual(ds[0].Message.Content(), want) {
+		t.Fatalf("claimed %+v; want the text rendered, %q", ds, want.Text)
+	}
+}
