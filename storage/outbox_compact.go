@@ -40,7 +40,8 @@ const maxRunProfiles = 64
 // added with one HSETNX; another call's mark (a retry after a crash, a
 // second replica) makes the script look for each message and its done
 // marker too. (The claim script's store checks them again whatever the
-// mark: nothing goes twice.)
+// mark: nothing goes twice.) While fresh, the batch is one HSET: the caller
+// gives each member once.
 var enqueueRunCompactScript = outboxScript(`
 local run = ARGV[3]
 local b = 'r:' .. run
@@ -48,8 +49,11 @@ local rk = O .. '` + obRunMark + `' .. b
 local mark = redis.call('GET', rk)
 local fresh = mark == ARGV[6]
 if not mark then
-  fresh = true
-  redis.call('SET', rk, ARGV[6], 'PX', ARGV[5])
+  -- Recipients of the run with no mark are not this call's: none fresh.
+  fresh = redis.call('EXISTS', O .. '` + obCompact + `' .. b) == 0
+  local own = ARGV[6]
+  if not fresh then own = '-' end
+  redis.call('SET', rk, own, 'PX', ARGV[5])
 end
 local pi = storeBodies(7)
 local np = tonumber(ARGV[pi])
@@ -70,14 +74,27 @@ local mpre, dpre = mk(run .. ':'), O .. '` + obDone + `' .. run .. ':'
 local pk = qpendk(b)
 local n = 0
 local refs = {}
-for i = pi + np + 1, #ARGV, 3 do
-  local f = ARGV[i]
-  if fresh or redis.call('EXISTS', mpre .. f, dpre .. f) == 0 then
+if fresh then
+  -- Every member is new to the run (the caller gives each once): one HSET.
+  local kv = {}
+  for i = pi + np + 1, #ARGV, 3 do
     local p = tonumber(ARGV[i + 1])
-    if redis.call('HSETNX', pk, f, num[p] .. ARGV[i + 2]) == 1 then
-      local body = pbody[p]
-      if body ~= '' then refs[body] = (refs[body] or 0) + 1 end
-      n = n + 1
+    kv[#kv + 1] = ARGV[i]
+    kv[#kv + 1] = num[p] .. ARGV[i + 2]
+    local body = pbody[p]
+    if body ~= '' then refs[body] = (refs[body] or 0) + 1 end
+  end
+  if #kv > 0 then n = redis.call('HSET', pk, unpack(kv)) end
+else
+  for i = pi + np + 1, #ARGV, 3 do
+    local f = ARGV[i]
+    if redis.call('EXISTS', mpre .. f, dpre .. f) == 0 then
+      local p = tonumber(ARGV[i + 1])
+      if redis.call('HSETNX', pk, f, num[p] .. ARGV[i + 2]) == 1 then
+        local body = pbody[p]
+        if body ~= '' then refs[body] = (refs[body] or 0) + 1 end
+        n = n + 1
+      end
     end
   end
 end
@@ -114,7 +131,7 @@ func init() { allScripts = append(allScripts, enqueueRunCompactScript) }
 // maxRunProfiles distinct profiles of a call (texts of their own). The
 // first call that queues a run costs a compact message one command (the
 // run's mark says nothing else of the run exists); a later call two. An id
-// given twice in one call is sent once, but may be counted twice. Either way a message costs the
+// given twice in one call is added once. Either way a message costs the
 // script two commands, in scripts of up to enqueueRunCompactBatch.
 //
 // The order among a run's messages is not kept (they go to different
@@ -128,7 +145,7 @@ func (s *Store) EnqueueRun(ctx context.Context, run string, msgs []ll.OutMessage
 	}
 	now := s.now()
 	b := runBatch{store: s, run: run, now: now, prefix: run + ":", token: rand.Text(), profiles: map[profileKey]*runProfile{},
-		bodies: map[*ll.Template]*runBody{}}
+		bodies: map[*ll.Template]*runBody{}, seen: make(map[string]struct{}, len(msgs))}
 	var whole []ll.OutMessage
 	added := 0
 	for i := range msgs {
@@ -200,7 +217,8 @@ type runBatch struct {
 	run      string
 	now      time.Time
 	prefix   string
-	token    string // this call's, for the run's mark
+	token    string              // this call's, for the run's mark
+	seen     map[string]struct{} // members added in the compact form, each once
 	profiles map[profileKey]*runProfile
 	bodies   map[*ll.Template]*runBody
 	replies  map[string]*runBody
@@ -223,6 +241,9 @@ func (b *runBatch) add(m *ll.OutMessage) (bool, error) {
 		!packable(m.Member) || !packable(m.Community) || !packable(m.Lang) || !packable(m.Zone) || !packable(m.Kind) ||
 		strings.HasPrefix(m.Community, "{") {
 		return false, nil
+	}
+	if _, dup := b.seen[m.Member]; dup {
+		return true, nil // the same id again: added once, as HSETNX would
 	}
 	values := ""
 	if m.Template != nil {
@@ -277,6 +298,7 @@ func (b *runBatch) add(m *ll.OutMessage) (bool, error) {
 		parts = strconv.FormatUint(m.Parts, 36)
 	}
 	b.messages = append(b.messages, m.Member, p.place, strconv.FormatInt(m.ChatID, 10)+"\t"+parts+"\t"+values)
+	b.seen[m.Member] = struct{}{}
 	b.n++
 	return true, nil
 }

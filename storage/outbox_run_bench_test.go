@@ -51,7 +51,16 @@ func readFigures(b *testing.B, raw redis.UniversalClient) redisFigures {
 // commands a message costs (INFO, Lua's included), the memory a waiting
 // message holds (used_memory) and the longest single command (SLOWLOG).
 func BenchmarkEnqueueRun50k(b *testing.B) {
-	const n = 50_000
+	benchmarkEnqueueRun(b, 50_000)
+}
+
+// BenchmarkEnqueueRun500 is BenchmarkEnqueueRun50k for a community of
+// 1,000 (the province's): 500 messages, one script.
+func BenchmarkEnqueueRun500(b *testing.B) {
+	benchmarkEnqueueRun(b, 500)
+}
+
+func benchmarkEnqueueRun(b *testing.B, n int) {
 	for _, form := range []string{"templated", "whole"} {
 		b.Run(form, func(b *testing.B) {
 			raw := storagetest.Client(b)
