@@ -212,3 +212,35 @@ func TestOutboxEnqueueRendersTemplates(t *testing.T) {
 		t.Fatalf("claimed %+v; want the text rendered, %q", ds, want.Text)
 	}
 }
+
+// TestOutboxRunDuplicatesInOneCall: an id given twice in one EnqueueRun, in
+// the same batch or in different ones, is added and delivered once, and a
+// retry by another call adds nothing.
+func TestOutboxRunDuplicatesInOneCall(t *testing.T) {
+	t.Parallel()
+	s := obStore(t)
+	msgs := templatedRun(700, t0)
+	msgs = append(msgs, msgs[3], msgs[650]) // 650 is in the second batch of 500
+	if added, err := s.EnqueueRun(ctx, "below-minimum:dongan:9", msgs); err != nil || added != 700 {
+		t.Fatalf("EnqueueRun = %d, %v; want 700", added, err)
+	}
+	if added, err := s.EnqueueRun(ctx, "below-minimum:dongan:9", msgs); err != nil || added != 0 {
+		t.Fatalf("EnqueueRun again = %d, %v; want 0", added, err)
+	}
+	seen := map[string]int{}
+	for _, d := range claimAll(t, s, t0) {
+		seen[d.Message.ID]++
+		ack(t, s, d, ll.Ack{Status: ll.AckSent}, t0)
+	}
+	if len(seen) != 700 {
+		t.Errorf("delivered %d distinct; want 700", len(seen))
+	}
+	for id, k := range seen {
+		if k != 1 {
+			t.Errorf("%s delivered %d times", id, k)
+		}
+	}
+	if st := status(t, s, t0); st.Queued != 0 || st.Enqueued != 700 {
+		t.Errorf("status = queued %d, enqueued %d; want 0, 700", st.Queued, st.Enqueued)
+	}
+}
