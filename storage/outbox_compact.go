@@ -16,8 +16,8 @@ import (
 )
 
 // enqueueRunCompactBatch is how many messages one compact EnqueueRun script
-// stores: each costs the script two commands and a few dozen bytes of
-// arguments, and 1,000 of them hold Redis for a few milliseconds.
+// stores: three short arguments each; 500 of them take Redis about a
+// millisecond.
 const enqueueRunCompactBatch = 500
 
 // maxRunProfiles bounds the profiles of one EnqueueRun: a run's messages
@@ -35,13 +35,12 @@ const maxRunProfiles = 64
 // the number added.
 //
 // The run's mark (rr:r:<run>) holds the token of the first call that
-// queued it: while it is this call's, none of the run's messages can be
-// queued or done but those this call added, which wait, so a message is
-// added with one HSETNX; another call's mark (a retry after a crash, a
-// second replica) makes the script look for each message and its done
-// marker too. (The claim script's store checks them again whatever the
-// mark: nothing goes twice.) While fresh, the batch is one HSET: the caller
-// gives each member once.
+// queued it: while it is this call's ("fresh"), none of the run's messages
+// can be queued or done but those this call added, and the caller gives
+// each member once, so the batch is one HSET; another call's mark (a retry
+// after a crash, a second replica) makes the script look for each message
+// and its done marker and add it with HSETNX. (The claim script's store
+// checks them again whatever the mark: nothing goes twice.)
 var enqueueRunCompactScript = outboxScript(`
 local run = ARGV[3]
 local b = 'r:' .. run
@@ -128,11 +127,11 @@ func init() { allScripts = append(allScripts, enqueueRunCompactScript) }
 // dozen bytes; its Template is rendered only when it is sent
 // (ll.OutMessage.Content). Other messages wait with all their fields, a
 // Template rendered into their reply, and so do those beyond the first
-// maxRunProfiles distinct profiles of a call (texts of their own). The
-// first call that queues a run costs a compact message one command (the
-// run's mark says nothing else of the run exists); a later call two. An id
-// given twice in one call is added once. Either way a message costs the
-// script two commands, in scripts of up to enqueueRunCompactBatch.
+// maxRunProfiles distinct profiles of a call (texts of their own). In the
+// first call that queues a run, a batch of up to enqueueRunCompactBatch
+// compact messages is one HSET (the run's mark says nothing else of the
+// run exists); in a later call each costs an EXISTS and an HSETNX. An id
+// given twice in one call is added once.
 //
 // The order among a run's messages is not kept (they go to different
 // chats), and a chat found unreachable meanwhile drops only its
