@@ -63,6 +63,23 @@ type OutMessage struct {
 	// Zone (scheduled reminders and digests only).
 	Quiet *QuietHours `json:"quiet,omitempty"`
 	Zone  string      `json:"zone,omitempty"`
+
+	// Template, when set, is what to send instead of Reply: its parts that
+	// Parts selects (bit i: part i) with Values in their slots (Content).
+	// The messages of one reminder run share one Template, which the outbox
+	// stores once (storage.Store.EnqueueRun).
+	Template *Template `json:"-"`
+	Parts    uint64    `json:"-"`
+	Values   []string  `json:"-"`
+}
+
+// Content is what m sends: its Template rendered with its Parts and Values
+// when it has one, else its Reply.
+func (m *OutMessage) Content() Reply {
+	if m.Template != nil {
+		return m.Template.Render(m.Parts, m.Values)
+	}
+	return m.Reply
 }
 
 // Validate reports the first problem with m as an EINVALID *Error.
@@ -76,7 +93,9 @@ func (m *OutMessage) Validate() error {
 		return Invalid("kind", "outbox message %s has no kind", m.ID)
 	case m.Kind == OutProgress && m.Broadcast == "":
 		return Invalid("broadcast", "progress message %s names no broadcast", m.ID)
-	case m.Kind != OutProgress && strings.TrimSpace(m.Reply.Text) == "" && m.Reply.File == nil && m.Reply.SetMenu == "":
+	case m.Template != nil && !m.Template.validate(m.Parts):
+		return Invalid("reply", "outbox message %s selects no text or parts its template does not have", m.ID)
+	case m.Template == nil && m.Kind != OutProgress && strings.TrimSpace(m.Reply.Text) == "" && m.Reply.File == nil && m.Reply.SetMenu == "":
 		return Invalid("reply", "outbox message %s has nothing to send", m.ID)
 	}
 	if m.Quiet != nil {

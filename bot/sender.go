@@ -263,7 +263,7 @@ func (s *Sender) deliver(ctx context.Context, d lamplighter.Delivery) {
 		s.ack(ctx, d, lamplighter.Ack{Status: lamplighter.AckDeferred, Until: until}, log)
 		return
 	}
-	out := Outgoing{ChatID: m.ChatID, Reply: m.Reply, Lang: m.Lang, Paid: d.Paid && m.Kind == lamplighter.OutBroadcast}
+	out := Outgoing{ChatID: m.ChatID, Reply: m.Content(), Lang: m.Lang, Paid: d.Paid && m.Kind == lamplighter.OutBroadcast}
 	rendered := 0
 	if m.Kind == lamplighter.OutProgress {
 		p := lamplighter.BroadcastProgress{ID: m.Broadcast, Lang: m.Lang}

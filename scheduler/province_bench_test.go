@@ -97,17 +97,25 @@ func BenchmarkProvince(b *testing.B) {
 	if err := s.Tick(ctx); err != nil { // records each job's start; the runs come after it
 		b.Fatal(err)
 	}
-	var queued int64
+	var queued, passMem int64
+	passCPU := map[string]float64{}
 	b.ResetTimer()
 	for b.Loop() {
 		b.StopTimer()
 		clk.Advance(time.Minute)
 		was := s.Stats().Messages
+		cpu0, mem0 := nodeCPU(b, ctx, cluster), nodeFigures(b, ctx, cluster)
 		b.StartTimer()
 		if err := s.Tick(ctx); err != nil {
 			b.Fatal(err)
 		}
 		b.StopTimer()
+		cpu1, mem1 := nodeCPU(b, ctx, cluster), nodeFigures(b, ctx, cluster)
+		passMem = 0
+		for addr := range cpu1 {
+			passCPU[addr] = cpu1[addr] - cpu0[addr]
+			passMem += mem1[addr].used - mem0[addr].used
+		}
 		queued = s.Stats().Messages - was
 		if want := int64(communities * (per / 2)); queued != want {
 			b.Fatalf("a planning pass queued %d reminders, want %d", queued, want)
@@ -115,6 +123,13 @@ func BenchmarkProvince(b *testing.B) {
 		b.StartTimer()
 	}
 	// Reported after the loop: ResetTimer drops metrics reported before it.
+	var busiest float64
+	for _, addr := range slices.Sorted(maps.Keys(passCPU)) {
+		b.Logf("master %s: %.2f s of CPU during the last pass", addr, passCPU[addr])
+		busiest = max(busiest, passCPU[addr])
+	}
+	b.ReportMetric(busiest, "busiest-master-cpu-s")
+	b.ReportMetric(float64(passMem)/float64(max(queued, 1)), "pass-bytes/reminder")
 	b.ReportMetric(float64(queued), "reminders/op")
 	b.ReportMetric(float64(used)/float64(per*communities), "bytes/member")
 	b.ReportMetric(float64(keys)/float64(per*communities), "keys/member")
@@ -172,6 +187,35 @@ func nodeFigures(b *testing.B, ctx context.Context, c *redis.ClusterClient) map[
 		used := infoInt(info, "used_memory")
 		mu.Lock()
 		out[n.Options().Addr] = nodeFigure{used: used, keys: keys}
+		mu.Unlock()
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return out
+}
+
+// nodeCPU reads the CPU time (used_cpu_sys + used_cpu_user, seconds) of
+// every master.
+func nodeCPU(b *testing.B, ctx context.Context, c *redis.ClusterClient) map[string]float64 {
+	b.Helper()
+	var mu sync.Mutex
+	out := map[string]float64{}
+	err := c.ForEachMaster(ctx, func(ctx context.Context, n *redis.Client) error {
+		info, err := n.Info(ctx, "cpu").Result()
+		if err != nil {
+			return err
+		}
+		var cpu float64
+		for line := range strings.SplitSeq(info, "\r\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && (k == "used_cpu_sys" || k == "used_cpu_user") {
+				x, _ := strconv.ParseFloat(v, 64)
+				cpu += x
+			}
+		}
+		mu.Lock()
+		out[n.Options().Addr] = cpu
 		mu.Unlock()
 		return nil
 	})

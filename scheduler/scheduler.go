@@ -91,7 +91,9 @@ type RunOutbox interface {
 //
 // A reminder does not name its recipient: the scheduler writes each
 // distinct text once (by language and figures) and gives it to every member
-// it fits, which keeps a run for 100,000 members fast.
+// it fits, which keeps a run for 100,000 members fast; with Texts that are
+// also TemplateTexts (templates.go), it writes one template a language and
+// gives each member its parts and figures instead.
 type Texts interface {
 	// BelowMinimum tells a member where they stand (s.Total of s.Minimum,
 	// daysLeft in the year) with upcoming activities to sign up for.

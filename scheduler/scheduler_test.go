@@ -138,7 +138,8 @@ func (f *fixture) enqueued() int64 {
 }
 
 // take claims and acknowledges every message due within the next 12
-// hours (by the queue's own times, not the clock), and returns them.
+// hours (by the queue's own times, not the clock), and returns them, their
+// Reply what the sender sends (a template rendered).
 func (f *fixture) take() []ll.OutMessage {
 	f.t.Helper()
 	var out []ll.OutMessage
@@ -149,7 +150,9 @@ func (f *fixture) take() []ll.OutMessage {
 			f.t.Fatal(err)
 		}
 		for _, d := range ds {
-			out = append(out, d.Message)
+			m := d.Message
+			m.Reply = m.Content()
+			out = append(out, m)
 			if err := f.st.AckDelivery(f.ctx, d, ll.Ack{Status: ll.AckSent}, at); err != nil {
 				f.t.Fatal(err)
 			}

@@ -285,6 +285,9 @@ func (s *Scheduler) belowMinimumMessages(sn *Snapshot, below []ll.MemberStanding
 	if len(below) == 0 {
 		return nil
 	}
+	if tt, ok := s.cfg.Texts.(TemplateTexts); ok {
+		return s.belowMinimumTemplated(tt, sn, below, run, now)
+	}
 	signed := make(map[string]map[string]bool, len(sn.SignedUp))
 	for a, ms := range sn.SignedUp {
 		set := make(map[string]bool, len(ms))
@@ -325,6 +328,9 @@ func (s *Scheduler) NoPostMessages(sn *Snapshot, run, now time.Time) []ll.OutMes
 // the snapshot or the standing index); sn gives the community and its open
 // posts.
 func (s *Scheduler) noPostMessages(sn *Snapshot, members []ll.MemberStanding, run, now time.Time) []ll.OutMessage {
+	if tt, ok := s.cfg.Texts.(TemplateTexts); ok {
+		return s.noPostTemplated(tt, sn, members, run, now)
+	}
 	open := sn.OpenPosts[:min(len(sn.OpenPosts), maxSuggestions)]
 	tm := s.timing(sn.Community, now)
 	texts := map[string]ll.Reply{}

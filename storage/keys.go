@@ -135,7 +135,8 @@ import (
 //	                                        between; JSON from older versions), b (its body id), chat, sc (its score in q:<chat>),
 //	                                        kind, exp, bc (broadcast), pb (broadcast of a progress
 //	                                        message), att (failed attempts), cl (claim count, the lease
-//	                                        token), err and died (a dead letter's reason and time)
+//	                                        token), err and died (a dead letter's reason and time), v (a
+//	                                        templated message's parts and values: its body is the template)
 //	<o>body:<h>                     string  JSON lamplighter.Reply shared by the messages that send it;
 //	                                        h is a digest of the JSON
 //	<o>bref                         hash    body id -> number of messages referring to it (the body goes
@@ -144,6 +145,19 @@ import (
 //	                                        chat, due, exp, kind, body id and packed j, tab-separated; the
 //	                                        claim script makes up to 500 of them messages at a time while
 //	                                        fewer than 2,000 chats are in ready (storage.materializeWindow)
+//	<o>bp:r:<run>                   hash    a reminder run's recipients that wait whole, as bp:<b> (and every
+//	                                        one before the compact form)
+//	<o>bq:r:<run>                   hash    a reminder run's recipients in the compact form (EnqueueRun):
+//	                                        member -> "~" profile number, chat, template parts and values
+//	                                        (tab-separated; message id <run>:<member>)
+//	<o>qpend                        zset    runs with recipients in bq:r:<run>, score = when due (pend and
+//	                                        bp: are all an older version reads: it never meets these)
+//	<o>rp:r:<run>                   hash    what the run's messages share, once: profile (due, exp, kind,
+//	                                        body id, packed j before and after the member) -> number and
+//	                                        number -> profile, # (last number); deleted with the run's
+//	                                        last waiting recipient
+//	<o>rr:r:<run>                   string  the token of the first EnqueueRun call of the run (for 30
+//	                                        days): while it is a call's own, its messages need no lookup
 //	<o>pend                         zset    broadcasts with recipients in bp:<b>, score = first queued
 //	<o>q:<chat>                     zset    the chat's waiting messages, score = due * 1024 + sequence
 //	                                        (FIFO among equal due times)
@@ -325,6 +339,10 @@ const (
 	obBodyRefs = "bref"
 	obPending  = "bp:"
 	obPend     = "pend"
+	obRunProf  = "rp:" // a run's profiles: rp:r:<run>
+	obRunMark  = "rr:" // the first call that queued a run: rr:r:<run>
+	obCompact  = "bq:" // a run's compact recipients: bq:r:<run>
+	obQPend    = "qpend"
 	// Messages waiting or in flight, by when they were queued.
 	obLiveBatches = "eb"
 	obLiveCounts  = "en"

@@ -142,10 +142,11 @@ end
 
 -- store adds one message unless its id is queued, dead or recently done;
 -- seq orders messages due at the same time in a chat. Answers 1 if added.
-local function store(id, chat, j, due, exp, kind, bc, pb, body, seq, refd)
-  if redis.call('EXISTS', mk(id)) == 1 or redis.call('EXISTS', O .. '` + obDone + `' .. id) == 1 then return 0 end
+local function store(id, chat, j, due, exp, kind, bc, pb, body, seq, refd, v)
+  if redis.call('EXISTS', mk(id), O .. '` + obDone + `' .. id) > 0 then return 0 end
   local sc = f0(due * 1024 + (seq % 1024))
   local f = {'j', j, 'chat', chat, 'sc', sc, 'kind', kind, 'att', 0, 'cl', 0, 'e', f0(NOW)}
+  if v and v ~= '' then f[#f + 1] = 'v'; f[#f + 1] = v end
   if exp ~= '' then f[#f + 1] = 'exp'; f[#f + 1] = exp end
   if bc ~= '' then f[#f + 1] = 'bc'; f[#f + 1] = bc end
   if pb ~= '' then f[#f + 1] = 'pb'; f[#f + 1] = pb end
@@ -246,29 +247,73 @@ end
 -- broadcast.
 local PEND = O .. '` + obPend + `'
 local function pendk(b) return O .. '` + obPending + `' .. b end
+-- A run's compact recipients (EnqueueRun) wait in bq:r:<run> as member ->
+-- '~' profile, chat, parts and values (tab-separated), the message id being
+-- <run>:<member>, the run in QPEND by when it is due; what the run's
+-- messages share (due, exp, kind, body id, and their packed j around the
+-- member) is kept once, as a profile, in rp:r:<run> (profile -> number and
+-- number -> profile), deleted with the run's last waiting recipient. (Keys
+-- of their own, so that a replica of an older version, which knows only
+-- PEND and bp:, never meets an entry it cannot read.)
+local QPEND = O .. '` + obQPend + `'
+local function qpendk(b) return O .. '` + obCompact + `' .. b end
+local function runpk(b) return O .. '` + obRunProf + `' .. b end
 
 local function materialize(room)
   while room > 0 do
+    local zk, compact = PEND, false
     local h = redis.call('ZRANGE', PEND, '-inf', NOW, 'BYSCORE', 'LIMIT', 0, 1)
+    if #h == 0 then
+      zk, compact = QPEND, true
+      h = redis.call('ZRANGE', QPEND, '-inf', NOW, 'BYSCORE', 'LIMIT', 0, 1)
+    end
     if #h == 0 then return end
     local b = h[1]
     local bc = b
     if string.sub(b, 1, 2) == 'r:' then bc = '' end
     local pk = pendk(b)
+    if compact then pk = qpendk(b) end
     local ids = redis.call('HRANDFIELD', pk, room)
     if #ids == 0 then
-      redis.call('ZREM', PEND, b)
+      redis.call('ZREM', zk, b)
+      if compact then redis.call('DEL', runpk(b)) end
     else
       local vals = redis.call('HMGET', pk, unpack(ids))
       local seq = nextSeq(#ids)
+      local profs = {}
       for k = 1, #ids do
-        local chat, due, exp, kind, body, j = string.match(vals[k] or '', '^([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)$')
-        if chat and store(ids[k], chat, j, tonumber(due), exp, kind, bc, '', body, seq, true) == 0 then unref(body) end
+        local v = vals[k] or ''
+        if string.byte(v, 1) == 126 then
+          local x, chat, parts, values = string.match(v, '^~([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)$')
+          local pr = x and profs[x]
+          if x and pr == nil then
+            pr = false
+            local ps = redis.call('HGET', runpk(b), x)
+            if ps then
+              local due, exp, kind, body, jpre, jpost = string.match(ps, '^([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)$')
+              if due then pr = {tonumber(due), exp, kind, body, jpre, jpost} end
+            end
+            profs[x] = pr
+          end
+          if pr then
+            local vv = ''
+            if parts ~= '' or values ~= '' then vv = parts .. '\t' .. values end
+            if store(string.sub(b, 3) .. ':' .. ids[k], chat, pr[5] .. ids[k] .. pr[6], pr[1], pr[2], pr[3], bc, '', pr[4], seq, true, vv) == 0 then
+              unref(pr[4])
+            end
+          end
+        else
+          local chat, due, exp, kind, body, j = string.match(v, '^([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)$')
+          if chat and store(ids[k], chat, j, tonumber(due), exp, kind, bc, '', body, seq, true) == 0 then unref(body) end
+        end
         seq = seq + 1
       end
       redis.call('HDEL', pk, unpack(ids))
       redis.call('HINCRBY', STATS, 'pending', -#ids)
-      if redis.call('HLEN', pk) == 0 then redis.call('ZREM', PEND, b) end
+      if redis.call('HLEN', pk) == 0 then
+        redis.call('ZREM', zk, b)
+        if compact then redis.call('DEL', runpk(b)) end
+      end
       room = room - #ids
     end
   end
@@ -373,7 +418,8 @@ return n
 // messages, one per ready chat, as the token buckets allow. Answers {'wait', ms} when
 // no token is left, else {'ok', hint ms (-1: nothing queued), items...}
 // with each item {id, json, attempts, token, broadcast fields (or empty), reply
-// JSON (or empty), chat, kind, bc, exp, paid ("1": drawn on the paid bucket)}.
+// JSON (or empty), chat, kind, bc, exp, paid ("1": drawn on the paid bucket),
+// template parts and values (or empty)}.
 var obClaimScript = outboxScript(`
 local maxn, lease, rate = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 
@@ -390,7 +436,7 @@ end
 -- Keep up to ` + strconv.Itoa(materializeWindow) + ` chats ready or waiting for their pace, taken
 -- from the broadcasts' waiting recipients.
 local room = ` + strconv.Itoa(materializeWindow) + ` - redis.call('ZCARD', READY)
-if room > 0 and redis.call('EXISTS', PEND) == 1 then materialize(math.min(room, ` + strconv.Itoa(materializeBatch) + `)) end
+if room > 0 and redis.call('EXISTS', PEND, QPEND) > 0 then materialize(math.min(room, ` + strconv.Itoa(materializeBatch) + `)) end
 
 local prate = tonumber(ARGV[6]) or 0
 local b = redis.call('HMGET', BUCKET, 'tok', 'ts', 'f', 'slow', 'ptok', 'pts')
@@ -442,7 +488,7 @@ for _, chat in ipairs(redis.call('ZRANGEBYSCORE', READY, '-inf', ARGV[2], 'LIMIT
     if #h == 0 then redis.call('ZREM', READY, chat) break end
     local id = h[1]
     local due = math.floor(tonumber(h[2]) / 1024)
-    local m = redis.call('HMGET', mk(id), 'j', 'exp', 'att', 'bc', 'pb', 'b', 'kind')
+    local m = redis.call('HMGET', mk(id), 'j', 'exp', 'att', 'bc', 'pb', 'b', 'kind', 'v')
     if not m[1] then
       redis.call('ZREM', qk(chat), id)
     elseif m[2] and tonumber(m[2]) <= NOW then
@@ -482,7 +528,7 @@ for _, chat in ipairs(redis.call('ZRANGEBYSCORE', READY, '-inf', ARGV[2], 'LIMIT
       end
       local body = ''
       if m[6] then body = redis.call('GET', bodyk(m[6])) or '' end
-      out[#out + 1] = {id, m[1], m[3] or '0', cl, p, body, chat, m[7] or '', m[4] or '', m[2] or '', paid}
+      out[#out + 1] = {id, m[1], m[3] or '0', cl, p, body, chat, m[7] or '', m[4] or '', m[2] or '', paid, m[8] or ''}
       claimed = claimed + 1
       break
     end
@@ -497,10 +543,12 @@ else
   if short and claimed == 0 then out[2] = f0(math.max(tonumber(out[2]), short)) end
 end
 -- Recipients waiting to be due (a reminder run held by quiet hours).
-local pend = redis.call('ZRANGE', PEND, 0, 0, 'WITHSCORES')
-if #pend > 0 then
-  local w = math.max(0, tonumber(pend[2]) - NOW)
-  if tonumber(out[2]) < 0 or w < tonumber(out[2]) then out[2] = f0(w) end
+for _, zk in ipairs({PEND, QPEND}) do
+  local pend = redis.call('ZRANGE', zk, 0, 0, 'WITHSCORES')
+  if #pend > 0 then
+    local w = math.max(0, tonumber(pend[2]) - NOW)
+    if tonumber(out[2]) < 0 or w < tonumber(out[2]) then out[2] = f0(w) end
+  end
 end
 return out
 `)
@@ -609,7 +657,8 @@ return {
   redis.call('ZCARD', ALL) + (tonumber(redis.call('HGET', STATS, 'live')) or 0), redis.call('ZCARD', INFLIGHT), redis.call('ZCARD', DEAD),
   redis.call('ZCARD', READY), redis.call('HLEN', BUSY),
   first[2] or '', ready[2] or '', redis.call('HGET', BUCKET, 'f') or '1',
-  redis.call('ZRANGE', PEND, 0, 0, 'WITHSCORES')[2] or ''
+  redis.call('ZRANGE', PEND, 0, 0, 'WITHSCORES')[2] or '',
+  redis.call('ZRANGE', QPEND, 0, 0, 'WITHSCORES')[2] or ''
 }
 `)
 
@@ -786,6 +835,9 @@ func batchArgs(msgs []ll.OutMessage, now time.Time, fix func(*ll.OutMessage)) ([
 		if err := m.Validate(); err != nil {
 			return nil, err
 		}
+		if m.Template != nil { // stored whole, its text of its own
+			m.Reply, m.Template = m.Content(), nil
+		}
 		m.Reply.ChatID, m.Reply.CallbackAnswer, m.Reply.Edit = 0, "", false
 		body := ""
 		if m.Kind != ll.OutProgress {
@@ -827,6 +879,9 @@ func batchArgs(msgs []ll.OutMessage, now time.Time, fix func(*ll.OutMessage)) ([
 // leaves out when packed.
 type messageFields struct {
 	chat, kind, broadcast, expires string
+	// filled is a templated message's parts and values (field v), "" for
+	// another.
+	filled string
 }
 
 // decodeMessage reads a stored message (j: packed, or JSON as an older
@@ -847,6 +902,10 @@ func decodeMessage(id, j, reply string, h messageFields) (ll.OutMessage, error) 
 	m := sm.OutMessage
 	m.ID = id
 	switch {
+	case strings.HasPrefix(reply, templatePrefix):
+		if err := decodeTemplated(reply, h.filled, &m); err != nil {
+			return ll.OutMessage{}, fmt.Errorf("decode template of outbox message %s: %w", id, err)
+		}
 	case reply != "":
 		if err := decodeReply(reply, &m.Reply); err != nil {
 			return ll.OutMessage{}, fmt.Errorf("decode reply of outbox message %s: %w", id, err)
@@ -884,25 +943,10 @@ func (s *Store) Enqueue(ctx context.Context, msgs ...ll.OutMessage) (int, error)
 // runIDPattern is what a reminder run's id may hold: it ends up in a key.
 var runIDPattern = regexp.MustCompile(`^[A-Za-z0-9_.:-]{1,200}$`)
 
-// EnqueueRun stores the messages of one reminder run (a run id unique to the
-// job, community and scheduled time) and returns how many were added. Like
-// Enqueue, it is idempotent by message id: a message queued, waiting, in
-// flight, dead, or delivered or dropped in the last 72 hours is left alone,
-// so a run retried after a crash adds only what the first try did not.
-//
-// The messages wait in one hash of the run, as a broadcast's recipients do
-// (a few dozen bytes each beside the replies they share), and become
-// messages of their own only from their due time on, as ClaimDeliveries
-// draws near them; so a run of 100,000 costs Redis a few commands a
-// message, in scripts of enqueueRunBatch messages. The order among a run's
-// messages is not kept (they go to different chats), and a chat found
-// unreachable meanwhile drops only its materialized messages. Batches are
-// stored in turn; a failure midway leaves the earlier ones queued.
-func (s *Store) EnqueueRun(ctx context.Context, run string, msgs []ll.OutMessage) (int, error) {
-	if !runIDPattern.MatchString(run) {
-		return 0, ll.Invalid("run", "run id %q must be 1-200 of A-Z, a-z, 0-9, _, ., : and -", run)
-	}
-	now := s.now()
+// enqueueRunWhole stores msgs as EnqueueRun does, each waiting entry with
+// everything it needs (no shared profile): the form for messages whose id is
+// not <run>:<member>, or whose fields the compact form cannot hold.
+func (s *Store) enqueueRunWhole(ctx context.Context, run string, now time.Time, msgs []ll.OutMessage) (int, error) {
 	added := 0
 	for start := 0; start < len(msgs); start += enqueueRunBatch {
 		batch := msgs[start:min(start+enqueueRunBatch, len(msgs))]
@@ -1034,7 +1078,7 @@ func (s *Store) ClaimDeliveriesPaid(ctx context.Context, now time.Time, max int,
 	for _, it := range v[2:] {
 		item, _ := it.([]any)
 		var d ll.Delivery
-		h := messageFields{chat: str(item, 6), kind: str(item, 7), broadcast: str(item, 8), expires: str(item, 9)}
+		h := messageFields{chat: str(item, 6), kind: str(item, 7), broadcast: str(item, 8), expires: str(item, 9), filled: str(item, 11)}
 		if d.Message, err = decodeMessage(str(item, 0), str(item, 1), str(item, 5), h); err != nil {
 			return ds, 0, fmt.Errorf("claim: %w", err)
 		}
@@ -1125,7 +1169,7 @@ func (s *Store) OutboxStatus(ctx context.Context, now time.Time) (ll.OutboxStatu
 	st.Queued = max(0, all-st.InFlight) + pending
 	st.Dead = int(num(v, 3))
 	st.Chats = int(num(v, 4)) + int(num(v, 5)) + pending
-	for _, t := range []string{str(v, 6), str(v, 9)} {
+	for _, t := range []string{str(v, 6), str(v, 9), str(v, 10)} {
 		if t != "" {
 			st.Oldest = max(st.Oldest, now.Sub(fromMS(t)))
 		}
@@ -1156,7 +1200,7 @@ func (s *Store) DeadLetters(ctx context.Context, n int) ([]ll.DeadLetter, error)
 	pipe := s.c.Pipeline()
 	cmds := make([]*redis.SliceCmd, len(ids))
 	for i, id := range ids {
-		cmds[i] = pipe.HMGet(ctx, s.k.outbox()+obMsg+id, "j", "att", "err", "died", "b", "chat", "kind", "bc", "exp")
+		cmds[i] = pipe.HMGet(ctx, s.k.outbox()+obMsg+id, "j", "att", "err", "died", "b", "chat", "kind", "bc", "exp", "v")
 	}
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return nil, s.wrap("dead letters", err)
@@ -1183,7 +1227,7 @@ func (s *Store) DeadLetters(ctx context.Context, n int) ([]ll.DeadLetter, error)
 		}
 		var d ll.DeadLetter
 		var err error
-		h := messageFields{chat: str(v, 5), kind: str(v, 6), broadcast: str(v, 7), expires: str(v, 8)}
+		h := messageFields{chat: str(v, 5), kind: str(v, 6), broadcast: str(v, 7), expires: str(v, 8), filled: str(v, 9)}
 		if d.Message, err = decodeMessage(ids[i], j, reply, h); err != nil {
 			return nil, fmt.Errorf("dead letter: %w", err)
 		}

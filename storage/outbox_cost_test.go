@@ -116,6 +116,49 @@ func TestMemoryPerQueuedMessage(t *testing.T) {
 	})
 }
 
+// TestMemoryPerQueuedRunMessage measures MEMORY USAGE of the outbox per
+// message of a reminder run of 10,000 queued with EnqueueRun as the
+// scheduler queues it: one template a language (the text and buttons written
+// once), and per member its chat, name and counts (values) and the
+// activities offered (parts). The target, asserted: at most 300 bytes (316
+// on a cluster).
+func TestMemoryPerQueuedRunMessage(t *testing.T) {
+	t.Parallel()
+	const n = 10000
+	p := storagetest.Prefix()
+	s := storagetest.NewStoreOptions(t, storage.Options{Prefix: p, Now: func() time.Time { return t0 }})
+	run := t0.Add(time.Hour)
+	quiet := ll.QuietHours{Start: 21 * 60, End: 8 * 60}
+	tpl := &ll.Template{}
+	tpl.Parts = append(tpl.Parts, ll.NewTemplatePart(fmt.Sprintf("<b>%v</b>，您今年已参加 %v 次活动，还差 %v 次达到年度最低要求。近期活动：",
+		ll.Slot(0), ll.Slot(1), ll.Slot(2)), nil))
+	for a := range 10 {
+		tpl.Parts = append(tpl.Parts, ll.NewTemplatePart(fmt.Sprintf("\n· 3月%d日 垃圾分类宣传（A%d）", a+1, a),
+			[][]ll.Button{{{Text: fmt.Sprintf("报名 A%d", a), Data: fmt.Sprintf("s:A%d", a)}}}))
+	}
+	runName := fmt.Sprintf("below-minimum:dongan:%d", run.UnixMilli())
+	msgs := make([]ll.OutMessage, n)
+	for i := range msgs {
+		mid := fmt.Sprintf("M%d", 10000+i)
+		msgs[i] = ll.OutMessage{ID: runName + ":" + mid, ChatID: 5_100_000_000 + int64(i), Kind: ll.OutBelowMinimum,
+			Community: "dongan", Member: mid, Due: run, Expires: run.Add(24 * time.Hour), Lang: "zh", Quiet: &quiet,
+			Zone: "Asia/Shanghai", Template: tpl, Parts: 1 | 1<<(1+i%10) | 1<<(1+(i+3)%10),
+			Values: []string{"王建国 " + mid, fmt.Sprint(i % 3), fmt.Sprint(3 - i%3)}}
+	}
+	if added, err := s.EnqueueRun(ctx, runName, msgs); err != nil || added != n {
+		t.Fatalf("EnqueueRun = %d, %v", added, err)
+	}
+	per, kinds := queuedMemory(t, p, n)
+	t.Logf("a templated reminder run of %d members waiting (EnqueueRun): %d bytes of {ob} keys per queued message; by key kind: %v", n, per, kinds)
+	limit := int64(300)
+	if storagetest.Mode() == storagetest.ModeCluster {
+		limit += 16
+	}
+	if per > limit {
+		t.Errorf("memory per queued reminder = %d bytes, want at most %d", per, limit)
+	}
+}
+
 // TestOutboxBroadcastBeyondTheWindow queues a broadcast larger than the
 // chats the outbox materializes at a time: a second EnqueueBroadcast adds
 // nothing while its recipients wait, the status counts them queued, and
