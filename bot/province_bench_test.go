@@ -19,8 +19,11 @@ import (
 
 // BenchmarkProvinceOutbox measures what the Redis node holding the
 // outbox's hash tag {ob} does at province scale (docs/PERFORMANCE.md): it
-// queues PROVINCE_N messages (default 100,000) — a reminder run with a text
-// of its own for every member, or one broadcast — and reports the node's
+// queues PROVINCE_N messages (default 100,000) — a reminder run as the
+// scheduler queues it (templated: EnqueueRun, the text once, each member's
+// parts and count), a reminder run with a text of its own for every member
+// (reminders: Enqueue, as before the templates), or one broadcast — and
+// reports the node's
 // used_memory per queued message; then it drains them for PROVINCE_DRAIN
 // (default 20s) through the real sender at 1,000 messages/s (reminders:
 // LAMPLIGHTER_RATE=1000; the broadcast: paid broadcast) to the fake Bot API,
@@ -36,7 +39,7 @@ func BenchmarkProvinceOutbox(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, shape := range []string{"reminders", "broadcast"} {
+	for _, shape := range []string{"templated", "reminders", "broadcast"} {
 		b.Run(shape, func(b *testing.B) {
 			for range b.N {
 				provinceRun(b, shape, n, drainFor)
@@ -94,10 +97,22 @@ func provinceRun(b *testing.B, shape string, n int, drainFor time.Duration) {
 	raw := storagetest.Client(b)
 	st := storagetest.NewStoreOptions(b, storage.Options{Prefix: storagetest.Prefix()})
 	runAt := time.Now()
+	run := fmt.Sprintf("below-minimum:dongan:%d", runAt.UnixMilli())
+	tmpl := &lamplighter.Template{Parts: []lamplighter.TemplatePart{
+		lamplighter.NewTemplatePart(fmt.Sprintf("<b>东安社区</b>，您今年已参加 %d 次活动，还差 %d 次达到年度最低要求。", lamplighter.Slot(0), lamplighter.Slot(1)), nil),
+		lamplighter.NewTemplatePart("\n近期活动：\n· 3月7日 垃圾分类宣传（A1）", [][]lamplighter.Button{{{Text: "报名 A1", Data: "s:A1"}}}),
+		lamplighter.NewTemplatePart("\n· 3月14日 路灯巡查（A2）", [][]lamplighter.Button{{{Text: "报名 A2", Data: "s:A2"}}}),
+	}}
 	msgs := make([]lamplighter.OutMessage, n)
 	for i := range msgs {
 		mid := fmt.Sprintf("M%d", 100000+i)
 		chat := 5_100_000_000 + int64(i)
+		if shape == "templated" {
+			msgs[i] = lamplighter.OutMessage{ID: run + ":" + mid, ChatID: chat, Kind: lamplighter.OutBelowMinimum, Community: "dongan",
+				Member: mid, Lang: "zh", Expires: runAt.Add(24 * time.Hour), Template: tmpl, Parts: 1 | uint64(2+i%3*2)&6,
+				Values: []string{strconv.Itoa(i % 2), strconv.Itoa(2 - i%2)}}
+			continue
+		}
 		if shape == "broadcast" {
 			msgs[i] = lamplighter.OutMessage{ID: "bc:dongan-province:" + mid, ChatID: chat, Kind: lamplighter.OutBroadcast,
 				Community: "dongan", Member: mid, Lang: "zh", Reply: lamplighter.Reply{Text: "本周六上午九点在社区广场举行垃圾分类宣传活动，请各位志愿者提前十五分钟到场签到。"}}
@@ -111,6 +126,10 @@ func provinceRun(b *testing.B, shape string, n int, drainFor time.Duration) {
 	before := readInfo(b, raw)
 	if shape == "broadcast" {
 		if _, _, err := st.EnqueueBroadcast(ctx, lamplighter.Broadcast{ID: "dongan-province", Community: "dongan", Lang: "zh", Audience: "all"}, msgs); err != nil {
+			b.Fatal(err)
+		}
+	} else if shape == "templated" {
+		if _, err := st.EnqueueRun(ctx, run, msgs); err != nil {
 			b.Fatal(err)
 		}
 	} else if _, err := st.Enqueue(ctx, msgs...); err != nil {
