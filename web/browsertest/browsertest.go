@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/security"
 	"github.com/chromedp/chromedp"
 )
@@ -156,6 +157,36 @@ func (b *Browser) AcceptAnyCertificate() {
 	b.t.Helper()
 	b.Do(chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
 		_, err := cdp.Call(ctx, t, security.SetIgnoreCertificateErrors, security.SetIgnoreCertificateErrorsParams{Ignore: true})
+		return err
+	}))
+}
+
+// Network is a phone network that Throttle emulates.
+type Network struct {
+	Name string
+	// Latency is added to every request (ms), DownKBps and UpKBps bound
+	// the throughput (kilobytes a second).
+	Latency, DownKBps, UpKBps float64
+}
+
+// The networks of Chrome DevTools' presets: Slow 4G (what it called Fast
+// 3G before) and Fast 4G.
+var (
+	Slow4G = Network{Name: "Slow 4G", Latency: 562.5, DownKBps: 1.6 * 1000 / 8 * 0.9, UpKBps: 0.75 * 1000 / 8 * 0.9}
+	Fast4G = Network{Name: "Fast 4G", Latency: 165, DownKBps: 9 * 1000 / 8 * 0.9, UpKBps: 1.5 * 1000 / 8 * 0.9}
+)
+
+// Throttle makes every request of b's tab go as over n (Chrome's network
+// emulation: latency before the response headers, throughput after).
+func (b *Browser) Throttle(n Network) {
+	b.t.Helper()
+	b.Do(chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		if _, err := cdp.Call(ctx, t, network.Enable, network.EnableParams{}); err != nil {
+			return err
+		}
+		_, err := cdp.Call(ctx, t, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
+			MatchedNetworkConditions: []*network.Conditions{{Latency: n.Latency, DownloadThroughput: n.DownKBps * 1000, UploadThroughput: n.UpKBps * 1000}},
+		})
 		return err
 	}))
 }

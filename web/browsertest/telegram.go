@@ -5,6 +5,8 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"sync/atomic"
+	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/fetch"
@@ -43,6 +45,7 @@ window.TelegramWebviewProxy = { postEvent(type, data) { window.__tgEvents.push([
 // tgWebAppThemeParams).
 func (b *Browser) Telegram() *Telegram {
 	b.t.Helper()
+	c := &Telegram{b: b}
 	b.Do(chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
 		paused := cdp.Events(b.Ctx, t, fetch.RequestPaused)
 		if _, err := cdp.Call(ctx, t, fetch.Enable, fetch.EnableParams{
@@ -57,6 +60,9 @@ func (b *Browser) Telegram() *Telegram {
 				}
 				// The tab's context ends with the test; a failed answer
 				// then shows as the page's script missing.
+				if d := time.Duration(c.scriptDelay.Load()); d > 0 {
+					time.Sleep(d) // the network's, as Throttle's latency is Chrome's
+				}
 				_, _ = cdp.Call(b.Ctx, t, fetch.FulfillRequest, fetch.FulfillRequestParams{
 					RequestID:    ev.RequestID,
 					ResponseCode: 200,
@@ -71,11 +77,19 @@ func (b *Browser) Telegram() *Telegram {
 		_, err := cdp.Call(ctx, t, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: nativeSide})
 		return err
 	}))
-	return &Telegram{b: b}
+	return c
 }
 
 // Telegram is the client side of a Mini App opened in b's tab.
-type Telegram struct{ b *Browser }
+type Telegram struct {
+	b           *Browser
+	scriptDelay atomic.Int64 // ns
+}
+
+// ScriptTakes makes Telegram's script arrive d after the page asks for it
+// (the answer is the test's, not the network's, so Throttle does not
+// delay it): what fetching it from telegram.org costs on a slow network.
+func (c *Telegram) ScriptTakes(d time.Duration) { c.scriptDelay.Store(int64(d)) }
 
 // Event is one call the page's Telegram script made to the client.
 type Event struct {

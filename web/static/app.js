@@ -72,7 +72,34 @@ class ApiError extends Error {
   constructor(status, body) { super(body.error || String(status)); this.status = status; this.body = body; }
 }
 
-async function call(path, options = {}) {
+// The first screen's request after `me`, asked for again at once on the
+// next opening (beside `me`, not after it): a secretary's members page
+// comes one round trip sooner. The server decides as always; a guess that
+// no longer fits (another role now, another page) is one wasted request,
+// and its answer is used only if the page asks for that same path.
+const firstKey = 'll-first:' + (new URLSearchParams(location.search).get('page') || '');
+const early = new Map();
+let recordFirst = false;
+
+function callEarly(path) {
+  const p = request(path);
+  p.catch(() => { /* used or dropped by call */ });
+  early.set(path, p);
+}
+
+function call(path, options = {}) {
+  if (!options.method || options.method === 'GET') {
+    const p = early.get(path);
+    if (p) { early.delete(path); return p; }
+    if (recordFirst && path !== 'me') {
+      recordFirst = false;
+      try { localStorage.setItem(firstKey, path); } catch (e) { /* no storage */ }
+    }
+  }
+  return request(path, options);
+}
+
+async function request(path, options = {}) {
   const headers = { Authorization: 'tma ' + initData };
   if (options.body !== undefined) headers['Content-Type'] = 'application/json';
   let res;
@@ -111,6 +138,7 @@ function theme() {
 function listRendered() {
   if (firstList) return;
   firstList = true;
+  if (recordFirst) { recordFirst = false; try { localStorage.removeItem(firstKey); } catch (e) { /* no storage */ } }
   performance.mark('ll-first-list');
 }
 
@@ -266,9 +294,13 @@ async function start() {
   document.title = t('webapp.title');
   if (!initData) { message('webapp.open_in_telegram'); return; }
   show(el('p', { class: 'hint', id: 'status' }, t('webapp.loading')));
+  let remembered = null;
+  try { remembered = localStorage.getItem(firstKey); } catch (e) { /* no storage */ }
+  if (remembered && !firstList) callEarly(remembered);
   try {
     me = await call('me');
   } catch (err) { message(failText(err), () => start()); return; }
+  recordFirst = !firstList;
   lang = me.lang === 'en' ? 'en' : 'zh';
   document.documentElement.lang = lang;
   document.getElementById('title').textContent = t('webapp.title');
