@@ -185,6 +185,7 @@ func TestMiniAppNeedsActions(t *testing.T) {
 	if status, out := apiCall(t, "POST", api+"needs/"+own.ID+"/publish", sec, nil); status != 200 {
 		t.Fatalf("publish %s = %d %v", own.ID, status, out)
 	}
+	tg.Wait("the member got the announcement", func() bool { return sentWith(tg, maMember, "nt:dongan:"+own.ID) >= 1 })
 	say(t, tg, maMember, "/take "+own.ID, own.ID)
 	for i, want := range []bool{true, false} {
 		status, out := apiCall(t, "POST", api+"needs/"+own.ID+"/done", mem, nil)
@@ -215,6 +216,9 @@ func TestMiniAppNeedsActions(t *testing.T) {
 	if status, out := apiCall(t, "POST", api+"needs/"+n2.ID+"/publish", sec, nil); status != 200 {
 		t.Fatalf("publish %s with the defaults = %d %v", n2.ID, status, out)
 	}
+	// The announcement first (it names the need too: /take's answer must
+	// not be mistaken for it), then the take.
+	tg.Wait("the member got the announcement", func() bool { return sentWith(tg, maMember, "nt:dongan:"+n2.ID) >= 1 })
 	say(t, tg, maMember, "/take "+n2.ID, n2.ID)
 	if status, out := apiCall(t, "POST", api+"needs/"+n2.ID+"/release", mem, nil); status != 403 {
 		t.Errorf("release as the member = %d %v, want 403", status, out)
