@@ -24,7 +24,10 @@ type NeedsStore interface {
 	Need(ctx context.Context, community, id string) (ll.Need, error)
 	Needs(ctx context.Context, community string) ([]ll.Need, error)
 	PendingNeeds(ctx context.Context, community string) ([]ll.Need, error)
-	PublishNeed(ctx context.Context, n ll.Need, again bool, now time.Time, audit *ll.AuditEntry) (int, error)
+	// PublishNeed sets a need published and returns its new round; with
+	// again and seen above 0 it changes nothing at a round other than seen
+	// and answers repeat (with the round now), in the same script.
+	PublishNeed(ctx context.Context, n ll.Need, again bool, seen int, now time.Time, audit *ll.AuditEntry) (round int, repeat bool, err error)
 	DeclineNeed(ctx context.Context, community, id, reason string, now time.Time, audit *ll.AuditEntry) (ll.Need, bool, error)
 	TakeNeedAs(ctx context.Context, u ll.User, id string, now time.Time) (ll.NeedTake, error)
 	DoneNeedAs(ctx context.Context, u ll.User, id, note string, toCommittee bool, now time.Time) (bool, error)
@@ -187,7 +190,8 @@ type PublishOptions struct {
 	Lang     string // the language of the progress message in the publisher's chat; "" = the community's
 	// Round, with Again and above 0, announces only a need still at this
 	// round (the one its sender saw): a repeat of the same request (a
-	// double tap, a retry) finds the round moved on and sends nothing.
+	// double tap, a retry, even one at the same instant) finds the round
+	// moved on and sends nothing; the store's publish step checks it.
 	Round int
 }
 
@@ -237,14 +241,15 @@ type Published struct {
 // Field "need", "helpers", "due", "audience", "skills"; ErrNotFound;
 // ECONFLICT ReasonNeedState (not new; or, with Again, not new nor
 // published); the outbox's. With Again and Round, a need past that round
-// answers Repeat (see PublishOptions.Round).
+// answers Repeat (see PublishOptions.Round): of simultaneous calls with the
+// same Round exactly one announces a new round, the others answer Repeat.
 func (x *Needs) Publish(ctx context.Context, sc *Scope, out Outbox, id string, o PublishOptions,
 	message func(m ll.Member, n ll.Need) (ll.Reply, string)) (Published, error) {
 	n, err := x.Get(ctx, sc, id)
 	if err != nil {
 		return Published{}, err
 	}
-	if o.Again && o.Round > 0 && n.Round != o.Round {
+	if o.Again && o.Round > 0 && n.Round != o.Round { // a repeat seen early; the store step decides
 		return Published{Need: n, Repeat: true}, nil
 	}
 	loc := sc.Community.Location()
@@ -289,9 +294,19 @@ func (x *Needs) Publish(ctx context.Context, sc *Scope, out Outbox, id string, o
 		return Published{}, err
 	}
 	detail := fmt.Sprintf("%s, helpers %d, due %s: %d recipient(s)", audName, n.Helpers, day.Format(time.DateOnly), len(rec.To))
-	round, err := x.store.PublishNeed(ctx, n, o.Again, sc.Now, sc.Audit("need_publish", n.ID, detail))
+	seen := 0
+	if o.Again {
+		seen = o.Round
+	}
+	round, repeat, err := x.store.PublishNeed(ctx, n, o.Again, seen, sc.Now, sc.Audit("need_publish", n.ID, detail))
 	if err != nil {
 		return Published{}, err
+	}
+	if repeat { // another request announced round o.Round again first
+		if n, err = x.Get(ctx, sc, id); err != nil {
+			return Published{}, err
+		}
+		return Published{Need: n, Repeat: true}, nil
 	}
 	n.Status, n.Round, n.Published = ll.NeedPublished, round, sc.Now
 	p := Published{Need: n, Audience: audName, Recipients: rec.To, Skipped: rec.Skipped}

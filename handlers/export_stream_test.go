@@ -14,8 +14,8 @@ import (
 
 	ll "github.com/lamplighter-bot/lamplighter"
 	"github.com/lamplighter-bot/lamplighter/app"
-	"github.com/lamplighter-bot/lamplighter/record"
 	"github.com/lamplighter-bot/lamplighter/handlers"
+	"github.com/lamplighter-bot/lamplighter/record"
 	"github.com/lamplighter-bot/lamplighter/report"
 )
 

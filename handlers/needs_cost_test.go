@@ -37,7 +37,7 @@ func TestNeedTakeRoundTrips(t *testing.T) {
 				t.Fatal(err)
 			}
 			need.Helpers, need.Due = c.helpers, testNow.AddDate(0, 0, 7)
-			if _, err := cc.store.PublishNeed(cc.ctx, need, false, testNow, nil); err != nil {
+			if _, _, err := cc.store.PublishNeed(cc.ctx, need, false, 0, testNow, nil); err != nil {
 				t.Fatal(err)
 			}
 			press := func(i int) {

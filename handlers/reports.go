@@ -118,7 +118,7 @@ func (c *call) report() []ll.Reply {
 	if rep.UnreachableCount <= len(unreachable) {
 		lines = append(lines, unreachable...)
 	} else {
-		lines = append(lines, c.t("report.unreachable_more", strings.Join(unreachable, "\n"), rep.UnreachableCount-len(unreachable)))
+		lines = append(lines, c.t("report.unreachable_more", rawHTML(strings.Join(unreachable, "\n")), rep.UnreachableCount-len(unreachable)))
 	}
 	header := c.t("report.title", year, c.now.In(loc).Format(time.DateOnly)) + "\n"
 	rs := []ll.Reply{{Text: header + strings.Join(lines, "\n"), Buttons: c.appButtonRow("overview")}} // the Mini App's overview

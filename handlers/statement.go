@@ -36,7 +36,7 @@ func (c *call) statement() []ll.Reply {
 	}
 	caption := c.t("statement.caption_none", st.Year, st.Total())
 	if is.URL != "" {
-		caption = c.t("statement.caption", st.Year, st.Total(), escape(is.URL))
+		caption = c.t("statement.caption", st.Year, st.Total(), is.URL)
 	}
 	return []ll.Reply{{
 		Text: caption,

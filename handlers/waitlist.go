@@ -36,17 +36,17 @@ func (c *call) signUpResult(r app.SignUpResult) []ll.Reply {
 	case ll.AlreadySignedUp:
 		return c.say("signup.already", a.ID, a.Title)
 	case ll.Full:
-		msg := c.t("waitlist.full", a.ID, escape(a.Title), rawHTML(c.signupsText(a)))
+		msg := c.t("waitlist.full", a.ID, a.Title, rawHTML(c.signupsText(a)))
 		if a.Capacity > 0 && a.Signups < a.Capacity {
-			msg = c.t("waitlist.full_owed", a.ID, escape(a.Title), rawHTML(c.signupsText(a)), r.Owed)
+			msg = c.t("waitlist.full_owed", a.ID, a.Title, rawHTML(c.signupsText(a)), r.Owed)
 		}
 		return text(msg,
 			[]ll.Button{{Text: c.label("button.waitlist", a.ID), Data: callback{kind: cbWaitJoin, id: a.ID}.encode()}})
 	case ll.Waitlisted:
-		return text(c.t("waitlist.on", a.ID, escape(a.Title), r.Position, ll.OfferWindow.Hours()),
+		return text(c.t("waitlist.on", a.ID, a.Title, r.Position, ll.OfferWindow.Hours()),
 			[]ll.Button{{Text: c.label("button.leave_waitlist", a.ID), Data: callback{kind: cbWithdraw, id: a.ID}.encode()}})
 	case ll.SeatOffered:
-		return text(c.t("waitlist.offered_yours", a.ID, escape(a.Title)), c.offerButtons(a.ID))
+		return text(c.t("waitlist.offered_yours", a.ID, a.Title), c.offerButtons(a.ID))
 	}
 	comm, err := c.h.store.Community(c.ctx, a.Community)
 	if err != nil {
@@ -100,7 +100,7 @@ func (c *call) takeSeat(id string) []ll.Reply {
 	if r.Outcome == ll.AlreadySignedUp {
 		return append(c.say("signup.already", r.Activity.ID, r.Activity.Title), told...)
 	}
-	return append(text(c.t("waitlist.taken", r.Activity.ID, escape(r.Activity.Title), rawHTML(c.signupsText(r.Activity)))+
+	return append(text(c.t("waitlist.taken", r.Activity.ID, r.Activity.Title, rawHTML(c.signupsText(r.Activity)))+
 		"\n\n"+c.t("signup.hint", r.Activity.ID)), told...)
 }
 
@@ -200,7 +200,7 @@ func (Texts) SeatOffer(lang string, c ll.Community, a ll.Activity, o ll.Offer) l
 	k := writer(lang)
 	loc := c.Location()
 	var b strings.Builder
-	b.WriteString(k.t("waitlist.offer", a.ID, escape(a.Title)))
+	b.WriteString(k.t("waitlist.offer", a.ID, a.Title))
 	b.WriteString("\n🕘 " + whenText(a, loc))
 	if a.Place != "" {
 		b.WriteString(" · 📍 " + escape(a.Place))
@@ -249,7 +249,7 @@ func (c *call) rosterWaitlist(id string, names memberIndex, loc *time.Location) 
 		lines = append(lines, escape(names.display(o.Member))+" · "+c.t("roster.offered", o.Expires.In(loc).Format("01-02 15:04")))
 	}
 	for i, mid := range w.Waiting {
-		lines = append(lines, c.t("roster.waiting", i+1, escape(names.display(mid))))
+		lines = append(lines, c.t("roster.waiting", i+1, names.display(mid)))
 	}
 	return mark, lines, nil
 }

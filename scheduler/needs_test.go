@@ -21,7 +21,7 @@ func TestNeedRemindersOnceAcrossReplicas(t *testing.T) {
 		t.Fatal(err)
 	}
 	n.Helpers, n.Due = 1, time.Date(2026, 3, 5, 23, 59, 59, 0, shanghai)
-	if _, err := f.st.PublishNeed(f.ctx, n, false, f.clock.Now(), nil); err != nil {
+	if _, _, err := f.st.PublishNeed(f.ctx, n, false, 0, f.clock.Now(), nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.st.TakeNeedAs(f.ctx, ll.User{TelegramID: ms[1].TelegramID, Community: "dongan", MemberID: ms[1].ID}, n.ID, f.clock.Now()); err != nil {

@@ -242,10 +242,11 @@ func (s *Store) PendingNeeds(ctx context.Context, community string) ([]ll.Need, 
 }
 
 // KEYS: need. ARGV: b, from statuses (comma), helpers, skills JSON, due (ms),
-// now (ms), audit, score.
+// now (ms), audit, score, expected round ('0' = any).
 var publishNeedScript = needScript(`
-local cur = redis.call('HMGET', KEYS[1], 'st', 'tk')
+local cur = redis.call('HMGET', KEYS[1], 'st', 'tk', 'rd')
 if not cur[1] then return {'notfound', 'need'} end
+if ARGV[9] ~= '0' and (tonumber(cur[3]) or 0) ~= tonumber(ARGV[9]) then return {'repeat', cur[3] or '0'} end
 if not string.find(',' .. ARGV[2] .. ',', ',' .. cur[1] .. ',', 1, true) then return {'conflict', 'need_state', cur[1]} end
 local h = tonumber(ARGV[3])
 if #split(cur[2]) > h then return {'conflict', 'need_helpers'} end
@@ -265,15 +266,22 @@ return {'ok', rd}
 // PublishNeed publishes a need that is new (or, with again, one published
 // before and not taken: a new announcement) with its helpers wanted, skills
 // and due date, and the audit entry, in one script; round is the number of
-// this announcement. Errors: ErrNotFound; ECONFLICT ReasonNeedState (the
-// need is in another status: Detail names it in Message).
-func (s *Store) PublishNeed(ctx context.Context, n ll.Need, again bool, now time.Time, audit *ll.AuditEntry) (round int, err error) {
+// this announcement. With again and seen above 0, only a need still at round
+// seen (the one the caller showed) is announced: at any other round the
+// script changes nothing and answers repeat, with the need's round now, so
+// of simultaneous requests with the same seen round exactly one announces.
+// Errors: ErrNotFound; ECONFLICT ReasonNeedState (the need is in another
+// status: Detail names it in Message).
+func (s *Store) PublishNeed(ctx context.Context, n ll.Need, again bool, seen int, now time.Time, audit *ll.AuditEntry) (round int, repeat bool, err error) {
 	c := n.Community
 	if err := checkCommunity(c); err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	if !validID('N', n.ID) {
-		return 0, notFound("need", n.ID)
+		return 0, false, notFound("need", n.ID)
+	}
+	if !again || seen < 0 {
+		seen = 0
 	}
 	from := ll.NeedNew
 	if again {
@@ -286,14 +294,17 @@ func (s *Store) PublishNeed(ctx context.Context, n ll.Need, again bool, now time
 	a, score := s.auditArgs(audit, c, now, n.ID, "")
 	op := fmt.Sprintf("publish need %s/%s", c, n.ID)
 	st, rest, err := s.run(ctx, op, publishNeedScript, []string{s.k.need(c, n.ID)},
-		s.k.base(c), from, n.Helpers, string(sk), n.Due.UnixMilli(), s.clock(now), a, score)
+		s.k.base(c), from, n.Helpers, string(sk), n.Due.UnixMilli(), s.clock(now), a, score, seen)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
-	if st != "ok" {
-		return 0, needError(op, st, rest, n.ID)
+	switch st {
+	case "ok":
+		return int(num(rest, 0)), false, nil
+	case "repeat":
+		return int(num(rest, 0)), true, nil
 	}
-	return int(num(rest, 0)), nil
+	return 0, false, needError(op, st, rest, n.ID)
 }
 
 // needError maps a needs script's refusal to a domain error.

@@ -92,7 +92,7 @@ func TestNeedTakeRaceNeverExceedsHelpers(t *testing.T) {
 	if _, err := s.TakeNeedAs(ctx, userOf(ms[0]), n.ID, t0); ll.ErrorDetail(err) != ll.ReasonNeedState {
 		t.Errorf("TakeNeedAs(new need) = %v, want ReasonNeedState", err)
 	}
-	if _, err := s.PublishNeed(ctx, n, false, t0, nil); err != nil {
+	if _, _, err := s.PublishNeed(ctx, n, false, 0, t0, nil); err != nil {
 		t.Fatalf("PublishNeed = %v", err)
 	}
 	var wg sync.WaitGroup
@@ -139,7 +139,7 @@ func TestNeedDoneSolveRecordsOncePerTaker(t *testing.T) {
 	b := register(t, s, "dongan", 502, "Wang")
 	n := askNeed(t, s, "dongan", 77, "a")
 	n.Helpers, n.Due = 2, t0.Add(7*24*time.Hour)
-	if _, err := s.PublishNeed(ctx, n, false, t0, nil); err != nil {
+	if _, _, err := s.PublishNeed(ctx, n, false, 0, t0, nil); err != nil {
 		t.Fatal(err)
 	}
 	for _, m := range []ll.Member{a, b} {
@@ -199,7 +199,7 @@ func TestNeedAskerWhoTookItCannotConfirm(t *testing.T) {
 	c := register(t, s, "dongan", 503, "Zhao")
 	n := askNeed(t, s, "dongan", a.TelegramID, "a")
 	n.Due = t0.Add(24 * time.Hour)
-	if _, err := s.PublishNeed(ctx, n, false, t0, nil); err != nil {
+	if _, _, err := s.PublishNeed(ctx, n, false, 0, t0, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.TakeNeedAs(ctx, userOf(a), n.ID, t0); err != nil {
@@ -236,7 +236,7 @@ func TestNeedSweepClaimsOnce(t *testing.T) {
 	n2 := askNeed(t, s, "dongan", 77, "b")
 	for _, n := range []ll.Need{n1, n2} {
 		n.Due = t0.Add(3 * 24 * time.Hour)
-		if _, err := s.PublishNeed(ctx, n, false, t0, nil); err != nil {
+		if _, _, err := s.PublishNeed(ctx, n, false, 0, t0, nil); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.TakeNeedAs(ctx, userOf(a), n.ID, t0); err != nil {
@@ -300,7 +300,7 @@ func TestNeedNobodyTookExpires(t *testing.T) {
 	newCommunity(t, s, "dongan")
 	n := askNeed(t, s, "dongan", 77, "a")
 	n.Due = t0.Add(24 * time.Hour)
-	if _, err := s.PublishNeed(ctx, n, false, t0, nil); err != nil {
+	if _, _, err := s.PublishNeed(ctx, n, false, 0, t0, nil); err != nil {
 		t.Fatal(err)
 	}
 	if sw, err := s.SweepNeeds(ctx, "dongan", t0.Add(23*time.Hour)); err != nil || len(sw.Expired) != 0 {
@@ -342,7 +342,7 @@ func TestForgetPersonWipesTheirNeeds(t *testing.T) {
 	other := askNeed(t, s, "xiyuan", asker.TelegramID, "b") // where they are no member
 	keep := askNeed(t, s, "dongan", 777, "c")
 	n.Due = t0.Add(24 * time.Hour)
-	if _, err := s.PublishNeed(ctx, n, false, t0, nil); err != nil {
+	if _, _, err := s.PublishNeed(ctx, n, false, 0, t0, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.TakeNeedAs(ctx, userOf(helper), n.ID, t0); err != nil {
@@ -380,4 +380,69 @@ func TestForgetPersonWipesTheirNeeds(t *testing.T) {
 			t.Errorf("participation %s = %q, want it without the asker's Telegram id", k, v)
 		}
 	}
+}
+
+// TestPublishNeedAgainSeenRoundRace: simultaneous announcements again of a
+// need with the same round seen make exactly one new round; the others
+// answer repeat with it and change nothing. Without a round seen (the
+// chat's /publish) every call is a new round.
+func TestPublishNeedAgainSeenRoundRace(t *testing.T) {
+	t.Parallel()
+	s := storagetest.NewStore(t)
+	newCommunity(t, s, "dongan")
+	n := askNeed(t, s, "dongan", 77, "a")
+	n.Helpers, n.Due = 1, t0.Add(7*24*time.Hour)
+	if round, repeat, err := s.PublishNeed(ctx, n, false, 0, t0, nil); err != nil || round != 1 || repeat {
+		t.Fatalf("PublishNeed = %d, %v, %v; want round 1", round, repeat, err)
+	}
+	const requests = 8
+	var (
+		wg              sync.WaitGroup
+		start           = make(chan struct{})
+		fresh, repeated atomic.Int32
+	)
+	for range requests {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			round, repeat, err := s.PublishNeed(ctx, n, true, 1, t0, &ll.AuditEntry{Actor: "M1", Action: "need_publish"})
+			switch {
+			case err != nil || round != 2:
+				t.Errorf("PublishNeed(again, seen 1) = %d, %v, %v; want round 2", round, repeat, err)
+			case repeat:
+				repeated.Add(1)
+			default:
+				fresh.Add(1)
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	if fresh.Load() != 1 || repeated.Load() != requests-1 {
+		t.Errorf("of %d simultaneous requests %d announced and %d were repeats, want 1 and %d", requests, fresh.Load(), repeated.Load(), requests-1)
+	}
+	if got, err := s.Need(ctx, "dongan", n.ID); err != nil || got.Round != 2 {
+		t.Errorf("need after the race = round %d, %v; want 2", got.Round, err)
+	}
+	if log, err := s.AuditLog(ctx, "dongan", 100, time.Time{}); err != nil || countActions(log, "need_publish") != 1 {
+		t.Errorf("audit after the race = %+v, %v; want one need_publish", log, err)
+	}
+	if round, repeat, err := s.PublishNeed(ctx, n, true, 0, t0, nil); err != nil || round != 3 || repeat {
+		t.Errorf("PublishNeed(again, no round seen) = %d, %v, %v; want round 3", round, repeat, err)
+	}
+	if round, repeat, err := s.PublishNeed(ctx, n, false, 3, t0, nil); ll.ErrorDetail(err) != ll.ReasonNeedState || repeat {
+		t.Errorf("PublishNeed(not again, published) = %d, %v, %v; want ReasonNeedState (seen applies only with again)", round, repeat, err)
+	}
+}
+
+// countActions counts the audit entries of action.
+func countActions(log []ll.AuditEntry, action string) int {
+	n := 0
+	for _, e := range log {
+		if e.Action == action {
+			n++
+		}
+	}
+	return n
 }

@@ -208,7 +208,7 @@ func (w *standingWorld) step(r *rand.Rand) {
 			return
 		}
 		n.Helpers, n.Due = 1, t0.Add(7*24*time.Hour)
-		if _, err = s.PublishNeed(ctx, n, false, t0, nil); err == nil {
+		if _, _, err = s.PublishNeed(ctx, n, false, 0, t0, nil); err == nil {
 			if _, err = s.TakeNeedAs(ctx, userOf(*m), n.ID, t0); err == nil {
 				if _, err = s.DoneNeedAs(ctx, userOf(*m), n.ID, "fixed", false, t0); err == nil {
 					_, err = s.SolveNeed(ctx, "dongan", n.ID, asker, "", 0, date, t0, nil)

@@ -26,7 +26,7 @@ func TestExportNeeds(t *testing.T) {
 		t.Fatal(err)
 	}
 	n1.Helpers, n1.Skills, n1.Due = 1, []string{"水电"}, testNow.Add(7*24*time.Hour)
-	if _, err := e.st.PublishNeed(ctx, n1, false, testNow, nil); err != nil {
+	if _, _, err := e.st.PublishNeed(ctx, n1, false, 0, testNow, nil); err != nil {
 		t.Fatal(err)
 	}
 	m, err := e.st.MemberByTelegram(ctx, "dongan", 20002)

@@ -108,7 +108,7 @@ func committeeDistrict(t *testing.T, e *testEnv) {
 		t.Fatal(err)
 	}
 	n2.Helpers, n2.Due = 1, testNow.Add(72*time.Hour)
-	if _, err := e.st.PublishNeed(ctx, n2, false, testNow, nil); err != nil {
+	if _, _, err := e.st.PublishNeed(ctx, n2, false, 0, testNow, nil); err != nil {
 		t.Fatalf("PublishNeed: %v", err)
 	}
 	u4, err := e.st.User(ctx, 20004)

@@ -36,7 +36,7 @@ func seedDemoNeeds(ctx context.Context, st *storage.Store, now time.Time) error 
 		}
 		got.Skills, got.Helpers = n.skills, 1
 		got.Due = now.AddDate(0, 0, ll.DefaultNeedDueDays)
-		if _, err := st.PublishNeed(ctx, got, false, now, &ll.AuditEntry{Actor: "M1", Action: "need_publish", Detail: "skill:电工"}); err != nil {
+		if _, _, err := st.PublishNeed(ctx, got, false, 0, now, &ll.AuditEntry{Actor: "M1", Action: "need_publish", Detail: "skill:电工"}); err != nil {
 			return fmt.Errorf("seed publishing %s: %w", got.ID, err)
 		}
 	}
