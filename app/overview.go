@@ -92,14 +92,20 @@ type Standings struct {
 // writes no audit entry. Errors: EINVALID Field "light" or "sort"; the
 // store's.
 //
-// The overview itself (no unit or building filter; in member-number or
-// total order) comes from the standing index (YearFigures, one round trip
+// The overview itself (in member-number, total or name order, with any
+// filter) comes from the standing index (YearFigures, one round trip
 // whatever the size; SPEC section 13), the sign-ups of the activities still
 // to come and who attended them (few, and small), the teams, and the
-// ledger of the page's members only. A unit or building filter, or the
-// name or last-participation order, reads the whole community a page at a
-// time (standingsFull: memory bounded by a row per member): the index does
-// not keep names, units or dates.
+// ledger of the page's members only; a unit or building filter or the name
+// order adds the search index's lowered names, units and buildings
+// (MemberKeys, one more round trip). A unit or building matches the query's
+// when they are equal ignoring case once both are ll.IndexLower'd
+// (strings.EqualFold; so İ matches i and I as well), and the name order is
+// of the ll.IndexLower'd names, byte by byte, then member number: both
+// computations decide so. The last-participation order, and a community
+// without a search index (up to 1,000 members), read the whole community
+// a page at a time (standingsFull: memory bounded by a row per member): the
+// standing index keeps no dates.
 func (s *Reports) Standings(ctx context.Context, sc *Scope, q StandingQuery) (Standings, error) {
 	if q.Light != "" && !slices.Contains(Lights, q.Light) {
 		return Standings{}, ll.Invalid("light", "not a light")
@@ -112,10 +118,10 @@ func (s *Reports) Standings(ctx context.Context, sc *Scope, q StandingQuery) (St
 	}
 	q.Limit = min(q.Limit, MaxStandingPage)
 	q.Offset = max(q.Offset, 0)
-	if q.Unit == "" && q.Building == "" && (q.Sort == "" || q.Sort == "id" || q.Sort == "total") {
-		return s.standingsIndexed(ctx, sc, q)
+	if q.Sort == "last" {
+		return s.standingsFull(ctx, sc, q)
 	}
-	return s.standingsFull(ctx, sc, q)
+	return s.standingsIndexed(ctx, sc, q)
 }
 
 // coming maps each member to the activities still to come of comm (not
@@ -163,9 +169,26 @@ func (s *Reports) teamsOf(ctx context.Context, comm ll.Community) ([]ll.Team, ma
 	return teams, of, nil
 }
 
-// standingsIndexed is Standings from the standing index.
+// standingsIndexed is Standings from the standing index (and the search
+// index for a unit or building filter or the name order: standingsFull when
+// the community has none). q.Sort is not "last".
 func (s *Reports) standingsIndexed(ctx context.Context, sc *Scope, q StandingQuery) (Standings, error) {
 	comm := sc.Community
+	var keys map[int]ll.MemberKeys // by number
+	if q.Unit != "" || q.Building != "" || q.Sort == "name" {
+		ks, ok, err := s.store.MemberKeys(ctx, comm.ID)
+		if err != nil {
+			return Standings{}, fmt.Errorf("member keys of %s: %w", comm.ID, err)
+		}
+		if !ok {
+			return s.standingsFull(ctx, sc, q)
+		}
+		keys = make(map[int]ll.MemberKeys, len(ks))
+		for _, k := range ks {
+			keys[k.Number] = k
+		}
+	}
+	unit, building := ll.IndexLower(q.Unit), ll.IndexLower(q.Building)
 	loc := comm.Location()
 	now := sc.Now
 	year := now.In(loc).Year()
@@ -192,8 +215,9 @@ func (s *Reports) standingsIndexed(ctx context.Context, sc *Scope, q StandingQue
 		out.ByMethod.AddCount(m, n)
 	}
 	type pick struct {
-		id           string
-		total, light int
+		id                   string
+		number, total, light int
+		name                 string // lowered, for the name order
 	}
 	var matched []pick
 	for _, m := range f.Members {
@@ -207,10 +231,17 @@ func (s *Reports) standingsIndexed(ctx context.Context, sc *Scope, q StandingQue
 		if q.Light != "" && Lights[l] != q.Light || q.Team != "" && !slices.Contains(teamsOf[id], q.Team) {
 			continue
 		}
-		matched = append(matched, pick{id, m.Total, l})
+		k := keys[m.Number] // the zero value when not asked for, or not indexed yet
+		if q.Unit != "" && !strings.EqualFold(k.Unit, unit) || q.Building != "" && !strings.EqualFold(k.Building, building) {
+			continue
+		}
+		matched = append(matched, pick{id, m.Number, m.Total, l, k.Name})
 	}
-	if q.Sort == "total" {
+	switch q.Sort {
+	case "total":
 		slices.SortStableFunc(matched, func(a, b pick) int { return b.total - a.total })
+	case "name":
+		slices.SortFunc(matched, func(a, b pick) int { return cmp.Or(cmp.Compare(a.name, b.name), a.number-b.number) })
 	}
 	out.Matched = len(matched)
 	var ids []string
@@ -300,6 +331,7 @@ func (s *Reports) standingsFull(ctx context.Context, sc *Scope, q StandingQuery)
 	}
 
 	units, buildings := map[string]bool{}, map[string]bool{}
+	unit, building := ll.IndexLower(q.Unit), ll.IndexLower(q.Building) // as standingsIndexed compares
 	var matched []MemberStanding
 	err = s.DataPages(ctx, sc, func(d record.CommunityData) error {
 		for _, p := range d.Participations {
@@ -337,8 +369,8 @@ func (s *Reports) standingsFull(ctx context.Context, sc *Scope, q StandingQuery)
 			if r.Building != "" && len(buildings) < maxChoices {
 				buildings[r.Building] = true
 			}
-			if q.Light != "" && ms.Light != q.Light || q.Unit != "" && !strings.EqualFold(r.Unit, q.Unit) ||
-				q.Building != "" && !strings.EqualFold(r.Building, q.Building) || q.Team != "" && !slices.Contains(ms.Teams, q.Team) {
+			if q.Light != "" && ms.Light != q.Light || q.Unit != "" && !strings.EqualFold(ll.IndexLower(r.Unit), unit) ||
+				q.Building != "" && !strings.EqualFold(ll.IndexLower(r.Building), building) || q.Team != "" && !slices.Contains(ms.Teams, q.Team) {
 				continue
 			}
 			matched = append(matched, ms)
@@ -351,7 +383,10 @@ func (s *Reports) standingsFull(ctx context.Context, sc *Scope, q StandingQuery)
 	out.Units, out.Buildings = sortedKeys(units), sortedKeys(buildings)
 	switch q.Sort {
 	case "name":
-		slices.SortStableFunc(matched, func(a, b MemberStanding) int { return cmp.Compare(a.Name, b.Name) })
+		// As standingsIndexed orders them.
+		slices.SortFunc(matched, func(a, b MemberStanding) int {
+			return cmp.Or(cmp.Compare(ll.IndexLower(a.Name), ll.IndexLower(b.Name)), idNum(a.ID)-idNum(b.ID))
+		})
 	case "total":
 		slices.SortStableFunc(matched, func(a, b MemberStanding) int { return b.Total - a.Total })
 	case "last":
