@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -174,7 +175,7 @@ func (s *Reports) teamsOf(ctx context.Context, comm ll.Community) ([]ll.Team, ma
 // the community has none). q.Sort is not "last".
 func (s *Reports) standingsIndexed(ctx context.Context, sc *Scope, q StandingQuery) (Standings, error) {
 	comm := sc.Community
-	var keys map[int]ll.MemberKeys // by number
+	var keys []ll.MemberKeys // at their numbers
 	if q.Unit != "" || q.Building != "" || q.Sort == "name" {
 		ks, ok, err := s.store.MemberKeys(ctx, comm.ID)
 		if err != nil {
@@ -183,7 +184,9 @@ func (s *Reports) standingsIndexed(ctx context.Context, sc *Scope, q StandingQue
 		if !ok {
 			return s.standingsFull(ctx, sc, q)
 		}
-		keys = make(map[int]ll.MemberKeys, len(ks))
+		if len(ks) > 0 {
+			keys = make([]ll.MemberKeys, ks[len(ks)-1].Number+1)
+		}
 		for _, k := range ks {
 			keys[k.Number] = k
 		}
@@ -214,41 +217,47 @@ func (s *Reports) standingsIndexed(ctx context.Context, sc *Scope, q StandingQue
 	for m, n := range f.ByMethod {
 		out.ByMethod.AddCount(m, n)
 	}
-	type pick struct {
-		id                   string
-		number, total, light int
-		name                 string // lowered, for the name order
+	upcoming := make(map[int]int, len(coming)) // by member number: no id string a member
+	for id, as := range coming {
+		upcoming[idNum(id)] = len(as)
 	}
-	var matched []pick
+	type pick struct {
+		number, total int32
+		light         int
+		name          string // lowered, for the name order
+	}
+	matched := make([]pick, 0, len(f.Members))
 	for _, m := range f.Members {
 		if !m.Active {
 			continue
 		}
-		id := m.ID()
-		l := indexedLight(m.Total, len(coming[id]), m.Held, mins)
+		l := indexedLight(m.Total, upcoming[m.Number], m.Held, mins)
 		out.Counts[Lights[l]]++
 		out.Active++
-		if q.Light != "" && Lights[l] != q.Light || q.Team != "" && !slices.Contains(teamsOf[id], q.Team) {
+		if q.Light != "" && Lights[l] != q.Light || q.Team != "" && !slices.Contains(teamsOf[m.ID()], q.Team) {
 			continue
 		}
-		k := keys[m.Number] // the zero value when not asked for, or not indexed yet
+		var k ll.MemberKeys // the zero value when not asked for, or not indexed yet
+		if m.Number < len(keys) {
+			k = keys[m.Number]
+		}
 		if q.Unit != "" && !strings.EqualFold(k.Unit, unit) || q.Building != "" && !strings.EqualFold(k.Building, building) {
 			continue
 		}
-		matched = append(matched, pick{id, m.Number, m.Total, l, k.Name})
+		matched = append(matched, pick{int32(m.Number), int32(m.Total), l, k.Name})
 	}
+	from, to := min(q.Offset, len(matched)), min(len(matched), q.Offset+q.Limit)
 	switch q.Sort {
 	case "total":
-		slices.SortStableFunc(matched, func(a, b pick) int { return b.total - a.total })
+		slices.SortStableFunc(matched, func(a, b pick) int { return int(b.total - a.total) })
 	case "name":
-		slices.SortFunc(matched, func(a, b pick) int { return cmp.Or(cmp.Compare(a.name, b.name), a.number-b.number) })
+		// Only the page's ranks are put in order (sortRange).
+		sortRange(matched, from, to, func(a, b pick) int { return cmp.Or(cmp.Compare(a.name, b.name), int(a.number-b.number)) })
 	}
 	out.Matched = len(matched)
 	var ids []string
-	if q.Offset < len(matched) {
-		for _, p := range matched[q.Offset:min(len(matched), q.Offset+q.Limit)] {
-			ids = append(ids, p.id)
-		}
+	for _, p := range matched[from:to] {
+		ids = append(ids, "M"+strconv.Itoa(int(p.number)))
 	}
 	ms, ps, cs, err := s.store.LedgerOf(ctx, comm.ID, ids)
 	if err != nil {
@@ -429,4 +438,51 @@ func sortedKeys(m map[string]bool) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// sortRange puts in a[from:to] the elements that have those places once a
+// is sorted by cmp, in that order (the rest of a is left in some order):
+// a quickselect that sorts only the parts overlapping [from, to), about 2n
+// comparisons and the page's sort instead of n log n. cmp must be a strict
+// total order (no two elements equal) for the result to be that of a
+// sort.
+func sortRange[E any](a []E, from, to int, cmp func(a, b E) int) {
+	lo, hi := 0, len(a) // a[lo:hi] holds the ranks lo..hi-1, [from, to) within
+	for hi-lo > 12 && from < to {
+		if from <= lo && hi <= to {
+			break
+		}
+		// Median of three as the pivot, moved to hi-1; Lomuto partition.
+		mid := lo + (hi-lo)/2
+		if cmp(a[mid], a[lo]) < 0 {
+			a[mid], a[lo] = a[lo], a[mid]
+		}
+		if cmp(a[hi-1], a[lo]) < 0 {
+			a[hi-1], a[lo] = a[lo], a[hi-1]
+		}
+		if cmp(a[mid], a[hi-1]) < 0 {
+			a[mid], a[hi-1] = a[hi-1], a[mid]
+		}
+		p := lo
+		for i := lo; i < hi-1; i++ {
+			if cmp(a[i], a[hi-1]) < 0 {
+				a[i], a[p] = a[p], a[i]
+				p++
+			}
+		}
+		a[p], a[hi-1] = a[hi-1], a[p] // a[p] is in its place
+		switch {
+		case to <= p: // the page is left of the pivot
+			hi = p
+		case from > p: // right of it
+			lo = p + 1
+		default: // it spans the pivot: both sides, each only its part
+			sortRange(a[lo:p], max(from-lo, 0), p-lo, cmp)
+			sortRange(a[p+1:hi], 0, min(to, hi)-(p+1), cmp)
+			return
+		}
+	}
+	if from < to {
+		slices.SortFunc(a[lo:hi], cmp)
+	}
 }

@@ -278,9 +278,20 @@ func (s *Store) MemberKeys(ctx context.Context, community string) (keys []ll.Mem
 	if st != "ok" {
 		return nil, false, statusError(op, st, rest, nil)
 	}
+	lines := 0
 	for i := range rest {
-		var chunk []ll.MemberKeys
-		for line := range strings.SplitSeq(str(rest, i), "\n") {
+		lines += strings.Count(str(rest, i), "\x01")
+	}
+	keys = make([]ll.MemberKeys, 0, lines)
+	for i := range rest {
+		t, start := str(rest, i), len(keys)
+		for len(t) > 0 {
+			line := t
+			if e := strings.IndexByte(t, '\n'); e >= 0 {
+				line, t = t[:e], t[e+1:]
+			} else {
+				t = ""
+			}
 			fields, n, found := strings.Cut(line, "\x01")
 			if !found {
 				continue // the string's first, empty line
@@ -293,11 +304,10 @@ func (s *Store) MemberKeys(ctx context.Context, community string) (keys []ll.Mem
 			k.Name, rest, _ = strings.Cut(fields, "\t")
 			k.Unit, rest, _ = strings.Cut(rest, "\t")
 			k.Building, _, _ = strings.Cut(rest, "\t")
-			chunk = append(chunk, k)
+			keys = append(keys, k)
 		}
 		// A string's lines are in the order they were written.
-		slices.SortFunc(chunk, func(a, b ll.MemberKeys) int { return a.Number - b.Number })
-		keys = append(keys, chunk...)
+		slices.SortFunc(keys[start:], func(a, b ll.MemberKeys) int { return a.Number - b.Number })
 	}
 	return keys, true, nil
 }
