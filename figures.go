@@ -1,6 +1,9 @@
 package lamplighter
 
-import "strconv"
+import (
+	"strconv"
+	"strings"
+)
 
 // YearFigures are one community's figures of the current year as the
 // standing index keeps them (SPEC section 13): what /report, the district
@@ -32,3 +35,28 @@ type IndexedMember struct {
 
 // ID is the member's id, M<n>.
 func (m IndexedMember) ID() string { return "M" + strconv.Itoa(m.Number) }
+
+// MemberKeys are an active member's number and name, unit and building as
+// the search index keeps them: lowered by IndexLower.
+type MemberKeys struct {
+	Number               int
+	Name, Unit, Building string
+}
+
+// IndexLower lowers s as the search index does (storage's scripts,
+// lowered): KELVIN SIGN as k, CAPITAL I WITH DOT ABOVE as i, then ASCII's
+// lowering; other characters are kept. IndexLower(IndexLower(s)) ==
+// IndexLower(s). The members filters compare strings.EqualFold of two
+// IndexLower'd values and the name order compares IndexLower'd names byte
+// by byte, so that the index and a full read decide alike.
+func IndexLower(s string) string {
+	s = strings.ReplaceAll(s, "\u212a", "k")
+	s = strings.ReplaceAll(s, "\u0130", "i")
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + ('a' - 'A')
+		}
+	}
+	return string(b)
+}

@@ -127,9 +127,22 @@ func BenchmarkFigures100k(b *testing.B) {
 	run("report/full", func() error { _, err := app.ReportFull(f.app.Reports, ctx, sc.Community, 2026, now); return err })
 	run("report/index", func() error { _, err := f.app.Reports.Report(ctx, &sc, ""); return err })
 	run("compliance", func() error { _, err := f.app.Reports.Compliance(ctx, admin, sc.Community); return err })
-	for _, q := range []app.StandingQuery{{}, {Light: app.LightRed, Sort: "total", Offset: 5000}} {
+	for _, q := range []app.StandingQuery{{}, {Light: app.LightRed, Sort: "total", Offset: 5000}, {Unit: "单位7"},
+		{Building: "3栋", Sort: "name", Offset: 100}, {Sort: "name", Offset: 5000}} {
 		q.Limit = app.DefaultStandingPage
-		run(fmt.Sprintf("overview/full/%s-%s", q.Light, q.Sort), func() error { _, err := app.StandingsFull(f.app.Reports, ctx, &sc, q); return err })
-		run(fmt.Sprintf("overview/index/%s-%s", q.Light, q.Sort), func() error { _, err := f.app.Reports.Standings(ctx, &sc, q); return err })
+		name := fmt.Sprintf("%s-%s-%s-%s", q.Light, q.Unit, q.Building, q.Sort)
+		full, err := app.StandingsFull(f.app.Reports, ctx, &sc, q)
+		if err != nil {
+			b.Fatal(err)
+		}
+		fast, err := f.app.Reports.Standings(ctx, &sc, q)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if fast.Matched != full.Matched || fmt.Sprint(fast.Members) != fmt.Sprint(full.Members) {
+			b.Fatalf("Standings(%+v) from the index: %d matched, the full one %d, or their pages differ", q, fast.Matched, full.Matched)
+		}
+		run("overview/full/"+name, func() error { _, err := app.StandingsFull(f.app.Reports, ctx, &sc, q); return err })
+		run("overview/index/"+name, func() error { _, err := f.app.Reports.Standings(ctx, &sc, q); return err })
 	}
 }

@@ -38,10 +38,15 @@ func newFiguresWorld(t *testing.T) *figuresWorld {
 	w := &figuresWorld{f: f, done: map[string]int{}}
 	var ms []ll.Member
 	for i := range 30 {
-		ms = append(ms, ll.Member{TelegramID: int64(100 + i), Name: fmt.Sprintf("N%02d", i), Unit: fmt.Sprintf("Unit %d", i%3),
-			Building: fmt.Sprintf("Block %d", i%4)})
+		ms = append(ms, ll.Member{TelegramID: int64(100 + i), Name: figureNames[i%len(figureNames)], Unit: figureUnits[i%len(figureUnits)],
+			Building: figureUnits[(i+3)%len(figureUnits)]})
 	}
 	if _, err := f.store.ImportMembers(f.ctx, "elm", ms, f.now.AddDate(0, -4, 0), nil); err != nil {
+		t.Fatal(err)
+	}
+	// A community this small has no search index of its own: given one,
+	// the unit and building filters and the name order come from it.
+	if err := f.store.EnableSearchIndex(f.ctx, "elm"); err != nil {
 		t.Fatal(err)
 	}
 	for i, start := range []time.Time{
@@ -74,6 +79,15 @@ func newFiguresWorld(t *testing.T) *figuresWorld {
 	return w
 }
 
+// figureNames and figureUnits are the names, units and buildings the
+// members are given and moved between: the same ones in other cases, with
+// letters outside ASCII (KELVIN SIGN, İ, Ü, ſ), names that tie once lowered
+// and an empty value.
+var (
+	figureNames = []string{"N01", "n01", "Ann", "ann", "Bob", "ÜLI", "üli", "\u212aim", "kim", "İpek", "ipek", "Ipek", "李雷", "Zoë", "zoë"}
+	figureUnits = []string{"Unit 1", "UNIT 1", "unit 1", "Unit 2", "\u212a 3", "k 3", "İnn", "inn", "Ünit", "ünit", "ſt", "St", "东区", ""}
+)
+
 // step runs one random operation on a random member.
 func (w *figuresWorld) step(r *rand.Rand) {
 	f := w.f
@@ -83,7 +97,11 @@ func (w *figuresWorld) step(r *rand.Rand) {
 	}
 	m := ms[r.IntN(len(ms))]
 	all := append(append([]ll.Activity(nil), w.past...), w.to...)
-	switch k := r.IntN(12); k {
+	k := r.IntN(14)
+	if (k == 8 || k == 9) && (m.ID == "M1" || m.ID == "M2") {
+		return // the secretary and the committee member check stay
+	}
+	switch k {
 	case 0, 1, 2: // a participation entered (past or under way)
 		a := all[r.IntN(len(w.past)+1)]
 		_, err := f.store.Attend(f.ctx, "elm", a.ID, m.ID, "M2", "", f.now, nil)
@@ -129,6 +147,18 @@ func (w *figuresWorld) step(r *rand.Rand) {
 	case 11: // a team
 		_, err := f.store.JoinTeam(f.ctx, "elm", "T1", m.ID)
 		w.ok("team", err)
+	case 12: // a rename or a move, through a profile update
+		m.Name = figureNames[r.IntN(len(figureNames))]
+		if r.IntN(2) == 0 {
+			m.Unit = figureUnits[r.IntN(len(figureUnits))]
+		} else {
+			m.Building = figureUnits[r.IntN(len(figureUnits))]
+		}
+		w.ok("profile", f.store.UpdateProfile(f.ctx, m))
+	case 13: // a member joins
+		_, err := f.store.ImportMembers(f.ctx, "elm", []ll.Member{{Name: figureNames[r.IntN(len(figureNames))],
+			Unit: figureUnits[r.IntN(len(figureUnits))], Building: figureUnits[r.IntN(len(figureUnits))]}}, f.now, nil)
+		w.ok("join", err)
 	}
 }
 
@@ -184,7 +214,14 @@ func (w *figuresWorld) check(t *testing.T, when string) {
 	}
 
 	queries := []app.StandingQuery{{}, {Light: app.LightGreen}, {Light: app.LightAmber}, {Light: app.LightRed, Limit: 5, Offset: 3},
-		{Sort: "total"}, {Sort: "total", Light: app.LightRed, Offset: 2, Limit: 4}, {Team: "T1"}, {Sort: "id", Limit: 100}}
+		{Sort: "total"}, {Sort: "total", Light: app.LightRed, Offset: 2, Limit: 4}, {Team: "T1"}, {Sort: "id", Limit: 100},
+		{Sort: "name", Limit: 100}, {Sort: "name", Light: app.LightRed, Offset: 3, Limit: 5}, {Sort: "name", Team: "T1"}}
+	for _, u := range append(figureUnits[:len(figureUnits)-1:len(figureUnits)-1], "kim", "IPEK", "nobody") {
+		queries = append(queries, app.StandingQuery{Unit: u, Limit: 100}, app.StandingQuery{Building: u, Sort: "total"},
+			app.StandingQuery{Unit: u, Building: figureUnits[0], Sort: "name", Limit: 100})
+	}
+	queries = append(queries, app.StandingQuery{Unit: "unit 1", Light: app.LightAmber, Sort: "name", Limit: 100},
+		app.StandingQuery{Building: "İNN", Team: "T1", Sort: "name", Offset: 1, Limit: 3})
 	for _, q := range queries {
 		if q.Limit == 0 {
 			q.Limit = app.DefaultStandingPage // as Standings does before either computation
@@ -222,7 +259,8 @@ func memberIDs(ms []ll.Member) []string {
 
 // TestFiguresAgreeWithTheFullComputation runs random operations (entries,
 // voids, services approved or rejected, sign-ups to come, claims and
-// releases, removals, /forgetme, unreachable flips, teams), one at a time
+// releases, removals, /forgetme, unreachable flips, teams, renames and
+// moves, members joining), one at a time
 // and then concurrently, and holds /report's figures, the district's
 // compliance and the Mini App's overview, all from the standing index, to
 // the full computations over every member and the whole ledger.
@@ -249,7 +287,7 @@ func TestFiguresAgreeWithTheFullComputation(t *testing.T) {
 	}
 	wg.Wait()
 	w.check(t, "after the concurrent steps")
-	for _, k := range []string{"attend", "void", "service", "signup", "claim", "release", "remove", "forgetme", "reach", "team"} {
+	for _, k := range []string{"attend", "void", "service", "signup", "claim", "release", "remove", "forgetme", "reach", "team", "profile", "join"} {
 		if w.done[k] == 0 {
 			t.Errorf("no %s succeeded: the test did not exercise it (done: %v)", k, w.done)
 		}

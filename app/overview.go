@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -92,14 +93,20 @@ type Standings struct {
 // writes no audit entry. Errors: EINVALID Field "light" or "sort"; the
 // store's.
 //
-// The overview itself (no unit or building filter; in member-number or
-// total order) comes from the standing index (YearFigures, one round trip
+// The overview itself (in member-number, total or name order, with any
+// filter) comes from the standing index (YearFigures, one round trip
 // whatever the size; SPEC section 13), the sign-ups of the activities still
 // to come and who attended them (few, and small), the teams, and the
-// ledger of the page's members only. A unit or building filter, or the
-// name or last-participation order, reads the whole community a page at a
-// time (standingsFull: memory bounded by a row per member): the index does
-// not keep names, units or dates.
+// ledger of the page's members only; a unit or building filter or the name
+// order adds the search index's lowered names, units and buildings
+// (MemberKeys, one more round trip). A unit or building matches the query's
+// when they are equal ignoring case once both are ll.IndexLower'd
+// (strings.EqualFold; so İ matches i and I as well), and the name order is
+// of the ll.IndexLower'd names, byte by byte, then member number: both
+// computations decide so. The last-participation order, and a community
+// without a search index (up to 1,000 members), read the whole community
+// a page at a time (standingsFull: memory bounded by a row per member): the
+// standing index keeps no dates.
 func (s *Reports) Standings(ctx context.Context, sc *Scope, q StandingQuery) (Standings, error) {
 	if q.Light != "" && !slices.Contains(Lights, q.Light) {
 		return Standings{}, ll.Invalid("light", "not a light")
@@ -112,10 +119,10 @@ func (s *Reports) Standings(ctx context.Context, sc *Scope, q StandingQuery) (St
 	}
 	q.Limit = min(q.Limit, MaxStandingPage)
 	q.Offset = max(q.Offset, 0)
-	if q.Unit == "" && q.Building == "" && (q.Sort == "" || q.Sort == "id" || q.Sort == "total") {
-		return s.standingsIndexed(ctx, sc, q)
+	if q.Sort == "last" {
+		return s.standingsFull(ctx, sc, q)
 	}
-	return s.standingsFull(ctx, sc, q)
+	return s.standingsIndexed(ctx, sc, q)
 }
 
 // coming maps each member to the activities still to come of comm (not
@@ -163,9 +170,28 @@ func (s *Reports) teamsOf(ctx context.Context, comm ll.Community) ([]ll.Team, ma
 	return teams, of, nil
 }
 
-// standingsIndexed is Standings from the standing index.
+// standingsIndexed is Standings from the standing index (and the search
+// index for a unit or building filter or the name order: standingsFull when
+// the community has none). q.Sort is not "last".
 func (s *Reports) standingsIndexed(ctx context.Context, sc *Scope, q StandingQuery) (Standings, error) {
 	comm := sc.Community
+	var keys []ll.MemberKeys // at their numbers
+	if q.Unit != "" || q.Building != "" || q.Sort == "name" {
+		ks, ok, err := s.store.MemberKeys(ctx, comm.ID)
+		if err != nil {
+			return Standings{}, fmt.Errorf("member keys of %s: %w", comm.ID, err)
+		}
+		if !ok {
+			return s.standingsFull(ctx, sc, q)
+		}
+		if len(ks) > 0 {
+			keys = make([]ll.MemberKeys, ks[len(ks)-1].Number+1)
+		}
+		for _, k := range ks {
+			keys[k.Number] = k
+		}
+	}
+	unit, building := ll.IndexLower(q.Unit), ll.IndexLower(q.Building)
 	loc := comm.Location()
 	now := sc.Now
 	year := now.In(loc).Year()
@@ -191,33 +217,47 @@ func (s *Reports) standingsIndexed(ctx context.Context, sc *Scope, q StandingQue
 	for m, n := range f.ByMethod {
 		out.ByMethod.AddCount(m, n)
 	}
-	type pick struct {
-		id           string
-		total, light int
+	upcoming := make(map[int]int, len(coming)) // by member number: no id string a member
+	for id, as := range coming {
+		upcoming[idNum(id)] = len(as)
 	}
-	var matched []pick
+	type pick struct {
+		number, total int32
+		light         int
+		name          string // lowered, for the name order
+	}
+	matched := make([]pick, 0, len(f.Members))
 	for _, m := range f.Members {
 		if !m.Active {
 			continue
 		}
-		id := m.ID()
-		l := indexedLight(m.Total, len(coming[id]), m.Held, mins)
+		l := indexedLight(m.Total, upcoming[m.Number], m.Held, mins)
 		out.Counts[Lights[l]]++
 		out.Active++
-		if q.Light != "" && Lights[l] != q.Light || q.Team != "" && !slices.Contains(teamsOf[id], q.Team) {
+		if q.Light != "" && Lights[l] != q.Light || q.Team != "" && !slices.Contains(teamsOf[m.ID()], q.Team) {
 			continue
 		}
-		matched = append(matched, pick{id, m.Total, l})
+		var k ll.MemberKeys // the zero value when not asked for, or not indexed yet
+		if m.Number < len(keys) {
+			k = keys[m.Number]
+		}
+		if q.Unit != "" && !strings.EqualFold(k.Unit, unit) || q.Building != "" && !strings.EqualFold(k.Building, building) {
+			continue
+		}
+		matched = append(matched, pick{int32(m.Number), int32(m.Total), l, k.Name})
 	}
-	if q.Sort == "total" {
-		slices.SortStableFunc(matched, func(a, b pick) int { return b.total - a.total })
+	from, to := min(q.Offset, len(matched)), min(len(matched), q.Offset+q.Limit)
+	switch q.Sort {
+	case "total":
+		slices.SortStableFunc(matched, func(a, b pick) int { return int(b.total - a.total) })
+	case "name":
+		// Only the page's ranks are put in order (sortRange).
+		sortRange(matched, from, to, func(a, b pick) int { return cmp.Or(cmp.Compare(a.name, b.name), int(a.number-b.number)) })
 	}
 	out.Matched = len(matched)
 	var ids []string
-	if q.Offset < len(matched) {
-		for _, p := range matched[q.Offset:min(len(matched), q.Offset+q.Limit)] {
-			ids = append(ids, p.id)
-		}
+	for _, p := range matched[from:to] {
+		ids = append(ids, "M"+strconv.Itoa(int(p.number)))
 	}
 	ms, ps, cs, err := s.store.LedgerOf(ctx, comm.ID, ids)
 	if err != nil {
@@ -300,6 +340,7 @@ func (s *Reports) standingsFull(ctx context.Context, sc *Scope, q StandingQuery)
 	}
 
 	units, buildings := map[string]bool{}, map[string]bool{}
+	unit, building := ll.IndexLower(q.Unit), ll.IndexLower(q.Building) // as standingsIndexed compares
 	var matched []MemberStanding
 	err = s.DataPages(ctx, sc, func(d record.CommunityData) error {
 		for _, p := range d.Participations {
@@ -337,8 +378,8 @@ func (s *Reports) standingsFull(ctx context.Context, sc *Scope, q StandingQuery)
 			if r.Building != "" && len(buildings) < maxChoices {
 				buildings[r.Building] = true
 			}
-			if q.Light != "" && ms.Light != q.Light || q.Unit != "" && !strings.EqualFold(r.Unit, q.Unit) ||
-				q.Building != "" && !strings.EqualFold(r.Building, q.Building) || q.Team != "" && !slices.Contains(ms.Teams, q.Team) {
+			if q.Light != "" && ms.Light != q.Light || q.Unit != "" && !strings.EqualFold(ll.IndexLower(r.Unit), unit) ||
+				q.Building != "" && !strings.EqualFold(ll.IndexLower(r.Building), building) || q.Team != "" && !slices.Contains(ms.Teams, q.Team) {
 				continue
 			}
 			matched = append(matched, ms)
@@ -351,7 +392,10 @@ func (s *Reports) standingsFull(ctx context.Context, sc *Scope, q StandingQuery)
 	out.Units, out.Buildings = sortedKeys(units), sortedKeys(buildings)
 	switch q.Sort {
 	case "name":
-		slices.SortStableFunc(matched, func(a, b MemberStanding) int { return cmp.Compare(a.Name, b.Name) })
+		// As standingsIndexed orders them.
+		slices.SortFunc(matched, func(a, b MemberStanding) int {
+			return cmp.Or(cmp.Compare(ll.IndexLower(a.Name), ll.IndexLower(b.Name)), idNum(a.ID)-idNum(b.ID))
+		})
 	case "total":
 		slices.SortStableFunc(matched, func(a, b MemberStanding) int { return b.Total - a.Total })
 	case "last":
@@ -394,4 +438,51 @@ func sortedKeys(m map[string]bool) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// sortRange puts in a[from:to] the elements that have those places once a
+// is sorted by cmp, in that order (the rest of a is left in some order):
+// a quickselect that sorts only the parts overlapping [from, to), about 2n
+// comparisons and the page's sort instead of n log n. cmp must be a strict
+// total order (no two elements equal) for the result to be that of a
+// sort.
+func sortRange[E any](a []E, from, to int, cmp func(a, b E) int) {
+	lo, hi := 0, len(a) // a[lo:hi] holds the ranks lo..hi-1, [from, to) within
+	for hi-lo > 12 && from < to {
+		if from <= lo && hi <= to {
+			break
+		}
+		// Median of three as the pivot, moved to hi-1; Lomuto partition.
+		mid := lo + (hi-lo)/2
+		if cmp(a[mid], a[lo]) < 0 {
+			a[mid], a[lo] = a[lo], a[mid]
+		}
+		if cmp(a[hi-1], a[lo]) < 0 {
+			a[hi-1], a[lo] = a[lo], a[hi-1]
+		}
+		if cmp(a[mid], a[hi-1]) < 0 {
+			a[mid], a[hi-1] = a[hi-1], a[mid]
+		}
+		p := lo
+		for i := lo; i < hi-1; i++ {
+			if cmp(a[i], a[hi-1]) < 0 {
+				a[i], a[p] = a[p], a[i]
+				p++
+			}
+		}
+		a[p], a[hi-1] = a[hi-1], a[p] // a[p] is in its place
+		switch {
+		case to <= p: // the page is left of the pivot
+			hi = p
+		case from > p: // right of it
+			lo = p + 1
+		default: // it spans the pivot: both sides, each only its part
+			sortRange(a[lo:p], max(from-lo, 0), p-lo, cmp)
+			sortRange(a[p+1:hi], 0, min(to, hi)-(p+1), cmp)
+			return
+		}
+	}
+	if from < to {
+		slices.SortFunc(a[lo:hi], cmp)
+	}
 }

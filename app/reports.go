@@ -52,6 +52,10 @@ type ReportsStore interface {
 	// FilterChoices are the units and buildings of the active members, at
 	// most n of each, sorted.
 	FilterChoices(ctx context.Context, community string, n int) (units, buildings []string, err error)
+	// MemberKeys reads every active member's number, name, unit and
+	// building, lowered (ll.IndexLower), by number, from the search index;
+	// ok is false when the community has none (a small one).
+	MemberKeys(ctx context.Context, community string) (keys []ll.MemberKeys, ok bool, err error)
 }
 
 // Reports are the year's figures of a community (SPEC sections 3, 6 and 7):

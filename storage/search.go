@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -235,4 +236,78 @@ func (s *Store) EnableSearchIndex(ctx context.Context, community string) error {
 		}
 	}
 	return nil
+}
+
+// KEYS: seq. ARGV: b. Answers ok and every string of the search index
+// ("" for one that is not there), or noindex when the community has none.
+var memberKeysScript = script(`
+local b = ARGV[1]
+if redis.call('EXISTS', b .. SUF_SX .. ':on') == 0 then return {'noindex'} end
+local maxn = tonumber(redis.call('HGET', KEYS[1], 'M') or '0')
+local out = {'ok'}
+for c = 0, math.floor(maxn / 1024) do out[#out + 1] = redis.call('GET', b .. SUF_SX .. ':' .. c) or '' end
+return out
+`)
+
+func init() { allScripts = append(allScripts, memberKeysScript) }
+
+// MemberKeys reads the search index of community: every active member's
+// number with its name, unit and building lowered as the index keeps them
+// (ll.IndexLower), by number. One round trip, one script that only reads
+// the index's strings (about 40 bytes a member: 4 MB at 100,000), parsed
+// here; the answer is one instant's. ok is false for a community of up to
+// indexThreshold members, which has no index (a script and a ZCARD are
+// read); a larger one without an index yet gets it first
+// (EnableSearchIndex), as SearchMembers does.
+func (s *Store) MemberKeys(ctx context.Context, community string) (keys []ll.MemberKeys, ok bool, err error) {
+	if err := checkCommunity(community); err != nil {
+		return nil, false, err
+	}
+	op := "member keys of " + community
+	st, rest, err := s.run(ctx, op, memberKeysScript, []string{s.k.seq(community)}, s.k.base(community))
+	if err == nil && st == "noindex" {
+		var on bool
+		if on, err = s.searchIndexed(ctx, community); err != nil || !on {
+			return nil, false, err
+		}
+		st, rest, err = s.run(ctx, op, memberKeysScript, []string{s.k.seq(community)}, s.k.base(community))
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	if st != "ok" {
+		return nil, false, statusError(op, st, rest, nil)
+	}
+	lines := 0
+	for i := range rest {
+		lines += strings.Count(str(rest, i), "\x01")
+	}
+	keys = make([]ll.MemberKeys, 0, lines)
+	for i := range rest {
+		t, start := str(rest, i), len(keys)
+		for len(t) > 0 {
+			line := t
+			if e := strings.IndexByte(t, '\n'); e >= 0 {
+				line, t = t[:e], t[e+1:]
+			} else {
+				t = ""
+			}
+			fields, n, found := strings.Cut(line, "\x01")
+			if !found {
+				continue // the string's first, empty line
+			}
+			k := ll.MemberKeys{}
+			if k.Number, err = strconv.Atoi(n); err != nil {
+				return nil, false, fmt.Errorf("%s: a line of the index ends with %q", op, n)
+			}
+			var rest string
+			k.Name, rest, _ = strings.Cut(fields, "\t")
+			k.Unit, rest, _ = strings.Cut(rest, "\t")
+			k.Building, _, _ = strings.Cut(rest, "\t")
+			keys = append(keys, k)
+		}
+		// A string's lines are in the order they were written.
+		slices.SortFunc(keys[start:], func(a, b ll.MemberKeys) int { return a.Number - b.Number })
+	}
+	return keys, true, nil
 }

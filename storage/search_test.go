@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -86,6 +87,17 @@ func checkSearch(t *testing.T, s *storage.Store, community, when string, r *rand
 	all, err := s.Members(ctx, community)
 	if err != nil {
 		t.Fatal(err)
+	}
+	var want []ll.MemberKeys // what MemberKeys reads from the index
+	for _, m := range all {
+		if m.Active() {
+			want = append(want, ll.MemberKeys{Number: memberNumber(m.ID), Name: ll.IndexLower(m.Name), Unit: ll.IndexLower(m.Unit),
+				Building: ll.IndexLower(m.Building)})
+		}
+	}
+	slices.SortFunc(want, func(a, b ll.MemberKeys) int { return a.Number - b.Number })
+	if keys, ok, err := s.MemberKeys(ctx, community); !ok || err != nil || !slices.Equal(keys, want) {
+		t.Errorf("%s: MemberKeys = %d keys, ok %v, %v; want %d (first differences: %v)", when, len(keys), ok, err, len(want), firstDiff(keys, want))
 	}
 	queries := []string{"", "王", "w", "W", "k", "i", "号楼", "m1", "M1", "m10", "Ä", "ärz", "müller"}
 	for range 60 {
@@ -212,6 +224,9 @@ func TestSearchIndexThreshold(t *testing.T) {
 	if _, _, ok, err := s.SearchMembers(ctx, "dongan", "law", 0, 10); ok || err != nil {
 		t.Fatalf("SearchMembers at 1,000 members = ok %v, %v; want no index", ok, err)
 	}
+	if keys, ok, err := s.MemberKeys(ctx, "dongan"); ok || err != nil || keys != nil {
+		t.Fatalf("MemberKeys at 1,000 members = %d keys, ok %v, %v; want no index", len(keys), ok, err)
+	}
 	importMembers(t, s, "dongan", 1)
 	page, total, ok, err := s.SearchMembers(ctx, "dongan", "LAW", 0, 10)
 	if !ok || err != nil || total != 1001 || len(page) != 10 || page[0].ID != "M1" {
@@ -300,4 +315,20 @@ func BenchmarkSearchIndexBuild100k(b *testing.B) {
 	}
 	b.ReportMetric(float64(longest.Microseconds()), "µs/longest-command")
 	b.Logf("longest command: %s, %v", longestCmd, longest)
+}
+
+// firstDiff describes where two key lists first differ.
+func firstDiff(got, want []ll.MemberKeys) string {
+	for i := range min(len(got), len(want)) {
+		if got[i] != want[i] {
+			return fmt.Sprintf("[%d] %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	return fmt.Sprintf("lengths %d and %d", len(got), len(want))
+}
+
+// memberNumber is n of a member id M<n>.
+func memberNumber(id string) int {
+	n, _ := strconv.Atoi(id[1:])
+	return n
 }

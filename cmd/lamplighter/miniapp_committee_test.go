@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -528,7 +529,9 @@ func BenchmarkMiniAppOverview100k(b *testing.B) {
 	srv := httptest.NewServer(web.NewMiniApp(web.MiniAppConfig{App: ap, BotToken: token, Now: func() time.Time { return testNow }}))
 	defer srv.Close()
 	sec := signed(demoSecretaryTG, "zh", token, testNow)
-	for _, path := range []string{"/api/overview", "/api/overview?light=red&sort=total&offset=5000"} {
+	for _, path := range []string{"/api/overview", "/api/overview?light=red&sort=total&offset=5000",
+		"/api/overview?unit=" + url.QueryEscape("单位7"), "/api/overview?building=" + url.QueryEscape("3栋") + "&sort=name&offset=100",
+		"/api/overview?sort=name&offset=5000", "/api/overview?sort=last"} {
 		b.Run(path, func(b *testing.B) {
 			get := func() {
 				req, _ := http.NewRequest("GET", srv.URL+path, nil)
