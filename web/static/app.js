@@ -296,7 +296,9 @@ async function start() {
   show(el('p', { class: 'hint', id: 'status' }, t('webapp.loading')));
   let remembered = null;
   try { remembered = localStorage.getItem(firstKey); } catch (e) { /* no storage */ }
-  if (remembered && !firstList) callEarly(remembered);
+  // Only a path of this API (never another origin: the request carries
+  // initData), whatever the storage holds.
+  if (remembered && /^[a-z][a-z0-9/_?=&%.-]*$/i.test(remembered) && !remembered.includes('//') && !firstList) callEarly(remembered);
   try {
     me = await call('me');
   } catch (err) { message(failText(err), () => start()); return; }
