@@ -100,8 +100,15 @@ func (s *Store) YearFigures(ctx context.Context, community string, year int, fro
 	f := ll.YearFigures{Year: year, ByMethod: map[string]int{}}
 	f.Members = make([]ll.IndexedMember, 0, popcount(raw[0])+len(gone))
 	g := 0
+	dates := map[int]string{} // by dayCode: one string a date, not a member
 	add := func(n int, active bool) {
-		f.Members = append(f.Members, ll.IndexedMember{Number: n, Active: active, Total: x.Total(n), Held: x.Held(n), Last: x.Last(n)})
+		c := x.lastCode(n)
+		last, ok := dates[c]
+		if !ok {
+			last = dayString(year, c)
+			dates[c] = last
+		}
+		f.Members = append(f.Members, ll.IndexedMember{Number: n, Active: active, Total: x.Total(n), Held: x.Held(n), Last: last})
 	}
 	x.each(func(n, _ int) {
 		for g < len(gone) && gone[g] < n {

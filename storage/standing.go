@@ -70,16 +70,24 @@ func (x *YearIndex) Reachable(n int) bool { return bit(x.reach, n) }
 
 // Last is member number n's latest participation date that counts in the
 // year (YYYY-MM-DD), "" if none or not read.
-func (x *YearIndex) Last(n int) string {
+func (x *YearIndex) Last(n int) string { return dayString(x.Year, x.lastCode(n)) }
+
+// lastCode is member number n's latest date in yd:<year> as the scripts'
+// dayCode keeps it: MM*100+DD+1, 0 for none.
+func (x *YearIndex) lastCode(n int) int {
 	if n < 0 || 2*n+1 >= len(x.lasts) {
+		return 0
+	}
+	return int(x.lasts[2*n])<<8 | int(x.lasts[2*n+1])
+}
+
+// dayString is the date YYYY-MM-DD of code (dayCode's) in year y, "" for
+// code 0.
+func dayString(y, code int) string {
+	if code <= 0 {
 		return ""
 	}
-	v := int(x.lasts[2*n])<<8 | int(x.lasts[2*n+1])
-	if v == 0 {
-		return ""
-	}
-	v--
-	y, m, d := x.Year, v/100, v%100
+	m, d := (code-1)/100, (code-1)%100
 	if y < 0 || y > 9999 {
 		return fmt.Sprintf("%04d-%02d-%02d", y, m, d)
 	}
