@@ -31,6 +31,9 @@ type IndexedMember struct {
 	Active bool // active now
 	Total  int  // participations that count in the year (ComputeStanding's Total)
 	Held   int  // posts held now
+	// Last is the latest date (YYYY-MM-DD) of the participations that
+	// count in the year (ComputeStanding's Last), "" if none.
+	Last string
 }
 
 // ID is the member's id, M<n>.

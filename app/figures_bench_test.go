@@ -128,7 +128,7 @@ func BenchmarkFigures100k(b *testing.B) {
 	run("report/index", func() error { _, err := f.app.Reports.Report(ctx, &sc, ""); return err })
 	run("compliance", func() error { _, err := f.app.Reports.Compliance(ctx, admin, sc.Community); return err })
 	for _, q := range []app.StandingQuery{{}, {Light: app.LightRed, Sort: "total", Offset: 5000}, {Unit: "单位7"},
-		{Building: "3栋", Sort: "name", Offset: 100}, {Sort: "name", Offset: 5000}} {
+		{Building: "3栋", Sort: "name", Offset: 100}, {Sort: "name", Offset: 5000}, {Sort: "last"}, {Light: app.LightRed, Sort: "last", Offset: 5000}} {
 		q.Limit = app.DefaultStandingPage
 		name := fmt.Sprintf("%s-%s-%s-%s", q.Light, q.Unit, q.Building, q.Sort)
 		full, err := app.StandingsFull(f.app.Reports, ctx, &sc, q)

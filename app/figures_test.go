@@ -215,7 +215,9 @@ func (w *figuresWorld) check(t *testing.T, when string) {
 
 	queries := []app.StandingQuery{{}, {Light: app.LightGreen}, {Light: app.LightAmber}, {Light: app.LightRed, Limit: 5, Offset: 3},
 		{Sort: "total"}, {Sort: "total", Light: app.LightRed, Offset: 2, Limit: 4}, {Team: "T1"}, {Sort: "id", Limit: 100},
-		{Sort: "name", Limit: 100}, {Sort: "name", Light: app.LightRed, Offset: 3, Limit: 5}, {Sort: "name", Team: "T1"}}
+		{Sort: "name", Limit: 100}, {Sort: "name", Light: app.LightRed, Offset: 3, Limit: 5}, {Sort: "name", Team: "T1"},
+		{Sort: "last", Limit: 100}, {Sort: "last"}, {Sort: "last", Offset: 7, Limit: 6}, {Sort: "last", Light: app.LightRed, Offset: 2, Limit: 4},
+		{Sort: "last", Team: "T1"}, {Sort: "last", Unit: figureUnits[0], Limit: 100}}
 	for _, u := range append(figureUnits[:len(figureUnits)-1:len(figureUnits)-1], "kim", "IPEK", "nobody") {
 		queries = append(queries, app.StandingQuery{Unit: u, Limit: 100}, app.StandingQuery{Building: u, Sort: "total"},
 			app.StandingQuery{Unit: u, Building: figureUnits[0], Sort: "name", Limit: 100})

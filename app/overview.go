@@ -93,8 +93,7 @@ type Standings struct {
 // writes no audit entry. Errors: EINVALID Field "light" or "sort"; the
 // store's.
 //
-// The overview itself (in member-number, total or name order, with any
-// filter) comes from the standing index (YearFigures, one round trip
+// The overview itself (in any order, with any filter) comes from the standing index (YearFigures, one round trip
 // whatever the size; SPEC section 13), the sign-ups of the activities still
 // to come and who attended them (few, and small), the teams, and the
 // ledger of the page's members only; a unit or building filter or the name
@@ -102,11 +101,13 @@ type Standings struct {
 // (MemberKeys, one more round trip). A unit or building matches the query's
 // when they are equal ignoring case once both are ll.IndexLower'd
 // (strings.EqualFold; so İ matches i and I as well), and the name order is
-// of the ll.IndexLower'd names, byte by byte, then member number: both
-// computations decide so. The last-participation order, and a community
-// without a search index (up to 1,000 members), read the whole community
-// a page at a time (standingsFull: memory bounded by a row per member): the
-// standing index keeps no dates.
+// of the ll.IndexLower'd names, byte by byte, then member number; the
+// last-participation order is of the latest date that counts in the year
+// (record.MemberRow.LastParticipation), latest first, then member number,
+// those with none last: both computations decide so. A community without a
+// search index (up to 1,000 members) read the whole community a page at a
+// time for a unit or building filter or the name order (standingsFull:
+// memory bounded by a row per member).
 func (s *Reports) Standings(ctx context.Context, sc *Scope, q StandingQuery) (Standings, error) {
 	if q.Light != "" && !slices.Contains(Lights, q.Light) {
 		return Standings{}, ll.Invalid("light", "not a light")
@@ -119,9 +120,6 @@ func (s *Reports) Standings(ctx context.Context, sc *Scope, q StandingQuery) (St
 	}
 	q.Limit = min(q.Limit, MaxStandingPage)
 	q.Offset = max(q.Offset, 0)
-	if q.Sort == "last" {
-		return s.standingsFull(ctx, sc, q)
-	}
 	return s.standingsIndexed(ctx, sc, q)
 }
 
@@ -172,7 +170,7 @@ func (s *Reports) teamsOf(ctx context.Context, comm ll.Community) ([]ll.Team, ma
 
 // standingsIndexed is Standings from the standing index (and the search
 // index for a unit or building filter or the name order: standingsFull when
-// the community has none). q.Sort is not "last".
+// the community has none).
 func (s *Reports) standingsIndexed(ctx context.Context, sc *Scope, q StandingQuery) (Standings, error) {
 	comm := sc.Community
 	var keys []ll.MemberKeys // at their numbers
@@ -225,6 +223,7 @@ func (s *Reports) standingsIndexed(ctx context.Context, sc *Scope, q StandingQue
 		number, total int32
 		light         int
 		name          string // lowered, for the name order
+		last          string // YYYY-MM-DD, "" if none
 	}
 	matched := make([]pick, 0, len(f.Members))
 	for _, m := range f.Members {
@@ -244,7 +243,7 @@ func (s *Reports) standingsIndexed(ctx context.Context, sc *Scope, q StandingQue
 		if q.Unit != "" && !strings.EqualFold(k.Unit, unit) || q.Building != "" && !strings.EqualFold(k.Building, building) {
 			continue
 		}
-		matched = append(matched, pick{int32(m.Number), int32(m.Total), l, k.Name})
+		matched = append(matched, pick{int32(m.Number), int32(m.Total), l, k.Name, m.Last})
 	}
 	from, to := min(q.Offset, len(matched)), min(len(matched), q.Offset+q.Limit)
 	switch q.Sort {
@@ -253,6 +252,8 @@ func (s *Reports) standingsIndexed(ctx context.Context, sc *Scope, q StandingQue
 	case "name":
 		// Only the page's ranks are put in order (sortRange).
 		sortRange(matched, from, to, func(a, b pick) int { return cmp.Or(cmp.Compare(a.name, b.name), int(a.number-b.number)) })
+	case "last":
+		sortRange(matched, from, to, func(a, b pick) int { return cmp.Or(cmp.Compare(b.last, a.last), int(a.number-b.number)) })
 	}
 	out.Matched = len(matched)
 	var ids []string
@@ -399,7 +400,10 @@ func (s *Reports) standingsFull(ctx context.Context, sc *Scope, q StandingQuery)
 	case "total":
 		slices.SortStableFunc(matched, func(a, b MemberStanding) int { return b.Total - a.Total })
 	case "last":
-		slices.SortStableFunc(matched, func(a, b MemberStanding) int { return cmp.Compare(b.LastParticipation, a.LastParticipation) })
+		// As standingsIndexed orders them ("" is below every date).
+		slices.SortFunc(matched, func(a, b MemberStanding) int {
+			return cmp.Or(cmp.Compare(b.LastParticipation, a.LastParticipation), idNum(a.ID)-idNum(b.ID))
+		})
 	}
 	out.Matched = len(matched)
 	if q.Offset < len(matched) {

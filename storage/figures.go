@@ -16,7 +16,7 @@ import (
 // The year's figures from the standing index (SPEC section 13): what
 // /report, the district overview and the Mini App's overview count for the
 // current year, in one script whatever the community's size. Besides
-// ya, yh and yc:<year> (standing.go) they read three keys kept by the
+// ya, yh, yc:<year> and yd:<year> (standing.go, keys.go) they read three keys kept by the
 // same scripts (keys.go):
 //
 //   - yl, the members no longer active with the time they left: /report
@@ -39,7 +39,8 @@ const yearTotalsShard = 512
 
 // KEYS: seq (for the slot). ARGV: b, year, from (unix ms). Answers ok, ya,
 // yu, yh and yc:<year> ("" for none), the numbers in yl left at or after
-// from, and the fields of every yt:<year>:<k> summed (flat field, count).
+// from, the fields of every yt:<year>:<k> summed (flat field, count), and
+// yd:<year>.
 var yearFiguresScript = script(`
 local b, y = ARGV[1], ARGV[2]
 local function get(k) return redis.call('GET', b .. k) or '' end
@@ -54,6 +55,7 @@ end
 local flat = {}
 for f, c in pairs(sum) do flat[#flat + 1] = f; flat[#flat + 1] = tostring(c) end
 out[7] = flat
+out[8] = get(SUF_YD .. y)
 return out
 `)
 
@@ -63,7 +65,7 @@ func init() { allScripts = append(allScripts, yearFiguresScript) }
 // posts held are counted now) from the standing index, counting the
 // members who left at or after from (the year's first instant in the
 // community's zone). One script, every key in the community's slot; it
-// copies the index's strings (about 300 kB at 100,000 members) and sums
+// copies the index's strings (about 500 kB at 100,000 members) and sums
 // the year's totals hashes (one per yearTotalsShard members).
 func (s *Store) YearFigures(ctx context.Context, community string, year int, from time.Time) (ll.YearFigures, error) {
 	if err := checkCommunity(community); err != nil {
@@ -81,7 +83,7 @@ func (s *Store) YearFigures(ctx context.Context, community string, year int, fro
 	for i := range raw {
 		raw[i] = []byte(str(rest, i))
 	}
-	x := YearIndex{Year: year, active: raw[0], held: raw[2], counts: raw[3]}
+	x := YearIndex{Year: year, active: raw[0], held: raw[2], counts: raw[3], lasts: []byte(str(rest, 6))}
 	unreach := raw[1]
 	left, totals := strs(rest, 4), strs(rest, 5)
 
@@ -98,8 +100,15 @@ func (s *Store) YearFigures(ctx context.Context, community string, year int, fro
 	f := ll.YearFigures{Year: year, ByMethod: map[string]int{}}
 	f.Members = make([]ll.IndexedMember, 0, popcount(raw[0])+len(gone))
 	g := 0
+	dates := map[int]string{} // by dayCode: one string a date, not a member
 	add := func(n int, active bool) {
-		f.Members = append(f.Members, ll.IndexedMember{Number: n, Active: active, Total: x.Total(n), Held: x.Held(n)})
+		c := x.lastCode(n)
+		last, ok := dates[c]
+		if !ok {
+			last = dayString(year, c)
+			dates[c] = last
+		}
+		f.Members = append(f.Members, ll.IndexedMember{Number: n, Active: active, Total: x.Total(n), Held: x.Held(n), Last: last})
 	}
 	x.each(func(n, _ int) {
 		for g < len(gone) && gone[g] < n {

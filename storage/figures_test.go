@@ -56,8 +56,8 @@ func checkYearFigures(t *testing.T, s *storage.Store, community, when string) {
 		}
 		for i := range min(len(rows), len(f.Members)) {
 			r, x := rows[i], f.Members[i]
-			if x.ID() != r.ID || x.Total != r.Total || x.Held != r.Posts || x.Active != (r.Status == ll.StatusActive) {
-				t.Errorf("%s: %s/%d: index member %+v, MemberRows %s total %d posts %d status %s", when, community, y, x, r.ID, r.Total, r.Posts, r.Status)
+			if x.ID() != r.ID || x.Total != r.Total || x.Held != r.Posts || x.Active != (r.Status == ll.StatusActive) || x.Last != r.LastParticipation {
+				t.Errorf("%s: %s/%d: index member %+v, MemberRows %s total %d posts %d status %s last %q", when, community, y, x, r.ID, r.Total, r.Posts, r.Status, r.LastParticipation)
 			}
 		}
 		if !slices.Equal(f.Unreachable, unreach) {
@@ -94,7 +94,8 @@ func idNum(id string) int {
 // release, removal, move, /forgetme, forget, unreachable flips, profile
 // changes), one at a time and then concurrently, and holds the year's
 // figures of the index to the full computation after each phase; then
-// drops what schema 5 added and checks that Migrate builds it again.
+// drops what schema 5 added and checks that Migrate builds it again, and the
+// same for schema 6's latest dates.
 func TestYearFiguresAgreeWithMemberRows(t *testing.T) {
 	t.Parallel()
 	p := storagetest.Prefix()
@@ -140,5 +141,26 @@ func TestYearFiguresAgreeWithMemberRows(t *testing.T) {
 			t.Fatalf("Migrate #%d = %v", i+1, err)
 		}
 		checkYearFigures(t, s, "dongan", fmt.Sprintf("after Migrate #%d", i+1))
+	}
+
+	// Schema 5 had no latest dates: with them gone the index has none,
+	// and Migrate from 5 builds them.
+	for _, y := range standingYears {
+		if err := raw.Del(ctx, fmt.Sprintf("%syd:%d", base, y)).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := raw.Set(ctx, p+"schema", "5", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if f, err := s.YearFigures(ctx, "dongan", standingYears[0], time.Date(standingYears[0], 1, 1, 0, 0, 0, 0, time.UTC)); err != nil || slices.ContainsFunc(f.Members, func(m ll.IndexedMember) bool { return m.Last != "" }) {
+		t.Fatalf("YearFigures without yd = %v: a latest date from nowhere", err)
+	}
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatalf("Migrate from schema 5 = %v", err)
+	}
+	checkYearFigures(t, s, "dongan", "after Migrate from schema 5")
+	if v, err := raw.Get(ctx, p+"schema").Result(); err != nil || v != fmt.Sprint(storage.CurrentSchema) {
+		t.Errorf("schema after Migrate = %q, %v; want %d", v, err, storage.CurrentSchema)
 	}
 }

@@ -435,6 +435,11 @@ func (k keys) bcNote(c, broadcast string) string { return k.base(c) + sufBcNote 
 //	                                        k*yearTotalsShard to (k+1)*yearTotalsShard-1, whatever their
 //	                                        status: field m:<method> per method, d:<MM> per month (01 to
 //	                                        12); kept by tallied with yc (figures.go)
+//	<b>yd:<year>                    string  at byte offset 2n, 16 bits big-endian: member Mn's latest
+//	                                        participation dated in that year that counts, as
+//	                                        MM*100+DD+1 of its date (0: none), whatever Mn's status;
+//	                                        kept by tallied with yc (a void of the latest reads Mn's
+//	                                        participations again); ll.ComputeStanding's Last
 const (
 	sufYearActive  = "ya"
 	sufYearReach   = "yr"
@@ -443,6 +448,7 @@ const (
 	sufYearUnreach = "yu"
 	sufYearLeft    = "yl"
 	sufYearTotals  = "yt:"
+	sufYearLast    = "yd:"
 	// cnt:bldg, zset: the active members' buildings as typed -> how many
 	// (kept by counted with cnt:unit; the Mini App's filter choices)
 	sufBuildingCounts = "cnt:bldg"
@@ -457,6 +463,7 @@ func (k keys) yearActive(c string) string       { return k.base(c) + sufYearActi
 func (k keys) yearReach(c string) string        { return k.base(c) + sufYearReach }
 func (k keys) yearHeld(c string) string         { return k.base(c) + sufYearHeld }
 func (k keys) yearCount(c string, y int) string { return k.base(c) + sufYearCount + strconv.Itoa(y) }
+func (k keys) yearLast(c string, y int) string  { return k.base(c) + sufYearLast + strconv.Itoa(y) }
 
 // Waitlists, seat offers, confirmations and no-shows (SPEC section 10,
 // waitlist.go), under the community's base <b>:

@@ -147,6 +147,45 @@ local SUF_YA, SUF_YR, SUF_YC = '` + sufYearActive + `', '` + sufYearReach + `', 
 -- script however busy the community.
 local SUF_YT, YT_SHARD = '` + sufYearTotals + `', ` + luaNumInt(yearTotalsShard) + `
 
+-- yd:<year>, with yc: at offset 2n member Mn's latest participation dated
+-- in the year that counts, 16 bits big-endian, as dayCode gives it (0:
+-- none): a date of the year compares as its code does.
+local SUF_YD = '` + sufYearLast + `'
+local YD_PARTS, YD_ACT, YD_SVCS = '` + sufParts + `', '` + sufAct + `', '` + sufServices + `'
+
+-- dayCode is MM*100+DD+1 of date (YYYY-MM-DD) when it is in year y, else 0.
+local function dayCode(date, y)
+  if type(date) ~= 'string' then return 0 end
+  local yy, mo, dd = string.match(date, '^(%d%d%d%d)%-(%d%d)%-(%d%d)$')
+  if yy ~= y then return 0 end
+  return tonumber(mo) * 100 + tonumber(dd) + 1
+end
+
+-- latestCounting is the highest dayCode in year y of member mid's
+-- participations that count (not voided: no '~' in the field), dated as
+-- countingDates dates them: an activity's from its hash, a need's from its
+-- JSON, a service's from its record.
+local function latestCounting(b, mid, y)
+  local parts = b .. YD_PARTS .. mid
+  local best = 0
+  for _, ref in ipairs(redis.call('HKEYS', parts)) do
+    if not string.find(ref, '~', 1, true) then
+      local k, d = string.sub(ref, 1, 1), nil
+      if k == 'A' then
+        d = redis.call('HGET', b .. YD_ACT .. ref, 'd')
+      else
+        local j = k == 'N' and redis.call('HGET', parts, ref) or redis.call('HGET', b .. YD_SVCS, ref)
+        if j then
+          local ok, p = pcall(cjson.decode, j)
+          if ok and type(p) == 'table' then d = p.d end
+        end
+      end
+      best = math.max(best, dayCode(d, y))
+    end
+  end
+  return best
+end
+
 local function tallied(b, mid, date, d, j)
   local y, mo
   if type(date) == 'string' then y, mo = string.match(date, '^(%d%d%d%d)%-(%d%d)%-%d%d$') end
@@ -165,6 +204,16 @@ local function tallied(b, mid, date, d, j)
   v = v + d
   if v < 0 then v = 0 elseif v > 65535 then v = 65535 end
   redis.call('SETRANGE', key, 2 * n, string.char(math.floor(v / 256), v % 256))
+  -- The latest date: a participation added raises it; one taken away (the
+  -- caller has voided it or moved its date) that was the latest makes the
+  -- member's participations that count be read again.
+  local lk, code = b .. SUF_YD .. y, dayCode(date, y)
+  cur = redis.call('GETRANGE', lk, 2 * n, 2 * n + 1)
+  local last = 0
+  if #cur == 2 then last = string.byte(cur, 1) * 256 + string.byte(cur, 2) end
+  local to = last
+  if d > 0 and code > last then to = code elseif d < 0 and code == last then to = latestCounting(b, mid, y) end
+  if to ~= last then redis.call('SETRANGE', lk, 2 * n, string.char(math.floor(to / 256), to % 256)) end
 end
 
 -- yh, also of the standing index: at byte offset n the number of posts

@@ -32,6 +32,7 @@ type YearIndex struct {
 	reach  []byte // yr
 	held   []byte // yh
 	counts []byte // yc:<year>
+	lasts  []byte // yd:<year>, when read (YearFigures)
 }
 
 // YearIndex reads the standing index of the community for year: one round
@@ -66,6 +67,34 @@ func (x *YearIndex) Active(n int) bool { return bit(x.active, n) }
 // Reachable reports whether member number n is active and can be reached
 // (a Telegram id, not refused).
 func (x *YearIndex) Reachable(n int) bool { return bit(x.reach, n) }
+
+// Last is member number n's latest participation date that counts in the
+// year (YYYY-MM-DD), "" if none or not read.
+func (x *YearIndex) Last(n int) string { return dayString(x.Year, x.lastCode(n)) }
+
+// lastCode is member number n's latest date in yd:<year> as the scripts'
+// dayCode keeps it: MM*100+DD+1, 0 for none.
+func (x *YearIndex) lastCode(n int) int {
+	if n < 0 || 2*n+1 >= len(x.lasts) {
+		return 0
+	}
+	return int(x.lasts[2*n])<<8 | int(x.lasts[2*n+1])
+}
+
+// dayString is the date YYYY-MM-DD of code (dayCode's) in year y, "" for
+// code 0.
+func dayString(y, code int) string {
+	if code <= 0 {
+		return ""
+	}
+	m, d := (code-1)/100, (code-1)%100
+	if y < 0 || y > 9999 {
+		return fmt.Sprintf("%04d-%02d-%02d", y, m, d)
+	}
+	b := [10]byte{byte('0' + y/1000), byte('0' + y/100%10), byte('0' + y/10%10), byte('0' + y%10), '-',
+		byte('0' + m/10), byte('0' + m%10), '-', byte('0' + d/10), byte('0' + d%10)}
+	return string(b[:])
+}
 
 // Held is the number of posts member number n holds now.
 func (x *YearIndex) Held(n int) int {
@@ -282,8 +311,8 @@ func (s *Store) reachableMembers(ctx context.Context, community string, x *YearI
 const yearIndexPage = 500
 
 // KEYS: members, services. ARGV: b, the last member number done, count.
-// Sets the bits of ya, yr and yu, the members who left in yl, the posts held in yh, and the count in every yc:<year> in which they have a
-// participation that counts of each of the next count members after it, by
+// Sets the bits of ya, yr and yu, the members who left in yl, the posts held in yh, and the count in every yc:<year> (and the latest date in
+// yd:<year>) in which they have a participation that counts of each of the next count members after it, by
 // number, from the member's status and ledger. Answers ok, the number of
 // members done and the last number.
 var rebuildYearIndexScript = ledgerScript(`
@@ -303,15 +332,20 @@ for _, mid in ipairs(ids) do
   elseif m[1] then
     leftAt(b, mid, m[4] or '0')
   end
-  local byYear = {}
+  local byYear, latest = {}, {}
   local cd = countingDates(b, pkey(b, mid), KEYS[2])
   for i = 2, #cd, 2 do
     local y = string.match(cd[i], '^(%d%d%d%d)%-%d%d%-%d%d$')
-    if y then byYear[y] = (byYear[y] or 0) + 1 end
+    if y then
+      byYear[y] = (byYear[y] or 0) + 1
+      latest[y] = math.max(latest[y] or 0, dayCode(cd[i], y))
+    end
   end
   for y, c in pairs(byYear) do
     local v = math.min(c, 65535)
     redis.call('SETRANGE', b .. SUF_YC .. y, 2 * n, string.char(math.floor(v / 256), v % 256))
+    v = latest[y]
+    redis.call('SETRANGE', b .. SUF_YD .. y, 2 * n, string.char(math.floor(v / 256), v % 256))
   end
   local held, seen = 0, {}
   for _, e in ipairs(redis.call('LRANGE', b .. SUF_CLAIMS .. mid, 0, -1)) do
@@ -332,7 +366,9 @@ func init() { allScripts = append(allScripts, rebuildYearIndexScript, reachableM
 // community changes, from several replicas, and again. It sets the counts of
 // the years in which a member has participations that count; a count the
 // scripts kept can be wrong only in such a year (tallied never counts above
-// the ledger), so a run over data from before the index is exact.
+// the ledger; and yd's latest date, which only a void of the latest
+// lowers, from the ledger), so a run over data from before the index is
+// exact.
 func (s *Store) RebuildYearIndex(ctx context.Context, community string) error {
 	op := "rebuild the standing index of " + community
 	last := int64(0)
@@ -353,8 +389,8 @@ func (s *Store) RebuildYearIndex(ctx context.Context, community string) error {
 	}
 }
 
-// migrateYearIndex (schema 3 to 4) builds the standing index of every
-// community.
+// migrateYearIndex (schema 3 to 4, and 5 to 6: the latest dates yd:<year>)
+// builds the standing index of every community.
 func (s *Store) migrateYearIndex(ctx context.Context) error {
 	return s.eachCommunity(ctx, s.RebuildYearIndex)
 }

@@ -360,6 +360,7 @@ func TestYearIndexFollowsAnActivitysDate(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkYearIndex(t, s, "dongan", "in Shanghai")
+	checkYearFigures(t, s, "dongan", "in Shanghai") // the latest dates move with the activity's
 	comm.TimeZone = "UTC"
 	if err := s.SaveCommunity(ctx, comm, nil); err != nil {
 		t.Fatal(err)
@@ -372,6 +373,7 @@ func TestYearIndexFollowsAnActivitysDate(t *testing.T) {
 		t.Fatalf("participations after the zone changed = %+v, want one dated 2025-12-31", ps)
 	}
 	checkYearIndex(t, s, "dongan", "in UTC")
+	checkYearFigures(t, s, "dongan", "in UTC") // the latest dates move with the activity's
 }
 
 // TestMigrateBuildsYearIndex drops the standing index, as schema 3 had none,

@@ -38,8 +38,10 @@ const DefaultPrefix = "ll:"
 // its JSON, see migrate.go); version 3 the counters of registration's
 // choices (cnt:unit, cnt:skill; migrateChoices); version 4 the standing
 // index (ya, yc:<year>; migrateYearIndex); version 5 the year's figures
-// (yu, yl, yt:<year>:<k>, cnt:bldg; migrateFigures).
-const CurrentSchema = 5
+// (yu, yl, yt:<year>:<k>, cnt:bldg; migrateFigures); version 6 the latest
+// participation dates of the standing index (yd:<year>; migrateYearIndex
+// again).
+const CurrentSchema = 6
 
 // updateMarkerTTL is how long MarkUpdate remembers an update id. Telegram
 // keeps undelivered updates for 24 hours.
@@ -293,6 +295,11 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if v < 5 {
 		if err := s.migrateFigures(ctx); err != nil {
 			return fmt.Errorf("migrate to schema 5: %w", err)
+		}
+	}
+	if v == 5 { // below 5, the steps above have built yd with the rest
+		if err := s.migrateYearIndex(ctx); err != nil {
+			return fmt.Errorf("migrate to schema 6: %w", err)
 		}
 	}
 	if v < CurrentSchema {
