@@ -51,7 +51,7 @@ func qrOf(t *testing.T, rs []ll.Reply) string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := qrreader.NewQRCodeReader().Decode(bmp, nil)
+		res, err := decodeQR(bmp)
 		if err != nil {
 			t.Fatalf("no QR code in the statement's photo: %v", err)
 		}
