@@ -207,7 +207,7 @@ func (s *Reports) standingsIndexed(ctx context.Context, sc *Scope, q StandingQue
 	if err != nil {
 		return Standings{}, err
 	}
-	f, err := s.store.YearFigures(ctx, comm.ID, year, time.Date(year, 1, 1, 0, 0, 0, 0, loc))
+	f, err := s.store.YearFigures(ctx, comm.ID, year, time.Date(year, 1, 1, 0, 0, 0, 0, loc), q.Sort == "last") // the latest dates only to order by them
 	if err != nil {
 		return Standings{}, fmt.Errorf("figures of %s: %w", comm.ID, err)
 	}

@@ -35,7 +35,7 @@ type ReportsStore interface {
 	SignedUp(ctx context.Context, community, activityID string) ([]string, error)
 	// YearFigures reads the current year's figures from the standing
 	// index, counting the members who left at or after from.
-	YearFigures(ctx context.Context, community string, year int, from time.Time) (ll.YearFigures, error)
+	YearFigures(ctx context.Context, community string, year int, from time.Time, lasts bool) (ll.YearFigures, error)
 	// MembersByID reads the members ids (any status) in that order,
 	// leaving out an id with no member.
 	MembersByID(ctx context.Context, community string, ids []string) ([]ll.Member, error)
@@ -229,7 +229,7 @@ func (s *Reports) fullReport(ctx context.Context, comm ll.Community, year int, n
 // standing index and the members it names.
 func (s *Reports) indexedReport(ctx context.Context, comm ll.Community, year int, now time.Time) (Report, error) {
 	loc := comm.Location()
-	f, err := s.store.YearFigures(ctx, comm.ID, year, time.Date(year, 1, 1, 0, 0, 0, 0, loc))
+	f, err := s.store.YearFigures(ctx, comm.ID, year, time.Date(year, 1, 1, 0, 0, 0, 0, loc), false)
 	if err != nil {
 		return Report{}, fmt.Errorf("figures of %s: %w", comm.ID, err)
 	}
@@ -372,7 +372,7 @@ func (s *Reports) Compliance(ctx context.Context, a Actor, comm ll.Community) (C
 	}
 	loc := comm.Location()
 	year := a.Now.In(loc).Year()
-	f, err := s.store.YearFigures(ctx, comm.ID, year, time.Date(year, 1, 1, 0, 0, 0, 0, loc))
+	f, err := s.store.YearFigures(ctx, comm.ID, year, time.Date(year, 1, 1, 0, 0, 0, 0, loc), false)
 	if err != nil {
 		return Compliance{}, fmt.Errorf("figures of %s: %w", comm.ID, err)
 	}

@@ -37,10 +37,10 @@ import (
 // the participations of (keys.go): 196 hashes at 100,000 members.
 const yearTotalsShard = 512
 
-// KEYS: seq (for the slot). ARGV: b, year, from (unix ms). Answers ok, ya,
-// yu, yh and yc:<year> ("" for none), the numbers in yl left at or after
-// from, the fields of every yt:<year>:<k> summed (flat field, count), and
-// yd:<year>.
+// KEYS: seq (for the slot). ARGV: b, year, from (unix ms), lasts ("1" to
+// read yd:<year>). Answers ok, ya, yu, yh and yc:<year> ("" for none), the
+// numbers in yl left at or after from, the fields of every yt:<year>:<k>
+// summed (flat field, count), and yd:<year> ("" unless asked for).
 var yearFiguresScript = script(`
 local b, y = ARGV[1], ARGV[2]
 local function get(k) return redis.call('GET', b .. k) or '' end
@@ -55,7 +55,7 @@ end
 local flat = {}
 for f, c in pairs(sum) do flat[#flat + 1] = f; flat[#flat + 1] = tostring(c) end
 out[7] = flat
-out[8] = get(SUF_YD .. y)
+out[8] = ARGV[4] == '1' and get(SUF_YD .. y) or ''
 return out
 `)
 
@@ -66,13 +66,19 @@ func init() { allScripts = append(allScripts, yearFiguresScript) }
 // members who left at or after from (the year's first instant in the
 // community's zone). One script, every key in the community's slot; it
 // copies the index's strings (about 500 kB at 100,000 members) and sums
-// the year's totals hashes (one per yearTotalsShard members).
-func (s *Store) YearFigures(ctx context.Context, community string, year int, from time.Time) (ll.YearFigures, error) {
+// the year's totals hashes (one per yearTotalsShard members). Each
+// member's latest participation (IndexedMember.Last, yd:<year>: 200 kB
+// more at 100,000) is read only with lasts; "" otherwise.
+func (s *Store) YearFigures(ctx context.Context, community string, year int, from time.Time, lasts bool) (ll.YearFigures, error) {
 	if err := checkCommunity(community); err != nil {
 		return ll.YearFigures{}, err
 	}
 	op := fmt.Sprintf("figures of %s/%d", community, year)
-	st, rest, err := s.run(ctx, op, yearFiguresScript, []string{s.k.seq(community)}, s.k.base(community), year, from.UnixMilli())
+	withLasts := "0"
+	if lasts {
+		withLasts = "1"
+	}
+	st, rest, err := s.run(ctx, op, yearFiguresScript, []string{s.k.seq(community)}, s.k.base(community), year, from.UnixMilli(), withLasts)
 	if err != nil {
 		return ll.YearFigures{}, err
 	}

@@ -46,7 +46,7 @@ func checkYearFigures(t *testing.T, s *storage.Store, community, when string) {
 		// "now" late in the year: after every claim and release the
 		// world makes, so that the posts held then are those held now.
 		now := time.Date(y, 12, 30, 0, 0, 0, 0, loc)
-		f, err := s.YearFigures(ctx, community, y, time.Date(y, 1, 1, 0, 0, 0, 0, loc))
+		f, err := s.YearFigures(ctx, community, y, time.Date(y, 1, 1, 0, 0, 0, 0, loc), true)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -153,7 +153,7 @@ func TestYearFiguresAgreeWithMemberRows(t *testing.T) {
 	if err := raw.Set(ctx, p+"schema", "5", 0).Err(); err != nil {
 		t.Fatal(err)
 	}
-	if f, err := s.YearFigures(ctx, "dongan", standingYears[0], time.Date(standingYears[0], 1, 1, 0, 0, 0, 0, time.UTC)); err != nil || slices.ContainsFunc(f.Members, func(m ll.IndexedMember) bool { return m.Last != "" }) {
+	if f, err := s.YearFigures(ctx, "dongan", standingYears[0], time.Date(standingYears[0], 1, 1, 0, 0, 0, 0, time.UTC), true); err != nil || slices.ContainsFunc(f.Members, func(m ll.IndexedMember) bool { return m.Last != "" }) {
 		t.Fatalf("YearFigures without yd = %v: a latest date from nowhere", err)
 	}
 	if err := s.Migrate(ctx); err != nil {
