@@ -77,29 +77,35 @@ func (m *MiniApp) api(route func(*request) (any, error)) http.HandlerFunc {
 			m.writeJSON(w, r, http.StatusUnauthorized, apiError{Error: "unauthorized"})
 			return
 		}
-		ctx, cancel := contextFor(r)
-		defer cancel()
-		a, err := m.cfg.App.Sessions.Actor(ctx, d.User.ID, m.admins[d.User.ID], app.ChannelWebApp, now)
-		if err != nil {
-			m.fail(w, r, err)
-			return
-		}
-		out, err := route(&request{ctx: ctx, r: r, actor: a, data: d})
-		if err != nil {
-			m.fail(w, r, err)
-			return
-		}
-		if f, ok := out.(fileAnswer); ok {
-			f.write(w)
-			return
-		}
-		m.writeJSON(w, r, http.StatusOK, out)
+		m.answerAs(w, r, d.User.ID, now, func(q *request) (any, error) {
+			q.data = d
+			return route(q)
+		})
 	}
 }
 
-// contextFor bounds the work of one API request.
-func contextFor(r *http.Request) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(r.Context(), 10*time.Second)
+// answerAs answers r as Telegram user tg at now: their actor as the chat
+// reads it (app.Sessions), then route's answer as JSON or a file, or its
+// error through fail. Every API route comes here once its caller is known
+// (by initData, or by a download link).
+func (m *MiniApp) answerAs(w http.ResponseWriter, r *http.Request, tg int64, now time.Time, route func(*request) (any, error)) {
+	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
+	defer cancel()
+	a, err := m.cfg.App.Sessions.Actor(ctx, tg, m.admins[tg], app.ChannelWebApp, now)
+	if err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	out, err := route(&request{ctx: ctx, r: r, actor: a})
+	if err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	if f, ok := out.(fileAnswer); ok {
+		f.write(w)
+		return
+	}
+	m.writeJSON(w, r, http.StatusOK, out)
 }
 
 // decidedError carries the record of a decision that was decided otherwise.

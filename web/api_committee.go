@@ -282,6 +282,11 @@ func (m *MiniApp) export(q *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	return m.exportOf(q, sc)
+}
+
+// exportOf is the workbook of sc's community for the year q asks for.
+func (m *MiniApp) exportOf(q *request, sc *app.Scope) (any, error) {
 	tmp, err := os.CreateTemp("", "lamplighter-webexport-*.xlsx")
 	if err != nil {
 		return nil, fmt.Errorf("create a temporary file for the export: %w", err)

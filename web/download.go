@@ -148,27 +148,15 @@ func (m *MiniApp) downloadExport(w http.ResponseWriter, r *http.Request) {
 		m.writeJSON(w, r, http.StatusNotFound, apiError{Error: "not_found", Detail: "link"})
 		return
 	}
-	ctx, cancel := contextFor(r)
-	defer cancel()
-	a, err := m.cfg.App.Sessions.Actor(ctx, c.tg, m.admins[c.tg], app.ChannelWebApp, now)
-	if err != nil {
-		m.fail(w, r, err)
-		return
-	}
-	q := &request{ctx: ctx, r: r, actor: a}
-	sc, err := m.committee(q)
-	if err == nil && sc.Community.ID != c.community {
-		err = ll.ErrForbidden // no longer on the committee of the community the link is for
-	}
-	if err != nil {
-		m.fail(w, r, err)
-		return
-	}
 	r.URL.RawQuery = url.Values{"year": {c.year}}.Encode()
-	out, err := m.export(q)
-	if err != nil {
-		m.fail(w, r, err)
-		return
-	}
-	out.(fileAnswer).write(w)
+	m.answerAs(w, r, c.tg, now, func(q *request) (any, error) {
+		sc, err := m.committee(q)
+		if err != nil {
+			return nil, err
+		}
+		if sc.Community.ID != c.community {
+			return nil, ll.ErrForbidden // no longer on the committee of the community the link is for
+		}
+		return m.exportOf(q, sc)
+	})
 }
