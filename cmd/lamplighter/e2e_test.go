@@ -54,6 +54,13 @@ func (s *syncBuffer) String() string {
 // ends, and must then exit 0.
 func startBot(t *testing.T, e *testEnv, tg *telegramtest.Server, env map[string]string) *botRun {
 	t.Helper()
+	return startBotOn(t, e, tg, env, nil)
+}
+
+// startBotOn is startBot with the program on clock (nil: the program's
+// own, the test's fixed time).
+func startBotOn(t *testing.T, e *testEnv, tg *telegramtest.Server, env map[string]string, clock func() time.Time) *botRun {
+	t.Helper()
 	e.env["TELEGRAM_BOT_TOKEN"] = tg.Token
 	e.env["TELEGRAM_API_URL"] = tg.URL()
 	e.env["LAMPLIGHTER_LISTEN"] = "127.0.0.1:0"
@@ -62,6 +69,9 @@ func startBot(t *testing.T, e *testEnv, tg *telegramtest.Server, env map[string]
 	}
 	r := &botRun{t: t, e: e, tg: tg, done: make(chan int, 1), stderr: &syncBuffer{}}
 	p := e.program("", io.Discard, r.stderr)
+	if clock != nil {
+		p.now = clock
+	}
 	// Waits (retry_after, backoff) end at once: the test does not sleep.
 	p.sleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
 	listening := make(chan net.Addr, 1)

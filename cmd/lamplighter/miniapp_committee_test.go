@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -47,29 +46,8 @@ func startMiniAppClock(t *testing.T, e *testEnv, tg *telegramtest.Server, clock 
 	t.Helper()
 	port := freeLoopbackPort(t)
 	base := fmt.Sprintf("http://127.0.0.1:%d/app", port)
-	e.env["TELEGRAM_BOT_TOKEN"] = tg.Token
-	e.env["TELEGRAM_API_URL"] = tg.URL()
-	e.env["LAMPLIGHTER_LISTEN"] = fmt.Sprintf("127.0.0.1:%d", port)
-	e.env["LAMPLIGHTER_WEBAPP_URL"] = base
-	r := &botRun{t: t, e: e, tg: tg, done: make(chan int, 1), stderr: &syncBuffer{}}
-	p := e.program("", io.Discard, r.stderr)
-	p.now = clock
-	p.sleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
-	listening := make(chan net.Addr, 1)
-	p.onListen = func(a net.Addr) { listening <- a }
-	ctx, cancel := context.WithCancel(context.Background())
-	r.cancel = cancel
-	go func() { r.done <- p.run(ctx, []string{"run"}) }()
-	select {
-	case a := <-listening:
-		r.addr = a.String()
-	case code := <-r.done:
-		t.Fatalf("lamplighter run exited with %d before listening:\n%s", code, r.stderr.String())
-	case <-time.After(10 * time.Second):
-		t.Fatalf("lamplighter run did not listen:\n%s", r.stderr.String())
-	}
-	t.Cleanup(func() { r.stop() })
-	return &miniApp{botRun: r, base: base}
+	env := map[string]string{"LAMPLIGHTER_LISTEN": fmt.Sprintf("127.0.0.1:%d", port), "LAMPLIGHTER_WEBAPP_URL": base}
+	return &miniApp{botRun: startBotOn(t, e, tg, env, clock), base: base}
 }
 
 // committeeDistrict is dongan with four members in Latin letters (the

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"io"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -88,29 +86,5 @@ func TestTwoReplicasOfferOnce(t *testing.T) {
 // startBotNow is startBot with the program on the real clock.
 func startBotNow(t *testing.T, e *testEnv, tg *telegramtest.Server, env map[string]string) *botRun {
 	t.Helper()
-	e.env["TELEGRAM_BOT_TOKEN"] = tg.Token
-	e.env["TELEGRAM_API_URL"] = tg.URL()
-	e.env["LAMPLIGHTER_LISTEN"] = "127.0.0.1:0"
-	for k, v := range env {
-		e.env[k] = v
-	}
-	r := &botRun{t: t, e: e, tg: tg, done: make(chan int, 1), stderr: &syncBuffer{}}
-	p := e.program("", io.Discard, r.stderr)
-	p.now = time.Now
-	p.sleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
-	listening := make(chan net.Addr, 1)
-	p.onListen = func(a net.Addr) { listening <- a }
-	ctx, cancel := context.WithCancel(context.Background())
-	r.cancel = cancel
-	go func() { r.done <- p.run(ctx, []string{"run"}) }()
-	select {
-	case a := <-listening:
-		r.addr = a.String()
-	case code := <-r.done:
-		t.Fatalf("lamplighter run exited with %d before listening:\n%s", code, r.stderr.String())
-	case <-time.After(10 * time.Second):
-		t.Fatalf("lamplighter run did not listen:\n%s", r.stderr.String())
-	}
-	t.Cleanup(func() { r.stop() })
-	return r
+	return startBotOn(t, e, tg, env, time.Now)
 }
